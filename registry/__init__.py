@@ -1,0 +1,61 @@
+"""The registry web application.
+
+``create_app`` reads like a table of contents: settings, extensions, blueprints, error
+handlers, commands. Everything else lives in the modules it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from registry.config import load_settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: defaults -> environment/instance -> ``config`` override."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_settings(app.instance_path, config))
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the objects of :mod:`registry.extensions` to ``app``."""
+    from registry import models  # noqa: F401  (registers every table on the metadata)
+    from registry.extensions import babel, csrf, db, migrate
+    from registry.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the HTML, authentication and JSON API blueprints."""
+    from registry.auth import blueprint as auth
+    from registry.web import blueprint as web
+
+    app.register_blueprint(auth)
+    app.register_blueprint(web)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Error pages for HTML and problem details for the API (see :mod:`registry.errors`)."""
+    from registry.errors import init_error_handlers
+
+    init_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the ``flask users``, ``flask demo`` ... command groups."""
+    from registry.cli import init_commands
+
+    init_commands(app)

@@ -1,0 +1,97 @@
+"""Settings and their validation.
+
+Settings come, in this order, from the defaults below, the environment (and, on the
+embedded default only, secrets generated once into the instance folder), then the
+override mapping given to :func:`registry.create_app` (tests). No secret has a default
+in code: on ``REGISTRY_ENV=production`` a missing secret stops start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+#: Secrets the application needs. ``LINKAGE_KEY`` keys the HMAC of client codes: losing
+#: it means new codes no longer match old ones, so it must be backed up with the database.
+SECRET_NAMES = ("SECRET_KEY", "LINKAGE_KEY")
+
+#: Environment variables read as settings (besides the secrets).
+ENV_SETTINGS = ("DATABASE_URL", "REDIS_URL", "REGISTRY_ENV", "SUPPRESSION_THRESHOLD")
+
+DEFAULTS: dict[str, Any] = {
+    "REGISTRY_ENV": "development",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "BABEL_DEFAULT_LOCALE": "ru",
+    "LANGUAGES": ("en", "ru"),
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    "SUPPRESSION_THRESHOLD": 10,
+}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+def load_settings(instance_path: str, override: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the validated settings for an application rooted at ``instance_path``."""
+    settings: dict[str, Any] = dict(DEFAULTS)
+    for name in ENV_SETTINGS + SECRET_NAMES:
+        if os.environ.get(name):
+            settings[name] = os.environ[name]
+    if override:
+        settings.update(override)
+
+    production = settings["REGISTRY_ENV"] == "production"
+    if not settings.get("DATABASE_URL"):
+        if production:
+            raise ConfigError("DATABASE_URL is not set; REGISTRY_ENV=production needs it.")
+        settings["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "registry.sqlite3")
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["DATABASE_URL"])
+
+    missing = [name for name in SECRET_NAMES if not settings.get(name)]
+    if missing:
+        if production:
+            raise ConfigError(
+                f"{', '.join(missing)} not set. With REGISTRY_ENV=production every secret "
+                "must come from the environment; see docs/operations.md#secrets."
+            )
+        settings.update(instance_secrets(instance_path, missing))
+    for name in SECRET_NAMES:
+        if len(str(settings[name])) < 32:
+            raise ConfigError(f"{name} is too short: use at least 32 random characters.")
+
+    settings["SUPPRESSION_THRESHOLD"] = int(settings["SUPPRESSION_THRESHOLD"])
+    settings["SESSION_COOKIE_SECURE"] = settings.get("SESSION_COOKIE_SECURE", production)
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Map ``postgres://`` and ``postgresql://`` URLs onto the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def instance_secrets(instance_path: str, names: list[str]) -> dict[str, str]:
+    """Read, or generate once, the embedded default's secrets in ``instance/secrets.json``.
+
+    The file is created with mode 0600 and is never committed (``instance/`` is ignored).
+    """
+    path = Path(instance_path) / "secrets.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    if any(name not in stored for name in names):
+        for name in names:
+            stored.setdefault(name, secrets.token_urlsafe(48))
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(stored, handle, indent=2)
+    return {name: stored[name] for name in names}

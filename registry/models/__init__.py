@@ -1,0 +1,26 @@
+"""SQLAlchemy 2.0 models, one module per aggregate. Importing this package registers them all."""
+
+from registry.models.audit import AuditEvent
+from registry.models.base import Base
+from registry.models.centres import TreatmentCentre
+from registry.models.clients import Client
+from registry.models.episodes import TreatmentEpisode
+from registry.models.geography import OrgUnit, Population
+from registry.models.lab import LabTest
+from registry.models.ost import DoseChange, DosingEvent, OstEnrolment
+from registry.models.users import User
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Client",
+    "DoseChange",
+    "DosingEvent",
+    "LabTest",
+    "OrgUnit",
+    "OstEnrolment",
+    "Population",
+    "TreatmentCentre",
+    "TreatmentEpisode",
+    "User",
+]

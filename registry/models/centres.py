@@ -1,0 +1,32 @@
+"""Treatment centres: dispensaries, OST sites, rehabilitation centres, prison units, NGOs."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.models.base import Base
+from registry.models.geography import OrgUnit
+
+
+class TreatmentCentre(Base):
+    """A place where clients are treated.
+
+    ``kind`` is the local service type (:data:`registry.codes.CENTRE_KINDS`);
+    ``tdi_centre_type`` is the EMCDDA TDI treatment-centre type
+    (:data:`registry.codes.TDI_CENTRE_TYPES`) used by the indicators.
+    """
+
+    __tablename__ = "treatment_centres"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    tdi_centre_type: Mapped[str] = mapped_column(String(4))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<TreatmentCentre {self.code}>"

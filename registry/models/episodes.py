@@ -1,0 +1,77 @@
+"""Treatment episodes: an admission with the EMCDDA TDI 3.0 items, and its discharge."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.models.base import Base, TimestampMixin
+from registry.models.centres import TreatmentCentre
+from registry.models.clients import Client
+
+Code = String(8)
+
+
+class TreatmentEpisode(TimestampMixin, Base):
+    """One stay in one programme (detoxification, outpatient, inpatient rehabilitation...).
+
+    Every TDI item is a code of :mod:`registry.codes` ("99" = not known). The episode is
+    open while ``discharge_date`` is null.
+    """
+
+    __tablename__ = "treatment_episodes"
+    __table_args__ = (
+        CheckConstraint(
+            "discharge_date IS NULL OR discharge_date >= admission_date",
+            name="discharge_after_admission",
+        ),
+        CheckConstraint(
+            "(discharge_date IS NULL) = (discharge_reason IS NULL)", name="discharge_complete"
+        ),
+        Index("ix_treatment_episodes_centre_admission", "centre_id", "admission_date"),
+        Index("ix_treatment_episodes_client_admission", "client_id", "admission_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    centre_id: Mapped[int] = mapped_column(ForeignKey("treatment_centres.id"))
+    programme: Mapped[str] = mapped_column(String(32))
+    admission_date: Mapped[date] = mapped_column(Date)
+    age_at_admission: Mapped[int] = mapped_column(Integer)
+
+    # TDI 3.0 admission items
+    ever_treated: Mapped[str] = mapped_column(Code)
+    referral_source: Mapped[str] = mapped_column(Code)
+    living_with: Mapped[str] = mapped_column(Code)
+    living_with_children: Mapped[str] = mapped_column(Code)
+    living_where: Mapped[str] = mapped_column(Code)
+    education: Mapped[str] = mapped_column(Code)
+    labour_status: Mapped[str] = mapped_column(Code)
+    primary_drug: Mapped[str] = mapped_column(Code)
+    route: Mapped[str] = mapped_column(Code)
+    frequency: Mapped[str] = mapped_column(Code)
+    age_first_use: Mapped[int | None] = mapped_column(Integer)
+    secondary_drugs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    injecting: Mapped[str] = mapped_column(Code)
+    age_first_injection: Mapped[int | None] = mapped_column(Integer)
+    needle_sharing: Mapped[str] = mapped_column(Code)
+    hiv_testing: Mapped[str] = mapped_column(Code)
+    hcv_testing: Mapped[str] = mapped_column(Code)
+    ost_history: Mapped[str] = mapped_column(Code)
+    ost_first_year: Mapped[int | None] = mapped_column(Integer)
+
+    # discharge
+    discharge_date: Mapped[date | None] = mapped_column(Date)
+    discharge_reason: Mapped[str | None] = mapped_column(String(32))
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    client: Mapped[Client] = relationship()
+    centre: Mapped[TreatmentCentre] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        """True while the client has not been discharged."""
+        return self.discharge_date is None
