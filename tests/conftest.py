@@ -1,0 +1,88 @@
+"""Fixtures shared by the whole suite: the app on each database backend, client, runner.
+
+Every test that uses ``app`` runs on SQLite and, when ``TEST_POSTGRES_URL`` is set, on
+PostgreSQL too (``.ci/run`` sets it; ``REQUIRE_POSTGRES=1`` turns a missing server into a
+failure instead of a skip). SQLite gets a fresh file per test; PostgreSQL gets its schema
+once per session and every table truncated between tests.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from registry import create_app
+from registry.extensions import db
+
+TEST_SECRETS = {
+    "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789abcdef",
+    "LINKAGE_KEY": "test-linkage-key-0123456789abcdef0123456789abcdef",
+}
+
+
+def postgres_url() -> str | None:
+    """The PostgreSQL URL for tests, or skip (fail under ``REQUIRE_POSTGRES=1``)."""
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if url:
+        return url
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
+    pytest.skip("PostgreSQL not configured (set TEST_POSTGRES_URL; .ci/run does)")
+    return None
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Name of the database backend under test."""
+    if request.param == "postgresql":
+        url = postgres_url()
+        app = create_app({"DATABASE_URL": url, **TEST_SECRETS})
+        with app.app_context():
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+            db.create_all()
+            db.engine.dispose()
+    return request.param
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Extra settings for one test's app; override this fixture in a module to change them."""
+    return {}
+
+
+@pytest.fixture
+def app(backend: str, tmp_path, app_config: dict):
+    """A fresh application with an empty database on ``backend``."""
+    if backend == "postgresql":
+        url = os.environ["TEST_POSTGRES_URL"]
+    else:
+        url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    settings = {"TESTING": True, "DATABASE_URL": url, **TEST_SECRETS, **app_config}
+    app = create_app(settings)
+    with app.app_context():
+        if backend == "postgresql":
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """Flask test client: real requests through the WSGI app, cookies kept."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """Flask CLI runner."""
+    return app.test_cli_runner()
