@@ -1,0 +1,336 @@
+"""Benchmark-multiplier estimation of a hidden population: :math:`N = B / p`.
+
+A benchmark count :math:`B` (clients in treatment, on OST, HIV-registered, drug-related
+deaths, arrests) is divided by the proportion :math:`p = x/n` of a survey sample of users
+who report being in that benchmark. Several estimates can be pooled on the log scale.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from estimation.intervals import check_alpha, normal_quantile, wilson_interval
+
+__all__ = [
+    "METHODS",
+    "CombinedMultiplier",
+    "MultiplierEstimate",
+    "combine_multipliers",
+    "multiplier_estimate",
+    "rate_per_100k",
+]
+
+METHODS = ("delta", "log", "wilson", "montecarlo")
+
+
+@dataclass(frozen=True)
+class MultiplierEstimate:
+    """Result of :func:`multiplier_estimate`.
+
+    Attributes
+    ----------
+    estimate : float
+        Point estimate :math:`\\hat N = B / \\hat p`.
+    ci_low, ci_high : float
+        Confidence (or Monte Carlo percentile) interval for :math:`N`.
+    method : str
+        Interval method: ``"delta"``, ``"log"``, ``"wilson"`` or ``"montecarlo"``.
+    benchmark : float
+        Benchmark count :math:`B`.
+    proportion : float
+        :math:`\\hat p = x / n`.
+    se_log : float
+        Standard error of :math:`\\log \\hat N` (delta method); used to pool estimates.
+    alpha : float
+        One minus the confidence level.
+    """
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    method: str
+    benchmark: float
+    proportion: float
+    se_log: float
+    alpha: float
+
+    def conf_int(self) -> tuple[float, float]:
+        """Return ``(ci_low, ci_high)``."""
+        return self.ci_low, self.ci_high
+
+    def per_registered(self, registered: float) -> tuple[float, float, float]:
+        """Estimated users per registered user: ``(ratio, low, high)``."""
+        if registered <= 0:
+            raise ValueError("the registered count must be positive")
+        return self.estimate / registered, self.ci_low / registered, self.ci_high / registered
+
+    def summary(self) -> str:
+        """One-line human-readable summary."""
+        level = round(100 * (1 - self.alpha))
+        return (
+            f"N = {self.estimate:,.0f} ({level}% CI {self.ci_low:,.0f}-{self.ci_high:,.0f}; "
+            f"B = {self.benchmark:,.0f}, p = {self.proportion:.4f}, method = {self.method})"
+        )
+
+
+def multiplier_estimate(
+    benchmark: float,
+    sample_size: int,
+    in_benchmark: int,
+    *,
+    design_effect: float = 1.0,
+    method: str = "delta",
+    alpha: float = 0.05,
+    benchmark_poisson: bool = False,
+    n_sim: int = 10_000,
+    seed: int | None = None,
+) -> MultiplierEstimate:
+    """Estimate a population size by the benchmark-multiplier method.
+
+    Parameters
+    ----------
+    benchmark : float
+        Benchmark count :math:`B > 0`.
+    sample_size : int
+        Survey sample size :math:`n`.
+    in_benchmark : int
+        Respondents who appear in the benchmark, :math:`0 < x \\le n`.
+    design_effect : float, default 1.0
+        Design effect :math:`D \\ge 1` of the survey (e.g. respondent-driven sampling);
+        the effective sample size is :math:`n/D`.
+    method : {"delta", "log", "wilson", "montecarlo"}
+        Interval method (see Notes).
+    alpha : float, default 0.05
+        One minus the confidence level.
+    benchmark_poisson : bool, default False
+        Treat :math:`B` as a Poisson count and propagate its variance :math:`B`.
+    n_sim : int, default 10000
+        Monte Carlo draws (``method="montecarlo"`` only).
+    seed : int, optional
+        Seed for :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    MultiplierEstimate
+
+    Raises
+    ------
+    ValueError
+        If :math:`x = 0` (no respondent is in the benchmark: :math:`\\hat N` is unbounded),
+        or :math:`x = n` with ``method`` ``"delta"``/``"log"`` (their standard error of
+        :math:`\\hat p` is zero, so the interval would be spuriously exact; use
+        ``"wilson"`` or ``"montecarlo"``).
+
+    Notes
+    -----
+    With :math:`\\hat p = x/n`, :math:`V_p = D\\,\\hat p(1-\\hat p)/n` and
+    :math:`V_B = B` if ``benchmark_poisson`` else 0:
+
+    * delta: :math:`\\hat N \\pm z\\sqrt{V_B/\\hat p^2 + B^2 V_p/\\hat p^4}`;
+    * log: :math:`\\hat N \\exp(\\pm z\\,s)`, :math:`s^2 = V_B/B^2 + V_p/\\hat p^2`
+      (always positive);
+    * wilson: :math:`[B/p_U,\\,B/p_L]` with :math:`(p_L, p_U)` the Wilson interval for
+      :math:`x/D` successes out of :math:`n/D` (finite for :math:`x = n`; ignores
+      ``benchmark_poisson``);
+    * montecarlo: percentiles of :math:`B^*/p^*` with
+      :math:`p^* \\sim \\mathrm{Beta}(x/D + 1/2,\\,(n-x)/D + 1/2)` (Jeffreys) and
+      :math:`B^* \\sim \\mathrm{Poisson}(B)` if ``benchmark_poisson``.
+
+    Assumes the survey and the benchmark cover the same population, period and
+    definition, and that survey reports of benchmark contact are accurate.
+
+    References
+    ----------
+    UNAIDS/WHO Working Group (2010). Guidelines on estimating the size of populations
+    most at risk to HIV. EMCDDA (1999). Estimating the prevalence of problem drug use
+    in Europe, Scientific Monograph 1 (multiplier methods).
+
+    Examples
+    --------
+    >>> round(multiplier_estimate(1505, 400, 100).estimate)
+    6020
+    """
+    a = check_alpha(alpha)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if benchmark <= 0:
+        raise ValueError(f"benchmark count must be positive, got {benchmark!r}")
+    if sample_size <= 0 or in_benchmark < 0 or in_benchmark > sample_size:
+        raise ValueError(
+            f"need 0 <= in_benchmark <= sample_size and sample_size > 0, "
+            f"got in_benchmark={in_benchmark!r}, sample_size={sample_size!r}"
+        )
+    if design_effect < 1:
+        raise ValueError(f"design effect must be >= 1, got {design_effect!r}")
+    if in_benchmark == 0:
+        raise ValueError(
+            "no survey respondent appears in the benchmark (x = 0): N = B/p is unbounded; "
+            "collect a larger survey or use another benchmark"
+        )
+    full = in_benchmark == sample_size
+    if full and method in ("delta", "log"):
+        raise ValueError(
+            f"every respondent appears in the benchmark (x = n): the {method} method gives a "
+            "zero-width interval for p; use --method wilson or montecarlo"
+        )
+    p = in_benchmark / sample_size
+    estimate = benchmark / p
+    var_p = design_effect * p * (1 - p) / sample_size
+    var_b = float(benchmark) if benchmark_poisson else 0.0
+    se_log = math.sqrt(var_b / benchmark**2 + var_p / p**2)
+    z = normal_quantile(a)
+    if method == "delta":
+        se = math.sqrt(var_b / p**2 + benchmark**2 * var_p / p**4)
+        low, high = estimate - z * se, estimate + z * se
+    elif method == "log":
+        low, high = estimate * math.exp(-z * se_log), estimate * math.exp(z * se_log)
+    elif method == "wilson":
+        p_low, p_high = wilson_interval(
+            in_benchmark / design_effect, sample_size / design_effect, a
+        )
+        low, high = benchmark / p_high, benchmark / p_low
+    else:
+        rng = np.random.default_rng(seed)
+        draws_p = rng.beta(
+            in_benchmark / design_effect + 0.5,
+            (sample_size - in_benchmark) / design_effect + 0.5,
+            size=n_sim,
+        )
+        draws_b = rng.poisson(benchmark, size=n_sim) if benchmark_poisson else benchmark
+        low, high = np.quantile(draws_b / draws_p, [a / 2, 1 - a / 2])
+    return MultiplierEstimate(
+        estimate=float(estimate),
+        ci_low=float(low),
+        ci_high=float(high),
+        method=method,
+        benchmark=float(benchmark),
+        proportion=p,
+        se_log=se_log,
+        alpha=a,
+    )
+
+
+@dataclass(frozen=True)
+class CombinedMultiplier:
+    """Inverse-variance pooled multiplier estimate (see :func:`combine_multipliers`).
+
+    Attributes
+    ----------
+    estimate, ci_low, ci_high : float
+        Pooled :math:`\\hat N` and its interval.
+    q : float
+        Cochran's heterogeneity statistic :math:`Q`.
+    df : int
+        Degrees of freedom of :math:`Q` (number of estimates minus one).
+    p_heterogeneity : float
+        :math:`P(\\chi^2_{df} > Q)`.
+    i_squared : float
+        :math:`I^2 = \\max(0, (Q - df)/Q)`, share of variation due to heterogeneity.
+    tau_squared : float
+        DerSimonian-Laird between-estimate variance on the log scale.
+    random_effects : bool
+        Whether :math:`\\tau^2` was added to each variance.
+    weights : tuple of float
+        Normalised weights of the input estimates.
+    """
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    q: float
+    df: int
+    p_heterogeneity: float
+    i_squared: float
+    tau_squared: float
+    random_effects: bool
+    weights: tuple[float, ...]
+
+    def conf_int(self) -> tuple[float, float]:
+        """Return ``(ci_low, ci_high)``."""
+        return self.ci_low, self.ci_high
+
+    def summary(self) -> str:
+        """One-line human-readable summary."""
+        kind = "random" if self.random_effects else "fixed"
+        return (
+            f"pooled N = {self.estimate:,.0f} (CI {self.ci_low:,.0f}-{self.ci_high:,.0f}; "
+            f"{kind} effects, Q = {self.q:.2f} on {self.df} df, I2 = {100 * self.i_squared:.0f}%)"
+        )
+
+
+def combine_multipliers(
+    estimates: Sequence[MultiplierEstimate],
+    *,
+    random_effects: bool = False,
+    alpha: float = 0.05,
+) -> CombinedMultiplier:
+    """Pool several multiplier estimates by inverse variance on the log scale.
+
+    Parameters
+    ----------
+    estimates : sequence of MultiplierEstimate
+        At least two estimates, each with a positive ``se_log``.
+    random_effects : bool, default False
+        Add the DerSimonian-Laird :math:`\\hat\\tau^2` to each variance.
+    alpha : float, default 0.05
+        One minus the confidence level.
+
+    Returns
+    -------
+    CombinedMultiplier
+
+    Notes
+    -----
+    With :math:`y_i = \\log \\hat N_i`, :math:`w_i = 1/s_i^2`:
+    :math:`\\bar y = \\sum w_i y_i / \\sum w_i`, :math:`Q = \\sum w_i (y_i - \\bar y)^2`,
+    :math:`\\hat\\tau^2 = \\max\\{0, (Q - k + 1)/(\\sum w_i - \\sum w_i^2/\\sum w_i)\\}`,
+    :math:`I^2 = \\max\\{0, (Q-k+1)/Q\\}`. The pooled interval is
+    :math:`\\exp(\\bar y \\pm z/\\sqrt{\\sum w_i^*})`, :math:`w_i^* = 1/(s_i^2 + \\tau^2)`
+    under random effects.
+
+    References
+    ----------
+    DerSimonian R, Laird N (1986). Meta-analysis in clinical trials. Control Clin Trials
+    7:177-188. Higgins JPT, Thompson SG (2002). Quantifying heterogeneity in a
+    meta-analysis. Stat Med 21:1539-1558.
+    """
+    if len(estimates) < 2:
+        raise ValueError("combining needs at least two multiplier estimates")
+    se = np.array([e.se_log for e in estimates], dtype=float)
+    if np.any(se <= 0):
+        raise ValueError("every estimate needs a positive standard error to be pooled")
+    y = np.log([e.estimate for e in estimates])
+    w = 1.0 / se**2
+    mean_fixed = float(np.sum(w * y) / np.sum(w))
+    q = float(np.sum(w * (y - mean_fixed) ** 2))
+    df = len(estimates) - 1
+    tau2 = max(0.0, (q - df) / (np.sum(w) - np.sum(w**2) / np.sum(w)))
+    weights = 1.0 / (se**2 + tau2) if random_effects else w
+    mean = float(np.sum(weights * y) / np.sum(weights))
+    half = normal_quantile(alpha) / math.sqrt(float(np.sum(weights)))
+    return CombinedMultiplier(
+        estimate=math.exp(mean),
+        ci_low=math.exp(mean - half),
+        ci_high=math.exp(mean + half),
+        q=q,
+        df=df,
+        p_heterogeneity=float(stats.chi2.sf(q, df)),
+        i_squared=max(0.0, (q - df) / q) if q > 0 else 0.0,
+        tau_squared=float(tau2),
+        random_effects=random_effects,
+        weights=tuple(float(v) for v in weights / np.sum(weights)),
+    )
+
+
+def rate_per_100k(count: float, population: float) -> float:
+    """Return ``count`` per 100,000 population (:math:`10^5 \\cdot count / population`)."""
+    if population <= 0:
+        raise ValueError(f"population must be positive, got {population!r}")
+    if count < 0:
+        raise ValueError(f"count must be non-negative, got {count!r}")
+    return 1e5 * count / population
