@@ -1,0 +1,28 @@
+"""Capture-recapture (multiple-systems) estimation of hidden populations.
+
+Numbers match R's Rcapture (Baillargeon & Rivest 2007) and SparseMSE (Chan, Silverman &
+Vincent 2019); see ``docs/methods/capture-recapture.md`` for formulas and assumptions.
+
+Modules: :mod:`~.histories` (data), :mod:`~.two_lists` (Lincoln-Petersen, Chapman),
+:mod:`~.models` (log-linear models), :mod:`~.intervals`, :mod:`~.identifiability`,
+:mod:`~.search` (all-model search and averaging), :mod:`~.stepwise`, :mod:`~.stratified`,
+:mod:`~.bootstrap`, :mod:`~.glm` (batched Poisson fits).
+"""
+
+from estimation.capture_recapture.datasets import rome_hiv
+from estimation.capture_recapture.histories import CaptureHistories, history_patterns
+from estimation.capture_recapture.identifiability import Identifiability, check_identifiability
+from estimation.capture_recapture.models import closed_population_models, fit_loglinear
+from estimation.capture_recapture.results import LoglinearResult, ModelTable
+
+__all__ = [
+    "CaptureHistories",
+    "Identifiability",
+    "LoglinearResult",
+    "ModelTable",
+    "check_identifiability",
+    "closed_population_models",
+    "fit_loglinear",
+    "history_patterns",
+    "rome_hiv",
+]
