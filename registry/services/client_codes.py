@@ -1,0 +1,186 @@
+"""Pseudonymous client codes: normalised SLK-581 letters, then a keyed HMAC-SHA256.
+
+Public interface::
+
+    ClientIdentifiers(family_name: str, given_name: str, birth_date: date, sex: "M" | "F")
+    normalise_name(text: str) -> str                  # "Асанов" -> "ASANOV", "Алиев" == "Aliyev"
+    slk581(ids: ClientIdentifiers) -> str             # "SAN" + "ZA" + "14031985" + "1"
+    client_code(ids: ClientIdentifiers, key: str) -> str   # 64 hex chars, stored in Client.code
+
+The identifiers live only in memory: nothing here logs, stores or prints them, and
+``repr(ClientIdentifiers(...))`` shows no value.
+
+Normalisation (one fixed table, applied the same way to Cyrillic and Latin input)
+--------------------------------------------------------------------------------
+1. Upper-case; Cyrillic letters are transliterated with :data:`CYRILLIC_TO_LATIN`
+   (Russian plus the Kyrgyz, Kazakh, Uzbek, Tajik, Tatar and Ukrainian letters);
+   Latin letters with diacritics used by Turkmen/Uzbek/Turkish spellings are mapped
+   (Ş -> SH, Ç -> CH, Ž -> ZH, Ä -> A, Ö -> O, Ü -> U ...); everything that is not a
+   letter (spaces, hyphens, apostrophes, digits) is dropped.
+2. The Latin result is folded by :data:`LATIN_FOLDS`, in order, so that the usual
+   passport spellings of one Cyrillic name give the same letters:
+
+   ========================  ======================================================
+   fold                      makes equal
+   ========================  ======================================================
+   SHCH, SCH -> SH           Щ: Shchukin / Schukin / Шукин
+   TCH -> CH                 French Ч: Tchoulpan / Chulpan
+   DZH, ZH, DJ -> J          Ж, ДЖ, Ҷ: Japarov / Zhaparov / Жапаров;
+                             Djumabekov / Dzhumabekov / Jumabekov / Джумабеков
+   KH, X -> H                Х, Ҳ, Һ: Khasanov / Hasanov / Xasanov (Uzbek) / Хасанов
+   GH -> G, Q -> K           Ғ, Қ: Ghafurov / Gafurov; Qodirov / Kodirov
+   W -> V                    Wladimir / Vladimir
+   TS, TZ -> C               Ц: Tsoi / Tzoi / Цой
+   YE -> E, YO -> E          Е, Ё: Yelena / Elena / Елена; Aliyev / Aliev / Алиев;
+                             Semyonov / Semenov / Семёнов
+   NG -> N                   Ң: Tyngchtyk / Tynchtyk / Тыңчтык
+   Y -> I, runs of I -> I    Й, Ы, И: Yusupov / Iusupov / Юсупов; Evgeny / Evgenii /
+                             Yevgeniy / Евгений; Mariya / Maria / Мария
+   ========================  ======================================================
+
+Limits (documented, deliberate): the folds merge some distinct names (Ц/ТС, Й/И/Ы,
+НГ/Ң), which only makes the SLK letters slightly less specific -- the code also holds the
+full date of birth and sex. Spellings that change the number of letters in other ways
+still differ: English "Alexander" (X -> H) vs "Aleksandr"; German "J" for Й
+("Jusupov"); Uzbek Latin "Oʻ" for Ў (we map Ў -> U, the Russian-document spelling);
+ICAO-2013 "IE" for Ъ. Typos and such spellings produce a new code; potential
+duplicates are for review, never merged silently (DOMAIN §5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+#: Cyrillic letter (upper case) -> Latin spelling before folding. Ь and Ъ are dropped.
+CYRILLIC_TO_LATIN: dict[str, str] = {
+    # Russian
+    "А": "A", "Б": "B", "В": "V", "Г": "G", "Д": "D", "Е": "E", "Ё": "E", "Ж": "ZH",
+    "З": "Z", "И": "I", "Й": "Y", "К": "K", "Л": "L", "М": "M", "Н": "N", "О": "O",
+    "П": "P", "Р": "R", "С": "S", "Т": "T", "У": "U", "Ф": "F", "Х": "KH", "Ц": "TS",
+    "Ч": "CH", "Ш": "SH", "Щ": "SHCH", "Ъ": "", "Ы": "Y", "Ь": "", "Э": "E", "Ю": "YU",
+    "Я": "YA",
+    # Kyrgyz and Kazakh
+    "Ө": "O", "Ү": "U", "Ң": "NG", "Ә": "A", "Ғ": "GH", "Қ": "Q", "Ұ": "U", "Һ": "H",
+    "І": "I",
+    # Uzbek and Tajik
+    "Ў": "U", "Ҳ": "H", "Ҷ": "J", "Ӣ": "I", "Ӯ": "U",
+    # Tatar, Bashkir, Ukrainian, Belarusian
+    "Җ": "ZH", "Ҙ": "Z", "Ҡ": "Q", "Ҫ": "S", "Ґ": "G", "Є": "YE", "Ї": "YI",
+}  # fmt: skip
+
+#: Latin letters whose diacritic changes the sound (Turkmen, Uzbek, Turkish, Czech).
+LATIN_SPECIALS: dict[str, str] = {
+    "Ş": "SH", "Š": "SH", "Ç": "CH", "Č": "CH", "Ž": "ZH", "Ý": "Y", "Ň": "NG", "ẞ": "SS",
+    "Æ": "AE", "Ø": "O", "Ł": "L",
+}  # fmt: skip
+
+#: Ordered folds of the Latin spelling (see the module docstring for what each merges).
+LATIN_FOLDS: tuple[tuple[str, str], ...] = (
+    ("SHCH", "SH"),
+    ("SCH", "SH"),
+    ("TCH", "CH"),
+    ("DZH", "J"),
+    ("ZH", "J"),
+    ("DJ", "J"),
+    ("KH", "H"),
+    ("X", "H"),
+    ("GH", "G"),
+    ("Q", "K"),
+    ("W", "V"),
+    ("TS", "C"),
+    ("TZ", "C"),
+    ("YE", "E"),
+    ("YO", "E"),
+    ("NG", "N"),
+    ("Y", "I"),
+)
+
+_NOT_LATIN_LETTER = re.compile(r"[^A-Z]")
+_RUN_OF_I = re.compile(r"I+")
+
+#: SLK-581 fillers: a position past the end of a name, and a name that is missing.
+SHORT_FILLER, MISSING_FILLER = "2", "9"
+SEX_DIGITS = {"M": "1", "F": "2"}
+
+
+@dataclass(frozen=True, slots=True)
+class ClientIdentifiers:
+    """What staff type to identify a person; kept in memory only, never stored.
+
+    ``sex`` is ``"M"`` or ``"F"``. The ``repr`` hides every value so the identifiers
+    cannot leak into logs, tracebacks or error pages.
+    """
+
+    family_name: str = field(repr=False)
+    given_name: str = field(repr=False)
+    birth_date: date = field(repr=False)
+    sex: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "ClientIdentifiers(<redacted>)"
+
+    __str__ = __repr__
+
+
+def _transliterate(char: str) -> str:
+    """Latin spelling of one upper-case character (empty for non-letters)."""
+    if char in CYRILLIC_TO_LATIN:
+        return CYRILLIC_TO_LATIN[char]
+    if char in LATIN_SPECIALS:
+        return LATIN_SPECIALS[char]
+    # Strip remaining diacritics: Ä -> A, Ö -> O, Ü -> U, Ğ -> G, Ñ -> N ...
+    decomposed = unicodedata.normalize("NFKD", char)
+    return "".join(c for c in decomposed if "A" <= c <= "Z")
+
+
+def normalise_name(text: str) -> str:
+    """Return the folded Latin letters of a name (see the module docstring).
+
+    >>> normalise_name("  Асанов ") == normalise_name("Asanov") == "ASANOV"
+    True
+    >>> normalise_name("Жапаров") == normalise_name("Japarov") == normalise_name("Zhaparov")
+    True
+    """
+    upper = unicodedata.normalize("NFC", text or "").strip().upper()
+    latin = "".join(_transliterate(char) for char in upper)
+    latin = _NOT_LATIN_LETTER.sub("", latin)
+    for source, target in LATIN_FOLDS:
+        latin = latin.replace(source, target)
+    return _RUN_OF_I.sub("I", latin)
+
+
+def _letters(name: str, positions: tuple[int, ...]) -> str:
+    """SLK letters of ``name`` at 1-based ``positions`` with the SLK-581 fillers."""
+    if not name:
+        return MISSING_FILLER * len(positions)
+    return "".join(name[p - 1] if p <= len(name) else SHORT_FILLER for p in positions)
+
+
+def slk581(ids: ClientIdentifiers) -> str:
+    """The statistical linkage key: 3 + 2 letters, date of birth DDMMYYYY, sex 1/2.
+
+    Letters 2, 3 and 5 of the normalised family name and 2 and 3 of the given name;
+    ``2`` fills a position past the end of a short name, ``9`` every position of a
+    missing name. Never store or log the result: it is not a pseudonym on its own.
+    """
+    if ids.sex not in SEX_DIGITS:
+        raise ValueError("sex must be 'M' or 'F'")
+    family = _letters(normalise_name(ids.family_name), (2, 3, 5))
+    given = _letters(normalise_name(ids.given_name), (2, 3))
+    return f"{family}{given}{ids.birth_date:%d%m%Y}{SEX_DIGITS[ids.sex]}"
+
+
+def client_code(ids: ClientIdentifiers, key: str) -> str:
+    """Hex HMAC-SHA256 of :func:`slk581` keyed with ``key`` (the ``LINKAGE_KEY``).
+
+    The key stays outside the database, so the low-entropy SLK cannot be recovered
+    by enumerating names and dates against the stored codes.
+    """
+    if not key:
+        raise ValueError("a linkage key is required")
+    return hmac.new(key.encode(), slk581(ids).encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,37 @@
+"""The exception services raise when a business rule rejects otherwise valid input.
+
+``ServiceError(message, field=None)``: ``message`` is a translatable (lazy) string with no
+identifying value in it; ``field`` is the HTML form field name the message belongs beside
+(``None`` for a form-level message). :meth:`ServiceError.messages` gives the same shape as
+``marshmallow.ValidationError.messages`` so a view can treat both alike::
+
+    try:
+        episode = admit_client(data, actor=user, centre=centre)
+    except (ValidationError, ServiceError) as error:
+        db.session.rollback()
+        errors = error.messages          # {"field": ["message", ...]}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Key used in ``messages`` for an error that belongs to no single field.
+FORM_ERRORS = "_schema"
+
+
+class ServiceError(Exception):
+    """A rule violation; ``field`` names the form field the message belongs beside."""
+
+    def __init__(self, message: Any, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    @property
+    def messages(self) -> dict[str, list[Any]]:
+        """``{field or "_schema": [message]}``, as ``ValidationError.messages``."""
+        return {self.field or FORM_ERRORS: [self.message]}
+
+    def __str__(self) -> str:
+        return str(self.message)

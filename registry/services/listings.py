@@ -1,0 +1,163 @@
+"""Read-only queries behind the clinic pages, each scoped to one centre and audited.
+
+Every function first checks that ``actor`` may use ``centre_id``'s records
+(:func:`registry.services.access.ensure_centre_access`) and records an audit ``read``
+event for the client-level data it returns; like every service it never commits (the
+view does). A record of another centre is simply not found (``None``), so pages answer
+404 without saying whether it exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload
+
+from registry.extensions import db
+from registry.models import (
+    Client,
+    DosingEvent,
+    LabTest,
+    OstEnrolment,
+    TreatmentEpisode,
+    User,
+)
+from registry.services.access import ensure_centre_access
+from registry.services.audit import record_event
+
+#: How many rows the dashboard lists.
+RECENT_LIMIT = 25
+
+
+@dataclass(frozen=True)
+class OstRow:
+    """A client on OST at the centre with the last recorded dose."""
+
+    enrolment: OstEnrolment
+    last_dose: DosingEvent | None
+
+
+@dataclass(frozen=True)
+class ClientRecords:
+    """Everything one centre holds about one client."""
+
+    client: Client
+    episodes: list[TreatmentEpisode]
+    enrolments: list[OstEnrolment]
+    lab_tests: list[LabTest]
+
+
+def recent_admissions(
+    actor: User, centre_id: int, limit: int = RECENT_LIMIT
+) -> list[TreatmentEpisode]:
+    """The centre's latest admissions, newest first."""
+    ensure_centre_access(actor, centre_id)
+    episodes = list(
+        db.session.scalars(
+            select(TreatmentEpisode)
+            .options(joinedload(TreatmentEpisode.client))
+            .where(TreatmentEpisode.centre_id == centre_id)
+            .order_by(TreatmentEpisode.admission_date.desc(), TreatmentEpisode.id.desc())
+            .limit(limit)
+        )
+    )
+    record_event(
+        actor, "read", "episode", None, centre_id=centre_id, detail=f"list=recent n={len(episodes)}"
+    )
+    return episodes
+
+
+def current_ost_clients(actor: User, centre_id: int) -> list[OstRow]:
+    """The centre's open OST enrolments with each one's last dose, latest enrolment first."""
+    ensure_centre_access(actor, centre_id)
+    enrolments = list(
+        db.session.scalars(
+            select(OstEnrolment)
+            .options(joinedload(OstEnrolment.client))
+            .where(OstEnrolment.centre_id == centre_id, OstEnrolment.exit_date.is_(None))
+            .order_by(OstEnrolment.enrolment_date.desc(), OstEnrolment.id.desc())
+        )
+    )
+    last_dates = dict(
+        db.session.execute(
+            select(DosingEvent.enrolment_id, func.max(DosingEvent.dose_date))
+            .where(DosingEvent.enrolment_id.in_([e.id for e in enrolments]))
+            .group_by(DosingEvent.enrolment_id)
+        ).all()
+    )
+    last_doses = {
+        dose.enrolment_id: dose
+        for dose in db.session.scalars(
+            select(DosingEvent).where(
+                DosingEvent.enrolment_id.in_(list(last_dates)),
+                DosingEvent.dose_date.in_(set(last_dates.values())),
+            )
+        )
+        if last_dates.get(dose.enrolment_id) == dose.dose_date
+    }
+    record_event(
+        actor,
+        "read",
+        "ost_enrolment",
+        None,
+        centre_id=centre_id,
+        detail=f"list=current n={len(enrolments)}",
+    )
+    return [OstRow(enrolment, last_doses.get(enrolment.id)) for enrolment in enrolments]
+
+
+def has_records_at(client_id: int, centre_id: int) -> bool:
+    """True if the centre holds an episode, an OST enrolment or a test of the client."""
+    checks = (
+        exists().where(
+            TreatmentEpisode.client_id == client_id, TreatmentEpisode.centre_id == centre_id
+        ),
+        exists().where(OstEnrolment.client_id == client_id, OstEnrolment.centre_id == centre_id),
+        exists().where(LabTest.client_id == client_id, LabTest.centre_id == centre_id),
+    )
+    return any(db.session.scalar(select(check)) for check in checks)
+
+
+def client_records(actor: User, client_id: int, centre_id: int) -> ClientRecords | None:
+    """The client's episodes, OST enrolments and tests at the centre (``None`` if none)."""
+    ensure_centre_access(actor, centre_id)
+    client = db.session.get(Client, client_id)
+    if client is None or not has_records_at(client_id, centre_id):
+        return None
+    episodes = _at_centre(TreatmentEpisode, client_id, centre_id, TreatmentEpisode.admission_date)
+    enrolments = _at_centre(OstEnrolment, client_id, centre_id, OstEnrolment.enrolment_date)
+    lab_tests = _at_centre(LabTest, client_id, centre_id, LabTest.sample_date)
+    record_event(actor, "read", "client", client.id, centre_id=centre_id)
+    return ClientRecords(client, episodes, enrolments, lab_tests)
+
+
+def _at_centre(model: Any, client_id: int, centre_id: int, order: Any) -> list[Any]:
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(model.client_id == client_id, model.centre_id == centre_id)
+            .order_by(order.desc(), model.id.desc())
+        )
+    )
+
+
+def episode_at_centre(actor: User, episode_id: int, centre_id: int) -> TreatmentEpisode | None:
+    """The episode if it belongs to the centre, else ``None``."""
+    ensure_centre_access(actor, centre_id)
+    episode = db.session.get(TreatmentEpisode, episode_id)
+    if episode is None or episode.centre_id != centre_id:
+        return None
+    record_event(actor, "read", "episode", episode.id, centre_id=centre_id)
+    return episode
+
+
+def enrolment_at_centre(actor: User, enrolment_id: int, centre_id: int) -> OstEnrolment | None:
+    """The OST enrolment if it belongs to the centre, else ``None``."""
+    ensure_centre_access(actor, centre_id)
+    enrolment = db.session.get(OstEnrolment, enrolment_id)
+    if enrolment is None or enrolment.centre_id != centre_id:
+        return None
+    record_event(actor, "read", "ost_enrolment", enrolment.id, centre_id=centre_id)
+    return enrolment

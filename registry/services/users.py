@@ -1,0 +1,139 @@
+"""User accounts: creation with a password policy, authentication, preferences.
+
+Public interface::
+
+    MIN_PASSWORD_LENGTH = 8
+    create_user(username: str, password: str, role: str,
+                centre: TreatmentCentre | None = None, *, enforce_policy: bool = True) -> User
+    authenticate(username: str, password: str) -> User | None   # audits login / login_failed
+    record_logout(user: User) -> AuditEvent
+    set_locale(user: User, locale: str) -> None                 # one of config LANGUAGES
+    hash_password(password: str) -> str
+    verify_password(user: User, password: str) -> bool
+
+Passwords are hashed with argon2id (argon2-cffi defaults). ``enforce_policy=False`` is
+only for the demo loader's short password, which it refuses to use in production.
+Failed logins are audited without the typed username unless the account exists (a
+password typed into the username field must not end up in the log).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.models import AuditEvent, TreatmentCentre, User
+from registry.models.users import CLINIC_STAFF, ROLE_NAMES
+from registry.services.audit import record_event
+from registry.services.errors import ServiceError
+
+MIN_PASSWORD_LENGTH = 8
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+_hasher = PasswordHasher()
+#: Verified against when the username is unknown, so both paths cost one argon2 verify.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-just-timing")
+
+
+def hash_password(password: str) -> str:
+    """Return the argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """True if ``password`` matches; rehashes (in the session) on outdated parameters."""
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    centre: TreatmentCentre | None = None,
+    *,
+    enforce_policy: bool = True,
+) -> User:
+    """Add a user to the session and return it (flushed, so it has an id).
+
+    Raises :class:`ServiceError` with ``field`` ``username``, ``password``, ``role`` or
+    ``centre`` when a rule is broken: username 2-64 of ``a-z 0-9 . _ -``, unique;
+    password at least :data:`MIN_PASSWORD_LENGTH` characters; a known role; clinic
+    staff need a centre and the other roles must not have one.
+    """
+    username = (username or "").strip().lower()
+    if not USERNAME_PATTERN.match(username):
+        raise ServiceError(
+            _l("Use 2-64 characters: lower-case letters, digits, dot, dash, underscore."),
+            "username",
+        )
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise ServiceError(_l("This username is already taken."), "username")
+    if enforce_policy and len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ServiceError(_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), "password")
+    if not password:
+        raise ServiceError(_l("This field is required."), "password")
+    if role not in ROLE_NAMES:
+        raise ServiceError(_l("Choose a value from the list."), "role")
+    if (role == CLINIC_STAFF) != (centre is not None):
+        message = (
+            _l("Clinic staff need a centre.")
+            if role == CLINIC_STAFF
+            else _l("Only clinic staff belong to a centre.")
+        )
+        raise ServiceError(message, "centre")
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        centre_id=centre.id if centre is not None else None,
+        active=True,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """Return the active user with these credentials, or ``None``; audit either way."""
+    name = (username or "").strip().lower()
+    user = db.session.scalar(select(User).where(User.username == name)) if name else None
+    if user is None:
+        _hasher_verify_dummy(password)
+        record_event(None, "login_failed", "user", None, detail="unknown username")
+        return None
+    if not verify_password(user, password or "") or not user.active:
+        record_event(user, "login_failed", "user", user.id)
+        return None
+    record_event(user, "login", "user", user.id)
+    return user
+
+
+def _hasher_verify_dummy(password: str) -> None:
+    """Spend one argon2 verification so unknown usernames take as long as known ones."""
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_DUMMY_HASH, password or "")
+
+
+def record_logout(user: User) -> AuditEvent:
+    """Audit a logout (the view clears the session cookie and commits)."""
+    return record_event(user, "logout", "user", user.id)
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember ``user``'s interface language; raise :class:`ServiceError` if unknown."""
+    if locale not in current_app.config["LANGUAGES"]:
+        raise ServiceError(_l("Choose a value from the list."), "locale")
+    user.locale = locale
