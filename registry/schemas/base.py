@@ -1,0 +1,203 @@
+"""Shared pieces of every schema: form-input handling, translatable messages, fields.
+
+Form input arrives as strings (``request.form``, a ``MultiDict``): :class:`FormSchema`
+trims every value, treats an empty string as "not given", reads list fields with
+``getlist`` and ignores unknown keys (``csrf_token``, buttons). Every error message is a
+``lazy_gettext`` string, translated when rendered; ``ValidationError.messages`` is always
+``{field: [message, ...]}`` and no message ever repeats the value typed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, pre_load
+
+REQUIRED = _l("This field is required.")
+CHOOSE = _l("Choose a value from the list.")
+INVALID_DATE = _l("Enter a date as YYYY-MM-DD.")
+INVALID_INTEGER = _l("Enter a whole number.")
+INVALID_NUMBER = _l("Enter a number.")
+INVALID_TEXT = _l("Enter text.")
+FUTURE_DATE = _l("This date is in the future.")
+
+#: Earliest date the registry accepts for any event (the registry's records start here).
+EARLIEST_EVENT = date(1990, 1, 1)
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def _messages(**extra: Any) -> dict[str, Any]:
+    """Field error messages: the common ones plus ``extra`` (all lazy strings)."""
+    return {"required": REQUIRED, "null": REQUIRED, "validator_failed": CHOOSE, **extra}
+
+
+def choice(choices: Mapping[str, Any] | tuple[str, ...]) -> Callable[[Any], None]:
+    """Validator: the value must be one of ``choices`` (keys of a code list)."""
+    allowed = frozenset(choices)
+
+    def validate(value: Any) -> None:
+        if value not in allowed:
+            raise ValidationError([CHOOSE])
+
+    return validate
+
+
+def between(low: int | Decimal, high: int | Decimal) -> Callable[[Any], None]:
+    """Validator: ``low <= value <= high``, with a message naming the bounds."""
+
+    def validate(value: Any) -> None:
+        if not low <= value <= high:
+            raise ValidationError(
+                [_l("Enter a number from %(low)s to %(high)s.", low=low, high=high)]
+            )
+
+    return validate
+
+
+def max_length(limit: int) -> Callable[[str], None]:
+    """Validator: at most ``limit`` characters."""
+
+    def validate(value: str) -> None:
+        if len(value) > limit:
+            raise ValidationError([_l("Use at most %(n)s characters.", n=limit)])
+
+    return validate
+
+
+def not_in_future(value: date) -> None:
+    """Validator: the date is today or earlier."""
+    if value > date.today():
+        raise ValidationError([FUTURE_DATE])
+
+
+def not_before(earliest: date) -> Callable[[date], None]:
+    """Validator: the date is on or after ``earliest``."""
+
+    def validate(value: date) -> None:
+        if value < earliest:
+            raise ValidationError([_l("Enter a date from %(date)s on.", date=earliest.isoformat())])
+
+    return validate
+
+
+def code(choices: Mapping[str, Any], *, required: bool = False, default: str | None = None):
+    """A code-list field (a ``<select>``); ``default`` is used when the field is empty."""
+    if default is not None:
+        return fields.String(
+            load_default=default, validate=choice(choices), error_messages=_messages(invalid=CHOOSE)
+        )
+    return fields.String(
+        required=required, validate=choice(choices), error_messages=_messages(invalid=CHOOSE)
+    )
+
+
+def event_date(*, required: bool = True, earliest: date = EARLIEST_EVENT) -> fields.Date:
+    """A date of an event: ISO format, not in the future, not before ``earliest``."""
+    return fields.Date(
+        required=required,
+        load_default=None if not required else missing,
+        validate=[not_in_future, not_before(earliest)],
+        error_messages=_messages(invalid=INVALID_DATE),
+    )
+
+
+def integer(low: int, high: int, *, required: bool = False) -> fields.Integer:
+    """A whole number between ``low`` and ``high`` (``None`` when empty and optional)."""
+    return fields.Integer(
+        required=required,
+        load_default=None if not required else missing,
+        validate=between(low, high),
+        error_messages=_messages(invalid=INVALID_INTEGER),
+    )
+
+
+def milligrams(high: int, *, required: bool = False) -> fields.Decimal:
+    """A dose in mg with at most two decimals, 0 to ``high``."""
+    return fields.Decimal(
+        required=required,
+        load_default=None if not required else missing,
+        places=2,
+        validate=between(Decimal(0), Decimal(high)),
+        error_messages=_messages(invalid=INVALID_NUMBER, special=INVALID_NUMBER),
+    )
+
+
+def text(limit: int, *, required: bool = False) -> fields.String:
+    """Free text of at most ``limit`` characters (``None`` when empty and optional)."""
+    return fields.String(
+        required=required,
+        load_default=None if not required else missing,
+        validate=max_length(limit),
+        error_messages=_messages(invalid=INVALID_TEXT),
+    )
+
+
+class FormSchema(Schema):
+    """Base schema for HTML forms and the JSON API alike (see the module docstring)."""
+
+    #: Fields whose value is kept exactly as typed (not trimmed), e.g. passwords.
+    verbatim_fields: tuple[str, ...] = ()
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _clean_form_input(self, data: Any, **_kwargs: Any) -> Any:
+        """Trim strings, drop empty values, read list fields from a ``MultiDict``."""
+        if not isinstance(data, Mapping):
+            return data
+        cleaned: dict[str, Any] = {}
+        for name, field in self.load_fields.items():
+            key = field.data_key or name
+            if key not in data:
+                continue
+            if isinstance(field, fields.List):
+                values = data.getlist(key) if hasattr(data, "getlist") else data[key]
+                if isinstance(values, str):
+                    values = [values]
+                if values is None:
+                    continue
+                values = [v.strip() if isinstance(v, str) else v for v in values]
+                cleaned[key] = [v for v in values if v not in ("", None)]
+                continue
+            value = data[key]
+            if isinstance(value, str):
+                value = value if name in self.verbatim_fields else value.strip()
+                if value == "":
+                    continue
+            cleaned[key] = value
+        return cleaned
+
+    def handle_error(self, error: ValidationError, data: Any, **kwargs: Any) -> None:
+        """Re-raise with every field's messages as a list (one shape for the views)."""
+        raise ValidationError(_as_lists(error.messages), data=data, valid_data=error.valid_data)
+
+
+def _as_lists(messages: Any) -> dict[str, list[Any]]:
+    """``{field: message | [messages] | {index: [...]}}`` -> ``{field: [messages]}``.
+
+    Errors of list items (``{"secondary_drugs": {0: [...]}}``) are flattened onto the
+    field, since the form shows them beside the one ``<select multiple>``.
+    """
+    if not isinstance(messages, dict):
+        return {"_schema": _flatten(messages)}
+    return {key: _flatten(value) for key, value in messages.items()}
+
+
+def _flatten(value: Any) -> list[Any]:
+    """Every message in ``value`` (a message, a list or a nested dict), without repeats."""
+    if isinstance(value, dict):
+        items = [m for nested in value.values() for m in _flatten(nested)]
+    elif isinstance(value, list):
+        items = [m for nested in value for m in _flatten(nested)]
+    else:
+        items = [value]
+    unique: list[Any] = []
+    for item in items:
+        if not any(item is seen or str(item) == str(seen) for seen in unique):
+            unique.append(item)
+    return unique

@@ -1,0 +1,115 @@
+"""Schemas of the OST forms: enrolment, dose visit, dose change, exit (DOMAIN §4).
+
+Public interface (field names are the HTML form field names)::
+
+    OstEnrolmentSchema().load(form) -> {"medication", "enrolment_date", "induction_dose_mg"
+                                        (Decimal | None), "first_maintenance_date" (date | None),
+                                        "transferred_from" (centre code | None),
+                                        "episode_id" (int | None)}
+    DoseSchema().load(form)         -> {"dose_date", "kind", "dose_mg" (Decimal),
+                                        "take_home_days" (int)}
+    DoseChangeSchema().load(form)   -> {"effective_date", "dose_mg", "phase", "reason" | None}
+    OstExitSchema().load(form)      -> {"exit_date", "exit_reason"}
+
+Limits that depend on the medication (methadone up to 300 mg, buprenorphine up to 32 mg;
+induction at most 40 / 16 mg) are in :data:`MAX_DOSE_MG` and :data:`MAX_INDUCTION_MG`.
+The enrolment schema checks them itself; dose forms are checked by the service, which
+knows the enrolment's medication.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, validates_schema
+
+from registry import codes
+from registry.schemas.base import FormSchema, code, event_date, integer, milligrams, text
+
+MAX_DOSE_MG = {"methadone": 300, "buprenorphine": 32}
+MAX_INDUCTION_MG = {"methadone": 40, "buprenorphine": 16}
+MAX_TAKE_HOME_DAYS = 14
+
+
+class OstEnrolmentSchema(FormSchema):
+    """Start of OST at a site (a transfer names the site the client comes from)."""
+
+    medication = code(codes.OST_MEDICATIONS, required=True)
+    enrolment_date = event_date()
+    induction_dose_mg = milligrams(max(MAX_INDUCTION_MG.values()))
+    first_maintenance_date = event_date(required=False)
+    transferred_from = text(32)
+    episode_id = integer(1, 2**31 - 1)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _rules(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """Induction dose within the medication's limit; maintenance after enrolment."""
+        errors: dict[str, list[Any]] = {}
+        medication, induction = data.get("medication"), data.get("induction_dose_mg")
+        if medication in MAX_INDUCTION_MG and induction is not None:
+            limit = MAX_INDUCTION_MG[medication]
+            if induction > limit:
+                errors["induction_dose_mg"] = [
+                    _l("The induction dose is above the protocol limit of %(n)s mg.", n=limit)
+                ]
+            elif induction == 0:
+                errors["induction_dose_mg"] = [_l("Enter a dose above 0 mg.")]
+        start, maintenance = data.get("enrolment_date"), data.get("first_maintenance_date")
+        if start and maintenance and maintenance < start:
+            errors["first_maintenance_date"] = [_l("Cannot be before the enrolment date.")]
+        if errors:
+            raise ValidationError(errors)
+
+
+class DoseSchema(FormSchema):
+    """One dose visit: observed or take-home dose, or a missed/withheld day (0 mg)."""
+
+    dose_date = event_date()
+    kind = code(codes.DOSE_KINDS, required=True)
+    dose_mg = milligrams(max(MAX_DOSE_MG.values()))
+    take_home_days = integer(1, MAX_TAKE_HOME_DAYS)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _rules(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """A given dose needs mg; take-home days only for take-home doses."""
+        errors: dict[str, list[Any]] = {}
+        kind, dose = data.get("kind"), data.get("dose_mg")
+        if kind in ("observed", "take_home") and not dose:
+            errors["dose_mg"] = [_l("Enter the dose given, above 0 mg.")]
+        if kind in ("missed", "withheld") and dose:
+            errors["dose_mg"] = [_l("Leave empty (0 mg) for a missed or withheld dose.")]
+        days = data.get("take_home_days")
+        if days is not None and days > 1 and kind != "take_home":
+            errors["take_home_days"] = [_l("Only take-home doses cover more than one day.")]
+        if errors:
+            raise ValidationError(errors)
+
+    def load(self, data: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Load, then fill the defaults: 0 mg for missed/withheld, 1 take-home day."""
+        result = super().load(data, **kwargs)
+        if result.get("dose_mg") is None:
+            result["dose_mg"] = Decimal(0)
+        if result.get("take_home_days") is None:
+            result["take_home_days"] = 1
+        return result
+
+
+class DoseChangeSchema(FormSchema):
+    """A new prescribed dose from ``effective_date`` (phase flags induction and tapering).
+
+    ``reason`` is a short clinical note: staff are told never to type names in it.
+    """
+
+    effective_date = event_date()
+    dose_mg = milligrams(max(MAX_DOSE_MG.values()), required=True)
+    phase = code(codes.DOSE_PHASES, required=True)
+    reason = text(200)
+
+
+class OstExitSchema(FormSchema):
+    """End of OST at a site: date and reason."""
+
+    exit_date = event_date()
+    exit_reason = code(codes.OST_EXIT_REASONS, required=True)
