@@ -1,0 +1,269 @@
+"""HIV among people who inject drugs: yearly prevalence, trend, joinpoints, incidence.
+
+Sentinel surveillance gives, per year, the number tested and the number HIV-positive.
+This module reports each year's prevalence with a Wilson interval, the logistic trend
+(R's ``glm(cbind(positive, tested - positive) ~ year, family = binomial)``), the annual
+percent change, joinpoint segments and the incidence among repeat testers.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from estimation.intervals import (
+    check_alpha,
+    exact_poisson_interval,
+    normal_quantile,
+    wilson_interval,
+)
+from estimation.joinpoint import Joinpoint
+
+__all__ = [
+    "IncidenceRate",
+    "LogisticTrend",
+    "YearPrevalence",
+    "check_surveillance",
+    "hiv_joinpoints",
+    "logistic_trend",
+    "repeat_tester_incidence",
+    "yearly_prevalence",
+]
+
+
+@dataclass(frozen=True)
+class YearPrevalence:
+    """Prevalence in one year with its Wilson interval (defined for 0 positives)."""
+
+    year: int
+    tested: int
+    positive: int
+    prevalence: float
+    ci_low: float
+    ci_high: float
+
+
+def check_surveillance(frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate ``year, tested, positive`` rows; return them sorted by year as integers."""
+    missing = {"year", "tested", "positive"} - set(frame.columns)
+    if missing:
+        raise ValueError(
+            f"surveillance data needs columns year, tested, positive; missing {sorted(missing)}"
+        )
+    if frame.empty:
+        raise ValueError("surveillance data has no rows")
+    data = frame[["year", "tested", "positive"]]
+    if data.isna().any().any() or not np.all(np.mod(data.to_numpy(float), 1) == 0):
+        raise ValueError("year, tested and positive must be whole numbers with no blanks")
+    data = data.astype(int).sort_values("year").reset_index(drop=True)
+    if data["year"].duplicated().any():
+        raise ValueError("each year must appear once")
+    if (data["tested"] <= 0).any():
+        raise ValueError("every year needs at least one person tested")
+    if ((data["positive"] < 0) | (data["positive"] > data["tested"])).any():
+        raise ValueError("positive must lie between 0 and tested")
+    return data
+
+
+def yearly_prevalence(frame: pd.DataFrame, *, alpha: float = 0.05) -> list[YearPrevalence]:
+    """Prevalence :math:`x_t/n_t` per year with Wilson intervals (see :func:`wilson_interval`)."""
+    data = check_surveillance(frame)
+    rows = []
+    for year, tested, positive in data.itertuples(index=False):
+        low, high = wilson_interval(positive, tested, alpha)
+        rows.append(
+            YearPrevalence(int(year), int(tested), int(positive), positive / tested, low, high)
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class LogisticTrend:
+    """Result of :func:`logistic_trend`.
+
+    Attributes
+    ----------
+    odds_ratio_per_year : float
+        :math:`e^{\\hat\\beta_1}`.
+    ci_low, ci_high : float
+        Wald interval :math:`e^{\\hat\\beta_1 \\pm z\\,\\mathrm{se}}` (R ``confint.default``).
+    p_value : float
+        Wald test of :math:`\\beta_1 = 0` (R ``summary(glm)``).
+    slope, se : float
+        :math:`\\hat\\beta_1` and its standard error.
+    apc, apc_low, apc_high : float
+        Annual percent change of prevalence, :math:`100(e^{\\hat\\gamma_1}-1)`, from the
+        log-linear model :math:`\\log E(x_t) = \\log n_t + \\gamma_0 + \\gamma_1 t`.
+    deviance : float
+        Residual deviance of the logistic model.
+    df_resid : int
+        Residual degrees of freedom (years minus 2).
+    alpha : float
+    """
+
+    odds_ratio_per_year: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    slope: float
+    se: float
+    apc: float
+    apc_low: float
+    apc_high: float
+    deviance: float
+    df_resid: int
+    alpha: float
+
+    def conf_int(self) -> tuple[float, float]:
+        """Interval for the odds ratio per year."""
+        return self.ci_low, self.ci_high
+
+    def summary(self) -> str:
+        """One-line human-readable summary."""
+        return (
+            f"OR per year {self.odds_ratio_per_year:.3f} ({self.ci_low:.3f}-{self.ci_high:.3f}), "
+            f"p = {self.p_value:.4g}; APC {self.apc:.1f}% "
+            f"({self.apc_low:.1f} to {self.apc_high:.1f})"
+        )
+
+
+def _glm(endog, exog, family, offset=None):
+    # Perfect separation or non-convergence would give meaningless estimates: turn the
+    # statsmodels warnings raised inside this one fit into a clear error.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = sm.GLM(endog, exog, family=family, offset=offset).fit()
+    problems = sorted(
+        {str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)}
+    )
+    if problems or not np.all(np.isfinite(result.bse)):
+        raise ValueError("trend model cannot be estimated from these data: " + "; ".join(problems))
+    return result
+
+
+def logistic_trend(frame: pd.DataFrame, *, alpha: float = 0.05) -> LogisticTrend:
+    """Logistic regression of HIV prevalence on calendar year.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``year, tested, positive``; at least two years, with at least one
+        positive and one negative result overall.
+    alpha : float, default 0.05
+
+    Returns
+    -------
+    LogisticTrend
+
+    Notes
+    -----
+    :math:`x_t \\sim \\mathrm{Bin}(n_t, \\pi_t)`,
+    :math:`\\mathrm{logit}\\,\\pi_t = \\beta_0 + \\beta_1 t`, fitted by IRLS (identical to
+    R ``glm(cbind(positive, tested - positive) ~ year, family = binomial)``). Year is
+    centred internally, which changes only the intercept. Assumes independent tests and
+    a linear trend on the logit scale; overdispersion (residual deviance well above its
+    df) makes the interval too narrow.
+
+    References
+    ----------
+    McCullagh P, Nelder JA (1989). Generalized Linear Models, 2nd ed. Chapman & Hall.
+    """
+    a = check_alpha(alpha)
+    data = check_surveillance(frame)
+    if len(data) < 2:
+        raise ValueError("a trend needs at least two years of data")
+    positives, tested = data["positive"].to_numpy(float), data["tested"].to_numpy(float)
+    if positives.sum() == 0 or positives.sum() == tested.sum():
+        raise ValueError("a trend needs at least one positive and one negative test overall")
+    t = data["year"].to_numpy(float)
+    exog = sm.add_constant(t - t.mean())
+    fit = _glm(np.column_stack([positives, tested - positives]), exog, sm.families.Binomial())
+    z = normal_quantile(a)
+    slope, se = float(fit.params[1]), float(fit.bse[1])
+    loglin = _glm(positives, exog, sm.families.Poisson(), offset=np.log(tested))
+    g, g_se = float(loglin.params[1]), float(loglin.bse[1])
+    return LogisticTrend(
+        odds_ratio_per_year=math.exp(slope),
+        ci_low=math.exp(slope - z * se),
+        ci_high=math.exp(slope + z * se),
+        p_value=float(fit.pvalues[1]),
+        slope=slope,
+        se=se,
+        apc=100 * math.expm1(g),
+        apc_low=100 * math.expm1(g - z * g_se),
+        apc_high=100 * math.expm1(g + z * g_se),
+        deviance=float(fit.deviance),
+        df_resid=int(fit.df_resid),
+        alpha=a,
+    )
+
+
+def hiv_joinpoints(frame: pd.DataFrame, **kwargs) -> Joinpoint:
+    """Joinpoint model of log prevalence over years (keyword arguments go to :class:`Joinpoint`).
+
+    Notes
+    -----
+    :math:`y_t = \\log\\{(x_t + 1/2)/(n_t + 1/2)\\}` with weights
+    :math:`1/v_t`, :math:`v_t = 1/(x_t + 1/2) - 1/(n_t + 1/2)` (delta-method variance;
+    the 1/2 keeps years with no positives finite). Segment slopes are then annual percent
+    changes of prevalence, as in NCI Joinpoint's log-linear model.
+    """
+    data = check_surveillance(frame)
+    x, n = data["positive"].to_numpy(float) + 0.5, data["tested"].to_numpy(float) + 0.5
+    if len(data) < 2:
+        raise ValueError("joinpoint regression needs at least two years")
+    weights = 1.0 / np.maximum(1.0 / x - 1.0 / n, 1e-12)
+    return Joinpoint(**kwargs).fit(data["year"].to_numpy(float), np.log(x / n), weights)
+
+
+@dataclass(frozen=True)
+class IncidenceRate:
+    """Seroconversions per 100 person-years with an exact Poisson interval."""
+
+    events: int
+    person_years: float
+    rate_per_100py: float
+    ci_low: float
+    ci_high: float
+    alpha: float
+
+    def conf_int(self) -> tuple[float, float]:
+        """Return ``(ci_low, ci_high)`` per 100 person-years."""
+        return self.ci_low, self.ci_high
+
+
+def repeat_tester_incidence(
+    seroconversions: int, person_years: float, *, alpha: float = 0.05
+) -> IncidenceRate:
+    """HIV incidence among repeat testers, per 100 person-years.
+
+    Parameters
+    ----------
+    seroconversions : int
+        People negative at one test and positive at a later one.
+    person_years : float
+        Time at risk: from the first negative test to the last negative test, or to the
+        midpoint between the last negative and the first positive test for seroconverters.
+    alpha : float, default 0.05
+
+    Notes
+    -----
+    :math:`100\\,k/T` with the Garwood interval (R ``poisson.test(k, T)``), see
+    :func:`estimation.intervals.exact_poisson_interval`. With :math:`k = 0` the lower
+    bound is 0 and the upper bound is :math:`-\\log(\\alpha/2)/T` per person-year.
+    Repeat testers are a selected group: the rate may not represent all PWID.
+    """
+    low, high = exact_poisson_interval(seroconversions, person_years, alpha)
+    return IncidenceRate(
+        events=int(seroconversions),
+        person_years=float(person_years),
+        rate_per_100py=100 * seroconversions / person_years,
+        ci_low=100 * low,
+        ci_high=100 * high,
+        alpha=check_alpha(alpha),
+    )
