@@ -1,0 +1,100 @@
+"""Finding and creating clients from identifiers typed at the desk.
+
+Public interface::
+
+    find_client(ids: ClientIdentifiers, *, actor: User) -> Client | None
+    find_or_create_client(ids: ClientIdentifiers, *, region: OrgUnit | None,
+                          actor: User) -> tuple[Client, bool]     # (client, created)
+    get_client(client_id: int, *, actor: User) -> Client | None
+    resolve_region(code: str, *, field: str = "region_code") -> OrgUnit
+    code_for(ids: ClientIdentifiers) -> str         # HMAC with the app's LINKAGE_KEY
+
+Only admins and clinic staff may look clients up (:class:`AccessDenied` otherwise).
+A found client is audited as ``read``, a new one as ``create``. The identifiers are used
+to compute the code and then dropped: only the code, sex, birth year and region are kept.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.models import Client, OrgUnit, User
+from registry.models.geography import DISTRICT, REGION
+from registry.services.access import ensure_clinic_forms
+from registry.services.audit import record_event
+from registry.services.client_codes import ClientIdentifiers, client_code
+from registry.services.errors import ServiceError
+
+
+def code_for(ids: ClientIdentifiers) -> str:
+    """The client code of ``ids`` under the application's ``LINKAGE_KEY``."""
+    return client_code(ids, current_app.config["LINKAGE_KEY"])
+
+
+def client_by_code(code: str) -> Client | None:
+    """The client with this code, or ``None`` (no access check, no audit: internal)."""
+    return db.session.scalar(select(Client).where(Client.code == code))
+
+
+def resolve_region(code: str, *, field: str = "region_code") -> OrgUnit:
+    """The region or district with ``code``; :class:`ServiceError` on ``field`` if none."""
+    unit = db.session.scalar(
+        select(OrgUnit).where(OrgUnit.code == code, OrgUnit.level.in_((REGION, DISTRICT)))
+    )
+    if unit is None:
+        raise ServiceError(_l("Choose a region from the list."), field)
+    return unit
+
+
+def find_client(ids: ClientIdentifiers, *, actor: User) -> Client | None:
+    """The client these identifiers belong to, or ``None``; audits a ``read`` if found."""
+    ensure_clinic_forms(actor)
+    client = client_by_code(code_for(ids))
+    if client is not None:
+        record_event(actor, "read", "client", client.id, detail="lookup")
+    return client
+
+
+def find_or_create_client(
+    ids: ClientIdentifiers, *, region: OrgUnit | None, actor: User
+) -> tuple[Client, bool]:
+    """The existing client for ``ids`` (audited ``read``) or a new one (``create``)."""
+    ensure_clinic_forms(actor)
+    return _find_or_create(code_for(ids), ids, region, actor)
+
+
+def _find_or_create(
+    code: str, ids: ClientIdentifiers, region: OrgUnit | None, actor: User
+) -> tuple[Client, bool]:
+    """Shared by :func:`find_or_create_client` and admissions (access already checked)."""
+    client = client_by_code(code)
+    if client is not None:
+        record_event(actor, "read", "client", client.id, detail="lookup")
+        return client, False
+    client = Client(
+        code=code,
+        sex=ids.sex,
+        birth_year=ids.birth_date.year,
+        region_id=region.id if region is not None else None,
+    )
+    db.session.add(client)
+    db.session.flush()
+    record_event(actor, "create", "client", client.id)
+    return client, True
+
+
+def get_client(client_id: int, *, actor: User) -> Client | None:
+    """The client with this id (audited ``read``), or ``None``.
+
+    Clients are shared by all centres (one code per person); what a clinic user may see
+    of a client's records is limited by the centre checks of the episode, OST and lab
+    services and listings.
+    """
+    ensure_clinic_forms(actor)
+    client = db.session.get(Client, client_id)
+    if client is not None:
+        record_event(actor, "read", "client", client.id)
+    return client

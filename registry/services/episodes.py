@@ -1,0 +1,115 @@
+"""Treatment episodes: admission (finds or creates the client) and discharge.
+
+Public interface::
+
+    admit_client(data: dict, *, actor: User, centre: TreatmentCentre) -> TreatmentEpisode
+        # data = AdmissionSchema().load(form); ServiceError on "region_code" / "programme"
+    discharge_episode(episode: TreatmentEpisode, data: dict, *, actor: User) -> TreatmentEpisode
+        # data = DischargeSchema().load(form); ServiceError on "discharge_date" / None
+    get_episode(episode_id: int, *, actor: User) -> TreatmentEpisode | None
+
+Every function checks the actor's access to the centre (:class:`AccessDenied`) and
+writes the audit trail. Rules are checked before anything is added to the session, so a
+rejected admission leaves nothing behind even before the view rolls back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.models import TreatmentCentre, TreatmentEpisode, User
+from registry.schemas.clients import age_on
+from registry.services.access import ensure_centre_access
+from registry.services.audit import record_event
+from registry.services.clients import _find_or_create, client_by_code, code_for, resolve_region
+from registry.services.errors import ServiceError
+
+#: AdmissionSchema keys that are episode columns (the rest are identifiers/region).
+EPISODE_FIELDS = (
+    "programme", "admission_date", "ever_treated", "referral_source", "living_with",
+    "living_with_children", "living_where", "education", "labour_status", "primary_drug",
+    "route", "frequency", "age_first_use", "secondary_drugs", "injecting",
+    "age_first_injection", "needle_sharing", "hiv_testing", "hcv_testing", "ost_history",
+    "ost_first_year",
+)  # fmt: skip
+
+
+def admit_client(data: dict[str, Any], *, actor: User, centre: TreatmentCentre) -> TreatmentEpisode:
+    """Admit the person ``data["identifiers"]`` names to ``data["programme"]`` at ``centre``.
+
+    Finds or creates the client by code; refuses a second open episode of the same
+    programme for the client at this centre (``ServiceError`` on ``programme``).
+    """
+    ensure_centre_access(actor, centre.id)
+    ids = data["identifiers"]
+    region = resolve_region(data["region_code"])
+    code = code_for(ids)
+    age = age_on(ids.birth_date, data["admission_date"])
+    existing = client_by_code(code)
+    if existing is not None:
+        open_episode = db.session.scalar(
+            select(TreatmentEpisode.id).where(
+                TreatmentEpisode.client_id == existing.id,
+                TreatmentEpisode.centre_id == centre.id,
+                TreatmentEpisode.programme == data["programme"],
+                TreatmentEpisode.discharge_date.is_(None),
+            )
+        )
+        if open_episode is not None:
+            raise ServiceError(
+                _l("This client already has an open episode of this programme here."),
+                "programme",
+            )
+    client, _created = _find_or_create(code, ids, region, actor)
+    del ids  # the identifiers are not needed past this point
+    episode = TreatmentEpisode(
+        client=client,
+        centre_id=centre.id,
+        age_at_admission=age,
+        created_by_id=actor.id,
+        **{name: data[name] for name in EPISODE_FIELDS},
+    )
+    db.session.add(episode)
+    db.session.flush()
+    record_event(
+        actor, "create", "episode", episode.id, centre_id=centre.id,
+        detail=f"programme={episode.programme}",
+    )  # fmt: skip
+    return episode
+
+
+def discharge_episode(
+    episode: TreatmentEpisode, data: dict[str, Any], *, actor: User
+) -> TreatmentEpisode:
+    """Close ``episode`` with ``data["discharge_date"]`` and ``data["discharge_reason"]``."""
+    ensure_centre_access(actor, episode.centre_id)
+    if not episode.is_open:
+        raise ServiceError(_l("This episode has already been discharged."))
+    if data["discharge_date"] < episode.admission_date:
+        raise ServiceError(_l("Cannot be before the admission date."), "discharge_date")
+    episode.discharge_date = data["discharge_date"]
+    episode.discharge_reason = data["discharge_reason"]
+    db.session.flush()
+    record_event(
+        actor, "update", "episode", episode.id, centre_id=episode.centre_id,
+        detail=f"discharge_reason={episode.discharge_reason}",
+    )  # fmt: skip
+    return episode
+
+
+def get_episode(episode_id: int, *, actor: User) -> TreatmentEpisode | None:
+    """The episode with this id if the actor may see its centre (audited ``read``).
+
+    Returns ``None`` if there is no such episode; raises :class:`AccessDenied` if it
+    belongs to a centre the actor may not see.
+    """
+    episode = db.session.get(TreatmentEpisode, episode_id)
+    if episode is None:
+        return None
+    ensure_centre_access(actor, episode.centre_id)
+    record_event(actor, "read", "episode", episode.id, centre_id=episode.centre_id)
+    return episode

@@ -1,0 +1,45 @@
+"""Laboratory test results (HIV, HCV, TB).
+
+Public interface::
+
+    record_test(client: Client, data: dict, *, actor: User, centre: TreatmentCentre) -> LabTest
+        # data = LabTestSchema().load(form)
+
+Checks the actor's access to ``centre`` and audits a ``create``; a sample date before
+the client's birth year raises :class:`ServiceError` on ``sample_date``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from registry.extensions import db
+from registry.models import Client, LabTest, TreatmentCentre, User
+from registry.services.access import ensure_centre_access
+from registry.services.audit import record_event
+from registry.services.errors import ServiceError
+
+
+def record_test(
+    client: Client, data: dict[str, Any], *, actor: User, centre: TreatmentCentre
+) -> LabTest:
+    """Add one test result of ``client`` taken at ``centre``."""
+    ensure_centre_access(actor, centre.id)
+    if data["sample_date"].year < client.birth_year:
+        raise ServiceError(_l("Cannot be before the client's birth."), "sample_date")
+    test = LabTest(
+        client_id=client.id,
+        centre_id=centre.id,
+        test=data["test"],
+        sample_date=data["sample_date"],
+        result=data["result"],
+        created_by_id=actor.id,
+    )
+    db.session.add(test)
+    db.session.flush()
+    record_event(
+        actor, "create", "lab_test", test.id, centre_id=centre.id, detail=f"test={test.test}"
+    )
+    return test
