@@ -57,14 +57,52 @@ class BatchFit:
     information: np.ndarray | None = None
 
 
-def _deviance(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    return 2.0 * np.sum(xlogy(y, y) - xlogy(y, mu) - (y - mu), axis=-1)
+def _deviance(y: np.ndarray, mu: np.ndarray, y_log_y: np.ndarray) -> np.ndarray:
+    return 2.0 * (y_log_y - np.sum(xlogy(y, mu) - mu + y, axis=-1))
 
 
-def _solve(H: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Solve each ``H[b] x = rhs[b]``; singular systems get a pseudo-inverse and a flag."""
+class _ColumnGroups:
+    """Models grouped by their number of columns, with the flat positions of their
+    information-matrix entries, so each group is one batched LAPACK call on matrices no
+    larger than needed (excluded columns keep a zero coefficient)."""
+
+    def __init__(self, masks: np.ndarray) -> None:
+        P = masks.shape[1]
+        sizes = masks.sum(axis=1)
+        self.groups = []
+        for size in np.unique(sizes):
+            rows = np.flatnonzero(sizes == size)
+            idx = np.nonzero(masks[rows])[1].reshape(len(rows), size)
+            flat = (idx[:, :, None] * P + idx[:, None, :]).reshape(len(rows), size * size)
+            self.groups.append((int(size), rows, idx, flat))
+
+    def solve(
+        self, H: np.ndarray, rhs: np.ndarray, active: np.ndarray, n_models: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Solve the systems of the ``active`` models; ``H`` is (a, P*P), ``rhs`` (a, P, r)."""
+        where = np.full(n_models, -1)
+        where[active] = np.arange(len(active))
+        out = np.zeros_like(rhs)
+        singular = np.zeros(len(active), dtype=bool)
+        for size, rows, idx, flat in self.groups:
+            pos = where[rows]
+            keep = pos >= 0
+            if not keep.any():
+                continue
+            pos = pos[keep][:, None]
+            block = H[pos, flat[keep]].reshape(-1, size, size)
+            cols = idx[keep]
+            solution, sing = _solve_many(block, rhs[pos, cols])
+            out[pos, cols] = solution
+            singular[pos[:, 0]] = sing
+        return out, singular
+
+
+def _solve_many(H: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Solve each ``H[b] x = rhs[b]`` (rhs of shape (B, P, r)); singular systems get a
+    least-squares solution and a flag."""
     try:
-        return np.linalg.solve(H, rhs[..., None])[..., 0], np.zeros(len(H), dtype=bool)
+        return np.linalg.solve(H, rhs), np.zeros(len(H), dtype=bool)
     except np.linalg.LinAlgError:
         out = np.empty_like(rhs)
         singular = np.zeros(len(H), dtype=bool)
@@ -128,9 +166,11 @@ def fit_poisson_batch(
     off = np.zeros(C) if offset is None else np.asarray(offset, dtype=float)
     Z = (X[:, :, None] * X[:, None, :]).reshape(C, P * P)
     fm = masks.astype(float)
-    pair_mask = (fm[:, :, None] * fm[:, None, :]).reshape(B, P * P)
-    diag_fill = np.zeros((B, P, P))
-    diag_fill[:, np.arange(P), np.arange(P)] = 1.0 - fm
+    every_column = bool(masks.all())
+    groups = None if every_column else _ColumnGroups(masks)
+    y_log_y = xlogy(Y, Y).sum(axis=-1)
+    unit = np.zeros((B, P))
+    unit[:, 0] = 1.0
 
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         if start is None:
@@ -141,45 +181,49 @@ def fit_poisson_batch(
             eta = beta0 @ X.T
             mu = np.exp(np.clip(eta + off, ETA_MIN, ETA_MAX))
         coef = np.zeros((B, P))
+        var0 = np.full(B, np.nan)
         dev_old = np.full(B, np.inf)
         converged = np.zeros(B, dtype=bool)
         singular = np.zeros(B, dtype=bool)
+        H_last = np.empty((B, P, P)) if keep_information else None
         active = np.arange(B)
-        H_last = np.empty((B, P, P))
         iterations = 0
         while active.size and iterations < maxit:
             iterations += 1
-            w = mu[active]
-            z = eta[active] + (Y[active] - w) / w
-            H = ((w @ Z) * pair_mask[active]).reshape(-1, P, P) + diag_fill[active]
-            rhs = ((w * z) @ X) * fm[active]
-            H_last[active] = H
-            beta, sing = _solve(H, rhs)
+            every = active.size == B
+            w = mu if every else mu[active]
+            z = (eta if every else eta[active]) + ((Y if every else Y[active]) - w) / w
+            H = w @ Z
+            rhs = (w * z) @ X
+            # solving for the unit vector too gives Var(b0) from this iteration's weights
+            both = np.stack([rhs, unit[: len(active)]], axis=-1)
+            if groups is None:
+                solution, sing = _solve_many(H.reshape(-1, P, P), both)
+            else:
+                solution, sing = groups.solve(H, both, active, B)
+            if H_last is not None:
+                H_last[active] = H.reshape(-1, P, P)
             singular[active] |= sing
+            beta = solution[..., 0]
+            var0[active] = solution[:, 0, 1]
             coef[active] = beta
             eta_a = beta @ X.T
             mu_a = np.exp(np.clip(eta_a + off, ETA_MIN, ETA_MAX))
             eta[active] = eta_a
             mu[active] = mu_a
-            dev = _deviance(Y[active], mu_a)
+            dev = _deviance(Y[active], mu_a, y_log_y[active])
             done = np.abs(dev - dev_old[active]) / (np.abs(dev) + 0.1) < tol
             dev_old[active] = dev
             converged[active[done]] = True
             active = active[~done]
 
-        if iterations == 0:
-            H_last = ((mu @ Z) * pair_mask).reshape(B, P, P) + diag_fill
-        e0 = np.zeros((B, P))
-        e0[:, 0] = 1.0
-        inv0, sing = _solve(H_last, e0)
-        singular |= sing
-        deviance = _deviance(Y, mu)
+        deviance = _deviance(Y, mu, y_log_y)
         loglik = np.sum(xlogy(Y, mu) - mu - gammaln(Y + 1.0), axis=-1)
         zero = Y == 0
         min_zero = np.where(zero, mu, np.inf).min(axis=1)
     return BatchFit(
         coef=coef,
-        var_intercept=inv0[:, 0],
+        var_intercept=var0,
         deviance=deviance,
         loglik=loglik,
         converged=converged,
