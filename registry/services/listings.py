@@ -20,10 +20,13 @@ from registry.models import (
     Client,
     DosingEvent,
     LabTest,
+    OrgUnit,
     OstEnrolment,
+    TreatmentCentre,
     TreatmentEpisode,
     User,
 )
+from registry.models.geography import REGION
 from registry.services.access import ensure_centre_access
 from registry.services.audit import record_event
 
@@ -161,3 +164,50 @@ def enrolment_at_centre(actor: User, enrolment_id: int, centre_id: int) -> OstEn
         return None
     record_event(actor, "read", "ost_enrolment", enrolment.id, centre_id=centre_id)
     return enrolment
+
+
+def region_choices(locale: str) -> dict[str, str]:
+    """Regions (level 2 org units) as ``{code: name}`` in ``locale``, sorted by name.
+
+    Not client-level data, so not audited.
+    """
+    units = db.session.scalars(select(OrgUnit).where(OrgUnit.level == REGION))
+    names = {
+        unit.code: (unit.name_ru if locale == "ru" and unit.name_ru else unit.name)
+        for unit in units
+    }
+    return dict(sorted(names.items(), key=lambda item: item[1]))
+
+
+def client_at_centre(actor: User, client_id: int, centre_id: int) -> Client | None:
+    """The client if the centre holds records of them (audited ``read``), else ``None``."""
+    ensure_centre_access(actor, centre_id)
+    client = db.session.get(Client, client_id)
+    if client is None or not has_records_at(client_id, centre_id):
+        return None
+    record_event(actor, "read", "client", client.id, centre_id=centre_id)
+    return client
+
+
+def open_episode_choices(client_id: int, centre_id: int) -> dict[str, str]:
+    """The client's open episodes at the centre as ``{id: "date programme-code"}``."""
+    episodes = db.session.scalars(
+        select(TreatmentEpisode)
+        .where(
+            TreatmentEpisode.client_id == client_id,
+            TreatmentEpisode.centre_id == centre_id,
+            TreatmentEpisode.discharge_date.is_(None),
+        )
+        .order_by(TreatmentEpisode.admission_date.desc())
+    )
+    return {str(e.id): f"{e.admission_date.isoformat()} {e.programme}" for e in episodes}
+
+
+def other_centre_choices(centre_id: int) -> dict[str, str]:
+    """Every other centre as ``{code: name}`` (for transfers; not client-level data)."""
+    centres = db.session.scalars(
+        select(TreatmentCentre)
+        .where(TreatmentCentre.id != centre_id)
+        .order_by(TreatmentCentre.name)
+    )
+    return {centre.code: centre.name for centre in centres}

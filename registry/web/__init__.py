@@ -1,5 +1,47 @@
-"""Server-rendered HTML forms for clinic staff."""
+"""Server-rendered HTML forms for clinic staff.
 
-from flask import Blueprint
+Every view declares who may use it (:mod:`registry.auth.roles`), validates input with
+the schemas of :mod:`registry.schemas` (through :mod:`registry.web.forms`), calls one
+service and commits; on any error it rolls back, so nothing is saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+from flask_babel import get_locale
+
+from registry import codes
+from registry.web.labels import HINTS, LABELS
 
 blueprint = Blueprint("web", __name__)
+
+
+def code_label(code_list: dict[str, Any], code: str | None) -> str:
+    """The translated label of ``code`` in ``code_list`` (the code itself if unknown)."""
+    if code is None:
+        return ""
+    label = code_list.get(code)
+    return str(label) if label is not None else code
+
+
+def current_locale_name() -> str:
+    """The code of the request's interface language (``en`` or ``ru``)."""
+    return str(get_locale() or "ru")
+
+
+@blueprint.app_context_processor
+def template_helpers() -> dict[str, Any]:
+    """Names every template may use: the code lists, their labels, the locale."""
+    return {
+        "codes": codes,
+        "labels": LABELS,
+        "hints": HINTS,
+        "code_label": code_label,
+        "current_locale": current_locale_name(),
+        "current_path": request.full_path.rstrip("?"),
+    }
+
+
+from registry.web import clients, dashboard, episodes, lab, ost, views  # noqa: E402, F401

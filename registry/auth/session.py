@@ -1,0 +1,56 @@
+"""The signed-in user: loading ``g.user`` from the session, signing in and out.
+
+The session cookie holds only the user id, the time of the last request and the CSRF
+token. Sessions end when the browser closes and after ``SESSION_IDLE_MINUTES`` (default
+30) without a request, because clinic computers are often shared.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, g, session
+
+from registry.extensions import db
+from registry.models.users import User
+
+DEFAULT_IDLE_MINUTES = 30
+
+
+def load_user() -> None:
+    """Set ``g.user`` to the signed-in, active user, or ``None``; end idle sessions."""
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is None:
+        return
+    idle_limit = 60 * current_app.config.get("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)
+    now = int(time.time())
+    if now - int(session.get("seen", 0)) > idle_limit:
+        session.clear()
+        return
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        session.clear()
+        return
+    session["seen"] = now
+    g.user = user
+
+
+def login_user(user: User) -> None:
+    """Start a fresh session for ``user`` (nothing from the anonymous session survives)."""
+    locale = session.get("locale")
+    session.clear()
+    session["user_id"] = user.id
+    session["seen"] = int(time.time())
+    if locale and not user.locale:
+        session["locale"] = locale
+    g.user = user
+
+
+def logout_user() -> None:
+    """End the session, keeping nothing but the chosen language."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    g.user = None

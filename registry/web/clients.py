@@ -1,0 +1,70 @@
+"""Finding a client by identifiers, and admitting a client (who is found or created).
+
+Identifiers (names, date of birth) are posted, turned into the client code by the
+services, and never sent back: after a failed submission their inputs are empty, and
+no page, redirect or log line repeats them. Lookups are POSTs so they never appear in a
+URL or an access log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from registry.auth.roles import roles
+from registry.extensions import db
+from registry.models.users import CLINIC_STAFF
+from registry.schemas import AdmissionSchema, ClientLookupSchema
+from registry.services import listings
+from registry.services.clients import find_client as lookup_client
+from registry.services.episodes import admit_client
+from registry.services.errors import ServiceError
+from registry.web import blueprint, current_locale_name
+from registry.web.forms import FormState, errors_state, load_form
+from registry.web.labels import IDENTIFIER_FIELDS
+
+
+@blueprint.route("/clients/find", methods=["GET", "POST"])
+@roles(CLINIC_STAFF)
+def find_client() -> Any:
+    """Re-enter a client's identifiers to open their records at this centre."""
+    form = FormState(hidden=IDENTIFIER_FIELDS)
+    not_found = False
+    if request.method == "POST":
+        data, form = load_form(ClientLookupSchema(), request.form, hidden=IDENTIFIER_FIELDS)
+        if data is not None:
+            found = lookup_client(data.pop("identifiers"), actor=g.user)
+            if found is not None and listings.has_records_at(found.id, g.user.centre_id):
+                db.session.commit()
+                return redirect(url_for("web.client", client_id=found.id))
+            db.session.commit()  # the lookup's audit event
+            not_found = True
+    return render_template("web/find_client.html", form=form, not_found=not_found)
+
+
+@blueprint.route("/admissions/new", methods=["GET", "POST"])
+@roles(CLINIC_STAFF)
+def new_admission() -> Any:
+    """The TDI admission form; the client is found by identifiers or created."""
+    regions = listings.region_choices(current_locale_name())
+    form = FormState(hidden=IDENTIFIER_FIELDS)
+    if request.method == "POST":
+        data, form = load_form(AdmissionSchema(), request.form, hidden=IDENTIFIER_FIELDS)
+        if data is not None:
+            try:
+                episode = admit_client(data, actor=g.user, centre=g.user.centre)
+            except (ValidationError, ServiceError) as error:
+                db.session.rollback()
+                form = errors_state(error, form.values, hidden=IDENTIFIER_FIELDS)
+            else:
+                client_id = episode.client_id
+                db.session.commit()
+                flash(_("The admission was saved."), "info")
+                return redirect(url_for("web.client", client_id=client_id))
+        if form.errors:
+            db.session.rollback()
+    status = 422 if form.errors else 200
+    return render_template("web/admission.html", form=form, regions=regions), status

@@ -1,0 +1,37 @@
+"""The centre's dashboard and the client page (read-only, audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, g, render_template
+
+from registry.auth.roles import roles
+from registry.extensions import db
+from registry.models.users import CLINIC_STAFF
+from registry.services import listings
+from registry.web import blueprint
+
+
+@blueprint.route("/dashboard")
+@roles(CLINIC_STAFF)
+def dashboard() -> Any:
+    """Recent admissions and current OST clients of the user's centre."""
+    admissions = listings.recent_admissions(g.user, g.user.centre_id)
+    ost_rows = listings.current_ost_clients(g.user, g.user.centre_id)
+    page = render_template("web/dashboard.html", admissions=admissions, ost_rows=ost_rows)
+    db.session.commit()  # the audit "read" events
+    return page
+
+
+@blueprint.route("/clients/<int:client_id>")
+@roles(CLINIC_STAFF)
+def client(client_id: int) -> Any:
+    """One client's episodes, OST enrolments and tests at this centre (404 elsewhere)."""
+    records = listings.client_records(g.user, client_id, g.user.centre_id)
+    if records is None:
+        db.session.rollback()
+        abort(404)
+    page = render_template("web/client.html", records=records)
+    db.session.commit()
+    return page

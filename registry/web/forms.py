@@ -1,0 +1,211 @@
+"""HTML forms on marshmallow schemas: parse the posted form, keep its values and errors.
+
+The schemas of :mod:`registry.schemas` are the one validation layer; this module only
+adapts an HTML form to them (empty inputs become missing values, repeated checkboxes
+become lists) and translates marshmallow's built-in English messages, so every message
+beside a field is in the user's language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields
+from werkzeug.datastructures import MultiDict
+
+#: marshmallow's fixed default messages, so they are extracted and translated.
+FIXED_MESSAGES = {
+    "Missing data for required field.": _l("This field is required."),
+    "Field may not be null.": _l("This field is required."),
+    "Invalid value.": _l("Invalid value."),
+    "Invalid input.": _l("Invalid value."),
+    "Not a valid string.": _l("Not a valid text."),
+    "Not a valid number.": _l("Enter a number."),
+    "Not a valid integer.": _l("Enter a whole number."),
+    "Number too large.": _l("The number is too large."),
+    "Special numeric values (nan or infinity) are not permitted.": _l("Enter a number."),
+    "Not a valid date.": _l("Enter a date (day, month, year)."),
+    "Not a valid datetime.": _l("Enter a date and time."),
+    "Not a valid boolean.": _l("Choose yes or no."),
+    "Not a valid list.": _l("Invalid value."),
+    "Unknown field.": _l("Unknown field."),
+    "Invalid input type.": _l("Invalid value."),
+    "String does not match expected pattern.": _l("The value does not have the expected form."),
+}
+
+#: marshmallow's messages with parameters: (pattern, translated template).
+PATTERN_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (
+        re.compile(r"^Must be one of: .*\.$|^One or more of the choices you made was not in: "),
+        lambda m: _("Choose one of the listed options."),
+    ),
+    (
+        re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+        lambda m: _("Must be between %(min)s and %(max)s.", min=m[1], max=m[2]),
+    ),
+    (
+        re.compile(r"^Must be greater than or equal to (\S+)\.$"),
+        lambda m: _("Must be at least %(min)s.", min=m[1]),
+    ),
+    (
+        re.compile(r"^Must be less than or equal to (\S+)\.$"),
+        lambda m: _("Must be at most %(max)s.", max=m[1]),
+    ),
+    (
+        re.compile(r"^Must be greater than (\S+)\.$"),
+        lambda m: _("Must be more than %(min)s.", min=m[1]),
+    ),
+    (
+        re.compile(r"^Must be less than (\S+)\.$"),
+        lambda m: _("Must be less than %(max)s.", max=m[1]),
+    ),
+    (
+        re.compile(r"^Shorter than minimum length (\d+)\.$"),
+        lambda m: _("Must be at least %(min)s characters.", min=m[1]),
+    ),
+    (
+        re.compile(r"^Longer than maximum length (\d+)\.$"),
+        lambda m: _("Must be at most %(max)s characters.", max=m[1]),
+    ),
+    (
+        re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
+        lambda m: _("Must be %(min)s to %(max)s characters.", min=m[1], max=m[2]),
+    ),
+]
+
+
+def translate_message(message: Any) -> str:
+    """The user's-language text of one schema error message.
+
+    Lazy strings from the schemas translate themselves; marshmallow's own defaults are
+    looked up here; anything else goes through the catalogue as it is.
+    """
+    text = str(message)
+    if text in FIXED_MESSAGES:
+        return str(FIXED_MESSAGES[text])
+    for pattern, translate in PATTERN_MESSAGES:
+        match = pattern.match(text)
+        if match:
+            return translate(match)
+    return _(text) if text else text
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """``{"field": ["message", ...]}`` from marshmallow's (possibly nested) messages.
+
+    Errors inside a list field (``{"secondary_drugs": {0: [...]}}``) go to the field.
+    """
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = prefix or str(key)
+            for sub, texts in flatten_errors(value, name).items():
+                flat.setdefault(sub, []).extend(t for t in texts if t not in flat.get(sub, []))
+        return flat
+    if isinstance(messages, list | tuple):
+        for value in messages:
+            for sub, texts in flatten_errors(value, prefix).items():
+                flat.setdefault(sub, []).extend(t for t in texts if t not in flat.get(sub, []))
+        return flat
+    flat[prefix or "_schema"] = [translate_message(messages)]
+    return flat
+
+
+@dataclass
+class FormState:
+    """What a form page shows: the submitted values and the errors beside each field.
+
+    ``hidden`` names fields whose values are never sent back to the browser (client
+    identifiers): after a failed submission the user types them again.
+    """
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    hidden: frozenset[str] = frozenset()
+
+    def value(self, name: str, default: str = "") -> str:
+        """The value to put back into input ``name`` (never an identifier)."""
+        if name in self.hidden:
+            return ""
+        value = self.values.get(name, default)
+        return "" if value is None else str(value)
+
+    def chosen(self, name: str, code: str) -> bool:
+        """True if option ``code`` of select/radio/checkbox ``name`` was chosen."""
+        if name in self.hidden:
+            return False
+        value = self.values.get(name)
+        if isinstance(value, list | tuple | set):
+            return code in value
+        return value == code
+
+    def errors_for(self, name: str) -> list[str]:
+        """The translated messages to show beside field ``name``."""
+        return self.errors.get(name, [])
+
+    @property
+    def general_errors(self) -> list[str]:
+        """Messages that belong to no single field."""
+        return self.errors.get("_schema", [])
+
+
+def list_fields(schema: Schema) -> set[str]:
+    """Names (as posted) of the schema's list fields, which take repeated inputs."""
+    return {
+        (f.data_key or name)
+        for name, f in schema.fields.items()
+        if isinstance(f, fields.List) and not f.dump_only
+    }
+
+
+def form_input(schema: Schema, formdata: MultiDict[str, str]) -> dict[str, Any]:
+    """The posted values the schema knows, as it expects them.
+
+    Blank inputs are left out (so "required" errors come from the schema, not from an
+    empty string failing a type check); other keys (``csrf_token``, buttons) are dropped.
+    """
+    names = {(f.data_key or name) for name, f in schema.fields.items() if not f.dump_only}
+    many = list_fields(schema)
+    data: dict[str, Any] = {}
+    for name in names:
+        if name in many:
+            values = [v.strip() for v in formdata.getlist(name) if v.strip()]
+            if values:
+                data[name] = values
+        else:
+            value = formdata.get(name, "").strip()
+            if value:
+                data[name] = value
+    return data
+
+
+def load_form(
+    schema: Schema, formdata: MultiDict[str, str], *, hidden: Iterable[str] = ()
+) -> tuple[dict[str, Any] | None, FormState]:
+    """Validate the posted form with ``schema``.
+
+    Returns ``(data, state)``: ``data`` is the loaded dict, or ``None`` when there are
+    errors, which ``state`` then carries (translated) beside each field.
+    """
+    raw = form_input(schema, formdata)
+    state = FormState(values=raw, hidden=frozenset(hidden))
+    try:
+        data = schema.load(raw)
+    except ValidationError as error:
+        state.errors = flatten_errors(error.messages)
+        return None, state
+    return data, state
+
+
+def errors_state(
+    error: ValidationError, values: Mapping[str, Any], *, hidden: Iterable[str] = ()
+) -> FormState:
+    """A form state for a ``ValidationError`` raised by a service after the schema."""
+    return FormState(
+        values=dict(values), errors=flatten_errors(error.messages), hidden=frozenset(hidden)
+    )

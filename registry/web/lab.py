@@ -1,0 +1,46 @@
+"""Recording a laboratory test result (HIV, HCV, TB) of a client of this centre."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from registry.auth.roles import roles
+from registry.extensions import db
+from registry.models.users import CLINIC_STAFF
+from registry.schemas import LabTestSchema
+from registry.services import listings
+from registry.services.errors import ServiceError
+from registry.services.lab import record_test
+from registry.web import blueprint
+from registry.web.forms import FormState, errors_state, load_form
+
+
+@blueprint.route("/clients/<int:client_id>/lab-tests/new", methods=["GET", "POST"])
+@roles(CLINIC_STAFF)
+def record_lab_test(client_id: int) -> Any:
+    """Record a test result of a client with records at this centre (404 otherwise)."""
+    client = listings.client_at_centre(g.user, client_id, g.user.centre_id)
+    if client is None:
+        db.session.rollback()
+        abort(404)
+    form = FormState()
+    if request.method == "POST":
+        data, form = load_form(LabTestSchema(), request.form)
+        if data is not None:
+            try:
+                record_test(client, data, actor=g.user, centre=g.user.centre)
+            except (ValidationError, ServiceError) as error:
+                form = errors_state(error, form.values)
+            else:
+                db.session.commit()
+                flash(_("The test result was saved."), "info")
+                return redirect(url_for("web.client", client_id=client_id))
+        db.session.rollback()
+        client = listings.client_at_centre(g.user, client_id, g.user.centre_id)
+    page = render_template("web/lab_test.html", form=form, client=client)
+    db.session.commit()
+    return page, 422 if form.errors else 200

@@ -1,0 +1,71 @@
+"""Labels and hints of every form field, in one place (templates and error summaries)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    # client identifiers (never stored)
+    "family_name": _l("Family name"),
+    "given_name": _l("Given name"),
+    "birth_date": _l("Date of birth"),
+    "sex": _l("Sex"),
+    "region_code": _l("Region of residence"),
+    # admission (TDI 3.0)
+    "programme": _l("Programme"),
+    "admission_date": _l("Date of admission"),
+    "ever_treated": _l("Ever treated for drug use before"),
+    "referral_source": _l("Source of referral"),
+    "living_with": _l("Living with"),
+    "living_with_children": _l("Living with children"),
+    "living_where": _l("Accommodation"),
+    "education": _l("Highest education completed"),
+    "labour_status": _l("Labour status"),
+    "primary_drug": _l("Primary drug"),
+    "route": _l("Usual route of the primary drug"),
+    "frequency": _l("Frequency of use (last 30 days)"),
+    "age_first_use": _l("Age at first use of the primary drug"),
+    "secondary_drugs": _l("Other drugs used (secondary)"),
+    "injecting": _l("Injecting"),
+    "age_first_injection": _l("Age at first injection"),
+    "needle_sharing": _l("Needle or syringe sharing"),
+    "hiv_testing": _l("HIV testing"),
+    "hcv_testing": _l("Hepatitis C testing"),
+    "ost_history": _l("Opioid substitution treatment before"),
+    "ost_first_year": _l("Year of first OST"),
+    # discharge
+    "discharge_date": _l("Date of discharge"),
+    "discharge_reason": _l("Reason for discharge"),
+    # OST
+    "medication": _l("Medication"),
+    "enrolment_date": _l("Date of enrolment"),
+    "induction_dose_mg": _l("Induction dose, mg"),
+    "first_maintenance_date": _l("First maintenance dose on"),
+    "episode_id": _l("Treatment episode"),
+    "dose_date": _l("Date of the dose"),
+    "dose_mg": _l("Dose, mg"),
+    "kind": _l("Dose given as"),
+    "take_home_days": _l("Take-home days"),
+    "effective_date": _l("Effective from"),
+    "phase": _l("Phase"),
+    "reason": _l("Reason"),
+    "exit_date": _l("Date of exit"),
+    "exit_reason": _l("Reason for exit"),
+    # laboratory
+    "test": _l("Test"),
+    "sample_date": _l("Date of the sample"),
+    "result": _l("Result"),
+}
+
+HINTS = {
+    "family_name": _l("As in the passport, in Cyrillic or Latin letters."),
+    "birth_date": _l("Used only to compute the client code; only the year is kept."),
+    "age_first_use": _l("In whole years."),
+    "age_first_injection": _l("Leave empty if the client never injected."),
+    "ost_first_year": _l("Leave empty if the client was never on OST."),
+    "take_home_days": _l("For take-home doses: how many days the dose covers."),
+    "secondary_drugs": _l("Tick every other drug used in the last 30 days, alcohol included."),
+}
+
+#: The identifying fields: used once to compute the client code, never shown again.
+IDENTIFIER_FIELDS = frozenset({"family_name", "given_name", "birth_date"})
