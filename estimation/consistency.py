@@ -140,7 +140,13 @@ class RegionalTable:
         return "\n".join(lines)
 
 
-def regional_table(frame: pd.DataFrame, *, tolerance: float = 1.0) -> RegionalTable:
+def regional_table(
+    frame: pd.DataFrame,
+    *,
+    tolerance: float = 1.0,
+    claimed_ratio: tuple[float, float] | None = None,
+    claimed_total: float | None = None,
+) -> RegionalTable:
     """Recompute a regional table of registered and estimated users and check it.
 
     Parameters
@@ -151,6 +157,9 @@ def regional_table(frame: pd.DataFrame, *, tolerance: float = 1.0) -> RegionalTa
     tolerance : float, default 1.0
         Largest allowed difference between a published and a recomputed rate per
         100,000 (published rates are rounded to whole numbers).
+    claimed_ratio, claimed_total : optional
+        A narrative claim such as "the real number is 10-15 times the registered one,
+        about 350,000": checked against the registered total of the table.
 
     Returns
     -------
@@ -239,10 +248,26 @@ def regional_table(frame: pd.DataFrame, *, tolerance: float = 1.0) -> RegionalTa
                 published_rate_high=published["high"],
             )
         )
+    total_registered = sum(r.registered for r in rows)
+    if claimed_ratio is not None and claimed_total is not None:
+        low_ratio, high_ratio = sorted(claimed_ratio)
+        implied = claimed_total / total_registered
+        if not low_ratio <= implied <= high_ratio:
+            issues.append(
+                ConsistencyIssue(
+                    "total",
+                    "claimed_total",
+                    claimed_total,
+                    implied,
+                    f"total: a claimed {claimed_total:,.0f} users is {implied:.1f} times the "
+                    f"{total_registered:,.0f} registered users of this table, not "
+                    f"{low_ratio:g}-{high_ratio:g} times",
+                )
+            )
     return RegionalTable(
         rows=tuple(rows),
         issues=tuple(issues),
-        total_registered=sum(r.registered for r in rows),
+        total_registered=total_registered,
         total_estimate_low=sum(r.estimate_low for r in rows),
         total_estimate_high=sum(r.estimate_high for r in rows),
         tolerance=tolerance,

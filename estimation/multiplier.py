@@ -63,6 +63,10 @@ class MultiplierEstimate:
         """Return ``(ci_low, ci_high)``."""
         return self.ci_low, self.ci_high
 
+    def estimate_and_interval(self) -> tuple[float, float, float]:
+        """Return ``(estimate, ci_low, ci_high)``."""
+        return self.estimate, self.ci_low, self.ci_high
+
     def per_registered(self, registered: float) -> tuple[float, float, float]:
         """Estimated users per registered user: ``(ratio, low, high)``."""
         if registered <= 0:

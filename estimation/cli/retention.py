@@ -1,0 +1,152 @@
+"""``python -m estimation retention``: retention on OST or in treatment (Kaplan-Meier, Cox)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from estimation.episodes import KYRGYZ_MAX_GAP_DAYS, episodes_from_doses
+from estimation.reporting import add_common_options, emit, read_table
+from estimation.retention import CONF_TYPES, cox_hazard_ratios, kaplan_meier, logrank_test
+
+
+def register(subparsers) -> None:
+    """Add the ``retention`` subcommand."""
+    parser = subparsers.add_parser(
+        "retention",
+        help="Kaplan-Meier retention, log-rank test and Cox hazard ratios",
+        description="Either durations (--duration-col, --event-col) or dosing records "
+        "(--doses: columns client_id,date; episodes split by the interruption rule).",
+    )
+    parser.add_argument("file", metavar="FILE.csv")
+    parser.add_argument("--duration-col", help="column of durations (e.g. days)")
+    parser.add_argument("--event-col", help="column: 1 left treatment, 0 censored")
+    parser.add_argument("--group-col", help="column to compare groups by (log-rank, Cox)")
+    parser.add_argument(
+        "--at", default="182,365", help="times at which to report retention (default 182,365)"
+    )
+    parser.add_argument("--conf-type", choices=CONF_TYPES, default="log", help="KM interval")
+    parser.add_argument(
+        "--doses", action="store_true", help="FILE holds dosing events: build episodes first"
+    )
+    parser.add_argument("--analysis-date", help="censoring date for --doses (YYYY-MM-DD)")
+    parser.add_argument(
+        "--max-gap-days",
+        type=int,
+        default=KYRGYZ_MAX_GAP_DAYS,
+        help="a gap of more than D days without a dose ends an episode (default 2)",
+    )
+    add_common_options(parser)
+    parser.set_defaults(func=run)
+
+
+def _parse_times(text: str) -> list[float]:
+    try:
+        times = [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise ValueError(f"--at must be comma-separated numbers, got {text!r}") from None
+    if not times or any(t < 0 for t in times):
+        raise ValueError("--at needs at least one non-negative time")
+    return times
+
+
+def _load(args) -> tuple[pd.DataFrame, str, str]:
+    if args.doses:
+        if not args.analysis_date:
+            raise ValueError("--doses needs --analysis-date for right censoring")
+        columns = ["client_id", "date"] + ([args.group_col] if args.group_col else [])
+        doses = read_table(args.file, columns)
+        episodes = episodes_from_doses(
+            doses, analysis_date=args.analysis_date, max_gap_days=args.max_gap_days
+        )
+        if args.group_col:
+            groups = doses.groupby("client_id")[args.group_col].first()
+            episodes[args.group_col] = episodes["client_id"].map(groups)
+        return episodes, "duration", "event"
+    if not (args.duration_col and args.event_col):
+        raise ValueError("give --duration-col and --event-col (or --doses)")
+    columns = [args.duration_col, args.event_col] + ([args.group_col] if args.group_col else [])
+    frame = read_table(args.file, columns)
+    if frame[columns].isna().any().any():
+        raise ValueError("durations, events and groups must not be blank")
+    return frame, args.duration_col, args.event_col
+
+
+def run(args) -> int:
+    """Compute and print retention by group."""
+    times = _parse_times(args.at)
+    frame, duration, event = _load(args)
+    grouped = frame.groupby(args.group_col, sort=True) if args.group_col else [("all", frame)]
+    groups, lines = [], []
+    for label, part in grouped:
+        curve = kaplan_meier(
+            part[duration], part[event], alpha=args.alpha, conf_type=args.conf_type
+        )
+        points = [curve.at(t) for t in times]
+        groups.append(
+            {
+                "group": label if isinstance(label, str) else str(label),
+                "n": curve.n,
+                "events": curve.events,
+                "median": curve.median,
+                "at": [
+                    {
+                        "time": p.time,
+                        "survival": p.survival,
+                        "ci_low": p.ci_low,
+                        "ci_high": p.ci_high,
+                    }
+                    for p in points
+                ],
+            }
+        )
+        shown = ", ".join(
+            f"{p.time:g}: "
+            + (
+                "not estimable"
+                if p.survival is None
+                else f"{p.survival:.3f} ({p.ci_low:.3f}-{p.ci_high:.3f})"
+            )
+            for p in points
+        )
+        median = "not reached" if curve.median is None else f"{curve.median:g}"
+        lines.append(f"{label}: n={curve.n}, events={curve.events}, median {median}; {shown}")
+    payload = {"groups": groups, "logrank_p": None, "hazard_ratios": []}
+    notes = []
+    if args.group_col and len(groups) > 1:
+        if frame[event].sum() == 0:
+            notes.append("every subject is censored: groups cannot be compared")
+        else:
+            _, p_value, _ = logrank_test(frame[duration], frame[event], frame[args.group_col])
+            payload["logrank_p"] = p_value
+            lines.append(f"log-rank p = {p_value:.4g}")
+            indicators = pd.get_dummies(
+                frame[args.group_col].astype(str), drop_first=True, dtype=int
+            )
+            cox_data = pd.concat([frame[[duration, event]], indicators], axis=1)
+            try:
+                ratios = cox_hazard_ratios(
+                    cox_data, duration_col=duration, event_col=event, alpha=args.alpha
+                )
+            except ValueError as error:
+                notes.append(str(error))
+            else:
+                payload["hazard_ratios"] = [
+                    {
+                        "term": r.term,
+                        "hazard_ratio": r.hazard_ratio,
+                        "ci_low": r.ci_low,
+                        "ci_high": r.ci_high,
+                        "p_value": r.p_value,
+                    }
+                    for r in ratios
+                ]
+                lines += [
+                    f"HR {r.term} vs {groups[0]['group']}: {r.hazard_ratio:.3f} "
+                    f"({r.ci_low:.3f}-{r.ci_high:.3f}), p = {r.p_value:.4g}"
+                    for r in ratios
+                ]
+    elif args.group_col:
+        notes.append("only one group: nothing to compare")
+    if notes:
+        payload["notes"] = notes
+    return emit(args, payload, "\n".join(lines + notes))

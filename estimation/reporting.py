@@ -1,0 +1,67 @@
+"""Helpers shared by the estimation command-line modules: reading CSV and printing results.
+
+Kept outside :mod:`estimation.cli` because every module there is a command.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["add_common_options", "clean", "emit", "read_table"]
+
+
+def add_common_options(parser) -> None:
+    """Add ``--json`` and ``--alpha`` to a subcommand parser."""
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--alpha", type=float, default=0.05, help="one minus the confidence level (default 0.05)"
+    )
+
+
+def read_table(path: str, columns: Iterable[str]) -> pd.DataFrame:
+    """Read a CSV file and check that it has ``columns`` (``#`` starts a comment line)."""
+    file = Path(path)
+    if not file.is_file():
+        raise ValueError(f"no such file: {path}")
+    try:
+        frame = pd.read_csv(file, comment="#", skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not a readable CSV file: {error}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{path} lacks column(s) {', '.join(missing)}; has {', '.join(frame.columns)}"
+        )
+    return frame
+
+
+def clean(value):
+    """Convert numpy scalars, tuples and non-finite floats into plain JSON values.
+
+    Non-finite numbers become None so that the JSON never carries NaN or Infinity; every
+    such case is documented by the method that produced it.
+    """
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def emit(args, payload: dict, text: str) -> int:
+    """Print ``payload`` as JSON when ``--json`` was given, else ``text``; return 0."""
+    if getattr(args, "json", False):
+        print(json.dumps(clean(payload), indent=2, allow_nan=False))
+    else:
+        print(text)
+    return 0
