@@ -9,20 +9,45 @@ Modules: :mod:`~.histories` (data), :mod:`~.two_lists` (Lincoln-Petersen, Chapma
 :mod:`~.bootstrap`, :mod:`~.glm` (batched Poisson fits).
 """
 
+from estimation.capture_recapture.bootstrap import BootstrapResult, bootstrap
 from estimation.capture_recapture.datasets import rome_hiv
 from estimation.capture_recapture.histories import CaptureHistories, history_patterns
 from estimation.capture_recapture.identifiability import Identifiability, check_identifiability
 from estimation.capture_recapture.models import closed_population_models, fit_loglinear
 from estimation.capture_recapture.results import LoglinearResult, ModelTable
+from estimation.capture_recapture.search import (
+    AveragedEstimate,
+    enumerate_models,
+    model_average,
+    search_models,
+)
+from estimation.capture_recapture.simulate import simulate_histories
+from estimation.capture_recapture.stepwise import StepwiseResult, fit_pairwise, stepwise
+from estimation.capture_recapture.stratified import StratifiedResult, stratified
+from estimation.capture_recapture.two_lists import PetersenResult, petersen
 
 __all__ = [
+    "AveragedEstimate",
+    "BootstrapResult",
     "CaptureHistories",
     "Identifiability",
     "LoglinearResult",
     "ModelTable",
+    "PetersenResult",
+    "StepwiseResult",
+    "StratifiedResult",
+    "bootstrap",
     "check_identifiability",
     "closed_population_models",
+    "enumerate_models",
     "fit_loglinear",
+    "fit_pairwise",
     "history_patterns",
+    "model_average",
+    "petersen",
     "rome_hiv",
+    "search_models",
+    "simulate_histories",
+    "stepwise",
+    "stratified",
 ]

@@ -23,7 +23,6 @@ from estimation.capture_recapture.design import (
     Term,
     heterogeneity_columns,
     heterogeneity_label,
-    model_name,
     normalise_heterogeneity,
     term_columns,
 )
@@ -118,7 +117,12 @@ def _chunks(total: int, size: int) -> Iterator[slice]:
 
 
 def fit_masks(
-    X: np.ndarray, Y: np.ndarray, masks: np.ndarray, *, start: np.ndarray | None = None
+    X: np.ndarray,
+    Y: np.ndarray,
+    masks: np.ndarray,
+    *,
+    start: np.ndarray | None = None,
+    maxit: int = 100,
 ) -> BatchFit:
     """Fit many column masks of ``X`` in memory-bounded chunks (``Y`` shared or per mask)."""
     P = X.shape[1]
@@ -127,7 +131,7 @@ def fit_masks(
     parts = []
     for part in _chunks(len(masks), size):
         y_part = Y if Y.ndim == 1 else Y[part]
-        parts.append(fit_poisson_batch(X, y_part, masks[part], start=start))
+        parts.append(fit_poisson_batch(X, y_part, masks[part], start=start, maxit=maxit))
     return BatchFit(
         coef=np.concatenate([p.coef for p in parts]),
         var_intercept=np.concatenate([p.var_intercept for p in parts]),
