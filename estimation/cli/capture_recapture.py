@@ -1,0 +1,236 @@
+"""Subcommands ``capture-recapture`` (log-linear models on linked lists) and ``petersen``.
+
+Examples::
+
+    python -m estimation capture-recapture lists.csv                # Rcapture's closedp.t table
+    python -m estimation capture-recapture lists.csv --model "[12,3,4]" --ci profile
+    python -m estimation capture-recapture lists.csv --search bic --json
+    python -m estimation capture-recapture lists.csv --search aic --ci bootstrap --seed 1
+    python -m estimation petersen 500 400 100 --json
+
+``lists.csv`` has one 0/1 column per list plus ``freq`` (or one row per person, no ``freq``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+from estimation.capture_recapture import (
+    CaptureHistories,
+    LoglinearResult,
+    bootstrap,
+    closed_population_models,
+    fit_loglinear,
+    model_average,
+    petersen,
+    search_models,
+    stepwise,
+)
+
+CI_CHOICES = ("wald", "lognormal", "profile", "bootstrap")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``capture-recapture`` and ``petersen`` subcommands."""
+    cr = subparsers.add_parser(
+        "capture-recapture",
+        help="estimate a population from overlapping lists (log-linear models)",
+        description=(
+            "Estimate the size of a population from k overlapping lists. Without a model "
+            "option, print Rcapture's closedp.t table (M0, Mt, Mh, Mth, Mb, Mbh)."
+        ),
+    )
+    cr.add_argument(
+        "file", help="CSV: one 0/1 column per list, plus 'freq' (or one row per person)"
+    )
+    choice = cr.add_mutually_exclusive_group()
+    choice.add_argument("--model", help='one model: M0, Mt, Mh, Mth, Mb, Mbh or e.g. "[12,3,4]"')
+    choice.add_argument(
+        "--search", choices=("aic", "bic"), help="fit all models, rank by criterion"
+    )
+    choice.add_argument("--stepwise", action="store_true", help="SparseMSE stepwise selection")
+    cr.add_argument("--heterogeneity", help="Chao, Poisson, Darroch or Gamma term for --model")
+    cr.add_argument("--max-order", type=int, help="highest interaction order in --search")
+    cr.add_argument("--ci", choices=CI_CHOICES, default="lognormal", help="interval method")
+    cr.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
+    cr.add_argument("--replicates", type=int, default=1000, help="bootstrap replicates (1000)")
+    cr.add_argument("--seed", type=int, default=None, help="bootstrap random seed")
+    cr.add_argument("--top", type=int, default=None, help="models shown after --search")
+    cr.add_argument("--json", action="store_true", help="print JSON")
+    cr.set_defaults(func=run_capture_recapture)
+
+    pt = subparsers.add_parser(
+        "petersen",
+        help="two-list Lincoln-Petersen and Chapman estimates",
+        description="Lincoln-Petersen and Chapman estimates with Seber's variance and "
+        "Chao's log-transformed interval.",
+    )
+    pt.add_argument("n1", type=int, help="people on list 1")
+    pt.add_argument("n2", type=int, help="people on list 2")
+    pt.add_argument("m", type=int, help="people on both lists")
+    pt.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
+    pt.add_argument("--json", action="store_true", help="print JSON")
+    pt.set_defaults(func=run_petersen)
+
+
+def read_histories(path: str) -> CaptureHistories:
+    """Read a CSV of 0/1 list columns (and ``freq``) into capture histories."""
+    frame = pd.read_csv(path)
+    if frame.empty:
+        raise ValueError(f"{path}: no rows")
+    return CaptureHistories.from_frame(frame, freq="freq")
+
+
+def run_capture_recapture(args: argparse.Namespace) -> int:
+    """Run the ``capture-recapture`` subcommand."""
+    if not 0 < args.alpha < 1:
+        raise ValueError("--alpha must be between 0 and 1")
+    if args.replicates < 2:
+        raise ValueError("--replicates must be at least 2")
+    histories = read_histories(args.file)
+    method = args.ci
+    boot = None
+    extra: dict[str, object] = {}
+    if args.model:
+        results = [fit_loglinear(histories, args.model, heterogeneity=args.heterogeneity)]
+    elif args.stepwise:
+        step = stepwise(histories)
+        results = [step.model]
+        extra["steps"] = [{"pair": pair, "p_value": p} for pair, p in step.steps]
+    elif args.search:
+        table = search_models(histories, criterion=args.search, max_order=args.max_order)
+        results = list(table.results)
+        average = model_average(table, criterion=args.search)
+        low, high = average.conf_int(args.alpha)
+        extra["model_average"] = {
+            "abundance": average.abundance,
+            "stderr": average.stderr,
+            "ci_low": low,
+            "ci_high": high,
+            "criterion": args.search,
+        }
+    else:
+        if method == "bootstrap":
+            raise ValueError("--ci bootstrap needs --model or --search")
+        results = list(closed_population_models(histories).results)
+    top = args.top if args.top is not None else (None if args.json else 10)
+    shown = results[:top] if top else results
+    if method == "bootstrap":
+        rng = np.random.default_rng(args.seed)
+        boot = bootstrap(
+            histories,
+            rng=rng,
+            replicates=args.replicates,
+            criterion=args.search or "bic",
+            model=args.model,
+            max_order=args.max_order,
+        )
+    rows = []
+    for index, result in enumerate(shown):
+        row = result.to_dict(args.alpha, method=None)
+        if method == "bootstrap":
+            low, high = boot.conf_int(args.alpha) if index == 0 else (math.nan, math.nan)
+        else:
+            low, high = _interval_for(result, histories, method, args.alpha)
+        row["ci_low"], row["ci_high"] = _clean(low), _clean(high)
+        rows.append(row)
+    if boot is not None:
+        extra["bootstrap"] = {
+            "replicates": len(boot.replicates),
+            "failures": boot.failures,
+            "selected": boot.selected,
+            "seed": args.seed,
+        }
+    if args.json:
+        payload = {
+            "observed": histories.observed,
+            "lists": list(histories.lists),
+            "models": rows,
+            **extra,
+        }
+        print(json.dumps(payload, indent=2))
+    else:
+        print(_text(histories, rows, method, args.alpha, extra))
+    return 0
+
+
+def _interval_for(result: LoglinearResult, histories: CaptureHistories, method: str, alpha: float):
+    if method == "profile" and result.design is None:
+        if result.name in ("Mb", "Mbh"):
+            return result.conf_int(alpha, "chao")
+        name, _, het = result.name.partition(" ")
+        kind = het.split()[0].rstrip("0123456789.") if het else None
+        result = fit_loglinear(histories, name, heterogeneity=kind)
+    return result.conf_int(alpha, method)
+
+
+def _clean(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _fmt(value: object, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _text(histories, rows, method, alpha, extra) -> str:
+    lines = [
+        f"Number of captured units: {histories.observed}",
+        f"Lists: {', '.join(histories.lists)}",
+        "",
+    ]
+    width = max(len(r["name"]) for r in rows) + 2
+    level = f"{100 * (1 - alpha):g}% {method}"
+    lines.append(
+        f"{'model':<{width}}{'abundance':>11}{'stderr':>10}{'ci_low':>11}{'ci_high':>11}"
+        f"{'deviance':>10}{'df':>4}{'AIC':>10}{'BIC':>10}  fit"
+    )
+    for r in rows:
+        lines.append(
+            f"{r['name']:<{width}}{_fmt(r['abundance'], 1):>11}{_fmt(r['stderr'], 1):>10}"
+            f"{_fmt(r['ci_low'], 1):>11}{_fmt(r['ci_high'], 1):>11}{_fmt(r['deviance'], 3):>10}"
+            f"{r['df']:>4}{_fmt(r['aic'], 3):>10}{_fmt(r['bic'], 3):>10}  "
+            f"{'ok' if r['fit_ok'] else 'WARNING'}"
+        )
+    lines.append(f"\nIntervals: {level}.")
+    notes = [f"  {r['name']}: {r['message']}" for r in rows if r["message"]]
+    if notes:
+        lines += ["Warnings:", *notes]
+    if "model_average" in extra:
+        a = extra["model_average"]
+        lines.append(
+            f"Model-averaged ({a['criterion'].upper()} weights): {a['abundance']:.1f} "
+            f"(se {a['stderr']:.1f}), {_fmt(a['ci_low'], 1)} to {_fmt(a['ci_high'], 1)}"
+        )
+    if "steps" in extra:
+        added = ", ".join(f"{s['pair']} (p={s['p_value']:.3g})" for s in extra["steps"]) or "none"
+        lines.append(f"Stepwise pairs added: {added}")
+    if "bootstrap" in extra:
+        b = extra["bootstrap"]
+        lines.append(
+            f"Bootstrap: {b['replicates']} replicates, {b['failures']} failed; "
+            f"interval shown for the first model only"
+        )
+    return "\n".join(lines)
+
+
+def run_petersen(args: argparse.Namespace) -> int:
+    """Run the ``petersen`` subcommand."""
+    result = petersen(args.n1, args.n2, args.m)
+    low, high = result.conf_int(args.alpha)
+    if args.json:
+        payload = {
+            "lincoln_petersen": _clean(result.lincoln_petersen),
+            "chapman": result.chapman,
+            "stderr": result.stderr,
+            "ci_low": low,
+            "ci_high": high,
+        }
+        print(json.dumps(payload, indent=2))
+    else:
+        print(result.summary(args.alpha))
+    return 0
