@@ -1,9 +1,100 @@
-"""Flask commands: ``flask users ...``, ``flask demo ...``."""
+"""Flask commands: ``flask users ...``, ``flask demo ...``.
+
+::
+
+    flask users create NAME --role ROLE [--centre CODE]   # asks for the password twice
+    flask demo load [--if-empty] [--seed N]               # the Kyrgyz demo registry
+    flask demo logins                                     # prints the demo accounts
+
+Commands own their transaction: they commit on success and roll back on error.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.models import TreatmentCentre, User
+from registry.models.users import ROLE_NAMES
+from registry.services import ServiceError
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+demo_cli = AppGroup("demo", help="Load and describe the demo registry.")
 
 
 def init_commands(app: Flask) -> None:
     """Register the command groups on ``app``."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+
+@users_cli.command("create")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(ROLE_NAMES), help="The user's role.")
+@click.option("--centre", "centre_code", help="Centre code (clinic staff only), e.g. RNC.")
+@click.password_option(help="Prompted for (twice) when not given.")
+def create_user_command(name: str, role: str, centre_code: str | None, password: str) -> None:
+    """Create the user NAME with ROLE (and, for clinic staff, their --centre)."""
+    from registry.services.users import create_user
+
+    centre = None
+    if centre_code:
+        centre = db.session.scalar(
+            select(TreatmentCentre).where(TreatmentCentre.code == centre_code)
+        )
+        if centre is None:
+            raise click.BadParameter(f"no centre with code {centre_code!r}", param_hint="--centre")
+    try:
+        user = create_user(name, password, role, centre)
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.field or 'user'}: {error}") from error
+    db.session.commit()
+    click.echo(f"Created user {user.username} ({user.role}).")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing (successfully) if there is data.")
+@click.option("--seed", type=int, default=None, help="Random seed (default 2003).")
+def load_demo_command(if_empty: bool, seed: int | None) -> None:
+    """Load the demo registry of the Kyrgyz Republic into an empty database."""
+    from registry.demo import DEFAULT_SEED, DemoRefusedError, database_is_empty, load_demo
+
+    if if_empty and not database_is_empty():
+        click.echo("The database already has data: demo not loaded.")
+        return
+    started = time.perf_counter()
+    try:
+        summary = load_demo(seed=DEFAULT_SEED if seed is None else seed)
+    except DemoRefusedError as error:
+        db.session.rollback()
+        raise click.ClickException(f"Demo not loaded: {error}.") from error
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    click.echo(
+        f"Demo loaded in {time.perf_counter() - started:.1f} s: {summary.clients} clients, "
+        f"{summary.ost_enrolments} on OST, {summary.centres} centres, "
+        f"{summary.org_units} org units, {summary.populations} population rows."
+    )
+
+
+@demo_cli.command("logins")
+def demo_logins_command() -> None:
+    """Print the demo accounts (only those that exist in this database)."""
+    from registry.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    existing = set(db.session.scalars(select(User.username)))
+    rows = [login for login in DEMO_LOGINS if login[0] in existing]
+    if not rows or current_app.config["REGISTRY_ENV"] == "production":
+        click.echo("No demo logins in this database.")
+        return
+    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
+    for username, role, centre in rows:
+        click.echo(f"  {username:<16} {role:<16} {centre or ''}".rstrip())
