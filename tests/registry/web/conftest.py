@@ -8,11 +8,14 @@ browser would send it. ``auth.post(path, data)`` fetches the form at ``path`` fi
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
+
+from registry.extensions import db
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -74,3 +77,93 @@ def app_context(app):
     """An application context around the test (for querying the database)."""
     with app.app_context():
         yield
+
+
+@dataclass(frozen=True)
+class CentreRecords:
+    """Ids of one client's records at the Bishkek centre (``RNC``)."""
+
+    client_id: int
+    episode_id: int
+    enrolment_id: int
+
+
+@pytest.fixture
+def rnc_records(app, registry_data) -> CentreRecords:
+    """A client admitted at RNC, enrolled on OST there, with an HIV test (via services)."""
+    from registry.models import TreatmentCentre, User
+    from registry.schemas import AdmissionSchema, LabTestSchema, OstEnrolmentSchema
+    from registry.services.episodes import admit_client
+    from registry.services.lab import record_test
+    from registry.services.ost import enrol_client
+    from tests.registry.conftest import build_admission_form
+
+    with app.app_context():
+        actor = db.session.get(User, registry_data.users["clinic-bishkek"])
+        centre = db.session.get(TreatmentCentre, registry_data.centres["RNC"])
+        data = AdmissionSchema().load(build_admission_form(programme="ost"))
+        episode = admit_client(data, actor=actor, centre=centre)
+        enrolment = enrol_client(
+            episode.client,
+            OstEnrolmentSchema().load({"medication": "methadone", "enrolment_date": "2003-05-07"}),
+            actor=actor,
+            centre=centre,
+        )
+        record_test(
+            episode.client,
+            LabTestSchema().load(
+                {"test": "HIV", "sample_date": "2003-05-07", "result": "negative"}
+            ),
+            actor=actor,
+            centre=centre,
+        )
+        db.session.commit()
+        return CentreRecords(episode.client_id, episode.id, enrolment.id)
+
+
+#: The identifiers the fixture forms type; none may ever come back in a response.
+IDENTIFIER_TRACES = ("Асанов", "АСАНОВ", "Бакыт", "БАКЫТ", "1980-03-14", "14.03.1980", "ASANOV")
+
+
+def assert_no_identifiers(text: str) -> None:
+    """Fail if ``text`` contains any trace of the fixture client's identifiers."""
+    found = [trace for trace in IDENTIFIER_TRACES if trace.lower() in text.lower()]
+    assert found == [], f"identifier traces in the response: {found}"
+
+
+@pytest.fixture
+def row_counts(app):
+    """``row_counts()``: rows per table of client-level data (audit: all but sign-ins)."""
+    from registry.models import (
+        AuditEvent,
+        Client,
+        DoseChange,
+        DosingEvent,
+        LabTest,
+        OstEnrolment,
+        TreatmentEpisode,
+    )
+
+    def count() -> dict[str, int]:
+        with app.app_context():
+            counts = {
+                model.__tablename__: db.session.scalar(
+                    db.select(db.func.count()).select_from(model)
+                )
+                for model in (
+                    Client,
+                    TreatmentEpisode,
+                    OstEnrolment,
+                    DosingEvent,
+                    DoseChange,
+                    LabTest,
+                )
+            }
+            counts["audit_changes"] = db.session.scalar(
+                db.select(db.func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action.in_(("create", "update", "delete")))
+            )
+            return counts
+
+    return count
