@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from estimation.intervals import (
     check_alpha,
@@ -132,14 +133,32 @@ class LogisticTrend:
         )
 
 
+def _separated(positive: np.ndarray, tested: np.ndarray) -> bool:
+    """True when a year splits the data into all-negative and all-positive sides.
+
+    Then (quasi-)complete separation makes the logistic and log-linear slopes infinite.
+    Years are sorted; the year at the split itself may be mixed.
+    """
+    for pos, tot in ((positive, tested), (positive[::-1], tested[::-1])):
+        for k in range(len(pos)):
+            if np.all(pos[:k] == 0) and np.all(pos[k + 1 :] == tot[k + 1 :]):
+                return True
+    return False
+
+
 def _glm(endog, exog, family, offset=None):
-    # Perfect separation or non-convergence would give meaningless estimates: turn the
-    # statsmodels warnings raised inside this one fit into a clear error.
+    # statsmodels flags any exact fit as "perfect separation", including harmless exact
+    # log-linear fits; real separation is checked by _separated, so only other warnings
+    # (non-convergence) inside this one fit are turned into a clear error.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = sm.GLM(endog, exog, family=family, offset=offset).fit()
     problems = sorted(
-        {str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)}
+        {
+            str(w.message)
+            for w in caught
+            if not issubclass(w.category, DeprecationWarning | PerfectSeparationWarning)
+        }
     )
     if problems or not np.all(np.isfinite(result.bse)):
         raise ValueError("trend model cannot be estimated from these data: " + "; ".join(problems))
@@ -180,6 +199,11 @@ def logistic_trend(frame: pd.DataFrame, *, alpha: float = 0.05) -> LogisticTrend
     positives, tested = data["positive"].to_numpy(float), data["tested"].to_numpy(float)
     if positives.sum() == 0 or positives.sum() == tested.sum():
         raise ValueError("a trend needs at least one positive and one negative test overall")
+    if _separated(positives, tested):
+        raise ValueError(
+            "the years separate negatives from positives (perfect separation): the trend "
+            "is infinite and cannot be estimated"
+        )
     t = data["year"].to_numpy(float)
     exog = sm.add_constant(t - t.mean())
     fit = _glm(np.column_stack([positives, tested - positives]), exog, sm.families.Binomial())

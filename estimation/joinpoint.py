@@ -99,6 +99,8 @@ class Joinpoint:
     segments_ : tuple of Segment
     bic_ : dict
         BIC for each :math:`k` tried.
+    sse_ : dict
+        Smallest weighted residual sum of squares for each :math:`k` tried.
     p_values_ : list of (k0, k1, p)
         Permutation tests performed (``selection="permutation"``).
 
@@ -155,6 +157,7 @@ class Joinpoint:
         ys = (sw * y)[:, None]
         best = {k: self._sse(projections[k], ys)[:, 0] for k in fits}
         # An exact fit has SSE at rounding level; flooring it keeps BIC from rewarding noise.
+        self.sse_ = {k: float(np.min(v)) for k, v in best.items()}
         floor = 1e-20 * (1.0 + float(np.sum(w * y**2)))
         sse = {k: max(float(np.min(v)), floor) for k, v in best.items()}
         self.bic_ = {k: math.log(sse[k] / n) + 2 * (k + 1) * math.log(n) / n for k in fits}

@@ -111,8 +111,9 @@ def test_regression_with_a_factor_sums_the_group_estimates():
     keep = y > 0
     x, y = x[keep], y[keep]
     model = ZeroTruncatedPoissonRegression().fit(x, y)
-    parts = [ztpoisson(dict(zip(*np.unique(y[x == g], return_counts=True), strict=True)))
-             for g in (0, 1)]
+    parts = [
+        ztpoisson(dict(zip(*np.unique(y[x == g], return_counts=True), strict=True))) for g in (0, 1)
+    ]
     assert model.population_.estimate == pytest.approx(sum(p.estimate for p in parts), rel=1e-8)
 
 

@@ -112,20 +112,45 @@ def test_cli_keys_and_values(run_json):
 
 
 def test_cli_monte_carlo_with_seed_is_reproducible(run_json):
-    args = ("multiplier", "--benchmark", "1505", "--sample-size", "400", "--in-benchmark", "100",
-            "--method", "montecarlo", "--seed", "3", "--design-effect", "1.5")
+    args = (
+        "multiplier",
+        "--benchmark",
+        "1505",
+        "--sample-size",
+        "400",
+        "--in-benchmark",
+        "100",
+        "--method",
+        "montecarlo",
+        "--seed",
+        "3",
+        "--design-effect",
+        "1.5",
+    )
     assert run_json(*args) == run_json(*args)
 
 
 def test_cli_derived_ratio_and_rate(run_json):
-    out = run_json("multiplier", "--benchmark", "1505", "--sample-size", "400",
-                   "--in-benchmark", "100", "--registered", "602", "--population", "6020000")
+    out = run_json(
+        "multiplier",
+        "--benchmark",
+        "1505",
+        "--sample-size",
+        "400",
+        "--in-benchmark",
+        "100",
+        "--registered",
+        "602",
+        "--population",
+        "6020000",
+    )
     assert out["per_registered"]["estimate"] == pytest.approx(10.0)
     assert out["rate_per_100k"]["estimate"] == pytest.approx(100.0)
 
 
 def test_cli_x_zero_exits_2_with_message(run_cli):
-    code, out, err = run_cli("multiplier", "--benchmark", "10", "--sample-size", "50",
-                             "--in-benchmark", "0")
+    code, out, err = run_cli(
+        "multiplier", "--benchmark", "10", "--sample-size", "50", "--in-benchmark", "0"
+    )
     assert code == 2 and out == ""
     assert "error:" in err and "x = 0" in err
