@@ -1,0 +1,180 @@
+"""How the hidden population shows up in each source, person by person and year by year.
+
+Sources: narcological registration and treatment (episodes), police (repeatable contacts),
+prison health, HIV testing at AIDS centres. Every contact rate is multiplied by the person's
+``visibility`` (raised to a source-specific power): that shared individual heterogeneity is
+the realistic, awkward part for capture-recapture. Police contact also multiplies the
+registration hazard in the same year (police refer to narcology), a direct positive
+dependence between the two lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from registry.simulation.parameters import DRUGS, TREATMENT_BY_DRUG, Parameters
+from registry.simulation.population import Population
+
+PROGRAMME_DAYS = {
+    "detoxification": (7, 21),
+    "outpatient": (30, 120),
+    "inpatient_rehabilitation": (28, 90),
+}
+PROGRAMME_SHARES = {"detoxification": 0.5, "outpatient": 0.3, "inpatient_rehabilitation": 0.2}
+
+
+@dataclass
+class Contacts:
+    """Contacts of the population with each source, as parallel arrays per table.
+
+    Dates are ``datetime64[D]``; ``person`` indexes :class:`Population`. Episodes cover the
+    history years too (``ever_treated`` needs them); writers keep ``year >= first_year``.
+    """
+
+    registration_rate: float
+    episode_person: np.ndarray
+    episode_year: np.ndarray
+    episode_admission: np.ndarray
+    episode_discharge: np.ndarray
+    episode_programme: np.ndarray  # index into PROGRAMME_SHARES
+    episode_police_referral: np.ndarray  # bool: a police contact that year
+    episode_previous: np.ndarray  # bool: an earlier episode of the same person
+    police_person: np.ndarray
+    police_date: np.ndarray
+    prison_person: np.ndarray
+    prison_date: np.ndarray
+    hiv_test_person: np.ndarray
+    hiv_test_date: np.ndarray
+
+
+def person_years(population: Population, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+    """(person, year) of every year each person is active within ``start..end``."""
+    first = np.maximum(population.entry_year.astype(np.int32), start)
+    last = np.minimum(population.exit_year.astype(np.int32) - 1, end)
+    length = np.maximum(last - first + 1, 0)
+    person = np.repeat(np.arange(len(population), dtype=np.int32), length)
+    offsets = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
+    return person, np.repeat(first, length) + offsets.astype(np.int32)
+
+
+def _random_dates(rng: np.random.Generator, years: np.ndarray) -> np.ndarray:
+    """A uniformly random day within each year."""
+    first = (np.asarray(years, dtype=np.int64) - 1970).astype("datetime64[Y]")
+    starts = first.astype("datetime64[D]")
+    days = ((first + 1).astype("datetime64[D]") - starts).astype(np.int64)
+    return starts + (rng.random(len(starts)) * days).astype(np.int64)
+
+
+def calibrate_registration(
+    population: Population,
+    params: Parameters,
+    police_mean: np.ndarray,
+    base: np.ndarray,
+    target: float,
+) -> float:
+    """Registration rate giving ``target`` expected registered people among ``base`` weights.
+
+    ``base`` is each active person's relative registration hazard, ``police_mean`` the mean
+    of their police contacts; the expectation mixes the with- and without-police hazards.
+    """
+    p_police = 1.0 - np.exp(-police_mean)
+    low, high = 1e-6, 50.0
+    for _ in range(60):
+        rate = (low + high) / 2
+        expected = np.sum(
+            p_police * -np.expm1(-rate * base * params.police_referral)
+            + (1 - p_police) * -np.expm1(-rate * base)
+        )
+        low, high = (rate, high) if expected < target else (low, rate)
+    return (low + high) / 2
+
+
+def simulate_contacts(
+    rng: np.random.Generator,
+    population: Population,
+    params: Parameters,
+    first_year: int,
+    last_year: int,
+    registered_target: float,
+) -> Contacts:
+    """Draw every contact of every person with every source from the history years on."""
+    start = first_year - params.history_years
+    person, year = person_years(population, start, last_year)
+    vis = population.visibility[person].astype(np.float64)
+    female = population.female[person]
+    injects = population.injects[person]
+
+    police_mean = params.police_rate * np.where(female, params.police_women, 1.0)
+    police_mean = police_mean * vis**params.police_visibility
+    base = np.array([TREATMENT_BY_DRUG[d] for d in DRUGS])[population.drug[person]] * vis
+    reference = min(max(params.reference_year, start), last_year)
+    in_reference = year == reference
+    target = registered_target * (1 + params.growth) ** (reference - params.reference_year)
+    rate = calibrate_registration(
+        population, params, police_mean[in_reference], base[in_reference], target
+    )
+
+    police_count = rng.poisson(police_mean)
+    police_any = police_count > 0
+    hazard = rate * base * np.where(police_any, params.police_referral, 1.0)
+    treated = rng.random(len(person)) < -np.expm1(-hazard)
+    prison_hazard = params.prison_rate * vis**params.prison_visibility
+    prison_hazard = prison_hazard * np.where(police_any, params.prison_after_police, 1.0)
+    prison = rng.random(len(person)) < -np.expm1(-prison_hazard)
+    test_hazard = params.hiv_test_rate * vis**params.hiv_test_visibility
+    test_hazard = test_hazard * np.where(injects, params.hiv_test_injecting, 1.0)
+    tested = rng.random(len(person)) < -np.expm1(-test_hazard)
+
+    episodes = _episodes(rng, params, person[treated], year[treated], police_any[treated])
+    police_person = np.repeat(person, police_count)
+    police_year = np.repeat(year, police_count)
+    return Contacts(
+        registration_rate=rate,
+        **episodes,
+        police_person=police_person,
+        police_date=_random_dates(rng, police_year),
+        prison_person=person[prison],
+        prison_date=_random_dates(rng, year[prison]),
+        hiv_test_person=person[tested],
+        hiv_test_date=_random_dates(rng, year[tested]),
+    )
+
+
+def _episodes(
+    rng: np.random.Generator,
+    params: Parameters,
+    person: np.ndarray,
+    year: np.ndarray,
+    police: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Expand treatment years into episodes: sequential, non-overlapping within the year."""
+    count = 1 + rng.poisson(params.repeat_episodes, len(person))
+    e_person = np.repeat(person, count)
+    e_year = np.repeat(year, count)
+    slot = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    slots = np.repeat(count, count)
+    year_start = (e_year.astype(np.int64) - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    segment = 365 // slots
+    admission = year_start + slot * segment + (rng.random(len(e_year)) * segment * 0.5).astype(int)
+    shares = np.array(list(PROGRAMME_SHARES.values()))
+    programme = rng.choice(len(shares), size=len(e_year), p=shares).astype(np.int8)
+    bounds = np.array(list(PROGRAMME_DAYS.values()))
+    low, high = bounds[programme, 0], bounds[programme, 1]
+    length = low + (rng.random(len(e_year)) * (high - low)).astype(int)
+    segment_end = year_start + (slot + 1) * segment - 1
+    discharge = np.minimum(admission + length, segment_end)
+    # ever treated before: any earlier episode of the same person (arrays are by person-year)
+    order = np.lexsort((admission, e_person))
+    sorted_person = e_person[order]
+    previous = np.r_[False, sorted_person[1:] == sorted_person[:-1]]
+    return {
+        "episode_person": e_person[order],
+        "episode_year": e_year[order],
+        "episode_admission": admission[order],
+        "episode_discharge": discharge[order],
+        "episode_programme": programme[order],
+        "episode_police_referral": np.repeat(police, count)[order],
+        "episode_previous": previous,
+    }

@@ -1,0 +1,145 @@
+"""``load_demo``: simulate a country and fill the registry with it (the library behind the CLI).
+
+It runs in the current app context and commits once at the end (the job is the transaction
+boundary). On SQLite it relaxes durability for the bulk load (``synchronous=OFF``, a large
+page cache) and restores it afterwards.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Connection, text
+
+from registry.extensions import db
+from registry.models import (
+    Client,
+    DoseChange,
+    DosingEvent,
+    LabTest,
+    OstEnrolment,
+    TreatmentEpisode,
+)
+from registry.services.audit import record_event
+from registry.simulation import reference
+from registry.simulation.ost_writer import write_ost
+from registry.simulation.outputs import write_lists, write_truth
+from registry.simulation.parameters import Parameters
+from registry.simulation.simulate import simulate
+from registry.simulation.writer import write_episodes
+
+BULK_TABLES = (Client, TreatmentEpisode, LabTest, OstEnrolment, DoseChange, DosingEvent)
+
+
+@dataclass
+class LoadResult:
+    """What one load wrote, the forms the schemas rejected, and how long it took."""
+
+    country: str
+    years: tuple[int, int]
+    scale: float
+    seed: int
+    counts: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
+    users: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    lists: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain mapping (for the truth file and the CLI's output)."""
+        return asdict(self)
+
+
+def parse_years(value: str) -> tuple[int, int]:
+    """``"1998-2004"`` -> (1998, 2004); ``"2003"`` -> (2003, 2003)."""
+    first, _, last = value.partition("-")
+    first_year, last_year = int(first), int(last or first)
+    if not 1990 <= first_year <= last_year <= 2100:
+        raise ValueError("years must look like 1998-2004, from 1990 on, first <= last")
+    return first_year, last_year
+
+
+def load_demo(
+    country: str = "KG",
+    years: tuple[int, int] = (1998, 2004),
+    scale: float = 1.0,
+    seed: int = 2003,
+    *,
+    truth_out: Path | None = None,
+    lists_out: Path | None = None,
+    workers: int = 1,
+    params: Parameters | None = None,
+    with_users: bool = True,
+) -> LoadResult:
+    """Simulate ``country`` over ``years`` and write the registry, lists and truth."""
+    result = LoadResult(country, years, scale, seed)
+    clock = time.perf_counter()
+    sim = simulate(country, years[0], years[1], scale, seed, params)
+    result.seconds["simulate"] = time.perf_counter() - clock
+    key = current_app.config["LINKAGE_KEY"]
+
+    clock = time.perf_counter()
+    connection = db.session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # before the first write: SQLite refuses these inside a transaction
+        connection.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB
+        connection.exec_driver_sql("PRAGMA synchronous = OFF")
+    org_units = reference.load_geography(sim.profile)
+    result.counts["populations"] = reference.load_populations(
+        sim.profile, org_units, range(years[0], years[1] + 1)
+    )
+    centres = reference.load_centres(sim.profile, org_units)
+    if with_users:
+        result.users = reference.load_users(sim.profile, centres)
+    try:
+        summary, episode_ids = write_episodes(
+            connection, sim, key, centres=centres, regions=org_units, workers=workers
+        )
+        result.counts.update(clients=summary.clients, episodes=summary.episodes,
+                             lab_tests=summary.lab_tests)  # fmt: skip
+        result.counts.update(write_ost(connection, sim, episode_ids, summary))
+        result.rejected = summary.rejected
+        _audit(result.counts)
+        if connection.dialect.name == "postgresql":
+            _sync_sequences(connection)
+        db.session.commit()
+    finally:
+        db.session.rollback()  # no-op after the commit; ends the transaction on error
+        if sqlite:
+            db.session.connection().exec_driver_sql("PRAGMA synchronous = FULL")
+            db.session.commit()
+    result.seconds["write"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    if lists_out is not None:
+        result.lists = write_lists(sim, key, Path(lists_out))
+    if truth_out is not None:
+        write_truth(sim, Path(truth_out), {"load": result.as_dict()})
+    result.seconds["outputs"] = time.perf_counter() - clock
+    return result
+
+
+def _audit(counts: dict[str, int]) -> None:
+    """One audit row per bulk-created entity: who (the loader, no user), what, how many."""
+    for entity in ("clients", "episodes", "lab_tests", "ost_enrolments", "dose_changes",
+                   "dosing_events"):  # fmt: skip
+        if counts.get(entity):
+            record_event(None, "create", entity.rstrip("s"), None,
+                         detail=f"simulated bulk load: {counts[entity]} rows")  # fmt: skip
+
+
+def _sync_sequences(connection: Connection) -> None:
+    """Move PostgreSQL id sequences past the explicit ids the bulk insert used."""
+    for model in BULK_TABLES:
+        table = model.__tablename__
+        connection.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            )
+        )
+

@@ -1,0 +1,166 @@
+"""One seeded run: population, contacts, OST, identities and the episodes to be written.
+
+``simulate(country, first_year, last_year, scale, seed)`` is pure (no database): the same
+arguments give the same :class:`Simulation`, bit for bit. The writer and the list and truth
+outputs read from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from registry.simulation.admissions import (
+    OST_TO_DISCHARGE,
+    AdmissionItems,
+    draw_admission_items,
+)
+from registry.simulation.contacts import PROGRAMME_SHARES, Contacts, simulate_contacts
+from registry.simulation.identities import Identities, Typing, assign_identities, draw_typing
+from registry.simulation.ost import Enrolment, simulate_ost
+from registry.simulation.parameters import Parameters
+from registry.simulation.population import Population, simulate_population
+from registry.simulation.profiles import PROFILES, CountryProfile
+
+NAT = np.datetime64("NaT", "D")
+
+
+@dataclass
+class Episodes:
+    """The treatment episodes to write, in admission order (parallel arrays)."""
+
+    person: np.ndarray
+    centre: np.ndarray  # centre code
+    programme: np.ndarray
+    admission: np.ndarray  # datetime64[D]
+    discharge: np.ndarray  # datetime64[D], NaT while open
+    discharge_reason: np.ndarray  # "" while open
+    enrolment: np.ndarray  # index into Simulation.enrolments, -1 for other programmes
+    items: AdmissionItems
+    typing: Typing
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+
+@dataclass
+class Simulation:
+    """Everything one run produced; only :mod:`.outputs` turns parts of it into the truth."""
+
+    profile: CountryProfile
+    params: Parameters
+    seed: int
+    first_year: int
+    last_year: int
+    scale: float
+    population: Population
+    contacts: Contacts
+    enrolments: list[Enrolment]
+    identities: Identities
+    episodes: Episodes
+    typing: dict[str, Typing] = field(default_factory=dict)
+
+    @property
+    def region_codes(self) -> list[str]:
+        """Region codes in profile order (``population.region`` indexes this)."""
+        return [r.code for r in self.profile.regions]
+
+
+def simulate(
+    country: str = "KG",
+    first_year: int = 1998,
+    last_year: int = 2004,
+    scale: float = 1.0,
+    seed: int = 2003,
+    params: Parameters | None = None,
+) -> Simulation:
+    """Run the model for ``country`` over ``first_year..last_year`` at ``scale``."""
+    if first_year > last_year:
+        raise ValueError("first_year must not be after last_year")
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    profile = PROFILES[country]
+    params = params or Parameters()
+    rng = np.random.default_rng(seed)
+    population = simulate_population(rng, profile, params, first_year, last_year, scale)
+    contacts = simulate_contacts(
+        rng, population, params, first_year, last_year, profile.registered_2003 * scale
+    )
+    enrolments = simulate_ost(
+        rng, profile, params, population, contacts, first_year, last_year, scale
+    )
+    identities = assign_identities(rng, profile, population)
+    episodes = _episodes(rng, profile, params, population, contacts, enrolments, first_year,
+                         last_year)  # fmt: skip
+    typing = {
+        source: draw_typing(rng, len(persons), params.latin_spelling, params.typo_rate)
+        for source, persons in (
+            ("police", contacts.police_person),
+            ("prison", contacts.prison_person),
+            ("hiv_testing", contacts.hiv_test_person),
+        )
+    }
+    return Simulation(profile, params, seed, first_year, last_year, scale, population,
+                      contacts, enrolments, identities, episodes, typing)  # fmt: skip
+
+
+def _episodes(
+    rng: np.random.Generator,
+    profile: CountryProfile,
+    params: Parameters,
+    population: Population,
+    contacts: Contacts,
+    enrolments: list[Enrolment],
+    first_year: int,
+    last_year: int,
+) -> Episodes:
+    """Treatment episodes from ``first_year`` on plus one OST episode per enrolment."""
+    keep = contacts.episode_year >= first_year
+    person = contacts.episode_person[keep]
+    centres = np.array([r.centre for r in profile.regions])
+    programmes = np.array(list(PROGRAMME_SHARES))
+    admission = contacts.episode_admission[keep]
+    discharge = contacts.episode_discharge[keep].copy()
+    police = contacts.episode_police_referral[keep]
+    previous = contacts.episode_previous[keep]
+    # a few admissions near the end of the last year are still open
+    end = np.datetime64(f"{last_year}-12-31")
+    still_open = (admission > end - 60) & (rng.random(len(admission)) < 0.5)
+    discharge[still_open | (discharge > end)] = NAT
+
+    ost_person = np.array([e.person for e in enrolments], dtype=np.int64)
+    n_ost = len(enrolments)
+    all_person = np.r_[person, ost_person]
+    items = draw_admission_items(
+        rng,
+        population.drug[all_person],
+        population.injects[all_person],
+        np.r_[police, np.zeros(n_ost, dtype=bool)],
+        np.r_[previous, np.ones(n_ost, dtype=bool)],
+        (params.lab_hiv, params.lab_hcv, params.lab_tb),
+    )
+    reason = np.where(np.isnat(discharge), "", items.discharge_reason[: len(person)])
+    ost_reason = [
+        OST_TO_DISCHARGE.get(e.exit_reason, e.exit_reason) if e.exit_reason else ""
+        for e in enrolments
+    ]
+    table = {
+        "person": all_person,
+        "centre": np.r_[centres[population.region[person]], [e.centre for e in enrolments]],
+        "programme": np.r_[programmes[contacts.episode_programme[keep]], ["ost"] * n_ost],
+        "admission": np.r_[admission, [e.enrolment_date for e in enrolments]].astype("M8[D]"),
+        "discharge": np.r_[
+            discharge, [e.exit_date if e.exit_date is not None else NAT for e in enrolments]
+        ].astype("M8[D]"),
+        "discharge_reason": np.r_[reason, ost_reason].astype(str),
+        "enrolment": np.r_[np.full(len(person), -1), np.arange(n_ost)],
+    }
+    order = np.lexsort((table["person"], table["admission"]))
+    table = {key: value[order] for key, value in table.items()}
+    items.items = {key: value[order] for key, value in items.items.items()}
+    for name in ("secondary", "first_injection_lag", "discharge_reason", "lab_hiv", "lab_hcv",
+                 "lab_tb", "lab_delay", "lab_noise"):  # fmt: skip
+        setattr(items, name, getattr(items, name)[order])
+    typing = draw_typing(rng, len(order), params.latin_spelling, params.typo_rate)
+    return Episodes(**table, items=items, typing=typing)
