@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, TimestampMixin
@@ -32,6 +32,16 @@ class TreatmentEpisode(TimestampMixin, Base):
         ),
         Index("ix_treatment_episodes_centre_admission", "centre_id", "admission_date"),
         Index("ix_treatment_episodes_client_admission", "client_id", "admission_date"),
+        # at most one open episode of a programme per client and centre (partial index)
+        Index(
+            "uq_treatment_episodes_open_programme",
+            "client_id",
+            "centre_id",
+            "programme",
+            unique=True,
+            sqlite_where=text("discharge_date IS NULL"),
+            postgresql_where=text("discharge_date IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

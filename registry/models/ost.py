@@ -14,6 +14,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +33,14 @@ class OstEnrolment(TimestampMixin, Base):
         CheckConstraint("exit_date IS NULL OR exit_date >= enrolment_date", name="exit_after"),
         CheckConstraint("(exit_date IS NULL) = (exit_reason IS NULL)", name="exit_complete"),
         Index("ix_ost_enrolments_centre_enrolment", "centre_id", "enrolment_date"),
+        # a client is on OST at one site at a time (partial unique index)
+        Index(
+            "uq_ost_enrolments_open_client",
+            "client_id",
+            unique=True,
+            sqlite_where=text("exit_date IS NULL"),
+            postgresql_where=text("exit_date IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
