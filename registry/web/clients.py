@@ -42,7 +42,8 @@ def find_client() -> Any:
                 return redirect(url_for("web.client", client_id=found.id))
             db.session.commit()  # the lookup's audit event
             not_found = True
-    return render_template("web/find_client.html", form=form, not_found=not_found)
+    page = render_template("web/find_client.html", form=form, not_found=not_found)
+    return page, 422 if form.errors else 200
 
 
 @blueprint.route("/admissions/new", methods=["GET", "POST"])

@@ -1,0 +1,266 @@
+"""Discharge, OST enrolment, dose visit, test result and client lookup, through HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.extensions import db
+from registry.models import DosingEvent, LabTest, OstEnrolment, TreatmentEpisode
+from tests.registry.web.conftest import assert_no_identifiers
+from tests.registry.web.test_admission import error_beside
+
+
+@pytest.fixture
+def staff(auth, rnc_records):
+    auth.login("clinic-bishkek")
+    return auth
+
+
+@pytest.fixture
+def second_client(staff, admission_form) -> int:
+    """A client admitted through the form, with no OST enrolment."""
+    form = admission_form(family_name="Токтогулов", given_name="Нурлан", birth_date="1975-01-02")
+    response = staff.post("/admissions/new", form)
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+# discharge -----------------------------------------------------------------------------
+
+
+def test_discharge_closes_the_episode(staff, app, rnc_records):
+    url = f"/episodes/{rnc_records.episode_id}/discharge"
+    response = staff.post(url, {"discharge_date": "2003-06-01", "discharge_reason": "completed"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/clients/{rnc_records.client_id}"
+    with app.app_context():
+        episode = db.session.get(TreatmentEpisode, rnc_records.episode_id)
+        assert (episode.discharge_date.isoformat(), episode.discharge_reason) == (
+            "2003-06-01",
+            "completed",
+        )
+
+
+@pytest.mark.parametrize(
+    ("field", "form"),
+    [
+        ("discharge_date", {"discharge_date": "", "discharge_reason": "completed"}),
+        ("discharge_date", {"discharge_date": "2003-99-01", "discharge_reason": "completed"}),
+        ("discharge_date", {"discharge_date": "2003-01-01", "discharge_reason": "completed"}),
+        ("discharge_reason", {"discharge_date": "2003-06-01", "discharge_reason": ""}),
+        ("discharge_reason", {"discharge_date": "2003-06-01", "discharge_reason": "bored"}),
+    ],
+)
+def test_invalid_discharge_changes_nothing(staff, app, rnc_records, row_counts, field, form):
+    before = row_counts()
+    response = staff.post(f"/episodes/{rnc_records.episode_id}/discharge", form)
+    assert response.status_code == 422
+    assert error_beside(response.get_data(as_text=True), field)
+    assert row_counts() == before
+    with app.app_context():
+        assert db.session.get(TreatmentEpisode, rnc_records.episode_id).discharge_date is None
+
+
+def test_discharge_without_csrf_is_rejected(staff, app, rnc_records):
+    url = f"/episodes/{rnc_records.episode_id}/discharge"
+    form = {"discharge_date": "2003-06-01", "discharge_reason": "completed"}
+    assert staff.post(url, form, token=False).status_code == 400
+    with app.app_context():
+        assert db.session.get(TreatmentEpisode, rnc_records.episode_id).discharge_date is None
+
+
+# OST enrolment -------------------------------------------------------------------------
+
+
+def test_enrolment_of_a_client_of_this_centre(staff, app, second_client):
+    form = {"medication": "methadone", "enrolment_date": "2003-05-10", "induction_dose_mg": "30"}
+    response = staff.post(f"/clients/{second_client}/ost/new", form)
+    assert response.status_code == 302
+    with app.app_context():
+        enrolment = db.session.scalars(
+            db.select(OstEnrolment).where(OstEnrolment.client_id == second_client)
+        ).one()
+        assert enrolment.medication == "methadone"
+        assert float(enrolment.induction_dose_mg) == 30
+
+
+@pytest.mark.parametrize(
+    ("field", "form"),
+    [
+        ("medication", {"medication": "", "enrolment_date": "2003-05-10"}),
+        ("medication", {"medication": "heroin", "enrolment_date": "2003-05-10"}),
+        ("enrolment_date", {"medication": "methadone", "enrolment_date": "tomorrow"}),
+        ("induction_dose_mg", {"medication": "methadone", "enrolment_date": "2003-05-10",
+                               "induction_dose_mg": "500"}),
+        ("first_maintenance_date", {"medication": "methadone", "enrolment_date": "2003-05-10",
+                                    "first_maintenance_date": "2003-05-01"}),
+        ("transferred_from", {"medication": "methadone", "enrolment_date": "2003-05-10",
+                              "transferred_from": "RNC"}),
+    ],
+)  # fmt: skip
+def test_invalid_enrolment_saves_nothing(staff, second_client, row_counts, field, form):
+    before = row_counts()
+    response = staff.post(f"/clients/{second_client}/ost/new", form)
+    assert response.status_code == 422
+    assert error_beside(response.get_data(as_text=True), field)
+    assert row_counts() == before
+
+
+def test_a_client_already_on_ost_cannot_be_enrolled_again(staff, rnc_records, row_counts):
+    before = row_counts()
+    form = {"medication": "methadone", "enrolment_date": "2003-06-10"}
+    response = staff.post(f"/clients/{rnc_records.client_id}/ost/new", form)
+    assert response.status_code == 422
+    assert "error-summary" in response.get_data(as_text=True)
+    assert row_counts() == before
+
+
+# dose visit ----------------------------------------------------------------------------
+
+
+def test_dose_visit_is_recorded(staff, app, rnc_records):
+    form = {"dose_date": "2003-05-08", "kind": "observed", "dose_mg": "60"}
+    response = staff.post(f"/ost/{rnc_records.enrolment_id}/doses/new", form)
+    assert response.status_code == 302
+    with app.app_context():
+        dose = db.session.scalars(db.select(DosingEvent)).one()
+        assert (dose.dose_date.isoformat(), dose.kind, float(dose.dose_mg)) == (
+            "2003-05-08",
+            "observed",
+            60.0,
+        )
+
+
+@pytest.mark.parametrize(
+    ("field", "form"),
+    [
+        ("dose_date", {"dose_date": "", "kind": "observed", "dose_mg": "60"}),
+        ("dose_date", {"dose_date": "2003-05-01", "kind": "observed", "dose_mg": "60"}),
+        ("kind", {"dose_date": "2003-05-08", "kind": "", "dose_mg": "60"}),
+        ("dose_mg", {"dose_date": "2003-05-08", "kind": "observed", "dose_mg": "sixty"}),
+        ("dose_mg", {"dose_date": "2003-05-08", "kind": "observed", "dose_mg": ""}),
+        ("dose_mg", {"dose_date": "2003-05-08", "kind": "observed", "dose_mg": "350"}),
+        ("take_home_days", {"dose_date": "2003-05-08", "kind": "observed", "dose_mg": "60",
+                            "take_home_days": "3"}),
+    ],
+)  # fmt: skip
+def test_invalid_dose_saves_nothing(staff, rnc_records, row_counts, field, form):
+    before = row_counts()
+    response = staff.post(f"/ost/{rnc_records.enrolment_id}/doses/new", form)
+    assert response.status_code == 422
+    assert error_beside(response.get_data(as_text=True), field)
+    assert row_counts() == before
+
+
+# test result ---------------------------------------------------------------------------
+
+
+def test_test_result_is_recorded(staff, app, rnc_records):
+    form = {"test": "HCV", "sample_date": "2003-05-09", "result": "positive"}
+    response = staff.post(f"/clients/{rnc_records.client_id}/lab-tests/new", form)
+    assert response.status_code == 302
+    with app.app_context():
+        tests = db.session.scalars(db.select(LabTest).order_by(LabTest.id)).all()
+        assert [(t.test, t.result) for t in tests] == [("HIV", "negative"), ("HCV", "positive")]
+
+
+@pytest.mark.parametrize(
+    ("field", "form"),
+    [
+        ("test", {"test": "", "sample_date": "2003-05-09", "result": "positive"}),
+        ("test", {"test": "HBV", "sample_date": "2003-05-09", "result": "positive"}),
+        ("sample_date", {"test": "HIV", "sample_date": "2999-01-01", "result": "positive"}),
+        ("sample_date", {"test": "HIV", "sample_date": "1970-01-01", "result": "positive"}),
+        ("result", {"test": "HIV", "sample_date": "2003-05-09", "result": "maybe"}),
+    ],
+)
+def test_invalid_test_result_saves_nothing(staff, rnc_records, row_counts, field, form):
+    before = row_counts()
+    response = staff.post(f"/clients/{rnc_records.client_id}/lab-tests/new", form)
+    assert response.status_code == 422
+    assert error_beside(response.get_data(as_text=True), field)
+    assert row_counts() == before
+
+
+# client lookup and page ----------------------------------------------------------------
+
+
+def test_lookup_by_identifiers_opens_the_client_page(staff, client, rnc_records, identifiers_form):
+    response = staff.post("/clients/find", identifiers_form())
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/clients/{rnc_records.client_id}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert_no_identifiers(page)
+    assert "2003-05-06" in page  # the admission
+
+
+def test_lookup_of_an_unknown_person_says_so(staff, identifiers_form):
+    response = staff.post("/clients/find", identifiers_form(birth_date="1981-03-14"))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'class="flash error"' in html
+    assert_no_identifiers(html.replace("1981-03-14", ""))
+    assert "1981-03-14" not in html
+
+
+def test_lookup_validates_the_identifiers(staff, identifiers_form):
+    response = staff.post("/clients/find", identifiers_form(family_name="", sex="Q"))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert error_beside(html, "family_name") and error_beside(html, "sex")
+    assert_no_identifiers(html)
+
+
+def test_staff_of_another_centre_find_nothing(auth, rnc_records, identifiers_form):
+    auth.login("clinic-osh")
+    response = auth.post("/clients/find", identifiers_form())
+    assert response.status_code == 200
+    assert 'class="flash error"' in response.get_data(as_text=True)
+    for url in (
+        f"/clients/{rnc_records.client_id}",
+        f"/episodes/{rnc_records.episode_id}/discharge",
+        f"/ost/{rnc_records.enrolment_id}/doses/new",
+        f"/clients/{rnc_records.client_id}/ost/new",
+        f"/clients/{rnc_records.client_id}/lab-tests/new",
+    ):
+        assert auth.client.get(url).status_code == 404, url
+
+
+def test_another_centre_cannot_post_to_this_centres_records(auth, app, rnc_records, row_counts):
+    auth.login("clinic-osh")
+    before = row_counts()
+    token = auth.token("/")
+    posts = {
+        f"/episodes/{rnc_records.episode_id}/discharge": {
+            "discharge_date": "2003-06-01",
+            "discharge_reason": "completed",
+        },
+        f"/ost/{rnc_records.enrolment_id}/doses/new": {
+            "dose_date": "2003-05-08",
+            "kind": "observed",
+            "dose_mg": "60",
+        },
+        f"/clients/{rnc_records.client_id}/lab-tests/new": {
+            "test": "HIV",
+            "sample_date": "2003-05-09",
+            "result": "positive",
+        },
+    }
+    for url, form in posts.items():
+        response = auth.client.post(url, data={**form, "csrf_token": token})
+        assert response.status_code == 404, url
+    assert row_counts() == before
+
+
+def test_dashboard_lists_admissions_and_ost_clients_and_audits_the_read(
+    staff, client, app, rnc_records
+):
+    from registry.models import AuditEvent
+
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert f"/clients/{rnc_records.client_id}" in html
+    assert f"/ost/{rnc_records.enrolment_id}/doses/new" in html
+    with app.app_context():
+        reads = db.session.scalars(
+            db.select(AuditEvent.entity).where(AuditEvent.action == "read")
+        ).all()
+    assert {"episode", "ost_enrolment"} <= set(reads)
