@@ -103,9 +103,11 @@ class LoglinearResult:
         if method == "chao" or (method == "lognormal" and not math.isfinite(self.var_intercept)):
             return chao_log_interval(self.observed, self.abundance, self.stderr, alpha)
         if method == "lognormal":
+            if self.abundance <= self.observed or not self.var_intercept >= 0:
+                return float("nan"), float("nan")
             b0 = math.log(self.abundance - self.observed)
             se = math.sqrt(self.var_intercept)
-            return self.observed + math.exp(b0 - z * se), self.observed + math.exp(b0 + z * se)
+            return self.observed + _exp(b0 - z * se), self.observed + _exp(b0 + z * se)
         if method == "profile":
             return self.profile(alpha=alpha)[1:]
         raise ValueError(f"unknown interval method {method!r}: use one of {', '.join(CI_METHODS)}")
@@ -158,6 +160,10 @@ class LoglinearResult:
         if not self.fit_ok:
             lines.append(f"WARNING ({self.status}): {self.message}")
         return "\n".join(lines)
+
+
+def _exp(value: float) -> float:
+    return math.exp(value) if value < 700 else float("inf")
 
 
 def _num(value: float) -> float | None:

@@ -60,7 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cr.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
     cr.add_argument("--replicates", type=int, default=1000, help="bootstrap replicates (1000)")
     cr.add_argument("--seed", type=int, default=None, help="bootstrap random seed")
-    cr.add_argument("--top", type=int, default=None, help="models shown after --search")
+    cr.add_argument(
+        "--top", type=int, default=None, help="models shown (default: all; 10 for a text search)"
+    )
     cr.add_argument("--json", action="store_true", help="print JSON")
     cr.set_defaults(func=run_capture_recapture)
 
@@ -118,7 +120,9 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
         if method == "bootstrap":
             raise ValueError("--ci bootstrap needs --model or --search")
         results = list(closed_population_models(histories).results)
-    top = args.top if args.top is not None else (None if args.json else 10)
+    top = args.top
+    if top is None and args.search and not args.json:
+        top = 10
     shown = results[:top] if top else results
     if method == "bootstrap":
         rng = np.random.default_rng(args.seed)
