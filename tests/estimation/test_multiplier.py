@@ -8,7 +8,8 @@ import math
 
 import pytest
 
-from estimation.multiplier import combine_multipliers, multiplier_estimate, rate_per_100k
+from estimation.multiplier import multiplier_estimate, rate_per_100k
+from estimation.pooling import combine_multipliers
 
 Z = 1.959963984540054
 

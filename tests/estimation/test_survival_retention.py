@@ -43,8 +43,9 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 
+from estimation.cox import cox_hazard_ratios
 from estimation.datasets import load_aml
-from estimation.retention import cox_hazard_ratios, kaplan_meier, logrank_test
+from estimation.retention import kaplan_meier, logrank_test
 
 AML = load_aml()
 R_TABLES = {
@@ -152,11 +153,11 @@ def test_empty_group_and_bad_events_are_clear_errors():
         )
 
 
-def test_plot_returns_axes():
-    import matplotlib
+def test_plot_draws_on_given_axes():
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    ax = kaplan_meier(AML["time"], AML["status"]).plot()
+    ax = Figure().subplots()
+    assert kaplan_meier(AML["time"], AML["status"]).plot(ax=ax) is ax
     assert ax.get_ylabel() == "retention"
 
 
