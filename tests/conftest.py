@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from registry import create_app
+from registry.config import normalise_database_url
 from registry.extensions import db
 
 TEST_SECRETS = {
@@ -34,18 +35,33 @@ def postgres_url() -> str | None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """Name of the database backend under test."""
-    if request.param == "postgresql":
-        url = postgres_url()
-        app = create_app({"DATABASE_URL": url, **TEST_SECRETS})
-        with app.app_context():
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-            db.create_all()
-            db.engine.dispose()
-    return request.param
+def backend(request: pytest.FixtureRequest):
+    """Name of the database backend under test.
+
+    PostgreSQL gets a database of its own for this pytest process (created from the
+    server of ``TEST_POSTGRES_URL`` and dropped at the end), so concurrent runs on one
+    server never share tables.
+    """
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    server_url = make_url(normalise_database_url(postgres_url()))
+    name = f"registry_test_{os.getpid()}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    os.environ["REGISTRY_TEST_POSTGRES_URL"] = server_url.set(database=name).render_as_string(
+        hide_password=False
+    )
+    app = create_app({"DATABASE_URL": os.environ["REGISTRY_TEST_POSTGRES_URL"], **TEST_SECRETS})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield "postgresql"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture
@@ -58,7 +74,7 @@ def app_config() -> dict:
 def app(backend: str, tmp_path, app_config: dict):
     """A fresh application with an empty database on ``backend``."""
     if backend == "postgresql":
-        url = os.environ["TEST_POSTGRES_URL"]
+        url = os.environ["REGISTRY_TEST_POSTGRES_URL"]
     else:
         url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
     settings = {"TESTING": True, "DATABASE_URL": url, **TEST_SECRETS, **app_config}
