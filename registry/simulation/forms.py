@@ -7,7 +7,9 @@ forms to the same marshmallow schemas the web forms use.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -35,71 +37,94 @@ def ost_history(sim: Simulation) -> dict[int, tuple[date, date | None]]:
     return history
 
 
+class _Columns:
+    """Episode, person and item columns of ``lo..hi`` as Python lists (fast row access)."""
+
+    def __init__(self, sim: Simulation, lo: int, hi: int) -> None:
+        episodes, population, items = sim.episodes, sim.population, sim.episodes.items
+        self.person = episodes.person[lo:hi].tolist()
+        latin, has_typo, seed = episodes.typing
+        self.latin = latin[lo:hi].tolist()
+        self.typo_seed = np.where(has_typo[lo:hi], seed[lo:hi], -1).tolist()
+        self.admission = episodes.admission[lo:hi].astype(date).tolist()
+        self.discharge = episodes.discharge[lo:hi].astype(object).tolist()
+        self.discharge_reason = episodes.discharge_reason[lo:hi].tolist()
+        self.programme = episodes.programme[lo:hi].tolist()
+        self.enrolment = episodes.enrolment[lo:hi].tolist()
+        self.items = {name: items.items[name][lo:hi].tolist() for name in ITEM_FIELDS}
+        self.secondary = items.secondary[lo:hi].tolist()
+        self.lag = items.first_injection_lag[lo:hi].tolist()
+        people = episodes.person[lo:hi]
+        self.onset = (population.entry_year[people] - population.birth_year[people]).tolist()
+        self.injects = population.injects[people].tolist()
+        self.region = [sim.region_codes[r] for r in population.region[people].tolist()]
+        self.hiv_year = population.hiv_year[people].tolist()
+        self.hcv = population.hcv[people].tolist()
+        self.lab = list(zip(items.lab_hiv[lo:hi].tolist(), items.lab_hcv[lo:hi].tolist(),
+                            items.lab_tb[lo:hi].tolist(), items.lab_delay[lo:hi].tolist(),
+                            items.lab_noise[lo:hi].tolist(), strict=True))  # fmt: skip
+
+
+def episode_forms(
+    sim: Simulation, lo: int, hi: int, history: dict[int, tuple[date, date | None]]
+) -> Iterator[tuple[int, dict[str, Any], dict[str, str] | None, list[dict[str, str]]]]:
+    """(index, admission form, discharge form or None, lab-test forms) of episodes lo..hi."""
+    c = _Columns(sim, lo, hi)
+    tb_positive = 1 - sim.params.tb_positive
+    for k in range(hi - lo):
+        person = c.person[k]
+        seed = c.typo_seed[k]
+        form: dict[str, Any] = dict(
+            sim.identities.typed(person, c.latin[k], seed if seed >= 0 else None)
+        )
+        admitted = c.admission[k]
+        age = age_on(date.fromisoformat(form["birth_date"]), admitted)
+        for name in ITEM_FIELDS:
+            form[name] = c.items[name][k]
+        first_use = min(max(c.onset[k], 5), age)
+        form["age_first_use"] = str(first_use)
+        if c.injects[k]:
+            form["age_first_injection"] = str(min(first_use + c.lag[k], age))
+        primary = form["primary_drug"]
+        form["secondary_drugs"] = [d for d in SECONDARY[c.secondary[k]] if d != primary]
+        form["region_code"] = c.region[k]
+        form["programme"] = c.programme[k]
+        form["admission_date"] = admitted.isoformat()
+        form["ost_history"] = "1"
+        if c.enrolment[k] < 0 and person in history:
+            started, ended = history[person]
+            if started <= admitted:
+                form["ost_history"] = "3" if ended is None or ended > admitted else "2"
+                form["ost_first_year"] = str(started.year)
+        discharged = c.discharge[k]
+        discharge = None
+        if discharged is not None:
+            discharge = {"discharge_date": discharged.isoformat(),
+                         "discharge_reason": c.discharge_reason[k]}  # fmt: skip
+        hiv, hcv, tb, delay, noise = c.lab[k]
+        labs = []
+        if hiv or hcv or tb:
+            sample = admitted + timedelta(days=delay)
+            if discharged is not None:
+                sample = min(sample, discharged)
+            day = sample.isoformat()
+            if hiv:
+                positive = c.hiv_year[k] <= sample.year
+                result = (
+                    "indeterminate" if noise < 0.01 else ("positive" if positive else "negative")
+                )
+                labs.append({"test": "HIV", "sample_date": day, "result": result})
+            if hcv:
+                labs.append({"test": "HCV", "sample_date": day,
+                             "result": "positive" if c.hcv[k] else "negative"})  # fmt: skip
+            if tb:
+                result = "positive" if noise > tb_positive else "negative"
+                labs.append({"test": "TB", "sample_date": day, "result": result})
+        yield lo + k, form, discharge, labs
+
+
 def admission_form(
     sim: Simulation, i: int, history: dict[int, tuple[date, date | None]]
-) -> dict[str, str | list[str]]:
+) -> dict[str, Any]:
     """The new-admission form of episode ``i`` (identifiers, residence, programme, TDI)."""
-    episodes, population = sim.episodes, sim.population
-    person = int(episodes.person[i])
-    latin, has_typo, seed = episodes.typing
-    form: dict[str, str | list[str]] = dict(
-        sim.identities.typed(person, bool(latin[i]), int(seed[i]) if has_typo[i] else None)
-    )
-    admitted = _day(episodes.admission[i])
-    age = age_on(date.fromisoformat(str(form["birth_date"])), admitted)
-    items = episodes.items
-    for name in ITEM_FIELDS:
-        form[name] = str(items.items[name][i])
-    onset = int(population.entry_year[person]) - int(population.birth_year[person])
-    first_use = min(max(onset, 5), age)
-    form["age_first_use"] = str(first_use)
-    if population.injects[person]:
-        lag = int(items.first_injection_lag[i])
-        form["age_first_injection"] = str(min(first_use + lag, age))
-    primary = form["primary_drug"]
-    form["secondary_drugs"] = [d for d in SECONDARY[items.secondary[i]] if d != primary]
-    form["region_code"] = sim.region_codes[population.region[person]]
-    form["programme"] = str(episodes.programme[i])
-    form["admission_date"] = admitted.isoformat()
-    form["ost_history"] = "1"
-    if episodes.enrolment[i] < 0 and person in history:
-        started, ended = history[person]
-        if started <= admitted:
-            form["ost_history"] = "3" if ended is None or ended > admitted else "2"
-            form["ost_first_year"] = str(started.year)
-    return form
-
-
-def discharge_form(sim: Simulation, i: int) -> dict[str, str] | None:
-    """The discharge form of episode ``i``, or ``None`` while it is open."""
-    discharge = sim.episodes.discharge[i]
-    if np.isnat(discharge):
-        return None
-    return {
-        "discharge_date": _day(discharge).isoformat(),
-        "discharge_reason": str(sim.episodes.discharge_reason[i]),
-    }
-
-
-def lab_forms(sim: Simulation, i: int) -> list[dict[str, str]]:
-    """The lab-test forms recorded for episode ``i`` (HIV, HCV, TB at admission)."""
-    items, episodes, population = sim.episodes.items, sim.episodes, sim.population
-    person = int(episodes.person[i])
-    sample = episodes.admission[i] + int(items.lab_delay[i])
-    if not np.isnat(episodes.discharge[i]):
-        sample = min(sample, episodes.discharge[i])
-    day = _day(sample).isoformat()
-    year = _day(sample).year
-    noise = float(items.lab_noise[i])
-    forms = []
-    if items.lab_hiv[i]:
-        positive = population.hiv_year[person] <= year
-        result = "indeterminate" if noise < 0.01 else ("positive" if positive else "negative")
-        forms.append({"test": "HIV", "sample_date": day, "result": result})
-    if items.lab_hcv[i]:
-        result = "positive" if population.hcv[person] else "negative"
-        forms.append({"test": "HCV", "sample_date": day, "result": result})
-    if items.lab_tb[i]:
-        positive = noise > 1 - sim.params.tb_positive
-        forms.append({"test": "TB", "sample_date": day, "result": "positive" if positive else "negative"})
-    return forms
+    return next(episode_forms(sim, i, i + 1, history))[1]

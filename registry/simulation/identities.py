@@ -131,9 +131,7 @@ class Coder:
             found = self._cache[key] = client_code(ids, self.key)
         return found
 
-    def typed_code(
-        self, identities: Identities, person: int, typing: Typing, contact: int
-    ) -> str:
+    def typed_code(self, identities: Identities, person: int, typing: Typing, contact: int) -> str:
         """Type ``person``'s identifiers as at ``contact`` and return the code."""
         latin, has_typo, seed = typing
         fields = identities.typed(

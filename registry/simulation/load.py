@@ -142,4 +142,3 @@ def _sync_sequences(connection: Connection) -> None:
                 f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             )
         )
-

@@ -70,6 +70,7 @@ POOLS: dict[str, dict[str, tuple[str, ...]]] = {
     for group, pool in _POOLS.items()
 }
 
+
 def female_family_name(name: str) -> str:
     """Female form of a male family name: -ов/-ев/-ин take -а; -зода and -ко are invariable."""
     if name.endswith(("ов", "ев", "ин")):

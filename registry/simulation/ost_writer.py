@@ -59,8 +59,9 @@ def write_ost(
         try:
             data = enrolment_schema.load(enrolment_form(enrolment, episode_id))
             exit_data = (
-                exit_schema.load({"exit_date": _day(enrolment.exit_date),
-                                  "exit_reason": enrolment.exit_reason})  # fmt: skip
+                exit_schema.load(
+                    {"exit_date": _day(enrolment.exit_date), "exit_reason": enrolment.exit_reason}
+                )  # fmt: skip
                 if enrolment.exit_date is not None
                 else {"exit_date": None, "exit_reason": None}
             )
@@ -115,4 +116,3 @@ def write_ost(
             connection.execute(insert(model.__table__), rows[start : start + 50_000])
     return {"ost_enrolments": len(enrolments), "dose_changes": len(changes),
             "dosing_events": len(doses)}  # fmt: skip
-

@@ -59,7 +59,7 @@ class Parameters:
     hiv_onset: int = 1996
     hiv_ramp_years: int = 8
     #: Standard deviation of the log of each person's visibility (shared by every source).
-    heterogeneity: float = 0.8
+    heterogeneity: float = 0.5
     #: Police contacts: Poisson rate, women's multiplier, exponent on visibility.
     police_rate: float = 0.10
     police_women: float = 0.5

@@ -118,7 +118,7 @@ KZ = CountryProfile(
         Region("KZ-MAN", "Mangystau", "Мангистауская область", 340, 0.7, "KZ-MAN-ND"),
         Region("KZ-PAV", "Pavlodar", "Павлодарская область", 750, 1.8, "KZ-PAV-ND"),
         Region("KZ-SEV", "North Kazakhstan", "Северо-Казахстанская область", 680, 1.2, "KZ-SEV-ND"),
-        Region("KZ-VOS", "East Kazakhstan", "Восточно-Казахстанская область", 1_450, 1.5, "KZ-VOS-ND"),
+        Region("KZ-VOS", "East Kazakhstan", "Восточно-Казахстанская обл.", 1_450, 1.5, "KZ-VOS-ND"),
         Region("KZ-YUZ", "South Kazakhstan", "Южно-Казахстанская область", 2_050, 0.6, "KZ-YUZ-ND"),
         Region("KZ-ZAP", "West Kazakhstan", "Западно-Казахстанская область", 600, 0.6, "KZ-ZAP-ND"),
         Region("KZ-ZHA", "Zhambyl", "Жамбылская область", 990, 0.8, "KZ-ZHA-ND"),

@@ -145,16 +145,22 @@ def _episodes(
         OST_TO_DISCHARGE.get(e.exit_reason, e.exit_reason) if e.exit_reason else ""
         for e in enrolments
     ]
+    ost_dates = np.array([e.enrolment_date for e in enrolments], dtype="M8[D]")
+    ost_exits = np.array(
+        [e.exit_date if e.exit_date is not None else NAT for e in enrolments], dtype="M8[D]"
+    )
     table = {
         "person": all_person,
-        "centre": np.r_[centres[population.region[person]], [e.centre for e in enrolments]],
-        "programme": np.r_[programmes[contacts.episode_programme[keep]], ["ost"] * n_ost],
-        "admission": np.r_[admission, [e.enrolment_date for e in enrolments]].astype("M8[D]"),
-        "discharge": np.r_[
-            discharge, [e.exit_date if e.exit_date is not None else NAT for e in enrolments]
-        ].astype("M8[D]"),
-        "discharge_reason": np.r_[reason, ost_reason].astype(str),
-        "enrolment": np.r_[np.full(len(person), -1), np.arange(n_ost)],
+        "centre": np.concatenate(
+            [centres[population.region[person]], np.array([e.centre for e in enrolments], str)]
+        ),
+        "programme": np.concatenate(
+            [programmes[contacts.episode_programme[keep]], np.full(n_ost, "ost")]
+        ),
+        "admission": np.concatenate([admission, ost_dates]),
+        "discharge": np.concatenate([discharge, ost_exits]),
+        "discharge_reason": np.concatenate([reason, np.array(ost_reason, dtype=str)]).astype(str),
+        "enrolment": np.concatenate([np.full(len(person), -1), np.arange(n_ost)]),
     }
     order = np.lexsort((table["person"], table["admission"]))
     table = {key: value[order] for key, value in table.items()}

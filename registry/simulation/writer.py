@@ -63,13 +63,14 @@ def _prepare(bounds: tuple[int, int]) -> tuple[list[tuple], dict[str, int]]:
         _STATE["coder"] = Coder(_STATE["key"])
     admission_schema, discharge_schema, lab_schema = _STATE["schemas"]
     coder: Coder = _STATE["coder"]
-    history = _STATE.setdefault("history", forms.ost_history(sim))
+    if "history" not in _STATE:
+        _STATE["history"] = forms.ost_history(sim)
+    history = _STATE["history"]
     rows: list[tuple] = []
     rejected: dict[str, int] = {}
-    for i in range(*bounds):
+    for i, admission_form, discharge_form, lab_forms in forms.episode_forms(sim, *bounds, history):
         try:
-            data = admission_schema.load(forms.admission_form(sim, i, history))
-            discharge_form = forms.discharge_form(sim, i)
+            data = admission_schema.load(admission_form)
             discharge = discharge_schema.load(discharge_form) if discharge_form else None
         except ValidationError:
             rejected["admission"] = rejected.get("admission", 0) + 1
@@ -80,11 +81,10 @@ def _prepare(bounds: tuple[int, int]) -> tuple[list[tuple], dict[str, int]]:
         if discharge is not None:
             if discharge["discharge_date"] < data["admission_date"]:
                 rejected["discharge"] = rejected.get("discharge", 0) + 1
-                discharge = None
             else:
                 episode.update(discharge)
         labs = []
-        for lab_form in forms.lab_forms(sim, i):
+        for lab_form in lab_forms:
             try:
                 labs.append(lab_schema.load(lab_form))
             except ValidationError:
@@ -157,9 +157,10 @@ def write_episodes(
                              "created_by_id": None})  # fmt: skip
             episode_ids[i] = (episode_id, codes[code])
             for lab in lab_rows:
+                sampled = stamp(lab["sample_date"])
                 labs.append({**lab, "id": lab_id, "client_id": codes[code], "centre_id": centre,
-                             "created_at": stamp(lab["sample_date"]),
-                             "updated_at": stamp(lab["sample_date"]), "created_by_id": None})  # fmt: skip
+                             "created_at": sampled, "updated_at": sampled,
+                             "created_by_id": None})  # fmt: skip
                 lab_id += 1
             episode_id += 1
         for model, batch in ((Client, new_clients), (TreatmentEpisode, episodes),

@@ -1,0 +1,76 @@
+"""The ``demo load`` command: click options around :func:`registry.simulation.load.load_demo`.
+
+Wire it into a ``flask demo`` group with ``demo.add_command(load_command)``; it runs in the
+app context Flask's CLI provides. ``--if-empty`` skips the load when the registry already
+has clients (``make run``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from registry.extensions import db
+from registry.models import Client
+from registry.simulation.load import load_demo, parse_years
+from registry.simulation.profiles import PROFILES
+
+#: Scale of the default demo: the full Kyrgyz registry of 1998-2004 (about 45,000 episodes).
+DEFAULT_SCALE = 1.0
+
+
+def _years(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, int]:
+    try:
+        return parse_years(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+
+
+@click.command("load")
+@click.option("--country", type=click.Choice(sorted(PROFILES)), default="KG", show_default=True)
+@click.option("--years", default="1998-2004", show_default=True, callback=_years,
+              help="First and last simulated year, e.g. 1998-2004.")  # fmt: skip
+@click.option("--scale", type=click.FloatRange(min=0.001), default=DEFAULT_SCALE,
+              show_default=True, help="Multiplier on the country's population of users.")  # fmt: skip
+@click.option("--seed", type=int, default=2003, show_default=True)
+@click.option("--truth-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the true figures and parameters to this JSON file.")  # fmt: skip
+@click.option("--lists-out", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for police.csv, prison.csv and hiv_testing.csv "
+              "(default: the instance folder's lists/).")  # fmt: skip
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes validating forms in parallel (large scales).")  # fmt: skip
+@click.option("--if-empty", is_flag=True, help="Do nothing if the registry has clients.")
+@with_appcontext
+def load_command(
+    country: str,
+    years: tuple[int, int],
+    scale: float,
+    seed: int,
+    truth_out: Path | None,
+    lists_out: Path | None,
+    workers: int,
+    if_empty: bool,
+) -> None:
+    """Simulate a national registry with known truth and load it into the database."""
+    if if_empty and db.session.scalar(select(func.count(Client.id))):
+        click.echo("The registry already has clients: demo data not loaded.")
+        return
+    if lists_out is None:
+        lists_out = Path(current_app.instance_path) / "lists"
+    result = load_demo(country, years, scale, seed, truth_out=truth_out,
+                       lists_out=lists_out, workers=workers)  # fmt: skip
+    counts = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in result.counts.items())
+    seconds = sum(result.seconds.values())
+    click.echo(f"Loaded {PROFILES[country].name} {years[0]}-{years[1]} (scale {scale}, "
+               f"seed {seed}) in {seconds:.1f} s: {counts}.")  # fmt: skip
+    if result.rejected:
+        click.echo(f"Forms rejected by validation: {result.rejected}")
+    click.echo(f"External lists written to {os.fspath(lists_out)}")
+    if truth_out:
+        click.echo(f"Truth written to {os.fspath(truth_out)}")
