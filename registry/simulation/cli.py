@@ -33,18 +33,39 @@ def _years(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[in
 
 @click.command("load")
 @click.option("--country", type=click.Choice(sorted(PROFILES)), default="KG", show_default=True)
-@click.option("--years", default="1998-2004", show_default=True, callback=_years,
-              help="First and last simulated year, e.g. 1998-2004.")  # fmt: skip
-@click.option("--scale", type=click.FloatRange(min=0.001), default=DEFAULT_SCALE,
-              show_default=True, help="Multiplier on the country's population of users.")  # fmt: skip
+@click.option(
+    "--years",
+    default="1998-2004",
+    show_default=True,
+    callback=_years,
+    help="First and last simulated year, e.g. 1998-2004.",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0.001),
+    default=DEFAULT_SCALE,
+    show_default=True,
+    help="Multiplier on the country's population of users.",
+)
 @click.option("--seed", type=int, default=2003, show_default=True)
-@click.option("--truth-out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the true figures and parameters to this JSON file.")  # fmt: skip
-@click.option("--lists-out", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for police.csv, prison.csv and hiv_testing.csv "
-              "(default: the instance folder's lists/).")  # fmt: skip
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes validating forms in parallel (large scales).")  # fmt: skip
+@click.option(
+    "--truth-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the true figures and parameters to this JSON file.",
+)
+@click.option(
+    "--lists-out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for police.csv, prison.csv and hiv_testing.csv "
+    "(default: the instance folder's lists/).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes validating forms in parallel (large scales).",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing if the registry has clients.")
 @with_appcontext
 def load_command(
@@ -63,12 +84,15 @@ def load_command(
         return
     if lists_out is None:
         lists_out = Path(current_app.instance_path) / "lists"
-    result = load_demo(country, years, scale, seed, truth_out=truth_out,
-                       lists_out=lists_out, workers=workers)  # fmt: skip
+    result = load_demo(
+        country, years, scale, seed, truth_out=truth_out, lists_out=lists_out, workers=workers
+    )
     counts = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in result.counts.items())
     seconds = sum(result.seconds.values())
-    click.echo(f"Loaded {PROFILES[country].name} {years[0]}-{years[1]} (scale {scale}, "
-               f"seed {seed}) in {seconds:.1f} s: {counts}.")  # fmt: skip
+    click.echo(
+        f"Loaded {PROFILES[country].name} {years[0]}-{years[1]} (scale {scale}, "
+        f"seed {seed}) in {seconds:.1f} s: {counts}."
+    )
     if result.rejected:
         click.echo(f"Forms rejected by validation: {result.rejected}")
     click.echo(f"External lists written to {os.fspath(lists_out)}")
