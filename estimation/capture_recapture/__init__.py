@@ -5,22 +5,18 @@ Vincent 2019); see ``docs/methods/capture-recapture.md`` for formulas and assump
 
 Modules: :mod:`~.histories` (data), :mod:`~.two_lists` (Lincoln-Petersen, Chapman),
 :mod:`~.models` (log-linear models), :mod:`~.intervals`, :mod:`~.identifiability`,
-:mod:`~.search` (all-model search and averaging), :mod:`~.stepwise`, :mod:`~.stratified`,
+:mod:`~.search` (all-model search), :mod:`~.averaging`, :mod:`~.stepwise`, :mod:`~.stratified`,
 :mod:`~.bootstrap`, :mod:`~.glm` (batched Poisson fits).
 """
 
+from estimation.capture_recapture.averaging import AveragedEstimate, model_average
 from estimation.capture_recapture.bootstrap import BootstrapResult, bootstrap
 from estimation.capture_recapture.datasets import rome_hiv
 from estimation.capture_recapture.histories import CaptureHistories, history_patterns
 from estimation.capture_recapture.identifiability import Identifiability, check_identifiability
 from estimation.capture_recapture.models import closed_population_models, fit_loglinear
 from estimation.capture_recapture.results import LoglinearResult, ModelTable
-from estimation.capture_recapture.search import (
-    AveragedEstimate,
-    enumerate_models,
-    model_average,
-    search_models,
-)
+from estimation.capture_recapture.search import enumerate_models, search_models
 from estimation.capture_recapture.simulate import simulate_histories
 from estimation.capture_recapture.stepwise import StepwiseResult, fit_pairwise, stepwise
 from estimation.capture_recapture.stratified import StratifiedResult, stratified

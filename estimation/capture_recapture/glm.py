@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, xlogy
 
+from estimation.capture_recapture.linear_solve import ColumnGroups, solve_batch
+
 __all__ = ["BatchFit", "PoissonFit", "fit_poisson", "fit_poisson_batch", "independent_columns"]
 
 # Linear predictors are kept in this range: below it a fitted count is zero for every
@@ -59,60 +61,6 @@ class BatchFit:
 
 def _deviance(y: np.ndarray, mu: np.ndarray, y_log_y: np.ndarray) -> np.ndarray:
     return 2.0 * (y_log_y - np.sum(xlogy(y, mu) - mu + y, axis=-1))
-
-
-class _ColumnGroups:
-    """Models grouped by their number of columns, with the flat positions of their
-    information-matrix entries, so each group is one batched LAPACK call on matrices no
-    larger than needed (excluded columns keep a zero coefficient)."""
-
-    def __init__(self, masks: np.ndarray) -> None:
-        P = masks.shape[1]
-        sizes = masks.sum(axis=1)
-        self.groups = []
-        for size in np.unique(sizes):
-            rows = np.flatnonzero(sizes == size)
-            idx = np.nonzero(masks[rows])[1].reshape(len(rows), size)
-            flat = (idx[:, :, None] * P + idx[:, None, :]).reshape(len(rows), size * size)
-            self.groups.append((int(size), rows, idx, flat))
-
-    def solve(
-        self, H: np.ndarray, rhs: np.ndarray, active: np.ndarray, n_models: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Solve the systems of the ``active`` models; ``H`` is (a, P*P), ``rhs`` (a, P, r)."""
-        where = np.full(n_models, -1)
-        where[active] = np.arange(len(active))
-        out = np.zeros_like(rhs)
-        singular = np.zeros(len(active), dtype=bool)
-        for size, rows, idx, flat in self.groups:
-            pos = where[rows]
-            keep = pos >= 0
-            if not keep.any():
-                continue
-            pos = pos[keep][:, None]
-            block = H[pos, flat[keep]].reshape(-1, size, size)
-            cols = idx[keep]
-            solution, sing = _solve_many(block, rhs[pos, cols])
-            out[pos, cols] = solution
-            singular[pos[:, 0]] = sing
-        return out, singular
-
-
-def _solve_many(H: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Solve each ``H[b] x = rhs[b]`` (rhs of shape (B, P, r)); singular systems get a
-    least-squares solution and a flag."""
-    try:
-        return np.linalg.solve(H, rhs), np.zeros(len(H), dtype=bool)
-    except np.linalg.LinAlgError:
-        out = np.empty_like(rhs)
-        singular = np.zeros(len(H), dtype=bool)
-        for b in range(len(H)):
-            try:
-                out[b] = np.linalg.solve(H[b], rhs[b])
-            except np.linalg.LinAlgError:
-                out[b] = np.linalg.lstsq(H[b], rhs[b], rcond=None)[0]
-                singular[b] = True
-        return out, singular
 
 
 def fit_poisson_batch(
@@ -167,7 +115,7 @@ def fit_poisson_batch(
     Z = (X[:, :, None] * X[:, None, :]).reshape(C, P * P)
     fm = masks.astype(float)
     every_column = bool(masks.all())
-    groups = None if every_column else _ColumnGroups(masks)
+    groups = None if every_column else ColumnGroups(masks)
     y_log_y = xlogy(Y, Y).sum(axis=-1)
     unit = np.zeros((B, P))
     unit[:, 0] = 1.0
@@ -198,7 +146,7 @@ def fit_poisson_batch(
             # solving for the unit vector too gives Var(b0) from this iteration's weights
             both = np.stack([rhs, unit[: len(active)]], axis=-1)
             if groups is None:
-                solution, sing = _solve_many(H.reshape(-1, P, P), both)
+                solution, sing = solve_batch(H.reshape(-1, P, P), both)
             else:
                 solution, sing = groups.solve(H, both, active, B)
             if H_last is not None:

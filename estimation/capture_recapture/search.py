@@ -5,16 +5,14 @@ All hierarchical models containing every main effect and no interaction above
 ``2**(k(k-1)/2)`` pairwise models, 32,768 for 6 lists) and fitted in vectorised batches:
 every model is a column mask of one full design on the same ``2**k - 1`` cells.
 
-Model-averaged abundance (Buckland, Burnham & Augustin 1997): weights
-``w_i ∝ exp(-Δ_i / 2)`` with ``Δ_i`` the AIC (or BIC) difference to the best model,
-``N = Σ w_i N_i`` and the unconditional standard error ``Σ w_i sqrt(se_i² + (N_i - N)²)``.
+Model averaging over a search is in :mod:`estimation.capture_recapture.averaging`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
@@ -29,10 +27,9 @@ from estimation.capture_recapture.design import (
 from estimation.capture_recapture.glm import BatchFit, fit_poisson_batch
 from estimation.capture_recapture.histories import CaptureHistories
 from estimation.capture_recapture.identifiability import mle_exists
-from estimation.capture_recapture.intervals import chao_log_interval
 from estimation.capture_recapture.results import LoglinearResult, ModelTable
 
-__all__ = ["AveragedEstimate", "enumerate_models", "model_average", "search_models"]
+__all__ = ["enumerate_models", "search_models"]
 
 MAX_MODELS = 100_000
 CHUNK_ELEMENTS = 4_000_000  # models x parameters^2 per batch: bounds memory (~32 MB arrays)
@@ -296,54 +293,4 @@ def search_models(
         observed=histories.observed,
         results=tuple(results),
         criterion=criterion,
-    )
-
-
-@dataclass(frozen=True)
-class AveragedEstimate:
-    """Model-averaged abundance.
-
-    Attributes
-    ----------
-    abundance : float
-        ``Σ w_i N_i``.
-    stderr : float
-        Unconditional standard error ``Σ w_i sqrt(se_i² + (N_i - N)²)``.
-    observed : int
-    criterion : str
-    weights : dict of str to float
-        Weight of each model (models with a failed fit are excluded).
-    """
-
-    abundance: float
-    stderr: float
-    observed: int
-    criterion: str
-    weights: dict[str, float] = field(repr=False)
-
-    def conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
-        """Chao's log-transformed interval with the unconditional standard error."""
-        return chao_log_interval(self.observed, self.abundance, self.stderr, alpha)
-
-
-def model_average(table: ModelTable, *, criterion: str = "aic") -> AveragedEstimate:
-    """Average the abundance over the soundly fitted models of ``table`` with AIC weights."""
-    if criterion not in ("aic", "bic"):
-        raise ValueError(f"criterion must be 'aic' or 'bic', got {criterion!r}")
-    usable = [r for r in table.results if r.fit_ok and math.isfinite(getattr(r, criterion))]
-    if not usable:
-        raise ValueError("no model was fitted properly: nothing to average")
-    values = np.array([getattr(r, criterion) for r in usable])
-    weights = np.exp(-(values - values.min()) / 2)
-    weights /= weights.sum()
-    estimates = np.array([r.abundance for r in usable])
-    errors = np.array([r.stderr for r in usable])
-    mean = float(weights @ estimates)
-    stderr = float(weights @ np.sqrt(errors**2 + (estimates - mean) ** 2))
-    return AveragedEstimate(
-        abundance=mean,
-        stderr=stderr,
-        observed=table.observed,
-        criterion=criterion,
-        weights={r.name: float(w) for r, w in zip(usable, weights, strict=True)},
     )
