@@ -32,22 +32,24 @@ class Segment:
         First and last :math:`x` of the segment (joinpoints are shared by neighbours).
     slope : float
         Slope on the :math:`y` scale.
-    ci_low, ci_high : float
-        Interval for the slope (t distribution, conditional on the joinpoints), NaN-free:
-        equal to the slope when there are no residual degrees of freedom.
-    apc, apc_low, apc_high : float
-        :math:`100(e^{\\text{slope}} - 1)` and its interval, meaningful when :math:`y` is a
-        log rate.
+    ci_low, ci_high : float or None
+        Interval for the slope (t distribution, conditional on the joinpoints); None when
+        no residual degrees of freedom are left (e.g. two years, or one joinpoint in six
+        points), since the error variance cannot then be estimated.
+    apc : float
+        :math:`100(e^{\\text{slope}} - 1)`, meaningful when :math:`y` is a log rate.
+    apc_low, apc_high : float or None
+        Interval for ``apc`` (None as for ``ci_low``).
     """
 
     start: float
     end: float
     slope: float
-    ci_low: float
-    ci_high: float
+    ci_low: float | None
+    ci_high: float | None
     apc: float
-    apc_low: float
-    apc_high: float
+    apc_low: float | None
+    apc_high: float | None
 
 
 def _design(x: np.ndarray, knots: tuple[float, ...]) -> np.ndarray:
@@ -220,17 +222,20 @@ class Joinpoint:
             c[1] = 1.0
             c[2 : 2 + j] = 1.0
             slope = float(c @ coef)
-            half = t * math.sqrt(max(float(c @ cov @ c), 0.0))
+            low = high = None
+            if df > 0:
+                half = t * math.sqrt(max(float(c @ cov @ c), 0.0))
+                low, high = slope - half, slope + half
             segments.append(
                 Segment(
                     start=float(bounds[j]),
                     end=float(bounds[j + 1]),
                     slope=slope,
-                    ci_low=slope - half,
-                    ci_high=slope + half,
+                    ci_low=low,
+                    ci_high=high,
                     apc=100 * math.expm1(slope),
-                    apc_low=100 * math.expm1(slope - half),
-                    apc_high=100 * math.expm1(slope + half),
+                    apc_low=None if low is None else 100 * math.expm1(low),
+                    apc_high=None if high is None else 100 * math.expm1(high),
                 )
             )
         self.n_joinpoints_ = len(knots)
@@ -242,8 +247,12 @@ class Joinpoint:
         """Text table of the segments."""
         lines = [f"{self.n_joinpoints_} joinpoint(s) at {list(self.joinpoints_)}"]
         for s in self.segments_:
+            interval = (
+                "no interval: no residual degrees of freedom"
+                if s.apc_low is None
+                else f"{s.apc_low:.1f} to {s.apc_high:.1f}"
+            )
             lines.append(
-                f"{s.start:g}-{s.end:g}: slope {s.slope:.4f}, APC {s.apc:.1f}% "
-                f"({s.apc_low:.1f} to {s.apc_high:.1f})"
+                f"{s.start:g}-{s.end:g}: slope {s.slope:.4f}, APC {s.apc:.1f}% ({interval})"
             )
         return "\n".join(lines)

@@ -99,17 +99,30 @@ class ZeroTruncatedPoissonRegression:
             )
         beta = np.zeros(design.shape[1])
         beta[0] = math.log(max(np.sum(w * y) / np.sum(w) - 1, 1e-3)) if self.fit_intercept else 0
+        current = _loglik(beta, design, y, w)
         for iteration in range(1, self.max_iter + 1):
             lam = np.exp(design @ beta)
-            p = -np.expm1(-lam)
-            mean = lam / p
+            mean = lam / -np.expm1(-lam)
             var = mean * (1 + lam - mean)  # variance of a zero-truncated Poisson count
             score = design.T @ (w * (y - mean))
             info = design.T @ (design * (w * var)[:, None])
-            step = np.linalg.solve(info, score)
-            beta = beta + step
-            if not np.all(np.isfinite(beta)):
-                break
+            try:
+                step = np.linalg.solve(info, score)
+            except np.linalg.LinAlgError:
+                raise ValueError(
+                    "zero-truncated Poisson regression: singular information matrix "
+                    "(collinear covariates or a category in which everybody was seen once)"
+                ) from None
+            # Step halving keeps Newton's method from overshooting on flat likelihoods.
+            for _ in range(30):
+                candidate = beta + step
+                value = _loglik(candidate, design, y, w)
+                if np.isfinite(value) and value >= current - 1e-10:
+                    break
+                step = step / 2
+            else:
+                raise ValueError("zero-truncated Poisson regression diverged")
+            beta, current = candidate, value
             if np.max(np.abs(step)) < self.tol:
                 self.n_iter_ = iteration
                 break
@@ -118,8 +131,6 @@ class ZeroTruncatedPoissonRegression:
                 "zero-truncated Poisson regression did not converge (a covariate group in "
                 "which everybody was seen once has an unbounded size)"
             )
-        if not np.all(np.isfinite(beta)):
-            raise ValueError("zero-truncated Poisson regression diverged")
         lam = np.exp(design @ beta)
         p = -np.expm1(-lam)
         mean = lam / p
@@ -132,7 +143,7 @@ class ZeroTruncatedPoissonRegression:
         low, high = population_interval(n, total - n, var_n, self.interval, self.alpha)
         self.coef_ = beta
         self.bse_ = np.sqrt(np.diag(cov))
-        self.loglik_ = float(np.sum(w * (y * np.log(lam) - lam - np.log(p) - gammaln(y + 1))))
+        self.loglik_ = current
         self.population_ = CountEstimate(
             "ztpoisson", total, low, high, math.sqrt(var_n), n, self.interval, self.alpha
         )
@@ -155,3 +166,15 @@ def ztpoisson(
     keep = weights > 0
     model = ZeroTruncatedPoissonRegression(alpha=alpha, interval=interval)
     return model.fit(None, counts[keep], sample_weight=weights[keep]).population_
+
+
+def _loglik(beta: np.ndarray, design: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    """Zero-truncated Poisson log-likelihood (``-inf`` where it overflows).
+
+    :math:`\\sum_i w_i \\{y_i\\eta_i - \\lambda_i - \\log(1-e^{-\\lambda_i}) - \\log y_i!\\}`.
+    """
+    eta = design @ beta
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        lam = np.exp(eta)
+        value = np.sum(w * (y * eta - lam - np.log(-np.expm1(-lam)) - gammaln(y + 1)))
+    return float(value) if np.isfinite(value) else -math.inf

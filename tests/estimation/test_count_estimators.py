@@ -146,3 +146,21 @@ def test_cli_bad_file_exits_2(run_cli, tmp_path):
     path.write_text("times,people\n1,3\n")
     code, _, err = run_cli("count-estimators", path)
     assert code == 2 and "count, freq" in err
+
+
+def test_regression_with_several_covariates_recovers_the_population():
+    # Simulation check (own): true N = 3000; estimate within its interval.
+    rng = np.random.default_rng(2)
+    n = 3000
+    x = np.column_stack([rng.integers(0, 2, n), rng.normal(0, 1, n), rng.integers(0, 3, n) == 2])
+    y = rng.poisson(np.exp(-1.5 + 0.4 * x[:, 0] + 0.8 * x[:, 1] - 0.9 * x[:, 2]))
+    keep = y > 0
+    model = ZeroTruncatedPoissonRegression(interval="lognormal").fit(x[keep], y[keep])
+    low, high = model.population_.conf_int()
+    assert low < n < high
+    np.testing.assert_allclose(model.coef_, [-1.5, 0.4, 0.8, -0.9], atol=0.25)
+
+
+def test_regression_with_an_unbounded_group_is_a_clear_error():
+    with pytest.raises(ValueError, match="everybody was seen once"):
+        ZeroTruncatedPoissonRegression().fit(np.r_[0, 0, 1, 1], np.r_[1, 2, 1, 1])

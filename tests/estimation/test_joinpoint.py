@@ -88,3 +88,9 @@ def test_too_few_points_or_bad_input_are_clear_errors():
         Joinpoint().fit([1.0, 2.0, 3.0], [0.1, np.nan, 0.2])
     with pytest.raises(ValueError, match="selection"):
         Joinpoint(selection="aic").fit(X, TRUE)
+
+
+def test_no_residual_degrees_of_freedom_gives_no_interval_rather_than_a_fake_one():
+    (segment,) = Joinpoint().fit([2001.0, 2002.0], [0.1, 0.3]).segments_
+    assert segment.slope == pytest.approx(0.2)
+    assert (segment.ci_low, segment.ci_high, segment.apc_low, segment.apc_high) == (None,) * 4
