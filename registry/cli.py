@@ -3,7 +3,7 @@
 ::
 
     flask users create NAME --role ROLE [--centre CODE]   # asks for the password twice
-    flask demo load [--if-empty] [--seed N]               # the Kyrgyz demo registry
+    flask demo load [--if-empty] [--seed N] [--clients N] # the Kyrgyz demo registry
     flask demo logins                                     # prints the demo accounts
 
 Commands own their transaction: they commit on success and roll back on error.
@@ -16,6 +16,7 @@ import time
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from registry.extensions import db
@@ -53,7 +54,9 @@ def create_user_command(name: str, role: str, centre_code: str | None, password:
         user = create_user(name, password, role, centre)
     except ServiceError as error:
         db.session.rollback()
-        raise click.ClickException(f"{error.field or 'user'}: {error}") from error
+        with force_locale("en"):  # the message is a lazy string; there is no request here
+            message = f"{error.field or 'user'}: {error}"
+        raise click.ClickException(message) from error
     db.session.commit()
     click.echo(f"Created user {user.username} ({user.role}).")
 
@@ -61,16 +64,26 @@ def create_user_command(name: str, role: str, centre_code: str | None, password:
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) if there is data.")
 @click.option("--seed", type=int, default=None, help="Random seed (default 2003).")
-def load_demo_command(if_empty: bool, seed: int | None) -> None:
+@click.option("--clients", type=click.IntRange(1), default=None, help="Number of clients.")
+def load_demo_command(if_empty: bool, seed: int | None, clients: int | None) -> None:
     """Load the demo registry of the Kyrgyz Republic into an empty database."""
-    from registry.demo import DEFAULT_SEED, DemoRefusedError, database_is_empty, load_demo
+    from registry.demo import (
+        DEFAULT_CLIENTS,
+        DEFAULT_SEED,
+        DemoRefusedError,
+        database_is_empty,
+        load_demo,
+    )
 
     if if_empty and not database_is_empty():
         click.echo("The database already has data: demo not loaded.")
         return
     started = time.perf_counter()
     try:
-        summary = load_demo(seed=DEFAULT_SEED if seed is None else seed)
+        summary = load_demo(
+            seed=DEFAULT_SEED if seed is None else seed,
+            n_clients=DEFAULT_CLIENTS if clients is None else clients,
+        )
     except DemoRefusedError as error:
         db.session.rollback()
         raise click.ClickException(f"Demo not loaded: {error}.") from error

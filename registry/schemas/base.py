@@ -197,7 +197,7 @@ def _flatten(value: Any) -> list[Any]:
     else:
         items = [value]
     unique: list[Any] = []
-    for item in items:
-        if not any(item is seen or str(item) == str(seen) for seen in unique):
+    for item in items:  # by identity: rendering a lazy string here would need a request
+        if not any(item is seen for seen in unique):
             unique.append(item)
     return unique
