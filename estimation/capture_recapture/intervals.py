@@ -81,7 +81,13 @@ def _profile_function(
             deviance = refit(Xa, ya)
         else:
             fit = fit_poisson_batch(Xa, ya, mask, start=state["start"])
-            state["start"] = fit.coef[0] if fit.converged[0] else None
+            if state["start"] is not None and not (
+                fit.converged[0] and np.isfinite(fit.deviance[0])
+            ):
+                fit = fit_poisson_batch(Xa, ya, mask)  # the warm start was too far off
+            # a fit with n0 = 0 has b0 at minus infinity: no use as a start
+            usable = fit.converged[0] and n0 > 0 and np.isfinite(fit.deviance[0])
+            state["start"] = fit.coef[0] if usable else None
             deviance = float(fit.deviance[0])
         return -(deviance - 2 * _cormack_correction(n0, n + n0)) / 2
 

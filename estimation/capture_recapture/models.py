@@ -179,7 +179,8 @@ def _fit(
     elif not mle_exists(used, y):
         status = "no_mle"
         message = (
-            "the maximum likelihood estimate does not exist: zero cells send parameters to infinity"
+            "the maximum likelihood estimate does not exist: zero cells send parameters "
+            "to infinity (the figures shown are those of the extended MLE)"
         )
     elif not fit.converged:
         status, message = "not_converged", "the Poisson fit did not converge"
