@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from estimation.intervals import (
@@ -152,7 +153,7 @@ def _glm(endog, exog, family, offset=None):
     # (non-convergence) inside this one fit are turned into a clear error.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = sm.GLM(endog, exog, family=family, offset=offset).fit()
+        result = GLM(endog, exog, family=family, offset=offset).fit()
     problems = sorted(
         {
             str(w.message)
@@ -205,11 +206,11 @@ def logistic_trend(frame: pd.DataFrame, *, alpha: float = 0.05) -> LogisticTrend
             "is infinite and cannot be estimated"
         )
     t = data["year"].to_numpy(float)
-    exog = sm.add_constant(t - t.mean())
-    fit = _glm(np.column_stack([positives, tested - positives]), exog, sm.families.Binomial())
+    exog = np.column_stack([np.ones_like(t), t - t.mean()])
+    fit = _glm(np.column_stack([positives, tested - positives]), exog, families.Binomial())
     z = normal_quantile(a)
     slope, se = float(fit.params[1]), float(fit.bse[1])
-    loglin = _glm(positives, exog, sm.families.Poisson(), offset=np.log(tested))
+    loglin = _glm(positives, exog, families.Poisson(), offset=np.log(tested))
     g, g_se = float(loglin.params[1]), float(loglin.bse[1])
     return LogisticTrend(
         odds_ratio_per_year=math.exp(slope),

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from estimation.count_estimators import chao, frequency_table, zelterman, ztpoisson
+import pandas as pd
+
+from estimation.count_estimators import (
+    CountEstimate,
+    ZeroTruncatedPoissonRegression,
+    chao,
+    frequency_table,
+    zelterman,
+    ztpoisson,
+)
 from estimation.reporting import add_common_options, emit, read_table
 
 
@@ -16,6 +25,11 @@ def register(subparsers) -> None:
     )
     parser.add_argument("file", metavar="FILE.csv", help="CSV with columns count,freq")
     parser.add_argument(
+        "--covariates",
+        help="comma-separated covariate columns of FILE (one row per covariate pattern and "
+        "count): the zero-truncated Poisson model becomes a regression on them",
+    )
+    parser.add_argument(
         "--interval",
         choices=("default", "normal", "lognormal"),
         default="default",
@@ -25,16 +39,32 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+def _regression(frame: pd.DataFrame, covariates: list[str], options: dict) -> CountEstimate:
+    frequency_table(frame[["count", "freq"]])  # same validation as the marginal table
+    design = pd.get_dummies(frame[covariates], drop_first=True, dtype=float)
+    model = ZeroTruncatedPoissonRegression(**options)
+    return model.fit(
+        design.to_numpy(float), frame["count"], sample_weight=frame["freq"]
+    ).population_
+
+
 def run(args) -> int:
     """Compute every estimator that the frequencies allow and print them."""
-    freq = frequency_table(read_table(args.file, ("count", "freq")))
+    covariates = [c.strip() for c in (args.covariates or "").split(",") if c.strip()]
+    frame = read_table(args.file, ("count", "freq", *covariates))
+    if covariates and frame[covariates].isna().any().any():
+        raise ValueError("covariate columns must not be blank")
+    freq = frequency_table(frame[["count", "freq"]])
+    options = {"alpha": args.alpha}
+    if args.interval != "default":
+        options["interval"] = args.interval
     models, skipped = [], []
     for estimator in (chao, zelterman, ztpoisson):
-        options = {"alpha": args.alpha}
-        if args.interval != "default":
-            options["interval"] = args.interval
         try:
-            models.append(estimator(freq, **options))
+            if estimator is ztpoisson and covariates:
+                models.append(_regression(frame, covariates, options))
+            else:
+                models.append(estimator(freq, **options))
         except ValueError as error:
             skipped.append({"name": estimator.__name__, "reason": str(error)})
     if not models:
@@ -46,6 +76,8 @@ def run(args) -> int:
             for m in models
         ],
     }
+    if covariates:
+        payload["covariates"] = covariates
     if skipped:
         payload["skipped"] = skipped
     text = [f"observed: {payload['observed']:,}"] + [m.summary() for m in models]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from estimation.multiplier import METHODS, multiplier_estimate, rate_per_100k
-from estimation.reporting import add_common_options, emit
+from estimation.pooling import combine_multipliers
+from estimation.reporting import add_common_options, emit, read_table
 
 
 def register(subparsers) -> None:
@@ -13,10 +14,19 @@ def register(subparsers) -> None:
         help="population size N = B / p from a benchmark count and a survey",
         description="Benchmark-multiplier estimate N = B / p with p = x / n from a survey.",
     )
-    parser.add_argument("--benchmark", type=float, required=True, help="benchmark count B")
-    parser.add_argument("--sample-size", type=int, required=True, help="survey sample size n")
+    parser.add_argument("--benchmark", type=float, help="benchmark count B")
+    parser.add_argument("--sample-size", type=int, help="survey sample size n")
     parser.add_argument(
-        "--in-benchmark", type=int, required=True, help="respondents who appear in the benchmark x"
+        "--in-benchmark", type=int, help="respondents who appear in the benchmark x"
+    )
+    parser.add_argument(
+        "--combine",
+        metavar="FILE.csv",
+        help="pool several multipliers: CSV with columns benchmark,sample_size,in_benchmark"
+        "[,design_effect][,name]",
+    )
+    parser.add_argument(
+        "--random-effects", action="store_true", help="DerSimonian-Laird pooling for --combine"
     )
     parser.add_argument("--design-effect", type=float, default=1.0, help="survey design effect")
     parser.add_argument("--method", choices=METHODS, default="delta", help="interval method")
@@ -33,7 +43,14 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    """Compute and print the estimate."""
+    """Compute and print the estimate (or the pooled estimate with ``--combine``)."""
+    single = (args.benchmark, args.sample_size, args.in_benchmark)
+    if args.combine:
+        if any(v is not None for v in single):
+            raise ValueError("give either --combine or --benchmark/--sample-size/--in-benchmark")
+        return _combine(args)
+    if any(v is None for v in single):
+        raise ValueError("--benchmark, --sample-size and --in-benchmark are required")
     result = multiplier_estimate(
         args.benchmark,
         args.sample_size,
@@ -60,3 +77,53 @@ def run(args) -> int:
         payload["rate_per_100k"] = dict(zip(("estimate", "ci_low", "ci_high"), rates, strict=True))
         lines.append(f"per 100,000: {rates[0]:,.0f} ({rates[1]:,.0f}-{rates[2]:,.0f})")
     return emit(args, payload, "\n".join(lines))
+
+
+def _combine(args) -> int:
+    frame = read_table(args.combine, ("benchmark", "sample_size", "in_benchmark"))
+    estimates, rows = [], []
+    for i, row in enumerate(frame.to_dict("records"), start=1):
+        name = str(row.get("name", f"multiplier {i}"))
+        try:
+            estimate = multiplier_estimate(
+                float(row["benchmark"]),
+                int(row["sample_size"]),
+                int(row["in_benchmark"]),
+                design_effect=float(row.get("design_effect", 1.0)),
+                method=args.method,
+                alpha=args.alpha,
+                benchmark_poisson=args.benchmark_poisson,
+                seed=args.seed,
+            )
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{name}: {error}") from None
+        estimates.append(estimate)
+        rows.append(
+            {
+                "name": name,
+                "estimate": estimate.estimate,
+                "ci_low": estimate.ci_low,
+                "ci_high": estimate.ci_high,
+            }
+        )
+    pooled = combine_multipliers(estimates, random_effects=args.random_effects, alpha=args.alpha)
+    for row, weight in zip(rows, pooled.weights, strict=True):
+        row["weight"] = weight
+    payload = {
+        "estimate": pooled.estimate,
+        "ci_low": pooled.ci_low,
+        "ci_high": pooled.ci_high,
+        "method": "pooled-random" if args.random_effects else "pooled-fixed",
+        "q": pooled.q,
+        "df": pooled.df,
+        "p_heterogeneity": pooled.p_heterogeneity,
+        "i_squared": pooled.i_squared,
+        "tau_squared": pooled.tau_squared,
+        "estimates": rows,
+    }
+    lines = [
+        f"{r['name']}: N = {r['estimate']:,.0f} ({r['ci_low']:,.0f}-{r['ci_high']:,.0f}), "
+        f"weight {r['weight']:.2f}"
+        for r in rows
+    ]
+    return emit(args, payload, "\n".join([*lines, pooled.summary()]))

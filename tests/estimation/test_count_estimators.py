@@ -164,3 +164,17 @@ def test_regression_with_several_covariates_recovers_the_population():
 def test_regression_with_an_unbounded_group_is_a_clear_error():
     with pytest.raises(ValueError, match="everybody was seen once"):
         ZeroTruncatedPoissonRegression().fit(np.r_[0, 0, 1, 1], np.r_[1, 2, 1, 1])
+
+
+def test_cli_covariates_fit_the_regression_on_grouped_rows(run_json, tmp_path):
+    path = tmp_path / "grouped.csv"
+    path.write_text("count,freq,sex\n1,800,m\n2,100,m\n3,20,m\n1,300,f\n2,20,f\n3,3,f\n")
+    out = run_json("count-estimators", path, "--covariates", "sex")
+    assert out["covariates"] == ["sex"] and out["observed"] == 1243
+    by_name = {m["name"]: m for m in out["models"]}
+    # A single binary covariate is saturated: N is the sum of the per-sex estimates.
+    male = ztpoisson({1: 800, 2: 100, 3: 20}).estimate
+    female = ztpoisson({1: 300, 2: 20, 3: 3}).estimate
+    assert by_name["ztpoisson"]["estimate"] == pytest.approx(male + female, rel=1e-8)
+    # Chao and Zelterman use the marginal frequencies.
+    assert by_name["chao"]["estimate"] == pytest.approx(chao({1: 1100, 2: 120, 3: 23}).estimate)

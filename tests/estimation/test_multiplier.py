@@ -155,3 +155,25 @@ def test_cli_x_zero_exits_2_with_message(run_cli):
     )
     assert code == 2 and out == ""
     assert "error:" in err and "x = 0" in err
+
+
+def test_cli_combine_pools_a_file_of_multipliers(run_json, tmp_path):
+    path = tmp_path / "multipliers.csv"
+    path.write_text(
+        "name,benchmark,sample_size,in_benchmark\nOST,1505,400,100\nOST again,1505,400,100\n"
+    )
+    out = run_json("multiplier", "--combine", path, "--method", "log")
+    single = multiplier_estimate(1505, 400, 100, method="log")
+    assert out["method"] == "pooled-fixed"
+    assert out["estimate"] == pytest.approx(single.estimate)
+    assert out["q"] == pytest.approx(0.0, abs=1e-12)
+    assert [e["weight"] for e in out["estimates"]] == pytest.approx([0.5, 0.5])
+
+
+def test_cli_combine_and_single_arguments_are_exclusive(run_cli, tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("benchmark,sample_size,in_benchmark\n10,20,5\n")
+    code, _, err = run_cli("multiplier", "--combine", path, "--benchmark", "10")
+    assert code == 2 and "either --combine" in err
+    code, _, err = run_cli("multiplier", "--benchmark", "10")
+    assert code == 2 and "required" in err
