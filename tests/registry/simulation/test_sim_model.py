@@ -42,8 +42,11 @@ def test_users_and_registered_people_match_the_published_figures(kyrgyzstan):
 
 
 def test_every_country_is_calibrated_on_its_own_figures():
-    for country, users, registered in (("KZ", 175_500, 49_736), ("TJ", 50_000, 8_813),
-                                       ("UZ", 78_000, 21_360)):  # fmt: skip
+    for country, users, registered in (
+        ("KZ", 175_500, 49_736),
+        ("TJ", 50_000, 8_813),
+        ("UZ", 78_000, 21_360),
+    ):
         year = truth(simulate(country, 2003, 2003, scale=0.02, seed=1))["national"]["2003"]
         assert year["users"] == pytest.approx(users * 0.02, rel=0.1), country
         assert year["registered_people"] == pytest.approx(registered * 0.02, rel=0.15), country
@@ -88,8 +91,10 @@ def test_typing_errors_split_a_small_share_of_identities():
     sim = simulate(scale=0.2, seed=7)
     coder = Coder(KEY)
     episodes = sim.episodes
-    codes = [coder.typed_code(sim.identities, int(p), episodes.typing, i)
-             for i, p in enumerate(episodes.person)]  # fmt: skip
+    codes = [
+        coder.typed_code(sim.identities, int(p), episodes.typing, i)
+        for i, p in enumerate(episodes.person)
+    ]
     pairs = set(zip(episodes.person.tolist(), codes, strict=True))
     people = len(set(episodes.person.tolist()))
     split_rate = (len(pairs) - people) / people
@@ -99,8 +104,10 @@ def test_typing_errors_split_a_small_share_of_identities():
     assert 0.005 < split_rate < 0.05
 
     clean = simulate(scale=0.2, seed=7, params=Parameters(typo_rate=0.0))
-    clean_codes = {coder.typed_code(clean.identities, int(p), clean.episodes.typing, i)
-                   for i, p in enumerate(clean.episodes.person)}  # fmt: skip
+    clean_codes = {
+        coder.typed_code(clean.identities, int(p), clean.episodes.typing, i)
+        for i, p in enumerate(clean.episodes.person)
+    }
     clean_people = len(set(clean.episodes.person.tolist()))
     # without typos one code per person, bar the rare SLK-581 collision
     assert clean_people * 0.995 <= len(clean_codes) <= clean_people
