@@ -120,9 +120,11 @@ def run(args) -> int:
             _, p_value, _ = logrank_test(frame[duration], frame[event], frame[args.group_col])
             payload["logrank_p"] = p_value
             lines.append(f"log-rank p = {p_value:.4g}")
-            indicators = pd.get_dummies(
-                frame[args.group_col].astype(str), drop_first=True, dtype=int
+            # Indicators against the first group in the order shown (groupby's sort order).
+            labels = pd.Categorical(
+                frame[args.group_col].astype(str), categories=[g["group"] for g in groups]
             )
+            indicators = pd.get_dummies(labels, drop_first=True, dtype=int).set_index(frame.index)
             cox_data = pd.concat([frame[[duration, event]], indicators], axis=1)
             try:
                 ratios = cox_hazard_ratios(

@@ -218,3 +218,16 @@ def test_cli_empty_file_exits_2(run_cli, tmp_path):
     path.write_text("days,left\n")
     code, _, err = run_cli("retention", path, "--duration-col", "days", "--event-col", "left")
     assert code == 2 and "empty" in err
+
+
+def test_cli_numeric_group_labels_keep_the_reference_group_first(run_json, tmp_path):
+    frame = AML.assign(dose=np.where(AML["x"] == "Maintained", 60, 5))
+    path = tmp_path / "dose.csv"
+    frame[["time", "status", "dose"]].to_csv(path, index=False)
+    out = run_json(
+        "retention", path, "--duration-col", "time", "--event-col", "status", "--group-col", "dose"
+    )
+    assert [g["group"] for g in out["groups"]] == ["5", "60"]
+    (ratio,) = out["hazard_ratios"]
+    assert ratio["term"] == "60"
+    assert ratio["hazard_ratio"] == pytest.approx(1 / 2.498, rel=2e-3)  # reciprocal of R's 2.5
