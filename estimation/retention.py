@@ -195,9 +195,8 @@ def kaplan_meier(
     if conf_type not in CONF_TYPES:
         raise ValueError(f"conf_type must be one of {', '.join(CONF_TYPES)}; got {conf_type!r}")
     t, d = _validate(durations, events)
-    times = np.unique(t[d == 1])
-    n_risk = np.array([np.sum(t >= u) for u in times], dtype=int)
-    n_event = np.array([np.sum((t == u) & (d == 1)) for u in times], dtype=int)
+    times, n_event = np.unique(t[d == 1], return_counts=True)
+    n_risk = len(t) - np.searchsorted(np.sort(t), times, side="left")
     surv = np.cumprod(1.0 - n_event / n_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
         # n_j = d_j (everyone left) makes the Greenwood term infinite; S is 0 from there.
