@@ -146,9 +146,9 @@ def bootstrap(
         draws = rng.multinomial(size, probabilities, size=replicates)[:, :-1]
     Y = np.repeat(draws.astype(float), n_models, axis=0)
     masks = np.tile(design.masks, (replicates, 1))
-    # 25 iterations as R's glm: fits still moving by then have a zero cell going to 0
-    # and are excluded from the selection anyway
-    batch = fit_masks(design.X, Y, masks, maxit=25)
+    # fits with a zero cell going to 0 are excluded from the selection anyway: stop them
+    # early (25 iterations at most, as R's glm)
+    batch = fit_masks(design.X, Y, masks, maxit=25, abandon_below=ZERO_CELL_SUSPECT / 10)
     rank = masks.sum(axis=1)
     observed = Y.sum(axis=1)
     penalty = 2.0 if criterion == "aic" else np.log(np.maximum(observed, 1.0))

@@ -73,6 +73,7 @@ def fit_poisson_batch(
     maxit: int = 100,
     tol: float = 1e-8,
     keep_information: bool = False,
+    abandon_below: float | None = None,
 ) -> BatchFit:
     """Fit ``B`` Poisson log-linear models, each using a subset of the columns of ``X``.
 
@@ -87,12 +88,16 @@ def fit_poisson_batch(
     offset : ndarray, shape (C,), optional
         Known part of the linear predictor.
     start : ndarray, shape (B, P) or (P,), optional
-        Starting coefficients (warm start); by default IRLS starts from ``mu = y + 0.1``
-        as R's ``glm`` does.
+        Starting coefficients (warm start); rows with a non-finite value, and all models
+        by default, start from ``mu = y + 0.1`` as R's ``glm`` does.
     maxit, tol
         Iteration limit and tolerance on ``|dev - dev_old| / (|dev| + 0.1)`` (R's rule).
     keep_information : bool
         Also return the information matrices.
+    abandon_below : float, optional
+        Stop iterating (unconverged) a model whose fitted mean of a zero cell falls below
+        this after 5 iterations: its MLE does not exist; only for callers that discard
+        such fits (the bootstrap).
 
     Returns
     -------
@@ -121,13 +126,13 @@ def fit_poisson_batch(
     unit[:, 0] = 1.0
 
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        if start is None:
-            mu = Y + 0.1
-            eta = np.log(mu) - off
-        else:
-            beta0 = np.broadcast_to(np.asarray(start, dtype=float), (B, P)) * fm
-            eta = beta0 @ X.T
-            mu = np.exp(np.clip(eta + off, ETA_MIN, ETA_MAX))
+        mu = Y + 0.1
+        eta = np.log(mu) - off
+        if start is not None:
+            beta0 = np.broadcast_to(np.asarray(start, dtype=float), (B, P))
+            warm = np.all(np.isfinite(beta0), axis=1)
+            eta[warm] = (beta0[warm] * fm[warm]) @ X.T
+            mu[warm] = np.exp(np.clip(eta[warm] + off, ETA_MIN, ETA_MAX))
         coef = np.zeros((B, P))
         var0 = np.full(B, np.nan)
         dev_old = np.full(B, np.inf)
@@ -163,6 +168,10 @@ def fit_poisson_batch(
             done = np.abs(dev - dev_old[active]) / (np.abs(dev) + 0.1) < tol
             dev_old[active] = dev
             converged[active[done]] = True
+            if abandon_below is not None and iterations >= 5:
+                # a zero cell heading to 0: the MLE is on the boundary, stop early
+                heading = np.where(Y[active] == 0, mu_a, np.inf).min(axis=1) < abandon_below
+                done |= heading
             active = active[~done]
 
         deviance = _deviance(Y, mu, y_log_y)

@@ -120,6 +120,7 @@ def fit_masks(
     *,
     start: np.ndarray | None = None,
     maxit: int = 100,
+    abandon_below: float | None = None,
 ) -> BatchFit:
     """Fit many column masks of ``X`` in memory-bounded chunks (``Y`` shared or per mask)."""
     P = X.shape[1]
@@ -128,7 +129,12 @@ def fit_masks(
     parts = []
     for part in _chunks(len(masks), size):
         y_part = Y if Y.ndim == 1 else Y[part]
-        parts.append(fit_poisson_batch(X, y_part, masks[part], start=start, maxit=maxit))
+        start_part = None if start is None else start[part]
+        parts.append(
+            fit_poisson_batch(
+                X, y_part, masks[part], start=start_part, maxit=maxit, abandon_below=abandon_below
+            )
+        )
     return BatchFit(
         coef=np.concatenate([p.coef for p in parts]),
         var_intercept=np.concatenate([p.var_intercept for p in parts]),

@@ -163,3 +163,14 @@ def test_profile_interval_for_chao_model_and_errors():
         fit_loglinear(rome_hiv(), "[1234]")
     with pytest.raises(ValueError, match="unknown heterogeneity"):
         fit_loglinear(rome_hiv(), "Mh", heterogeneity="weird")
+
+
+def test_search_with_heterogeneity_matches_single_fits():
+    table = search_models(rome_hiv(), criterion="aic", heterogeneity="Darroch")
+    assert len(table) == 113
+    for result in table.results[:3]:
+        assert result.name.endswith(" Darroch")
+        single = fit_loglinear(rome_hiv(), result.name.split()[0], heterogeneity="Darroch")
+        assert result.abundance == pytest.approx(single.abundance, rel=1e-6)
+    with pytest.raises(ValueError, match="supports Poisson, Darroch or Gamma"):
+        search_models(rome_hiv(), heterogeneity="Chao")
