@@ -25,6 +25,9 @@ INVALID_NUMBER = _l("Enter a number.")
 INVALID_TEXT = _l("Enter text.")
 FUTURE_DATE = _l("This date is in the future.")
 
+#: Form fields that identify a person: never kept on an error, never logged or stored.
+IDENTIFYING_FIELDS = frozenset({"family_name", "given_name", "birth_date", "sex", "identifiers"})
+
 #: Earliest date the registry accepts for any event (the registry's records start here).
 EARLIEST_EVENT = date(1990, 1, 1)
 EARLIEST_BIRTH = date(1900, 1, 1)
@@ -173,8 +176,17 @@ class FormSchema(Schema):
         return cleaned
 
     def handle_error(self, error: ValidationError, data: Any, **kwargs: Any) -> None:
-        """Re-raise with every field's messages as a list (one shape for the views)."""
-        raise ValidationError(_as_lists(error.messages), data=data, valid_data=error.valid_data)
+        """Re-raise with every field's messages as a list (one shape for the views).
+
+        The error keeps neither the raw input nor the identifying fields of
+        ``valid_data``, so logging or displaying it cannot leak them; a view re-fills the
+        form from its own request data.
+        """
+        valid = error.valid_data if isinstance(error.valid_data, dict) else {}
+        raise ValidationError(
+            _as_lists(error.messages),
+            valid_data={k: v for k, v in valid.items() if k not in IDENTIFYING_FIELDS},
+        )
 
 
 def _as_lists(messages: Any) -> dict[str, list[Any]]:
