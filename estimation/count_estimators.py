@@ -144,8 +144,13 @@ def count_estimators(
 ) -> list[CountEstimate]:
     """Chao, Zelterman and zero-truncated Poisson estimates for one frequency table.
 
-    An estimator that cannot be computed from these frequencies is skipped with
-    ``ValueError`` only if none can be computed; otherwise the remaining ones are returned.
+    An estimator that these frequencies do not allow (e.g. Zelterman with :math:`f_2 = 0`)
+    is left out of the list; ``ValueError`` is raised only when none can be computed.
+
+    Examples
+    --------
+    >>> [round(m.estimate) for m in count_estimators({1: 1645, 2: 183, 3: 37, 4: 13, 5: 1, 6: 1})]
+    [9274, 9425, 7080]
     """
     results, errors = [], []
     for estimator in (chao, zelterman, ztpoisson):

@@ -282,6 +282,12 @@ def repeat_tester_incidence(
     :func:`estimation.intervals.exact_poisson_interval`. With :math:`k = 0` the lower
     bound is 0 and the upper bound is :math:`-\\log(\\alpha/2)/T` per person-year.
     Repeat testers are a selected group: the rate may not represent all PWID.
+
+    Examples
+    --------
+    >>> rate = repeat_tester_incidence(12, 830)
+    >>> round(rate.rate_per_100py, 2), round(rate.ci_low, 2), round(rate.ci_high, 2)
+    (1.45, 0.75, 2.53)
     """
     low, high = exact_poisson_interval(seroconversions, person_years, alpha)
     return IncidenceRate(

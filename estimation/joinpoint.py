@@ -106,6 +106,14 @@ class Joinpoint:
     p_values_ : list of (k0, k1, p)
         Permutation tests performed (``selection="permutation"``).
 
+    Examples
+    --------
+    >>> x = list(range(2000, 2012))
+    >>> y = [0.1 * (t - 2000) if t <= 2006 else 0.6 - 0.05 * (t - 2006) for t in x]
+    >>> model = Joinpoint().fit(x, y)
+    >>> model.joinpoints_, [round(s.slope, 3) for s in model.segments_]
+    ((2006.0,), [0.1, -0.05])
+
     References
     ----------
     Kim H-J, Fay MP, Feuer EJ, Midthune DN (2000). Permutation tests for joinpoint

@@ -104,6 +104,14 @@ def combine_multipliers(
     :math:`\\exp(\\bar y \\pm z/\\sqrt{\\sum w_i^*})`, :math:`w_i^* = 1/(s_i^2 + \\tau^2)`
     under random effects.
 
+    Examples
+    --------
+    >>> from estimation.multiplier import multiplier_estimate
+    >>> ost = multiplier_estimate(1505, 400, 100, method="log")
+    >>> hiv = multiplier_estimate(2300, 380, 140, method="log")
+    >>> round(combine_multipliers([ost, hiv]).estimate)
+    6158
+
     References
     ----------
     DerSimonian R, Laird N (1986). Meta-analysis in clinical trials. Control Clin Trials

@@ -186,6 +186,12 @@ def kaplan_meier(
     the first time the lower band reaches 0.5 to the first time the upper band does.
     Assumes censoring independent of retention.
 
+    Examples
+    --------
+    >>> curve = kaplan_meier([5, 8, 12, 20], [1, 0, 1, 0])
+    >>> curve.survival, curve.median
+    ((0.75, 0.375), 12.0)
+
     References
     ----------
     Kaplan EL, Meier P (1958). Nonparametric estimation from incomplete observations.

@@ -76,7 +76,11 @@ def frequency_table(data: Mapping[int, int] | pd.DataFrame) -> dict[int, int]:
         pairs = list(data.items())
     table: dict[int, int] = {}
     for k, f in pairs:
-        if pd.isna(k) or pd.isna(f) or float(k) != int(k) or float(f) != int(f):
+        try:
+            whole = not (pd.isna(k) or pd.isna(f)) and float(k) == int(k) and float(f) == int(f)
+        except (TypeError, ValueError):
+            whole = False
+        if not whole:
             raise ValueError(f"counts and frequencies must be whole numbers, got {k!r}: {f!r}")
         k, f = int(k), int(f)
         if k < 1:

@@ -159,6 +159,12 @@ def ztpoisson(
     :math:`\\hat N = n/(1-e^{-\\hat\\lambda})`; the interval is that of
     :class:`ZeroTruncatedPoissonRegression` with an intercept only, which reproduces
     van der Heijden et al. (2003): 7,080 (6,363-7,797) for the Dutch police data.
+
+    Examples
+    --------
+    >>> result = ztpoisson({1: 1645, 2: 183, 3: 37, 4: 13, 5: 1, 6: 1})
+    >>> round(result.estimate), [round(b) for b in result.conf_int()]
+    (7080, [6363, 7797])
     """
     freq = frequency_table(data)
     counts = np.array(list(freq), dtype=float)
