@@ -89,6 +89,7 @@ def multiplier_estimate(
     alpha: float = 0.05,
     benchmark_poisson: bool = False,
     n_sim: int = 10_000,
+    mc_draws: str = "beta",
     seed: int | None = None,
 ) -> MultiplierEstimate:
     """Estimate a population size by the benchmark-multiplier method.
@@ -112,6 +113,9 @@ def multiplier_estimate(
         Treat :math:`B` as a Poisson count and propagate its variance :math:`B`.
     n_sim : int, default 10000
         Monte Carlo draws (``method="montecarlo"`` only).
+    mc_draws : {"beta", "binomial"}, default "beta"
+        Uncertainty on :math:`p` for the Monte Carlo method: Jeffreys beta posterior, or
+        the parametric bootstrap :math:`x^* \\sim \\mathrm{Bin}(n/D, \\hat p)`.
     seed : int, optional
         Seed for :func:`numpy.random.default_rng`.
 
@@ -132,15 +136,20 @@ def multiplier_estimate(
     With :math:`\\hat p = x/n`, :math:`V_p = D\\,\\hat p(1-\\hat p)/n` and
     :math:`V_B = B` if ``benchmark_poisson`` else 0:
 
-    * delta: :math:`\\hat N \\pm z\\sqrt{V_B/\\hat p^2 + B^2 V_p/\\hat p^4}`;
+    * delta: :math:`\\hat N \\pm z\\sqrt{V_B/\\hat p^2 + B^2 V_p/\\hat p^4}`, lower bound
+      clipped at :math:`B` (at 0 with ``benchmark_poisson``): for small :math:`x` the
+      symmetric interval would otherwise fall below the benchmark or below zero;
     * log: :math:`\\hat N \\exp(\\pm z\\,s)`, :math:`s^2 = V_B/B^2 + V_p/\\hat p^2`
       (always positive);
     * wilson: :math:`[B/p_U,\\,B/p_L]` with :math:`(p_L, p_U)` the Wilson interval for
       :math:`x/D` successes out of :math:`n/D` (finite for :math:`x = n`; ignores
       ``benchmark_poisson``);
     * montecarlo: percentiles of :math:`B^*/p^*` with
-      :math:`p^* \\sim \\mathrm{Beta}(x/D + 1/2,\\,(n-x)/D + 1/2)` (Jeffreys) and
-      :math:`B^* \\sim \\mathrm{Poisson}(B)` if ``benchmark_poisson``.
+      :math:`p^* \\sim \\mathrm{Beta}(x/D + 1/2,\\,(n-x)/D + 1/2)` (Jeffreys) or
+      :math:`p^* = x^*/(n/D)`, :math:`x^* \\sim \\mathrm{Bin}(\\lfloor n/D \\rceil, \\hat p)`,
+      and :math:`B^* \\sim \\mathrm{Poisson}(B)` if ``benchmark_poisson``. A binomial
+      draw of :math:`x^* = 0` makes :math:`B^*/p^*` infinite; if that reaches the upper
+      percentile the bound is unbounded and ``ValueError`` is raised (use the beta draws).
 
     Assumes the survey and the benchmark cover the same population, period and
     definition, and that survey reports of benchmark contact are accurate.
@@ -187,7 +196,10 @@ def multiplier_estimate(
     z = normal_quantile(a)
     if method == "delta":
         se = math.sqrt(var_b / p**2 + benchmark**2 * var_p / p**4)
-        low, high = estimate - z * se, estimate + z * se
+        low, high = (
+            max(0.0 if benchmark_poisson else benchmark, estimate - z * se),
+            estimate + z * se,
+        )
     elif method == "log":
         low, high = estimate * math.exp(-z * se_log), estimate * math.exp(z * se_log)
     elif method == "wilson":
@@ -196,14 +208,9 @@ def multiplier_estimate(
         )
         low, high = benchmark / p_high, benchmark / p_low
     else:
-        rng = np.random.default_rng(seed)
-        draws_p = rng.beta(
-            in_benchmark / design_effect + 0.5,
-            (sample_size - in_benchmark) / design_effect + 0.5,
-            size=n_sim,
+        low, high = _monte_carlo(
+            benchmark, sample_size / design_effect, p, benchmark_poisson, mc_draws, n_sim, seed, a
         )
-        draws_b = rng.poisson(benchmark, size=n_sim) if benchmark_poisson else benchmark
-        low, high = np.quantile(draws_b / draws_p, [a / 2, 1 - a / 2])
     return MultiplierEstimate(
         estimate=float(estimate),
         ci_low=float(low),
@@ -223,3 +230,39 @@ def rate_per_100k(count: float, population: float) -> float:
     if count < 0:
         raise ValueError(f"count must be non-negative, got {count!r}")
     return 1e5 * count / population
+
+
+def _monte_carlo(
+    benchmark: float,
+    n_eff: float,
+    p: float,
+    benchmark_poisson: bool,
+    mc_draws: str,
+    n_sim: int,
+    seed: int | None,
+    alpha: float,
+) -> tuple[float, float]:
+    if mc_draws not in ("beta", "binomial"):
+        raise ValueError(f"mc_draws must be 'beta' or 'binomial', got {mc_draws!r}")
+    if n_sim < 100:
+        raise ValueError(f"n_sim must be at least 100, got {n_sim!r}")
+    rng = np.random.default_rng(seed)
+    if mc_draws == "beta":
+        draws_p = rng.beta(p * n_eff + 0.5, (1 - p) * n_eff + 0.5, size=n_sim)
+    else:
+        size = max(1, round(n_eff))
+        draws_p = rng.binomial(size, p, size=n_sim) / size
+    draws_b = rng.poisson(benchmark, size=n_sim) if benchmark_poisson else benchmark
+    unbounded = draws_p == 0
+    if unbounded.sum() >= n_sim * alpha / 2 - 1:
+        raise ValueError(
+            "too many bootstrap surveys had nobody in the benchmark: the upper bound is "
+            "unbounded; use mc_draws='beta' or a larger survey"
+        )
+    # The few infinite ratios lie beyond the upper percentile: any large finite value
+    # stands in for them without changing the order statistics used.
+    safe_p = np.where(unbounded, 1.0, draws_p)
+    ratios = np.where(unbounded, np.inf, draws_b / safe_p)
+    ratios[unbounded] = np.max(ratios[~unbounded])
+    low, high = np.quantile(ratios, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high)

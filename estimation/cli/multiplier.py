@@ -32,6 +32,12 @@ def register(subparsers) -> None:
     parser.add_argument("--method", choices=METHODS, default="delta", help="interval method")
     parser.add_argument("--seed", type=int, default=None, help="seed for --method montecarlo")
     parser.add_argument(
+        "--mc-draws",
+        choices=("beta", "binomial"),
+        default="beta",
+        help="uncertainty on p for --method montecarlo (default beta)",
+    )
+    parser.add_argument(
         "--benchmark-poisson", action="store_true", help="add Poisson uncertainty on B"
     )
     parser.add_argument(
@@ -59,6 +65,7 @@ def run(args) -> int:
         method=args.method,
         alpha=args.alpha,
         benchmark_poisson=args.benchmark_poisson,
+        mc_draws=args.mc_draws,
         seed=args.seed,
     )
     payload = {
@@ -93,6 +100,7 @@ def _combine(args) -> int:
                 method=args.method,
                 alpha=args.alpha,
                 benchmark_poisson=args.benchmark_poisson,
+                mc_draws=args.mc_draws,
                 seed=args.seed,
             )
         except (TypeError, ValueError) as error:

@@ -177,3 +177,19 @@ def test_cli_combine_and_single_arguments_are_exclusive(run_cli, tmp_path):
     assert code == 2 and "either --combine" in err
     code, _, err = run_cli("multiplier", "--benchmark", "10")
     assert code == 2 and "required" in err
+
+
+def test_delta_lower_bound_is_clipped_at_the_benchmark_for_small_x():
+    # 2 of 50 respondents: se = 100 sqrt(.04 * .96 / 50) / .04^2 = 1732 > N/1.96 (own calc).
+    result = multiplier_estimate(100, 50, 2, method="delta")
+    assert result.ci_low == 100
+    assert result.ci_high == pytest.approx(2500 + Z * 100 * math.sqrt(0.04 * 0.96 / 50) / 0.0016)
+
+
+def test_binomial_bootstrap_draws():
+    result = multiplier_estimate(1505, 400, 100, method="montecarlo", mc_draws="binomial", seed=1)
+    log = multiplier_estimate(1505, 400, 100, method="log")
+    assert result.ci_low == pytest.approx(log.ci_low, rel=0.05)
+    assert result.ci_high == pytest.approx(log.ci_high, rel=0.05)
+    with pytest.raises(ValueError, match="unbounded"):
+        multiplier_estimate(100, 20, 1, method="montecarlo", mc_draws="binomial", seed=1)
