@@ -1,0 +1,184 @@
+"""Validate capture-recapture against the simulator's known truth; write docs/validation.md.
+
+For each seed, simulate Kyrgyzstan (scale 1.0 by default, the real country's size), link
+the four lists of 2003 by client code -- narcological registry, police, prison health,
+HIV testing -- exactly as an estimation job would, fit the main models and record whether
+each model's 95% interval contains the true number of users, and its relative error.
+
+Two scenarios: ``realistic`` (the default parameters: individual heterogeneity shared by
+every source, police referral to narcology, 2% typing errors) and ``ideal`` (no
+heterogeneity, no referral, no typos: the assumptions of the independence models hold),
+which checks the estimators themselves.
+
+    .venv/bin/python scripts/validate_simulation.py [--runs 100] [--scale 1.0] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from estimation.capture_recapture import (  # noqa: E402
+    CaptureHistories,
+    closed_population_models,
+    model_average,
+    petersen,
+    search_models,
+)
+from registry.simulation.outputs import capture_lists, truth  # noqa: E402
+from registry.simulation.parameters import Parameters  # noqa: E402
+from registry.simulation.simulate import simulate  # noqa: E402
+
+KEY = "validation-linkage-key-not-secret-0123456789"
+YEAR = 2003
+SCENARIOS = {
+    "realistic": Parameters(),
+    "ideal": Parameters(
+        heterogeneity=0.0,
+        police_referral=1.0,
+        prison_after_police=1.0,
+        police_women=1.0,
+        hiv_test_injecting=1.0,
+        typo_rate=0.0,
+    ),  # fmt: skip
+}
+
+
+def one_run(task: tuple[str, int, float]) -> dict[str, tuple[float, float, float, bool]]:
+    """Estimates ``{model: (abundance, low, high, fit_ok)}`` plus the truth for one seed."""
+    scenario, seed, scale = task
+    sim = simulate("KG", YEAR - 5, YEAR, scale=scale, seed=seed, params=SCENARIOS[scenario])
+    true_users = truth(sim)["national"][str(YEAR)]["users"]
+    lists = capture_lists(sim, KEY, YEAR)
+    histories = CaptureHistories.from_sets(lists)
+    out: dict[str, tuple[float, float, float, bool]] = {"truth": (true_users, 0, 0, True)}
+    registry, police = lists["registry"], lists["police"]
+    two = petersen(len(registry), len(police), len(registry & police))
+    out["Chapman (registry x police)"] = (two.chapman, *two.conf_int(), True)
+    for result in closed_population_models(histories).results:
+        out[result.name] = (result.abundance, *result.conf_int(), result.fit_ok)
+    for criterion in ("bic", "aic"):
+        ranked = search_models(histories, criterion=criterion)
+        best = ranked.best()
+        out[f"Best hierarchical by {criterion.upper()}"] = (best.abundance, *best.conf_int(),
+                                                           best.fit_ok)  # fmt: skip
+    averaged = model_average(ranked, criterion="aic")
+    out["AIC model average"] = (averaged.abundance, *averaged.conf_int(), True)
+    out["observed"] = (histories.observed, 0, 0, True)
+    out["registered"] = (len(registry), 0, 0, True)
+    return out
+
+
+def summarise(runs: list[dict]) -> list[tuple]:
+    """Per model: coverage, mean and median relative error, mean relative width, failures."""
+    rows = []
+    models = [m for m in runs[0] if m not in ("truth", "observed", "registered")]
+    for model in models:
+        truth_n = np.array([r["truth"][0] for r in runs], dtype=float)
+        est = np.array([r[model][0] for r in runs], dtype=float)
+        low = np.array([r[model][1] for r in runs], dtype=float)
+        high = np.array([r[model][2] for r in runs], dtype=float)
+        ok = np.array([r[model][3] and math.isfinite(r[model][0]) for r in runs])
+        covered = (low <= truth_n) & (truth_n <= high) & ok
+        rel = ((est - truth_n) / truth_n)[ok]
+        width = ((high - low) / truth_n)[ok]
+        if ok.any():
+            stats = (rel.mean(), np.median(rel), np.median(width))
+        else:
+            stats = (math.nan, math.nan, math.nan)
+        rows.append((model, covered.sum() / len(runs), *stats, int((~ok).sum())))
+    return rows
+
+
+def table(rows: list[tuple]) -> str:
+    """Markdown table of :func:`summarise` rows."""
+    lines = ["| model | 95% interval covers the truth | mean relative bias | "
+             "median relative error | median interval width / truth | failed fits |",
+             "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for model, coverage, bias, median, width, failed in rows:
+        if math.isnan(bias):
+            lines.append(f"| {model} | {coverage:.0%} | - | - | - | {failed} |")
+            continue
+        lines.append(f"| {model} | {coverage:.0%} | {bias:+.1%} | {median:+.1%} | "
+                     f"{width:.2f} | {failed} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run every scenario over the seeds and write the report."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "validation.md")
+    args = parser.parse_args()
+    sections = []
+    started = time.perf_counter()
+    for scenario in SCENARIOS:
+        tasks = [(scenario, 1000 + seed, args.scale) for seed in range(args.runs)]
+        with get_context("fork").Pool(args.workers) as pool:
+            runs = pool.map(one_run, tasks, chunksize=1)
+        truth_n = np.array([r["truth"][0] for r in runs])
+        observed = np.array([r["observed"][0] for r in runs])
+        registered = np.array([r["registered"][0] for r in runs])
+        sections.append(
+            f"### Scenario `{scenario}`\n\n"
+            f"True users in {YEAR}: mean {truth_n.mean():,.0f} (range {truth_n.min():,} to "
+            f"{truth_n.max():,}); people on any list: mean {observed.mean():,.0f}; in the "
+            f"registry: mean {registered.mean():,.0f} (true users per registered person "
+            f"{(truth_n / registered).mean():.1f}).\n\n{table(summarise(runs))}\n"
+        )
+        print(f"{scenario}: {args.runs} runs done after {time.perf_counter() - started:.0f} s")
+    header = HEADER.format(runs=args.runs, last=999 + args.runs, scale=args.scale, year=YEAR,
+                           minutes=(time.perf_counter() - started) / 60)  # fmt: skip
+    args.out.write_text(header + "\n".join(sections) + FOOTER)
+    print(f"wrote {args.out}")
+
+
+HEADER = """# Validation of capture-recapture on simulated registries
+
+Written by `scripts/validate_simulation.py` (do not edit by hand): {runs} seeded runs per
+scenario (seeds 1000 to {last}) of the Kyrgyz simulation at scale {scale} (see
+docs/simulation.md), {minutes:.0f} minutes on the development machine. Each run links the
+four lists of {year} by client code -- narcological registry, police, prison health, AIDS-centre
+HIV testing -- computed from identifiers typed at each contact, exactly as an estimation job
+imports them, and fits the models of `estimation.capture_recapture`. The truth is the number
+of people using drugs in Kyrgyzstan in {year} in that run.
+
+Columns: how often the model's 95% interval (log-normal for the log-linear models, Chao's
+log-transformed for Mb, Mbh, Chapman and the model average) contains the truth; the mean and
+median of (estimate - truth) / truth; the median interval width relative to the truth; fits
+flagged as unsound (boundary, no MLE, non-convergence), counted as not covering.
+
+"""
+
+FOOTER = """
+## Reading the results
+
+* In the `ideal` scenario every source is independent and everybody equally catchable, so
+  M0/Mt are the right models: their intervals should cover the truth about 95% of the time
+  with no bias. Heterogeneity models pay for flexibility with wider intervals.
+* In the `realistic` scenario individual visibility is shared by every source and police
+  refer to narcology: both create positive dependence between lists, so independence models
+  (M0, Mt, Chapman) underestimate heavily, as the literature warns (Hook & Regal 1995;
+  International Working Group for Disease Monitoring and Forecasting 1995). Models with
+  list interactions chosen by AIC, heavy-tailed heterogeneity models (Gamma3.5, Darroch) and
+  the AIC model average come closest; that is the analyst's practical choice, and the
+  reason the estimation module reports several models, never one.
+* Part of the population (cannabis users, women) is almost never caught by any source;
+  no model on these four lists can see them, which bounds what any estimator recovers.
+"""
+
+
+if __name__ == "__main__":
+    main()
