@@ -18,12 +18,8 @@ from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-from estimation.intervals import (
-    check_alpha,
-    exact_poisson_interval,
-    normal_quantile,
-    wilson_interval,
-)
+from estimation.incidence import IncidenceRate, repeat_tester_incidence
+from estimation.intervals import check_alpha, normal_quantile, wilson_interval
 from estimation.joinpoint import Joinpoint
 
 __all__ = [
@@ -244,57 +240,3 @@ def hiv_joinpoints(frame: pd.DataFrame, **kwargs) -> Joinpoint:
         raise ValueError("joinpoint regression needs at least two years")
     weights = 1.0 / np.maximum(1.0 / x - 1.0 / n, 1e-12)
     return Joinpoint(**kwargs).fit(data["year"].to_numpy(float), np.log(x / n), weights)
-
-
-@dataclass(frozen=True)
-class IncidenceRate:
-    """Seroconversions per 100 person-years with an exact Poisson interval."""
-
-    events: int
-    person_years: float
-    rate_per_100py: float
-    ci_low: float
-    ci_high: float
-    alpha: float
-
-    def conf_int(self) -> tuple[float, float]:
-        """Return ``(ci_low, ci_high)`` per 100 person-years."""
-        return self.ci_low, self.ci_high
-
-
-def repeat_tester_incidence(
-    seroconversions: int, person_years: float, *, alpha: float = 0.05
-) -> IncidenceRate:
-    """HIV incidence among repeat testers, per 100 person-years.
-
-    Parameters
-    ----------
-    seroconversions : int
-        People negative at one test and positive at a later one.
-    person_years : float
-        Time at risk: from the first negative test to the last negative test, or to the
-        midpoint between the last negative and the first positive test for seroconverters.
-    alpha : float, default 0.05
-
-    Notes
-    -----
-    :math:`100\\,k/T` with the Garwood interval (R ``poisson.test(k, T)``), see
-    :func:`estimation.intervals.exact_poisson_interval`. With :math:`k = 0` the lower
-    bound is 0 and the upper bound is :math:`-\\log(\\alpha/2)/T` per person-year.
-    Repeat testers are a selected group: the rate may not represent all PWID.
-
-    Examples
-    --------
-    >>> rate = repeat_tester_incidence(12, 830)
-    >>> round(rate.rate_per_100py, 2), round(rate.ci_low, 2), round(rate.ci_high, 2)
-    (1.45, 0.75, 2.53)
-    """
-    low, high = exact_poisson_interval(seroconversions, person_years, alpha)
-    return IncidenceRate(
-        events=int(seroconversions),
-        person_years=float(person_years),
-        rate_per_100py=100 * seroconversions / person_years,
-        ci_low=100 * low,
-        ci_high=100 * high,
-        alpha=check_alpha(alpha),
-    )

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from estimation.hiv_trend import (
-    hiv_joinpoints,
-    logistic_trend,
-    repeat_tester_incidence,
-    yearly_prevalence,
-)
+from estimation.hiv_trend import hiv_joinpoints, logistic_trend, yearly_prevalence
+from estimation.incidence import repeat_tester_incidence, repeat_tester_person_time
 from estimation.reporting import add_common_options, emit, read_table
 
 
@@ -29,6 +25,12 @@ def register(subparsers) -> None:
     parser.add_argument("--seed", type=int, default=None, help="seed for the permutation test")
     parser.add_argument("--seroconversions", type=int, help="seroconversions among repeat testers")
     parser.add_argument("--person-years", type=float, help="person-years of repeat testers")
+    parser.add_argument(
+        "--repeat-tests",
+        metavar="TESTS.csv",
+        help="HIV test records (client_id,date,result) to count seroconversions and "
+        "person-years among repeat testers",
+    )
     add_common_options(parser)
     parser.set_defaults(func=run)
 
@@ -93,10 +95,8 @@ def run(args) -> int:
     except ValueError as error:
         payload["joinpoints"] = []
         notes.append(f"joinpoints not estimated: {error}")
-    if args.seroconversions is not None or args.person_years is not None:
-        if args.seroconversions is None or args.person_years is None:
-            raise ValueError("incidence needs both --seroconversions and --person-years")
-        rate = repeat_tester_incidence(args.seroconversions, args.person_years, alpha=args.alpha)
+    rate = _incidence(args)
+    if rate is not None:
         payload["incidence"] = {
             "seroconversions": rate.events,
             "person_years": rate.person_years,
@@ -111,3 +111,17 @@ def run(args) -> int:
     if notes:
         payload["notes"] = notes
     return emit(args, payload, "\n".join(lines + notes))
+
+
+def _incidence(args):
+    given = args.seroconversions is not None or args.person_years is not None
+    if given and args.repeat_tests:
+        raise ValueError("give --repeat-tests or --seroconversions/--person-years, not both")
+    if args.repeat_tests:
+        tests = read_table(args.repeat_tests, ("client_id", "date", "result"))
+        return repeat_tester_person_time(tests).incidence(alpha=args.alpha)
+    if not given:
+        return None
+    if args.seroconversions is None or args.person_years is None:
+        raise ValueError("incidence needs both --seroconversions and --person-years")
+    return repeat_tester_incidence(args.seroconversions, args.person_years, alpha=args.alpha)
