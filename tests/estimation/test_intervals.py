@@ -26,10 +26,21 @@ def test_wilson_at_x_equal_n_has_upper_bound_one():
 
 
 def test_exact_poisson_matches_r_poisson_test():
-    # R documentation example (?poisson.test, Armitage & Berry):
+    # R documentation example (?poisson.test, "SMR, Welsh Nickel workers", from ISwR):
     # > poisson.test(137, 24.19893)$conf.int
     # [1] 4.753125 6.692709
+    # (the help page shows the call; the printed interval is R's output as we know it, not
+    # pasted from a stored file — it equals qchisq(c(.025, .975), c(274, 276)) / (2 * T)).
     assert exact_poisson_interval(137, 24.19893) == pytest.approx((4.753125, 6.692709), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("alpha", "low", "high"), [(0.10, 31.94, 54.32), (0.05, 30.27, 56.77), (0.01, 27.18, 61.76)]
+)
+def test_exact_poisson_for_42_events_matches_published_table(alpha, low, high):
+    # "Poisson Confidence Intervals in R" (huggingface.co/datasets/nvidia/Nemotron-CC-Math-v1
+    # page): 42 events, exact intervals printed to 2 decimals: tolerance 5e-3.
+    assert exact_poisson_interval(42, alpha=alpha) == pytest.approx((low, high), abs=5e-3)
 
 
 def test_exact_poisson_zero_events_has_zero_lower_bound():
