@@ -78,6 +78,12 @@ class BootstrapResult:
 def _candidates(histories: CaptureHistories, model: str | None, max_order: int | None):
     k = histories.n_lists
     if model is not None:
+        if model == "Mt":
+            model = "[" + ",".join(str(i + 1) for i in range(k)) + "]"
+        if not model.lstrip().startswith("["):
+            raise ValueError(
+                f"the bootstrap takes a hierarchical model such as [12,3,4] or Mt, not {model!r}"
+            )
         terms = tuple(t for t in parse_model(model, k) if len(t) > 1)
         order = max([len(t) for t in terms] + [1])
         from estimation.capture_recapture.design import hierarchical_terms

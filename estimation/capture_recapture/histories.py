@@ -52,7 +52,11 @@ def _as_counts(values: Iterable[object], what: str) -> np.ndarray:
 
 def _check_binary(matrix: np.ndarray, names: Sequence[str]) -> np.ndarray:
     if matrix.dtype.kind not in "iufb":
-        raise ValueError("list columns must contain only 0 and 1")
+        for j, name in enumerate(names):
+            column = matrix[:, j]
+            if not all(isinstance(v, int | float | np.number) and v in (0, 1) for v in column):
+                raise ValueError(f"list column {name!r} must contain only 0 and 1")
+        matrix = matrix.astype(float)
     bad = ~np.isin(matrix, (0, 1))
     if np.any(bad):
         column = names[int(np.nonzero(bad)[1][0])]

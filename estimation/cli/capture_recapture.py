@@ -30,6 +30,7 @@ from estimation.capture_recapture import (
     petersen,
     search_models,
     stepwise,
+    stratified,
 )
 
 CI_CHOICES = ("wald", "lognormal", "profile", "bootstrap")
@@ -54,7 +55,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--search", choices=("aic", "bic"), help="fit all models, rank by criterion"
     )
     choice.add_argument("--stepwise", action="store_true", help="SparseMSE stepwise selection")
-    cr.add_argument("--heterogeneity", help="Chao, Poisson, Darroch or Gamma term for --model")
+    cr.add_argument(
+        "--heterogeneity", help="Chao, Poisson, Darroch or Gamma term (--model, --search)"
+    )
+    cr.add_argument("--lists", help="comma-separated list columns (default: all but freq/--by)")
+    cr.add_argument("--by", help="stratify by this column (sex, age group, region) and sum")
     cr.add_argument("--max-order", type=int, help="highest interaction order in --search")
     cr.add_argument("--ci", choices=CI_CHOICES, default="lognormal", help="interval method")
     cr.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
@@ -80,12 +85,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pt.set_defaults(func=run_petersen)
 
 
-def read_histories(path: str) -> CaptureHistories:
-    """Read a CSV of 0/1 list columns (and ``freq``) into capture histories."""
+def read_frame(path: str) -> pd.DataFrame:
+    """Read the CSV file (one 0/1 column per list, optional ``freq``)."""
     frame = pd.read_csv(path)
     if frame.empty:
         raise ValueError(f"{path}: no rows")
-    return CaptureHistories.from_frame(frame, freq="freq")
+    return frame
+
+
+def _list_columns(args: argparse.Namespace, frame: pd.DataFrame) -> list[str]:
+    if args.lists:
+        return [name.strip() for name in args.lists.split(",") if name.strip()]
+    return [c for c in frame.columns if c not in ("freq", args.by)]
 
 
 def run_capture_recapture(args: argparse.Namespace) -> int:
@@ -94,8 +105,13 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
         raise ValueError("--alpha must be between 0 and 1")
     if args.replicates < 2:
         raise ValueError("--replicates must be at least 2")
-    histories = read_histories(args.file)
+    frame = read_frame(args.file)
+    if args.by:
+        return _run_stratified(args, frame)
+    histories = CaptureHistories.from_frame(frame, lists=_list_columns(args, frame), freq="freq")
     method = args.ci
+    if method == "bootstrap" and not (args.model or args.search):
+        raise ValueError("--ci bootstrap needs --model or --search")
     boot = None
     extra: dict[str, object] = {}
     if args.model:
@@ -105,7 +121,12 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
         results = [step.model]
         extra["steps"] = [{"pair": pair, "p_value": p} for pair, p in step.steps]
     elif args.search:
-        table = search_models(histories, criterion=args.search, max_order=args.max_order)
+        table = search_models(
+            histories,
+            criterion=args.search,
+            max_order=args.max_order,
+            heterogeneity=args.heterogeneity,
+        )
         results = list(table.results)
         average = model_average(table, criterion=args.search)
         low, high = average.conf_int(args.alpha)
@@ -117,8 +138,6 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
             "criterion": args.search,
         }
     else:
-        if method == "bootstrap":
-            raise ValueError("--ci bootstrap needs --model or --search")
         results = list(closed_population_models(histories).results)
     top = args.top
     if top is None and args.search and not args.json:
@@ -220,6 +239,48 @@ def _text(histories, rows, method, alpha, extra) -> str:
             f"interval shown for the first model only"
         )
     return "\n".join(lines)
+
+
+def _run_stratified(args: argparse.Namespace, frame: pd.DataFrame) -> int:
+    """``--by``: one model per stratum (``--model``, default Mt, or ``--search``), summed."""
+    if args.ci == "bootstrap" or args.stepwise:
+        raise ValueError("--by works with --model or --search and a wald, lognormal or profile ci")
+    result = stratified(
+        frame,
+        by=args.by,
+        lists=_list_columns(args, frame),
+        model=args.model or "Mt",
+        criterion=args.search,
+        heterogeneity=args.heterogeneity,
+    )
+    rows = []
+    for stratum, fitted in result.strata.items():
+        row = fitted.to_dict(args.alpha, method=None)
+        low, high = fitted.conf_int(args.alpha, args.ci)
+        row.update(name=f"{args.by}={stratum}: {fitted.name}", ci_low=_clean(low))
+        row["ci_high"] = _clean(high)
+        rows.append(row)
+    low, high = result.conf_int(args.alpha)
+    total = {"name": "total", "abundance": result.abundance, "stderr": result.stderr,
+             "ci_low": _clean(low), "ci_high": _clean(high), "deviance": None, "df": None,
+             "aic": None, "bic": None, "fit_ok": result.fit_ok,
+             "message": "sum over strata; Chao's log-transformed interval"}  # fmt: skip
+    rows.append(total)
+    lists = list(next(iter(result.strata.values())).lists)
+    if args.json:
+        payload = {"observed": result.observed, "lists": lists, "models": rows, "by": args.by}
+        print(json.dumps(payload, indent=2))
+    else:
+        lines = [f"Number of captured units: {result.observed}", f"Lists: {', '.join(lists)}",
+                 f"Strata by {args.by}:", ""]  # fmt: skip
+        for row in rows:
+            lines.append(
+                f"{row['name']:<40}{_fmt(row['abundance'], 1):>11}{_fmt(row['stderr'], 1):>10}"
+                f"{_fmt(row['ci_low'], 1):>11}{_fmt(row['ci_high'], 1):>11}  "
+                f"{'ok' if row['fit_ok'] else 'WARNING'}"
+            )
+        print("\n".join(lines))
+    return 0
 
 
 def run_petersen(args: argparse.Namespace) -> int:

@@ -128,3 +128,43 @@ def test_module_entry_point(hiv_csv):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Chapman" in done.stdout
+
+
+@pytest.fixture
+def strata_csv(tmp_path):
+    rows = []
+    for sex, scale in (("M", 2), ("F", 1)):
+        for history, count in {"111": 5, "110": 20, "101": 15, "100": 90, "011": 10, "010": 70,
+                               "001": 60}.items():  # fmt: skip
+            rows.append({"A": int(history[0]), "B": int(history[1]), "C": int(history[2]),
+                         "sex": sex, "freq": count * scale})  # fmt: skip
+    path = tmp_path / "strata.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return str(path)
+
+
+def test_stratified_by_column(capsys, strata_csv):
+    payload = run_json(capsys, "capture-recapture", strata_csv, "--by", "sex")
+    names = [m["name"] for m in payload["models"]]
+    assert names == ["sex=F: Mt", "sex=M: Mt", "total"]
+    total = payload["models"][-1]
+    assert total["abundance"] == pytest.approx(sum(m["abundance"] for m in payload["models"][:-1]))
+    assert payload["observed"] == 810 and payload["by"] == "sex"
+    assert main(["capture-recapture", strata_csv, "--by", "sex", "--stepwise"]) == 2
+
+
+def test_list_columns_can_be_chosen(capsys, strata_csv):
+    # without --lists the sex column is taken for a list and refused
+    assert main(["capture-recapture", strata_csv]) == 2
+    assert "'sex' must contain only 0 and 1" in capsys.readouterr().err
+    payload = run_json(capsys, "capture-recapture", strata_csv, "--lists", "A,B", "--model", "Mt")
+    assert payload["lists"] == ["A", "B"]
+
+
+def test_bootstrap_needs_a_hierarchical_model(capsys, hiv_csv):
+    argv = ["capture-recapture", hiv_csv, "--ci", "bootstrap", "--replicates", "20", "--seed", "3"]
+    payload = run_json(capsys, *argv, "--model", "Mt")
+    assert payload["models"][0]["ci_low"] < payload["models"][0]["abundance"]
+    assert main([*argv, "--model", "Mh"]) == 2
+    assert "hierarchical model" in capsys.readouterr().err
+    assert main([*argv, "--stepwise"]) == 2
