@@ -53,6 +53,12 @@ class LoglinearResult:
         Log-linear coefficients by name.
     var_intercept : float
         Variance of the intercept ``b0``.
+    design, counts : ndarray or None
+        Design matrix and cell counts of the fit, kept for the profile-likelihood interval
+        (``None`` for Mb, Mbh and for results of a batched search: refit with
+        :func:`~estimation.capture_recapture.fit_loglinear` by name).
+    chao_columns : tuple of int
+        Columns of Chao's ``eta`` parameters, re-checked for sign at every profile point.
     """
 
     name: str
