@@ -165,6 +165,8 @@ class LoglinearResult:
         ]
         if not self.fit_ok:
             lines.append(f"WARNING ({self.status}): {self.message}")
+        elif self.message:
+            lines.append(f"Note: {self.message}")
         return "\n".join(lines)
 
 

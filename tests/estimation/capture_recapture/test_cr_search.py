@@ -174,3 +174,31 @@ def test_search_with_heterogeneity_matches_single_fits():
         assert result.abundance == pytest.approx(single.abundance, rel=1e-6)
     with pytest.raises(ValueError, match="supports Poisson, Darroch or Gamma"):
         search_models(rome_hiv(), heterogeneity="Chao")
+
+
+def test_stepwise_adds_an_empty_overlap_as_sparsemse():
+    # A and B never overlap although both are large: the A:B parameter is minus infinity
+    data = CaptureHistories.from_frequencies(
+        ["A", "B", "C"], {"101": 30, "100": 300, "011": 40, "010": 350, "001": 200}
+    )
+    result = stepwise(data)
+    assert [pair for pair, _ in result.steps] == ["A:B"]
+    assert "empty overlap(s) A:B" in result.model.message
+    assert result.model.fit_ok
+    assert "Note: empty overlap" in result.summary()
+    # the 110 and 111 cells are structural zeros: 5 cells, 4 parameters fitted
+    assert result.model.df == 1
+
+
+def test_rank_deficient_design_is_reported():
+    X = np.column_stack([np.ones(7), np.arange(7.0), 2 * np.arange(7.0)])
+    check = check_identifiability(X, np.arange(1, 8))
+    assert check.exists and not check.identifiable
+    assert check.rank_deficiency == 1 and check.code == 2 and not check.ok
+
+
+def test_model_average_skips_flagged_fits():
+    table = search_models(DISJOINT, criterion="aic")
+    average = model_average(table)
+    assert "[12,3]" not in average.weights
+    assert all(table[name].fit_ok for name in average.weights)
