@@ -7,10 +7,12 @@ service and commits; on any error it rolls back, so nothing is saved.
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, request
-from flask_babel import get_locale
+from flask_babel import format_date, format_decimal, get_locale
 
 from registry import codes
 from registry.web.labels import HINTS, LABELS
@@ -29,6 +31,22 @@ def code_label(code_list: dict[str, Any], code: str | None) -> str:
 def current_locale_name() -> str:
     """The code of the request's interface language (``en`` or ``ru``)."""
     return str(get_locale() or "ru")
+
+
+@blueprint.app_template_filter("day")
+def day_filter(value: date | None) -> str:
+    """A date as staff read it: 30.12.2004 in Russian, Dec 30, 2004 in English."""
+    if value is None:
+        return ""
+    return format_date(value, "dd.MM.yyyy" if current_locale_name() == "ru" else "medium")
+
+
+@blueprint.app_template_filter("mg")
+def mg_filter(value: Decimal | float | None) -> str:
+    """A dose in mg without needless decimals, in the locale's notation (60, 62,5)."""
+    if value is None:
+        return ""
+    return format_decimal(value, "#,##0.##")
 
 
 @blueprint.app_context_processor

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -10,6 +12,7 @@ from marshmallow import ValidationError
 
 from registry.auth.roles import roles
 from registry.extensions import db
+from registry.models import OstEnrolment
 from registry.models.users import CLINIC_STAFF
 from registry.schemas import DoseSchema, OstEnrolmentSchema
 from registry.services import listings
@@ -18,6 +21,17 @@ from registry.services.ost import enrol_client
 from registry.services.ost import record_dose as record_dose_visit
 from registry.web import blueprint
 from registry.web.forms import FormState, errors_state, load_form
+
+
+def usual_dose(enrolment: OstEnrolment) -> dict[str, str]:
+    """Today's visit as usually recorded: observed, at the current prescribed dose."""
+    values = {"dose_date": date.today().isoformat(), "kind": "observed"}
+    given = [d.dose_mg for d in enrolment.doses if d.kind in ("observed", "take_home")]
+    prescribed = [c.dose_mg for c in enrolment.dose_changes]
+    latest = prescribed[-1] if prescribed else (given[-1] if given else None)
+    if latest is not None:
+        values["dose_mg"] = format(Decimal(latest).normalize(), "f")
+    return values
 
 
 @blueprint.route("/clients/<int:client_id>/ost/new", methods=["GET", "POST"])
@@ -61,7 +75,7 @@ def record_dose(enrolment_id: int) -> Any:
     if enrolment is None:
         db.session.rollback()
         abort(404)
-    form = FormState()
+    form = FormState(values=usual_dose(enrolment))
     if request.method == "POST":
         data, form = load_form(DoseSchema(), request.form)
         if data is not None:
