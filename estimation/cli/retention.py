@@ -23,6 +23,9 @@ def register(subparsers) -> None:
     parser.add_argument("--event-col", help="column: 1 left treatment, 0 censored")
     parser.add_argument("--group-col", help="column to compare groups by (log-rank, Cox)")
     parser.add_argument(
+        "--covariates", help="comma-separated columns to adjust the Cox model for (e.g. age,sex)"
+    )
+    parser.add_argument(
         "--at", default="182,365", help="times at which to report retention (default 182,365)"
     )
     parser.add_argument("--conf-type", choices=CONF_TYPES, default="log", help="KM interval")
@@ -54,22 +57,68 @@ def _load(args) -> tuple[pd.DataFrame, str, str]:
     if args.doses:
         if not args.analysis_date:
             raise ValueError("--doses needs --analysis-date for right censoring")
-        columns = ["client_id", "date"] + ([args.group_col] if args.group_col else [])
-        doses = read_table(args.file, columns)
+        extra = ([args.group_col] if args.group_col else []) + _covariates(args)
+        doses = read_table(args.file, ["client_id", "date", *extra])
         episodes = episodes_from_doses(
             doses, analysis_date=args.analysis_date, max_gap_days=args.max_gap_days
         )
-        if args.group_col:
-            groups = doses.groupby("client_id")[args.group_col].first()
-            episodes[args.group_col] = episodes["client_id"].map(groups)
+        for column in extra:  # client-level attributes: the first value per client
+            values = doses.groupby("client_id")[column].first()
+            episodes[column] = episodes["client_id"].map(values)
         return episodes, "duration", "event"
     if not (args.duration_col and args.event_col):
         raise ValueError("give --duration-col and --event-col (or --doses)")
     columns = [args.duration_col, args.event_col] + ([args.group_col] if args.group_col else [])
+    columns += _covariates(args)
     frame = read_table(args.file, columns)
     if frame[columns].isna().any().any():
-        raise ValueError("durations, events and groups must not be blank")
+        raise ValueError("durations, events, groups and covariates must not be blank")
     return frame, args.duration_col, args.event_col
+
+
+def _hazard_ratios(frame, duration, event, args, groups, lines, notes) -> list[dict]:
+    """Cox model on group indicators (first group = reference) and any --covariates."""
+    covariates = _covariates(args)
+    parts = [frame[[duration, event]]]
+    group_terms: set[str] = set()
+    if args.group_col and len(groups) > 1:
+        labels = pd.Categorical(
+            frame[args.group_col].astype(str), categories=[g["group"] for g in groups]
+        )
+        indicators = pd.get_dummies(labels, drop_first=True, dtype=int).set_index(frame.index)
+        group_terms = {str(c) for c in indicators.columns}
+        parts.append(indicators)
+    if covariates:
+        parts.append(pd.get_dummies(frame[covariates], drop_first=True, dtype=float))
+    if len(parts) == 1 or frame[event].sum() == 0:
+        return []
+    try:
+        ratios = cox_hazard_ratios(
+            pd.concat(parts, axis=1), duration_col=duration, event_col=event, alpha=args.alpha
+        )
+    except ValueError as error:
+        notes.append(str(error))
+        return []
+    for r in ratios:
+        versus = f" vs {groups[0]['group']}" if r.term in group_terms else ""
+        lines.append(
+            f"HR {r.term}{versus}: {r.hazard_ratio:.3f} ({r.ci_low:.3f}-{r.ci_high:.3f}), "
+            f"p = {r.p_value:.4g}"
+        )
+    return [
+        {
+            "term": r.term,
+            "hazard_ratio": r.hazard_ratio,
+            "ci_low": r.ci_low,
+            "ci_high": r.ci_high,
+            "p_value": r.p_value,
+        }
+        for r in ratios
+    ]
+
+
+def _covariates(args) -> list[str]:
+    return [c.strip() for c in (args.covariates or "").split(",") if c.strip()]
 
 
 def run(args) -> int:
@@ -112,7 +161,7 @@ def run(args) -> int:
         median = "not reached" if curve.median is None else f"{curve.median:g}"
         lines.append(f"{label}: n={curve.n}, events={curve.events}, median {median}; {shown}")
     payload = {"groups": groups, "logrank_p": None, "hazard_ratios": []}
-    notes = []
+    notes: list[str] = []
     if args.group_col and len(groups) > 1:
         if frame[event].sum() == 0:
             notes.append("every subject is censored: groups cannot be compared")
@@ -120,36 +169,9 @@ def run(args) -> int:
             _, p_value, _ = logrank_test(frame[duration], frame[event], frame[args.group_col])
             payload["logrank_p"] = p_value
             lines.append(f"log-rank p = {p_value:.4g}")
-            # Indicators against the first group in the order shown (groupby's sort order).
-            labels = pd.Categorical(
-                frame[args.group_col].astype(str), categories=[g["group"] for g in groups]
-            )
-            indicators = pd.get_dummies(labels, drop_first=True, dtype=int).set_index(frame.index)
-            cox_data = pd.concat([frame[[duration, event]], indicators], axis=1)
-            try:
-                ratios = cox_hazard_ratios(
-                    cox_data, duration_col=duration, event_col=event, alpha=args.alpha
-                )
-            except ValueError as error:
-                notes.append(str(error))
-            else:
-                payload["hazard_ratios"] = [
-                    {
-                        "term": r.term,
-                        "hazard_ratio": r.hazard_ratio,
-                        "ci_low": r.ci_low,
-                        "ci_high": r.ci_high,
-                        "p_value": r.p_value,
-                    }
-                    for r in ratios
-                ]
-                lines += [
-                    f"HR {r.term} vs {groups[0]['group']}: {r.hazard_ratio:.3f} "
-                    f"({r.ci_low:.3f}-{r.ci_high:.3f}), p = {r.p_value:.4g}"
-                    for r in ratios
-                ]
     elif args.group_col:
         notes.append("only one group: nothing to compare")
+    payload["hazard_ratios"] = _hazard_ratios(frame, duration, event, args, groups, lines, notes)
     if notes:
         payload["notes"] = notes
     return emit(args, payload, "\n".join(lines + notes))

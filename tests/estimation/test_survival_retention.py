@@ -231,3 +231,37 @@ def test_cli_numeric_group_labels_keep_the_reference_group_first(run_json, tmp_p
     (ratio,) = out["hazard_ratios"]
     assert ratio["term"] == "60"
     assert ratio["hazard_ratio"] == pytest.approx(1 / 2.498, rel=2e-3)  # reciprocal of R's 2.5
+
+
+def test_cli_adjusts_the_cox_model_for_covariates(run_json, tmp_path):
+    frame = AML.assign(age=[30 + (7 * i) % 25 for i in range(len(AML))])
+    path = tmp_path / "aml_age.csv"
+    frame.to_csv(path, index=False)
+    out = run_json(
+        "retention",
+        path,
+        "--duration-col",
+        "time",
+        "--event-col",
+        "status",
+        "--group-col",
+        "x",
+        "--covariates",
+        "age",
+    )
+    direct = cox_hazard_ratios(
+        pd.DataFrame(
+            {
+                "time": frame["time"],
+                "status": frame["status"],
+                "Nonmaintained": (frame["x"] == "Nonmaintained").astype(int),
+                "age": frame["age"],
+            }
+        ),
+        duration_col="time",
+        event_col="status",
+    )
+    assert [r["term"] for r in out["hazard_ratios"]] == ["Nonmaintained", "age"]
+    assert [r["hazard_ratio"] for r in out["hazard_ratios"]] == pytest.approx(
+        [r.hazard_ratio for r in direct], rel=1e-9
+    )
