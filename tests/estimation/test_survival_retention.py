@@ -265,3 +265,12 @@ def test_cli_adjusts_the_cox_model_for_covariates(run_json, tmp_path):
     assert [r["hazard_ratio"] for r in out["hazard_ratios"]] == pytest.approx(
         [r.hazard_ratio for r in direct], rel=1e-9
     )
+
+
+def test_cox_separation_is_a_clear_error():
+    # Everyone in group 1 leaves before anyone in group 0 is followed: the MLE is infinite.
+    frame = pd.DataFrame(
+        {"t": range(1, 9), "e": [1, 1, 1, 1, 0, 0, 0, 0], "g": [1, 1, 1, 1, 0, 0, 0, 0]}
+    )
+    with pytest.raises(ValueError, match="could not be fitted"):
+        cox_hazard_ratios(frame, duration_col="t", event_col="e")
