@@ -123,31 +123,31 @@ def _design(
 def _abundance(base: str, fit: PoissonFit, n: int, k: int) -> tuple[float, float]:
     b = fit.coef
     cov = fit.cov
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if base == "Mb":
-            e1, e2 = math.exp(b[1]), math.exp(b[2])
+            e1, e2 = np.exp(b[1]), np.exp(b[2])
             denom = 1 + e2 - e1
-            N = math.exp(b[0]) * (1 + e2) ** k / denom
+            N = np.exp(b[0]) * (1 + e2) ** k / denom
             v = N * np.array([1.0, e1 / denom, k * e2 / (1 + e2) - e2 / denom])
         elif base == "Mbh":
-            e4 = math.exp(b[3])
-            denom = 1 + e4 - math.exp(b[2])
-            a = math.exp(b[1] + b[2]) / denom
-            scale = math.exp(b[0]) * (1 + e4) ** (k - 1)
+            e4 = np.exp(b[3])
+            denom = 1 + e4 - np.exp(b[2])
+            a = np.exp(b[1] + b[2]) / denom
+            scale = np.exp(b[0]) * (1 + e4) ** (k - 1)
             N = scale * (1 + a)
             v = scale * np.array(
                 [
                     1 + a,
                     a,
-                    a + math.exp(b[1] + 2 * b[2]) / denom**2,
-                    (k - 1) * e4 / (1 + e4) - math.exp(b[1] + b[2] + b[3]) / denom**2,
+                    a + np.exp(b[1] + 2 * b[2]) / denom**2,
+                    (k - 1) * e4 / (1 + e4) - np.exp(b[1] + b[2] + b[3]) / denom**2,
                 ]
             )
         else:
-            f0 = math.exp(b[0])
-            return n + f0, math.sqrt(f0 + f0**2 * cov[0, 0])
+            f0 = np.exp(b[0])
+            return float(n + f0), float(np.sqrt(f0 + f0**2 * cov[0, 0]))
         variance = float(v @ cov @ v) - N
-        return N, math.sqrt(variance) if variance >= 0 else float("nan")
+        return N, np.sqrt(variance) if variance >= 0 else float("nan")
 
 
 def _fit(

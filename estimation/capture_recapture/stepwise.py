@@ -72,7 +72,8 @@ def fit_pairwise(histories: CaptureHistories, pairs: list[Pair]) -> LoglinearRes
     X, y, used, empty, _ = _reduced_design(histories, pairs)
     fit = fit_poisson(X, y)
     n = histories.observed
-    f0 = math.exp(fit.coef[0])
+    with np.errstate(over="ignore"):
+        f0 = float(np.exp(fit.coef[0]))
     p = fit.rank + len(empty)
     check = check_identifiability(X, y)
     status, message = "ok", ""
@@ -90,7 +91,7 @@ def fit_pairwise(histories: CaptureHistories, pairs: list[Pair]) -> LoglinearRes
         lists=histories.lists,
         observed=n,
         abundance=n + f0,
-        stderr=math.sqrt(f0 + f0**2 * fit.cov[0, 0]),
+        stderr=float(np.sqrt(f0 + f0**2 * fit.cov[0, 0])),
         deviance=fit.deviance,
         df=len(y) - fit.rank,
         aic=-2 * fit.loglik + 2 * p,
