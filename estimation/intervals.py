@@ -75,8 +75,11 @@ def wilson_interval(count: float, nobs: float, alpha: float = 0.05) -> tuple[flo
     denom = 1.0 + z * z / nobs
     centre = (p + z * z / (2.0 * nobs)) / denom
     half = z * math.sqrt(p * (1.0 - p) / nobs + z * z / (4.0 * nobs * nobs)) / denom
-    # Clip rounding noise at the boundaries (x = 0 gives exactly 0 in exact arithmetic).
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # In exact arithmetic x = 0 gives a lower bound of 0 and x = n an upper bound of 1;
+    # floating point leaves ~1e-17 of noise there, so the boundaries are set exactly.
+    low = 0.0 if count == 0 else max(0.0, centre - half)
+    high = 1.0 if count == nobs else min(1.0, centre + half)
+    return low, high
 
 
 def exact_poisson_interval(
