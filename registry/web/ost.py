@@ -1,23 +1,26 @@
-"""OST forms: enrolment of a client of this centre, and the daily dose visit."""
+"""OST forms: enrolment of a client of this centre, dose visit, dose change and exit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models import OstEnrolment
 from registry.models.users import CLINIC_STAFF
-from registry.schemas import DoseSchema, OstEnrolmentSchema
+from registry.schemas import DoseChangeSchema, DoseSchema, OstEnrolmentSchema, OstExitSchema
 from registry.services import listings
 from registry.services.errors import ServiceError
-from registry.services.ost import enrol_client
+from registry.services.ost import change_dose as change_dose_service
+from registry.services.ost import enrol_client, needs_reinduction
+from registry.services.ost import exit_ost as exit_ost_service
 from registry.services.ost import record_dose as record_dose_visit
 from registry.web import blueprint
 from registry.web.forms import FormState, errors_state, load_form
@@ -67,29 +70,74 @@ def enrol_ost(client_id: int) -> Any:
     return page, 422 if form.errors else 200
 
 
-@blueprint.route("/ost/<int:enrolment_id>/doses/new", methods=["GET", "POST"])
-@roles(CLINIC_STAFF)
-def record_dose(enrolment_id: int) -> Any:
-    """Record one day's dose of an open enrolment at this centre (404 otherwise)."""
+def enrolment_form(
+    enrolment_id: int,
+    schema: Schema,
+    service: Callable[..., Any],
+    template: str,
+    saved: str,
+    defaults: Callable[[OstEnrolment], dict[str, str]] | None = None,
+    done: str = "web.client",
+) -> Any:
+    """The shape of every form on one enrolment: find it at this centre (404 otherwise),
+    validate with ``schema``, call ``service(enrolment, data, actor=...)``, commit, or
+    roll back and show the errors beside the fields.
+    """
     enrolment = listings.enrolment_at_centre(g.user, enrolment_id, g.user.centre_id)
     if enrolment is None:
         db.session.rollback()
         abort(404)
-    form = FormState(values=usual_dose(enrolment))
+    form = FormState(values=defaults(enrolment) if defaults else {})
     if request.method == "POST":
-        data, form = load_form(DoseSchema(), request.form)
+        data, form = load_form(schema, request.form)
         if data is not None:
             try:
-                record_dose_visit(enrolment, data, actor=g.user)
+                service(enrolment, data, actor=g.user)
             except (ValidationError, ServiceError) as error:
                 form = errors_state(error, form.values)
             else:
+                client_id = enrolment.client_id
                 db.session.commit()
-                flash(_("The dose was recorded."), "info")
-                return redirect(url_for("web.dashboard"))
+                flash(saved, "info")
+                if done == "web.dashboard":
+                    return redirect(url_for(done))
+                return redirect(url_for(done, client_id=client_id))
         db.session.rollback()
         enrolment = listings.enrolment_at_centre(g.user, enrolment_id, g.user.centre_id)
-    recent = list(reversed(enrolment.doses[-7:]))
-    page = render_template("web/dose.html", form=form, enrolment=enrolment, recent=recent)
-    db.session.commit()
+    context = {"form": form, "enrolment": enrolment}
+    if template == "web/dose.html":
+        context["recent"] = list(reversed(enrolment.doses[-7:]))
+        context["reinduction"] = enrolment.is_open and needs_reinduction(enrolment, date.today())
+    page = render_template(template, **context)
+    db.session.commit()  # the audit "read" of the enrolment
     return page, 422 if form.errors else 200
+
+
+@blueprint.route("/ost/<int:enrolment_id>/doses/new", methods=["GET", "POST"])
+@roles(CLINIC_STAFF)
+def record_dose(enrolment_id: int) -> Any:
+    """Record one day's dose of an open enrolment at this centre."""
+    return enrolment_form(
+        enrolment_id, DoseSchema(), record_dose_visit, "web/dose.html",
+        _("The dose was recorded."), defaults=usual_dose, done="web.dashboard",
+    )  # fmt: skip
+
+
+@blueprint.route("/ost/<int:enrolment_id>/dose-changes/new", methods=["GET", "POST"])
+@roles(CLINIC_STAFF)
+def change_dose(enrolment_id: int) -> Any:
+    """Prescribe a new dose (induction, maintenance or tapering) from a date."""
+    return enrolment_form(
+        enrolment_id, DoseChangeSchema(), change_dose_service, "web/dose_change.html",
+        _("The new dose was saved."),
+    )  # fmt: skip
+
+
+@blueprint.route("/ost/<int:enrolment_id>/exit", methods=["GET", "POST"])
+@roles(CLINIC_STAFF)
+def exit_ost(enrolment_id: int) -> Any:
+    """End OST at this site with a date and a reason."""
+    return enrolment_form(
+        enrolment_id, OstExitSchema(), exit_ost_service, "web/ost_exit.html",
+        _("The exit from OST was saved."),
+    )  # fmt: skip

@@ -151,6 +151,59 @@ def test_invalid_dose_saves_nothing(staff, rnc_records, row_counts, field, form)
     assert row_counts() == before
 
 
+def test_dose_visit_form_is_prefilled_with_today_and_the_current_dose(staff, client, rnc_records):
+    from datetime import date
+
+    staff.post(
+        f"/ost/{rnc_records.enrolment_id}/dose-changes/new",
+        {"effective_date": "2003-05-07", "dose_mg": "45", "phase": "induction"},
+    )
+    html = client.get(f"/ost/{rnc_records.enrolment_id}/doses/new").get_data(as_text=True)
+    assert f'value="{date.today().isoformat()}"' in html
+    assert 'name="dose_mg" type="number" value="45"' in html
+    assert 'value="observed" checked' in html
+
+
+def test_dose_change_and_exit(staff, app, rnc_records):
+    url = f"/ost/{rnc_records.enrolment_id}"
+    change = {"effective_date": "2003-05-20", "dose_mg": "80", "phase": "maintenance"}
+    assert staff.post(f"{url}/dose-changes/new", change).status_code == 302
+    exit_form = {"exit_date": "2003-07-01", "exit_reason": "dropped_out"}
+    assert staff.post(f"{url}/exit", exit_form).status_code == 302
+    with app.app_context():
+        enrolment = db.session.get(OstEnrolment, rnc_records.enrolment_id)
+        assert [(float(c.dose_mg), c.phase) for c in enrolment.dose_changes] == [
+            (80.0, "maintenance")
+        ]
+        assert (enrolment.exit_date.isoformat(), enrolment.exit_reason) == (
+            "2003-07-01",
+            "dropped_out",
+        )
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "form"),
+    [
+        ("dose-changes/new", "effective_date", {"effective_date": "2003-01-01", "dose_mg": "80",
+                                                "phase": "maintenance"}),
+        ("dose-changes/new", "dose_mg", {"effective_date": "2003-05-20", "dose_mg": "",
+                                         "phase": "maintenance"}),
+        ("dose-changes/new", "phase", {"effective_date": "2003-05-20", "dose_mg": "80",
+                                       "phase": "cruise"}),
+        ("exit", "exit_date", {"exit_date": "2003-01-01", "exit_reason": "completed"}),
+        ("exit", "exit_reason", {"exit_date": "2003-07-01", "exit_reason": ""}),
+    ],
+)  # fmt: skip
+def test_invalid_dose_change_or_exit_saves_nothing(
+    staff, rnc_records, row_counts, path, field, form
+):
+    before = row_counts()
+    response = staff.post(f"/ost/{rnc_records.enrolment_id}/{path}", form)
+    assert response.status_code == 422
+    assert error_beside(response.get_data(as_text=True), field)
+    assert row_counts() == before
+
+
 # test result ---------------------------------------------------------------------------
 
 

@@ -51,6 +51,8 @@ EXPECTED: dict[str, Access] = {
     "web.discharge": CLINIC,
     "web.enrol_ost": CLINIC,
     "web.record_dose": CLINIC,
+    "web.change_dose": CLINIC,
+    "web.exit_ost": CLINIC,
     "web.record_lab_test": CLINIC,
 }
 
