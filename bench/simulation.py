@@ -48,14 +48,19 @@ def build(country: str, years: tuple[int, int], scale: float, workers: int) -> N
                                lists_out=Path(directory) / "lists")  # fmt: skip
             seconds = time.perf_counter() - start
         size = path.stat().st_size / 2**20
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    child_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own, children = usage.ru_maxrss / 2**20, child_usage.ru_maxrss / 2**20
+    cpu = usage.ru_utime + usage.ru_stime
+    child_cpu = child_usage.ru_utime + child_usage.ru_stime
     parts = ", ".join(f"{name} {value:.1f} s" for name, value in result.seconds.items())
     print(f"{country} {years[0]}-{years[1]} scale {scale}, {workers} worker(s): "
           f"{seconds:.1f} s wall ({parts})")  # fmt: skip
     print("  " + ", ".join(f"{n:,} {name}" for name, n in result.counts.items()))
     print(f"  rejected forms: {result.rejected or 'none'}; database {size:.0f} MiB")
     print(f"  peak RSS: loader {own:.2f} GiB, largest worker {children:.2f} GiB")
+    # CPU time does not depend on what else the machine is running
+    print(f"  CPU time: loader {cpu:.0f} s, workers {child_cpu:.0f} s")
 
 
 def main() -> None:

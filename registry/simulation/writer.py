@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from registry.models import Client, LabTest, TreatmentEpisode
 from registry.schemas import AdmissionSchema, DischargeSchema, LabTestSchema
@@ -55,17 +55,59 @@ def stamp(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
 
+#: Columns filled by the parent (ids), then by the worker (everything else), in order.
+EPISODE_KEYS = ("id", "client_id", "centre_id")
+EPISODE_COLUMNS = (*EPISODE_FIELDS, "age_at_admission", "discharge_date", "discharge_reason",
+                   "created_at", "updated_at", "created_by_id")  # fmt: skip
+LAB_KEYS = ("id", "client_id", "centre_id")
+LAB_COLUMNS = ("test", "sample_date", "result", "created_at", "updated_at", "created_by_id")
+CLIENT_COLUMNS = ("id", "code", "sex", "birth_year", "region_id", "created_at")
+
+
+class Encoder:
+    """Turns values into what the database driver receives, with SQLAlchemy's own bind
+    processors (dates and times as SQLite stores them, JSON as text...), so the parent can
+    hand plain tuples to the driver's ``executemany``."""
+
+    def __init__(self, dialect: Any, table: Any, columns: tuple[str, ...]) -> None:
+        self.processors = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+        ]
+
+    def __call__(self, values: tuple) -> tuple:
+        return tuple(
+            value if process is None or value is None else process(value)
+            for value, process in zip(values, self.processors, strict=True)
+        )
+
+
+def insert_rows(connection: Connection, model: Any, columns: tuple[str, ...], rows: list) -> None:
+    """``executemany`` of encoded tuples straight through the driver."""
+    if not rows:
+        return
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    table = model.__tablename__
+    names = ", ".join(columns)
+    markers = ", ".join([marker] * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({markers})"  # noqa: S608 -- fixed names
+    connection.exec_driver_sql(sql, rows)
+
+
 def _prepare(bounds: tuple[int, int]) -> tuple[list[tuple], dict[str, int]]:
-    """Validate and code episodes ``lo..hi``: (code, sex, birth year, region, episode, labs)."""
+    """Validate, code and encode episodes ``lo..hi``.
+
+    Returns rows ``(index, code, sex, birth year, region, episode tuple, lab tuples)`` where
+    the tuples hold the encoded :data:`EPISODE_COLUMNS` / :data:`LAB_COLUMNS`.
+    """
     sim: Simulation = _STATE["sim"]
     if "schemas" not in _STATE:
         _STATE["schemas"] = (AdmissionSchema(), DischargeSchema(), LabTestSchema())
         _STATE["coder"] = Coder(_STATE["key"])
+        _STATE["history"] = forms.ost_history(sim)
     admission_schema, discharge_schema, lab_schema = _STATE["schemas"]
     coder: Coder = _STATE["coder"]
-    if "history" not in _STATE:
-        _STATE["history"] = forms.ost_history(sim)
     history = _STATE["history"]
+    encode_episode, encode_lab = _STATE["encoders"]
     rows: list[tuple] = []
     rejected: dict[str, int] = {}
     for i, admission_form, discharge_form, lab_forms in forms.episode_forms(sim, *bounds, history):
@@ -76,19 +118,27 @@ def _prepare(bounds: tuple[int, int]) -> tuple[list[tuple], dict[str, int]]:
             rejected["admission"] = rejected.get("admission", 0) + 1
             continue
         ids = data.pop("identifiers")
-        episode = {name: data[name] for name in EPISODE_FIELDS}
-        episode["age_at_admission"] = age_on(ids.birth_date, data["admission_date"])
+        admitted = data["admission_date"]
+        discharged, reason = None, None
         if discharge is not None:
-            if discharge["discharge_date"] < data["admission_date"]:
+            if discharge["discharge_date"] < admitted:
                 rejected["discharge"] = rejected.get("discharge", 0) + 1
             else:
-                episode.update(discharge)
+                discharged, reason = discharge["discharge_date"], discharge["discharge_reason"]
+        episode = encode_episode((
+            *(data[name] for name in EPISODE_FIELDS), age_on(ids.birth_date, admitted),
+            discharged, reason, stamp(admitted), stamp(discharged or admitted), None,
+        ))  # fmt: skip
         labs = []
         for lab_form in lab_forms:
             try:
-                labs.append(lab_schema.load(lab_form))
+                lab = lab_schema.load(lab_form)
             except ValidationError:
                 rejected["lab_test"] = rejected.get("lab_test", 0) + 1
+                continue
+            sampled = stamp(lab["sample_date"])
+            labs.append(encode_lab((lab["test"], lab["sample_date"], lab["result"],
+                                    sampled, sampled, None)))  # fmt: skip
         code = coder.code_of(ids)
         rows.append((i, code, ids.sex, ids.birth_date.year, data["region_code"], episode, labs))
     return rows, rejected
@@ -98,10 +148,16 @@ def _chunks(n: int, size: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
 
 
-def prepared_chunks(sim: Simulation, key: str, workers: int) -> Iterator[tuple[list, dict]]:
+def prepared_chunks(
+    sim: Simulation, key: str, workers: int, dialect: Any
+) -> Iterator[tuple[list, dict]]:
     """Prepared chunks in episode order, from ``workers`` forked processes or inline."""
     _STATE.clear()
-    _STATE.update(sim=sim, key=key)
+    encoders = (
+        Encoder(dialect, TreatmentEpisode.__table__, EPISODE_COLUMNS),
+        Encoder(dialect, LabTest.__table__, LAB_COLUMNS),
+    )
+    _STATE.update(sim=sim, key=key, encoders=encoders)
     bounds = _chunks(len(sim.episodes), CHUNK)
     if workers <= 1 or len(bounds) <= 1:
         for chunk in bounds:
@@ -132,41 +188,33 @@ def write_episodes(
     """
     summary = WriteSummary()
     codes: dict[str, int] = dict(connection.execute(select(Client.code, Client.id)).all())
-    client_id, episode_id, lab_id = (next_id(connection, m) for m in (Client, TreatmentEpisode,
-                                                                       LabTest))  # fmt: skip
+    client_id = next_id(connection, Client)
+    episode_id, lab_id = next_id(connection, TreatmentEpisode), next_id(connection, LabTest)
+    encode_client = Encoder(connection.dialect, Client.__table__, CLIENT_COLUMNS)
+    centre_of = [centres[c] for c in sim.episodes.centre.tolist()]
     episode_ids: dict[int, tuple[int, int]] = {}
-    for rows, rejected in prepared_chunks(sim, key, workers):
+    for rows, rejected in prepared_chunks(sim, key, workers, connection.dialect):
         for form, count in rejected.items():
             summary.rejected[form] = summary.rejected.get(form, 0) + count
         new_clients, episodes, labs = [], [], []
         for i, code, sex, birth_year, region, episode, lab_rows in rows:
-            created = stamp(episode["admission_date"])
-            if code not in codes:
-                codes[code] = client_id
-                new_clients.append({"id": client_id, "code": code, "sex": sex,
-                                    "birth_year": birth_year, "region_id": regions[region],
-                                    "created_at": created})  # fmt: skip
+            client = codes.get(code)
+            if client is None:
+                client = codes[code] = client_id
+                admitted = sim.episodes.admission[i].astype(date)
+                new_clients.append(encode_client((client, code, sex, birth_year,
+                                                  regions[region], stamp(admitted))))  # fmt: skip
                 client_id += 1
-            episode.setdefault("discharge_date", None)
-            episode.setdefault("discharge_reason", None)
-            centre = centres[str(sim.episodes.centre[i])]
-            episodes.append({**episode, "id": episode_id, "client_id": codes[code],
-                             "centre_id": centre, "created_at": created,
-                             "updated_at": stamp(episode["discharge_date"] or
-                                                 episode["admission_date"]),
-                             "created_by_id": None})  # fmt: skip
-            episode_ids[i] = (episode_id, codes[code])
+            centre = centre_of[i]
+            episodes.append((episode_id, client, centre, *episode))
+            episode_ids[i] = (episode_id, client)
             for lab in lab_rows:
-                sampled = stamp(lab["sample_date"])
-                labs.append({**lab, "id": lab_id, "client_id": codes[code], "centre_id": centre,
-                             "created_at": sampled, "updated_at": sampled,
-                             "created_by_id": None})  # fmt: skip
+                labs.append((lab_id, client, centre, *lab))
                 lab_id += 1
             episode_id += 1
-        for model, batch in ((Client, new_clients), (TreatmentEpisode, episodes),
-                             (LabTest, labs)):  # fmt: skip
-            if batch:
-                connection.execute(insert(model.__table__), batch)
+        insert_rows(connection, Client, CLIENT_COLUMNS, new_clients)
+        insert_rows(connection, TreatmentEpisode, EPISODE_KEYS + EPISODE_COLUMNS, episodes)
+        insert_rows(connection, LabTest, LAB_KEYS + LAB_COLUMNS, labs)
         summary.clients += len(new_clients)
         summary.episodes += len(episodes)
         summary.lab_tests += len(labs)
