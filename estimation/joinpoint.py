@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 __all__ = ["Joinpoint", "Segment", "default_max_joinpoints"]
@@ -140,7 +141,7 @@ class Joinpoint:
         self.alpha = alpha
         self.seed = seed
 
-    def fit(self, x, y, weights=None) -> Joinpoint:
+    def fit(self, x: ArrayLike, y: ArrayLike, weights: ArrayLike | None = None) -> Joinpoint:
         """Fit; ``weights`` are inverse variances of ``y`` (default 1)."""
         if self.selection not in ("bic", "permutation"):
             raise ValueError(f"selection must be 'bic' or 'permutation', got {self.selection!r}")

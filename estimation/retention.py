@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from estimation.intervals import check_alpha, normal_quantile
 
@@ -154,7 +155,7 @@ def _median(times, surv, level: float = 0.5) -> float | None:
 
 
 def kaplan_meier(
-    durations, events, *, alpha: float = 0.05, conf_type: str = "log"
+    durations: ArrayLike, events: ArrayLike, *, alpha: float = 0.05, conf_type: str = "log"
 ) -> RetentionCurve:
     """Kaplan-Meier (product-limit) retention curve with Greenwood intervals.
 
@@ -244,7 +245,9 @@ def kaplan_meier(
     )
 
 
-def logrank_test(durations, events, groups) -> tuple[float, float, int]:
+def logrank_test(
+    durations: ArrayLike, events: ArrayLike, groups: ArrayLike
+) -> tuple[float, float, int]:
     """Log-rank test of equal retention across groups (lifelines).
 
     Returns ``(chi_square, p_value, df)``; identical to R ``survival::survdiff``.

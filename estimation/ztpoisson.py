@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.special import gammaln
 
 from estimation.single_list import CountEstimate, frequency_table, population_interval
@@ -80,7 +81,9 @@ class ZeroTruncatedPoissonRegression:
         self.max_iter = max_iter
         self.tol = tol
 
-    def fit(self, X, y, sample_weight=None) -> ZeroTruncatedPoissonRegression:
+    def fit(
+        self, X: ArrayLike | None, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> ZeroTruncatedPoissonRegression:
         """Fit by Newton-Raphson; ``sample_weight`` are frequency weights (people per row)."""
         y = np.asarray(y, dtype=float)
         design = np.empty((len(y), 0)) if X is None else np.asarray(X, dtype=float)
