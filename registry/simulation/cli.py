@@ -13,10 +13,9 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
 
+from registry.demo import DemoRefusedError, database_is_empty
 from registry.extensions import db
-from registry.models import Client
 from registry.simulation.load import load_demo, parse_years
 from registry.simulation.profiles import PROFILES
 
@@ -79,14 +78,18 @@ def load_command(
     if_empty: bool,
 ) -> None:
     """Simulate a national registry with known truth and load it into the database."""
-    if if_empty and db.session.scalar(select(func.count(Client.id))):
-        click.echo("The registry already has clients: demo data not loaded.")
+    if if_empty and not database_is_empty():
+        click.echo("The database already has data: demo not loaded.")
         return
     if lists_out is None:
         lists_out = Path(current_app.instance_path) / "lists"
-    result = load_demo(
-        country, years, scale, seed, truth_out=truth_out, lists_out=lists_out, workers=workers
-    )
+    try:
+        result = load_demo(
+            country, years, scale, seed, truth_out=truth_out, lists_out=lists_out, workers=workers
+        )
+    except DemoRefusedError as error:
+        db.session.rollback()
+        raise click.ClickException(f"Demo not loaded: {error}.") from error
     counts = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in result.counts.items())
     seconds = sum(result.seconds.values())
     click.echo(

@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Connection, text
 
+from registry.demo import DemoRefusedError
 from registry.extensions import db
 from registry.models import (
     Client,
@@ -76,6 +77,8 @@ def load_demo(
     with_users: bool = True,
 ) -> LoadResult:
     """Simulate ``country`` over ``years`` and write the registry, lists and truth."""
+    if with_users and current_app.config["REGISTRY_ENV"] == "production":
+        raise DemoRefusedError("the demo (with its password 'demo') is never loaded in production")
     result = LoadResult(country, years, scale, seed)
     clock = time.perf_counter()
     sim = simulate(country, years[0], years[1], scale, seed, params)

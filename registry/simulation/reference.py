@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 
 from registry.codes import AGE_GROUPS
+from registry.demo import DEMO_LOGINS, DEMO_PASSWORD
 from registry.extensions import db
 from registry.models import OrgUnit, Population, TreatmentCentre, User
 from registry.models.geography import COUNTRY, REGION
@@ -20,7 +21,6 @@ from registry.simulation.profiles import CountryProfile, centre_name
 POPULATION_GROWTH = 0.012
 MALE_SHARE = 0.494
 AGE_SHARES = (0.32, 0.11, 0.095, 0.08, 0.07, 0.07, 0.065, 0.05, 0.035, 0.025, 0.025, 0.055)
-DEMO_PASSWORD = "demo"  # noqa: S105 -- documented demo password, embedded database only
 
 #: TDI centre type of the pilot centres (RNC has inpatient beds); the others outpatient.
 TDI_TYPES = {"RNC": "2"}
@@ -86,17 +86,16 @@ def load_centres(profile: CountryProfile, org_units: dict[str, int]) -> dict[str
 def demo_users(profile: CountryProfile) -> list[tuple[str, str, str | None]]:
     """(username, role, centre code) of the demo accounts for ``profile``.
 
-    Kyrgyzstan gets the accounts the web demo documents (``clinic-bishkek`` at RNC,
-    ``clinic-osh`` at OSH); other countries get one clinic account per the first two
-    centres, named ``clinic-<centre code>``.
+    Kyrgyzstan gets the accounts of :data:`registry.demo.DEMO_LOGINS` (``clinic-bishkek``
+    at RNC, ``clinic-osh`` at OSH); other countries get one clinic account for each of the
+    first two centres, named ``clinic-<centre code>``.
     """
-    users: list[tuple[str, str, str | None]] = [("admin", "admin", None)]
     if profile.code == "KG":
-        users += [("clinic-bishkek", "clinic_staff", "RNC"), ("clinic-osh", "clinic_staff", "OSH")]
-    else:
-        centres = list(dict.fromkeys(r.centre for r in profile.regions))[:2]
-        users += [(f"clinic-{c.lower()}", "clinic_staff", c) for c in centres]
-    return users + [("epi", "epidemiologist", None), ("ministry", "ministry", None)]
+        return list(DEMO_LOGINS)
+    centres = list(dict.fromkeys(r.centre for r in profile.regions))[:2]
+    clinics = [(f"clinic-{c.lower()}", "clinic_staff", c) for c in centres]
+    return [("admin", "admin", None), *clinics, ("epi", "epidemiologist", None),
+            ("ministry", "ministry", None)]  # fmt: skip
 
 
 def load_users(profile: CountryProfile, centres: dict[str, int]) -> list[str]:

@@ -220,6 +220,16 @@ def test_demo_load_command_through_the_flask_cli(app, tmp_path):
     assert json.loads(truth.read_text())["country"] == "TJ"
     assert (tmp_path / "lists" / "police.csv").exists()
     again = runner.invoke(args=["load", "--if-empty", "--scale", "0.02"])
-    assert "already has clients" in again.output
+    assert "already has data" in again.output
     bad = runner.invoke(args=["load", "--years", "2004-1998"])
     assert bad.exit_code != 0
+
+
+def test_demo_is_refused_in_production(app):
+    app.config["REGISTRY_ENV"] = "production"
+    app.cli.add_command(load_command)
+    result = app.test_cli_runner().invoke(args=["load", "--scale", "0.01"])
+    assert result.exit_code != 0
+    assert "never loaded in production" in result.output
+    with app.app_context():
+        assert db.session.scalar(func.count(Client.id)) == 0
