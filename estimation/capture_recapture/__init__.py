@@ -11,12 +11,13 @@ Modules: :mod:`~.histories` (data), :mod:`~.two_lists` (Lincoln-Petersen, Chapma
 
 from estimation.capture_recapture.averaging import AveragedEstimate, model_average
 from estimation.capture_recapture.bootstrap import BootstrapResult, bootstrap
+from estimation.capture_recapture.candidates import enumerate_models
 from estimation.capture_recapture.datasets import rome_hiv
 from estimation.capture_recapture.histories import CaptureHistories, history_patterns
 from estimation.capture_recapture.identifiability import Identifiability, check_identifiability
 from estimation.capture_recapture.models import closed_population_models, fit_loglinear
 from estimation.capture_recapture.results import LoglinearResult, ModelTable
-from estimation.capture_recapture.search import enumerate_models, search_models
+from estimation.capture_recapture.search import search_models
 from estimation.capture_recapture.simulate import simulate_histories
 from estimation.capture_recapture.stepwise import StepwiseResult, fit_pairwise, stepwise
 from estimation.capture_recapture.stratified import StratifiedResult, stratified

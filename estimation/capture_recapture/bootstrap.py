@@ -22,16 +22,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from estimation.capture_recapture.candidates import check_order, enumerate_models, search_design
 from estimation.capture_recapture.design import parse_model
 from estimation.capture_recapture.histories import CaptureHistories
-from estimation.capture_recapture.search import (
-    ZERO_CELL_SUSPECT,
-    _check_order,
-    enumerate_models,
-    fit_masks,
-    results_from_batch,
-    search_design,
-)
+from estimation.capture_recapture.search import ZERO_CELL_SUSPECT, fit_masks, results_from_batch
 
 __all__ = ["BootstrapResult", "bootstrap"]
 
@@ -90,7 +84,7 @@ def _candidates(histories: CaptureHistories, model: str | None, max_order: int |
 
         closed = tuple(t for t in hierarchical_terms(terms) if len(t) > 1)
         return [closed], max(order, 2) if k > 2 else 1
-    order = _check_order(k, max_order)
+    order = check_order(k, max_order)
     return enumerate_models(k, order), order
 
 
