@@ -150,13 +150,12 @@ def _glm(endog, exog, family, offset=None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = GLM(endog, exog, family=family, offset=offset).fit()
-    problems = sorted(
-        {
-            str(w.message)
-            for w in caught
-            if not issubclass(w.category, DeprecationWarning | PerfectSeparationWarning)
-        }
-    )
+    # A saturated fit (two years) has no residual degrees of freedom and statsmodels'
+    # scale estimate divides by zero: harmless for these fixed-scale families.
+    harmless = DeprecationWarning | PerfectSeparationWarning
+    if result.df_resid == 0:
+        harmless = harmless | RuntimeWarning
+    problems = sorted({str(w.message) for w in caught if not issubclass(w.category, harmless)})
     if problems or not np.all(np.isfinite(result.bse)):
         raise ValueError("trend model cannot be estimated from these data: " + "; ".join(problems))
     return result

@@ -5,6 +5,7 @@ Kept outside :mod:`estimation.cli` because every module there is a command.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from collections.abc import Iterable
@@ -24,12 +25,27 @@ def add_common_options(parser) -> None:
 
 
 def read_table(path: str, columns: Iterable[str]) -> pd.DataFrame:
-    """Read a CSV file and check that it has ``columns`` (``#`` starts a comment line)."""
+    """Read a CSV file and check that it has ``columns``.
+
+    ``#`` starts a comment line; the separator (comma, semicolon, tab) is detected.
+    """
     file = Path(path)
     if not file.is_file():
         raise ValueError(f"no such file: {path}")
+    raw = file.read_bytes()
+    if not raw.strip():
+        raise ValueError(f"{path} is empty")
+    # Spreadsheets in the region often export ";"-separated files with a byte-order mark.
+    sample = raw[:4096].decode("utf-8-sig", errors="replace")
+    lines = [line for line in sample.splitlines() if line.strip() and not line.startswith("#")]
     try:
-        frame = pd.read_csv(file, comment="#", skipinitialspace=True)
+        separator = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t").delimiter
+    except csv.Error:  # a single column: nothing to detect
+        separator = ","
+    try:
+        frame = pd.read_csv(
+            file, comment="#", skipinitialspace=True, sep=separator, encoding="utf-8-sig"
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise ValueError(f"{path} is not a readable CSV file: {error}") from None
     frame.columns = [str(c).strip() for c in frame.columns]

@@ -170,3 +170,26 @@ def test_cli_incidence(run_json, tmp_path):
     path = _write(tmp_path, BEETLES.assign(year=range(2001, 2009)))
     out = run_json("hiv-trend", path, "--seroconversions", "137", "--person-years", "24.19893")
     assert out["incidence"]["ci_low"] == pytest.approx(475.3125, abs=1e-4)
+
+
+def test_two_years_give_a_saturated_but_finite_trend():
+    data = pd.DataFrame({"year": [2001, 2002], "tested": [300, 310], "positive": [3, 5]})
+    trend = logistic_trend(data)
+    # Saturated model: the slope is the log odds ratio of the two years (own calculation).
+    assert trend.slope == pytest.approx(math.log((5 / 305) / (3 / 297)), rel=1e-8)
+    assert trend.deviance == pytest.approx(0.0, abs=1e-8) and trend.df_resid == 0
+
+
+def test_cli_reads_semicolon_files_with_a_byte_order_mark(run_json, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffyear;tested;positive\n2001;300;3\n2002;310;5\n".encode())
+    out = run_json("hiv-trend", path)
+    assert [y["year"] for y in out["years"]] == [2001, 2002]
+    assert out["trend"]["odds_ratio_per_year"] > 1
+
+
+def test_cli_empty_file_is_a_clear_error(run_cli, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    code, _, err = run_cli("hiv-trend", path)
+    assert code == 2 and "is empty" in err
