@@ -137,7 +137,7 @@ class RegionalTable:
             f"{self.total_estimate_low:>8,.0f}-{self.total_estimate_high:<8,.0f}"
         )
         lines += [f"INCONSISTENT: {issue.message}" for issue in self.issues]
-        return "\n".join(lines)
+        return "\n".join(line.rstrip() for line in lines)
 
 
 def regional_table(
