@@ -13,8 +13,11 @@ from werkzeug.wrappers import Response
 from registry.auth import blueprint
 from registry.auth.roles import public, signed_in
 from registry.auth.session import login_user, logout_user
+from registry.auth.throttle import locked_out
+from registry.errors import MESSAGES
 from registry.extensions import db
 from registry.schemas import LoginSchema
+from registry.services.audit import record_event
 from registry.services.users import authenticate, record_logout, set_locale
 from registry.web.forms import FormState, flatten_errors
 
@@ -43,6 +46,14 @@ def login() -> Any:
         except ValidationError as invalid:
             form.errors = flatten_errors(invalid.messages)
         else:
+            locked = locked_out(data["username"])
+            if locked is not None:
+                record_event(locked, "login_failed", "user", locked.id, detail="locked")
+                db.session.commit()
+                page = render_template(
+                    "auth/login.html", form=form, error=str(MESSAGES[429]), next=""
+                )
+                return page, 429
             user = authenticate(data["username"], data["password"])
             db.session.commit()  # the audit event of the attempt (and a rehash)
             if user is not None:

@@ -105,3 +105,16 @@ def test_other_roles_land_on_a_home_page(auth, client):
         assert "New admission" not in page.get_data(as_text=True)
         assert "Новое поступление" not in page.get_data(as_text=True)
         auth.logout()
+
+
+def test_repeated_failures_lock_the_account_for_a_while(auth, client, app):
+    app.config["LOGIN_MAX_FAILURES"] = 3
+    for _attempt in range(3):
+        assert auth.login("clinic-bishkek", "wrong-guess").status_code == 422
+    response = auth.login("clinic-bishkek")  # even the right password
+    assert response.status_code == 429
+    assert client.get("/dashboard").status_code == 302
+    assert auth.login("clinic-osh").status_code == 302  # other accounts are not affected
+    app.config["LOGIN_LOCK_MINUTES"] = 0
+    auth.logout()
+    assert auth.login("clinic-bishkek").status_code == 302
