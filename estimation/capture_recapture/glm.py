@@ -115,6 +115,7 @@ def fit_poisson_batch(
     masks = np.asarray(masks, dtype=bool)
     B, P = masks.shape
     C = X.shape[0]
+    shared_start = np.ndim(Y) == 1 and start is None
     Y = np.broadcast_to(np.asarray(Y, dtype=float), (B, C))
     off = np.zeros(C) if offset is None else np.asarray(offset, dtype=float)
     Z = (X[:, :, None] * X[:, None, :]).reshape(C, P * P)
@@ -146,8 +147,13 @@ def fit_poisson_batch(
             every = active.size == B
             w = mu if every else mu[active]
             z = (eta if every else eta[active]) + ((Y if every else Y[active]) - w) / w
-            H = w @ Z
-            rhs = (w * z) @ X
+            if iterations == 1 and shared_start:
+                # every model starts from the same mu = y + 0.1: one product serves all
+                H = np.broadcast_to(w[:1] @ Z, (len(active), P * P))
+                rhs = np.broadcast_to((w[:1] * z[:1]) @ X, (len(active), P))
+            else:
+                H = w @ Z
+                rhs = (w * z) @ X
             # solving for the unit vector too gives Var(b0) from this iteration's weights
             both = np.stack([rhs, unit[: len(active)]], axis=-1)
             if groups is None:

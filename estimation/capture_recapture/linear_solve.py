@@ -32,18 +32,21 @@ class ColumnGroups:
         self, H: np.ndarray, rhs: np.ndarray, active: np.ndarray, n_models: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """Solve the systems of the ``active`` models; ``H`` is (a, P*P), ``rhs`` (a, P, r)."""
+        every = len(active) == n_models
         where = np.full(n_models, -1)
         where[active] = np.arange(len(active))
-        out = np.zeros_like(rhs)
+        out = np.zeros(rhs.shape)
         singular = np.zeros(len(active), dtype=bool)
         for size, rows, idx, flat in self.groups:
-            pos = where[rows]
-            keep = pos >= 0
-            if not keep.any():
-                continue
-            pos = pos[keep][:, None]
-            block = H[pos, flat[keep]].reshape(-1, size, size)
-            cols = idx[keep]
+            if every:
+                pos, cols, entries = rows[:, None], idx, flat
+            else:
+                pos = where[rows]
+                keep = pos >= 0
+                if not keep.any():
+                    continue
+                pos, cols, entries = pos[keep][:, None], idx[keep], flat[keep]
+            block = H[pos, entries].reshape(-1, size, size)
             solution, sing = solve_batch(block, rhs[pos, cols])
             out[pos, cols] = solution
             singular[pos[:, 0]] = sing
