@@ -37,6 +37,7 @@ def episodes_from_doses(
     max_gap_days: int = KYRGYZ_MAX_GAP_DAYS,
     client_col: str = "client_id",
     date_col: str = "date",
+    dose_col: str | None = None,
 ) -> pd.DataFrame:
     """Split each client's dosing dates into episodes by the interruption rule.
 
@@ -52,6 +53,9 @@ def episodes_from_doses(
         :math:`D` days without a dose) end an episode.
     client_col, date_col : str
         Column names.
+    dose_col : str, optional
+        Column of doses (e.g. methadone mg); adds the episode's ``median_dose`` (over the
+        dosing days, induction included) for comparisons such as >= 60 mg vs < 60 mg.
 
     Returns
     -------
@@ -83,21 +87,30 @@ def episodes_from_doses(
         if column not in doses.columns:
             raise ValueError(f"dosing data has no column {column!r}")
     cutoff = _as_date(analysis_date, "analysis date")
-    data = doses[[client_col, date_col]].copy()
+    columns = [client_col, date_col] + ([dose_col] if dose_col else [])
+    missing = [c for c in columns if c not in doses.columns]
+    if missing:
+        raise ValueError(f"dosing data has no column {missing[0]!r}")
+    data = doses[columns].copy()
     data[date_col] = pd.to_datetime(data[date_col], errors="coerce").dt.normalize()
     if data[date_col].isna().any() or data[client_col].isna().any():
         raise ValueError("dosing data has missing or unreadable client keys or dates")
+    if dose_col:
+        data[dose_col] = pd.to_numeric(data[dose_col], errors="coerce")
+        if data[dose_col].isna().any() or (data[dose_col] < 0).any():
+            raise ValueError(f"doses in {dose_col!r} must be non-negative numbers")
+        # Two rows for one day (e.g. split doses) are one dosing day with their total dose.
+        data = data.groupby([client_col, date_col], as_index=False)[dose_col].sum()
     data = data[data[date_col] <= cutoff].drop_duplicates().sort_values([client_col, date_col])
     if data.empty:
         raise ValueError("no doses on or before the analysis date")
     limit = pd.Timedelta(days=int(max_gap_days) + 1)
     gap = data.groupby(client_col)[date_col].diff()
     data["episode"] = (gap.isna() | (gap > limit)).astype(int).groupby(data[client_col]).cumsum()
-    episodes = (
-        data.groupby([client_col, "episode"])[date_col]
-        .agg(start="min", last_dose="max")
-        .reset_index()
-    )
+    grouped = data.groupby([client_col, "episode"])
+    episodes = grouped[date_col].agg(start="min", last_dose="max").reset_index()
+    if dose_col:
+        episodes["median_dose"] = grouped[dose_col].median().to_numpy()
     is_last = episodes.groupby(client_col)["episode"].transform("max") == episodes["episode"]
     open_ = is_last & (cutoff - episodes["last_dose"] <= limit)
     end = episodes["last_dose"].where(~open_, cutoff)

@@ -34,6 +34,15 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--analysis-date", help="censoring date for --doses (YYYY-MM-DD)")
     parser.add_argument(
+        "--dose-col", help="with --doses: column of doses; compares episodes by --dose-threshold"
+    )
+    parser.add_argument(
+        "--dose-threshold",
+        type=float,
+        default=60.0,
+        help="median episode dose splitting the groups (default 60, methadone mg)",
+    )
+    parser.add_argument(
         "--max-gap-days",
         type=int,
         default=KYRGYZ_MAX_GAP_DAYS,
@@ -53,19 +62,30 @@ def _parse_times(text: str) -> list[float]:
     return times
 
 
-def _load(args) -> tuple[pd.DataFrame, str, str]:
+def _load(args) -> tuple[pd.DataFrame, str, str, str | None]:
+    """Return the data, the duration and event columns, and the group column (or None)."""
     if args.doses:
         if not args.analysis_date:
             raise ValueError("--doses needs --analysis-date for right censoring")
+        if args.dose_col and args.group_col:
+            raise ValueError("--dose-col defines the groups: do not also give --group-col")
         extra = ([args.group_col] if args.group_col else []) + _covariates(args)
-        doses = read_table(args.file, ["client_id", "date", *extra])
+        doses = read_table(args.file, ["client_id", "date", *extra, *filter(None, [args.dose_col])])
         episodes = episodes_from_doses(
-            doses, analysis_date=args.analysis_date, max_gap_days=args.max_gap_days
+            doses,
+            analysis_date=args.analysis_date,
+            max_gap_days=args.max_gap_days,
+            dose_col=args.dose_col,
         )
         for column in extra:  # client-level attributes: the first value per client
             values = doses.groupby("client_id")[column].first()
             episodes[column] = episodes["client_id"].map(values)
-        return episodes, "duration", "event"
+        if args.dose_col:
+            high = episodes["median_dose"] >= args.dose_threshold
+            limit = f"{args.dose_threshold:g} mg"
+            episodes["dose_band"] = high.map({True: f">={limit}", False: f"<{limit}"})
+            return episodes, "duration", "event", "dose_band"
+        return episodes, "duration", "event", args.group_col
     if not (args.duration_col and args.event_col):
         raise ValueError("give --duration-col and --event-col (or --doses)")
     columns = [args.duration_col, args.event_col] + ([args.group_col] if args.group_col else [])
@@ -73,17 +93,17 @@ def _load(args) -> tuple[pd.DataFrame, str, str]:
     frame = read_table(args.file, columns)
     if frame[columns].isna().any().any():
         raise ValueError("durations, events, groups and covariates must not be blank")
-    return frame, args.duration_col, args.event_col
+    return frame, args.duration_col, args.event_col, args.group_col
 
 
-def _hazard_ratios(frame, duration, event, args, groups, lines, notes) -> list[dict]:
+def _hazard_ratios(frame, duration, event, group_col, args, groups, lines, notes) -> list[dict]:
     """Cox model on group indicators (first group = reference) and any --covariates."""
     covariates = _covariates(args)
     parts = [frame[[duration, event]]]
     group_terms: set[str] = set()
-    if args.group_col and len(groups) > 1:
+    if group_col and len(groups) > 1:
         labels = pd.Categorical(
-            frame[args.group_col].astype(str), categories=[g["group"] for g in groups]
+            frame[group_col].astype(str), categories=[g["group"] for g in groups]
         )
         indicators = pd.get_dummies(labels, drop_first=True, dtype=int).set_index(frame.index)
         group_terms = {str(c) for c in indicators.columns}
@@ -124,8 +144,8 @@ def _covariates(args) -> list[str]:
 def run(args) -> int:
     """Compute and print retention by group."""
     times = _parse_times(args.at)
-    frame, duration, event = _load(args)
-    grouped = frame.groupby(args.group_col, sort=True) if args.group_col else [("all", frame)]
+    frame, duration, event, group_col = _load(args)
+    grouped = frame.groupby(group_col, sort=True) if group_col else [("all", frame)]
     groups, lines = [], []
     for label, part in grouped:
         curve = kaplan_meier(
@@ -162,16 +182,18 @@ def run(args) -> int:
         lines.append(f"{label}: n={curve.n}, events={curve.events}, median {median}; {shown}")
     payload = {"groups": groups, "logrank_p": None, "hazard_ratios": []}
     notes: list[str] = []
-    if args.group_col and len(groups) > 1:
+    if group_col and len(groups) > 1:
         if frame[event].sum() == 0:
             notes.append("every subject is censored: groups cannot be compared")
         else:
-            _, p_value, _ = logrank_test(frame[duration], frame[event], frame[args.group_col])
+            _, p_value, _ = logrank_test(frame[duration], frame[event], frame[group_col])
             payload["logrank_p"] = p_value
             lines.append(f"log-rank p = {p_value:.4g}")
-    elif args.group_col:
+    elif group_col:
         notes.append("only one group: nothing to compare")
-    payload["hazard_ratios"] = _hazard_ratios(frame, duration, event, args, groups, lines, notes)
+    payload["hazard_ratios"] = _hazard_ratios(
+        frame, duration, event, group_col, args, groups, lines, notes
+    )
     if notes:
         payload["notes"] = notes
     return emit(args, payload, "\n".join(lines + notes))

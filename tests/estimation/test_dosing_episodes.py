@@ -99,3 +99,44 @@ def test_cli_doses_need_an_analysis_date(run_cli, tmp_path):
     path.write_text("client_id,date\n1,2024-01-01\n")
     code, _, err = run_cli("retention", path, "--doses")
     assert code == 2 and "--analysis-date" in err
+
+
+def test_median_dose_per_episode_with_split_doses_summed():
+    doses = pd.DataFrame(
+        {
+            "client_id": 1,
+            "date": ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-03"],
+            "mg": [30, 30, 70, 80],
+        }
+    )
+    (row,) = episodes_from_doses(doses, analysis_date="2024-01-03", dose_col="mg").itertuples()
+    assert row.median_dose == 70  # daily totals 60, 70, 80
+
+
+def test_cli_compares_dose_bands(run_json, tmp_path):
+    rows = []
+    for client, mg, last in [
+        (1, 80, "2024-03-31"),
+        (2, 90, "2024-02-20"),
+        (3, 40, "2024-01-10"),
+        (4, 30, "2024-01-25"),
+    ]:
+        for day in pd.date_range("2024-01-01", last):
+            rows.append({"client_id": client, "date": day.date().isoformat(), "mg": mg})
+    path = tmp_path / "doses.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    out = run_json(
+        "retention",
+        path,
+        "--doses",
+        "--analysis-date",
+        "2024-04-01",
+        "--dose-col",
+        "mg",
+        "--at",
+        "30",
+    )
+    assert [g["group"] for g in out["groups"]] == ["<60 mg", ">=60 mg"]
+    assert [g["n"] for g in out["groups"]] == [2, 2]
+    assert out["logrank_p"] is not None
+    assert out["hazard_ratios"][0]["term"] == ">=60 mg"
