@@ -189,18 +189,19 @@ def client_at_centre(actor: User, client_id: int, centre_id: int) -> Client | No
     return client
 
 
-def open_episode_choices(client_id: int, centre_id: int) -> dict[str, str]:
-    """The client's open episodes at the centre as ``{id: "date programme-code"}``."""
-    episodes = db.session.scalars(
-        select(TreatmentEpisode)
-        .where(
-            TreatmentEpisode.client_id == client_id,
-            TreatmentEpisode.centre_id == centre_id,
-            TreatmentEpisode.discharge_date.is_(None),
+def open_episodes(client_id: int, centre_id: int) -> list[TreatmentEpisode]:
+    """The client's open episodes at the centre, latest first (for the OST enrolment form)."""
+    return list(
+        db.session.scalars(
+            select(TreatmentEpisode)
+            .where(
+                TreatmentEpisode.client_id == client_id,
+                TreatmentEpisode.centre_id == centre_id,
+                TreatmentEpisode.discharge_date.is_(None),
+            )
+            .order_by(TreatmentEpisode.admission_date.desc())
         )
-        .order_by(TreatmentEpisode.admission_date.desc())
     )
-    return {str(e.id): f"{e.admission_date.isoformat()} {e.programme}" for e in episodes}
 
 
 def other_centre_choices(centre_id: int) -> dict[str, str]:

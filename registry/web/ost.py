@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 
 from registry.auth.roles import roles
+from registry.codes import PROGRAMMES
 from registry.extensions import db
 from registry.models import OstEnrolment
 from registry.models.users import CLINIC_STAFF
@@ -22,7 +23,7 @@ from registry.services.ost import change_dose as change_dose_service
 from registry.services.ost import enrol_client, needs_reinduction
 from registry.services.ost import exit_ost as exit_ost_service
 from registry.services.ost import record_dose as record_dose_visit
-from registry.web import blueprint
+from registry.web import blueprint, code_label, day_filter
 from registry.web.forms import FormState, errors_state, load_form
 
 
@@ -63,7 +64,10 @@ def enrol_ost(client_id: int) -> Any:
         "web/ost_enrol.html",
         form=form,
         client=client,
-        episodes=listings.open_episode_choices(client_id, g.user.centre_id),
+        episodes={
+            str(e.id): f"{day_filter(e.admission_date)} · {code_label(PROGRAMMES, e.programme)}"
+            for e in listings.open_episodes(client_id, g.user.centre_id)
+        },
         centres=listings.other_centre_choices(g.user.centre_id),
     )
     db.session.commit()  # the audit "read" of the client
