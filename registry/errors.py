@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -97,8 +97,6 @@ def problem(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """An ``application/problem+json`` response (RFC 9457)."""
-    from flask import jsonify
-
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": HTTP_STATUS_CODES.get(status, "Error"),

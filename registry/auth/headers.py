@@ -3,7 +3,7 @@
 The content security policy allows scripts, styles and images from this site only, so
 templates never contain inline scripts or styles. Pages are never framed, never sniffed,
 send no referrer to other sites, and pages for signed-in users are not cached (clinic
-computers are shared).
+computers are shared). Over HTTPS, browsers are told to keep using HTTPS (HSTS).
 """
 
 from __future__ import annotations
@@ -42,4 +42,6 @@ def set_security_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if getattr(g, "user", None) is not None and request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response

@@ -25,6 +25,12 @@ def test_security_headers_on_every_page(client, auth):
         assert headers["Referrer-Policy"] == "same-origin"
 
 
+def test_https_responses_ask_for_https_from_now_on(client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    secure = client.get("/login", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
 def test_signed_in_pages_are_not_cached(auth, client):
     auth.login()
     assert client.get("/dashboard").headers["Cache-Control"] == "no-store"
