@@ -119,7 +119,7 @@ def test_cli_compares_dose_bands(run_json, tmp_path):
         (1, 80, "2024-03-31"),
         (2, 90, "2024-02-20"),
         (3, 40, "2024-01-10"),
-        (4, 30, "2024-01-25"),
+        (4, 30, "2024-03-10"),
     ]:
         for day in pd.date_range("2024-01-01", last):
             rows.append({"client_id": client, "date": day.date().isoformat(), "mg": mg})
