@@ -140,3 +140,23 @@ def test_cli_compares_dose_bands(run_json, tmp_path):
     assert [g["n"] for g in out["groups"]] == [2, 2]
     assert out["logrank_p"] is not None
     assert out["hazard_ratios"][0]["term"] == ">=60 mg"
+
+
+def test_cli_separated_dose_bands_report_a_note_instead_of_hazard_ratios(run_json, tmp_path):
+    rows = []
+    # Both low-dose clients leave before anyone on a high dose does: the Cox MLE is infinite.
+    for client, mg, last in [
+        (1, 80, "2024-03-31"),
+        (2, 90, "2024-02-20"),
+        (3, 40, "2024-01-10"),
+        (4, 30, "2024-01-25"),
+    ]:
+        for day in pd.date_range("2024-01-01", last):
+            rows.append({"client_id": client, "date": day.date().isoformat(), "mg": mg})
+    path = tmp_path / "doses.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    out = run_json(
+        "retention", path, "--doses", "--analysis-date", "2024-04-01", "--dose-col", "mg"
+    )
+    assert out["hazard_ratios"] == []
+    assert any("could not be fitted" in note for note in out["notes"])
