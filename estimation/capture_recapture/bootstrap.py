@@ -5,12 +5,15 @@ observed proportions (``resample="observed"``, the default) or with the cell pro
 of the model selected on the data, the dark figure included (``resample="fitted"``) — then
 repeats the whole selection (AIC or BIC over the same candidate models, or one fixed model)
 and keeps the abundance of the selected model. The interval is the ``alpha/2`` and
-``1 - alpha/2`` percentiles of the replicates, so it carries the model-selection
+``1 - alpha/2`` percentiles of the replicates (or the BCa interval with the jackknife
+acceleration, as SparseMSE's ``estimatepopulation``), so it carries the model-selection
 uncertainty that a single model's interval ignores. All replicates are fitted in
 vectorised batches.
 
 References
 ----------
+DiCiccio, T. J. & Efron, B. (1996). Bootstrap confidence intervals. Statistical Science
+11, 189-228.
 Buckland, S. T., Burnham, K. P. & Augustin, N. H. (1997). Model selection: an integral part
 of inference. Biometrics 53, 603-618.
 """
@@ -21,8 +24,14 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.stats import norm
 
-from estimation.capture_recapture.candidates import check_order, enumerate_models, search_design
+from estimation.capture_recapture.candidates import (
+    SearchDesign,
+    check_order,
+    enumerate_models,
+    search_design,
+)
 from estimation.capture_recapture.design import parse_model
 from estimation.capture_recapture.histories import CaptureHistories
 from estimation.capture_recapture.search import ZERO_CELL_SUSPECT, fit_masks, results_from_batch
@@ -44,12 +53,15 @@ class BootstrapResult:
         Abundance of each replicate (``nan`` when no candidate model could be fitted).
     selected : dict of str to int
         How often each model was selected across replicates.
+    acceleration : float
+        BCa acceleration ``a`` from the jackknife (``nan`` if a jackknife fit failed).
     """
 
     abundance: float
     model: str
     replicates: np.ndarray = field(repr=False)
     selected: dict[str, int] = field(repr=False)
+    acceleration: float = field(default=0.0, repr=False)
 
     @property
     def failures(self) -> int:
@@ -61,11 +73,32 @@ class BootstrapResult:
         """Standard deviation of the replicates."""
         return float(np.nanstd(self.replicates, ddof=1))
 
-    def conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
-        """Percentile interval."""
+    def conf_int(self, alpha: float = 0.05, method: str = "percentile") -> tuple[float, float]:
+        """Bootstrap interval.
+
+        ``"percentile"``: the ``alpha/2`` and ``1 - alpha/2`` quantiles of the replicates.
+        ``"bca"``: bias-corrected and accelerated (DiCiccio & Efron 1996), as SparseMSE's
+        ``estimatepopulation``: the quantiles ``Φ(z0 + (z0 + z) / (1 - a (z0 + z)))`` with
+        ``z0 = Φ⁻¹(share of replicates below the estimate)`` and the jackknife ``a``.
+        """
         if not 0 < alpha < 1:
             raise ValueError("alpha must be between 0 and 1")
-        low, high = np.nanpercentile(self.replicates, [100 * alpha / 2, 100 * (1 - alpha / 2)])
+        values = self.replicates[np.isfinite(self.replicates)]
+        if values.size == 0:
+            return float("nan"), float("nan")
+        levels = np.array([alpha / 2, 1 - alpha / 2])
+        if method == "bca":
+            if not math.isfinite(self.acceleration):
+                return float("nan"), float("nan")
+            share = np.mean(values < self.abundance)
+            if not 0 < share < 1:
+                return float("nan"), float("nan")
+            z0 = norm.ppf(share)
+            z = z0 + norm.ppf(levels)
+            levels = norm.cdf(z0 + z / (1 - self.acceleration * z))
+        elif method != "percentile":
+            raise ValueError(f"unknown bootstrap interval {method!r}: use percentile or bca")
+        low, high = np.quantile(values, levels, method="median_unbiased")
         return float(low), float(high)
 
 
@@ -128,7 +161,6 @@ def bootstrap(
         raise ValueError("resample must be 'observed' or 'fitted'")
     models, order = _candidates(histories, model, max_order)
     design = search_design(histories, models, order)
-    n_models = len(models)
     fit = fit_masks(design.X, histories.counts, design.masks)
     results = results_from_batch(histories, design, fit)
     values = np.array([getattr(r, criterion) if r.fit_ok else np.inf for r in results])
@@ -144,8 +176,25 @@ def bootstrap(
         probabilities = np.append(mu, dark) / (mu.sum() + dark)
         size = int(round(results[chosen].abundance))
         draws = rng.multinomial(size, probabilities, size=replicates)[:, :-1]
+    estimates, best = _select(design, draws, criterion)
+    found = np.isfinite(estimates)
+    names, counts = np.unique(np.array(design.names)[best[found]], return_counts=True)
+    acceleration = _jackknife_acceleration(design, histories.counts, criterion)
+    return BootstrapResult(
+        abundance=results[chosen].abundance if math.isfinite(values[chosen]) else float("nan"),
+        model=design.names[chosen],
+        replicates=estimates,
+        selected=dict(zip(names.tolist(), counts.tolist(), strict=True)),
+        acceleration=acceleration,
+    )
+
+
+def _select(design: SearchDesign, draws: np.ndarray, criterion: str):
+    """Fit every candidate to every table of ``draws``; return each table's selected
+    abundance (``nan`` if no sound fit) and the index of the selected model."""
+    n_tables, n_models = len(draws), len(design.masks)
     Y = np.repeat(draws.astype(float), n_models, axis=0)
-    masks = np.tile(design.masks, (replicates, 1))
+    masks = np.tile(design.masks, (n_tables, 1))
     # fits with a zero cell going to 0 are excluded from the selection anyway: stop them
     # early (25 iterations at most, as R's glm)
     batch = fit_masks(design.X, Y, masks, maxit=25, abandon_below=ZERO_CELL_SUSPECT / 10)
@@ -161,15 +210,24 @@ def bootstrap(
         | (batch.min_fitted_zero < ZERO_CELL_SUSPECT)
         | ~np.isfinite(abundance)
     )
-    score = np.where(bad, np.inf, score).reshape(replicates, n_models)
+    score = np.where(bad, np.inf, score).reshape(n_tables, n_models)
     best = np.argmin(score, axis=1)
-    found = np.isfinite(score[np.arange(replicates), best])
-    estimates = abundance.reshape(replicates, n_models)[np.arange(replicates), best]
-    estimates = np.where(found, estimates, np.nan)
-    names, counts = np.unique(np.array(design.names)[best[found]], return_counts=True)
-    return BootstrapResult(
-        abundance=results[chosen].abundance if math.isfinite(values[chosen]) else float("nan"),
-        model=design.names[chosen],
-        replicates=estimates,
-        selected=dict(zip(names.tolist(), counts.tolist(), strict=True)),
-    )
+    rows = np.arange(n_tables)
+    found = np.isfinite(score[rows, best])
+    estimates = abundance.reshape(n_tables, n_models)[rows, best]
+    return np.where(found, estimates, np.nan), best
+
+
+def _jackknife_acceleration(design: SearchDesign, counts: np.ndarray, criterion: str) -> float:
+    """BCa acceleration from the grouped jackknife (one person fewer in each observed cell),
+    as SparseMSE's ``estimatepopulation``."""
+    cells = np.flatnonzero(counts > 0)
+    tables = np.repeat(counts[None, :], len(cells), axis=0)
+    tables[np.arange(len(cells)), cells] -= 1
+    estimates, _ = _select(design, tables, criterion)
+    weights = counts[cells].astype(float)
+    if not np.all(np.isfinite(estimates)):
+        return float("nan")
+    residuals = weights @ estimates / weights.sum() - estimates
+    spread = (weights @ residuals**2) ** 1.5
+    return float(weights @ residuals**3 / (6 * spread)) if spread > 0 else 0.0

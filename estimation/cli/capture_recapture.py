@@ -33,7 +33,7 @@ from estimation.capture_recapture import (
     stratified,
 )
 
-CI_CHOICES = ("wald", "lognormal", "profile", "bootstrap")
+CI_CHOICES = ("wald", "lognormal", "profile", "bootstrap", "bca")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -110,7 +110,8 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
         return _run_stratified(args, frame)
     histories = CaptureHistories.from_frame(frame, lists=_list_columns(args, frame), freq="freq")
     method = args.ci
-    if method == "bootstrap" and not (args.model or args.search):
+    resampling = method in ("bootstrap", "bca")
+    if resampling and not (args.model or args.search):
         raise ValueError("--ci bootstrap needs --model or --search")
     boot = None
     extra: dict[str, object] = {}
@@ -143,7 +144,7 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
     if top is None and args.search and not args.json:
         top = 10
     shown = results[:top] if top else results
-    if method == "bootstrap":
+    if resampling:
         rng = np.random.default_rng(args.seed)
         boot = bootstrap(
             histories,
@@ -156,8 +157,9 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
     rows = []
     for index, result in enumerate(shown):
         row = result.to_dict(args.alpha, method=None)
-        if method == "bootstrap":
-            low, high = boot.conf_int(args.alpha) if index == 0 else (math.nan, math.nan)
+        if resampling:
+            kind = "bca" if method == "bca" else "percentile"
+            low, high = boot.conf_int(args.alpha, kind) if index == 0 else (math.nan, math.nan)
         else:
             low, high = _interval_for(result, histories, method, args.alpha)
         row["ci_low"], row["ci_high"] = _clean(low), _clean(high)
@@ -168,6 +170,7 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
             "failures": boot.failures,
             "selected": boot.selected,
             "seed": args.seed,
+            "acceleration": _clean(boot.acceleration),
         }
     if args.json:
         payload = {
@@ -243,7 +246,7 @@ def _text(histories, rows, method, alpha, extra) -> str:
 
 def _run_stratified(args: argparse.Namespace, frame: pd.DataFrame) -> int:
     """``--by``: one model per stratum (``--model``, default Mt, or ``--search``), summed."""
-    if args.ci == "bootstrap" or args.stepwise:
+    if args.ci in ("bootstrap", "bca") or args.stepwise:
         raise ValueError("--by works with --model or --search and a wald, lognormal or profile ci")
     result = stratified(
         frame,

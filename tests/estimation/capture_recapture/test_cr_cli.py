@@ -168,3 +168,13 @@ def test_bootstrap_needs_a_hierarchical_model(capsys, hiv_csv):
     assert main([*argv, "--model", "Mh"]) == 2
     assert "hierarchical model" in capsys.readouterr().err
     assert main([*argv, "--stepwise"]) == 2
+
+
+def test_bca_from_the_command_line(capsys, hiv_csv):
+    payload = run_json(
+        capsys, "capture-recapture", hiv_csv, "--model", "[12,3,4]", "--ci", "bca",
+        "--replicates", "40", "--seed", "2",
+    )  # fmt: skip
+    model = payload["models"][0]
+    assert model["ci_low"] < model["abundance"] < model["ci_high"]
+    assert "acceleration" in payload["bootstrap"]

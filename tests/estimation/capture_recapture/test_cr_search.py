@@ -202,3 +202,12 @@ def test_model_average_skips_flagged_fits():
     average = model_average(table)
     assert "[12,3]" not in average.weights
     assert all(table[name].fit_ok for name in average.weights)
+
+
+def test_bca_interval():
+    result = bootstrap(rome_hiv(), rng=np.random.default_rng(4), replicates=80, model="[12,3,4]")
+    assert np.isfinite(result.acceleration) and abs(result.acceleration) < 0.2
+    low, high = result.conf_int(method="bca")
+    assert rome_hiv().observed < low < high
+    with pytest.raises(ValueError, match="percentile or bca"):
+        result.conf_int(method="basic")
