@@ -19,6 +19,9 @@ from registry.extensions import db
 from registry.simulation.load import load_demo, parse_years
 from registry.simulation.profiles import PROFILES
 
+#: Processes validating forms by default (fork is only used where the platform has it).
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1) if hasattr(os, "fork") else 1
+
 #: Scale of the default demo: the full Kyrgyz registry of 1998-2004 (about 45,000 episodes).
 DEFAULT_SCALE = 1.0
 
@@ -61,7 +64,7 @@ def _years(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[in
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    default=1,
+    default=DEFAULT_WORKERS,
     show_default=True,
     help="Processes validating forms in parallel (large scales).",
 )

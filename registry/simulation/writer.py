@@ -31,7 +31,7 @@ from registry.simulation.identities import Coder
 from registry.simulation.simulate import Simulation
 
 #: Episodes per prepared chunk (and per insert batch).
-CHUNK = 20_000
+CHUNK = 10_000
 
 _STATE: dict[str, Any] = {}  # inherited by forked workers: the simulation and the key
 
@@ -148,23 +148,29 @@ def _chunks(n: int, size: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
 
 
+def _forget_connections() -> None:
+    """In a forked worker: drop the parent's pooled connections without closing them."""
+    _STATE["engine"].dispose(close=False)
+
+
 def prepared_chunks(
-    sim: Simulation, key: str, workers: int, dialect: Any
+    sim: Simulation, key: str, workers: int, connection: Connection
 ) -> Iterator[tuple[list, dict]]:
     """Prepared chunks in episode order, from ``workers`` forked processes or inline."""
     _STATE.clear()
+    dialect = connection.dialect
     encoders = (
         Encoder(dialect, TreatmentEpisode.__table__, EPISODE_COLUMNS),
         Encoder(dialect, LabTest.__table__, LAB_COLUMNS),
     )
-    _STATE.update(sim=sim, key=key, encoders=encoders)
+    _STATE.update(sim=sim, key=key, encoders=encoders, engine=connection.engine)
     bounds = _chunks(len(sim.episodes), CHUNK)
     if workers <= 1 or len(bounds) <= 1:
         for chunk in bounds:
             yield _prepare(chunk)
         return
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    with context.Pool(workers, initializer=_forget_connections) as pool:
         yield from pool.imap(_prepare, bounds)
 
 
@@ -193,7 +199,7 @@ def write_episodes(
     encode_client = Encoder(connection.dialect, Client.__table__, CLIENT_COLUMNS)
     centre_of = [centres[c] for c in sim.episodes.centre.tolist()]
     episode_ids: dict[int, tuple[int, int]] = {}
-    for rows, rejected in prepared_chunks(sim, key, workers, connection.dialect):
+    for rows, rejected in prepared_chunks(sim, key, workers, connection):
         for form, count in rejected.items():
             summary.rejected[form] = summary.rejected.get(form, 0) + count
         new_clients, episodes, labs = [], [], []

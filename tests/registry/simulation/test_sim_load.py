@@ -24,6 +24,7 @@ from registry.models import (
     TreatmentEpisode,
     User,
 )
+from registry.simulation import writer
 from registry.simulation.cli import load_command
 from registry.simulation.load import load_demo
 from registry.simulation.names import family_names
@@ -67,6 +68,17 @@ def test_same_seed_gives_an_identical_database(app, backend):
         load_demo("KG", (2002, 2004), scale=0.03, seed=42)
         assert canonical_dump() == first
         assert sum(len(rows) for rows in first.values()) > 1_000
+
+
+def test_parallel_workers_write_the_same_database(app, backend, monkeypatch):
+    monkeypatch.setattr(writer, "CHUNK", 50)  # several chunks even at this small scale
+    with app.app_context():
+        load_demo("KG", (2003, 2004), scale=0.02, seed=8, with_users=False)
+        inline = canonical_dump()
+        empty_database(backend)
+        load_demo("KG", (2003, 2004), scale=0.02, seed=8, with_users=False, workers=2)
+        assert canonical_dump() == inline
+        assert len(inline["treatment_episodes"]) > 3 * 50
 
 
 @pytest.fixture
