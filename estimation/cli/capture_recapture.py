@@ -162,6 +162,9 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
             low, high = boot.conf_int(args.alpha, kind) if index == 0 else (math.nan, math.nan)
         else:
             low, high = _interval_for(result, histories, method, args.alpha)
+            if method == "profile" and high == math.inf:
+                note = f"the profile upper limit is above {3 * result.abundance:.1f} (3 N)"
+                row["message"] = f"{row['message']}; {note}" if row["message"] else note
         row["ci_low"], row["ci_high"] = _clean(low), _clean(high)
         rows.append(row)
     if boot is not None:

@@ -5,10 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from estimation.capture_recapture import rome_hiv
+from estimation.capture_recapture import CaptureHistories, rome_hiv
 from estimation.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -178,3 +179,14 @@ def test_bca_from_the_command_line(capsys, hiv_csv):
     model = payload["models"][0]
     assert model["ci_low"] < model["abundance"] < model["ci_high"]
     assert "acceleration" in payload["bootstrap"]
+
+
+def test_unbounded_profile_interval_is_explained(capsys, tmp_path):
+    path = tmp_path / "sparse.csv"
+    data = CaptureHistories(("A", "B", "C"), np.array([2, 5, 3, 60, 4, 70, 80]))
+    data.to_frame().to_csv(path, index=False)
+    payload = run_json(capsys, "capture-recapture", str(path), "--model", "[12,13,23]",
+                       "--ci", "profile")  # fmt: skip
+    (model,) = payload["models"]
+    assert model["ci_high"] is None and model["ci_low"] > 224
+    assert "profile upper limit is above" in model["message"]
