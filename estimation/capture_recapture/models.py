@@ -192,6 +192,11 @@ def _fit(
     elif kind in ("Poisson", "Darroch", "Gamma") and coefficients.get("tau", 0.0) < 0:
         status = "boundary"
         message = "heterogeneity parameter tau is negative: no heterogeneity detected (boundary)"
+    bias = float("nan")
+    if base not in ("Mb", "Mbh") and not fit.aliased.any():
+        bias = asymptotic_bias(used, fit.fitted, fit.cov, fit.coef[0])
+        if status == "ok" and abs(bias) > 0.1 * abundance:
+            message = f"the asymptotic bias is large ({bias:.1f}, over 10% of N)"
     p = fit.rank
     return LoglinearResult(
         name=name,
@@ -210,7 +215,22 @@ def _fit(
         design=None if base in ("Mb", "Mbh") else X,
         counts=y,
         chao_columns=tuple(chao) if neg_eta else (),
+        bias=bias,
     )
+
+
+def asymptotic_bias(X: np.ndarray, fitted: np.ndarray, cov: np.ndarray, b0: float) -> float:
+    """Rcapture's first-order bias of ``N = n + exp(b0)`` (``closedp.fitone``).
+
+    With ``V`` the inverse information, ``xi_w = -x_w' V x_w / 2``,
+    ``psi = -2 X' diag(mu) xi - e_1`` and ``bias = -exp(b0) (V psi)_1 / 2``; Rcapture warns
+    when it exceeds 10% of ``N``.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        xi = -0.5 * np.einsum("cp,pq,cq->c", X, cov, X)
+        psi = -2.0 * X.T @ (fitted * xi)
+        psi[0] -= 1.0
+        return float(0.5 * np.exp(b0) * (-cov @ psi)[0])
 
 
 def fit_loglinear(

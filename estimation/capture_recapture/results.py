@@ -59,6 +59,9 @@ class LoglinearResult:
         :func:`~estimation.capture_recapture.fit_loglinear` by name).
     chao_columns : tuple of int
         Columns of Chao's ``eta`` parameters, re-checked for sign at every profile point.
+    bias : float
+        Rcapture's asymptotic bias of ``N`` (``nan`` when not computed); the message warns
+        when it exceeds 10% of ``N``.
     """
 
     name: str
@@ -77,6 +80,7 @@ class LoglinearResult:
     design: np.ndarray | None = field(default=None, repr=False, compare=False)
     counts: np.ndarray | None = field(default=None, repr=False, compare=False)
     chao_columns: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    bias: float = field(default=float("nan"), repr=False)
 
     @property
     def fit_ok(self) -> bool:

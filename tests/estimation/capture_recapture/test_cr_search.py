@@ -211,3 +211,12 @@ def test_bca_interval():
     assert rome_hiv().observed < low < high
     with pytest.raises(ValueError, match="percentile or bca"):
         result.conf_int(method="basic")
+
+
+def test_large_asymptotic_bias_is_noted():
+    sparse = CaptureHistories(("A", "B", "C"), np.array([2, 5, 3, 60, 4, 70, 80]))
+    saturated = fit_loglinear(sparse, "[12,13,23]")
+    assert saturated.bias > 0.1 * saturated.abundance
+    assert "asymptotic bias is large" in saturated.message
+    mt = fit_loglinear(sparse, "Mt")
+    assert 0 < mt.bias < 0.1 * mt.abundance and mt.message == ""
