@@ -35,6 +35,15 @@ def main() -> None:
         lambda: Joinpoint(selection="permutation", seed=1).fit(years, y),
     )
 
+    years30 = np.arange(1990, 2020, dtype=float)
+    y30 = np.where(years30 < 2005, 0.1 * (years30 - 1990), 1.5 - 0.05 * (years30 - 2005))
+    y30 = y30 + rng.normal(0, 0.05, len(years30))
+    timed("joinpoint, 30 years, BIC (K = 5)", lambda: Joinpoint().fit(years30, y30))
+    timed(
+        "joinpoint, 30 years, permutation tests (999 each)",
+        lambda: Joinpoint(selection="permutation", seed=1).fit(years30, y30),
+    )
+
     n = 100_000
     x = np.column_stack([rng.integers(0, 2, n), rng.normal(size=n), rng.integers(0, 2, n)])
     counts = rng.poisson(np.exp(-1.0 + 0.3 * x[:, 0] + 0.5 * x[:, 1] - 0.4 * x[:, 2]))
