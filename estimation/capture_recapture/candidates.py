@@ -108,6 +108,7 @@ class SearchDesign:
     masks: np.ndarray
     names: list[str]
     tau_column: int | None
+    chao_columns: tuple[int, ...] = ()
 
 
 def search_design(
@@ -126,18 +127,20 @@ def search_design(
     position = {term: 1 + k + j for j, term in enumerate(candidates)}
     kind, theta = normalise_heterogeneity(heterogeneity, theta)
     tau = None
+    chao: tuple[int, ...] = ()
     label = ""
-    if kind == "Chao":
-        raise ValueError("the model search supports Poisson, Darroch or Gamma heterogeneity")
     if kind is not None:
         extra, _ = heterogeneity_columns(patterns.sum(axis=1), kind, theta, k)
+        first = X.shape[1]
         X = np.column_stack([X, extra])
-        tau = X.shape[1] - 1
+        if kind == "Chao":
+            chao = tuple(range(first, X.shape[1]))
+        else:
+            tau = first
         label = " " + heterogeneity_label(kind, theta)
     masks = np.zeros((len(models), X.shape[1]), dtype=bool)
     masks[:, : 1 + k] = True
-    if tau is not None:
-        masks[:, tau] = True
+    masks[:, 1 + k + len(candidates) :] = True
     rows = np.repeat(np.arange(len(models)), [len(terms) for terms in models])
     cols = [position[t] for terms in models for t in terms]
     masks[rows, cols] = True
@@ -145,4 +148,4 @@ def search_design(
         name + label
         for name in _model_names(masks[:, 1 + k : 1 + k + len(candidates)], k, candidates)
     ]
-    return SearchDesign(X=X, masks=masks, names=names, tau_column=tau)
+    return SearchDesign(X=X, masks=masks, names=names, tau_column=tau, chao_columns=chao)

@@ -75,6 +75,7 @@ def fit_masks(
 _MESSAGES = {
     "ok": ("ok", ""),
     "boundary": ("boundary", "heterogeneity parameter tau is negative (boundary)"),
+    "eta_dropped": ("boundary", "negative heterogeneity parameter(s) eta set to 0 (boundary)"),
     "no_mle": ("no_mle", "the abundance estimate is not finite"),
     "not_converged": ("not_converged", "the Poisson fit did not converge"),
     "no_mle_zero_cells": (
@@ -87,7 +88,10 @@ _MESSAGES = {
 
 
 def results_from_batch(
-    histories: CaptureHistories, design: SearchDesign, fit: BatchFit
+    histories: CaptureHistories,
+    design: SearchDesign,
+    fit: BatchFit,
+    dropped: np.ndarray | None = None,
 ) -> list[LoglinearResult]:
     """Turn batched fits into :class:`LoglinearResult` objects with their fit status."""
     n = histories.observed
@@ -108,6 +112,8 @@ def results_from_batch(
     # statuses in order of precedence; the linear programme only runs for suspects
     status = np.full(len(rank), "ok", dtype=object)
     status[tau_negative] = "boundary"
+    if dropped is not None:
+        status[dropped] = "eta_dropped"
     status[~(np.isfinite(abundance) & np.isfinite(stderr))] = "no_mle"
     status[~fit.converged] = "not_converged"
     for i in np.flatnonzero(fit.min_fitted_zero < ZERO_CELL_SUSPECT):
@@ -148,6 +154,50 @@ def results_from_batch(
     return results
 
 
+def _drop_negative_eta(
+    design: SearchDesign, fit: BatchFit, counts: np.ndarray
+) -> tuple[SearchDesign, BatchFit, np.ndarray]:
+    """Rcapture's ``Chao.neg`` for a whole search: refit the models whose first negative
+    ``eta`` is removed, until none is negative. Returns the updated design (masks), fits
+    and which models lost a column."""
+    dropped = np.zeros(len(design.masks), dtype=bool)
+    if not design.chao_columns:
+        return design, fit, dropped
+    chao = np.array(design.chao_columns)
+    masks = design.masks.copy()
+    arrays = {name: np.array(getattr(fit, name)) for name in _BATCH_ARRAYS}
+    for _ in range(len(chao)):
+        with np.errstate(invalid="ignore"):
+            negative = (arrays["coef"][:, chao] < 0) & masks[:, chao]
+        rows = np.flatnonzero(negative.any(axis=1))
+        if rows.size == 0:
+            break
+        masks[rows, chao[np.argmax(negative[rows], axis=1)]] = False
+        dropped[rows] = True
+        refit = fit_masks(design.X, counts, masks[rows])
+        for name in _BATCH_ARRAYS:
+            arrays[name][rows] = getattr(refit, name)
+    new_design = SearchDesign(
+        X=design.X,
+        masks=masks,
+        names=design.names,
+        tau_column=design.tau_column,
+        chao_columns=design.chao_columns,
+    )
+    return new_design, BatchFit(**arrays, iterations=fit.iterations), dropped
+
+
+_BATCH_ARRAYS = (
+    "coef",
+    "var_intercept",
+    "deviance",
+    "loglik",
+    "converged",
+    "singular",
+    "min_fitted_zero",
+)
+
+
 def rank_results(results: list[LoglinearResult], criterion: str) -> list[LoglinearResult]:
     """Sort by AIC or BIC (non-finite values last), as ``closedpMS.t`` prints them."""
     if criterion not in ("aic", "bic"):
@@ -176,8 +226,9 @@ def search_models(
     criterion : {"bic", "aic"}
     max_order : int, optional
         Highest interaction order (default ``k - 1`` up to 5 lists, 2 for 6 lists).
-    heterogeneity : {None, "Poisson", "Darroch", "Gamma"}
-        Heterogeneity column added to every model.
+    heterogeneity : {None, "Chao", "LB", "Poisson", "Darroch", "Gamma"}
+        Heterogeneity column(s) added to every model; negative Chao ``eta`` are set to 0
+        model by model, as Rcapture does.
     theta : float, optional
 
     Returns
@@ -197,7 +248,9 @@ def search_models(
         raise ValueError(f"{len(models)} models is too many; lower max_order")
     design = search_design(histories, models, max_order, heterogeneity, theta)
     fit = fit_masks(design.X, histories.counts, design.masks)
-    results = rank_results(results_from_batch(histories, design, fit), criterion)
+    design, fit, dropped = _drop_negative_eta(design, fit, histories.counts)
+    results = results_from_batch(histories, design, fit, dropped)
+    results = rank_results(results, criterion)
     return ModelTable(
         lists=histories.lists,
         observed=histories.observed,

@@ -172,8 +172,12 @@ def test_search_with_heterogeneity_matches_single_fits():
         assert result.name.endswith(" Darroch")
         single = fit_loglinear(rome_hiv(), result.name.split()[0], heterogeneity="Darroch")
         assert result.abundance == pytest.approx(single.abundance, rel=1e-6)
-    with pytest.raises(ValueError, match="supports Poisson, Darroch or Gamma"):
-        search_models(rome_hiv(), heterogeneity="Chao")
+    chao = search_models(rome_hiv(), criterion="aic", heterogeneity="Chao")
+    for result in chao.results[:3]:
+        single = fit_loglinear(rome_hiv(), result.name.split()[0], heterogeneity="Chao")
+        assert result.abundance == pytest.approx(single.abundance, rel=1e-6)
+        assert result.aic == pytest.approx(single.aic, abs=1e-6)
+        assert result.status == single.status == "boundary"  # eta4 < 0 set to 0
 
 
 def test_stepwise_adds_an_empty_overlap_as_sparsemse():
