@@ -2,7 +2,7 @@
 
 Weights ``w_i ∝ exp(-Δ_i / 2)`` with ``Δ_i`` the AIC (or BIC) difference to the best model,
 ``N = Σ w_i N_i`` and the unconditional standard error ``Σ w_i sqrt(se_i² + (N_i - N)²)``.
-Only models whose fit status is ``"ok"`` take part.
+Only usable models (fit status ``"ok"`` or ``"boundary"``) take part.
 
 References
 ----------
@@ -54,7 +54,7 @@ def model_average(table: ModelTable, *, criterion: str = "aic") -> AveragedEstim
     """Average the abundance over the soundly fitted models of ``table`` with AIC weights."""
     if criterion not in ("aic", "bic"):
         raise ValueError(f"criterion must be 'aic' or 'bic', got {criterion!r}")
-    usable = [r for r in table.results if r.fit_ok and math.isfinite(getattr(r, criterion))]
+    usable = [r for r in table.results if r.usable and math.isfinite(getattr(r, criterion))]
     if not usable:
         raise ValueError("no model was fitted properly: nothing to average")
     values = np.array([getattr(r, criterion) for r in usable])

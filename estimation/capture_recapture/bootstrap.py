@@ -163,7 +163,7 @@ def bootstrap(
     design = search_design(histories, models, order)
     fit = fit_masks(design.X, histories.counts, design.masks)
     results = results_from_batch(histories, design, fit)
-    values = np.array([getattr(r, criterion) if r.fit_ok else np.inf for r in results])
+    values = np.array([getattr(r, criterion) if r.usable else np.inf for r in results])
     if not np.isfinite(values).any():
         raise ValueError("no candidate model could be fitted to the data")
     chosen = int(np.argmin(values))

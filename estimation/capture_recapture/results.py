@@ -88,6 +88,12 @@ class LoglinearResult:
         return self.status == "ok"
 
     @property
+    def usable(self) -> bool:
+        """Whether the estimate is a proper (possibly constrained) MLE: status ``"ok"`` or
+        ``"boundary"``. Model selection and averaging use these fits."""
+        return self.status in ("ok", "boundary")
+
+    @property
     def dark_figure(self) -> float:
         """Estimated number of people on no list, ``N - n``."""
         return self.abundance - self.observed
@@ -211,9 +217,9 @@ class ModelTable:
         return len(self.results)
 
     def best(self) -> LoglinearResult:
-        """The first model whose fit is ok (by rank when ``criterion`` is set)."""
+        """The first usable model (status ok or boundary), by rank after a search."""
         for result in self.results:
-            if result.fit_ok:
+            if result.usable:
                 return result
         raise ValueError("no model could be fitted properly")
 

@@ -205,7 +205,7 @@ def test_model_average_skips_flagged_fits():
     table = search_models(DISJOINT, criterion="aic")
     average = model_average(table)
     assert "[12,3]" not in average.weights
-    assert all(table[name].fit_ok for name in average.weights)
+    assert all(table[name].usable for name in average.weights)
 
 
 def test_bca_interval():
@@ -224,3 +224,10 @@ def test_large_asymptotic_bias_is_noted():
     assert "asymptotic bias is large" in saturated.message
     mt = fit_loglinear(sparse, "Mt")
     assert 0 < mt.bias < 0.1 * mt.abundance and mt.message == ""
+
+
+def test_boundary_fits_are_usable_for_selection():
+    table = search_models(rome_hiv(), criterion="aic", heterogeneity="Chao")
+    best = table.best()
+    assert best.status == "boundary" and best.usable and not best.fit_ok
+    assert best.name in model_average(table).weights
