@@ -106,8 +106,11 @@ def fit_poisson_batch(
     Notes
     -----
     Each iteration is the IRLS (Fisher scoring = Newton, canonical link) step
-    ``beta = (X' W X)^{-1} X' W z`` with ``W = diag(mu)`` and ``z = eta + (y - mu) / mu``;
-    excluded columns get an identity block, so their coefficient stays 0. As in R's
+    ``beta = (X' W X)^{-1} X' W z`` with ``W = diag(mu)`` and ``z = eta + (y - mu) / mu``,
+    computed for all models at once from ``W @ Z`` (``Z`` the products of pairs of design
+    columns); each model's system keeps only its own columns (the others stay 0) and
+    models of equal size are solved together. Iteration starts from ``mu = y + 0.1``, as
+    R's ``glm``, and stops on R's relative-deviance rule. As in R's
     ``glm.fit``, the covariance comes from the weights of the last iteration (those the
     final coefficients were computed with): this reproduces Rcapture's printed figures.
     """
