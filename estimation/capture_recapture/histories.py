@@ -218,6 +218,29 @@ class CaptureHistories:
         """Number of people on each list."""
         return self.counts @ self.patterns
 
+    def describe(self) -> pd.DataFrame:
+        """Rcapture's ``descriptive`` statistics, one row per ``i = 1..k``.
+
+        ``fi`` people on exactly ``i`` lists (a convex ``log fi`` curve hints at
+        heterogeneity), ``ui`` people whose first list is list ``i``, ``vi`` people whose
+        last list is list ``i``, ``ni`` people on list ``i``.
+        """
+        patterns = self.patterns
+        k = self.n_lists
+        captures = patterns.sum(axis=1)
+        first = np.argmax(patterns == 1, axis=1)
+        last = k - 1 - np.argmax(patterns[:, ::-1] == 1, axis=1)
+        frame = pd.DataFrame(
+            {
+                "fi": np.bincount(captures - 1, weights=self.counts, minlength=k),
+                "ui": np.bincount(first, weights=self.counts, minlength=k),
+                "vi": np.bincount(last, weights=self.counts, minlength=k),
+                "ni": self.list_totals,
+            },
+            index=pd.RangeIndex(1, k + 1, name="i"),
+        )
+        return frame.astype(np.int64)
+
     def to_frame(self) -> pd.DataFrame:
         """Return one row per history: the 0/1 list columns and ``freq``."""
         frame = pd.DataFrame(self.patterns, columns=list(self.lists))

@@ -115,3 +115,17 @@ def test_search_result_equals_single_fit():
     assert found.abundance == pytest.approx(single.abundance, rel=1e-7)
     assert found.stderr == pytest.approx(single.stderr, rel=1e-5)
     assert found.aic == pytest.approx(single.aic, abs=1e-6)
+
+
+def test_descriptive_statistics():
+    # descriptive(HIV, dfreq=TRUE)
+    #        fi    ui    vi    ni
+    # i = 1  1774   466   403   466
+    # i = 2   115   593   578   630
+    # i = 3     7   632   679   693
+    # i = 4     0   205   236   236
+    table = rome_hiv().describe()
+    assert table["fi"].tolist() == [1774, 115, 7, 0]
+    assert table["ui"].tolist() == [466, 593, 632, 205]
+    assert table["vi"].tolist() == [403, 578, 679, 236]
+    assert table["ni"].tolist() == [466, 630, 693, 236]
