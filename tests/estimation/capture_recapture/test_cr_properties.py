@@ -82,3 +82,14 @@ def test_two_list_mt_is_lincoln_petersen(both, only1, only2):
         expected.lincoln_petersen, rel=1e-8
     )
     assert expected.chapman >= expected.observed
+
+
+@settings(max_examples=25, deadline=None)
+@given(cells3)
+def test_batched_search_equals_one_by_one_fits(counts):
+    histories = histories3(counts)
+    for result in search_models(histories, criterion="bic").results:
+        single = fit_loglinear(histories, result.name)
+        assert result.status == single.status
+        assert result.abundance == pytest.approx(single.abundance, rel=1e-6)
+        assert result.bic == pytest.approx(single.bic, abs=1e-6)
