@@ -111,8 +111,8 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
     histories = CaptureHistories.from_frame(frame, lists=_list_columns(args, frame), freq="freq")
     method = args.ci
     resampling = method in ("bootstrap", "bca")
-    if resampling and not (args.model or args.search):
-        raise ValueError("--ci bootstrap needs --model or --search")
+    if resampling and not (args.model or args.search or args.stepwise):
+        raise ValueError("--ci bootstrap needs --model, --search or --stepwise")
     boot = None
     extra: dict[str, object] = {}
     if args.model:
@@ -153,6 +153,7 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
             criterion=args.search or "bic",
             model=args.model,
             max_order=args.max_order,
+            stepwise=args.stepwise,
         )
     rows = []
     for index, result in enumerate(shown):

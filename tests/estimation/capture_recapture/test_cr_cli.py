@@ -168,7 +168,9 @@ def test_bootstrap_needs_a_hierarchical_model(capsys, hiv_csv):
     assert payload["models"][0]["ci_low"] < payload["models"][0]["abundance"]
     assert main([*argv, "--model", "Mh"]) == 2
     assert "hierarchical model" in capsys.readouterr().err
-    assert main([*argv, "--stepwise"]) == 2
+    payload = run_json(capsys, *argv, "--stepwise")
+    assert payload["models"][0]["ci_low"] < payload["models"][0]["abundance"]
+    assert payload["bootstrap"]["replicates"] == 20
 
 
 def test_bca_from_the_command_line(capsys, hiv_csv):

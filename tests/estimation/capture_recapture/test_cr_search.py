@@ -231,3 +231,14 @@ def test_boundary_fits_are_usable_for_selection():
     best = table.best()
     assert best.status == "boundary" and best.usable and not best.fit_ok
     assert best.name in model_average(table).weights
+
+
+def test_stepwise_bootstrap():
+    result = bootstrap(DEPENDENT, rng=np.random.default_rng(8), replicates=30, stepwise=True)
+    assert result.model == stepwise(DEPENDENT).model.name
+    assert result.abundance == pytest.approx(stepwise(DEPENDENT).model.abundance)
+    low, high = result.conf_int()
+    assert low < result.abundance < high
+    assert np.isfinite(result.acceleration)
+    with pytest.raises(ValueError, match="stepwise bootstrap"):
+        bootstrap(DEPENDENT, rng=np.random.default_rng(8), stepwise=True, model="[12,3]")
