@@ -3,10 +3,17 @@
 Numbers match R's Rcapture (Baillargeon & Rivest 2007) and SparseMSE (Chan, Silverman &
 Vincent 2019); see ``docs/methods/capture-recapture.md`` for formulas and assumptions.
 
-Modules: :mod:`~.histories` (data), :mod:`~.two_lists` (Lincoln-Petersen, Chapman),
-:mod:`~.models` (log-linear models), :mod:`~.intervals`, :mod:`~.identifiability`,
-:mod:`~.search` (all-model search), :mod:`~.averaging`, :mod:`~.stepwise`, :mod:`~.stratified`,
-:mod:`~.bootstrap`, :mod:`~.glm` (batched Poisson fits).
+Modules, from data to inference:
+
+* :mod:`~.histories` capture histories; :mod:`~.datasets` published data; :mod:`~.simulate`
+* :mod:`~.two_lists` Lincoln-Petersen and Chapman
+* :mod:`~.design` model notation and design columns; :mod:`~.models` the ``closedp.t``
+  family and any hierarchical model; :mod:`~.results` result types
+* :mod:`~.identifiability` existence (linear programme) and rank checks
+* :mod:`~.intervals` Wald, log-normal, Chao and profile-likelihood intervals
+* :mod:`~.candidates`, :mod:`~.search` all-model search; :mod:`~.averaging`
+* :mod:`~.stepwise` SparseMSE's stepwise selection; :mod:`~.stratified`; :mod:`~.bootstrap`
+* :mod:`~.glm`, :mod:`~.linear_solve` batched Poisson fits
 """
 
 from estimation.capture_recapture.averaging import AveragedEstimate, model_average
