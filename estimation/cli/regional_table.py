@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from estimation.consistency import REQUIRED, regional_table
-from estimation.datasets import load_central_asia_2003
+from estimation.datasets import load_central_asia_2003, load_central_asia_hiv_2002
 from estimation.reporting import emit, read_table
+from estimation.shares import share_table
 
 
 def register(subparsers) -> None:
@@ -29,6 +30,17 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--claimed-total", type=float, help="claimed total number of users")
     parser.add_argument(
+        "--hiv",
+        nargs="?",
+        const="",
+        metavar="HIV.csv",
+        help="also check HIV shares through injecting (columns country,hiv_registered,"
+        "among_pwid[,claimed_share]; default: Central Asia 2002)",
+    )
+    parser.add_argument(
+        "--claimed-hiv-share", type=float, help="claimed overall share, e.g. 0.70 region-wide"
+    )
+    parser.add_argument(
         "--strict", action="store_true", help="exit with status 1 when a figure is inconsistent"
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -51,5 +63,18 @@ def run(args) -> int:
     table = regional_table(
         frame, tolerance=args.tolerance, claimed_ratio=ratio, claimed_total=args.claimed_total
     )
-    emit(args, table.to_dict(), table.summary())
-    return 1 if args.strict and not table.consistent else 0
+    payload, text, consistent = table.to_dict(), table.summary(), table.consistent
+    if args.hiv is not None:
+        hiv_frame = (
+            read_table(args.hiv, ("country", "hiv_registered", "among_pwid"))
+            if args.hiv
+            else load_central_asia_hiv_2002()
+        )
+        shares = share_table(hiv_frame, overall_claim=args.claimed_hiv_share)
+        payload["hiv"] = shares.to_dict()
+        text += "\n\nHIV infections through injecting drug use:\n" + shares.summary()
+        consistent = consistent and not shares.issues
+    elif args.claimed_hiv_share is not None:
+        raise ValueError("--claimed-hiv-share needs --hiv")
+    emit(args, payload, text)
+    return 1 if args.strict and not consistent else 0

@@ -10,7 +10,12 @@ from importlib import resources
 
 import pandas as pd
 
-__all__ = ["load_aml", "load_central_asia_2003", "load_dutch_immigrants_1995"]
+__all__ = [
+    "load_aml",
+    "load_central_asia_2003",
+    "load_central_asia_hiv_2002",
+    "load_dutch_immigrants_1995",
+]
 
 
 def _load(name: str) -> pd.DataFrame:
@@ -26,6 +31,15 @@ def load_central_asia_2003() -> pd.DataFrame:
     copied as published, including Tajikistan's inconsistent upper figure).
     """
     return _load("central_asia_2003.csv")
+
+
+def load_central_asia_hiv_2002() -> pd.DataFrame:
+    """HIV infections registered in 2002 and those among people who inject drugs.
+
+    Columns ``country, hiv_registered, among_pwid, claimed_share`` (DOMAIN §1; Uzbekistan
+    as published; ``claimed_share`` blank where the source claims nothing).
+    """
+    return _load("central_asia_hiv_2002.csv")
 
 
 def load_aml() -> pd.DataFrame:

@@ -11,12 +11,14 @@ MODULES = [
     "coverage",
     "episodes",
     "hiv_trend",
+    "incidence",
     "intervals",
     "joinpoint",
     "multiplier",
     "pooling",
     "projection",
     "retention",
+    "shares",
     "ztpoisson",
 ]
 

@@ -86,3 +86,29 @@ def test_missing_columns_and_reversed_ranges():
         }
     )
     assert "reversed" in regional_table(frame).issues[0].message
+
+
+def test_hiv_shares_contradict_the_claimed_injecting_shares(run_json):
+    # DOMAIN §1: "about 70% ... (about 82% in Kazakhstan and Kyrgyzstan)" next to the 2002
+    # counts 3,257 / 711 (Kazakhstan) and 362 / 297 (Kyrgyzstan); Uzbekistan as published.
+    out = run_json("regional-table", "--hiv", "--claimed-hiv-share", "0.70")
+    rows = {row["country"]: row for row in out["hiv"]["rows"]}
+    assert rows["Kazakhstan"]["share"] == pytest.approx(711 / 3257)
+    assert rows["Kyrgyzstan"]["share"] == pytest.approx(297 / 362)  # 82%: consistent
+    assert out["hiv"]["overall"]["share"] == pytest.approx(2192 / 21298)
+    flagged = {issue["country"] for issue in out["hiv"]["issues"]}
+    assert flagged == {"Kazakhstan", "overall"}
+
+
+def test_hiv_check_counts_for_strict_mode(run_cli, tmp_path):
+    path = tmp_path / "hiv.csv"
+    path.write_text("country,hiv_registered,among_pwid,claimed_share\nA,100,80,0.8\n")
+    corrected = tmp_path / "table.csv"
+    frame = load_central_asia_2003()
+    frame.loc[frame["country"] == "Tajikistan", "published_rate_high"] = 897
+    frame.to_csv(corrected, index=False)
+    code, _, _ = run_cli("regional-table", corrected, "--hiv", path, "--strict")
+    assert code == 0
+    path.write_text("country,hiv_registered,among_pwid\nA,100,120\n")
+    code, out, _ = run_cli("regional-table", corrected, "--hiv", path, "--strict")
+    assert code == 1 and "exceeds its total" in out
