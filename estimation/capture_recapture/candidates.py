@@ -10,7 +10,7 @@ optional heterogeneity column).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, product
 
 import numpy as np
 
@@ -45,6 +45,12 @@ def enumerate_models(n_lists: int, max_order: int | None = None) -> list[tuple[T
     """
     max_order = check_order(n_lists, max_order)
     candidates = _candidate_terms(n_lists, max_order)
+    if max_order <= 2:
+        # every subset of pairs is hierarchical: the same order as the recursion below
+        return [
+            tuple(term for term, bit in zip(candidates, bits, strict=True) if bit)
+            for bits in product((False, True), repeat=len(candidates))
+        ]
     models: list[tuple[Term, ...]] = []
 
     def extend(index: int, chosen: list[Term], chosen_set: set[Term]) -> None:
