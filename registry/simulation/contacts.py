@@ -49,16 +49,6 @@ class Contacts:
     hiv_test_date: np.ndarray
 
 
-def person_years(population: Population, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
-    """(person, year) of every year each person is active within ``start..end``."""
-    first = np.maximum(population.entry_year.astype(np.int32), start)
-    last = np.minimum(population.exit_year.astype(np.int32) - 1, end)
-    length = np.maximum(last - first + 1, 0)
-    person = np.repeat(np.arange(len(population), dtype=np.int32), length)
-    offsets = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
-    return person, np.repeat(first, length) + offsets.astype(np.int32)
-
-
 def _random_dates(rng: np.random.Generator, years: np.ndarray) -> np.ndarray:
     """A uniformly random day within each year."""
     first = (np.asarray(years, dtype=np.int64) - 1970).astype("datetime64[Y]")
@@ -99,47 +89,65 @@ def simulate_contacts(
     last_year: int,
     registered_target: float,
 ) -> Contacts:
-    """Draw every contact of every person with every source from the history years on."""
+    """Draw every contact of every person with every source from the history years on.
+
+    Years are drawn one at a time, so memory stays proportional to one year's population.
+    """
     start = first_year - params.history_years
-    person, year = person_years(population, start, last_year)
-    vis = population.visibility[person].astype(np.float64)
-    female = population.female[person]
-    injects = population.injects[person]
-
-    police_mean = params.police_rate * np.where(female, params.police_women, 1.0)
-    police_mean = police_mean * vis**params.police_visibility
-    base = np.array([TREATMENT_BY_DRUG[d] for d in DRUGS])[population.drug[person]] * vis
     reference = min(max(params.reference_year, start), last_year)
-    in_reference = year == reference
     target = registered_target * (1 + params.growth) ** (reference - params.reference_year)
-    rate = calibrate_registration(
-        population, params, police_mean[in_reference], base[in_reference], target
-    )
+    people = np.flatnonzero(population.active(reference))
+    police_mean, base = _rates(population, params, people)
+    rate = calibrate_registration(population, params, police_mean, base, target)
 
-    police_count = rng.poisson(police_mean)
-    police_any = police_count > 0
-    hazard = rate * base * np.where(police_any, params.police_referral, 1.0)
-    treated = rng.random(len(person)) < -np.expm1(-hazard)
-    prison_hazard = params.prison_rate * vis**params.prison_visibility
-    prison_hazard = prison_hazard * np.where(police_any, params.prison_after_police, 1.0)
-    prison = rng.random(len(person)) < -np.expm1(-prison_hazard)
-    test_hazard = params.hiv_test_rate * vis**params.hiv_test_visibility
-    test_hazard = test_hazard * np.where(injects, params.hiv_test_injecting, 1.0)
-    tested = rng.random(len(person)) < -np.expm1(-test_hazard)
-
-    episodes = _episodes(rng, params, person[treated], year[treated], police_any[treated])
-    police_person = np.repeat(person, police_count)
-    police_year = np.repeat(year, police_count)
+    found: dict[str, list[np.ndarray]] = {name: [] for name in (
+        "treated", "treated_year", "treated_police", "police", "police_year", "prison",
+        "prison_year", "tested", "tested_year")}  # fmt: skip
+    for year in range(start, last_year + 1):
+        person = np.flatnonzero(population.active(year)).astype(np.int32)
+        police_mean, base = _rates(population, params, person)
+        vis = population.visibility[person]
+        police_count = rng.poisson(police_mean)
+        police_any = police_count > 0
+        hazard = rate * base * np.where(police_any, params.police_referral, 1.0)
+        treated = rng.random(len(person)) < -np.expm1(-hazard)
+        prison_hazard = params.prison_rate * vis**params.prison_visibility
+        prison_hazard = prison_hazard * np.where(police_any, params.prison_after_police, 1.0)
+        prison = rng.random(len(person)) < -np.expm1(-prison_hazard)
+        test_hazard = params.hiv_test_rate * vis**params.hiv_test_visibility
+        test_hazard = test_hazard * np.where(population.injects[person],
+                                             params.hiv_test_injecting, 1.0)  # fmt: skip
+        tested = rng.random(len(person)) < -np.expm1(-test_hazard)
+        for name, chosen in (("treated", person[treated]), ("prison", person[prison]),
+                             ("tested", person[tested]),
+                             ("police", np.repeat(person, police_count))):  # fmt: skip
+            found[name].append(chosen)
+            found[f"{name}_year"].append(np.full(len(chosen), year, dtype=np.int32))
+        found["treated_police"].append(police_any[treated])
+    joined = {name: np.concatenate(parts) for name, parts in found.items()}
+    episodes = _episodes(rng, params, joined["treated"], joined["treated_year"],
+                         joined["treated_police"])  # fmt: skip
     return Contacts(
         registration_rate=rate,
         **episodes,
-        police_person=police_person,
-        police_date=_random_dates(rng, police_year),
-        prison_person=person[prison],
-        prison_date=_random_dates(rng, year[prison]),
-        hiv_test_person=person[tested],
-        hiv_test_date=_random_dates(rng, year[tested]),
+        police_person=joined["police"],
+        police_date=_random_dates(rng, joined["police_year"]),
+        prison_person=joined["prison"],
+        prison_date=_random_dates(rng, joined["prison_year"]),
+        hiv_test_person=joined["tested"],
+        hiv_test_date=_random_dates(rng, joined["tested_year"]),
     )
+
+
+def _rates(
+    population: Population, params: Parameters, person: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean police contacts and relative registration hazard of each of ``person``."""
+    vis = population.visibility[person].astype(np.float64)
+    police_mean = params.police_rate * np.where(population.female[person], params.police_women, 1.0)
+    police_mean = police_mean * vis**params.police_visibility
+    base = np.array([TREATMENT_BY_DRUG[d] for d in DRUGS])[population.drug[person]] * vis
+    return police_mean, base
 
 
 def _episodes(

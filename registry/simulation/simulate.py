@@ -14,6 +14,7 @@ import numpy as np
 from registry.simulation.admissions import (
     OST_TO_DISCHARGE,
     AdmissionItems,
+    Coded,
     draw_admission_items,
 )
 from registry.simulation.contacts import PROGRAMME_SHARES, Contacts, simulate_contacts
@@ -31,11 +32,11 @@ class Episodes:
     """The treatment episodes to write, in admission order (parallel arrays)."""
 
     person: np.ndarray
-    centre: np.ndarray  # centre code
-    programme: np.ndarray
+    centre: Coded  # centre code
+    programme: Coded
     admission: np.ndarray  # datetime64[D]
     discharge: np.ndarray  # datetime64[D], NaT while open
-    discharge_reason: np.ndarray  # "" while open
+    discharge_reason: Coded  # "" while open
     enrolment: np.ndarray  # index into Simulation.enrolments, -1 for other programmes
     items: AdmissionItems
     typing: Typing
@@ -140,7 +141,8 @@ def _episodes(
         np.r_[previous, np.ones(n_ost, dtype=bool)],
         (params.lab_hiv, params.lab_hcv, params.lab_tb),
     )
-    reason = np.where(np.isnat(discharge), "", items.discharge_reason[: len(person)])
+    drawn = items.discharge_reason[: len(person)]
+    reason = np.where(np.isnat(discharge), "", np.asarray(drawn.labels)[drawn.codes])
     ost_reason = [
         OST_TO_DISCHARGE.get(e.exit_reason, e.exit_reason) if e.exit_reason else ""
         for e in enrolments
@@ -159,9 +161,11 @@ def _episodes(
         ),
         "admission": np.concatenate([admission, ost_dates]),
         "discharge": np.concatenate([discharge, ost_exits]),
-        "discharge_reason": np.concatenate([reason, np.array(ost_reason, dtype=str)]).astype(str),
+        "discharge_reason": np.concatenate([reason, np.array(ost_reason, dtype=str)]),
         "enrolment": np.concatenate([np.full(len(person), -1), np.arange(n_ost)]),
     }
+    for name in ("centre", "programme", "discharge_reason"):
+        table[name] = Coded.of(table[name])
     order = np.lexsort((table["person"], table["admission"]))
     table = {key: value[order] for key, value in table.items()}
     items.items = {key: value[order] for key, value in items.items.items()}
