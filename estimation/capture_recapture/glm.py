@@ -165,21 +165,24 @@ def fit_poisson_batch(
                 solution, sing = groups.solve(H, both, active, B)
             if H_last is not None:
                 H_last[active] = H.reshape(-1, P, P)
-            singular[active] |= sing
+            # while every model is active, plain slices avoid copies by fancy indexing
+            rows = slice(None) if every else active
+            singular[rows] |= sing
             beta = solution[..., 0]
-            var0[active] = solution[:, 0, 1]
-            coef[active] = beta
+            var0[rows] = solution[:, 0, 1]
+            coef[rows] = beta
             eta_a = beta @ X.T
             mu_a = np.exp(np.clip(eta_a + off, ETA_MIN, ETA_MAX))
-            eta[active] = eta_a
-            mu[active] = mu_a
-            dev = _deviance(Y[active], mu_a, y_log_y[active])
-            done = np.abs(dev - dev_old[active]) / (np.abs(dev) + 0.1) < tol
-            dev_old[active] = dev
+            eta[rows] = eta_a
+            mu[rows] = mu_a
+            y_a = Y if every else Y[active]
+            dev = _deviance(y_a, mu_a, y_log_y[rows])
+            done = np.abs(dev - dev_old[rows]) / (np.abs(dev) + 0.1) < tol
+            dev_old[rows] = dev
             converged[active[done]] = True
             if abandon_below is not None and iterations >= 5:
                 # a zero cell heading to 0: the MLE is on the boundary, stop early
-                heading = np.where(Y[active] == 0, mu_a, np.inf).min(axis=1) < abandon_below
+                heading = np.where(y_a == 0, mu_a, np.inf).min(axis=1) < abandon_below
                 done |= heading
             active = active[~done]
 
