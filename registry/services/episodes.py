@@ -3,7 +3,9 @@
 Public interface::
 
     admit_client(data: dict, *, actor: User, centre: TreatmentCentre) -> TreatmentEpisode
-        # data = AdmissionSchema().load(form); ServiceError on "region_code" / "programme"
+        # data = AdmissionSchema().load(form)
+        # ServiceError on "region_code", "programme" (one open episode of a programme per
+        # client and centre) or "admission_date" (inside an earlier episode of it there)
     discharge_episode(episode: TreatmentEpisode, data: dict, *, actor: User) -> TreatmentEpisode
         # data = DischargeSchema().load(form); ServiceError on "discharge_date" / None
     get_episode(episode_id: int, *, actor: User) -> TreatmentEpisode | None
@@ -15,6 +17,7 @@ rejected admission leaves nothing behind even before the view rolls back.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -42,7 +45,8 @@ def admit_client(data: dict[str, Any], *, actor: User, centre: TreatmentCentre) 
     """Admit the person ``data["identifiers"]`` names to ``data["programme"]`` at ``centre``.
 
     Finds or creates the client by code; refuses a second open episode of the same
-    programme for the client at this centre (``ServiceError`` on ``programme``).
+    programme for the client at this centre (``ServiceError`` on ``programme``) and an
+    admission inside an earlier episode of it (on ``admission_date``).
     """
     ensure_centre_access(actor, centre.id)
     ids = data["identifiers"]
@@ -51,19 +55,7 @@ def admit_client(data: dict[str, Any], *, actor: User, centre: TreatmentCentre) 
     age = age_on(ids.birth_date, data["admission_date"])
     existing = client_by_code(code)
     if existing is not None:
-        open_episode = db.session.scalar(
-            select(TreatmentEpisode.id).where(
-                TreatmentEpisode.client_id == existing.id,
-                TreatmentEpisode.centre_id == centre.id,
-                TreatmentEpisode.programme == data["programme"],
-                TreatmentEpisode.discharge_date.is_(None),
-            )
-        )
-        if open_episode is not None:
-            raise ServiceError(
-                _l("This client already has an open episode of this programme here."),
-                "programme",
-            )
+        _check_no_overlap(existing.id, centre.id, data["programme"], data["admission_date"])
     client, _created = _find_or_create(code, ids, region, actor)
     del ids  # the identifiers are not needed past this point
     episode = TreatmentEpisode(
@@ -80,6 +72,27 @@ def admit_client(data: dict[str, Any], *, actor: User, centre: TreatmentCentre) 
         detail=f"programme={episode.programme}",
     )  # fmt: skip
     return episode
+
+
+def _check_no_overlap(client_id: int, centre_id: int, programme: str, admitted: date) -> None:
+    """Refuse a second open episode of a programme, or one inside an earlier episode."""
+    same = select(TreatmentEpisode.id).where(
+        TreatmentEpisode.client_id == client_id,
+        TreatmentEpisode.centre_id == centre_id,
+        TreatmentEpisode.programme == programme,
+    )
+    if db.session.scalar(same.where(TreatmentEpisode.discharge_date.is_(None))) is not None:
+        raise ServiceError(
+            _l("This client already has an open episode of this programme here."), "programme"
+        )
+    inside = same.where(
+        TreatmentEpisode.admission_date <= admitted, TreatmentEpisode.discharge_date > admitted
+    )
+    if db.session.scalar(inside) is not None:
+        raise ServiceError(
+            _l("This date falls within an earlier episode of this programme here."),
+            "admission_date",
+        )
 
 
 def discharge_episode(

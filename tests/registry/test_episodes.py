@@ -130,3 +130,16 @@ def test_get_episode_checks_the_centre_and_audits_the_read(
     db_session.commit()
     reads = db_session.scalars(select(AuditEvent).where(AuditEvent.entity == "episode")).all()
     assert [event.action for event in reads] == ["create", "read"]
+
+
+def test_admission_inside_an_earlier_episode_is_refused(db_session, actor, centre, admission_form):
+    staff, rnc = actor("clinic-bishkek"), centre("RNC")
+    episode = admit_client(AdmissionSchema().load(admission_form()), actor=staff, centre=rnc)
+    discharge = {"discharge_date": "2003-06-01", "discharge_reason": "completed"}
+    discharge_episode(episode, DischargeSchema().load(discharge), actor=staff)
+    inside = AdmissionSchema().load(admission_form(admission_date="2003-05-20"))
+    with pytest.raises(ServiceError) as error:
+        admit_client(inside, actor=staff, centre=rnc)
+    assert error.value.field == "admission_date"
+    later = AdmissionSchema().load(admission_form(admission_date="2003-06-01"))
+    assert admit_client(later, actor=staff, centre=rnc).id
