@@ -216,6 +216,7 @@ def _fit(
         counts=y,
         chao_columns=tuple(chao) if neg_eta else (),
         bias=bias,
+        fitted=fit.fitted,
     )
 
 

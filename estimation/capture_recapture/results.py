@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import chi2, norm
 
 from estimation.capture_recapture.intervals import chao_log_interval, profile_interval
 
@@ -62,6 +62,8 @@ class LoglinearResult:
     bias : float
         Rcapture's asymptotic bias of ``N`` (``nan`` when not computed); the message warns
         when it exceeds 10% of ``N``.
+    fitted : ndarray or None
+        Fitted count of each observable history (single fits).
     """
 
     name: str
@@ -81,6 +83,7 @@ class LoglinearResult:
     counts: np.ndarray | None = field(default=None, repr=False, compare=False)
     chao_columns: tuple[int, ...] = field(default=(), repr=False, compare=False)
     bias: float = field(default=float("nan"), repr=False)
+    fitted: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def fit_ok(self) -> bool:
@@ -97,6 +100,30 @@ class LoglinearResult:
     def dark_figure(self) -> float:
         """Estimated number of people on no list, ``N - n``."""
         return self.abundance - self.observed
+
+    @property
+    def deviance_p_value(self) -> float:
+        """Goodness of fit: ``P(chi2_df > deviance)`` (``nan`` for a saturated model).
+
+        The chi-square approximation needs expected counts that are not too small; with
+        sparse tables compare models by AIC/BIC rather than by this p-value.
+        """
+        return float(chi2.sf(self.deviance, self.df)) if self.df > 0 else float("nan")
+
+    def residuals(self) -> pd.DataFrame:
+        """Observed and fitted count and Pearson residual of every observable history."""
+        if self.fitted is None or self.counts is None or len(self.fitted) != len(self.counts):
+            raise ValueError(f"no fitted values kept for model {self.name}")
+        from estimation.capture_recapture.histories import history_patterns
+
+        k = len(self.lists)
+        index = ["".join(map(str, row)) for row in history_patterns(k)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pearson = (self.counts - self.fitted) / np.sqrt(self.fitted)
+        return pd.DataFrame(
+            {"observed": self.counts, "fitted": self.fitted, "pearson": pearson},
+            index=pd.Index(index, name="history"),
+        )
 
     def conf_int(self, alpha: float = 0.05, method: str = "lognormal") -> tuple[float, float]:
         """Confidence interval for ``N``.
@@ -171,7 +198,8 @@ class LoglinearResult:
             f"observed n = {self.observed}",
             f"abundance N = {self.abundance:.1f} (se {self.stderr:.1f})",
             f"{100 * (1 - alpha):g}% {method} interval: {low:.1f} to {high:.1f}",
-            f"deviance {self.deviance:.3f} on {self.df} df, AIC {self.aic:.3f}, BIC {self.bic:.3f}",
+            f"deviance {self.deviance:.3f} on {self.df} df (p = {self.deviance_p_value:.3g}), "
+            f"AIC {self.aic:.3f}, BIC {self.bic:.3f}",
         ]
         if not self.fit_ok:
             lines.append(f"WARNING ({self.status}): {self.message}")

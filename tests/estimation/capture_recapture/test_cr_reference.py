@@ -129,3 +129,14 @@ def test_descriptive_statistics():
     assert table["ui"].tolist() == [466, 593, 632, 205]
     assert table["vi"].tolist() == [403, 578, 679, 236]
     assert table["ni"].tolist() == [466, 630, 693, 236]
+
+
+def test_goodness_of_fit_and_residuals():
+    result = fit_loglinear(rome_hiv(), "[12,3,4]")
+    # 1 - pchisq(7.614, 9)
+    assert result.deviance_p_value == pytest.approx(0.5732, abs=5e-4)
+    table = result.residuals()
+    assert table.index[0] == "1111" and len(table) == 15
+    assert table["fitted"].sum() == pytest.approx(rome_hiv().observed, rel=1e-9)
+    pearson = (table["observed"] - table["fitted"]) / table["fitted"] ** 0.5
+    assert table["pearson"].tolist() == pytest.approx(pearson.tolist())
