@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +60,8 @@ def parse_years(value: str) -> tuple[int, int]:
     """``"1998-2004"`` -> (1998, 2004); ``"2003"`` -> (2003, 2003)."""
     first, _, last = value.partition("-")
     first_year, last_year = int(first), int(last or first)
-    if not 1990 <= first_year <= last_year <= 2100:
-        raise ValueError("years must look like 1998-2004, from 1990 on, first <= last")
+    if not 1990 <= first_year <= last_year < date.today().year:
+        raise ValueError("years must look like 1998-2004: from 1990 to last year, first <= last")
     return first_year, last_year
 
 
