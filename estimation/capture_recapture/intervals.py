@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
@@ -24,13 +25,19 @@ from scipy.stats import chi2, norm
 
 from estimation.capture_recapture.glm import fit_poisson_batch
 
-__all__ = ["ProfileInterval", "chao_log_interval", "profile_interval"]
+__all__ = ["ProfileInterval", "chao_log_interval", "normal_quantile", "profile_interval"]
+
+
+@lru_cache(maxsize=64)
+def normal_quantile(alpha: float) -> float:
+    """``z = Φ⁻¹(1 - alpha/2)``, cached: tables of thousands of models share one alpha."""
+    return float(norm.ppf(1 - alpha / 2))
 
 
 def chao_log_interval(n: int, abundance: float, stderr: float, alpha: float) -> tuple[float, float]:
     """Chao's (1987) log-transformed interval; the lower limit is never below ``n``."""
     f0 = abundance - n
-    z = norm.ppf(1 - alpha / 2)
+    z = normal_quantile(alpha)
     if not np.isfinite(abundance) or not np.isfinite(stderr):
         return float("nan"), float("nan")
     if f0 <= 0:

@@ -8,9 +8,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, norm
+from scipy.stats import chi2
 
-from estimation.capture_recapture.intervals import chao_log_interval, profile_interval
+from estimation.capture_recapture.intervals import (
+    chao_log_interval,
+    normal_quantile,
+    profile_interval,
+)
 
 __all__ = ["CI_METHODS", "LoglinearResult", "ModelTable"]
 
@@ -140,7 +144,7 @@ class LoglinearResult:
             raise ValueError("alpha must be between 0 and 1")
         if not math.isfinite(self.abundance):
             return float("nan"), float("nan")
-        z = float(norm.ppf(1 - alpha / 2))
+        z = normal_quantile(alpha)
         if method == "wald":
             return self.abundance - z * self.stderr, self.abundance + z * self.stderr
         if method == "chao" or (method == "lognormal" and not math.isfinite(self.var_intercept)):

@@ -27,9 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import norm
-
-from estimation.capture_recapture.intervals import chao_log_interval
+from estimation.capture_recapture.intervals import chao_log_interval, normal_quantile
 
 __all__ = ["PetersenResult", "petersen"]
 
@@ -71,7 +69,7 @@ class PetersenResult:
         if not 0 < alpha < 1:
             raise ValueError("alpha must be between 0 and 1")
         if method == "normal":
-            z = norm.ppf(1 - alpha / 2)
+            z = normal_quantile(alpha)
             return self.chapman - z * self.stderr, self.chapman + z * self.stderr
         if method == "chao":
             return chao_log_interval(self.observed, self.chapman, self.stderr, alpha)
