@@ -162,7 +162,10 @@ class LoglinearResult:
     def profile(self, alpha: float = 0.05) -> tuple[float, float, float]:
         """Multinomial profile-likelihood estimate and interval ``(N_max, low, high)``."""
         if self.design is None or self.counts is None:
-            raise ValueError(f"no profile-likelihood interval for model {self.name}")
+            raise ValueError(
+                f"no profile-likelihood interval for model {self.name}: Mb and Mbh have none, "
+                "and results of a search keep no design (refit the model with fit_loglinear)"
+            )
         refit = None
         if self.chao_columns:
             from estimation.capture_recapture.models import chao_deviance
