@@ -3,6 +3,8 @@
 ::
 
     flask users create NAME --role ROLE [--centre CODE]   # asks for the password twice
+    flask users set-password NAME                         # asks for the new one twice
+    flask users deactivate NAME                           # can no longer log in
     flask demo load [--if-empty] [--seed N] [--clients N] # the Kyrgyz demo registry
     flask demo logins                                     # prints the demo accounts
 
@@ -59,6 +61,44 @@ def create_user_command(name: str, role: str, centre_code: str | None, password:
         raise click.ClickException(message) from error
     db.session.commit()
     click.echo(f"Created user {user.username} ({user.role}).")
+
+
+def _user_named(name: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == name.strip().lower()))
+    if user is None:
+        raise click.BadParameter(f"no user named {name!r}", param_hint="NAME")
+    return user
+
+
+@users_cli.command("set-password")
+@click.argument("name")
+@click.password_option(help="Prompted for (twice) when not given.")
+def set_password_command(name: str, password: str) -> None:
+    """Give the user NAME a new password."""
+    from registry.services.users import set_password
+
+    user = _user_named(name)
+    try:
+        set_password(user, password)
+    except ServiceError as error:
+        db.session.rollback()
+        with force_locale("en"):
+            message = f"password: {error}"
+        raise click.ClickException(message) from error
+    db.session.commit()
+    click.echo(f"Password of {user.username} changed.")
+
+
+@users_cli.command("deactivate")
+@click.argument("name")
+def deactivate_command(name: str) -> None:
+    """Stop the user NAME from logging in (their records and audit trail stay)."""
+    from registry.services.users import deactivate_user
+
+    user = _user_named(name)
+    deactivate_user(user)
+    db.session.commit()
+    click.echo(f"User {user.username} can no longer log in.")
 
 
 @demo_cli.command("load")

@@ -5,6 +5,8 @@ Public interface::
     MIN_PASSWORD_LENGTH = 8
     create_user(username: str, password: str, role: str,
                 centre: TreatmentCentre | None = None, *, enforce_policy: bool = True) -> User
+    set_password(user: User, password: str) -> None            # same policy; audited
+    deactivate_user(user: User) -> None                         # can no longer log in; audited
     authenticate(username: str, password: str) -> User | None   # audits login / login_failed
     record_logout(user: User) -> AuditEvent
     set_locale(user: User, locale: str) -> None                 # one of config LANGUAGES
@@ -104,6 +106,26 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _check_password(password: str, enforce_policy: bool) -> None:
+    if enforce_policy and len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ServiceError(_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), "password")
+    if not password:
+        raise ServiceError(_l("This field is required."), "password")
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace ``user``'s password (policy as for new users) and audit an ``update``."""
+    _check_password(password, enforce_policy=True)
+    user.password_hash = hash_password(password)
+    record_event(None, "update", "user", user.id, detail="password set")
+
+
+def deactivate_user(user: User) -> None:
+    """Stop ``user`` from logging in (rows they wrote keep pointing at them); audited."""
+    user.active = False
+    record_event(None, "update", "user", user.id, detail="deactivated")
 
 
 def authenticate(username: str, password: str) -> User | None:

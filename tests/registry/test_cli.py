@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from registry import create_app
 from registry.demo import DemoRefusedError, load_demo
 from registry.extensions import db
-from registry.models import Client, OstEnrolment, User
+from registry.models import AuditEvent, Client, OstEnrolment, User
 from registry.services.users import authenticate, verify_password
 
 
@@ -99,3 +99,21 @@ def test_demo_is_never_loaded_in_production(tmp_path):
         db.engine.dispose()
     result = production.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
     assert result.exit_code == 1 and "production" in result.output
+
+
+def test_users_set_password_and_deactivate(app, runner, registry_data):
+    result = runner.invoke(
+        args=["users", "set-password", "clinic-osh"], input="new-password-1\nnew-password-1\n"
+    )
+    assert result.exit_code == 0, result.output
+    short = runner.invoke(args=["users", "set-password", "clinic-osh"], input="short\nshort\n")
+    assert short.exit_code == 1 and "password" in short.output
+    unknown = runner.invoke(args=["users", "deactivate", "nobody"])
+    assert unknown.exit_code == 2 and "no user" in unknown.output
+    assert runner.invoke(args=["users", "deactivate", "clinic-osh"]).exit_code == 0
+    with app.app_context():
+        user = db.session.get(User, registry_data.users["clinic-osh"])
+        assert verify_password(user, "new-password-1") and not user.active
+        assert authenticate("clinic-osh", "new-password-1") is None
+        details = db.session.scalars(select(AuditEvent.detail).order_by(AuditEvent.id)).all()
+        assert details[:2] == ["password set", "deactivated"]
