@@ -72,8 +72,10 @@ def main() -> None:
     parser.add_argument("--inline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inline:
-        if args.part == "demo":
-            build("KG", (1998, 2004), 1.0, workers=1)
+        if args.part == "demo":  # what `flask demo load` does by default
+            from registry.simulation.cli import DEFAULT_SCALE, DEFAULT_WORKERS
+
+            build("KG", (1998, 2004), DEFAULT_SCALE, workers=DEFAULT_WORKERS)
         else:
             build(SCALE_COUNTRY, SCALE_YEARS, args.scale, workers=args.workers)
         return
