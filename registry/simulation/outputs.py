@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from registry.simulation.identities import Coder
-from registry.simulation.population import NEVER
 from registry.simulation.simulate import Simulation
 
 LIST_SOURCES = {
@@ -132,7 +131,6 @@ def truth(sim: Simulation) -> dict[str, Any]:
         "ost_enrolments": len(sim.enrolments),
         "registration_rate": sim.contacts.registration_rate,
         "parameters": sim.params.as_dict(),
-        "never": NEVER,
     }
 
 
