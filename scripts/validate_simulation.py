@@ -165,18 +165,25 @@ flagged as unsound (boundary, no MLE, non-convergence), counted as not covering.
 FOOTER = """
 ## Reading the results
 
-* In the `ideal` scenario every source is independent and everybody equally catchable, so
-  M0/Mt are the right models: their intervals should cover the truth about 95% of the time
-  with no bias. Heterogeneity models pay for flexibility with wider intervals.
+* In the `ideal` scenario the sources are independent and everybody on a list is equally
+  catchable by it, so Mt (and Chapman for two lists) is the right model: its interval covers
+  the truth about 95% of the time with no bias, and model selection (BIC, AIC, the AIC
+  average) finds it. M0 also assumes the lists are equally large and overestimates;
+  heterogeneity models pay for flexibility with bias and wide intervals, and often hit a
+  boundary (flagged, counted as failures). Mb and Mbh model a behavioural response between
+  successive captures, which has no meaning for unordered lists; they are shown because
+  `closedp.t` reports them.
 * In the `realistic` scenario individual visibility is shared by every source and police
   refer to narcology: both create positive dependence between lists, so independence models
   (M0, Mt, Chapman) underestimate heavily, as the literature warns (Hook & Regal 1995;
   International Working Group for Disease Monitoring and Forecasting 1995). Models with
-  list interactions chosen by AIC, heavy-tailed heterogeneity models (Gamma3.5, Darroch) and
-  the AIC model average come closest; that is the analyst's practical choice, and the
-  reason the estimation module reports several models, never one.
-* Part of the population (cannabis users, women) is almost never caught by any source;
-  no model on these four lists can see them, which bounds what any estimator recovers.
+  list interactions chosen by AIC, the heavy-tailed heterogeneity model Mth Gamma3.5 and,
+  best, the AIC model average (97% coverage, no material bias) come closest; that is the
+  analyst's practical choice, and the reason the estimation module reports several models,
+  never one.
+* Part of the population (cannabis users, women) is rarely caught by any source; models
+  recover them only through the heterogeneity structure, which is why every single model's
+  interval is too narrow in the realistic scenario.
 """
 
 
