@@ -113,6 +113,7 @@ class Coder:
     def __init__(self, key: str) -> None:
         self.key = key
         self._cache: dict[tuple[str, str, str, str], str] = {}
+        self._clean: dict[tuple[int, int, bool], str] = {}
 
     def code(self, fields: dict[str, str]) -> str:
         """The client code of the four typed identifying fields."""
@@ -134,7 +135,12 @@ class Coder:
     def typed_code(self, identities: Identities, person: int, typing: Typing, contact: int) -> str:
         """Type ``person``'s identifiers as at ``contact`` and return the code."""
         latin, has_typo, seed = typing
-        fields = identities.typed(
-            person, bool(latin[contact]), int(seed[contact]) if has_typo[contact] else None
-        )
-        return self.code(fields)
+        spelling = bool(latin[contact])
+        if has_typo[contact]:
+            return self.code(identities.typed(person, spelling, int(seed[contact])))
+        # without a typo the typed fields depend only on the person and the spelling
+        key = (id(identities), person, spelling)
+        found = self._clean.get(key)
+        if found is None:
+            found = self._clean[key] = self.code(identities.typed(person, spelling, None))
+        return found
