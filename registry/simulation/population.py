@@ -58,7 +58,7 @@ def regional_targets(profile: CountryProfile, scale: float, growth: float, year:
 
 
 def _new_people(
-    rng: np.random.Generator, params: Parameters, counts: np.ndarray, year: int, hiv_max: float
+    rng: np.random.Generator, params: Parameters, counts: np.ndarray, year: int
 ) -> dict[str, np.ndarray]:
     """Draw the attributes of ``counts[r]`` people starting to use in region r in ``year``."""
     n = int(counts.sum())
@@ -131,7 +131,7 @@ def simulate_population(
                 )
         deficit = np.maximum(target - active_per_region, 0.0)
         counts = rng.poisson(deficit)
-        part = _new_people(rng, params, counts, year, profile.hiv_incidence_max)
+        part = _new_people(rng, params, counts, year)
         if year == start:
             # the initial stock started in earlier years: spread entry over the past decade
             shift = rng.integers(0, 10, len(part["region"]))
