@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev worker lint format bench clean
+.PHONY: run test install install-dev lint format bench translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,15 @@ format: install-dev
 
 bench: install-dev
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+## translations: re-extract the messages, update the catalogues and compile them (see registry/translations/README.md)
+translations: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file \
+	    --project narcoregistry --copyright-holder "narcoregistry contributors" \
+	    -o registry/translations/messages.pot .
+	$(BIN)/pybabel update -i registry/translations/messages.pot -d registry/translations \
+	    --width 100 --no-fuzzy-matching
+	$(BIN)/pybabel compile -d registry/translations --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

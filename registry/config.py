@@ -20,7 +20,23 @@ from typing import Any
 SECRET_NAMES = ("SECRET_KEY", "LINKAGE_KEY")
 
 #: Environment variables read as settings (besides the secrets).
-ENV_SETTINGS = ("DATABASE_URL", "REDIS_URL", "REGISTRY_ENV", "SUPPRESSION_THRESHOLD")
+ENV_SETTINGS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "REGISTRY_ENV",
+    "SUPPRESSION_THRESHOLD",
+    "SESSION_IDLE_MINUTES",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_LOCK_MINUTES",
+)
+
+#: Settings that must be whole numbers (the environment gives strings).
+INTEGER_SETTINGS = (
+    "SUPPRESSION_THRESHOLD",
+    "SESSION_IDLE_MINUTES",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_LOCK_MINUTES",
+)
 
 DEFAULTS: dict[str, Any] = {
     "REGISTRY_ENV": "development",
@@ -32,6 +48,11 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ("en", "ru"),
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "SUPPRESSION_THRESHOLD": 10,
+    # a signed-in session ends after this long without a request
+    "SESSION_IDLE_MINUTES": 30,
+    # this many failed sign-ins within LOGIN_LOCK_MINUTES lock the account that long
+    "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_LOCK_MINUTES": 15,
 }
 
 
@@ -67,7 +88,11 @@ def load_settings(instance_path: str, override: Mapping[str, Any] | None = None)
         if len(str(settings[name])) < 32:
             raise ConfigError(f"{name} is too short: use at least 32 random characters.")
 
-    settings["SUPPRESSION_THRESHOLD"] = int(settings["SUPPRESSION_THRESHOLD"])
+    for name in INTEGER_SETTINGS:
+        try:
+            settings[name] = int(settings[name])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a whole number, not {settings[name]!r}.") from None
     settings["SESSION_COOKIE_SECURE"] = settings.get("SESSION_COOKIE_SECURE", production)
     return settings
 

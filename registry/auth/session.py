@@ -14,8 +14,6 @@ from flask import current_app, g, session
 from registry.extensions import db
 from registry.models.users import User
 
-DEFAULT_IDLE_MINUTES = 30
-
 
 def load_user() -> None:
     """Set ``g.user`` to the signed-in, active user, or ``None``; end idle sessions."""
@@ -23,7 +21,7 @@ def load_user() -> None:
     user_id = session.get("user_id")
     if user_id is None:
         return
-    idle_limit = 60 * current_app.config.get("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)
+    idle_limit = 60 * current_app.config["SESSION_IDLE_MINUTES"]
     now = int(time.time())
     if now - int(session.get("seen", 0)) > idle_limit:
         session.clear()

@@ -17,9 +17,6 @@ from registry.extensions import db
 from registry.models import AuditEvent, User
 from registry.models.base import utcnow
 
-DEFAULT_MAX_FAILURES = 10
-DEFAULT_LOCK_MINUTES = 15
-
 
 def locked_out(username: str) -> User | None:
     """The account ``username`` names if it is locked by recent failures, else ``None``."""
@@ -27,8 +24,8 @@ def locked_out(username: str) -> User | None:
     user = db.session.scalar(select(User).where(User.username == name)) if name else None
     if user is None:
         return None
-    minutes = current_app.config.get("LOGIN_LOCK_MINUTES", DEFAULT_LOCK_MINUTES)
-    limit = current_app.config.get("LOGIN_MAX_FAILURES", DEFAULT_MAX_FAILURES)
+    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
     since = utcnow() - timedelta(minutes=minutes)
     last_login = db.session.scalar(
         select(func.max(AuditEvent.at)).where(
