@@ -17,8 +17,9 @@ Normalisation (one fixed table, applied the same way to Cyrillic and Latin input
    Latin letters with diacritics used by Turkmen/Uzbek/Turkish spellings are mapped
    (Ş -> SH, Ç -> CH, Ž -> ZH, Ä -> A, Ö -> O, Ü -> U ...); everything that is not a
    letter (spaces, hyphens, apostrophes, digits) is dropped.
-2. The Latin result is folded by :data:`LATIN_FOLDS`, in order, so that the usual
-   passport spellings of one Cyrillic name give the same letters:
+2. The Latin result is folded by :data:`LATIN_FOLDS`, in order and repeatedly until
+   nothing changes, so that the usual passport spellings of one Cyrillic name give the
+   same letters:
 
    ========================  ======================================================
    fold                      makes equal
@@ -149,9 +150,16 @@ def normalise_name(text: str) -> str:
     upper = unicodedata.normalize("NFC", text or "").strip().upper()
     latin = "".join(_transliterate(char) for char in upper)
     latin = _NOT_LATIN_LETTER.sub("", latin)
-    for source, target in LATIN_FOLDS:
-        latin = latin.replace(source, target)
-    return _RUN_OF_I.sub("I", latin)
+    # Fold until nothing changes (one fold can create another's input: "KX" -> "KH" -> "H"),
+    # so that normalising a normalised name changes nothing. Every fold shortens the text
+    # or removes one of X, Q, W, Y, which no fold produces, so this ends.
+    previous = None
+    while latin != previous:
+        previous = latin
+        for source, target in LATIN_FOLDS:
+            latin = latin.replace(source, target)
+        latin = _RUN_OF_I.sub("I", latin)
+    return latin
 
 
 def _letters(name: str, positions: tuple[int, ...]) -> str:

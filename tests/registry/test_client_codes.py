@@ -132,3 +132,9 @@ def test_identifiers_never_show_in_repr_or_str():
 def test_a_key_is_required():
     with pytest.raises(ValueError):
         client_code(ids(), "")
+
+
+@pytest.mark.parametrize("text", ["KX", "DZZH", "TTSS", "YYE", "SCHH"])
+def test_folds_reach_a_fixed_point(text):
+    once = normalise_name(text)
+    assert normalise_name(once) == once
