@@ -1,8 +1,8 @@
 """The ``demo load`` command: click options around :func:`registry.simulation.load.load_demo`.
 
 Wire it into a ``flask demo`` group with ``demo.add_command(load_command)``; it runs in the
-app context Flask's CLI provides. ``--if-empty`` skips the load when the registry already
-has clients (``make run``).
+app context Flask's CLI provides. It refuses a database that already has data, unless
+``--if-empty`` turns that into a successful no-op (``make run``), and refuses production.
 """
 
 from __future__ import annotations
@@ -81,9 +81,11 @@ def load_command(
     if_empty: bool,
 ) -> None:
     """Simulate a national registry with known truth and load it into the database."""
-    if if_empty and not database_is_empty():
-        click.echo("The database already has data: demo not loaded.")
-        return
+    if not database_is_empty():
+        if if_empty:
+            click.echo("The database already has data: demo not loaded.")
+            return
+        raise click.ClickException("Demo not loaded: the database is not empty.")
     if lists_out is None:
         lists_out = Path(current_app.instance_path) / "lists"
     try:
@@ -96,7 +98,7 @@ def load_command(
     counts = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in result.counts.items())
     seconds = sum(result.seconds.values())
     click.echo(
-        f"Loaded {PROFILES[country].name} {years[0]}-{years[1]} (scale {scale}, "
+        f"Demo loaded: {PROFILES[country].name} {years[0]}-{years[1]} (scale {scale}, "
         f"seed {seed}) in {seconds:.1f} s: {counts}."
     )
     if result.rejected:

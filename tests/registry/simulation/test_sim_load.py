@@ -227,11 +227,13 @@ def test_demo_load_command_through_the_flask_cli(app, tmp_path):
     ]
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
-    assert "Loaded Republic of Tajikistan 2003-2004" in result.output
+    assert "Demo loaded: Republic of Tajikistan 2003-2004" in result.output
     assert json.loads(truth.read_text())["country"] == "TJ"
     assert (tmp_path / "lists" / "police.csv").exists()
     again = runner.invoke(args=["load", "--if-empty", "--scale", "0.02"])
     assert "already has data" in again.output
+    refused = runner.invoke(args=["load", "--scale", "0.02"])
+    assert refused.exit_code == 1 and "not empty" in refused.output
     bad = runner.invoke(args=["load", "--years", "2004-1998"])
     assert bad.exit_code != 0
 
