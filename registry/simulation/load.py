@@ -92,6 +92,8 @@ def load_demo(
     connection = db.session.connection()
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:  # before the first write: SQLite refuses these inside a transaction
+        synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+        cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB
         connection.exec_driver_sql("PRAGMA synchronous = OFF")
     org_units = reference.load_geography(sim.profile)
@@ -117,7 +119,9 @@ def load_demo(
     finally:
         db.session.rollback()  # no-op after the commit; ends the transaction on error
         if sqlite:
-            db.session.connection().exec_driver_sql("PRAGMA synchronous = FULL")
+            restore = db.session.connection()
+            restore.exec_driver_sql(f"PRAGMA synchronous = {int(synchronous)}")
+            restore.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
             db.session.commit()
     result.seconds["write"] = time.perf_counter() - clock
 
