@@ -51,11 +51,17 @@ def write_ost(
     enrolments: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     doses: list[dict[str, Any]] = []
+    on_ost: set[int] = set()  # the service allows one open enrolment per client
     for number, enrolment in enumerate(sim.enrolments):
         written = episode_ids.get(index_of.get(number, -1))
         if written is None:
             continue
         episode_id, client_id = written
+        if enrolment.exit_date is None:
+            if client_id in on_ost:
+                summary.reject("ost_enrolment")
+                continue
+            on_ost.add(client_id)
         try:
             data = enrolment_schema.load(enrolment_form(enrolment, episode_id))
             exit_data = (

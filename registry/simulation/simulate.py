@@ -127,7 +127,9 @@ def _episodes(
     previous = contacts.episode_previous[keep]
     # a few admissions near the end of the last year are still open
     end = np.datetime64(f"{last_year}-12-31")
-    still_open = (admission > end - 60) & (rng.random(len(admission)) < 0.5)
+    last_of_person = np.ones(len(person), dtype=bool)  # contacts are sorted by person
+    last_of_person[:-1] = person[1:] != person[:-1]
+    still_open = (admission > end - 60) & (rng.random(len(admission)) < 0.5) & last_of_person
     discharge[still_open | (discharge > end)] = NAT
 
     ost_person = np.array([e.person for e in enrolments], dtype=np.int64)

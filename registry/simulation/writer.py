@@ -199,6 +199,9 @@ def write_episodes(
     encode_client = Encoder(connection.dialect, Client.__table__, CLIENT_COLUMNS)
     centre_of = [centres[c] for c in sim.episodes.centre.tolist()]
     episode_ids: dict[int, tuple[int, int]] = {}
+    # the service refuses a second open episode of a programme for a client at a centre
+    open_episodes: set[tuple[int, int, str]] = set()
+    discharge_at = EPISODE_COLUMNS.index("discharge_date")
     for rows, rejected in prepared_chunks(sim, key, workers, connection):
         for form, count in rejected.items():
             summary.rejected[form] = summary.rejected.get(form, 0) + count
@@ -212,6 +215,12 @@ def write_episodes(
                                                   regions[region], stamp(admitted))))  # fmt: skip
                 client_id += 1
             centre = centre_of[i]
+            if episode[discharge_at] is None:
+                key = (client, centre, episode[0])  # episode[0] is the programme
+                if key in open_episodes:
+                    summary.reject("admission")
+                    continue
+                open_episodes.add(key)
             episodes.append((episode_id, client, centre, *episode))
             episode_ids[i] = (episode_id, client)
             for lab in lab_rows:
