@@ -1,18 +1,22 @@
-"""Locale selection: the user's remembered choice, else the session's, else the browser's."""
+"""Locale selection: the user's remembered choice, else the session's, else the browser's.
+
+Outside a request (CLI commands, jobs) the default locale applies.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 
 
 def select_locale() -> str:
     """Return the locale code (``en`` or ``ru``) for the current request."""
     languages = current_app.config["LANGUAGES"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():
+        return default
     user = getattr(g, "user", None)
     if user is not None and user.locale in languages:
         return user.locale
     if session.get("locale") in languages:
         return session["locale"]
-    return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    return request.accept_languages.best_match(languages) or default
