@@ -1,0 +1,215 @@
+"""Plots of study results, rendered on the server as PNG bytes.
+
+Pure functions from plain result data (the JSON payload of a study, or the estimation
+library's result objects turned into it) to PNG bytes: no database, no request. The
+result page shows them through ``<img>`` routes, so the browser needs no script and the
+Content-Security-Policy stays strict.
+
+matplotlib is imported lazily (only when a plot is drawn) with the non-interactive Agg
+canvas on a :class:`~matplotlib.figure.Figure` of its own, never ``pyplot``: no global
+state, safe in a threaded server. Axis texts are translatable (``lazy_gettext``) and render
+in the request's language, or in English outside a request.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+__all__ = [
+    "bootstrap_distribution",
+    "hiv_prevalence",
+    "kaplan_meier",
+    "model_comparison",
+]
+
+#: Figure size in inches at :data:`DPI`: 720 x 400 pixels, readable on a laptop.
+SIZE = (7.2, 4.0)
+DPI = 100
+ACCENT = "#0b5cad"
+MUTED = "#8a96a3"
+CHOSEN = "#b3261e"
+
+TEXT = {
+    "model": _l("Model"),
+    "estimate": _l("Estimated number of people (%(level)s interval)", level="95%"),
+    "criterion": _l("Information criterion"),
+    "chosen": _l("chosen model"),
+    "replicates": _l("Bootstrap replicates"),
+    "count": _l("Number of replicates"),
+    "year": _l("Year"),
+    "prevalence": _l("HIV prevalence, %(unit)s (%(level)s Wilson interval)", unit="%", level="95%"),
+    "months": _l("Months since start"),
+    "retention": _l("Retained in treatment"),
+    "no_data": _l("No data to plot"),
+}
+
+
+def _figure(rows: int = 1, cols: int = 1, size: tuple[float, float] = SIZE) -> Any:
+    from matplotlib.figure import Figure  # lazy: only the plot routes need matplotlib
+
+    figure = Figure(figsize=size, dpi=DPI, layout="constrained")
+    axes = figure.subplots(rows, cols, squeeze=False)
+    return figure, axes
+
+
+def _png(figure: Any) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def _empty(ax: Any) -> None:
+    ax.text(0.5, 0.5, str(TEXT["no_data"]), ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+
+
+def model_comparison(
+    models: Sequence[Mapping[str, Any]], *, chosen: str | None = None, limit: int = 15
+) -> bytes:
+    """Estimates with intervals (left) and AIC/BIC (right) of each fitted model.
+
+    Parameters
+    ----------
+    models
+        Rows as :meth:`LoglinearResult.to_dict` gives them: ``name``, ``abundance``,
+        ``ci_low``, ``ci_high``, ``aic``, ``bic`` (``None`` where not finite). Drawn in the
+        given order (a search ranks them), at most ``limit`` rows.
+    chosen
+        Name of the chosen model, drawn in red.
+    """
+    rows = [m for m in models if _finite(m.get("abundance"))][:limit]
+    height = max(SIZE[1], 1.2 + 0.32 * len(rows))
+    figure, axes = _figure(1, 2, (SIZE[0] + 2.0, height))
+    left, right = axes[0]
+    if not rows:
+        _empty(left)
+        _empty(right)
+        return _png(figure)
+    names = [str(m["name"]) for m in rows]
+    positions = list(range(len(rows)))[::-1]
+    for y, m in zip(positions, rows, strict=True):
+        colour = CHOSEN if m["name"] == chosen else ACCENT
+        low, high = m.get("ci_low"), m.get("ci_high")
+        if _finite(low) and _finite(high):
+            left.hlines(y, low, high, color=colour, linewidth=2)
+        left.plot(m["abundance"], y, "o", color=colour)
+    left.set_yticks(positions, names)
+    left.set_xlabel(str(TEXT["estimate"]))
+    left.grid(axis="x", color="#dddddd")
+    for key, marker in (("aic", "s"), ("bic", "^")):
+        values = [(y, m.get(key)) for y, m in zip(positions, rows, strict=True)]
+        points = [(y, v) for y, v in values if _finite(v)]
+        if points:
+            right.plot(
+                [v for _, v in points],
+                [y for y, _ in points],
+                marker,
+                label=key.upper(),
+                color=ACCENT if key == "aic" else MUTED,
+            )
+    right.set_yticks(positions, [""] * len(positions))
+    right.set_xlabel(str(TEXT["criterion"]))
+    right.grid(axis="x", color="#dddddd")
+    if right.get_legend_handles_labels()[0]:
+        right.legend(loc="best", fontsize="small")
+    return _png(figure)
+
+
+def bootstrap_distribution(
+    replicates: Sequence[float | None],
+    *,
+    estimate: float | None = None,
+    ci_low: float | None = None,
+    ci_high: float | None = None,
+) -> bytes:
+    """Histogram of the bootstrap replicates with the estimate and the interval marked."""
+    values = [float(v) for v in replicates if _finite(v)]
+    figure, axes = _figure()
+    ax = axes[0][0]
+    if not values:
+        _empty(ax)
+        return _png(figure)
+    ax.hist(values, bins=min(40, max(5, len(values) // 10)), color=ACCENT, alpha=0.75)
+    if _finite(estimate):
+        ax.axvline(estimate, color=CHOSEN, linewidth=2, label=str(TEXT["chosen"]))
+    for bound in (ci_low, ci_high):
+        if _finite(bound):
+            ax.axvline(bound, color="#333333", linestyle="--", linewidth=1)
+    ax.set_xlabel(str(TEXT["replicates"]))
+    ax.set_ylabel(str(TEXT["count"]))
+    return _png(figure)
+
+
+def hiv_prevalence(years: Sequence[Mapping[str, Any]]) -> bytes:
+    """Yearly HIV prevalence (%) with Wilson intervals.
+
+    ``years``: rows with ``year``, ``prevalence``, ``ci_low``, ``ci_high`` (proportions,
+    as :class:`estimation.hiv_trend.YearPrevalence`).
+    """
+    rows = sorted((r for r in years if _finite(r.get("prevalence"))), key=lambda r: r["year"])
+    figure, axes = _figure()
+    ax = axes[0][0]
+    if not rows:
+        _empty(ax)
+        return _png(figure)
+    x = [int(r["year"]) for r in rows]
+    y = [100 * r["prevalence"] for r in rows]
+    low = [100 * (r["prevalence"] - r["ci_low"]) for r in rows]
+    high = [100 * (r["ci_high"] - r["prevalence"]) for r in rows]
+    ax.errorbar(x, y, yerr=[low, high], fmt="o-", color=ACCENT, capsize=4)
+    ax.set_xticks(x, [str(v) for v in x])
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(str(TEXT["year"]))
+    ax.set_ylabel(str(TEXT["prevalence"]))
+    ax.grid(axis="y", color="#dddddd")
+    return _png(figure)
+
+
+def kaplan_meier(curves: Mapping[str, Mapping[str, Sequence[float]]]) -> bytes:
+    """Kaplan-Meier retention curves with their confidence bands.
+
+    ``curves``: label -> ``{"times", "survival", "ci_low", "ci_high"}`` (the fields of
+    :class:`estimation.retention.RetentionCurve`); one step curve per stratum.
+    """
+    figure, axes = _figure()
+    ax = axes[0][0]
+    drawn = 0
+    colours = [ACCENT, CHOSEN, "#2e7d32", "#6a1b9a", "#ef6c00", MUTED]
+    for index, (label, curve) in enumerate(curves.items()):
+        times = [0.0, *curve.get("times", ())]
+        if len(times) < 2:
+            continue
+        colour = colours[index % len(colours)]
+        ax.step(times, [1.0, *curve["survival"]], where="post", color=colour, label=str(label))
+        ax.fill_between(
+            times,
+            [1.0, *curve["ci_low"]],
+            [1.0, *curve["ci_high"]],
+            step="post",
+            alpha=0.18,
+            color=colour,
+        )
+        drawn += 1
+    if not drawn:
+        _empty(ax)
+        return _png(figure)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    ax.set_xlabel(str(TEXT["months"]))
+    ax.set_ylabel(str(TEXT["retention"]))
+    ax.grid(color="#eeeeee")
+    if len(curves) > 1:
+        ax.legend(loc="best", fontsize="small")
+    return _png(figure)
