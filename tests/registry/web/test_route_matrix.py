@@ -36,6 +36,7 @@ ROLE_OF = {
 PUBLIC = Access(anonymous=True)
 SIGNED_IN = Access(any_role=True)
 CLINIC = Access(role_names=frozenset({"clinic_staff"}))
+EPI = Access(role_names=frozenset({"epidemiologist", "admin"}))
 
 #: Who may use each endpoint. Adding a route means adding it here, deliberately.
 EXPECTED: dict[str, Access] = {
@@ -54,6 +55,7 @@ EXPECTED: dict[str, Access] = {
     "web.change_dose": CLINIC,
     "web.exit_ost": CLINIC,
     "web.record_lab_test": CLINIC,
+    "studies.home": EPI,
 }
 
 #: Values for URL arguments: ids of records at the Bishkek centre.
