@@ -5,15 +5,15 @@
     flask users create NAME --role ROLE [--centre CODE]   # asks for the password twice
     flask users set-password NAME                         # asks for the new one twice
     flask users deactivate NAME                           # can no longer log in
-    flask demo load [--if-empty] [--seed N] [--clients N] # the Kyrgyz demo registry
+    flask demo load [--country KG|KZ|TJ|UZ] [--years 1998-2004] [--scale 1.0] [--seed N]
+                    [--truth-out FILE] [--lists-out DIR] [--workers N] [--if-empty]
+                                                          # a simulated national registry
     flask demo logins                                     # prints the demo accounts
 
 Commands own their transaction: they commit on success and roll back on error.
 """
 
 from __future__ import annotations
-
-import time
 
 import click
 from flask import Flask, current_app
@@ -25,9 +25,11 @@ from registry.extensions import db
 from registry.models import TreatmentCentre, User
 from registry.models.users import ROLE_NAMES
 from registry.services import ServiceError
+from registry.simulation.cli import load_command
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Load and describe the demo registry.")
+demo_cli.add_command(load_command)
 
 
 def init_commands(app: Flask) -> None:
@@ -99,43 +101,6 @@ def deactivate_command(name: str) -> None:
     deactivate_user(user)
     db.session.commit()
     click.echo(f"User {user.username} can no longer log in.")
-
-
-@demo_cli.command("load")
-@click.option("--if-empty", is_flag=True, help="Do nothing (successfully) if there is data.")
-@click.option("--seed", type=int, default=None, help="Random seed (default 2003).")
-@click.option("--clients", type=click.IntRange(1), default=None, help="Number of clients.")
-def load_demo_command(if_empty: bool, seed: int | None, clients: int | None) -> None:
-    """Load the demo registry of the Kyrgyz Republic into an empty database."""
-    from registry.demo import (
-        DEFAULT_CLIENTS,
-        DEFAULT_SEED,
-        DemoRefusedError,
-        database_is_empty,
-        load_demo,
-    )
-
-    if if_empty and not database_is_empty():
-        click.echo("The database already has data: demo not loaded.")
-        return
-    started = time.perf_counter()
-    try:
-        summary = load_demo(
-            seed=DEFAULT_SEED if seed is None else seed,
-            n_clients=DEFAULT_CLIENTS if clients is None else clients,
-        )
-    except DemoRefusedError as error:
-        db.session.rollback()
-        raise click.ClickException(f"Demo not loaded: {error}.") from error
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    click.echo(
-        f"Demo loaded in {time.perf_counter() - started:.1f} s: {summary.clients} clients, "
-        f"{summary.ost_enrolments} on OST, {summary.centres} centres, "
-        f"{summary.org_units} org units, {summary.populations} population rows."
-    )
 
 
 @demo_cli.command("logins")

@@ -50,13 +50,15 @@ def load_populations(profile: CountryProfile, org_units: dict[str, int], years: 
     """Insert regional populations by year, sex and age group; return the row count."""
     have = set(db.session.execute(select(Population.org_unit_id, Population.year)).all())
     shares = [s / sum(AGE_SHARES) for s in AGE_SHARES]
+    # regional figures are rounded shares: scale them onto the national 2003 population
+    national = profile.population / (1000 * sum(r.population for r in profile.regions))
     rows = []
     for region in profile.regions:
         unit = org_units[region.code]
         for year in years:
             if (unit, year) in have:
                 continue
-            total = region.population * 1000 * (1 + POPULATION_GROWTH) ** (year - 2003)
+            total = region.population * 1000 * national * (1 + POPULATION_GROWTH) ** (year - 2003)
             for sex, sex_share in (("M", MALE_SHARE), ("F", 1 - MALE_SHARE)):
                 for group, share in zip(AGE_GROUPS, shares, strict=True):
                     rows.append({"org_unit_id": unit, "year": year, "sex": sex,

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from registry import create_app
-from registry.demo import DemoRefusedError, load_demo
+from registry.demo import DemoRefusedError
+from registry.simulation.load import load_demo
 from registry.extensions import db
 from registry.models import AuditEvent, Client, OstEnrolment, User
 from registry.services.users import authenticate, verify_password
@@ -54,16 +55,16 @@ def test_users_create_reports_the_broken_rule(app, runner, registry_data, args, 
 
 
 def test_demo_load_is_idempotent_with_if_empty(app, runner):
-    result = runner.invoke(args=["demo", "load", "--if-empty", "--clients", "300"])
+    result = runner.invoke(args=["demo", "load", "--if-empty", "--scale", "0.01"])
     assert result.exit_code == 0, result.output
     assert "Demo loaded" in result.output
     with app.app_context():
         clients = db.session.scalar(select(func.count()).select_from(Client))
-        assert 290 <= clients <= 300
+        assert 200 <= clients <= 450
         assert db.session.scalar(select(func.count()).select_from(OstEnrolment)) > 0
-    again = runner.invoke(args=["demo", "load", "--if-empty", "--clients", "300"])
+    again = runner.invoke(args=["demo", "load", "--if-empty", "--scale", "0.01"])
     assert again.exit_code == 0 and "not loaded" in again.output
-    refused = runner.invoke(args=["demo", "load", "--clients", "300"])
+    refused = runner.invoke(args=["demo", "load", "--scale", "0.01"])
     assert refused.exit_code == 1 and "not empty" in refused.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Client)) == clients
@@ -94,7 +95,7 @@ def test_demo_is_never_loaded_in_production(tmp_path):
     with production.app_context():
         db.create_all()
         with pytest.raises(DemoRefusedError):
-            load_demo(n_clients=10)
+            load_demo(scale=0.01)
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
         db.engine.dispose()
     result = production.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])

@@ -11,7 +11,6 @@ import pytest
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from registry.demo import load_demo, people
 from registry.extensions import db
 from registry.schemas import AdmissionSchema, ClientLookupSchema, DischargeSchema
 from registry.services import ServiceError
@@ -87,12 +86,3 @@ def test_identifiers_never_reach_database_logs_or_audit(
     assert_no_identifier_in(database_bytes(app).decode("utf-8", errors="replace"))
     assert_no_identifier_in(sql_logging.text)
     assert "INSERT INTO clients" in sql_logging.text  # the SQL log was really captured
-
-
-def test_demo_names_are_never_stored(app, db_session):
-    load_demo(n_clients=200)
-    db_session.commit()
-    stored = database_text()
-    families = [stem + suffix for stem in people.FAMILY_STEMS for suffix in ("ов", "ев")]
-    givens = list(people.GIVEN_MALE + people.GIVEN_FEMALE) + list(people.LATIN.values())
-    assert [name for name in families + givens if name in stored] == []
