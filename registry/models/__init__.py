@@ -8,6 +8,14 @@ from registry.models.episodes import TreatmentEpisode
 from registry.models.geography import OrgUnit, Population
 from registry.models.lab import LabTest
 from registry.models.ost import DoseChange, DosingEvent, OstEnrolment
+from registry.models.studies import (
+    DuplicateCandidate,
+    EstimationJob,
+    EstimationResult,
+    SourceList,
+    SourceListCode,
+    Study,
+)
 from registry.models.users import User
 
 __all__ = [
@@ -16,10 +24,16 @@ __all__ = [
     "Client",
     "DoseChange",
     "DosingEvent",
+    "DuplicateCandidate",
+    "EstimationJob",
+    "EstimationResult",
     "LabTest",
     "OrgUnit",
     "OstEnrolment",
     "Population",
+    "SourceList",
+    "SourceListCode",
+    "Study",
     "TreatmentCentre",
     "TreatmentEpisode",
     "User",

@@ -1,0 +1,350 @@
+"""Linkage: the lists of a study, their capture histories, overlaps and potential duplicates.
+
+Public interface::
+
+    REGISTRY_LISTS      # {"registry:treatment_entrants": label, "registry:registrations",
+                        #  "registry:ost", "registry:hiv_tested", "registry:prison"}
+    list_codes(ref: str, *, start: date, end: date, area: OrgUnit) -> dict[str, int]
+    build_histories(list_refs: list[str], *, period: str, area_code: str,
+                    strata: str | None = None)
+        -> tuple[CaptureHistories | dict[str, CaptureHistories], dict]
+    pending_duplicates(list_ids: list[int] | None = None) -> list[DuplicateCandidate]
+    review_duplicate(candidate: DuplicateCandidate, decision: str, *, actor: User)
+    find_duplicate_candidates(source: SourceList, keys: dict[str, str], *, key: str) -> int
+
+A list reference is ``"registry:<name>"`` (the registry's own clients in the period and
+area: treatment entrants = admitted in the period outside prison units; registrations =
+an episode at a narcological dispensary open at some time in the period; OST = an
+enrolment open at some time in the period; HIV-tested = an HIV test sampled in the
+period; prison = admitted to a prison health unit in the period; the centre must lie in
+the area) or ``"upload:<id>"`` (an uploaded :class:`~registry.models.SourceList`).
+
+The report returned by :func:`build_histories` holds only counts and codes' numbers::
+
+    {"lists": [{"ref": "registry:ost", "name": "ost", "count": 120}, ...],
+     "pairwise": [{"a": "ost", "b": "police", "overlap": 31}, ...],
+     "observed": 480, "registered": 300, "histories": {"110": 12, "101": 5, ...},
+     "merged_duplicates": 2, "pending_duplicates": 1,
+     "strata": {"F": {"observed": ..., "histories": {...}}, ...}   # with strata only}
+
+``histories`` keys are 0/1 strings in the order of ``lists``. Accepted duplicate pairs
+are merged (``code_b`` counted as ``code_a``) before the histories are built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import Counter, defaultdict
+from datetime import date
+from itertools import combinations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from estimation.capture_recapture import CaptureHistories
+from registry.extensions import db
+from registry.models import (
+    Client,
+    DuplicateCandidate,
+    LabTest,
+    OrgUnit,
+    OstEnrolment,
+    SourceList,
+    SourceListCode,
+    TreatmentCentre,
+    TreatmentEpisode,
+    User,
+)
+from registry.models.base import utcnow
+from registry.models.studies import ACCEPTED, PENDING, REJECTED
+from registry.services import audit
+from registry.services.errors import ServiceError
+from registry.services.periods import find_area, parse_period
+
+REGISTRY_LISTS = {
+    "registry:treatment_entrants": _l("Treatment entrants"),
+    "registry:registrations": _l("Narcological registrations"),
+    "registry:ost": _l("OST clients"),
+    "registry:hiv_tested": _l("HIV-tested clients"),
+    "registry:prison": _l("Prison-unit admissions"),
+}
+PRISON_TYPE = "3"
+STRATA = ("sex",)
+#: Identifier uploads larger than this skip the variant-code search against the registry.
+VARIANT_LIMIT = 50_000
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _in_area(area: OrgUnit):
+    """Centres whose org unit lies in ``area`` (materialised-path prefix)."""
+    return (
+        select(TreatmentCentre.id)
+        .join(OrgUnit, OrgUnit.id == TreatmentCentre.org_unit_id)
+        .where(OrgUnit.path.like(area.path + "%"))
+    )
+
+
+def _registry_query(name: str, start: date, end: date, area: OrgUnit):
+    centres = _in_area(area)
+    episode = select(Client.code).join(TreatmentEpisode, TreatmentEpisode.client_id == Client.id)
+    if name == "treatment_entrants" or name == "prison":
+        prison = select(TreatmentCentre.id).where(TreatmentCentre.tdi_centre_type == PRISON_TYPE)
+        where = TreatmentEpisode.centre_id.in_(prison)
+        return episode.where(
+            TreatmentEpisode.admission_date.between(start, end),
+            TreatmentEpisode.centre_id.in_(centres),
+            where if name == "prison" else ~where,
+        )
+    if name == "registrations":
+        dispensaries = select(TreatmentCentre.id).where(
+            TreatmentCentre.kind == "narcological_dispensary"
+        )
+        return episode.where(
+            TreatmentEpisode.admission_date <= end,
+            or_(
+                TreatmentEpisode.discharge_date.is_(None), TreatmentEpisode.discharge_date >= start
+            ),
+            TreatmentEpisode.centre_id.in_(centres),
+            TreatmentEpisode.centre_id.in_(dispensaries),
+        )
+    if name == "ost":
+        return (
+            select(Client.code)
+            .join(OstEnrolment, OstEnrolment.client_id == Client.id)
+            .where(
+                OstEnrolment.enrolment_date <= end,
+                or_(OstEnrolment.exit_date.is_(None), OstEnrolment.exit_date >= start),
+                OstEnrolment.centre_id.in_(centres),
+            )
+        )
+    if name == "hiv_tested":
+        return (
+            select(Client.code)
+            .join(LabTest, LabTest.client_id == Client.id)
+            .where(
+                LabTest.test == "HIV",
+                LabTest.sample_date.between(start, end),
+                LabTest.centre_id.in_(centres),
+            )
+        )
+    raise ServiceError(_l("Unknown list."), "lists")
+
+
+def list_codes(ref: str, *, start: date, end: date, area: OrgUnit) -> dict[str, int]:
+    """``{code: occurrences}`` of one list (registry: records of the client in the period)."""
+    kind, _, name = ref.partition(":")
+    if kind == "registry" and ref in REGISTRY_LISTS:
+        rows = db.session.execute(_registry_query(name, start, end, area)).scalars()
+        return dict(Counter(rows))
+    if kind == "upload" and name.isdigit():
+        source = db.session.get(SourceList, int(name))
+        if source is not None:
+            rows = db.session.execute(
+                select(SourceListCode.code, SourceListCode.occurrences).where(
+                    SourceListCode.list_id == source.id
+                )
+            )
+            return dict(rows.tuples())
+    raise ServiceError(_l("Unknown list."), "lists")
+
+
+def upload_exists(list_id: int) -> bool:
+    """True if an uploaded list ``list_id`` exists."""
+    return db.session.get(SourceList, list_id) is not None
+
+
+def list_name(ref: str) -> str:
+    """A short name for a list in model tables: ``ost``, or the upload's source name."""
+    kind, _, name = ref.partition(":")
+    if kind == "upload":
+        source = db.session.get(SourceList, int(name))
+        return source.source_name if source is not None else ref
+    return name
+
+
+def accepted_merges() -> dict[str, str]:
+    """``{code_b: code_a}`` of every accepted duplicate pair."""
+    rows = db.session.execute(
+        select(DuplicateCandidate.code_b, DuplicateCandidate.code_a).where(
+            DuplicateCandidate.decision == ACCEPTED
+        )
+    )
+    return dict(rows.tuples())
+
+
+def _sexes(codes: set[str], list_ids: list[int]) -> dict[str, str]:
+    """Sex of each code: from the registry, else from an identifier upload."""
+    sexes: dict[str, str] = {}
+    if list_ids:
+        rows = db.session.execute(
+            select(SourceListCode.code, SourceListCode.sex).where(
+                SourceListCode.list_id.in_(list_ids), SourceListCode.sex.is_not(None)
+            )
+        )
+        sexes.update(rows.tuples())
+    rows = db.session.execute(select(Client.code, Client.sex))
+    sexes.update((code, sex) for code, sex in rows.tuples() if code in codes)
+    return sexes
+
+
+def digest(codes: set[str]) -> str:
+    """SHA-256 of a list's sorted codes: what the result's input hash is made of."""
+    return hashlib.sha256("\n".join(sorted(codes)).encode()).hexdigest()
+
+
+def _frequencies(masks: dict[str, int], k: int) -> dict[str, int]:
+    counts = Counter(masks.values())
+    return {format(mask, f"0{k}b"): number for mask, number in sorted(counts.items())}
+
+
+def build_histories(
+    list_refs: list[str], *, period: str, area_code: str, strata: str | None = None
+) -> tuple[CaptureHistories | dict[str, CaptureHistories], dict]:
+    """Link the lists by code and return their capture histories with an overlap report.
+
+    With ``strata="sex"`` the first value is ``{"F": histories, "M": histories}`` (codes
+    of unknown sex are left out of the strata and counted in the report).
+    """
+    refs = list(dict.fromkeys(list_refs))
+    if len(refs) < 2:
+        raise ServiceError(_l("Choose at least two lists."), "lists")
+    if strata is not None and strata not in STRATA:
+        raise ServiceError(_l("Unknown stratifying variable."), "strata")
+    start, end = parse_period(period)
+    area = find_area(area_code)
+    merges = accepted_merges()
+    names: list[str] = []
+    members: list[set[str]] = []
+    for ref in refs:
+        codes = {
+            merges.get(code, code) for code in list_codes(ref, start=start, end=end, area=area)
+        }
+        name = list_name(ref)
+        names.append(name if name not in names else f"{name}-{len(names) + 1}")
+        members.append(codes)
+    k = len(refs)
+    masks: dict[str, int] = defaultdict(int)
+    for position, codes in enumerate(members):
+        bit = 1 << (k - 1 - position)
+        for code in codes:
+            masks[code] |= bit
+    frequencies = _frequencies(masks, k)
+    upload_ids = [int(r.partition(":")[2]) for r in refs if r.startswith("upload:")]
+    registry_bits = sum(1 << (k - 1 - i) for i, r in enumerate(refs) if r.startswith("registry:"))
+    report: dict = {
+        "lists": [
+            {"ref": ref, "name": name, "count": len(codes), "digest": digest(codes)}
+            for ref, name, codes in zip(refs, names, members, strict=True)
+        ],
+        "pairwise": [
+            {"a": names[i], "b": names[j], "overlap": len(members[i] & members[j])}
+            for i, j in combinations(range(k), 2)
+        ],
+        "observed": len(masks),
+        "registered": sum(1 for mask in masks.values() if mask & registry_bits),
+        "histories": frequencies,
+        "merged_duplicates": len(merges),
+        "pending_duplicates": len(pending_duplicates(upload_ids)),
+    }
+    histories = CaptureHistories.from_frequencies(names, frequencies)
+    if strata is None:
+        return histories, report
+    sexes = _sexes(set(masks), upload_ids)
+    by_stratum: dict[str, dict[str, int]] = defaultdict(dict)
+    for code, mask in masks.items():
+        if code in sexes:
+            by_stratum[sexes[code]][code] = mask
+    report["strata"] = {
+        value: {"observed": len(m), "histories": _frequencies(m, k)}
+        for value, m in sorted(by_stratum.items())
+    }
+    report["unknown_stratum"] = len(masks) - sum(len(m) for m in by_stratum.values())
+    stratified = {
+        value: CaptureHistories.from_frequencies(names, entry["histories"])
+        for value, entry in report["strata"].items()
+    }
+    return stratified, report
+
+
+def pending_duplicates(list_ids: list[int] | None = None) -> list[DuplicateCandidate]:
+    """Pending duplicate pairs (of the given uploads, or all), oldest first."""
+    query = select(DuplicateCandidate).where(DuplicateCandidate.decision == PENDING)
+    if list_ids is not None:
+        query = query.where(DuplicateCandidate.list_id.in_(list_ids))
+    return list(db.session.scalars(query.order_by(DuplicateCandidate.id)))
+
+
+def review_duplicate(candidate: DuplicateCandidate, decision: str, *, actor: User) -> None:
+    """Accept (same person: merged in linkage) or reject a duplicate pair; audited."""
+    if decision not in (ACCEPTED, REJECTED):
+        raise ServiceError(_l("Choose accept or reject."), "decision")
+    candidate.decision = decision
+    candidate.decided_by_id = actor.id
+    candidate.decided_at = utcnow()
+    audit.record_event(actor, "update", "duplicate_candidate", candidate.id, detail=decision)
+
+
+def _hamming_one(a: str, b: str) -> int | None:
+    """The position where ``a`` and ``b`` differ if they differ in exactly one letter."""
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return diff[0] if len(diff) == 1 else None
+
+
+def _reason(position: int) -> str:
+    return "family_name" if position < 3 else "given_name"
+
+
+def find_duplicate_candidates(source: SourceList, keys: dict[str, str], *, key: str) -> int:
+    """Add pending pairs for codes of near-identical identifiers; return how many.
+
+    ``keys`` maps each SLK-581 key of the upload to its code (memory only). Two SLK keys
+    with the same date of birth and sex whose five letters differ in one place are a
+    pair (``scope="upload"``); so is an SLK whose one-letter variant's code belongs to a
+    registry client of that sex and birth year (``scope="registry"``).
+    """
+    pairs: dict[tuple[str, str], tuple[str, str]] = {}
+    blocks: dict[str, list[str]] = defaultdict(list)
+    for slk in keys:
+        blocks[slk[5:]].append(slk)
+    for members in blocks.values():
+        for a, b in combinations(sorted(members), 2):
+            position = _hamming_one(a[:5], b[:5])
+            if position is not None:
+                pair = tuple(sorted((keys[a], keys[b])))
+                pairs[pair] = ("upload", _reason(position))  # type: ignore[index]
+    if len(keys) <= VARIANT_LIMIT:
+        years = {int(slk[9:13]) for slk in keys}
+        registry = set(db.session.scalars(select(Client.code).where(Client.birth_year.in_(years))))
+        secret = key.encode()
+        for slk, code in keys.items():
+            for position in range(5):
+                if not slk[position].isalpha():
+                    continue
+                for letter in _LETTERS:
+                    if letter == slk[position]:
+                        continue
+                    variant = slk[:position] + letter + slk[position + 1 :]
+                    other = hmac.digest(secret, variant.encode(), "sha256").hex()
+                    if other in registry and other != code:
+                        pair = tuple(sorted((code, other)))
+                        pairs.setdefault(pair, ("registry", _reason(position)))  # type: ignore[arg-type]
+    for (a, b), (scope, reason) in sorted(pairs.items()):
+        db.session.add(
+            DuplicateCandidate(list_id=source.id, code_a=a, code_b=b, scope=scope, reason=reason)
+        )
+    return len(pairs)
+
+
+__all__ = [
+    "REGISTRY_LISTS",
+    "accepted_merges",
+    "build_histories",
+    "digest",
+    "find_duplicate_candidates",
+    "list_codes",
+    "list_name",
+    "pending_duplicates",
+    "review_duplicate",
+    "upload_exists",
+]

@@ -1,0 +1,209 @@
+"""Uploads of other agencies' lists (police, NGO outreach ...) as client codes.
+
+Public interface::
+
+    upload_code_list(file, *, source_name: str, period: str, area_code: str,
+                     actor: User) -> SourceList
+    upload_identifier_list(file, *, source_name: str, period: str, area_code: str,
+                           actor: User, key: str) -> SourceList
+    CODE_COLUMNS = ("code",)
+    IDENTIFIER_COLUMNS = ("family_name", "given_name", "birth_date", "sex")
+
+``file`` is a binary or text stream of a CSV file with a header row (UTF-8, comma or
+semicolon separated; extra columns are ignored). ``period`` is an ISO period ("2003",
+"2003Q1", "200301"); ``area_code`` an org-unit code ("KG", "KG-GB"). ``key`` is the
+``LINKAGE_KEY`` (``current_app.config["LINKAGE_KEY"]``).
+
+Each row becomes a code; a code seen on several rows is kept once with its number of
+``occurrences`` (what single-list count estimators need). Rows that cannot be used are
+counted in ``SourceList.rejected_rows`` as ``{"row": n, "field": ..., "reason": ...}``
+(row 1 is the header; no submitted value is ever kept). A file with missing columns or
+no usable row raises :class:`~registry.services.errors.ServiceError` on field ``file``
+and nothing is added to the session. Identifiers exist only in memory while the file is
+read: they are never stored or logged. Identifier uploads also add
+:class:`~registry.models.DuplicateCandidate` rows (see :mod:`registry.services.linkage`).
+The caller commits; every upload is audited (``create source_list``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import IO, Any
+
+from flask_babel import lazy_gettext as _l
+
+from registry.extensions import db
+from registry.models import SourceList, SourceListCode, User
+from registry.services import audit
+from registry.services.client_codes import ClientIdentifiers, client_code, slk581
+from registry.services.errors import ServiceError
+from registry.services.periods import find_area, parse_period
+
+CODE_COLUMNS = ("code",)
+IDENTIFIER_COLUMNS = ("family_name", "given_name", "birth_date", "sex")
+SEXES = {"M": "M", "F": "F", "М": "M", "Ж": "F", "1": "M", "2": "F"}
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
+_CODE = re.compile(r"^[0-9a-f]{64}$")
+#: Reasons kept for rejected rows (at most this many rows are listed; all are counted).
+MAX_LISTED_REJECTIONS = 1000
+
+
+def _rows(file: IO[Any], required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(row number, row)`` of a CSV stream whose header has the ``required`` columns."""
+    raw = file.read()
+    text = raw.decode("utf-8-sig", errors="replace") if isinstance(raw, bytes) else raw
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ServiceError(_l("The file is empty."), "file")
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    columns = [(name or "").strip().lower() for name in reader.fieldnames or []]
+    missing = [name for name in required if name not in columns]
+    if missing:
+        raise ServiceError(
+            _l("The file must have the columns: %(columns)s.", columns=", ".join(required)),
+            "file",
+        )
+    reader.fieldnames = columns
+    for number, row in enumerate(reader, start=2):
+        yield number, {k: (v or "").strip() for k, v in row.items() if k}
+
+
+def _parse_date(text: str) -> date | None:
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _new_list(source_name: str, period: str, area_code: str, kind: str) -> SourceList:
+    name = (source_name or "").strip()
+    if not name or len(name) > 64:
+        raise ServiceError(_l("Give the source a name of at most 64 characters."), "source_name")
+    start, end = parse_period(period)
+    area = find_area(area_code)
+    return SourceList(
+        source_name=name,
+        kind=kind,
+        period=period.strip(),
+        period_start=start,
+        period_end=end,
+        area_id=area.id,
+    )
+
+
+def _store(
+    source: SourceList,
+    counts: Counter[str],
+    rejected: list[dict[str, Any]],
+    rows: int,
+    actor: User,
+    attributes: dict[str, tuple[str, int]] | None = None,
+) -> SourceList:
+    if not counts:
+        raise ServiceError(_l("The file has no usable row: nothing was stored."), "file")
+    source.row_count = rows
+    source.accepted_count = sum(counts.values())
+    source.code_count = len(counts)
+    source.rejected_rows = rejected[:MAX_LISTED_REJECTIONS]
+    source.created_by_id = actor.id
+    db.session.add(source)
+    db.session.flush()
+    attributes = attributes or {}
+    db.session.execute(
+        SourceListCode.__table__.insert(),
+        [
+            {
+                "list_id": source.id,
+                "code": code,
+                "occurrences": number,
+                "sex": attributes.get(code, (None, None))[0],
+                "birth_year": attributes.get(code, (None, None))[1],
+            }
+            for code, number in sorted(counts.items())
+        ],
+    )
+    audit.record_event(
+        actor,
+        "create",
+        "source_list",
+        source.id,
+        detail=f"kind={source.kind};rows={rows};codes={len(counts)};rejected={len(rejected)}",
+    )
+    return source
+
+
+def upload_code_list(
+    file: IO[Any], *, source_name: str, period: str, area_code: str, actor: User
+) -> SourceList:
+    """Store a CSV list of client codes (column ``code``: 64 lower-case hex digits)."""
+    source = _new_list(source_name, period, area_code, "codes")
+    counts: Counter[str] = Counter()
+    rejected: list[dict[str, Any]] = []
+    rows = 0
+    for number, row in _rows(file, CODE_COLUMNS):
+        rows += 1
+        code = row.get("code", "").lower()
+        if _CODE.match(code):
+            counts[code] += 1
+        else:
+            rejected.append({"row": number, "field": "code", "reason": "not a client code"})
+    return _store(source, counts, rejected, rows, actor)
+
+
+def _identifiers(row: dict[str, str]) -> tuple[ClientIdentifiers | None, str, str]:
+    """The row's identifiers, or ``None`` with the field and reason of the first problem."""
+    if not row.get("family_name"):
+        return None, "family_name", "missing"
+    birth_date = _parse_date(row.get("birth_date", ""))
+    if birth_date is None:
+        return None, "birth_date", "not a date (YYYY-MM-DD or DD.MM.YYYY)"
+    if not 1900 <= birth_date.year <= date.today().year:
+        return None, "birth_date", "out of range"
+    sex = SEXES.get(row.get("sex", "").upper())
+    if sex is None:
+        return None, "sex", "not M or F"
+    ids = ClientIdentifiers(row["family_name"], row.get("given_name", ""), birth_date, sex)
+    return ids, "", ""
+
+
+def upload_identifier_list(
+    file: IO[Any], *, source_name: str, period: str, area_code: str, actor: User, key: str
+) -> SourceList:
+    """Turn a CSV of identifiers into codes in memory and store only the codes.
+
+    Potential duplicates (one SLK letter different, same date of birth and sex) within
+    the file and against registry clients are added for review.
+    """
+    from registry.services.linkage import find_duplicate_candidates
+
+    source = _new_list(source_name, period, area_code, "identifiers")
+    counts: Counter[str] = Counter()
+    attributes: dict[str, tuple[str, int]] = {}
+    keys: dict[str, str] = {}  # SLK -> code, in memory only for the duplicate search
+    rejected: list[dict[str, Any]] = []
+    rows = 0
+    for number, row in _rows(file, IDENTIFIER_COLUMNS):
+        rows += 1
+        ids, field, reason = _identifiers(row)
+        if ids is None:
+            rejected.append({"row": number, "field": field, "reason": reason})
+            continue
+        code = client_code(ids, key)
+        counts[code] += 1
+        attributes[code] = (ids.sex, ids.birth_date.year)
+        keys[slk581(ids)] = code
+    source = _store(source, counts, rejected, rows, actor, attributes)
+    find_duplicate_candidates(source, keys, key=key)
+    keys.clear()
+    return source
