@@ -31,11 +31,13 @@ def register_extensions(app: Flask) -> None:
     from registry import models  # noqa: F401  (registers every table on the metadata)
     from registry.extensions import babel, csrf, db, migrate
     from registry.i18n import select_locale
+    from registry.jobs import init_jobs
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    init_jobs(app)
 
 
 def register_blueprints(app: Flask) -> None:

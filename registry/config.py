@@ -28,6 +28,11 @@ ENV_SETTINGS = (
     "SESSION_IDLE_MINUTES",
     "LOGIN_MAX_FAILURES",
     "LOGIN_LOCK_MINUTES",
+    "JOBS_SQLITE_PATH",
+    "JOB_WORKERS",
+    "JOB_HEARTBEAT_SECONDS",
+    "JOB_STALE_SECONDS",
+    "JOB_MAX_ATTEMPTS",
 )
 
 #: Settings that must be whole numbers (the environment gives strings).
@@ -36,6 +41,10 @@ INTEGER_SETTINGS = (
     "SESSION_IDLE_MINUTES",
     "LOGIN_MAX_FAILURES",
     "LOGIN_LOCK_MINUTES",
+    "JOB_WORKERS",
+    "JOB_HEARTBEAT_SECONDS",
+    "JOB_STALE_SECONDS",
+    "JOB_MAX_ATTEMPTS",
 )
 
 DEFAULTS: dict[str, Any] = {
@@ -53,6 +62,14 @@ DEFAULTS: dict[str, Any] = {
     # this many failed sign-ins within LOGIN_LOCK_MINUTES lock the account that long
     "LOGIN_MAX_FAILURES": 10,
     "LOGIN_LOCK_MINUTES": 15,
+    # estimation worker (see docs/estimation-jobs.md): Huey's SQLite file defaults to
+    # instance/jobs.sqlite3 (REDIS_URL switches to Redis); a running job's worker writes a
+    # heartbeat every JOB_HEARTBEAT_SECONDS, and a job without one for JOB_STALE_SECONDS is
+    # queued again, or failed after JOB_MAX_ATTEMPTS attempts
+    "JOB_WORKERS": 2,
+    "JOB_HEARTBEAT_SECONDS": 10,
+    "JOB_STALE_SECONDS": 60,
+    "JOB_MAX_ATTEMPTS": 2,
 }
 
 

@@ -1,4 +1,4 @@
-"""``python -m registry.serve``: run gunicorn (and the job worker, once there is one).
+"""``python -m registry.serve``: run gunicorn and the estimation worker.
 
 Used by ``make run``. Each process is started as a child; Ctrl-C or SIGTERM stops all of
 them, and if one dies the others are stopped too, so a half-running product never lingers.
@@ -13,8 +13,8 @@ import subprocess
 import sys
 import time
 
-#: Extra processes to run beside gunicorn, as argument lists (the job worker adds itself).
-COMPANIONS: list[list[str]] = []
+#: Extra processes to run beside gunicorn, as argument lists: the estimation worker.
+COMPANIONS: list[list[str]] = [[sys.executable, "-m", "registry.jobs.worker"]]
 
 
 def main(argv: list[str] | None = None) -> int:

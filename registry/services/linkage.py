@@ -145,7 +145,7 @@ def list_codes(ref: str, *, start: date, end: date, area: OrgUnit) -> dict[str, 
                     SourceListCode.list_id == source.id
                 )
             )
-            return dict(rows.tuples())
+            return {row[0]: row[1] for row in rows}
     raise ServiceError(_l("Unknown list."), "lists")
 
 
@@ -170,7 +170,7 @@ def accepted_merges() -> dict[str, str]:
             DuplicateCandidate.decision == ACCEPTED
         )
     )
-    return dict(rows.tuples())
+    return {row[0]: row[1] for row in rows}
 
 
 def _sexes(codes: set[str], list_ids: list[int]) -> dict[str, str]:
@@ -182,9 +182,9 @@ def _sexes(codes: set[str], list_ids: list[int]) -> dict[str, str]:
                 SourceListCode.list_id.in_(list_ids), SourceListCode.sex.is_not(None)
             )
         )
-        sexes.update(rows.tuples())
+        sexes.update((row[0], row[1]) for row in rows)
     rows = db.session.execute(select(Client.code, Client.sex))
-    sexes.update((code, sex) for code, sex in rows.tuples() if code in codes)
+    sexes.update((code, sex) for code, sex in rows if code in codes)
     return sexes
 
 

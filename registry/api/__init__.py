@@ -1,0 +1,90 @@
+"""The JSON API (flask-smorest): estimation jobs, results, uploads, linkage, duplicates.
+
+The OpenAPI document is served at ``/api/openapi.json`` and is generated from the
+schemas of :mod:`registry.schemas.studies`, so it cannot drift from the code.
+Authentication is the signed-in session for now (API tokens come later); every POST
+carries the CSRF token in the ``X-CSRFToken`` header (``GET /api/csrf-token`` gives it).
+Only epidemiologists and admins may use it, every use is audited, and responses hold
+codes and counts, never identifiers. Errors are ``application/problem+json``
+(:mod:`registry.errors`): a validation error lists each field with its message.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from flask import Flask
+from flask.wrappers import Response
+from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
+from marshmallow import ValidationError
+from webargs.flaskparser import FlaskParser
+
+from registry.auth.roles import public
+from registry.errors import problem
+from registry.extensions import db
+from registry.services.errors import ServiceError
+
+API_SETTINGS = {
+    "API_TITLE": "narcoregistry estimation API",
+    "API_VERSION": "1",
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+}
+
+
+class ProblemParser(FlaskParser):
+    """Argument errors become a :class:`ValidationError` (problem+json with the fields)."""
+
+    def handle_error(self, error: ValidationError, *_args: Any, **_kwargs: Any) -> NoReturn:
+        messages = error.messages
+        if isinstance(messages, dict) and len(messages) == 1:
+            (location,) = messages
+            if location in ("json", "query", "form", "files", "view_args"):
+                messages = messages[location]
+        raise ValidationError(messages)
+
+
+class ApiBlueprint(SmorestBlueprint):
+    """A flask-smorest blueprint whose argument errors use the registry's problem shape."""
+
+    ARGUMENTS_PARSER = ProblemParser()
+
+
+blueprint = ApiBlueprint(
+    "estimation_api",
+    __name__,
+    url_prefix="/api",
+    description="Estimation studies on registry data: jobs, results, uploads, linkage.",
+)
+
+
+def init_api(app: Flask) -> None:
+    """Create the app's :class:`Api`, mount the blueprint, declare the document public."""
+    from registry.api import jobs, linkage, uploads  # noqa: F401  (registers the routes)
+
+    for name, value in API_SETTINGS.items():
+        app.config.setdefault(name, value)
+    api = Api(app)
+    api.register_blueprint(blueprint)
+    document = app.view_functions["api-docs.openapi_json"]
+
+    @public
+    def openapi_json() -> Any:
+        """The OpenAPI document (describes the API; holds no data)."""
+        return document()
+
+    app.view_functions["api-docs.openapi_json"] = openapi_json
+    app.extensions["registry_api"] = api
+
+
+@blueprint.errorhandler(ServiceError)
+def service_error(error: ServiceError) -> Response:
+    """A rule the services enforce: 422 problem details naming the field."""
+    db.session.rollback()
+    field = error.field or "_schema"
+    detail = str(error.message)
+    return problem(
+        422, detail, errors=[{"field": field, "pointer": f"#/{field}", "detail": detail}]
+    )

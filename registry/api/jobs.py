@@ -1,0 +1,123 @@
+"""``/api/jobs``: create, list, get and cancel estimation jobs; results as JSON and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from flask import Response, abort, g
+from flask.views import MethodView
+from flask_wtf.csrf import generate_csrf
+
+from registry.api import blueprint
+from registry.auth.roles import roles, signed_in
+from registry.extensions import db
+from registry.models import EstimationJob
+from registry.models.users import ADMIN, EPIDEMIOLOGIST
+from registry.schemas.studies import JobSchema, ResultSchema, StudySchema
+from registry.services import studies
+
+EPIDEMIOLOGY = (ADMIN, EPIDEMIOLOGIST)
+
+
+def _job(job_id: int) -> EstimationJob:
+    studies.ensure_epidemiology(g.user)
+    if db.session.get(EstimationJob, job_id) is None:
+        abort(404)
+    return studies.get_job(job_id, actor=g.user)
+
+
+@blueprint.route("/csrf-token")
+@signed_in
+def csrf_token() -> dict[str, str]:
+    """The CSRF token to send as ``X-CSRFToken`` with every POST."""
+    return {"csrf_token": generate_csrf()}
+
+
+@blueprint.route("/jobs")
+@roles(*EPIDEMIOLOGY)
+class Jobs(MethodView):
+    """Estimation jobs."""
+
+    @blueprint.response(200, JobSchema(many=True))
+    def get(self) -> list[EstimationJob]:
+        """The latest jobs, newest first."""
+        jobs = studies.list_jobs(actor=g.user)
+        db.session.commit()
+        return jobs
+
+    @blueprint.arguments(StudySchema)
+    @blueprint.response(202, JobSchema)
+    def post(self, data: dict[str, Any]) -> EstimationJob:
+        """Create a study and queue its job; returns at once (poll the job)."""
+        job = studies.create_study(data, actor=g.user)
+        db.session.commit()
+        return job
+
+
+@blueprint.route("/jobs/<int:job_id>")
+@roles(*EPIDEMIOLOGY)
+class Job(MethodView):
+    """One job."""
+
+    @blueprint.response(200, JobSchema)
+    def get(self, job_id: int) -> EstimationJob:
+        """The job's state (queued, running, succeeded, failed with the error, cancelled)."""
+        job = _job(job_id)
+        db.session.commit()
+        return job
+
+
+@blueprint.route("/jobs/<int:job_id>/cancel")
+@roles(*EPIDEMIOLOGY)
+class CancelJob(MethodView):
+    """Cancel a job."""
+
+    @blueprint.response(200, JobSchema)
+    def post(self, job_id: int) -> EstimationJob:
+        """Cancel a queued job, or ask the worker to stop a running one."""
+        job = studies.cancel_job(_job(job_id), actor=g.user)
+        db.session.commit()
+        return job
+
+
+@blueprint.route("/jobs/<int:job_id>/result")
+@roles(*EPIDEMIOLOGY)
+class Result(MethodView):
+    """A job's result."""
+
+    @blueprint.response(200, ResultSchema)
+    def get(self, job_id: int) -> Any:
+        """The result payload with its provenance (422 until the job has succeeded)."""
+        _job(job_id)
+        result = studies.get_result(job_id, actor=g.user)
+        db.session.commit()
+        return result
+
+
+@blueprint.route("/jobs/<int:job_id>/result.csv")
+@roles(*EPIDEMIOLOGY)
+class ResultCsv(MethodView):
+    """A job's result as CSV."""
+
+    @blueprint.response(200, content_type="text/csv")
+    def get(self, job_id: int) -> Response:
+        """One row for the chosen estimate, then one per model or stratum."""
+        _job(job_id)
+        result = studies.get_result(job_id, actor=g.user)
+        db.session.commit()
+        rows = studies.result_rows(result)
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: json.dumps(v) if isinstance(v, dict | list) else v
+                             for k, v in row.items()})  # fmt: skip
+        return Response(
+            out.getvalue(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename=job-{job_id}.csv"},
+        )

@@ -1,0 +1,160 @@
+"""Schemas of estimation studies, jobs, results, uploads and duplicate reviews (JSON API).
+
+Input schemas validate what a client sends (``StudySchema``, ``UploadFormSchema``,
+``OverlapQuerySchema``, ``ReviewSchema``); output schemas describe what the API returns.
+Outputs hold codes' counts and ids only, never an identifier.
+"""
+
+from __future__ import annotations
+
+from flask_smorest.fields import Upload
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from registry.schemas.base import CHOOSE, REQUIRED
+
+METHODS = ("capture_recapture", "count_estimators")
+_required = {"required": REQUIRED, "null": REQUIRED}
+
+
+class StudySchema(Schema):
+    """A new study: what to estimate, on which lists, for which period and area."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    title = fields.String(load_default="", validate=validate.Length(max=200))
+    method = fields.String(
+        required=True,
+        validate=validate.OneOf(METHODS, error=CHOOSE),
+        error_messages=_required,
+        metadata={"description": "capture_recapture or count_estimators"},
+    )
+    parameters = fields.Dict(
+        keys=fields.String(),
+        load_default=dict,
+        metadata={"description": "see registry.services.estimators (analysis, seed ...)"},
+    )
+    lists = fields.List(
+        fields.String(validate=validate.Length(max=40)),
+        required=True,
+        validate=validate.Length(min=1, max=10),
+        error_messages=_required,
+        metadata={"description": 'list references: "registry:ost", "upload:12" ...'},
+    )
+    period = fields.String(
+        required=True, error_messages=_required, metadata={"description": "2003, 2003Q1, 200301"}
+    )
+    area_code = fields.String(required=True, error_messages=_required)
+    strata = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["sex"]))
+
+
+class JobSchema(Schema):
+    """A job's state (and its study's settings)."""
+
+    id = fields.Integer()
+    study_id = fields.Integer()
+    title = fields.String(attribute="study.title")
+    method = fields.String(attribute="study.method")
+    lists = fields.List(fields.String(), attribute="study.lists")
+    period = fields.String(attribute="study.period")
+    area_code = fields.String(attribute="study.area.code")
+    strata = fields.String(attribute="study.strata", allow_none=True)
+    parameters = fields.Dict(attribute="study.parameters")
+    state = fields.String()
+    error = fields.String(allow_none=True)
+    attempts = fields.Integer()
+    cancel_requested = fields.Boolean()
+    queued_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class ResultSchema(Schema):
+    """A succeeded job's result and its provenance."""
+
+    job_id = fields.Integer()
+    payload = fields.Dict(metadata={"description": "see registry.services.estimators"})
+    history_counts = fields.Dict(allow_none=True)
+    input_hash = fields.String()
+    software_version = fields.String()
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime()
+    approved = fields.Boolean()
+
+
+class UploadFormSchema(Schema):
+    """The form fields of a multipart list upload (the file is ``file``)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    kind = fields.String(load_default="codes", validate=validate.OneOf(["codes", "identifiers"]))
+    source_name = fields.String(required=True, error_messages=_required)
+    period = fields.String(required=True, error_messages=_required)
+    area_code = fields.String(required=True, error_messages=_required)
+
+
+class UploadFileSchema(Schema):
+    """The uploaded CSV file."""
+
+    file = Upload(required=True, error_messages=_required)
+
+
+class SourceListSchema(Schema):
+    """An uploaded list: counts and rejected rows (row number, field, reason)."""
+
+    id = fields.Integer()
+    ref = fields.String()
+    source_name = fields.String()
+    kind = fields.String()
+    period = fields.String()
+    area_code = fields.String(attribute="area.code")
+    row_count = fields.Integer()
+    accepted_count = fields.Integer()
+    code_count = fields.Integer()
+    rejected_rows = fields.List(fields.Dict())
+    created_at = fields.DateTime()
+
+
+class OverlapQuerySchema(Schema):
+    """Which lists to link for an overlap report (query string)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    lists = fields.List(fields.String(), required=True, error_messages=_required)
+    period = fields.String(required=True, error_messages=_required)
+    area_code = fields.String(required=True, error_messages=_required)
+    strata = fields.String(load_default=None, validate=validate.OneOf(["sex"]))
+
+
+class DuplicateQuerySchema(Schema):
+    """Filter of the duplicate review list."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    list_id = fields.Integer(load_default=None)
+
+
+class DuplicateSchema(Schema):
+    """A potential duplicate pair (codes only)."""
+
+    id = fields.Integer()
+    list_id = fields.Integer(allow_none=True)
+    code_a = fields.String()
+    code_b = fields.String()
+    scope = fields.String()
+    reason = fields.String()
+    decision = fields.String()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class ReviewSchema(Schema):
+    """A decision on a duplicate pair."""
+
+    decision = fields.String(
+        required=True,
+        validate=validate.OneOf(["accepted", "rejected"], error=CHOOSE),
+        error_messages=_required,
+    )
