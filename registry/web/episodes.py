@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 
 from registry.auth.roles import roles
 from registry.extensions import db
@@ -14,9 +13,8 @@ from registry.models.users import CLINIC_STAFF
 from registry.schemas import DischargeSchema
 from registry.services import listings
 from registry.services.episodes import discharge_episode
-from registry.services.errors import ServiceError
 from registry.web import blueprint
-from registry.web.forms import FormState, errors_state, load_form
+from registry.web.forms import FormState, submit_form
 
 
 @blueprint.route("/episodes/<int:episode_id>/discharge", methods=["GET", "POST"])
@@ -29,19 +27,14 @@ def discharge(episode_id: int) -> Any:
         abort(404)
     form = FormState()
     if request.method == "POST":
-        data, form = load_form(DischargeSchema(), request.form)
-        if data is not None:
-            try:
-                discharge_episode(episode, data, actor=g.user)
-            except (ValidationError, ServiceError) as error:
-                db.session.rollback()
-                form = errors_state(error, form.values)
-            else:
-                client_id = episode.client_id
-                db.session.commit()
-                flash(_("The discharge was saved."), "info")
-                return redirect(url_for("web.client", client_id=client_id))
-        db.session.rollback()
+        client_id = episode.client_id
+        saved, form = submit_form(
+            DischargeSchema(),
+            lambda data: discharge_episode(episode, data, actor=g.user),
+            saved=_("The discharge was saved."),
+        )
+        if saved is not None:
+            return redirect(url_for("web.client", client_id=client_id))
         episode = listings.episode_at_centre(g.user, episode_id, g.user.centre_id)
     page = render_template("web/discharge.html", form=form, episode=episode)
     db.session.commit()  # the audit "read" of the episode

@@ -13,10 +13,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import flash, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
+
+from registry.extensions import db
+from registry.services.errors import ServiceError
 
 #: marshmallow's fixed default messages, so they are extracted and translated.
 FIXED_MESSAGES = {
@@ -209,3 +213,31 @@ def errors_state(
     return FormState(
         values=dict(values), errors=flatten_errors(error.messages), hidden=frozenset(hidden)
     )
+
+
+def submit_form(
+    schema: Schema,
+    save: Callable[[dict[str, Any]], Any],
+    *,
+    saved: str,
+    hidden: Iterable[str] = (),
+) -> tuple[Any, FormState]:
+    """The one transaction shape of every clinic form.
+
+    Validates the posted form with ``schema`` and calls ``save(data)`` (a service). On
+    success commits, flashes ``saved`` and returns ``(save's result, state)``; on any
+    error rolls back, so nothing is written, and returns ``(None, state)`` with the
+    messages beside the fields. ``save`` must not return ``None`` on success.
+    """
+    data, state = load_form(schema, request.form, hidden=hidden)
+    if data is not None:
+        try:
+            result = save(data)
+        except (ValidationError, ServiceError) as error:
+            state = errors_state(error, state.values, hidden=hidden)
+        else:
+            db.session.commit()
+            flash(saved, "info")
+            return result, state
+    db.session.rollback()
+    return None, state

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models.users import CLINIC_STAFF
 from registry.schemas import LabTestSchema
 from registry.services import listings
-from registry.services.errors import ServiceError
 from registry.services.lab import record_test
 from registry.web import blueprint
-from registry.web.forms import FormState, errors_state, load_form
+from registry.web.forms import FormState, submit_form
 
 
 @blueprint.route("/clients/<int:client_id>/lab-tests/new", methods=["GET", "POST"])
@@ -29,17 +27,13 @@ def record_lab_test(client_id: int) -> Any:
         abort(404)
     form = FormState()
     if request.method == "POST":
-        data, form = load_form(LabTestSchema(), request.form)
-        if data is not None:
-            try:
-                record_test(client, data, actor=g.user, centre=g.user.centre)
-            except (ValidationError, ServiceError) as error:
-                form = errors_state(error, form.values)
-            else:
-                db.session.commit()
-                flash(_("The test result was saved."), "info")
-                return redirect(url_for("web.client", client_id=client_id))
-        db.session.rollback()
+        saved, form = submit_form(
+            LabTestSchema(),
+            lambda data: record_test(client, data, actor=g.user, centre=g.user.centre),
+            saved=_("The test result was saved."),
+        )
+        if saved is not None:
+            return redirect(url_for("web.client", client_id=client_id))
         client = listings.client_at_centre(g.user, client_id, g.user.centre_id)
     page = render_template("web/lab_test.html", form=form, client=client)
     db.session.commit()

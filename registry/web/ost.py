@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema
 
 from registry.auth.roles import roles
 from registry.codes import PROGRAMMES
@@ -18,13 +18,12 @@ from registry.models import OstEnrolment
 from registry.models.users import CLINIC_STAFF
 from registry.schemas import DoseChangeSchema, DoseSchema, OstEnrolmentSchema, OstExitSchema
 from registry.services import listings
-from registry.services.errors import ServiceError
 from registry.services.ost import change_dose as change_dose_service
 from registry.services.ost import enrol_client, needs_reinduction
 from registry.services.ost import exit_ost as exit_ost_service
 from registry.services.ost import record_dose as record_dose_visit
 from registry.web import blueprint, code_label, day_filter
-from registry.web.forms import FormState, errors_state, load_form
+from registry.web.forms import FormState, submit_form
 
 
 def usual_dose(enrolment: OstEnrolment) -> dict[str, str]:
@@ -48,17 +47,13 @@ def enrol_ost(client_id: int) -> Any:
         abort(404)
     form = FormState()
     if request.method == "POST":
-        data, form = load_form(OstEnrolmentSchema(), request.form)
-        if data is not None:
-            try:
-                enrol_client(client, data, actor=g.user, centre=g.user.centre)
-            except (ValidationError, ServiceError) as error:
-                form = errors_state(error, form.values)
-            else:
-                db.session.commit()
-                flash(_("The client was enrolled on OST."), "info")
-                return redirect(url_for("web.client", client_id=client_id))
-        db.session.rollback()
+        saved, form = submit_form(
+            OstEnrolmentSchema(),
+            lambda data: enrol_client(client, data, actor=g.user, centre=g.user.centre),
+            saved=_("The client was enrolled on OST."),
+        )
+        if saved is not None:
+            return redirect(url_for("web.client", client_id=client_id))
         client = listings.client_at_centre(g.user, client_id, g.user.centre_id)
     page = render_template(
         "web/ost_enrol.html",
@@ -93,20 +88,14 @@ def enrolment_form(
         abort(404)
     form = FormState(values=defaults(enrolment) if defaults else {})
     if request.method == "POST":
-        data, form = load_form(schema, request.form)
-        if data is not None:
-            try:
-                service(enrolment, data, actor=g.user)
-            except (ValidationError, ServiceError) as error:
-                form = errors_state(error, form.values)
-            else:
-                client_id = enrolment.client_id
-                db.session.commit()
-                flash(saved, "info")
-                if done == "web.dashboard":
-                    return redirect(url_for(done))
-                return redirect(url_for(done, client_id=client_id))
-        db.session.rollback()
+        client_id = enrolment.client_id
+        result, form = submit_form(
+            schema, lambda data: service(enrolment, data, actor=g.user), saved=saved
+        )
+        if result is not None:
+            if done == "web.dashboard":
+                return redirect(url_for(done))
+            return redirect(url_for(done, client_id=client_id))
         enrolment = listings.enrolment_at_centre(g.user, enrolment_id, g.user.centre_id)
     context = {"form": form, "enrolment": enrolment}
     if template == "web/dose.html":
