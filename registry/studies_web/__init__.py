@@ -19,4 +19,11 @@ blueprint = Blueprint("studies", __name__, url_prefix="/studies")
 #: Who may use these pages.
 EPI_ROLES = (EPIDEMIOLOGIST, ADMIN)
 
-from registry.studies_web import home  # noqa: E402, F401  (registers the routes)
+from registry.studies_web import (  # noqa: E402, F401  (registers the routes)
+    common,
+    duplicates,
+    home,
+    jobs,
+    new,
+    uploads,
+)

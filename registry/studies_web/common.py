@@ -1,0 +1,60 @@
+"""What every epidemiologist's page shares: labels, choices of areas and lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import format_decimal, get_locale
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.models import OrgUnit, SourceList
+from registry.studies_web import blueprint, forms
+from registry.web.labels import HINTS as WEB_HINTS
+from registry.web.labels import LABELS as WEB_LABELS
+
+
+@blueprint.context_processor
+def study_labels() -> dict[str, Any]:
+    """The form macros' ``labels`` and ``hints`` with this blueprint's fields added."""
+    return {
+        "labels": {**WEB_LABELS, **forms.LABELS},
+        "hints": {**WEB_HINTS, **forms.HINTS},
+        "study_forms": forms,
+        "state_labels": forms.STATE_LABELS,
+        "plot_titles": forms.PLOT_TITLES,
+        "rejection_reasons": forms.REJECTION_REASONS,
+        "format_number": format_number,
+    }
+
+
+def format_number(value: float | int, digits: int = 0) -> str:
+    """A count or estimate in the locale's notation (12 345; 3,10 in Russian)."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(round(float(value), digits), pattern)
+
+
+def area_choices() -> dict[str, str]:
+    """``{code: "code · name"}`` of every org unit, country first (the form's select)."""
+    russian = str(get_locale() or "ru") == "ru"
+    units = db.session.scalars(select(OrgUnit).order_by(OrgUnit.path))
+    return {
+        unit.code: f"{unit.code} · {unit.name_ru if russian and unit.name_ru else unit.name}"
+        for unit in units
+    }
+
+
+def uploads(limit: int = 200) -> list[SourceList]:
+    """The uploaded lists, newest first."""
+    query = select(SourceList).order_by(SourceList.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def list_choices() -> dict[str, str]:
+    """``{ref: label}`` of the registry's own lists and of every upload."""
+    from registry.services.linkage import REGISTRY_LISTS
+
+    choices = {ref: str(label) for ref, label in REGISTRY_LISTS.items()}
+    for source in uploads():
+        choices[source.ref] = f"{source.source_name} · {source.period} · {source.area.code}"
+    return choices

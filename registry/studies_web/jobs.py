@@ -1,0 +1,214 @@
+"""Jobs and their results: the list with live status, the result page, plots, downloads.
+
+A page showing an unfinished job reloads itself every few seconds
+(``<meta http-equiv="refresh">``: no script, so the strict CSP holds) until the worker
+has finished it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from flask import Response, abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from registry import plots
+from registry.auth.roles import roles
+from registry.extensions import db
+from registry.models import EstimationJob, EstimationResult
+from registry.services import studies
+from registry.services.errors import ServiceError
+from registry.studies_web import EPI_ROLES, blueprint
+from registry.studies_web.common import list_choices
+from registry.studies_web.forms import METHOD_LABELS
+
+#: Seconds between reloads of a page that waits for a job.
+REFRESH_SECONDS = 3
+
+
+def _job(job_id: int) -> EstimationJob:
+    try:
+        return studies.get_job(job_id, actor=g.user)
+    except ServiceError:
+        db.session.rollback()
+        abort(404)
+
+
+def _result(job_id: int) -> EstimationResult:
+    try:
+        return studies.get_result(job_id, actor=g.user)
+    except ServiceError:
+        db.session.rollback()
+        abort(404)
+
+
+def available_plots(payload: dict[str, Any]) -> list[str]:
+    """Names of the plots a result payload can draw (see :data:`PLOTS`)."""
+    names = []
+    if payload.get("models"):
+        names.append("models")
+    if (payload.get("bootstrap") or {}).get("values"):
+        names.append("bootstrap")
+    if payload.get("years"):
+        names.append("hiv")
+    if payload.get("curves"):
+        names.append("retention")
+    return names
+
+
+def confidence_level(parameters: dict[str, Any]) -> str:
+    """``"95"`` for ``alpha=0.05`` (no needless decimals)."""
+    level = 100 * (1 - float(parameters.get("alpha") or 0.05))
+    return f"{level:.1f}".rstrip("0").rstrip(".")
+
+
+def _draw(name: str, payload: dict[str, Any]) -> bytes:
+    estimate = payload.get("estimate") or {}
+    if name == "models":
+        return plots.model_comparison(payload["models"], chosen=estimate.get("name"))
+    if name == "bootstrap":
+        boot = payload["bootstrap"]
+        return plots.bootstrap_distribution(
+            boot["values"],
+            estimate=estimate.get("abundance"),
+            ci_low=boot.get("ci_low"),
+            ci_high=boot.get("ci_high"),
+        )
+    if name == "hiv":
+        return plots.hiv_prevalence(payload["years"])
+    return plots.kaplan_meier(payload["curves"])
+
+
+@blueprint.route("/jobs")
+@roles(*EPI_ROLES)
+def jobs() -> Any:
+    """Every job, newest first, with its state (reloads while any is unfinished)."""
+    rows = studies.list_jobs(actor=g.user)
+    waiting = any(not job.finished for job in rows)
+    page = render_template(
+        "studies/jobs.html",
+        jobs=rows,
+        methods=METHOD_LABELS,
+        refresh=REFRESH_SECONDS if waiting else None,
+    )
+    db.session.commit()  # the audited read
+    return page
+
+
+@blueprint.route("/jobs/<int:job_id>")
+@roles(*EPI_ROLES)
+def job(job_id: int) -> Any:
+    """The job's state, then its result: estimate, model table, plots, provenance."""
+    found = _job(job_id)
+    result = _result(job_id) if found.state == "succeeded" and found.result else None
+    payload = result.payload if result else {}
+    page = render_template(
+        "studies/job.html",
+        job=found,
+        study=found.study,
+        result=result,
+        payload=payload,
+        plots=available_plots(payload),
+        methods=METHOD_LABELS,
+        refresh=None if found.finished else REFRESH_SECONDS,
+        list_names=list_choices(),
+        level=confidence_level(payload.get("parameters") or found.study.parameters),
+    )
+    db.session.commit()
+    return page
+
+
+@blueprint.route("/jobs/<int:job_id>/cancel", methods=["POST"])
+@roles(*EPI_ROLES)
+def cancel_job(job_id: int) -> Any:
+    """Cancel a queued job, or ask the worker to stop a running one."""
+    found = _job(job_id)
+    try:
+        studies.cancel_job(found, actor=g.user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The job was cancelled."), "info")
+    return redirect(url_for("studies.job", job_id=job_id))
+
+
+@blueprint.route("/jobs/<int:job_id>/plots/<name>.png")
+@roles(*EPI_ROLES)
+def plot(job_id: int, name: str) -> Any:
+    """One plot of the result as a PNG image (404 if the result has no such plot)."""
+    payload = _result(job_id).payload
+    if name not in available_plots(payload):
+        db.session.rollback()
+        abort(404)
+    image = _draw(name, payload)
+    db.session.commit()
+    return Response(image, mimetype="image/png")
+
+
+@blueprint.route("/jobs/<int:job_id>/result.json")
+@roles(*EPI_ROLES)
+def result_json(job_id: int) -> Any:
+    """The result with its study and provenance, as a JSON file."""
+    result = _result(job_id)
+    document = export_document(result)
+    db.session.commit()
+    body = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+    return _attachment(body, "application/json", f"study-{job_id}.json")
+
+
+@blueprint.route("/jobs/<int:job_id>/result.csv")
+@roles(*EPI_ROLES)
+def result_csv(job_id: int) -> Any:
+    """One row per model (chosen estimate first) as a CSV file."""
+    rows = studies.result_rows(_result(job_id))
+    db.session.commit()
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return _attachment(buffer.getvalue(), "text/csv", f"study-{job_id}.csv")
+
+
+def export_document(result: EstimationResult) -> dict[str, Any]:
+    """What the JSON download holds: the study, the payload and the provenance."""
+    study = result.job.study
+    return {
+        "study": {
+            "id": study.id,
+            "title": study.title,
+            "method": study.method,
+            "parameters": study.parameters,
+            "lists": study.lists,
+            "period": study.period,
+            "area": study.area.code,
+            "strata": study.strata,
+        },
+        "job": result.job_id,
+        "result": result.payload,
+        "provenance": {
+            "history_counts": result.history_counts,
+            "input_hash": result.input_hash,
+            "software_version": result.software_version,
+            "started_at": result.started_at.isoformat(),
+            "finished_at": result.finished_at.isoformat(),
+        },
+    }
+
+
+def _cell(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+
+
+def _attachment(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,74 @@
+"""Uploading another agency's list, and reading what was kept of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from registry.auth.roles import roles
+from registry.extensions import db
+from registry.models import SourceList
+from registry.services import uploads as upload_service
+from registry.services.errors import ServiceError
+from registry.studies_web import EPI_ROLES, blueprint
+from registry.studies_web.common import area_choices, uploads
+from registry.studies_web.forms import UploadFormSchema
+from registry.web.forms import FormState, errors_state, load_form
+
+#: Largest file accepted (bytes); larger requests get 413 before the view runs.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+@blueprint.route("/uploads", methods=["GET", "POST"])
+@roles(*EPI_ROLES)
+def new_upload() -> Any:
+    """Upload a CSV of client codes or of identifiers (turned into codes in memory)."""
+    form = FormState(values={"kind": "codes"})
+    if request.method == "POST":
+        data, form = load_form(UploadFormSchema(), request.form)
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            form.errors.setdefault("file", []).append(_("Choose a CSV file."))
+        elif data is not None:
+            try:
+                source = _store(upload.stream, data)
+            except (ValidationError, ServiceError) as error:
+                form = errors_state(error, form.values)
+            else:
+                db.session.commit()
+                flash(_("The list was uploaded."), "info")
+                return redirect(url_for("studies.upload", list_id=source.id))
+        db.session.rollback()
+    page = render_template(
+        "studies/uploads.html", form=form, areas=area_choices(), sources=uploads()
+    )
+    return page, 422 if form.errors else 200
+
+
+def _store(stream: Any, data: dict[str, Any]) -> SourceList:
+    common = {
+        "source_name": data["source_name"],
+        "period": data["period"],
+        "area_code": data["area_code"],
+        "actor": g.user,
+    }
+    if data["kind"] == "identifiers":
+        key = current_app.config["LINKAGE_KEY"]
+        return upload_service.upload_identifier_list(stream, key=key, **common)
+    return upload_service.upload_code_list(stream, **common)
+
+
+@blueprint.route("/uploads/<int:list_id>")
+@roles(*EPI_ROLES)
+def upload(list_id: int) -> Any:
+    """One upload: its counts and the rejected rows with their reasons (no values)."""
+    source = db.session.get(SourceList, list_id)
+    if source is None:
+        abort(404)
+    from registry.services.linkage import pending_duplicates
+
+    pending = len(pending_duplicates([source.id]))
+    return render_template("studies/upload.html", source=source, pending=pending)

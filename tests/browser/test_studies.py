@@ -1,0 +1,134 @@
+"""An epidemiologist uploads a list, runs a study and sees its plot, in Chromium.
+
+The real worker (``python -m registry.jobs.worker``) runs in a subprocess on the live
+server's database and Huey file, as ``make run`` starts it beside the web server.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from registry import create_app
+from registry.extensions import db
+from tests.browser.conftest import LiveServer, seed
+from tests.conftest import TEST_SECRETS
+from tests.registry.conftest import PASSWORD
+from tests.registry.web.study_fixtures import SOURCES, code_lists, codes_csv
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def studies_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A live server with the ``epi`` user, two uploaded code lists and its own Huey file."""
+    from registry.models import User
+    from registry.services.uploads import upload_code_list
+    from registry.services.users import create_user
+
+    database = tmp_path / "registry.sqlite3"
+    settings = {
+        "DATABASE_URL": f"sqlite:///{database}",
+        "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
+        **TEST_SECRETS,
+    }
+    app = create_app(settings)
+    seed(app)
+    with app.app_context():
+        create_user("epi", PASSWORD, "epidemiologist", None)
+        db.session.commit()
+        epi = db.session.scalar(db.select(User).where(User.username == "epi"))
+        for name, codes in list(zip(SOURCES, code_lists(), strict=True))[1:]:
+            upload_code_list(
+                io.BytesIO(codes_csv(codes)), source_name=name, period="2003", area_code="KG",
+                actor=epi,
+            )  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update({k: str(v) for k, v in settings.items()})
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "registry.jobs.worker", "--workers", "1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, database)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        log.close()
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_epidemiologist_uploads_a_list_runs_a_study_and_sees_its_plot(
+    studies_server, browser_page, screenshot, tmp_path
+):
+    page, server = browser_page, studies_server
+    page.goto(f"{server.url}/login")
+    page.get_by_label("Имя пользователя").fill("epi")
+    page.get_by_label("Пароль").fill(server.password)
+    page.get_by_role("button", name="Вход").click()
+    page.get_by_role("link", name="Оценочные исследования").first.click()
+    page.wait_for_url(f"{server.url}/studies/")
+    screenshot(page, "studies-1-home")
+
+    police = tmp_path / "police.csv"
+    police.write_bytes(codes_csv(code_lists()[0]) + b"not-a-code\n")
+    page.get_by_role("link", name="Загрузить внешние списки").click()
+    page.get_by_label("Источник").fill("police")
+    page.get_by_label("Период").fill("2003")
+    page.get_by_label("Территория").select_option("KG")
+    page.get_by_label("CSV-файл").set_input_files(str(police))
+    screenshot(page, "studies-2-upload")
+    page.get_by_role("button", name="Загрузить", exact=True).click()
+    page.wait_for_url(re.compile(r".*/studies/uploads/\d+$"))
+    assert "Список загружен." in page.content()
+    assert "не код клиента" in page.content()
+    screenshot(page, "studies-3-uploaded")
+
+    page.get_by_role("link", name="Использовать в новом исследовании").click()
+    page.get_by_label("Название", exact=True).fill("Милиция, НПО, больницы 2003")
+    for name in ("police", "ngo", "hospital"):
+        page.get_by_label(f"{name} · 2003 · KG").check()
+    page.get_by_label("Период").fill("2003")
+    page.get_by_label("Территория").select_option("KG")
+    screenshot(page, "studies-4-new")
+    page.get_by_role("button", name="Запустить исследование").click()
+    page.wait_for_url(re.compile(r".*/studies/jobs/\d+$"))
+
+    # the page reloads itself (meta refresh) until the worker has finished the job
+    page.get_by_text("Выполнено", exact=True).wait_for(timeout=90_000)
+    image = page.get_by_role("img", name=re.compile("Сравнение моделей"))
+    image.scroll_into_view_if_needed()
+    width = image.evaluate(
+        "img => img.complete ? img.naturalWidth"
+        " : new Promise(done => { img.onload = () => done(img.naturalWidth); })"
+    )
+    assert width >= 700  # the PNG drawn by the server loaded
+    assert "Выбранная модель" in page.content()
+    screenshot(page, "studies-5-result")
