@@ -66,7 +66,6 @@ def _claim(job_id: int, worker: str) -> bool:
             started_at=now,
             heartbeat_at=now,
             attempts=EstimationJob.attempts + 1,
-            error=None,
         )
     ).rowcount
     db.session.commit()
