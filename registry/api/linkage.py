@@ -34,7 +34,7 @@ class Overlap(MethodView):
         ``?lists=registry:ost&lists=upload:3&period=2003&area_code=KG``
         """
         studies.ensure_epidemiology(g.user)
-        _histories, report = linkage.build_histories(
+        report = linkage.overlap_report(
             query["lists"], period=query["period"], area_code=query["area_code"],
             strata=query["strata"],
         )  # fmt: skip

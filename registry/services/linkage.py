@@ -5,12 +5,11 @@ Public interface::
     REGISTRY_LISTS      # {"registry:treatment_entrants": label, "registry:registrations",
                         #  "registry:ost", "registry:hiv_tested", "registry:prison"}
     list_codes(ref: str, *, start: date, end: date, area: OrgUnit) -> dict[str, int]
+    overlap_report(list_refs, *, period, area_code, strata=None) -> dict  # lists may be empty
     build_histories(list_refs: list[str], *, period: str, area_code: str,
                     strata: str | None = None)
         -> tuple[CaptureHistories | dict[str, CaptureHistories], dict]
-    pending_duplicates(list_ids: list[int] | None = None) -> list[DuplicateCandidate]
-    review_duplicate(candidate: DuplicateCandidate, decision: str, *, actor: User)
-    find_duplicate_candidates(source: SourceList, keys: dict[str, str], *, key: str) -> int
+    pending_duplicates, review_duplicate, find_duplicate_candidates  # from .duplicates
 
 A list reference is ``"registry:<name>"`` (the registry's own clients in the period and
 area: treatment entrants = admitted in the period outside prison units; registrations =
@@ -34,7 +33,6 @@ are merged (``code_b`` counted as ``code_a``) before the histories are built.
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections import Counter, defaultdict
 from datetime import date
 from itertools import combinations
@@ -54,11 +52,13 @@ from registry.models import (
     SourceListCode,
     TreatmentCentre,
     TreatmentEpisode,
-    User,
 )
-from registry.models.base import utcnow
-from registry.models.studies import ACCEPTED, PENDING, REJECTED
-from registry.services import audit
+from registry.models.studies import ACCEPTED
+from registry.services.duplicates import (
+    find_duplicate_candidates,
+    pending_duplicates,
+    review_duplicate,
+)
 from registry.services.errors import ServiceError
 from registry.services.periods import find_area, parse_period
 
@@ -71,9 +71,6 @@ REGISTRY_LISTS = {
 }
 PRISON_TYPE = "3"
 STRATA = ("sex",)
-#: Identifier uploads larger than this skip the variant-code search against the registry.
-VARIANT_LIMIT = 50_000
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _in_area(area: OrgUnit):
@@ -198,14 +195,40 @@ def _frequencies(masks: dict[str, int], k: int) -> dict[str, int]:
     return {format(mask, f"0{k}b"): number for mask, number in sorted(counts.items())}
 
 
+def overlap_report(
+    list_refs: list[str], *, period: str, area_code: str, strata: str | None = None
+) -> dict:
+    """The report of :func:`build_histories` alone (lists may be empty)."""
+    return _link(list_refs, period=period, area_code=area_code, strata=strata)[1]
+
+
 def build_histories(
     list_refs: list[str], *, period: str, area_code: str, strata: str | None = None
 ) -> tuple[CaptureHistories | dict[str, CaptureHistories], dict]:
     """Link the lists by code and return their capture histories with an overlap report.
 
     With ``strata="sex"`` the first value is ``{"F": histories, "M": histories}`` (codes
-    of unknown sex are left out of the strata and counted in the report).
+    of unknown sex are left out of the strata and counted in the report). A list that
+    holds nobody in the period and area raises :class:`ServiceError` on ``lists``.
     """
+    names, report = _link(list_refs, period=period, area_code=area_code, strata=strata)
+    try:
+        if strata is None:
+            return CaptureHistories.from_frequencies(names, report["histories"]), report
+        stratified = {
+            value: CaptureHistories.from_frequencies(names, entry["histories"])
+            for value, entry in report["strata"].items()
+        }
+    except ValueError:
+        raise ServiceError(
+            _l("A chosen list has nobody in this period and area."), "lists"
+        ) from None
+    return stratified, report
+
+
+def _link(
+    list_refs: list[str], *, period: str, area_code: str, strata: str | None
+) -> tuple[list[str], dict]:
     refs = list(dict.fromkeys(list_refs))
     if len(refs) < 2:
         raise ServiceError(_l("Choose at least two lists."), "lists")
@@ -247,9 +270,8 @@ def build_histories(
         "merged_duplicates": len(merges),
         "pending_duplicates": len(pending_duplicates(upload_ids)),
     }
-    histories = CaptureHistories.from_frequencies(names, frequencies)
     if strata is None:
-        return histories, report
+        return names, report
     sexes = _sexes(set(masks), upload_ids)
     by_stratum: dict[str, dict[str, int]] = defaultdict(dict)
     for code, mask in masks.items():
@@ -260,80 +282,7 @@ def build_histories(
         for value, m in sorted(by_stratum.items())
     }
     report["unknown_stratum"] = len(masks) - sum(len(m) for m in by_stratum.values())
-    stratified = {
-        value: CaptureHistories.from_frequencies(names, entry["histories"])
-        for value, entry in report["strata"].items()
-    }
-    return stratified, report
-
-
-def pending_duplicates(list_ids: list[int] | None = None) -> list[DuplicateCandidate]:
-    """Pending duplicate pairs (of the given uploads, or all), oldest first."""
-    query = select(DuplicateCandidate).where(DuplicateCandidate.decision == PENDING)
-    if list_ids is not None:
-        query = query.where(DuplicateCandidate.list_id.in_(list_ids))
-    return list(db.session.scalars(query.order_by(DuplicateCandidate.id)))
-
-
-def review_duplicate(candidate: DuplicateCandidate, decision: str, *, actor: User) -> None:
-    """Accept (same person: merged in linkage) or reject a duplicate pair; audited."""
-    if decision not in (ACCEPTED, REJECTED):
-        raise ServiceError(_l("Choose accept or reject."), "decision")
-    candidate.decision = decision
-    candidate.decided_by_id = actor.id
-    candidate.decided_at = utcnow()
-    audit.record_event(actor, "update", "duplicate_candidate", candidate.id, detail=decision)
-
-
-def _hamming_one(a: str, b: str) -> int | None:
-    """The position where ``a`` and ``b`` differ if they differ in exactly one letter."""
-    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-    return diff[0] if len(diff) == 1 else None
-
-
-def _reason(position: int) -> str:
-    return "family_name" if position < 3 else "given_name"
-
-
-def find_duplicate_candidates(source: SourceList, keys: dict[str, str], *, key: str) -> int:
-    """Add pending pairs for codes of near-identical identifiers; return how many.
-
-    ``keys`` maps each SLK-581 key of the upload to its code (memory only). Two SLK keys
-    with the same date of birth and sex whose five letters differ in one place are a
-    pair (``scope="upload"``); so is an SLK whose one-letter variant's code belongs to a
-    registry client of that sex and birth year (``scope="registry"``).
-    """
-    pairs: dict[tuple[str, str], tuple[str, str]] = {}
-    blocks: dict[str, list[str]] = defaultdict(list)
-    for slk in keys:
-        blocks[slk[5:]].append(slk)
-    for members in blocks.values():
-        for a, b in combinations(sorted(members), 2):
-            position = _hamming_one(a[:5], b[:5])
-            if position is not None:
-                pair = tuple(sorted((keys[a], keys[b])))
-                pairs[pair] = ("upload", _reason(position))  # type: ignore[index]
-    if len(keys) <= VARIANT_LIMIT:
-        years = {int(slk[9:13]) for slk in keys}
-        registry = set(db.session.scalars(select(Client.code).where(Client.birth_year.in_(years))))
-        secret = key.encode()
-        for slk, code in keys.items():
-            for position in range(5):
-                if not slk[position].isalpha():
-                    continue
-                for letter in _LETTERS:
-                    if letter == slk[position]:
-                        continue
-                    variant = slk[:position] + letter + slk[position + 1 :]
-                    other = hmac.digest(secret, variant.encode(), "sha256").hex()
-                    if other in registry and other != code:
-                        pair = tuple(sorted((code, other)))
-                        pairs.setdefault(pair, ("registry", _reason(position)))  # type: ignore[arg-type]
-    for (a, b), (scope, reason) in sorted(pairs.items()):
-        db.session.add(
-            DuplicateCandidate(list_id=source.id, code_a=a, code_b=b, scope=scope, reason=reason)
-        )
-    return len(pairs)
+    return names, report
 
 
 __all__ = [
@@ -344,6 +293,7 @@ __all__ = [
     "find_duplicate_candidates",
     "list_codes",
     "list_name",
+    "overlap_report",
     "pending_duplicates",
     "review_duplicate",
     "upload_exists",

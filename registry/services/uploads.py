@@ -185,7 +185,7 @@ def upload_identifier_list(
     Potential duplicates (one SLK letter different, same date of birth and sex) within
     the file and against registry clients are added for review.
     """
-    from registry.services.linkage import find_duplicate_candidates
+    from registry.services.duplicates import find_duplicate_candidates
 
     source = _new_list(source_name, period, area_code, "identifiers")
     counts: Counter[str] = Counter()

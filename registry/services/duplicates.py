@@ -1,0 +1,102 @@
+"""Potential duplicates: codes of near-identical identifiers, for review before a study.
+
+Public interface (also importable from :mod:`registry.services.linkage`)::
+
+    pending_duplicates(list_ids: list[int] | None = None) -> list[DuplicateCandidate]
+    review_duplicate(candidate: DuplicateCandidate, decision: str, *, actor: User) -> None
+    find_duplicate_candidates(source: SourceList, keys: dict[str, str], *, key: str) -> int
+
+Pairs are found while an identifier upload is in memory (the registry keeps no
+identifiers, so pairs of registry clients alone cannot be found afterwards). An accepted
+pair is merged by linkage (``code_b`` counted as ``code_a``); a rejected one is kept so
+it is not asked again.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections import defaultdict
+from itertools import combinations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.models import Client, DuplicateCandidate, SourceList, User
+from registry.models.base import utcnow
+from registry.models.studies import ACCEPTED, PENDING, REJECTED
+from registry.services import audit
+from registry.services.errors import ServiceError
+
+#: Identifier uploads larger than this skip the variant-code search against the registry.
+VARIANT_LIMIT = 50_000
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def pending_duplicates(list_ids: list[int] | None = None) -> list[DuplicateCandidate]:
+    """Pending duplicate pairs (of the given uploads, or all), oldest first."""
+    query = select(DuplicateCandidate).where(DuplicateCandidate.decision == PENDING)
+    if list_ids is not None:
+        query = query.where(DuplicateCandidate.list_id.in_(list_ids))
+    return list(db.session.scalars(query.order_by(DuplicateCandidate.id)))
+
+
+def review_duplicate(candidate: DuplicateCandidate, decision: str, *, actor: User) -> None:
+    """Accept (same person: merged in linkage) or reject a duplicate pair; audited."""
+    if decision not in (ACCEPTED, REJECTED):
+        raise ServiceError(_l("Choose accept or reject."), "decision")
+    candidate.decision = decision
+    candidate.decided_by_id = actor.id
+    candidate.decided_at = utcnow()
+    audit.record_event(actor, "update", "duplicate_candidate", candidate.id, detail=decision)
+
+
+def _hamming_one(a: str, b: str) -> int | None:
+    """The position where ``a`` and ``b`` differ if they differ in exactly one letter."""
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return diff[0] if len(diff) == 1 else None
+
+
+def _reason(position: int) -> str:
+    return "family_name" if position < 3 else "given_name"
+
+
+def find_duplicate_candidates(source: SourceList, keys: dict[str, str], *, key: str) -> int:
+    """Add pending pairs for codes of near-identical identifiers; return how many.
+
+    ``keys`` maps each SLK-581 key of the upload to its code (memory only). Two SLK keys
+    with the same date of birth and sex whose five letters differ in one place are a
+    pair (``scope="upload"``); so is an SLK whose one-letter variant's code belongs to a
+    registry client of that sex and birth year (``scope="registry"``).
+    """
+    pairs: dict[tuple[str, str], tuple[str, str]] = {}
+    blocks: dict[str, list[str]] = defaultdict(list)
+    for slk in keys:
+        blocks[slk[5:]].append(slk)
+    for members in blocks.values():
+        for a, b in combinations(sorted(members), 2):
+            position = _hamming_one(a[:5], b[:5])
+            if position is not None:
+                pair = tuple(sorted((keys[a], keys[b])))
+                pairs[pair] = ("upload", _reason(position))  # type: ignore[index]
+    if len(keys) <= VARIANT_LIMIT:
+        years = {int(slk[9:13]) for slk in keys}
+        registry = set(db.session.scalars(select(Client.code).where(Client.birth_year.in_(years))))
+        secret = key.encode()
+        for slk, code in keys.items():
+            for position in range(5):
+                if not slk[position].isalpha():
+                    continue
+                for letter in _LETTERS:
+                    if letter == slk[position]:
+                        continue
+                    variant = slk[:position] + letter + slk[position + 1 :]
+                    other = hmac.digest(secret, variant.encode(), "sha256").hex()
+                    if other in registry and other != code:
+                        pair = tuple(sorted((code, other)))
+                        pairs.setdefault(pair, ("registry", _reason(position)))  # type: ignore[arg-type]
+    for (a, b), (scope, reason) in sorted(pairs.items()):
+        db.session.add(
+            DuplicateCandidate(list_id=source.id, code_a=a, code_b=b, scope=scope, reason=reason)
+        )
+    return len(pairs)
