@@ -31,7 +31,7 @@ def study_labels() -> dict[str, Any]:
 def format_number(value: float | int, digits: int = 0) -> str:
     """A count or estimate in the locale's notation (12 345; 3,10 in Russian)."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(round(float(value), digits), pattern)
+    return format_decimal(round(float(value), digits) or 0.0, pattern)  # never -0
 
 
 def area_choices() -> dict[str, str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, post_load
+from marshmallow import fields, post_load, validate
 
 from registry.schemas.base import FormSchema, _messages, between, choice, max_length
 
@@ -106,6 +106,19 @@ HINTS = {
     "strata": _l("Estimate separately for each value and add the estimates."),
 }
 
+#: An ISO period as the services take it: a year, a quarter or a month (2003, 2003Q1, 200301).
+ISO_PERIOD = r"^\d{4}(Q[1-4]|0[1-9]|1[0-2])?$"
+PERIOD_MESSAGE = _l("Give the period as a year (2003), a quarter (2003Q1) or a month (200301).")
+
+
+def _period() -> fields.String:
+    return fields.String(
+        required=True,
+        validate=validate.Regexp(ISO_PERIOD, error=PERIOD_MESSAGE),
+        error_messages=_messages(),
+    )
+
+
 #: Posted fields that become ``parameters`` of a capture-recapture study.
 CR_PARAMETERS = ("analysis", "criterion", "interval", "max_order", "model", "threshold")
 
@@ -139,7 +152,7 @@ class NewStudyFormSchema(FormSchema):
         required=True,
         error_messages=_messages(),
     )
-    period = fields.String(required=True, validate=max_length(16))
+    period = _period()
     area_code = fields.String(required=True, validate=max_length(32))
     strata = fields.String(load_default=None, validate=choice(STRATA))
 
@@ -171,7 +184,7 @@ class UploadFormSchema(FormSchema):
 
     source_name = fields.String(required=True, validate=max_length(64))
     kind = fields.String(required=True, validate=choice(UPLOAD_KINDS))
-    period = fields.String(required=True, validate=max_length(16))
+    period = _period()
     area_code = fields.String(required=True, validate=max_length(32))
 
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 
 from registry.auth.roles import roles
-from registry.extensions import db
 from registry.services import estimators, studies
-from registry.services.errors import ServiceError
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.common import area_choices, list_choices
 from registry.studies_web.forms import (
@@ -22,7 +19,7 @@ from registry.studies_web.forms import (
     STRATA,
     NewStudyFormSchema,
 )
-from registry.web.forms import FormState, errors_state, load_form
+from registry.web.forms import FormState, submit_form
 
 #: What a fresh form proposes: a BIC model search at 95% on the whole country.
 DEFAULTS = {
@@ -48,17 +45,13 @@ def new_study() -> Any:
     """Create a study and queue its first job; the job page then shows its progress."""
     form = FormState(values=dict(DEFAULTS))
     if request.method == "POST":
-        data, form = load_form(NewStudyFormSchema(), request.form)
-        if data is not None:
-            try:
-                job = studies.create_study(data, actor=g.user)
-            except (ValidationError, ServiceError) as error:
-                form = errors_state(error, form.values)
-            else:
-                db.session.commit()  # queues the job for the worker
-                flash(_("The study was submitted; its job is queued."), "info")
-                return redirect(url_for("studies.job", job_id=job.id))
-        db.session.rollback()
+        job, form = submit_form(
+            NewStudyFormSchema(),
+            lambda data: studies.create_study(data, actor=g.user),  # queued on commit
+            saved=_("The study was submitted; its job is queued."),
+        )
+        if job is not None:
+            return redirect(url_for("studies.job", job_id=job.id))
     page = render_template(
         "studies/new.html",
         form=form,

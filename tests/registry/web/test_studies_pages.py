@@ -294,3 +294,48 @@ def test_the_pages_in_russian(auth, client, study_records):
     page = text(client.get(f"/studies/jobs/{study_records.job_id}"))
     assert "Оценка" in page and "Выбранная модель" in page
     assert "Новое исследование" in text(client.get("/studies/new"))
+
+
+def test_count_estimators_on_one_list_with_repeated_contacts(epi, client, app):
+    codes = code_lists()[0]
+    body = codes_csv(codes + codes[:40] + codes[:12] + codes[:3])
+    response = epi.post(
+        "/studies/uploads",
+        {
+            "source_name": "police contacts",
+            "kind": "codes",
+            "period": "2003",
+            "area_code": "KG",
+            "file": (io.BytesIO(body), "police.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    list_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    response = epi.post(
+        "/studies/new",
+        {
+            "method": "count_estimators",
+            "lists": [f"upload:{list_id}"],
+            "period": "2003",
+            "area_code": "KG",
+        },
+    )
+    assert response.status_code == 302, text(response)
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        run_job(job_id)
+    page = text(client.get(f"/studies/jobs/{job_id}"))
+    assert "Succeeded" in page and "How often people appear on the list" in page
+    assert "Chao" in page
+    plot = client.get(f"/studies/jobs/{job_id}/plots/models.png")
+    assert plot.status_code == 200 and plot.data.startswith(b"\x89PNG")
+    response = epi.post(
+        "/studies/new",
+        {
+            "method": "count_estimators",
+            "lists": [f"upload:{list_id}", "registry:ost"],
+            "period": "2003",
+            "area_code": "KG",
+        },
+    )
+    assert response.status_code == 422 and 'id="e-lists"' in text(response)
