@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models import DuplicateCandidate, SourceList
-from registry.services import linkage
+from registry.services import audit, linkage
 from registry.services.errors import ServiceError
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.forms import DecisionSchema
@@ -23,7 +23,10 @@ def duplicates() -> Any:
     """Pending pairs, oldest first, with their list and what differs."""
     pending = linkage.pending_duplicates()
     names = {s.id: s.source_name for s in db.session.scalars(db.select(SourceList))}
-    return render_template("studies/duplicates.html", pending=pending, names=names)
+    audit.record_event(g.user, "read", "duplicate_candidate", None, detail="list")
+    page = render_template("studies/duplicates.html", pending=pending, names=names)
+    db.session.commit()
+    return page
 
 
 @blueprint.route("/duplicates/<int:candidate_id>", methods=["POST"])

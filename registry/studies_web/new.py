@@ -8,7 +8,9 @@ from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from registry.auth.roles import roles
-from registry.services import estimators, studies
+from registry.extensions import db
+from registry.services import audit, estimators, linkage, studies
+from registry.services.errors import ServiceError
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.common import area_choices, list_choices
 from registry.studies_web.forms import (
@@ -19,7 +21,7 @@ from registry.studies_web.forms import (
     STRATA,
     NewStudyFormSchema,
 )
-from registry.web.forms import FormState, submit_form
+from registry.web.forms import FormState, errors_state, load_form, submit_form
 
 #: What a fresh form proposes: a BIC model search at 95% on the whole country.
 DEFAULTS = {
@@ -44,7 +46,10 @@ def method_choices() -> dict[str, Any]:
 def new_study() -> Any:
     """Create a study and queue its first job; the job page then shows its progress."""
     form = FormState(values=dict(DEFAULTS))
-    if request.method == "POST":
+    report = None
+    if request.method == "POST" and request.form.get("action") == "overlap":
+        report, form = _overlap()
+    elif request.method == "POST":
         job, form = submit_form(
             NewStudyFormSchema(),
             lambda data: studies.create_study(data, actor=g.user),  # queued on commit
@@ -62,5 +67,31 @@ def new_study() -> Any:
         strata=STRATA,
         areas=area_choices(),
         lists=list_choices(),
+        linkage=report,
     )
     return page, 422 if form.errors else 200
+
+
+def _overlap() -> tuple[dict[str, Any] | None, FormState]:
+    """The linkage report of the chosen lists, before running anything (audited read)."""
+    data, form = load_form(NewStudyFormSchema(), request.form)
+    report = None
+    if data is not None:
+        try:
+            studies.ensure_epidemiology(g.user)
+            report = linkage.overlap_report(
+                data["lists"],
+                period=data["period"],
+                area_code=data["area_code"],
+                strata=data["strata"],
+            )
+        except ServiceError as error:
+            form = errors_state(error, form.values)
+        else:
+            detail = ",".join(data["lists"])
+            audit.record_event(g.user, "read", "linkage", None, detail=detail)
+    if report is None:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return report, form

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models import SourceList
+from registry.services import audit
 from registry.services import uploads as upload_service
 from registry.services.errors import ServiceError
 from registry.studies_web import EPI_ROLES, blueprint
@@ -71,4 +72,7 @@ def upload(list_id: int) -> Any:
     from registry.services.linkage import pending_duplicates
 
     pending = len(pending_duplicates([source.id]))
-    return render_template("studies/upload.html", source=source, pending=pending)
+    audit.record_event(g.user, "read", "source_list", source.id)
+    page = render_template("studies/upload.html", source=source, pending=pending)
+    db.session.commit()
+    return page

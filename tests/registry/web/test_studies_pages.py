@@ -339,3 +339,89 @@ def test_count_estimators_on_one_list_with_repeated_contacts(epi, client, app):
         },
     )
     assert response.status_code == 422 and 'id="e-lists"' in text(response)
+
+
+def test_bootstrap_result_has_its_distribution_plot(epi, client, study_records, app):
+    response = epi.post(
+        "/studies/new",
+        {
+            "method": "capture_recapture",
+            "analysis": "bootstrap",
+            "replicates": "40",
+            "seed": "7",
+            "lists": [f"upload:{i}" for i in study_records.list_ids],
+            "period": "2003",
+            "area_code": "KG",
+        },
+    )
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        run_job(job_id)
+    page = text(client.get(f"/studies/jobs/{job_id}"))
+    assert "Bootstrap interval" in page and "40 replicates, seed 7" in page
+    plot = client.get(f"/studies/jobs/{job_id}/plots/bootstrap.png")
+    assert plot.status_code == 200
+    assert Image.open(io.BytesIO(plot.data)).format == "PNG"
+
+
+def test_a_failed_job_shows_its_error_and_has_no_result(epi, client, study_records, app):
+    from registry.models import EstimationJob
+
+    response = epi.post(
+        "/studies/new",
+        {
+            "method": "capture_recapture",
+            "lists": [f"upload:{i}" for i in study_records.list_ids],
+            "period": "2003",
+            "area_code": "KG",
+        },
+    )
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        job = db.session.get(EstimationJob, job_id)
+        job.state, job.error = "failed", "no model could be fitted properly"
+        db.session.commit()
+    page = text(client.get(f"/studies/jobs/{job_id}"))
+    assert "The job failed." in page and "no model could be fitted properly" in page
+    assert '<meta http-equiv="refresh"' not in page
+    assert client.get(f"/studies/jobs/{job_id}/result.json").status_code == 404
+    assert client.get(f"/studies/jobs/{job_id}/plots/models.png").status_code == 404
+
+
+def test_check_the_overlap_before_running(epi, client, study_records, app):
+    from registry.models import AuditEvent, EstimationJob
+
+    form = {
+        "action": "overlap",
+        "method": "capture_recapture",
+        "lists": [f"upload:{i}" for i in study_records.list_ids],
+        "period": "2003",
+        "area_code": "KG",
+    }
+    response = epi.post("/studies/new", form, form_path="/studies/new")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Overlap of the chosen lists" in page and "police × ngo" in page
+    assert "Capture histories" in page
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(EstimationJob)) == 1
+        reads = db.session.scalars(
+            db.select(AuditEvent.entity).where(AuditEvent.action == "read")
+        ).all()
+        assert "linkage" in reads
+    response = epi.post("/studies/new", {**form, "lists": ["upload:1"]})
+    assert response.status_code == 422 and 'id="e-lists"' in text(response)
+
+
+def test_every_page_use_is_audited(epi, client, study_records, app):
+    from registry.models import AuditEvent
+
+    client.get("/studies/duplicates")
+    client.get(f"/studies/uploads/{study_records.list_id}")
+    client.get(f"/studies/jobs/{study_records.job_id}")
+    client.get(f"/studies/jobs/{study_records.job_id}/result.csv")
+    with app.app_context():
+        reads = set(
+            db.session.scalars(db.select(AuditEvent.entity).where(AuditEvent.action == "read"))
+        )
+    assert {"duplicate_candidate", "source_list", "estimation_job", "estimation_result"} <= reads
