@@ -84,13 +84,18 @@ def _in_area(area: OrgUnit):
 
 def _registry_query(name: str, start: date, end: date, area: OrgUnit):
     centres = _in_area(area)
+    # On SQLite a range scan of the (centre, admission) index over most of the table is
+    # several times slower than reading the table: "+ 0" keeps SQLite off that index.
+    # PostgreSQL's planner chooses by its statistics, so it gets the plain column.
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    episode_centre = TreatmentEpisode.centre_id + 0 if sqlite else TreatmentEpisode.centre_id
     episode = select(Client.code).join(TreatmentEpisode, TreatmentEpisode.client_id == Client.id)
     if name == "treatment_entrants" or name == "prison":
         prison = select(TreatmentCentre.id).where(TreatmentCentre.tdi_centre_type == PRISON_TYPE)
-        where = TreatmentEpisode.centre_id.in_(prison)
+        where = episode_centre.in_(prison)
         return episode.where(
             TreatmentEpisode.admission_date.between(start, end),
-            TreatmentEpisode.centre_id.in_(centres),
+            episode_centre.in_(centres),
             where if name == "prison" else ~where,
         )
     if name == "registrations":
@@ -102,8 +107,8 @@ def _registry_query(name: str, start: date, end: date, area: OrgUnit):
             or_(
                 TreatmentEpisode.discharge_date.is_(None), TreatmentEpisode.discharge_date >= start
             ),
-            TreatmentEpisode.centre_id.in_(centres),
-            TreatmentEpisode.centre_id.in_(dispensaries),
+            episode_centre.in_(centres),
+            episode_centre.in_(dispensaries),
         )
     if name == "ost":
         return (
@@ -132,8 +137,9 @@ def list_codes(ref: str, *, start: date, end: date, area: OrgUnit) -> dict[str, 
     """``{code: occurrences}`` of one list (registry: records of the client in the period)."""
     kind, _, name = ref.partition(":")
     if kind == "registry" and ref in REGISTRY_LISTS:
-        rows = db.session.execute(_registry_query(name, start, end, area)).scalars()
-        return dict(Counter(rows))
+        # Core on the session's connection: no ORM row processing for 10^5-10^6 rows
+        rows = db.session.connection().execute(_registry_query(name, start, end, area))
+        return dict(Counter(code for (code,) in rows))
     if kind == "upload" and name.isdigit():
         source = db.session.get(SourceList, int(name))
         if source is not None:

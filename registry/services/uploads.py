@@ -7,6 +7,8 @@ Public interface::
     upload_identifier_list(file, *, source_name: str, period: str, area_code: str,
                            actor: User, key: str) -> SourceList
     CODE_COLUMNS = ("code",)
+#: Other names accepted for a column (the simulator's lists use ``client_code``).
+ALIASES = {"client_code": "code", "date": "contact_date"}
     IDENTIFIER_COLUMNS = ("family_name", "given_name", "birth_date", "sex")
 
 ``file`` is a binary or text stream of a CSV file with a header row (UTF-8, comma or
@@ -36,15 +38,18 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from registry.extensions import db
-from registry.models import SourceList, SourceListCode, User
+from registry.models import OrgUnit, SourceList, SourceListCode, User
 from registry.services import audit
 from registry.services.client_codes import ClientIdentifiers, client_code, slk581
 from registry.services.errors import ServiceError
 from registry.services.periods import find_area, parse_period
 
 CODE_COLUMNS = ("code",)
+#: Other names accepted for a column (the simulator's lists use ``client_code``).
+ALIASES = {"client_code": "code", "date": "contact_date"}
 IDENTIFIER_COLUMNS = ("family_name", "given_name", "birth_date", "sex")
 SEXES = {"M": "M", "F": "F", "М": "M", "Ж": "F", "1": "M", "2": "F"}
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
@@ -66,6 +71,7 @@ def _rows(file: IO[Any], required: tuple[str, ...]) -> Iterator[tuple[int, dict[
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     columns = [(name or "").strip().lower() for name in reader.fieldnames or []]
+    columns = [ALIASES.get(name, name) for name in columns]
     missing = [name for name in required if name not in columns]
     if missing:
         raise ServiceError(
@@ -146,19 +152,46 @@ def _store(
 def upload_code_list(
     file: IO[Any], *, source_name: str, period: str, area_code: str, actor: User
 ) -> SourceList:
-    """Store a CSV list of client codes (column ``code``: 64 lower-case hex digits)."""
+    """Store a CSV list of client codes (column ``code`` or ``client_code``: 64 hex digits).
+
+    Optional columns keep only the rows of the list's period and area: ``contact_date``
+    (YYYY-MM-DD; other rows are rejected as "outside the period") and ``region_code`` (an
+    org-unit code; rows of units outside the area are rejected as "outside the area"), so
+    an agency's file of several years and regions can be uploaded as it is.
+    """
     source = _new_list(source_name, period, area_code, "codes")
+    inside = _units_inside(source.area_id)
     counts: Counter[str] = Counter()
     rejected: list[dict[str, Any]] = []
     rows = 0
     for number, row in _rows(file, CODE_COLUMNS):
         rows += 1
         code = row.get("code", "").lower()
-        if _CODE.match(code):
-            counts[code] += 1
-        else:
+        if not _CODE.match(code):
             rejected.append({"row": number, "field": "code", "reason": "not a client code"})
+            continue
+        if row.get("contact_date"):
+            day = _parse_date(row["contact_date"])
+            if day is None:
+                rejected.append({"row": number, "field": "contact_date", "reason": "not a date"})
+                continue
+            if not source.period_start <= day <= source.period_end:
+                rejected.append(
+                    {"row": number, "field": "contact_date", "reason": "outside the period"}
+                )
+                continue
+        if row.get("region_code") and row["region_code"] not in inside:
+            rejected.append({"row": number, "field": "region_code", "reason": "outside the area"})
+            continue
+        counts[code] += 1
     return _store(source, counts, rejected, rows, actor)
+
+
+def _units_inside(area_id: int) -> set[str]:
+    """Codes of the org units within the area (itself included)."""
+    area = db.session.get(OrgUnit, area_id)
+    assert area is not None
+    return set(db.session.scalars(select(OrgUnit.code).where(OrgUnit.path.like(area.path + "%"))))
 
 
 def _identifiers(row: dict[str, str]) -> tuple[ClientIdentifiers | None, str, str]:

@@ -93,3 +93,18 @@ def test_near_identical_identifiers_are_listed_and_an_accepted_pair_is_merged(ap
     assert api.get("/api/linkage/overlap", query_string=query).json["observed"] == 2
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(DuplicateCandidate)) == 2
+
+
+def test_an_agencys_file_keeps_only_the_rows_of_the_period_and_area(api):
+    content = (
+        "client_code,contact_date,region_code\n"
+        + f"{'a' * 64},2003-05-01,KG-GB\n"
+        + f"{'b' * 64},2002-12-31,KG-GB\n"
+        + f"{'c' * 64},2003-07-01,KG-GO\n"
+        + f"{'d' * 64},2003-07-01,KG-GB\n"
+    )
+    body = api.upload(content.encode(), kind="codes", area_code="KG-GB").json
+    assert (body["row_count"], body["code_count"]) == (4, 2)
+    assert [(r["row"], r["reason"]) for r in body["rejected_rows"]] == [
+        (3, "outside the period"), (4, "outside the area")
+    ]  # fmt: skip
