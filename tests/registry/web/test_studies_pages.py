@@ -425,3 +425,34 @@ def test_every_page_use_is_audited(epi, client, study_records, app):
             db.session.scalars(db.select(AuditEvent.entity).where(AuditEvent.action == "read"))
         )
     assert {"duplicate_candidate", "source_list", "estimation_job", "estimation_result"} <= reads
+
+
+def test_a_study_with_a_registry_list_shows_users_per_registered_user(
+    epi, client, study_records, rnc_records, app
+):
+    from registry.models import Client, EstimationJob
+
+    response = epi.post(
+        "/studies/new",
+        {
+            "method": "capture_recapture",
+            "analysis": "model",
+            "model": "[1,2,3]",
+            "lists": [
+                "registry:treatment_entrants",
+                *[f"upload:{i}" for i in study_records.list_ids[:2]],
+            ],
+            "period": "2003",
+            "area_code": "KG",
+        },
+    )
+    assert response.status_code == 302, text(response)
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        assert db.session.get(Client, rnc_records.client_id) is not None
+        run_job(job_id)
+        payload = db.session.get(EstimationJob, job_id).result.payload
+    page = text(client.get(f"/studies/jobs/{job_id}"))
+    assert payload["registered"] == 1
+    assert "Estimated users per registered user" in page
+    assert "Treatment entrants" in page  # the registry list by its name
