@@ -19,14 +19,16 @@ from registry.studies_web.common import area_choices, uploads
 from registry.studies_web.forms import UploadFormSchema
 from registry.web.forms import FormState, errors_state, load_form
 
-#: Largest file accepted (bytes); larger requests get 413 before the view runs.
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
 
 @blueprint.route("/uploads", methods=["GET", "POST"])
 @roles(*EPI_ROLES)
 def new_upload() -> Any:
-    """Upload a CSV of client codes or of identifiers (turned into codes in memory)."""
+    """Upload a CSV of client codes or of identifiers (turned into codes in memory).
+
+    The file is checked beside the other fields (a missing file and a missing source name
+    are reported together), so this view does not use ``submit_form``. Files above
+    ``MAX_CONTENT_LENGTH`` are refused with 413 before the view runs.
+    """
     form = FormState(values={"kind": "codes"})
     if request.method == "POST":
         data, form = load_form(UploadFormSchema(), request.form)
