@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import subprocess
 import sys
@@ -154,7 +155,10 @@ def bench_submit_to_result(url: str, workdir: Path) -> None:
     with app.app_context():
         db.create_all()
     began = time.perf_counter()
-    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    lists_dir, truth_file = workdir / "lists", workdir / "truth.json"
+    result = app.test_cli_runner().invoke(
+        args=["demo", "load", "--lists-out", str(lists_dir), "--truth-out", str(truth_file)]
+    )
     assert result.exit_code == 0, result.output
     print("demo load".ljust(50), f"{time.perf_counter() - began:7.2f} s")
     env = {**os.environ, **{k: str(v) for k, v in settings.items()}}
@@ -169,24 +173,42 @@ def bench_submit_to_result(url: str, workdir: Path) -> None:
             data = {"method": "capture_recapture", "period": "2003", "area_code": "KG",
                     "lists": ["registry:treatment_entrants", "registry:hiv_tested",
                               "registry:ost"], "parameters": {"analysis": "search"}}  # fmt: skip
-            began = time.perf_counter()
-            job = studies.create_study(data, actor=actor)
+            refs = []
+            for source in ("police", "prison", "hiv_testing"):
+                with open(lists_dir / f"{source}.csv", "rb") as handle:
+                    uploaded = uploads.upload_code_list(handle, source_name=source,
+                                                        period="2003", area_code="KG",
+                                                        actor=actor)  # fmt: skip
+                refs.append(uploaded.ref)
             db.session.commit()
-            job_id = job.id
-            while True:
-                db.session.expire_all()
-                job = db.session.get(EstimationJob, job_id)
-                if job.finished:
-                    break
-                time.sleep(0.05)
-            elapsed = time.perf_counter() - began
-            estimate = job.result.payload["estimate"] if job.result else {}
-            print("model search on the demo, submit to result".ljust(50),
-                  f"{elapsed:7.2f} s  {job.state} {estimate.get('name')} "
-                  f"N={estimate.get('abundance') or 0:,.0f}")  # fmt: skip
+            truth = json.loads(truth_file.read_text())["national"]["2003"]["users"]
+            combined = ["registry:treatment_entrants", *refs]
+            for label, lists in (("registry lists", data["lists"]),
+                                 ("entrants + police, prison, AIDS centre", combined)):  # fmt: skip
+                began = time.perf_counter()
+                job = studies.create_study({**data, "lists": lists}, actor=actor)
+                db.session.commit()
+                job = _wait(job.id)
+                elapsed = time.perf_counter() - began
+                estimate = job.result.payload["estimate"] if job.result else {}
+                low, high = estimate.get("ci_low") or 0, estimate.get("ci_high") or 0
+                inside = "inside" if low <= truth <= high else "OUTSIDE"
+                print(f"model search, demo ({label}), submit to result".ljust(50),
+                      f"{elapsed:7.2f} s  {job.state} {estimate.get('name')} "
+                      f"N={estimate.get('abundance') or 0:,.0f} ({low:,.0f}-{high:,.0f}); "
+                      f"truth {truth:,} {inside}")  # fmt: skip
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def _wait(job_id: int) -> EstimationJob:
+    while True:
+        db.session.expire_all()
+        job = db.session.get(EstimationJob, job_id)
+        if job is not None and job.finished:
+            return job
+        time.sleep(0.05)
 
 
 def main() -> None:
