@@ -53,12 +53,12 @@ def test_registry_lists_follow_period_and_area(app, population):
         ]  # fmt: skip
 
 
-def test_strata_by_sex_are_estimated_and_summed(app, population):
+def test_strata_by_sex_are_estimated_and_summed(app, population, registry_data):
     with app.app_context():
         by_sex, report = linkage.build_histories(LISTS, period="2003", area_code="KG", strata="sex")
         assert set(by_sex) == {"F", "M"}
         assert sum(h.observed for h in by_sex.values()) == report["observed"]
-        actor = db.session.get(User, 4)  # epi
+        actor = db.session.get(User, registry_data.users["epi"])
         job = studies.create_study(
             {"method": "capture_recapture", "lists": LISTS, "period": "2003",
              "area_code": "KG", "strata": "sex"}, actor=actor,
@@ -71,11 +71,11 @@ def test_strata_by_sex_are_estimated_and_summed(app, population):
         db.session.rollback()
 
 
-def test_count_estimators_use_how_often_a_code_appears(app, api):
+def test_count_estimators_use_how_often_a_code_appears(app, api, registry_data):
     content = "code\n" + "a" * 64 + "\n" + "a" * 64 + "\n" + "b" * 64 + "\n" + "c" * 64 + "\n"
     ref = api.upload(content.encode(), kind="codes").json["ref"]
     with app.app_context():
-        actor = db.session.get(User, 4)
+        actor = db.session.get(User, registry_data.users["epi"])
         job = studies.create_study(
             {"method": "count_estimators", "lists": [ref], "period": "2003", "area_code": "KG"},
             actor=actor,
