@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -206,7 +205,7 @@ def start_worker(app, tmp_path):
     yield start
     for process in processes:
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            process.terminate()  # as make run stops it (registry.serve)
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
