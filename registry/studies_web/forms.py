@@ -68,6 +68,9 @@ REJECTION_REASONS = {
     "not a date (YYYY-MM-DD or DD.MM.YYYY)": _l("not a date (YYYY-MM-DD or DD.MM.YYYY)"),
     "out of range": _l("out of range"),
     "not M or F": _l("not M or F"),
+    "not a date": _l("not a date (YYYY-MM-DD)"),
+    "outside the period": _l("outside the period"),
+    "outside the area": _l("outside the area"),
 }
 DECISIONS = {"accepted": _l("Same person"), "rejected": _l("Different people")}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -18,6 +19,9 @@ from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.common import area_choices, uploads
 from registry.studies_web.forms import UploadFormSchema
 from registry.web.forms import FormState, errors_state, load_form
+
+#: Rejected rows listed one by one on the upload page (all are counted by reason).
+LISTED_ROWS = 100
 
 
 @blueprint.route("/uploads", methods=["GET", "POST"])
@@ -75,6 +79,13 @@ def upload(list_id: int) -> Any:
 
     pending = len(pending_duplicates([source.id]))
     audit.record_event(g.user, "read", "source_list", source.id)
-    page = render_template("studies/upload.html", source=source, pending=pending)
+    reasons = Counter((row["field"], row["reason"]) for row in source.rejected_rows)
+    page = render_template(
+        "studies/upload.html",
+        source=source,
+        pending=pending,
+        reasons=reasons.most_common(),
+        listed=source.rejected_rows[:LISTED_ROWS],
+    )
     db.session.commit()
     return page

@@ -161,3 +161,23 @@ def test_every_page_use_is_audited(epi, client, study_records, app):
             db.session.scalars(db.select(AuditEvent.entity).where(AuditEvent.action == "read"))
         )
     assert {"duplicate_candidate", "source_list", "estimation_job", "estimation_result"} <= reads
+
+
+def test_a_long_list_of_rejected_rows_is_summarised_by_reason(epi, client):
+    codes = code_lists()[0][:20]
+    body = codes_csv(codes) + b"".join(b"bad-%d\n" % i for i in range(150))
+    response = epi.post(
+        "/studies/uploads",
+        {
+            "source_name": "police",
+            "kind": "codes",
+            "period": "2003",
+            "area_code": "KG",
+            "file": (io.BytesIO(body), "police.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    page = text(client.get(response.headers["Location"]))
+    assert ">150<" in page  # rows with this reason
+    assert "The first 100 rejected rows" in page
+    assert page.count("not a client code") == 101  # the summary and 100 listed rows
