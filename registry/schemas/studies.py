@@ -12,7 +12,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from registry.schemas.base import CHOOSE, REQUIRED
 
-METHODS = ("capture_recapture", "count_estimators")
+METHODS = ("capture_recapture", "count_estimators", "hiv_trend")
 _required = {"required": REQUIRED, "null": REQUIRED}
 
 

@@ -2,11 +2,12 @@
 
 Public interface::
 
-    METHODS = ("capture_recapture", "count_estimators")
+    METHODS = ("capture_recapture", "count_estimators", "hiv_trend")
     ANALYSES = ("search", "model", "family", "stepwise", "bootstrap")
     DEFAULT_PARAMETERS: dict[str, dict]           # per method
     capture_recapture(histories, parameters: dict, *, registered: int) -> dict
     count_estimators(frequencies: dict[int, int], parameters: dict, *, registered: int) -> dict
+    hiv_trend(rows: list[dict], parameters: dict) -> dict     # "years" (default 6) up to the period
 
 Parameters of ``capture_recapture`` (all optional): ``analysis`` (default ``"search"``),
 ``criterion`` ("bic"/"aic"), ``max_order``, ``heterogeneity``, ``model`` (for
@@ -36,8 +37,10 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from estimation import count_estimators as single_list
+from estimation import hiv_trend as trend
 from estimation.capture_recapture import (
     CaptureHistories,
     bootstrap,
@@ -49,7 +52,7 @@ from estimation.capture_recapture import (
 )
 from estimation.capture_recapture.results import LoglinearResult
 
-METHODS = ("capture_recapture", "count_estimators")
+METHODS = ("capture_recapture", "count_estimators", "hiv_trend")
 ANALYSES = ("search", "model", "family", "stepwise", "bootstrap")
 DEFAULT_PARAMETERS: dict[str, dict[str, Any]] = {
     "capture_recapture": {
@@ -62,6 +65,7 @@ DEFAULT_PARAMETERS: dict[str, dict[str, Any]] = {
         "threshold": 0.02,
     },
     "count_estimators": {"alpha": 0.05},
+    "hiv_trend": {"alpha": 0.05, "years": 6},
 }
 
 
@@ -181,3 +185,28 @@ def count_estimators(
         "estimate": models[0],
         "per_registered": _ratio(models[0]["abundance"], registered),
     }
+
+
+def hiv_trend(rows: list[dict[str, int]], parameters: dict[str, Any]) -> dict[str, Any]:
+    """Payload of an HIV prevalence trend on ``[{"year", "tested", "positive"}]``.
+
+    ``{"method": "hiv_trend", "years": [{"year", "tested", "positive", "prevalence",
+    "ci_low", "ci_high"}], "trend": {"odds_ratio_per_year", "ci_low", "ci_high",
+    "p_value", "apc", "apc_low", "apc_high"} or None (fewer than 3 years)}``
+    """
+    p = {**DEFAULT_PARAMETERS["hiv_trend"], **parameters}
+    alpha = float(p["alpha"])
+    frame = pd.DataFrame(rows, columns=["year", "tested", "positive"])
+    years = [
+        {"year": y.year, "tested": y.tested, "positive": y.positive,
+         "prevalence": _num(y.prevalence), "ci_low": _num(y.ci_low), "ci_high": _num(y.ci_high)}
+        for y in trend.yearly_prevalence(frame, alpha=alpha)
+    ]  # fmt: skip
+    fitted = None
+    if len(years) >= 3:
+        t = trend.logistic_trend(frame, alpha=alpha)
+        fitted = {name: _num(getattr(t, name)) for name in
+                  ("odds_ratio_per_year", "ci_low", "ci_high", "p_value", "apc", "apc_low",
+                   "apc_high")}  # fmt: skip
+    return {"method": "hiv_trend", "years": years, "trend": fitted,
+            "observed": int(frame["tested"].sum())}  # fmt: skip

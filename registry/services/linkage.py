@@ -152,6 +152,25 @@ def list_codes(ref: str, *, start: date, end: date, area: OrgUnit) -> dict[str, 
     raise ServiceError(_l("Unknown list."), "lists")
 
 
+def hiv_tests_by_year(first_year: int, end: date, area: OrgUnit) -> list[dict[str, int]]:
+    """Clients tested for HIV, and of them positive, per year at centres in ``area``."""
+    query = (
+        select(LabTest.sample_date, LabTest.client_id, LabTest.result)
+        .where(LabTest.test == "HIV", LabTest.sample_date.between(date(first_year, 1, 1), end))
+        .where(LabTest.centre_id.in_(_in_area(area)))
+    )
+    tested: dict[int, set[int]] = defaultdict(set)
+    positive: dict[int, set[int]] = defaultdict(set)
+    for day, client, result in db.session.connection().execute(query):
+        tested[day.year].add(client)
+        if result == "positive":
+            positive[day.year].add(client)
+    return [
+        {"year": year, "tested": len(tested[year]), "positive": len(positive[year])}
+        for year in sorted(tested)
+    ]
+
+
 def upload_exists(list_id: int) -> bool:
     """True if an uploaded list ``list_id`` exists."""
     return db.session.get(SourceList, list_id) is not None

@@ -74,6 +74,8 @@ def _queue(job: EstimationJob) -> None:
 def _check_lists(method: str, refs: list[str]) -> None:
     if method == "capture_recapture" and len(set(refs)) < 2:
         raise ServiceError(_l("Choose at least two lists."), "lists")
+    if method == "hiv_trend" and refs != ["registry:hiv_tested"]:
+        raise ServiceError(_l("The HIV trend uses the list of HIV-tested clients."), "lists")
     if method == "count_estimators" and len(refs) != 1:
         raise ServiceError(_l("Count estimators use exactly one list."), "lists")
     for ref in refs:
@@ -194,7 +196,14 @@ def compute_result(job: EstimationJob) -> EstimationResult:
     study = job.study
     started = utcnow()
     area = study.area
-    if study.method == "count_estimators":
+    if study.method == "hiv_trend":
+        rows = linkage.hiv_tests_by_year(study.period_end.year - int(study.parameters["years"])
+                                         + 1, study.period_end, area)  # fmt: skip
+        report = {"lists": [{"ref": study.lists[0], "digest": linkage.digest(
+            {f"{r['year']}:{r['tested']}:{r['positive']}" for r in rows})}]}  # fmt: skip
+        payload = estimators.hiv_trend(rows, study.parameters)
+        history_counts = {"lists": study.lists, "years": rows}
+    elif study.method == "count_estimators":
         counts = linkage.list_codes(study.lists[0], start=study.period_start,
                                     end=study.period_end, area=area)  # fmt: skip
         frequencies: dict[int, int] = {}

@@ -85,3 +85,38 @@ def test_count_estimators_use_how_often_a_code_appears(app, api, registry_data):
         assert payload["models"][0]["name"] == "chao"
         assert db.session.get(EstimationJob, job.id).state == "queued"
         db.session.rollback()
+
+
+def test_hiv_trend_counts_clients_tested_and_positive_per_year(app, population, registry_data):
+    from sqlalchemy import insert, select
+
+    from estimation.hiv_trend import logistic_trend
+    from registry.models import Client, LabTest
+
+    with app.app_context():
+        clients = db.session.scalars(select(Client.id).order_by(Client.id)).all()
+        rows, expected = [], []
+        for year in (2000, 2001, 2002, 2003):
+            tested = clients[: 50 + 20 * (year - 2000)]
+            positive = tested[: 2 + 2 * (year - 2000)]
+            expected.append({"year": year, "tested": len(tested), "positive": len(positive)})
+            rows += [{"client_id": c, "centre_id": registry_data.centres["RNC"], "test": "HIV",
+                      "sample_date": date(year, 6, 1),
+                      "result": "positive" if c in positive else "negative"}
+                     for c in tested]  # fmt: skip
+        db.session.execute(insert(LabTest), rows)
+        db.session.commit()
+        actor = db.session.get(User, registry_data.users["epi"])
+        job = studies.create_study(
+            {"method": "hiv_trend", "lists": ["registry:hiv_tested"], "period": "2003",
+             "area_code": "KG"}, actor=actor,
+        )  # fmt: skip
+        payload = studies.compute_result(job).payload
+        assert [
+            {k: y[k] for k in ("year", "tested", "positive")} for y in payload["years"]
+        ] == expected
+        import pandas as pd
+
+        direct = logistic_trend(pd.DataFrame(expected))
+        assert payload["trend"]["apc"] == pytest.approx(direct.apc)
+        db.session.rollback()
