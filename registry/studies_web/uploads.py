@@ -21,7 +21,7 @@ from registry.studies_web.forms import UploadFormSchema
 from registry.web.forms import FormState, errors_state, load_form
 
 #: Rejected rows listed one by one on the upload page (all are counted by reason).
-LISTED_ROWS = 100
+LISTED_ROWS = 50
 
 
 @blueprint.route("/uploads", methods=["GET", "POST"])

@@ -70,7 +70,7 @@ def studies_server(tmp_path: Path) -> Iterator[LiveServer]:
     try:
         yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, database)
     finally:
-        worker.send_signal(signal.SIGINT)
+        worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(timeout=10)
         except subprocess.TimeoutExpired:

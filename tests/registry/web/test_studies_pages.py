@@ -179,5 +179,5 @@ def test_a_long_list_of_rejected_rows_is_summarised_by_reason(epi, client):
     )
     page = text(client.get(response.headers["Location"]))
     assert ">150<" in page  # rows with this reason
-    assert "The first 100 rejected rows" in page
-    assert page.count("not a client code") == 101  # the summary and 100 listed rows
+    assert "The first 50 rejected rows" in page
+    assert page.count("not a client code") == 51  # the summary and 50 listed rows
