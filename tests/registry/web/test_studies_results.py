@@ -319,3 +319,26 @@ def test_a_study_with_a_registry_list_shows_users_per_registered_user(
     assert payload["registered"] == 1
     assert "Estimated users per registered user" in page
     assert "Treatment entrants" in page  # the registry list by its name
+
+
+def test_hiv_trend_shows_prevalence_by_year_its_plot_and_csv(epi, client, rnc_records, app):
+    response = epi.post(
+        "/studies/new",
+        {
+            "method": "hiv_trend",
+            "lists": ["registry:hiv_tested"],
+            "period": "2003",
+            "area_code": "KG",
+        },
+    )
+    assert response.status_code == 302, text(response)
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        run_job(job_id)
+    page = text(client.get(f"/studies/jobs/{job_id}"))
+    assert "HIV prevalence by year" in page and "2003" in page
+    assert "A trend needs at least three years." in page
+    plot = client.get(f"/studies/jobs/{job_id}/plots/hiv.png")
+    assert plot.status_code == 200 and plot.data.startswith(b"\x89PNG")
+    rows = list(csv.DictReader(io.StringIO(text(client.get(f"/studies/jobs/{job_id}/result.csv")))))
+    assert rows and rows[-1]["row"] == "year" and rows[-1]["tested"] == "1"
