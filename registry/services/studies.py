@@ -170,8 +170,13 @@ def get_result(job_id: int, *, actor: User) -> EstimationResult:
 
 
 def result_rows(result: EstimationResult) -> list[dict[str, Any]]:
-    """One row per model (or stratum) of the result, chosen estimate first (CSV download)."""
+    """One row per model (or stratum) of the result, chosen estimate first (CSV download).
+
+    An HIV trend has no single estimate: its rows are the years.
+    """
     payload = result.payload
+    if "estimate" not in payload:
+        return [{"row": "year", **year} for year in payload.get("years", [])]
     chosen = {"row": "estimate", **payload["estimate"]}
     others = [{"row": "model", **m} for m in payload.get("models", [])]
     strata = [{"row": f"stratum {k}", **v} for k, v in payload.get("strata", {}).items()]

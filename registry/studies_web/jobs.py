@@ -166,10 +166,7 @@ def result_json(job_id: int) -> Any:
 def result_csv(job_id: int) -> Any:
     """One row per model (chosen estimate first) as a CSV file."""
     result = _result(job_id)
-    if "estimate" in result.payload:
-        rows = studies.result_rows(result)
-    else:  # an HIV trend has years, not an estimate (result_rows expects one)
-        rows = [{"row": "year", **year} for year in result.payload.get("years", [])]
+    rows = studies.result_rows(result)
     db.session.commit()
     columns: list[str] = []
     for row in rows:
