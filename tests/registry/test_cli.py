@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from registry import create_app
 from registry.demo import DemoRefusedError
-from registry.simulation.load import load_demo
 from registry.extensions import db
 from registry.models import AuditEvent, Client, OstEnrolment, User
 from registry.services.users import authenticate, verify_password
+from registry.simulation.load import load_demo
 
 
 def test_users_create_prompts_twice_for_the_password(app, runner, registry_data):
