@@ -42,29 +42,12 @@ from registry.models import (
     User,
 )
 from registry.services import linkage, studies, uploads
+from registry.simulation.forms import ITEM_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRETS = {"SECRET_KEY": "b" * 40, "LINKAGE_KEY": "k" * 40}
-CODES = dict.fromkeys(
-    [
-        "ever_treated",
-        "referral_source",
-        "living_with",
-        "living_with_children",
-        "living_where",
-        "education",
-        "labour_status",
-        "primary_drug",
-        "route",
-        "frequency",
-        "injecting",
-        "needle_sharing",
-        "hiv_testing",
-        "hcv_testing",
-        "ost_history",
-    ],  # fmt: skip
-    "99",
-)
+#: every coded TDI item "not known"
+CODES = dict.fromkeys((*ITEM_FIELDS, "ost_history"), "99")
 
 
 def code(number: int) -> str:

@@ -11,10 +11,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, abort, g, request
 from flask_babel import format_date, format_decimal, get_locale
 
 from registry import codes
+from registry.extensions import db
+from registry.models import Client
+from registry.services import listings
 from registry.web.labels import HINTS, LABELS
 
 blueprint = Blueprint("web", __name__)
@@ -47,6 +50,18 @@ def mg_filter(value: Decimal | float | None) -> str:
     if value is None:
         return ""
     return format_decimal(value, "#,##0.##")
+
+
+def client_here_or_404(client_id: int) -> Client:
+    """The client if they have records at the signed-in user's centre (audited read).
+
+    Anything else is a 404, so ids of other centres' clients reveal nothing.
+    """
+    client = listings.client_at_centre(g.user, client_id, g.user.centre_id)
+    if client is None:
+        db.session.rollback()
+        abort(404)
+    return client
 
 
 @blueprint.app_context_processor

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models.users import CLINIC_STAFF
 from registry.schemas import LabTestSchema
-from registry.services import listings
 from registry.services.lab import record_test
-from registry.web import blueprint
+from registry.web import blueprint, client_here_or_404
 from registry.web.forms import FormState, submit_form
 
 
@@ -21,10 +20,7 @@ from registry.web.forms import FormState, submit_form
 @roles(CLINIC_STAFF)
 def record_lab_test(client_id: int) -> Any:
     """Record a test result of a client with records at this centre (404 otherwise)."""
-    client = listings.client_at_centre(g.user, client_id, g.user.centre_id)
-    if client is None:
-        db.session.rollback()
-        abort(404)
+    client = client_here_or_404(client_id)
     form = FormState()
     if request.method == "POST":
         saved, form = submit_form(
@@ -34,7 +30,7 @@ def record_lab_test(client_id: int) -> Any:
         )
         if saved is not None:
             return redirect(url_for("web.client", client_id=client_id))
-        client = listings.client_at_centre(g.user, client_id, g.user.centre_id)
+        client = client_here_or_404(client_id)
     page = render_template("web/lab_test.html", form=form, client=client)
     db.session.commit()
     return page, 422 if form.errors else 200

@@ -22,7 +22,7 @@ from registry.services.ost import change_dose as change_dose_service
 from registry.services.ost import enrol_client, needs_reinduction
 from registry.services.ost import exit_ost as exit_ost_service
 from registry.services.ost import record_dose as record_dose_visit
-from registry.web import blueprint, code_label, day_filter
+from registry.web import blueprint, client_here_or_404, code_label, day_filter
 from registry.web.forms import FormState, submit_form
 
 
@@ -41,10 +41,7 @@ def usual_dose(enrolment: OstEnrolment) -> dict[str, str]:
 @roles(CLINIC_STAFF)
 def enrol_ost(client_id: int) -> Any:
     """Enrol a client who has records at this centre on OST (404 otherwise)."""
-    client = listings.client_at_centre(g.user, client_id, g.user.centre_id)
-    if client is None:
-        db.session.rollback()
-        abort(404)
+    client = client_here_or_404(client_id)
     form = FormState()
     if request.method == "POST":
         saved, form = submit_form(
@@ -54,7 +51,7 @@ def enrol_ost(client_id: int) -> Any:
         )
         if saved is not None:
             return redirect(url_for("web.client", client_id=client_id))
-        client = listings.client_at_centre(g.user, client_id, g.user.centre_id)
+        client = client_here_or_404(client_id)
     page = render_template(
         "web/ost_enrol.html",
         form=form,

@@ -29,6 +29,7 @@ from sqlalchemy import insert, select
 from registry.extensions import db
 from registry.models import Client, OrgUnit, OstEnrolment, TreatmentEpisode
 from registry.services.client_codes import ClientIdentifiers, client_code
+from registry.simulation.forms import ITEM_FIELDS
 from tests.conftest import TEST_SECRETS
 from tests.registry.web.conftest import AuthActions
 
@@ -66,26 +67,8 @@ def _name(rng: np.random.Generator) -> str:
     return "".join(rng.choice(list(LETTERS), size=int(rng.integers(5, 9)))).capitalize()
 
 
-EPISODE_CODES = dict.fromkeys(
-    [
-        "ever_treated",
-        "referral_source",
-        "living_with",
-        "living_with_children",
-        "living_where",
-        "education",
-        "labour_status",
-        "primary_drug",
-        "route",
-        "frequency",
-        "injecting",
-        "needle_sharing",
-        "hiv_testing",
-        "hcv_testing",
-        "ost_history",
-    ],  # fmt: skip
-    "99",
-)
+#: every coded TDI item "not known"
+EPISODE_CODES = dict.fromkeys((*ITEM_FIELDS, "ost_history"), "99")
 
 
 @pytest.fixture
