@@ -70,7 +70,14 @@ DEFAULTS: dict[str, Any] = {
     "JOB_HEARTBEAT_SECONDS": 10,
     "JOB_STALE_SECONDS": 60,
     "JOB_MAX_ATTEMPTS": 2,
+    # argon2id parameters of password hashes: a profile of argon2.profiles. CHEAPEST is
+    # refused outside TESTING (the test suite uses it to keep thousands of logins fast)
+    "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
 }
+
+#: argon2.profiles names accepted for PASSWORD_HASH_PROFILE, and the one only tests may use.
+PASSWORD_HASH_PROFILES = ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST")
+TEST_ONLY_HASH_PROFILE = "CHEAPEST"
 
 
 class ConfigError(RuntimeError):
@@ -110,8 +117,21 @@ def load_settings(instance_path: str, override: Mapping[str, Any] | None = None)
             settings[name] = int(settings[name])
         except (TypeError, ValueError):
             raise ConfigError(f"{name} must be a whole number, not {settings[name]!r}.") from None
+    check_password_hash_profile(settings)
     settings["SESSION_COOKIE_SECURE"] = settings.get("SESSION_COOKIE_SECURE", production)
     return settings
+
+
+def check_password_hash_profile(settings: Mapping[str, Any]) -> None:
+    """Refuse an unknown argon2 profile, and the cheap test profile outside tests."""
+    profile = settings["PASSWORD_HASH_PROFILE"]
+    if profile not in PASSWORD_HASH_PROFILES:
+        raise ConfigError(
+            f"PASSWORD_HASH_PROFILE must be one of {', '.join(PASSWORD_HASH_PROFILES)}, "
+            f"not {profile!r}."
+        )
+    if profile == TEST_ONLY_HASH_PROFILE and not settings.get("TESTING"):
+        raise ConfigError(f"PASSWORD_HASH_PROFILE={profile} is for the test suite only.")
 
 
 def normalise_database_url(url: str) -> str:

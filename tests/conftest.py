@@ -21,6 +21,9 @@ TEST_SECRETS = {
     "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789abcdef",
     "LINKAGE_KEY": "test-linkage-key-0123456789abcdef0123456789abcdef",
 }
+#: argon2's cheapest parameters: thousands of test sign-ins would otherwise take minutes
+#: (production refuses this profile; tests/registry/test_users.py checks the default).
+FAST_HASHES = {"PASSWORD_HASH_PROFILE": "CHEAPEST"}
 
 
 def postgres_url() -> str | None:
@@ -77,7 +80,7 @@ def app(backend: str, tmp_path, app_config: dict):
         url = os.environ["REGISTRY_TEST_POSTGRES_URL"]
     else:
         url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
-    settings = {"TESTING": True, "DATABASE_URL": url, **TEST_SECRETS, **app_config}
+    settings = {"TESTING": True, "DATABASE_URL": url, **TEST_SECRETS, **FAST_HASHES, **app_config}
     app = create_app(settings)
     with app.app_context():
         if backend == "postgresql":

@@ -13,8 +13,10 @@ Public interface::
     hash_password(password: str) -> str
     verify_password(user: User, password: str) -> bool
 
-Passwords are hashed with argon2id (argon2-cffi defaults). ``enforce_policy=False`` is
-only for the demo loader's short password, which it refuses to use in production.
+Passwords are hashed with argon2id with the parameters of the ``PASSWORD_HASH_PROFILE``
+setting (argon2-cffi's default RFC 9106 low-memory profile; the tests use the cheapest).
+``enforce_policy=False`` is only for the demo loader's short password, which it refuses
+to use in production.
 Failed logins are audited without the typed username unless the account exists (a
 password typed into the username field must not end up in the log).
 """
@@ -23,8 +25,9 @@ from __future__ import annotations
 
 import contextlib
 import re
+from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -39,24 +42,33 @@ from registry.services.errors import ServiceError
 MIN_PASSWORD_LENGTH = 8
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
-_hasher = PasswordHasher()
-#: Verified against when the username is unknown, so both paths cost one argon2 verify.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-just-timing")
+
+@cache
+def _hasher_for(profile: str) -> tuple[PasswordHasher, str]:
+    """The hasher of an argon2 profile, and a hash verified when the username is unknown
+    (so both paths cost one argon2 verification)."""
+    hasher = PasswordHasher.from_parameters(getattr(profiles, profile))
+    return hasher, hasher.hash("not-a-real-password-just-timing")
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_for(current_app.config["PASSWORD_HASH_PROFILE"])[0]
 
 
 def hash_password(password: str) -> str:
     """Return the argon2id hash of ``password``."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(user: User, password: str) -> bool:
     """True if ``password`` matches; rehashes (in the session) on outdated parameters."""
+    hasher = _hasher()
     try:
-        _hasher.verify(user.password_hash, password)
+        hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return True
 
 
@@ -145,8 +157,9 @@ def authenticate(username: str, password: str) -> User | None:
 
 def _hasher_verify_dummy(password: str) -> None:
     """Spend one argon2 verification so unknown usernames take as long as known ones."""
+    hasher, dummy = _hasher_for(current_app.config["PASSWORD_HASH_PROFILE"])
     with contextlib.suppress(VerificationError, InvalidHashError):
-        _hasher.verify(_DUMMY_HASH, password or "")
+        hasher.verify(dummy, password or "")
 
 
 def record_logout(user: User) -> AuditEvent:

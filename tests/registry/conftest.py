@@ -25,6 +25,7 @@ import pytest
 from registry.extensions import db
 from registry.models import OrgUnit, TreatmentCentre, User
 from registry.models.geography import COUNTRY, DISTRICT, REGION
+from tests.conftest import FAST_HASHES, TEST_SECRETS
 
 PASSWORD = "demo-password-1"
 
@@ -64,10 +65,13 @@ class RegistryData:
 
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    """One argon2 hash of :data:`PASSWORD`, computed once for the whole session."""
+    """One argon2 hash of :data:`PASSWORD` (the tests' cheap profile), computed once."""
+    from registry import create_app
     from registry.services.users import hash_password
 
-    return hash_password(PASSWORD)
+    settings = {"TESTING": True, "DATABASE_URL": "sqlite://", **TEST_SECRETS, **FAST_HASHES}
+    with create_app(settings).app_context():
+        return hash_password(PASSWORD)
 
 
 @pytest.fixture

@@ -80,3 +80,50 @@ def test_logout_and_locale(db_session, actor):
     assert db_session.scalar(select(AuditEvent.action)) == "logout"
     with pytest.raises(ServiceError):
         set_locale(user, "fr")
+
+
+def test_production_hashes_use_the_rfc_9106_low_memory_profile(tmp_path):
+    from registry import create_app
+    from registry.services.users import hash_password
+    from tests.conftest import TEST_SECRETS
+
+    settings = {"DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}", **TEST_SECRETS}
+    with create_app(settings).app_context():
+        hashed = hash_password("correct horse")
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_a_hash_of_the_cheap_test_profile_is_upgraded_at_the_next_sign_in(tmp_path):
+    from registry import create_app
+    from registry.extensions import db
+    from registry.services.users import hash_password, verify_password
+    from tests.conftest import FAST_HASHES, TEST_SECRETS
+
+    url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    with create_app(
+        {"TESTING": True, "DATABASE_URL": url, **TEST_SECRETS, **FAST_HASHES}
+    ).app_context():
+        cheap = hash_password("correct horse")
+    user = User(username="x", password_hash=cheap, role="admin")
+    with create_app({"DATABASE_URL": url, **TEST_SECRETS}).app_context():
+        assert verify_password(user, "correct horse")
+        assert not verify_password(user, "wrong horse")
+        db.session.rollback()
+    assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"PASSWORD_HASH_PROFILE": "CHEAPEST"}, "for the test suite only"),
+        ({"PASSWORD_HASH_PROFILE": "bcrypt", "TESTING": True}, "must be one of"),
+    ],
+)
+def test_the_cheap_profile_and_unknown_profiles_are_refused(tmp_path, settings, message):
+    from registry import create_app
+    from registry.config import ConfigError
+    from tests.conftest import TEST_SECRETS
+
+    url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    with pytest.raises(ConfigError, match=message):
+        create_app({"DATABASE_URL": url, **TEST_SECRETS, **settings})
