@@ -11,6 +11,7 @@ from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from registry.schemas.base import CHOOSE, REQUIRED
+from registry.services import uploads
 
 METHODS = ("capture_recapture", "count_estimators", "hiv_trend")
 _required = {"required": REQUIRED, "null": REQUIRED}
@@ -100,6 +101,21 @@ class UploadFileSchema(Schema):
     file = Upload(required=True, error_messages=_required)
 
 
+class RejectedRowSchema(Schema):
+    """A rejected row of an upload: never the submitted value."""
+
+    row = fields.Integer(metadata={"description": "row number in the file (1 is the header)"})
+    field = fields.String(metadata={"description": "the column at fault"})
+    reason = fields.Function(
+        lambda row: uploads.reason_code(row["reason"]),
+        metadata={"type": "string", "enum": list(uploads.REJECTION_REASONS)},
+    )
+    message = fields.Function(
+        lambda row: uploads.reason_message(row["reason"]),
+        metadata={"type": "string", "description": "the reason in English"},
+    )
+
+
 class SourceListSchema(Schema):
     """An uploaded list: counts and rejected rows (row number, field, reason)."""
 
@@ -112,7 +128,7 @@ class SourceListSchema(Schema):
     row_count = fields.Integer()
     accepted_count = fields.Integer()
     code_count = fields.Integer()
-    rejected_rows = fields.List(fields.Dict())
+    rejected_rows = fields.List(fields.Nested(RejectedRowSchema))
     created_at = fields.DateTime()
 
 

@@ -6,9 +6,11 @@ Public interface::
                      actor: User) -> SourceList
     upload_identifier_list(file, *, source_name: str, period: str, area_code: str,
                            actor: User, key: str) -> SourceList
+    REJECTION_REASONS: dict[str, LazyString]     # reason code -> message (translated)
+    reason_code(stored: str) -> str              # the code (also of older English reasons)
+    reason_message(stored: str) -> str           # the English message (for the API)
     CODE_COLUMNS = ("code",)
-#: Other names accepted for a column (the simulator's lists use ``client_code``).
-ALIASES = {"client_code": "code", "date": "contact_date"}
+    ALIASES = {"client_code": "code", "date": "contact_date"}
     IDENTIFIER_COLUMNS = ("family_name", "given_name", "birth_date", "sex")
 
 ``file`` is a binary or text stream of a CSV file with a header row (UTF-8, comma or
@@ -18,10 +20,12 @@ semicolon separated; extra columns are ignored). ``period`` is an ISO period ("2
 
 Each row becomes a code; a code seen on several rows is kept once with its number of
 ``occurrences`` (what single-list count estimators need). Rows that cannot be used are
-counted in ``SourceList.rejected_rows`` as ``{"row": n, "field": ..., "reason": ...}``
-(row 1 is the header; no submitted value is ever kept). A file with missing columns or
-no usable row raises :class:`~registry.services.errors.ServiceError` on field ``file``
-and nothing is added to the session. Identifiers exist only in memory while the file is
+counted in ``SourceList.rejected_rows`` as ``{"row": n, "field": ..., "reason": code}``
+with a stable code of :data:`REJECTION_REASONS` (row 1 is the header; no submitted value
+is ever kept); the API gives the code with its English message, pages translate it. A
+file with missing columns or no usable row raises
+:class:`~registry.services.errors.ServiceError` on field ``file`` and nothing is added to
+the session. Identifiers exist only in memory while the file is
 read: they are never stored or logged. Identifier uploads also add
 :class:`~registry.models.DuplicateCandidate` rows (see :mod:`registry.services.linkage`).
 The caller commits; every upload is audited (``create source_list``).
@@ -37,6 +41,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -56,6 +61,40 @@ DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
 _CODE = re.compile(r"^[0-9a-f]{64}$")
 #: Reasons kept for rejected rows (at most this many rows are listed; all are counted).
 MAX_LISTED_REJECTIONS = 1000
+
+#: Why a row was rejected: the stable code stored with the row, and its message.
+REJECTION_REASONS = {
+    "code_format": _l("not a client code (64 hexadecimal digits)"),
+    "missing": _l("missing"),
+    "date_format": _l("not a date (YYYY-MM-DD or DD.MM.YYYY)"),
+    "out_of_range": _l("out of range"),
+    "sex": _l("not M or F"),
+    "outside_period": _l("outside the period"),
+    "outside_area": _l("outside the area"),
+}
+#: Reasons as uploads stored them before the codes (English text), read as their codes,
+#: so lists uploaded by earlier versions need no data migration.
+LEGACY_REASONS = {
+    "not a client code": "code_format",
+    "not a date (YYYY-MM-DD or DD.MM.YYYY)": "date_format",
+    "not a date": "date_format",
+    "out of range": "out_of_range",
+    "not M or F": "sex",
+    "outside the period": "outside_period",
+    "outside the area": "outside_area",
+}
+
+
+def reason_code(stored: str) -> str:
+    """The code of a stored reason (codes as they are; English text of old uploads mapped)."""
+    return LEGACY_REASONS.get(stored, stored)
+
+
+def reason_message(stored: str) -> str:
+    """The English message of a stored reason (the API gives it beside the code)."""
+    code = reason_code(stored)
+    with force_locale("en"):
+        return str(REJECTION_REASONS.get(code, code))
 
 
 def _rows(file: IO[Any], required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -155,8 +194,8 @@ def upload_code_list(
     """Store a CSV list of client codes (column ``code`` or ``client_code``: 64 hex digits).
 
     Optional columns keep only the rows of the list's period and area: ``contact_date``
-    (YYYY-MM-DD; other rows are rejected as "outside the period") and ``region_code`` (an
-    org-unit code; rows of units outside the area are rejected as "outside the area"), so
+    (YYYY-MM-DD; other rows are rejected as ``outside_period``) and ``region_code`` (an
+    org-unit code; rows of units outside the area are rejected as ``outside_area``), so
     an agency's file of several years and regions can be uploaded as it is.
     """
     source = _new_list(source_name, period, area_code, "codes")
@@ -168,20 +207,20 @@ def upload_code_list(
         rows += 1
         code = row.get("code", "").lower()
         if not _CODE.match(code):
-            rejected.append({"row": number, "field": "code", "reason": "not a client code"})
+            rejected.append({"row": number, "field": "code", "reason": "code_format"})
             continue
         if row.get("contact_date"):
             day = _parse_date(row["contact_date"])
             if day is None:
-                rejected.append({"row": number, "field": "contact_date", "reason": "not a date"})
+                rejected.append({"row": number, "field": "contact_date", "reason": "date_format"})
                 continue
             if not source.period_start <= day <= source.period_end:
                 rejected.append(
-                    {"row": number, "field": "contact_date", "reason": "outside the period"}
+                    {"row": number, "field": "contact_date", "reason": "outside_period"}
                 )
                 continue
         if row.get("region_code") and row["region_code"] not in inside:
-            rejected.append({"row": number, "field": "region_code", "reason": "outside the area"})
+            rejected.append({"row": number, "field": "region_code", "reason": "outside_area"})
             continue
         counts[code] += 1
     return _store(source, counts, rejected, rows, actor)
@@ -195,17 +234,17 @@ def _units_inside(area_id: int) -> set[str]:
 
 
 def _identifiers(row: dict[str, str]) -> tuple[ClientIdentifiers | None, str, str]:
-    """The row's identifiers, or ``None`` with the field and reason of the first problem."""
+    """The row's identifiers, or ``None`` with the field and reason code of the first problem."""
     if not row.get("family_name"):
         return None, "family_name", "missing"
     birth_date = _parse_date(row.get("birth_date", ""))
     if birth_date is None:
-        return None, "birth_date", "not a date (YYYY-MM-DD or DD.MM.YYYY)"
+        return None, "birth_date", "date_format"
     if not 1900 <= birth_date.year <= date.today().year:
-        return None, "birth_date", "out of range"
+        return None, "birth_date", "out_of_range"
     sex = SEXES.get(row.get("sex", "").upper())
     if sex is None:
-        return None, "sex", "not M or F"
+        return None, "sex", "sex"
     ids = ClientIdentifiers(row["family_name"], row.get("given_name", ""), birth_date, sex)
     return ids, "", ""
 

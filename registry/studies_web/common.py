@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.models import OrgUnit, SourceList
+from registry.services.uploads import REJECTION_REASONS
 from registry.studies_web import blueprint, forms
 from registry.web.labels import HINTS as WEB_HINTS
 from registry.web.labels import LABELS as WEB_LABELS
@@ -23,7 +24,7 @@ def study_labels() -> dict[str, Any]:
         "study_forms": forms,
         "state_labels": forms.STATE_LABELS,
         "plot_titles": forms.PLOT_TITLES,
-        "rejection_reasons": forms.REJECTION_REASONS,
+        "rejection_reasons": REJECTION_REASONS,
         "format_number": format_number,
     }
 

@@ -61,17 +61,6 @@ SCOPES = {
     "upload": _l("within the upload"),
     "registry": _l("against the registry"),
 }
-#: The upload service's reasons for a rejected row (plain English) in the user's language.
-REJECTION_REASONS = {
-    "not a client code": _l("not a client code (64 hexadecimal digits)"),
-    "missing": _l("missing"),
-    "not a date (YYYY-MM-DD or DD.MM.YYYY)": _l("not a date (YYYY-MM-DD or DD.MM.YYYY)"),
-    "out of range": _l("out of range"),
-    "not M or F": _l("not M or F"),
-    "not a date": _l("not a date (YYYY-MM-DD)"),
-    "outside the period": _l("outside the period"),
-    "outside the area": _l("outside the area"),
-}
 DECISIONS = {"accepted": _l("Same person"), "rejected": _l("Different people")}
 
 LABELS = {

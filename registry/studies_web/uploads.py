@@ -79,13 +79,15 @@ def upload(list_id: int) -> Any:
 
     pending = len(pending_duplicates([source.id]))
     audit.record_event(g.user, "read", "source_list", source.id)
-    reasons = Counter((row["field"], row["reason"]) for row in source.rejected_rows)
+    rows = [{**row, "reason": upload_service.reason_code(row["reason"])}
+            for row in source.rejected_rows]  # fmt: skip
+    reasons = Counter((row["field"], row["reason"]) for row in rows)
     page = render_template(
         "studies/upload.html",
         source=source,
         pending=pending,
         reasons=reasons.most_common(),
-        listed=source.rejected_rows[:LISTED_ROWS],
+        listed=rows[:LISTED_ROWS],
     )
     db.session.commit()
     return page

@@ -66,9 +66,10 @@ def test_rejected_rows_are_listed_with_reasons_and_no_values(app, api):
     body = response.json
     assert (body["row_count"], body["accepted_count"], body["code_count"]) == (4, 2, 1)
     assert body["rejected_rows"] == [
-        {"row": 3, "field": "birth_date", "reason": "not a date (YYYY-MM-DD or DD.MM.YYYY)"},
-        {"row": 4, "field": "sex", "reason": "not M or F"},
-    ]
+        {"row": 3, "field": "birth_date", "reason": "date_format",
+         "message": "not a date (YYYY-MM-DD or DD.MM.YYYY)"},
+        {"row": 4, "field": "sex", "reason": "sex", "message": "not M or F"},
+    ]  # fmt: skip
     assert "Aliev" not in response.get_data(as_text=True)
     assert stored(app) == (1, 1, 1)
     assert api.get(f"/api/uploads/{body['id']}").json["code_count"] == 1
@@ -106,5 +107,5 @@ def test_an_agencys_file_keeps_only_the_rows_of_the_period_and_area(api):
     body = api.upload(content.encode(), kind="codes", area_code="KG-GB").json
     assert (body["row_count"], body["code_count"]) == (4, 2)
     assert [(r["row"], r["reason"]) for r in body["rejected_rows"]] == [
-        (3, "outside the period"), (4, "outside the area")
+        (3, "outside_period"), (4, "outside_area")
     ]  # fmt: skip
