@@ -1,0 +1,119 @@
+"""Capture-recapture payloads (see :mod:`registry.services.estimators`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from estimation.capture_recapture import (
+    CaptureHistories,
+    bootstrap,
+    closed_population_models,
+    fit_loglinear,
+    search_models,
+    stepwise,
+    stratified,
+)
+from estimation.capture_recapture.results import LoglinearResult
+from registry.services.estimators.common import num as _num
+from registry.services.estimators.common import ratio as _ratio
+
+ANALYSES = ("search", "model", "family", "stepwise", "bootstrap")
+DEFAULTS: dict[str, Any] = {
+    "analysis": "search",
+    "criterion": "bic",
+    "alpha": 0.05,
+    "interval": "lognormal",
+    "replicates": 1000,
+    "seed": 20030101,
+    "threshold": 0.02,
+}
+
+
+def _estimate(result: LoglinearResult, alpha: float, interval: str) -> dict[str, Any]:
+    entry = result.to_dict(alpha, method=interval)
+    entry["interval"] = interval
+    return entry
+
+
+def _select(histories: CaptureHistories, p: dict[str, Any]) -> tuple[LoglinearResult, dict]:
+    """The model the analysis chooses, and the payload parts it adds."""
+    analysis = p["analysis"]
+    alpha, interval = p["alpha"], p["interval"]
+    if analysis == "model":
+        return fit_loglinear(histories, p.get("model") or "Mt",
+                             heterogeneity=p.get("heterogeneity")), {}  # fmt: skip
+    if analysis == "family":
+        table = closed_population_models(histories)
+    elif analysis == "stepwise":
+        chosen = stepwise(histories, threshold=p["threshold"])
+        return chosen.model, {"steps": [[pair, _num(value)] for pair, value in chosen.steps]}
+    else:  # search and bootstrap
+        table = search_models(histories, criterion=p["criterion"], max_order=p.get("max_order"),
+                              heterogeneity=p.get("heterogeneity"))  # fmt: skip
+    models = [r.to_dict(alpha, method=interval if r.usable else None) for r in table.results]
+    return table.best(), {"models": models}
+
+
+def capture_recapture(
+    histories: CaptureHistories | dict[str, CaptureHistories],
+    parameters: dict[str, Any],
+    *,
+    registered: int,
+) -> dict[str, Any]:
+    """Payload of a capture-recapture study (see the module docstring)."""
+    p = {**DEFAULTS, **parameters}
+    if p["analysis"] not in ANALYSES:
+        raise ValueError(f"unknown analysis {p['analysis']!r}")
+    alpha, interval = float(p["alpha"]), p["interval"]
+    if isinstance(histories, dict):
+        criterion = p["criterion"] if p["analysis"] == "search" else None
+        fitted = stratified(histories, model=p.get("model") or "Mt", criterion=criterion)
+        low, high = fitted.conf_int(alpha)
+        lists = next(iter(histories.values())).lists if histories else ()
+        return {
+            "method": "capture_recapture",
+            "analysis": "stratified",
+            "lists": list(lists),
+            "observed": fitted.observed,
+            "registered": registered,
+            "estimate": {
+                "name": "stratified",
+                "abundance": _num(fitted.abundance),
+                "stderr": _num(fitted.stderr),
+                "ci_low": _num(low),
+                "ci_high": _num(high),
+                "interval": "lognormal",
+            },  # fmt: skip
+            "per_registered": _ratio(fitted.abundance, registered),
+            "strata": {name: _estimate(r, alpha, "lognormal") for name, r in fitted.strata.items()},
+        }
+    chosen, extra = _select(histories, p)
+    estimate = _estimate(chosen, alpha, interval)
+    payload: dict[str, Any] = {
+        "method": "capture_recapture",
+        "analysis": p["analysis"],
+        "lists": list(histories.lists),
+        "observed": int(histories.observed),
+        "registered": registered,
+        "estimate": estimate,
+        "per_registered": _ratio(estimate["abundance"], registered),
+        **extra,
+    }
+    if p["analysis"] == "bootstrap":
+        boot = bootstrap(histories, rng=np.random.default_rng(int(p["seed"])),
+                         replicates=int(p["replicates"]), criterion=p["criterion"],
+                         model=p.get("model"), max_order=p.get("max_order"))  # fmt: skip
+        low, high = boot.conf_int(alpha)
+        payload["bootstrap"] = {
+            "seed": int(p["seed"]),
+            "replicates": int(p["replicates"]),
+            "values": [_num(v) for v in boot.replicates.tolist()],
+            "selected": dict(sorted(boot.selected.items())),
+            "ci_low": _num(low),
+            "ci_high": _num(high),
+            "method": "percentile",
+        }
+        payload["estimate"].update(ci_low=_num(low), ci_high=_num(high), interval="bootstrap")
+    return payload
