@@ -9,6 +9,7 @@
                     [--truth-out FILE] [--lists-out DIR] [--workers N] [--if-empty]
                                                           # a simulated national registry
     flask demo logins                                     # prints the demo accounts
+    flask tokens create|list|revoke ...                   # API tokens (registry.tokens_cli)
 
 Commands own their transaction: they commit on success and roll back on error.
 """
@@ -34,8 +35,11 @@ demo_cli.add_command(load_command)
 
 def init_commands(app: Flask) -> None:
     """Register the command groups on ``app``."""
+    from registry.tokens_cli import tokens_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(tokens_cli)
 
 
 @users_cli.command("create")

@@ -33,6 +33,7 @@ ENV_SETTINGS = (
     "JOB_HEARTBEAT_SECONDS",
     "JOB_STALE_SECONDS",
     "JOB_MAX_ATTEMPTS",
+    "API_RATE_LIMIT",
 )
 
 #: Settings that must be whole numbers (the environment gives strings).
@@ -73,6 +74,9 @@ DEFAULTS: dict[str, Any] = {
     # argon2id parameters of password hashes: a profile of argon2.profiles. CHEAPEST is
     # refused outside TESTING (the test suite uses it to keep thousands of logins fast)
     "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
+    # requests per API token (or user, or address) under /api/, in the notation of the
+    # `limits` package: "600 per minute", "20 per second; 10000 per hour"
+    "API_RATE_LIMIT": "600 per minute",
 }
 
 #: argon2.profiles names accepted for PASSWORD_HASH_PROFILE, and the one only tests may use.

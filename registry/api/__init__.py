@@ -2,9 +2,13 @@
 
 The OpenAPI document is served at ``/api/openapi.json`` and is generated from the
 schemas of :mod:`registry.schemas.studies`, so it cannot drift from the code.
-Authentication is the signed-in session for now (API tokens come later); every POST
-carries the CSRF token in the ``X-CSRFToken`` header (``GET /api/csrf-token`` gives it).
-Only epidemiologists and admins may use it, every use is audited, and responses hold
+An interactive viewer of the document (Swagger UI, served from ``registry/static``, no
+internet needed) is at ``/api/docs``. Authentication is either an API token
+(``Authorization: Bearer <token>``, see :mod:`registry.auth.tokens`; no session, no CSRF
+token) or the signed-in session, whose POSTs carry the CSRF token in the ``X-CSRFToken``
+header (``GET /api/csrf-token`` gives it). Requests are rate-limited per token or user
+(:mod:`registry.auth.rate_limits`). Estimation is for epidemiologists and admins only,
+every use is audited, and responses hold
 codes and counts, never identifiers. Errors are ``application/problem+json``
 (:mod:`registry.errors`): a validation error lists each field with its message.
 """
@@ -13,14 +17,16 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Flask
+from flask import Flask, render_template
 from flask.wrappers import Response
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser
 
+from registry.auth.rate_limits import init_rate_limits
 from registry.auth.roles import public
+from registry.auth.tokens import exempt_api_blueprints_from_csrf
 from registry.errors import problem
 from registry.extensions import db
 from registry.services.errors import ServiceError
@@ -31,7 +37,20 @@ API_SETTINGS = {
     "OPENAPI_VERSION": "3.1.0",
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
-}
+    "API_SPEC_OPTIONS": {
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": (
+                    "An API token: `flask --app wsgi tokens create USERNAME` prints one."
+                )},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session", "description": (
+                    "The signed-in browser session; POSTs also need the X-CSRFToken header."
+                )},
+            }
+        },
+        "security": [{"bearerAuth": []}, {"session": []}],
+    },
+}  # fmt: skip
 
 
 class ProblemParser(FlaskParser):
@@ -76,7 +95,16 @@ def init_api(app: Flask) -> None:
         return document()
 
     app.view_functions["api-docs.openapi_json"] = openapi_json
+    app.add_url_rule("/api/docs", "api_docs", api_docs)
     app.extensions["registry_api"] = api
+    exempt_api_blueprints_from_csrf(app)
+    init_rate_limits(app)
+
+
+@public
+def api_docs() -> str:
+    """The interactive viewer of the OpenAPI document (Swagger UI, vendored)."""
+    return render_template("api/docs.html")
 
 
 @blueprint.errorhandler(ServiceError)

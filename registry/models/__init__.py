@@ -16,9 +16,11 @@ from registry.models.studies import (
     SourceListCode,
     Study,
 )
+from registry.models.tokens import ApiToken
 from registry.models.users import User
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Base",
     "Client",

@@ -74,6 +74,7 @@ EXPECTED: dict[str, Access] = {
     "studies.result_json": EPI,
     "studies.result_csv": EPI,
     "api-docs.openapi_json": PUBLIC,
+    "api_docs": PUBLIC,
     "estimation_api.csrf_token": SIGNED_IN,
     "estimation_api.Jobs": EPI,
     "estimation_api.Job": EPI,
