@@ -23,6 +23,7 @@ def study_labels() -> dict[str, Any]:
         "hints": {**WEB_HINTS, **forms.HINTS},
         "study_forms": forms,
         "state_labels": forms.STATE_LABELS,
+        "status_labels": {state: str(label) for state, label in forms.STATE_LABELS.items()},
         "plot_titles": forms.PLOT_TITLES,
         "rejection_reasons": REJECTION_REASONS,
         "format_number": format_number,

@@ -1,8 +1,9 @@
 """Jobs and their results: the list with live status, the result page, plots, downloads.
 
-A page showing an unfinished job reloads itself every few seconds
-(``<meta http-equiv="refresh">``: no script, so the strict CSP holds) until the worker
-has finished it.
+A page showing an unfinished job updates its state in place: ``static/job-status.js``
+(a file, so the strict CSP holds) polls ``GET /api/jobs/<id>`` every
+:data:`REFRESH_SECONDS` and reloads the page once the job has finished; without scripts a
+``<noscript>`` meta refresh reloads it instead.
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
-"""An epidemiologist uploads a list, runs a study and sees its plot, in Chromium.
+"""An epidemiologist uploads a list, runs a study and sees its plot, in Chromium; the job
+page follows the job's state live (registry/static/job-status.js).
 
 The real worker (``python -m registry.jobs.worker``) runs in a subprocess on the live
-server's database and Huey file, as ``make run`` starts it beside the web server.
+server's database and Huey file, as ``make run`` starts it beside the web server (the
+``worker`` fixture). The live-status test runs without it and moves the job along itself,
+so each state is seen for as long as the test wants.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from werkzeug.serving import make_server
 
 from registry import create_app
 from registry.extensions import db
+from registry.models import SourceList
 from tests.browser.conftest import LiveServer, seed
 from tests.conftest import TEST_SECRETS
 from tests.registry.conftest import PASSWORD
@@ -33,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def studies_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """A live server with the ``epi`` user, two uploaded code lists and its own Huey file."""
+    """A live server with the ``epi`` user, two uploaded code lists and its own Huey file
+    (no worker: see :func:`worker`)."""
     from registry.models import User
     from registry.services.uploads import upload_code_list
     from registry.services.users import create_user
@@ -60,23 +65,9 @@ def studies_server(tmp_path: Path) -> Iterator[LiveServer]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env.update({k: str(v) for k, v in settings.items()})
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "registry.jobs.worker", "--workers", "1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
     try:
         yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, database)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        log.close()
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
@@ -85,14 +76,43 @@ def studies_server(tmp_path: Path) -> Iterator[LiveServer]:
             db.engine.dispose()
 
 
-def test_epidemiologist_uploads_a_list_runs_a_study_and_sees_its_plot(
-    studies_server, browser_page, screenshot, tmp_path
-):
-    page, server = browser_page, studies_server
+@pytest.fixture
+def worker(studies_server: LiveServer, tmp_path: Path) -> Iterator[subprocess.Popen]:
+    """The real worker on the live server's database and Huey file, stopped with SIGTERM."""
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(TEST_SECRETS)
+    env["DATABASE_URL"] = studies_server.app.config["DATABASE_URL"]
+    env["JOBS_SQLITE_PATH"] = str(studies_server.app.config["JOBS_SQLITE_PATH"])
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "registry.jobs.worker", "--workers", "1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def sign_in(page, server: LiveServer) -> None:
+    """Sign in as ``epi`` (Russian interface)."""
     page.goto(f"{server.url}/login")
     page.get_by_label("Имя пользователя").fill("epi")
     page.get_by_label("Пароль").fill(server.password)
     page.get_by_role("button", name="Вход").click()
+
+
+def test_epidemiologist_uploads_a_list_runs_a_study_and_sees_its_plot(
+    studies_server, worker, browser_page, screenshot, tmp_path
+):
+    page, server = browser_page, studies_server
+    sign_in(page, server)
     page.get_by_role("link", name="Оценочные исследования").first.click()
     page.wait_for_url(f"{server.url}/studies/")
     screenshot(page, "studies-1-home")
@@ -121,7 +141,7 @@ def test_epidemiologist_uploads_a_list_runs_a_study_and_sees_its_plot(
     page.get_by_role("button", name="Запустить исследование").click()
     page.wait_for_url(re.compile(r".*/studies/jobs/\d+$"))
 
-    # the page reloads itself (meta refresh) until the worker has finished the job
+    # the script follows the job and reloads the page once the worker has finished it
     page.get_by_text("Выполнено", exact=True).wait_for(timeout=90_000)
     image = page.get_by_role("img", name=re.compile("Сравнение моделей"))
     image.scroll_into_view_if_needed()
@@ -132,3 +152,42 @@ def test_epidemiologist_uploads_a_list_runs_a_study_and_sees_its_plot(
     assert width >= 700  # the PNG drawn by the server loaded
     assert "Выбранная модель" in page.content()
     screenshot(page, "studies-5-result")
+
+
+def test_the_job_page_follows_the_state_in_place_and_reloads_when_it_finishes(
+    studies_server, browser_page, screenshot
+):
+    from registry.models import EstimationJob, User
+    from registry.services.studies import create_study
+    from tests.registry.web.study_fixtures import run_job
+
+    page, server = browser_page, studies_server
+    with server.app.app_context():
+        epi = db.session.scalar(db.select(User).where(User.username == "epi"))
+        refs = [source.ref for source in db.session.scalars(db.select(SourceList))]
+        job = create_study({"method": "capture_recapture", "lists": refs, "period": "2003",
+                            "area_code": "KG", "title": "Live"}, actor=epi)  # fmt: skip
+        db.session.commit()
+        job_id = job.id
+        db.session.remove()
+    sign_in(page, server)
+    page.goto(f"{server.url}/studies/jobs/{job_id}")
+    state = page.locator("#job-state")
+    assert state.inner_text() == "В очереди"
+    page.evaluate("window.sameDocument = true")  # lost if the page reloads
+
+    with server.app.app_context():  # what the worker's claim does
+        db.session.get(EstimationJob, job_id).state = "running"
+        db.session.commit()
+        db.session.remove()
+    page.locator("#job-state.state-running", has_text="Выполняется").wait_for(timeout=30_000)
+    assert page.evaluate("window.sameDocument") is True  # changed in place, no reload
+    screenshot(page, "studies-6-running")
+
+    with server.app.app_context():
+        run_job(job_id)
+        db.session.remove()
+    page.get_by_role("heading", name="Оценка", exact=True).wait_for(timeout=30_000)
+    assert page.evaluate("window.sameDocument") is None  # reloaded to show the result
+    assert state.inner_text() == "Выполнено"
+    assert page.locator("script[src$='job-status.js']").count() == 0
