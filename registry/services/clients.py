@@ -19,6 +19,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from registry.extensions import db
 from registry.models import Client, OrgUnit, User
@@ -69,21 +70,41 @@ def find_or_create_client(
 def _find_or_create(
     code: str, ids: ClientIdentifiers, region: OrgUnit | None, actor: User
 ) -> tuple[Client, bool]:
-    """Shared by :func:`find_or_create_client` and admissions (access already checked)."""
+    """Shared by :func:`find_or_create_client` and admissions (access already checked).
+
+    Two desks saving the same new person at the same moment both find no client; the
+    insert skips a code that another transaction has just added (``ON CONFLICT DO
+    NOTHING`` waits for that transaction), and the second desk gets the same client.
+    """
     client = client_by_code(code)
-    if client is not None:
+    created = client is None and _insert_client(code, ids, region)
+    if not created:
+        client = client or client_by_code(code)
         record_event(actor, "read", "client", client.id, detail="lookup")
         return client, False
-    client = Client(
-        code=code,
-        sex=ids.sex,
-        birth_year=ids.birth_date.year,
-        region_id=region.id if region is not None else None,
-    )
-    db.session.add(client)
-    db.session.flush()
+    client = client_by_code(code)
     record_event(actor, "create", "client", client.id)
     return client, True
+
+
+def _insert_client(code: str, ids: ClientIdentifiers, region: OrgUnit | None) -> bool:
+    """Insert the client unless its code exists (also if just committed elsewhere)."""
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    values = {
+        "code": code,
+        "sex": ids.sex,
+        "birth_year": ids.birth_date.year,
+        "region_id": region.id if region is not None else None,
+    }
+    statement = (
+        insert(Client.__table__)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["code"])
+        .returning(Client.id)
+    )
+    return db.session.execute(statement).scalar_one_or_none() is not None
 
 
 def get_client(client_id: int, *, actor: User) -> Client | None:

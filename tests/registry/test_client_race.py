@@ -1,0 +1,95 @@
+"""Two desks saving the same new person at the same moment get one client, not an error.
+
+The other desk is a second database connection that has inserted the client and not yet
+committed; our request runs in a thread that must wait for it. On PostgreSQL the test
+waits until that thread is blocked on the row lock, so the race is exercised every time;
+on SQLite it gives the thread a moment to reach its insert (if it does not, the lookup
+finds the committed client and the test still checks the outcome).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+from sqlalchemy import func, insert, select, text
+
+from registry.extensions import db
+from registry.models import AuditEvent, Client
+from registry.services.client_codes import ClientIdentifiers
+from registry.services.clients import code_for, find_or_create_client
+
+PERSON = ClientIdentifiers("Асанов", "Бакыт", date(1979, 4, 2), "M")
+
+
+def _wait_until_blocked(connection, backend: str) -> None:
+    if backend != "postgresql":
+        time.sleep(0.5)
+        return
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(200):
+        blocked = connection.execute(waiting).scalar()
+        connection.rollback()  # pg_stat_activity is a snapshot per transaction
+        if blocked:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the second desk never waited for the first one's insert")
+
+
+def test_a_client_saved_at_the_same_moment_by_another_desk_is_reused(
+    app, backend, db_session, actor
+):
+    staff = actor("clinic-bishkek")
+    staff_id = staff.id
+    code = code_for(PERSON)
+    outcome: dict = {}
+
+    def second_desk() -> None:
+        with app.app_context():
+            try:
+                from registry.models import User
+
+                client, created = find_or_create_client(
+                    PERSON, region=None, actor=db.session.get(User, staff_id)
+                )
+                outcome.update(client_id=client.id, created=created)
+                db.session.commit()
+            except Exception as error:  # the assertion below reports it
+                outcome["error"] = error
+                db.session.rollback()
+
+    with db.engine.connect() as first_desk, db.engine.connect() as observer:
+        first_desk.execute(
+            insert(Client).values(code=code, sex="M", birth_year=1979, region_id=None)
+        )
+        thread = threading.Thread(target=second_desk)
+        thread.start()
+        _wait_until_blocked(observer, backend)
+        first_desk.commit()
+        thread.join(timeout=30)
+
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["created"] is False
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(Client)) == 1
+    assert db_session.scalar(select(Client.id).where(Client.code == code)) == outcome["client_id"]
+    audited = db_session.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity == "client")
+    ).all()
+    assert audited == ["read"]
+
+
+def test_a_new_client_is_created_once_and_audited_as_created(db_session, actor):
+    client, created = find_or_create_client(PERSON, region=None, actor=actor("clinic-bishkek"))
+    again, created_again = find_or_create_client(PERSON, region=None, actor=actor("clinic-bishkek"))
+    assert created and not created_again and again.id == client.id
+    assert client.code == code_for(PERSON) and client.birth_year == 1979 and client.sex == "M"
+    assert client.created_at is not None
+    actions = db_session.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity == "client").order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["create", "read"]
