@@ -1,0 +1,131 @@
+"""ISO periods and DHIS2 relative periods for the analytics ``pe`` dimension.
+
+Public interface::
+
+    Period(iso, start, end)                       # frozen; .kind: year/semester/quarter/month
+    parse_period(text, *, today) -> list[Period]  # "2003", "2003S1", "2003Q2", "200305",
+                                                  # or a relative period ("LAST_5_YEARS")
+    RELATIVE_PERIODS                              # the relative period names understood
+
+A query names whole calendar periods only, never an arbitrary date range: that keeps the
+cells of every answer inside the same canonical tables (see
+:mod:`registry.analytics.suppression`). Relative periods follow DHIS2: ``LAST_5_YEARS``
+is the five years *before* the current one, ``LAST_12_MONTHS`` the twelve months before
+the current month, and "current" is the day given as ``relativePeriodDate`` (default today).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from registry.services.errors import ServiceError
+
+YEAR, SEMESTER, QUARTER, MONTH = "year", "semester", "quarter", "month"
+
+_PATTERNS = (
+    (re.compile(r"^(\d{4})$"), YEAR),
+    (re.compile(r"^(\d{4})S([12])$"), SEMESTER),
+    (re.compile(r"^(\d{4})Q([1-4])$"), QUARTER),
+    (re.compile(r"^(\d{4})(0[1-9]|1[0-2])$"), MONTH),
+)
+#: Months in one period of each kind.
+_MONTHS = {YEAR: 12, SEMESTER: 6, QUARTER: 3, MONTH: 1}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A whole calendar period: ISO name (DHIS2 style), first and last day, kind."""
+
+    start: date
+    end: date
+    iso: str
+    kind: str
+
+
+def _make(kind: str, year: int, index: int) -> Period:
+    """The ``index``-th (1-based) period of ``kind`` in ``year``."""
+    months = _MONTHS[kind]
+    first = (index - 1) * months + 1
+    last = first + months - 1
+    end = date(year, last, calendar.monthrange(year, last)[1])
+    iso = {
+        YEAR: f"{year}",
+        SEMESTER: f"{year}S{index}",
+        QUARTER: f"{year}Q{index}",
+        MONTH: f"{year}{index:02d}",
+    }[kind]
+    return Period(date(year, first, 1), end, iso, kind)
+
+
+def _shift(kind: str, year: int, index: int, steps: int) -> tuple[int, int]:
+    """Move ``steps`` periods of ``kind`` from (year, index); negative goes back."""
+    per_year = 12 // _MONTHS[kind]
+    position = year * per_year + (index - 1) + steps
+    return position // per_year, position % per_year + 1
+
+
+def _current(kind: str, today: date) -> tuple[int, int]:
+    return today.year, (today.month - 1) // _MONTHS[kind] + 1
+
+
+def _relative(kind: str, count: int, *, include_current: bool) -> Callable[[date], list[Period]]:
+    """``count`` periods of ``kind`` ending with the current one or the one before it."""
+
+    def periods(today: date) -> list[Period]:
+        year, index = _current(kind, today)
+        last = 0 if include_current else -1
+        return [_make(kind, *_shift(kind, year, index, step)) for step in
+                range(last - count + 1, last + 1)]  # fmt: skip
+
+    return periods
+
+
+RELATIVE_PERIODS: dict[str, Callable[[date], list[Period]]] = {
+    "THIS_YEAR": _relative(YEAR, 1, include_current=True),
+    "LAST_YEAR": _relative(YEAR, 1, include_current=False),
+    "LAST_5_YEARS": _relative(YEAR, 5, include_current=False),
+    "LAST_10_YEARS": _relative(YEAR, 10, include_current=False),
+    "THIS_SIX_MONTH": _relative(SEMESTER, 1, include_current=True),
+    "LAST_SIX_MONTH": _relative(SEMESTER, 1, include_current=False),
+    "LAST_2_SIXMONTHS": _relative(SEMESTER, 2, include_current=False),
+    "THIS_QUARTER": _relative(QUARTER, 1, include_current=True),
+    "LAST_QUARTER": _relative(QUARTER, 1, include_current=False),
+    "LAST_4_QUARTERS": _relative(QUARTER, 4, include_current=False),
+    "THIS_MONTH": _relative(MONTH, 1, include_current=True),
+    "LAST_MONTH": _relative(MONTH, 1, include_current=False),
+    "LAST_3_MONTHS": _relative(MONTH, 3, include_current=False),
+    "LAST_12_MONTHS": _relative(MONTH, 12, include_current=False),
+}
+
+
+def parse_period(text: str, *, today: date, field: str = "pe") -> list[Period]:
+    """The periods one ``pe`` item names (one for an ISO period, several for a relative one).
+
+    >>> parse_period("2004S2", today=date(2026, 1, 1))[0].start
+    datetime.date(2004, 7, 1)
+    >>> [p.iso for p in parse_period("LAST_4_QUARTERS", today=date(2004, 5, 1))]
+    ['2003Q2', '2003Q3', '2003Q4', '2004Q1']
+    """
+    text = (text or "").strip()
+    if text.upper() in RELATIVE_PERIODS:
+        return RELATIVE_PERIODS[text.upper()](today)
+    for pattern, kind in _PATTERNS:
+        if match := pattern.match(text):
+            year = int(match.group(1))
+            if not 1900 <= year <= 2100:
+                break
+            index = int(match.group(2)) if kind != YEAR else 1
+            return [_make(kind, year, index)]
+    raise ServiceError(
+        _l(
+            "Give periods as ISO periods (2003, 2003S1, 2003Q1, 200301) or relative periods "
+            "(THIS_YEAR, LAST_YEAR, LAST_5_YEARS, LAST_4_QUARTERS, LAST_12_MONTHS ...)."
+        ),
+        field,
+    )

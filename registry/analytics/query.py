@@ -1,0 +1,242 @@
+"""Answering an analytics request: resolve org units, count, suppress, project, audit.
+
+Public interface::
+
+    ANALYTICS_ROLES = (ADMIN, EPIDEMIOLOGIST, MINISTRY)
+    run_query(request: AnalyticsRequest, *, actor: User) -> AnalyticsResponse
+    AnalyticsResponse(headers, rows, meta_data)  # .as_json() .as_csv() .as_adx()
+
+Clinic staff get no analytics at all (AccessDenied): their centre's own small counts are
+exactly what suppression hides, and they have the clinic pages for their own clients.
+A row is ``[dx, pe, ou, (sex), (age or co), value, status]``; ``status`` is ``ok``,
+``suppressed`` (value withheld), ``no_estimate`` (no approved estimate for the area and
+period), ``no_denominator`` (zero denominator) or ``whole_years_only`` (a flow indicator
+asked for a part of a year). OST coverage rows get their WHO band (low under 20%,
+medium 20-40%, high over 40%) in ``metaData.whoBands``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from registry.analytics import formats, sql
+from registry.analytics.estimates import approved_estimate
+from registry.analytics.indicators import (
+    CATEGORY_OPTIONS,
+    COUNT,
+    ESTIMATE,
+    FAMILIES,
+    INDICATORS,
+    PERCENT,
+    RATE,
+    RATIO,
+    TOTAL,
+    Indicator,
+    family_of,
+    who_band,
+)
+from registry.analytics.periods import YEAR, Period
+from registry.analytics.request import AnalyticsRequest
+from registry.analytics.tables import (
+    CanonicalTable,
+    Geography,
+    Unit,
+    canonical_table,
+    population_cube,
+)
+from registry.models import User
+from registry.models.users import ADMIN, EPIDEMIOLOGIST, MINISTRY
+from registry.services.access import AccessDenied
+from registry.services.audit import record_event
+from registry.services.errors import ServiceError
+
+ANALYTICS_ROLES = (ADMIN, EPIDEMIOLOGIST, MINISTRY)
+
+
+@dataclass
+class AnalyticsResponse:
+    """DHIS2-like answer: ``headers`` (name, column), ``rows`` and ``meta_data``."""
+
+    headers: list[dict[str, str]]
+    rows: list[list[Any]]
+    meta_data: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"headers", "rows", "metaData", "height", "width"}`` as DHIS2 names them."""
+        return {"headers": self.headers, "rows": self.rows, "metaData": self.meta_data,
+                "height": len(self.rows), "width": len(self.headers)}  # fmt: skip
+
+    def as_csv(self) -> str:
+        """CSV with a header line of column names; a withheld value is empty."""
+        return formats.to_csv(self)
+
+    def as_adx(self) -> bytes:
+        """IHE QRPH ADX XML (codes as identifiers); withheld values are left out."""
+        return formats.to_adx(self)
+
+
+def ensure_analytics(actor: User | None) -> None:
+    """Raise :class:`AccessDenied` unless ``actor`` is an active analytics user."""
+    if actor is None or not actor.active or actor.role not in ANALYTICS_ROLES:
+        raise AccessDenied("analytics are for ministry, epidemiologist and admin users")
+
+
+def resolve_units(request: AnalyticsRequest, geography: Geography) -> list[Unit]:
+    """The org units of the ``ou`` dimension (codes, or LEVEL-n under them)."""
+    roots = []
+    for code in request.org_units:
+        if code not in geography.by_code:
+            raise ServiceError(_l("There is no org unit with this code."), "ou")
+        roots.append(geography.by_code[code])
+    if not request.levels:
+        return roots
+    units = [
+        unit
+        for unit in sorted(geography.units.values(), key=lambda u: (u.level, u.code))
+        if unit.level in request.levels
+        and (not roots or any(unit.path.startswith(root.path) for root in roots))
+    ]
+    return list(dict.fromkeys(units))
+
+
+def _counts_needed(indicator: Indicator) -> list[str]:
+    if indicator.kind == COUNT:
+        return [indicator.code]
+    return [c for c in (indicator.numerator, indicator.denominator) if family_of(c or "")]
+
+
+def _period_allowed(indicator: Indicator, period: Period) -> bool:
+    return indicator.stock or period.kind == YEAR
+
+
+def _tables(request: AnalyticsRequest, geography: Geography) -> dict[tuple[str, str], Any]:
+    """Canonical tables ``{(family, period iso): CanonicalTable}`` the request needs."""
+    wanted: dict[str, set[Period]] = defaultdict(set)
+    for code in request.indicators:
+        indicator = INDICATORS[code]
+        for count in _counts_needed(indicator):
+            family = family_of(count)
+            for period in request.periods:
+                if _period_allowed(indicator, period):
+                    wanted[family].add(period)
+    threshold = current_app.config["SUPPRESSION_THRESHOLD"]
+    tables = {}
+    for family, periods in wanted.items():
+        ordered = sorted(periods)
+        if FAMILIES[family].stock:  # a census: one table per last day, whatever the period
+            ordered = list({period.end: period for period in ordered}.values())
+        for iso, leaf in sql.family_counts(family, ordered).items():
+            tables[(family, iso)] = canonical_table(family, geography, leaf, threshold=threshold)
+        for period in periods:
+            census = next(p for p in ordered if p.end == period.end)
+            tables[(family, period.iso)] = tables[(family, census.iso)]
+    return tables
+
+
+class _Cells:
+    """Values of counts, populations and estimates for one request."""
+
+    def __init__(self, request: AnalyticsRequest, geography: Geography) -> None:
+        self.tables: dict[tuple[str, str], CanonicalTable] = _tables(request, geography)
+        self.geography = geography
+        self.populations: dict[int, dict] = {}
+        if "REG_PER_100K" in request.indicators:
+            years = {period.end.year for period in request.periods}
+            for year, rows in sql.populations(years).items():
+                self.populations[year] = population_cube(geography, rows)
+        self.estimates: dict[tuple[str, str], Any] = {}
+
+    def count(self, code: str, period: Period, unit: Unit, sex: str, x: str) -> int | None:
+        table = self.tables[(family_of(code), period.iso)]
+        return table.cell(code, unit.id, sex, x)
+
+    def estimate(self, unit: Unit, period: Period):
+        key = (unit.code, period.iso)
+        if key not in self.estimates:
+            self.estimates[key] = approved_estimate(unit.code, period.iso)
+        return self.estimates[key]
+
+
+def _value(cells: _Cells, indicator: Indicator, period: Period, unit: Unit, sex: str, x: str):
+    """``(value, status)`` of one row."""
+    if not _period_allowed(indicator, period):
+        return None, "whole_years_only"
+    if indicator.kind == COUNT:
+        value = cells.count(indicator.code, period, unit, sex, x)
+        return value, "ok" if value is not None else "suppressed"
+    if indicator.kind in (PERCENT, RATE):
+        numerator = cells.count(indicator.numerator, period, unit, sex, x)
+        if indicator.denominator == "POPULATION":
+            cube = cells.populations.get(period.end.year, {})
+            denominator = cube.get((unit.id, sex, x), 0)
+        else:
+            denominator = cells.count(indicator.denominator, period, unit, sex, x)
+        if numerator is None or denominator is None:
+            return None, "suppressed"
+        if not denominator:
+            return None, "no_denominator"
+        return round(indicator.factor * numerator / denominator, 1), "ok"
+    estimate = cells.estimate(unit, period)
+    if estimate is None:
+        return None, "no_estimate"
+    if indicator.kind == ESTIMATE:
+        value = {"EST_USERS": estimate.value, "EST_USERS_LOW": estimate.low,
+                 "EST_USERS_HIGH": estimate.high}[indicator.code]  # fmt: skip
+        return (round(value), "ok") if value is not None else (None, "no_estimate")
+    assert indicator.kind == RATIO
+    count_code = next(c for c in (indicator.numerator, indicator.denominator) if c != "EST_USERS")
+    count = cells.count(count_code, period, unit, TOTAL, TOTAL)
+    if count is None:
+        return None, "suppressed"
+    if indicator.code == "EST_PER_REG":
+        return (round(estimate.value / count, 2), "ok") if count else (None, "no_denominator")
+    return round(indicator.factor * count / estimate.value, 1), "ok"
+
+
+def _splits(indicator: Indicator, request: AnalyticsRequest) -> list[tuple[str, str]]:
+    sexes = request.sex if request.sex and "sex" in indicator.disaggregations else (TOTAL,)
+    if indicator.category is not None:
+        xs: tuple[str, ...] = CATEGORY_OPTIONS[indicator.category]
+    elif request.age and "age" in indicator.disaggregations:
+        xs = request.age
+    else:
+        xs = (TOTAL,)
+    return [(sex, x) for sex in sexes for x in xs]
+
+
+def run_query(request: AnalyticsRequest, *, actor: User) -> AnalyticsResponse:
+    """Answer ``request`` for ``actor`` (audited; the caller commits)."""
+    ensure_analytics(actor)
+    geography = Geography.load()
+    units = resolve_units(request, geography)
+    cells = _Cells(request, geography)
+    has_co = any(INDICATORS[c].category for c in request.indicators)
+    columns = ["dx", "pe", "ou"] + (["sex"] if request.sex else [])
+    columns += (["age"] if request.age else []) + (["co"] if has_co else [])
+    rows, bands = [], []
+    for code in request.indicators:
+        indicator = INDICATORS[code]
+        for period in request.periods:
+            for unit in units:
+                for sex, x in _splits(indicator, request):
+                    value, status = _value(cells, indicator, period, unit, sex, x)
+                    row: list[Any] = [code, period.iso, unit.code]
+                    row += [sex] if request.sex else []
+                    if request.age:
+                        row.append(x if indicator.category is None else TOTAL)
+                    if has_co:
+                        row.append(x if indicator.category is not None else TOTAL)
+                    if code == "OST_COVERAGE" and value is not None:
+                        bands.append({"pe": period.iso, "ou": unit.code, "band": who_band(value)})
+                    rows.append([*row, value, status])
+    headers = [{"name": name, "column": name} for name in (*columns, "value", "status")]
+    meta = formats.meta_data(request, units, current_app.config["SUPPRESSION_THRESHOLD"])
+    if bands:
+        meta["whoBands"] = bands
+    record_event(actor, "read", "analytics", None, detail=formats.audit_detail(request, units))
+    return AnalyticsResponse(headers, rows, meta)
