@@ -43,10 +43,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the HTML, authentication and JSON API blueprints."""
     from registry.api import init_api
+    from registry.routing import DatabaseIdConverter
     from registry.auth import blueprint as auth
     from registry.studies_web import blueprint as studies
     from registry.web import blueprint as web
 
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     app.register_blueprint(auth)
     app.register_blueprint(web)
     init_api(app)

@@ -17,18 +17,20 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Flask, render_template
+from flask import Flask
 from flask.wrappers import Response
-from flask_smorest import Api
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser
 
+from registry.api.documentation import ProblemApi, api_docs
 from registry.auth.rate_limits import init_rate_limits
 from registry.auth.roles import public
 from registry.auth.tokens import exempt_api_blueprints_from_csrf
 from registry.errors import problem
 from registry.extensions import db
+from registry.routing import MAX_ID
 from registry.services.errors import ServiceError
 
 API_SETTINGS = {
@@ -54,7 +56,24 @@ API_SETTINGS = {
 
 
 class ProblemParser(FlaskParser):
-    """Argument errors become a :class:`ValidationError` (problem+json with the fields)."""
+    """Argument errors become a :class:`ValidationError` (problem+json with the fields).
+
+    Whole numbers beyond the range of the database's id columns are refused here (422
+    naming the field) for every API argument, so no query ever reaches the database
+    driver with one (which would fail with a server error).
+    """
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        parsed = super().parse(*args, **kwargs)
+        if isinstance(parsed, dict):
+            too_large = {
+                name: [_l("Enter a number from %(low)s to %(high)s.", low=-MAX_ID, high=MAX_ID)]
+                for name, value in parsed.items()
+                if any(abs(number) > MAX_ID for number in _integers(value))
+            }
+            if too_large:
+                raise ValidationError(too_large)
+        return parsed
 
     def handle_error(self, error: ValidationError, *_args: Any, **_kwargs: Any) -> NoReturn:
         messages = error.messages
@@ -63,6 +82,14 @@ class ProblemParser(FlaskParser):
             if location in ("json", "query", "form", "files", "view_args"):
                 messages = messages[location]
         raise ValidationError(messages)
+
+
+def _integers(value: Any) -> list[int]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [v for v in value if isinstance(v, int) and not isinstance(v, bool)]
+    return []
 
 
 class ApiBlueprint(SmorestBlueprint):
@@ -85,7 +112,7 @@ def init_api(app: Flask) -> None:
 
     for name, value in API_SETTINGS.items():
         app.config.setdefault(name, value)
-    api = Api(app)
+    api = ProblemApi(app)
     api.register_blueprint(blueprint)
     document = app.view_functions["api-docs.openapi_json"]
 
@@ -99,12 +126,6 @@ def init_api(app: Flask) -> None:
     app.extensions["registry_api"] = api
     exempt_api_blueprints_from_csrf(app)
     init_rate_limits(app)
-
-
-@public
-def api_docs() -> str:
-    """The interactive viewer of the OpenAPI document (Swagger UI, vendored)."""
-    return render_template("api/docs.html")
 
 
 @blueprint.errorhandler(ServiceError)

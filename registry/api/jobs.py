@@ -12,12 +12,13 @@ from flask.views import MethodView
 from flask_wtf.csrf import generate_csrf
 
 from registry.api import blueprint
+from registry.api.documentation import CsrfTokenSchema
 from registry.auth.roles import roles, signed_in
 from registry.extensions import db
 from registry.models import EstimationJob
 from registry.models.users import ADMIN, EPIDEMIOLOGIST
 from registry.schemas.studies import JobSchema, ResultSchema, StudySchema
-from registry.services import studies
+from registry.services import approvals, studies
 
 EPIDEMIOLOGY = (ADMIN, EPIDEMIOLOGIST)
 
@@ -31,6 +32,7 @@ def _job(job_id: int) -> EstimationJob:
 
 @blueprint.route("/csrf-token")
 @signed_in
+@blueprint.response(200, CsrfTokenSchema)
 def csrf_token() -> dict[str, str]:
     """The CSRF token to send as ``X-CSRFToken`` with every POST."""
     return {"csrf_token": generate_csrf()}
@@ -121,3 +123,29 @@ class ResultCsv(MethodView):
             mimetype="text/csv",
             headers={"Content-Disposition": f"attachment; filename=job-{job_id}.csv"},
         )
+
+
+# Approval of a result for publication (issue 7): only approved results reach ministries.
+
+
+@blueprint.route("/jobs/<int:job_id>/result/approval")
+@roles(*EPIDEMIOLOGY)
+class ResultApproval(MethodView):
+    """Approval of a job's result for publication."""
+
+    @blueprint.response(200, ResultSchema)
+    def post(self, job_id: int) -> Any:
+        """Approve the result (422 unless the job succeeded and the result is not approved)."""
+        _job(job_id)
+        result = approvals.approve_result(studies.get_result(job_id, actor=g.user), actor=g.user)
+        db.session.commit()
+        return result
+
+    @blueprint.response(200, ResultSchema)
+    def delete(self, job_id: int) -> Any:
+        """Withdraw the approval (422 if the result is not approved)."""
+        _job(job_id)
+        result = studies.get_result(job_id, actor=g.user)
+        approvals.withdraw_approval(result, actor=g.user)
+        db.session.commit()
+        return result

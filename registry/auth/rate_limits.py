@@ -21,7 +21,7 @@ import time
 
 from flask import Flask, g, request
 from flask.wrappers import Response
-from flask_limiter import Limiter, RequestLimit
+from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from limits import parse_many
 
 from registry.config import ConfigError
@@ -49,9 +49,16 @@ def too_many_requests(limit: RequestLimit) -> Response:
     retry_after = max(1, math.ceil(limit.reset_at - time.time()))
     return problem(
         429,
-        f"At most {limit.limit} requests. Try again in {retry_after} s.",
+        f"Rate limit exceeded ({limit.limit}). Try again in {retry_after} s.",
         headers={"Retry-After": str(retry_after)},
     )
+
+
+def rate_limit_exceeded(error: RateLimitExceeded) -> Response:
+    """The response :func:`too_many_requests` built (the general 429 handler has none)."""
+    if error.response is not None:
+        return error.response
+    return problem(429, str(error.description))
 
 
 def init_rate_limits(app: Flask) -> Limiter:
@@ -77,4 +84,5 @@ def init_rate_limits(app: Flask) -> Limiter:
         key_prefix="narcoregistry",
     )
     limiter.init_app(app)
+    app.register_error_handler(RateLimitExceeded, rate_limit_exceeded)
     return limiter
