@@ -8,12 +8,14 @@ Outputs hold codes' counts and ids only, never an identifier.
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from registry.schemas.base import CHOOSE, REQUIRED
 from registry.services import uploads
+from registry.services.estimators import METHODS
 
-METHODS = ("capture_recapture", "count_estimators", "hiv_trend")
+#: Methods whose lists may be empty (typed benchmark, implied OST records, no list).
+LISTLESS_METHODS = ("multiplier", "retention", "coverage", "projection")
 _required = {"required": REQUIRED, "null": REQUIRED}
 
 
@@ -28,25 +30,38 @@ class StudySchema(Schema):
         required=True,
         validate=validate.OneOf(METHODS, error=CHOOSE),
         error_messages=_required,
-        metadata={"description": "capture_recapture or count_estimators"},
+        metadata={"description": ", ".join(METHODS)},
     )
     parameters = fields.Dict(
         keys=fields.String(),
         load_default=dict,
-        metadata={"description": "see registry.services.estimators (analysis, seed ...)"},
+        metadata={
+            "description": "per method, see registry.services.estimators and its modules "
+            "(capture_recapture: analysis, seed ...; multiplier: benchmark, surveys, "
+            "interval; retention: max_gap_days, analysis_date, group, cox; coverage: "
+            "census_date, source_job or estimate; projection: source_job or base, "
+            "horizon, scenarios) and docs/estimation-jobs.md"
+        },
     )
     lists = fields.List(
         fields.String(validate=validate.Length(max=40)),
-        required=True,
-        validate=validate.Length(min=1, max=10),
-        error_messages=_required,
-        metadata={"description": 'list references: "registry:ost", "upload:12" ...'},
+        load_default=list,
+        validate=validate.Length(max=10),
+        metadata={
+            "description": 'list references: "registry:ost", "upload:12" ...; may be empty '
+            "for retention, coverage, projection and a multiplier with a typed benchmark"
+        },
     )
     period = fields.String(
         required=True, error_messages=_required, metadata={"description": "2003, 2003Q1, 200301"}
     )
     area_code = fields.String(required=True, error_messages=_required)
     strata = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["sex"]))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _lists_needed(self, data: dict, **_: object) -> None:
+        if not data.get("lists") and data.get("method") not in LISTLESS_METHODS:
+            raise ValidationError(REQUIRED, field_name="lists")
 
 
 class JobSchema(Schema):

@@ -16,7 +16,8 @@ Public interface::
 ``title``, ``method`` (:data:`registry.services.estimators.METHODS`), ``parameters``
 (dict, see :mod:`registry.services.estimators`), ``lists`` (references, see
 :mod:`registry.services.linkage`; two or more for capture-recapture, one for count
-estimators), ``period`` (ISO), ``area_code``, ``strata`` (``None`` or ``"sex"``).
+estimators, the benchmark's or none for a multiplier, none for a projection),
+``period`` (ISO), ``area_code``, ``strata`` (``None`` or ``"sex"``, capture-recapture).
 
 Nothing here commits. A created job is queued for the worker when the caller's
 transaction commits (:mod:`registry.jobs` listens for the commit), so a rolled-back
@@ -101,6 +102,10 @@ def create_study(data: dict[str, Any], *, actor: User) -> EstimationJob:
     if strata is not None and strata not in linkage.STRATA:
         raise ServiceError(_l("Unknown stratifying variable."), "strata")
     parameters = {**estimators.DEFAULT_PARAMETERS[method], **(data.get("parameters") or {})}
+    if method in estimators.STUDY_METHODS:
+        if strata is not None:
+            raise ServiceError(_l("Only capture-recapture studies take strata."), "strata")
+        refs, parameters = estimators.check_study(method, refs, parameters, actor=actor)
     study = Study(
         title=(data.get("title") or "").strip() or f"{method} {data['period']}",
         method=method,
@@ -175,6 +180,9 @@ def result_rows(result: EstimationResult) -> list[dict[str, Any]]:
     An HIV trend has no single estimate: its rows are the years.
     """
     payload = result.payload
+    rows = estimators.result_rows(payload)
+    if rows is not None:
+        return rows
     if "estimate" not in payload:
         return [{"row": "year", **year} for year in payload.get("years", [])]
     chosen = {"row": "estimate", **payload["estimate"]}
@@ -219,6 +227,8 @@ def compute_result(job: EstimationJob) -> EstimationResult:
         report = {"lists": [{**entry, "digest": linkage.digest(set(counts))}]}
         payload = estimators.count_estimators(frequencies, study.parameters, registered=0)
         history_counts = {"lists": [study.lists[0]], "frequencies": payload["frequencies"]}
+    elif study.method in estimators.STUDY_METHODS:
+        payload, history_counts, report = estimators.run_study(study)
     else:
         histories, report = linkage.build_histories(
             study.lists, period=study.period, area_code=area.code, strata=study.strata

@@ -13,9 +13,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, post_load, validate
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from registry.schemas.base import FormSchema, _messages, between, choice, max_length
+from estimation.projection import parse_scenario
+from registry.schemas.base import (
+    INVALID_DATE,
+    REQUIRED,
+    FormSchema,
+    _messages,
+    between,
+    choice,
+    max_length,
+)
+from registry.schemas.studies import LISTLESS_METHODS
 
 #: Methods of issue 6, in the order the form offers them. The services may support only
 #: some of them (:data:`registry.services.estimators.METHODS`); the form shows those.
@@ -39,6 +49,17 @@ ANALYSIS_LABELS = {
 
 CRITERIA = {"bic": _l("BIC"), "aic": _l("AIC")}
 INTERVALS = {"lognormal": _l("Log-normal"), "profile": _l("Profile likelihood")}
+MULTIPLIER_INTERVALS = {
+    "log": _l("Log scale (delta method)"),
+    "delta": _l("Delta method"),
+    "wilson": _l("Wilson interval of the proportion"),
+    "montecarlo": _l("Monte Carlo"),
+}
+RETENTION_GROUPS = {"dose": _l("Dose (adequate vs low)"), "sex": _l("Sex")}
+YES_NO = {"no": _l("No"), "yes": _l("Yes")}
+#: Survey proportions the form offers for a multiplier (the API takes up to five).
+SURVEY_ROWS = (1, 2, 3)
+SURVEY_FIELDS = ("label", "in_benchmark", "sample_size", "design_effect")
 STRATA = {"sex": _l("Sex")}
 UPLOAD_KINDS = {
     "codes": _l("Client codes (column: code)"),
@@ -83,6 +104,33 @@ LABELS = {
     "kind": _l("File contents"),
     "file": _l("CSV file"),
     "decision": _l("Decision"),
+    "benchmark": _l("Benchmark count (if no list is chosen)"),
+    "multiplier_interval": _l("Interval of the multiplier"),
+    "random_effects": _l("Pool with random effects"),
+    "max_gap_days": _l("Interruption: days without a dose"),
+    "analysis_date": _l("Analysis (censoring) date"),
+    "group": _l("Compare by"),
+    "cox": _l("Cox model"),
+    "census_date": _l("Census date"),
+    "source_job": _l("Estimate from job number"),
+    "estimate": _l("Or typed estimate of people who inject opioids"),
+    "estimate_low": _l("Its interval: lower bound"),
+    "estimate_high": _l("Its interval: upper bound"),
+    "base": _l("Or typed base value"),
+    "base_low": _l("Base range: lower bound"),
+    "base_high": _l("Base range: upper bound"),
+    "horizon": _l("Years ahead"),
+    "scenarios": _l("Scenarios (annual growth, %)"),
+    **{
+        f"survey_{i}_{key}": label
+        for i in SURVEY_ROWS
+        for key, label in (
+            ("label", _l("Survey %(n)s: name", n=i)),
+            ("in_benchmark", _l("Survey %(n)s: respondents in the benchmark", n=i)),
+            ("sample_size", _l("Survey %(n)s: sample size", n=i)),
+            ("design_effect", _l("Survey %(n)s: design effect", n=i)),
+        )
+    },  # fmt: skip
 }
 
 HINTS = {
@@ -96,6 +144,12 @@ HINTS = {
         "codes while the file is read and are never stored."
     ),
     "strata": _l("Estimate separately for each value and add the estimates."),
+    "benchmark": _l("Leave empty to count the people on the one list chosen above."),
+    "max_gap_days": _l("A longer gap ends the episode (Kyrgyz protocol: 2 days)."),
+    "analysis_date": _l("Empty: the last dose recorded for the cohort."),
+    "census_date": _l("Empty: the last day of the period."),
+    "source_job": _l("A succeeded capture-recapture, count or multiplier job."),
+    "scenarios": _l("NAME=LOW:HIGH separated by semicolons, e.g. trend=5:7; best=-3:-2."),
 }
 
 #: An ISO period as the services take it: a year, a quarter or a month (2003, 2003Q1, 200301).
@@ -113,6 +167,14 @@ def _period() -> fields.String:
 
 #: Posted fields that become ``parameters`` of a capture-recapture study.
 CR_PARAMETERS = ("analysis", "criterion", "interval", "max_order", "model", "threshold")
+
+
+def _number() -> fields.Float:
+    return fields.Float(
+        load_default=None,
+        validate=between(0, 10**9),
+        error_messages=_messages(invalid=_l("Enter a number.")),
+    )
 
 
 def _integer(low: int, high: int) -> fields.Integer:
@@ -139,14 +201,41 @@ class NewStudyFormSchema(FormSchema):
     threshold = fields.Float(
         load_default=None, error_messages=_messages(invalid=_l("Enter a number."))
     )
-    lists = fields.List(
-        fields.String(validate=max_length(40)),
-        required=True,
-        error_messages=_messages(),
-    )
+    lists = fields.List(fields.String(validate=max_length(40)), load_default=list)
     period = _period()
     area_code = fields.String(required=True, validate=max_length(32))
     strata = fields.String(load_default=None, validate=choice(STRATA))
+    benchmark = _integer(1, 10**8)
+    multiplier_interval = fields.String(load_default="log", validate=choice(MULTIPLIER_INTERVALS))
+    random_effects = fields.String(load_default="no", validate=choice(YES_NO))
+    max_gap_days = _integer(0, 60)
+    analysis_date = fields.Date(load_default=None, error_messages=_messages(invalid=INVALID_DATE))
+    group = fields.String(load_default="dose", validate=choice(RETENTION_GROUPS))
+    cox = fields.String(load_default="no", validate=choice(YES_NO))
+    census_date = fields.Date(load_default=None, error_messages=_messages(invalid=INVALID_DATE))
+    source_job = _integer(1, 2**31 - 1)
+    estimate, estimate_low, estimate_high = _number(), _number(), _number()
+    base, base_low, base_high = _number(), _number(), _number()
+    horizon = _integer(1, 5)
+    scenarios = fields.String(load_default=None, validate=max_length(200))
+    for _row in SURVEY_ROWS:
+        locals()[f"survey_{_row}_label"] = fields.String(load_default=None, validate=max_length(60))
+        locals()[f"survey_{_row}_in_benchmark"] = _integer(1, 10**7)
+        locals()[f"survey_{_row}_sample_size"] = _integer(1, 10**7)
+        locals()[f"survey_{_row}_design_effect"] = _number()
+    del _row
+
+    @validates_schema(skip_on_field_errors=False)
+    def _lists_needed(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("lists") and data.get("method") not in LISTLESS_METHODS:
+            raise ValidationError(REQUIRED, field_name="lists")
+
+    @validates_schema
+    def _scenarios(self, data: dict[str, Any], **_: Any) -> None:
+        try:
+            scenario_parameters(data.get("scenarios"))
+        except ValueError:
+            raise ValidationError(SCENARIO_MESSAGE, field_name="scenarios") from None
 
     @post_load
     def to_study(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -160,6 +249,8 @@ class NewStudyFormSchema(FormSchema):
                 for key in ("replicates", "seed"):
                     if data[key] is not None:
                         parameters[key] = data[key]
+        if data["method"] in METHOD_PARAMETERS:
+            parameters.update(METHOD_PARAMETERS[data["method"]](data))
         return {
             "title": data["title"],
             "method": data["method"],
@@ -169,6 +260,78 @@ class NewStudyFormSchema(FormSchema):
             "area_code": data["area_code"],
             "strata": data["strata"],
         }
+
+
+SCENARIO_MESSAGE = _l("Write each scenario as NAME=LOW:HIGH, separated by semicolons.")
+
+
+def scenario_parameters(text: str | None) -> dict[str, list[float]] | None:
+    """``"trend=5:7; best=-3:-2"`` as ``{"trend": [5, 7], ...}``; ``None`` if blank."""
+    if not text:
+        return None
+    parts = [parse_scenario(part) for part in text.split(";") if part.strip()]
+    if not parts:
+        raise ValueError("no scenario")
+    return {name: list(bounds) for name, bounds in parts}
+
+
+def _picked(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: data[name] for name in names if data.get(name) is not None}
+
+
+def _multiplier(data: dict[str, Any]) -> dict[str, Any]:
+    surveys = []
+    for i in SURVEY_ROWS:
+        row = {key: data.get(f"survey_{i}_{key}") for key in SURVEY_FIELDS}
+        if any(value is not None for value in row.values()):
+            surveys.append({k: v for k, v in row.items() if v is not None})
+    return {**_picked(data, ("benchmark", "seed")), "surveys": surveys,
+            "interval": data["multiplier_interval"],
+            "random_effects": data["random_effects"] == "yes"}  # fmt: skip
+
+
+def _retention(data: dict[str, Any]) -> dict[str, Any]:
+    day = data.get("analysis_date")
+    return {**_picked(data, ("max_gap_days",)), "analysis_date": day.isoformat() if day else None,
+            "group": data["group"], "cox": data["cox"] == "yes"}  # fmt: skip
+
+
+def _coverage(data: dict[str, Any]) -> dict[str, Any]:
+    day = data.get("census_date")
+    return {**_picked(data, ("source_job", "estimate", "estimate_low", "estimate_high")),
+            "census_date": day.isoformat() if day else None}  # fmt: skip
+
+
+def _projection(data: dict[str, Any]) -> dict[str, Any]:
+    scenarios = scenario_parameters(data.get("scenarios"))
+    names = ("source_job", "base", "base_low", "base_high", "horizon")
+    return {**_picked(data, names), **({"scenarios": scenarios} if scenarios else {})}
+
+
+#: The new-study form's fields that become each of these methods' parameters.
+METHOD_PARAMETERS = {
+    "multiplier": _multiplier,
+    "retention": _retention,
+    "coverage": _coverage,
+    "projection": _projection,
+}
+
+
+def form_errors(method: str, messages: dict[str, Any]) -> dict[str, Any]:
+    """A service's parameter errors (``{"parameters": {...}}``) keyed by the form's fields."""
+    flat: dict[str, Any] = {k: v for k, v in messages.items() if k != "parameters"}
+    for key, value in (messages.get("parameters") or {}).items():
+        if key == "surveys" and isinstance(value, dict):
+            for index, sub in value.items():
+                for name, texts in sub.items() if isinstance(sub, dict) else [("", sub)]:
+                    flat[f"survey_{int(index) + 1}_{name or 'in_benchmark'}"] = texts
+        elif key == "surveys":
+            flat["survey_1_in_benchmark"] = value
+        elif key == "interval" and method == "multiplier":
+            flat["multiplier_interval"] = value
+        else:
+            flat[key] = value
+    return flat
 
 
 class UploadFormSchema(FormSchema):

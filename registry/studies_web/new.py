@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from registry.auth.roles import roles
 from registry.extensions import db
@@ -18,8 +19,13 @@ from registry.studies_web.forms import (
     CRITERIA,
     INTERVALS,
     METHOD_LABELS,
+    MULTIPLIER_INTERVALS,
+    RETENTION_GROUPS,
     STRATA,
+    SURVEY_ROWS,
+    YES_NO,
     NewStudyFormSchema,
+    form_errors,
 )
 from registry.web.forms import FormState, errors_state, load_form, submit_form
 
@@ -33,6 +39,13 @@ DEFAULTS = {
     "replicates": "1000",
     "seed": "20030101",
     "area_code": "KG",
+    "multiplier_interval": "log",
+    "random_effects": "no",
+    "max_gap_days": "2",
+    "group": "dose",
+    "cox": "no",
+    "horizon": "5",
+    "scenarios": "trend=5:7; best=-3:-2; worst=4:5",
 }
 
 
@@ -52,7 +65,7 @@ def new_study() -> Any:
     elif request.method == "POST":
         job, form = submit_form(
             NewStudyFormSchema(),
-            lambda data: studies.create_study(data, actor=g.user),  # queued on commit
+            _create,  # queued on commit
             saved=_("The study was submitted; its job is queued."),
         )
         if job is not None:
@@ -65,11 +78,23 @@ def new_study() -> Any:
         criteria=CRITERIA,
         intervals=INTERVALS,
         strata=STRATA,
+        multiplier_intervals=MULTIPLIER_INTERVALS,
+        retention_groups=RETENTION_GROUPS,
+        yes_no=YES_NO,
+        survey_rows=SURVEY_ROWS,
         areas=area_choices(),
         lists=list_choices(),
         linkage=report,
     )
     return page, 422 if form.errors else 200
+
+
+def _create(data: dict[str, Any]) -> Any:
+    """Create the study; a parameter error goes beside the form field it came from."""
+    try:
+        return studies.create_study(data, actor=g.user)
+    except ValidationError as error:
+        raise ValidationError(form_errors(data["method"], error.messages)) from error
 
 
 def _overlap() -> tuple[dict[str, Any] | None, FormState]:

@@ -1,8 +1,12 @@
-"""Helpers shared by the method adapters: JSON-safe numbers and ratios."""
+"""Helpers shared by the method adapters: JSON-safe numbers, ratios, parameter errors."""
 
 from __future__ import annotations
 
 import math
+from datetime import date
+from typing import Any
+
+from marshmallow import Schema, ValidationError
 
 
 def num(value: float | None) -> float | None:
@@ -13,3 +17,20 @@ def num(value: float | None) -> float | None:
 def ratio(abundance: float | None, registered: int) -> float | None:
     """Estimated people per person on the registry's own lists (None without both)."""
     return num(abundance / registered) if abundance is not None and registered else None
+
+
+def parameter_error(name: str, message: Any) -> ValidationError:
+    """A study parameter's error, nested as the request holds it: ``parameters.<name>``."""
+    return ValidationError({"parameters": {name: [message]}})
+
+
+def load_parameters(schema: Schema, parameters: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``parameters`` with ``schema``; errors nested under ``parameters``.
+
+    Returns plain JSON values (dates as ISO strings), as the study stores them.
+    """
+    try:
+        loaded = schema.load(parameters)
+    except ValidationError as error:
+        raise ValidationError({"parameters": error.messages}) from error
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in loaded.items()}

@@ -1,0 +1,144 @@
+"""OST coverage studies: clients on OST at a census date per estimated opioid-dependent PWID.
+
+Parameters (the estimate comes from a succeeded job or is typed, not both)::
+
+    {"census_date": "2003-12-31" or null,   # null: the last day of the period
+     "source_job": 12 or null,              # a capture-recapture / multiplier / count job
+     "estimate": 25000 or null, "estimate_low": 20000 or null, "estimate_high": 30000 or null}
+
+Payload (proportions, not percentages; :func:`estimation.coverage.ost_coverage`)::
+
+    {"method": "coverage", "census_date": "2003-12-31", "on_ost": 1505,
+     "estimate": null,                     # not a population estimate itself
+     "population_estimate": {"abundance", "ci_low", "ci_high",
+                             "source": {"job", "method", "period", "area"} or null},
+     "coverage": {"coverage", "ci_low", "ci_high", "band", "band_low", "band_high",
+                  "capped"},
+     "target": 0.4}
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from estimation.coverage import ost_coverage
+from registry.models import Study
+from registry.models.users import User
+from registry.services.errors import ServiceError
+from registry.services.estimators import sources
+from registry.services.estimators.common import load_parameters, num, parameter_error
+
+DEFAULTS: dict[str, Any] = {"census_date": None, "source_job": None}
+#: WHO target coverage (DOMAIN §4).
+TARGET = 0.40
+
+
+def _count() -> fields.Float:
+    return fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class CoverageParameters(Schema):
+    """A coverage study's parameters (see the module docstring)."""
+
+    census_date = fields.Date(load_default=None, allow_none=True)
+    source_job = fields.Integer(load_default=None, allow_none=True, strict=True)
+    estimate = _count()
+    estimate_low = _count()
+    estimate_high = _count()
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        value, low, high = data.get("estimate"), data.get("estimate_low"), data.get("estimate_high")
+        if value is None:
+            return
+        if low is not None and low > value:
+            raise ValidationError(_l("Cannot exceed the estimate."), field_name="estimate_low")
+        if high is not None and high < value:
+            raise ValidationError(_l("Cannot be below the estimate."), field_name="estimate_high")
+
+
+def check_estimate(p: dict[str, Any], *, actor: User, typed: str) -> None:
+    """Exactly one of ``source_job`` and the typed value ``typed``; the job must be usable."""
+    if p["source_job"] is None and p.get(typed) is None:
+        raise parameter_error(typed, _l("Choose a finished estimation job or type the value."))
+    if p["source_job"] is not None and p.get(typed) is not None:
+        raise parameter_error(typed, _l("Choose a job or type the value, not both."))
+    if p["source_job"] is not None:
+        sources.check_source_job(p["source_job"], actor=actor, field="source_job")
+
+
+def check(refs: list[str], parameters: dict[str, Any], *, actor: User) -> tuple[list, dict]:
+    """Validated ``(lists, parameters)``: the census comes from the registry's OST records."""
+    if refs not in ([], ["registry:ost"]):
+        raise ServiceError(_l("Coverage counts the registry's OST clients only."), "lists")
+    p = load_parameters(CoverageParameters(), parameters)
+    check_estimate(p, actor=actor, typed="estimate")
+    return ["registry:ost"], p
+
+
+def coverage(
+    on_ost: int,
+    estimate: float,
+    ci_low: float | None = None,
+    ci_high: float | None = None,
+    *,
+    census_date: str,
+    source: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Payload of a coverage study (see the module docstring)."""
+    result = ost_coverage(on_ost, estimate, ci_low, ci_high)
+    return {
+        "method": "coverage",
+        "census_date": census_date,
+        "on_ost": int(on_ost),
+        "estimate": None,
+        "population_estimate": {
+            "abundance": num(result.estimate),
+            "ci_low": num(result.estimate_low),
+            "ci_high": num(result.estimate_high),
+            "source": source,
+        },
+        "coverage": {
+            "coverage": num(result.coverage),
+            "ci_low": num(result.ci_low),
+            "ci_high": num(result.ci_high),
+            "band": result.band,
+            "band_low": result.band_low,
+            "band_high": result.band_high,
+            "capped": result.capped,
+        },  # fmt: skip
+        "target": TARGET,
+    }
+
+
+def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """``(payload, history_counts, hash basis)`` of a coverage study on today's data."""
+    p = study.parameters
+    day = date.fromisoformat(p["census_date"]) if p.get("census_date") else study.period_end
+    count, digest = sources.on_ost(study.area, day)
+    if p.get("source_job") is not None:
+        found = sources.source_estimate(int(p["source_job"]))
+        value, low, high = found["abundance"], found["ci_low"], found["ci_high"]
+        source = {k: found[k] for k in ("job", "method", "period", "area")}
+        basis_source = {"ref": f"job:{found['job']}", "digest": found["input_hash"]}
+    else:
+        value, low, high = p["estimate"], p.get("estimate_low"), p.get("estimate_high")
+        source, basis_source = None, {"ref": "typed", "digest": f"{value}:{low}:{high}"}
+    payload = coverage(count, value, low, high, census_date=day.isoformat(), source=source)
+    counts = {"lists": study.lists, "on_ost": count, "census_date": day.isoformat()}
+    return payload, counts, {"lists": [{"ref": "registry:ost", "digest": digest}, basis_source]}
+
+
+def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """CSV rows: the coverage, then the population estimate it divides by."""
+    cover, estimate = payload["coverage"], payload["population_estimate"]
+    return [
+        {"row": "coverage", "on_ost": payload["on_ost"], "census_date": payload["census_date"],
+         **cover},
+        {"row": "population_estimate", **{k: v for k, v in estimate.items() if k != "source"},
+         "source_job": (estimate.get("source") or {}).get("job")},
+    ]  # fmt: skip

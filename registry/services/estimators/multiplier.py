@@ -1,0 +1,199 @@
+"""Multiplier (benchmark) studies: :math:`N = B / p`, several survey proportions pooled.
+
+Parameters (``study.parameters``)::
+
+    {"benchmark": 1505 or null,      # typed count B; null: B = people on the study's list
+     "surveys": [{"in_benchmark": 100, "sample_size": 400, "design_effect": 1.0,
+                  "label": "RDS 2003"}, ...],                     # one to five proportions
+     "interval": "log",              # delta / log / wilson / montecarlo (estimation.multiplier)
+     "random_effects": false,        # pooling: DerSimonian-Laird instead of fixed effects
+     "seed": 20030101,               # Monte Carlo draws (survey i uses seed + i)
+     "alpha": 0.05}
+
+The benchmark is either one list of the study (``"registry:ost"``, an upload ...: its
+people in the period and area) or typed, never both. Each survey proportion gives one
+estimate; two or more are pooled on the log scale (:mod:`estimation.pooling`).
+
+Payload::
+
+    {"method": "multiplier",
+     "benchmark": {"ref": "registry:ost" or null, "count": 1505},
+     "surveys": [{"label", "in_benchmark", "sample_size", "design_effect", "proportion",
+                  "abundance", "ci_low", "ci_high", "se_log"}, ...],
+     "estimate": {"name": "multiplier" or "pooled", "abundance", "ci_low", "ci_high",
+                  "stderr": null, "interval": "log" (pooled: "log-scale pooling")},
+     "pooling": {"q", "df", "p_heterogeneity", "i_squared", "tau_squared",
+                 "random_effects", "weights"} or null,          # two or more surveys
+     "observed": null, "registered": null,
+     "registered_users": 5600,       # narcological registrations in the period and area
+     "per_registered": 1.07, "per_registered_ci": [low, high] or null,
+     "population": 4867481 or null,  # Population rows of the area for the period's year
+     "rate_per_100k": {"rate", "ci_low", "ci_high"} or null}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from estimation.multiplier import METHODS as INTERVALS
+from estimation.multiplier import multiplier_estimate, rate_per_100k
+from estimation.pooling import combine_multipliers
+from registry.models import Study
+from registry.models.users import User
+from registry.services.errors import ServiceError
+from registry.services.estimators import sources
+from registry.services.estimators.common import load_parameters, num, parameter_error
+
+DEFAULTS: dict[str, Any] = {
+    "benchmark": None,
+    "interval": "log",
+    "random_effects": False,
+    "seed": 20030101,
+    "alpha": 0.05,
+}
+MAX_SURVEYS = 5
+
+
+class SurveySchema(Schema):
+    """One survey proportion: ``in_benchmark`` of ``sample_size`` respondents."""
+
+    label = fields.String(load_default="", validate=validate.Length(max=60))
+    in_benchmark = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    sample_size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    design_effect = fields.Float(load_default=1.0, validate=validate.Range(min=1, max=20))
+
+    @validates_schema
+    def _within_sample(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("in_benchmark", 0) > data.get("sample_size", 0) > 0:
+            raise ValidationError(_l("Cannot exceed the sample size."), field_name="in_benchmark")
+
+
+class MultiplierParameters(Schema):
+    """A multiplier study's parameters (see the module docstring)."""
+
+    benchmark = fields.Integer(load_default=None, allow_none=True, strict=True,
+                               validate=validate.Range(min=1))  # fmt: skip
+    surveys = fields.List(fields.Nested(SurveySchema), required=True,
+                          validate=validate.Length(min=1, max=MAX_SURVEYS))  # fmt: skip
+    interval = fields.String(load_default="log", validate=validate.OneOf(INTERVALS))
+    random_effects = fields.Boolean(load_default=False)
+    seed = fields.Integer(load_default=20030101, validate=validate.Range(min=0, max=2**31 - 1))
+    alpha = fields.Float(load_default=0.05, validate=validate.Range(min=0.001, max=0.5))
+
+    @validates_schema
+    def _interval_defined(self, data: dict[str, Any], **_: Any) -> None:
+        full = any(s["in_benchmark"] == s["sample_size"] for s in data.get("surveys", ()))
+        if full and data.get("interval") in ("delta", "log"):
+            raise ValidationError(
+                _l(
+                    "Everyone in a survey is in the benchmark: use the Wilson or Monte Carlo "
+                    "interval."
+                ),  # fmt: skip
+                field_name="interval",
+            )
+
+
+def check(refs: list[str], parameters: dict[str, Any], *, actor: User) -> tuple[list, dict]:
+    """Validated ``(lists, parameters)`` of a new multiplier study."""
+    p = load_parameters(MultiplierParameters(), parameters)
+    if len(refs) > 1:
+        raise ServiceError(_l("The multiplier uses one list as its benchmark."), "lists")
+    if p["benchmark"] is None and not refs:
+        raise parameter_error("benchmark", _l("Choose the benchmark list or type its count."))
+    if p["benchmark"] is not None and refs:
+        raise parameter_error("benchmark", _l("Type the benchmark or choose a list, not both."))
+    return refs, p
+
+
+def multiplier(
+    benchmark: int,
+    parameters: dict[str, Any],
+    *,
+    registered: int = 0,
+    population: int | None = None,
+    ref: str | None = None,
+) -> dict[str, Any]:
+    """Payload of a multiplier study (see the module docstring)."""
+    p = {**DEFAULTS, **parameters}
+    alpha = float(p["alpha"])
+    if benchmark <= 0:
+        raise ValueError("the benchmark list is empty in this period and area")
+    results = [
+        multiplier_estimate(benchmark, s["sample_size"], s["in_benchmark"],
+                            design_effect=float(s.get("design_effect") or 1.0),
+                            method=p["interval"], alpha=alpha, seed=int(p["seed"]) + i)
+        for i, s in enumerate(p["surveys"])
+    ]  # fmt: skip
+    surveys = [
+        {"label": s.get("label") or "", "in_benchmark": s["in_benchmark"],
+         "sample_size": s["sample_size"], "design_effect": float(s.get("design_effect") or 1.0),
+         "proportion": num(r.proportion), "abundance": num(r.estimate),
+         "ci_low": num(r.ci_low), "ci_high": num(r.ci_high), "se_log": num(r.se_log)}
+        for s, r in zip(p["surveys"], results, strict=True)
+    ]  # fmt: skip
+    pooling = None
+    if len(results) == 1:
+        value, low, high = results[0].estimate_and_interval()
+        estimate = {"name": "multiplier", "interval": p["interval"]}
+    else:
+        pooled = combine_multipliers(results, random_effects=bool(p["random_effects"]),
+                                     alpha=alpha)  # fmt: skip
+        value, low, high = pooled.estimate, pooled.ci_low, pooled.ci_high
+        estimate = {"name": "pooled", "interval": "log-scale pooling"}
+        pooling = {
+            "q": num(pooled.q), "df": pooled.df, "p_heterogeneity": num(pooled.p_heterogeneity),
+            "i_squared": num(pooled.i_squared), "tau_squared": num(pooled.tau_squared),
+            "random_effects": pooled.random_effects, "weights": list(pooled.weights),
+        }  # fmt: skip
+    estimate.update(abundance=num(value), ci_low=num(low), ci_high=num(high), stderr=None)
+    rate = None
+    if population:
+        rate = {key: num(rate_per_100k(v, population))
+                for key, v in (("rate", value), ("ci_low", low), ("ci_high", high))}  # fmt: skip
+    return {
+        "method": "multiplier",
+        "benchmark": {"ref": ref, "count": int(benchmark)},
+        "surveys": surveys,
+        "estimate": estimate,
+        "pooling": pooling,
+        "observed": None,
+        "registered": None,
+        "registered_users": int(registered),
+        "per_registered": num(value / registered) if registered else None,
+        "per_registered_ci": [num(low / registered), num(high / registered)]
+        if registered
+        else None,
+        "population": population,
+        "rate_per_100k": rate,
+    }
+
+
+def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """``(payload, history_counts, hash basis)`` of a multiplier study on today's data."""
+    start, end, area = study.period_start, study.period_end, study.area
+    ref = study.lists[0] if study.lists else None
+    if ref is None:
+        count, digest = int(study.parameters["benchmark"]), f"typed:{study.parameters['benchmark']}"
+    else:
+        count, digest = sources.list_count(ref, start=start, end=end, area=area)
+    users = sources.registered(start=start, end=end, area=area)
+    people = sources.population(area, end.year)
+    payload = multiplier(count, study.parameters, registered=users, population=people, ref=ref)
+    counts = {"lists": study.lists, "benchmark": count, "registered_users": users,
+              "population": people}  # fmt: skip
+    basis = {"lists": [{"ref": ref or "typed", "digest": digest},
+                       {"ref": "registry:registrations", "digest": str(users)},
+                       {"ref": "population", "digest": str(people)}]}  # fmt: skip
+    return payload, counts, basis
+
+
+def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """CSV rows: the estimate (with the rate and ratio), then one per survey."""
+    estimate = {"row": "estimate", **payload["estimate"],
+                "benchmark": payload["benchmark"]["count"],
+                "per_registered": payload.get("per_registered"),
+                "rate_per_100k": (payload.get("rate_per_100k") or {}).get("rate")}  # fmt: skip
+    return [estimate, *({"row": "survey", **s} for s in payload["surveys"])]

@@ -1,0 +1,215 @@
+"""Retention studies: time on OST of the clients initiated in the period (Kaplan-Meier, Cox).
+
+The cohort is every OST enrolment started in the period at a centre in the area (a
+transfer in is not an initiation). Its dosing days (observed and take-home doses; a
+take-home dose covers its days) are cut into episodes by the interruption rule
+(:func:`estimation.episodes.episodes_from_doses`, a gap of more than ``max_gap_days``
+without a dose ends an episode); retention is the first episode. An episode that ended
+with a transfer to another site is censored, not an event. Retention at 6 and 12 months
+is the Kaplan-Meier survival at 182 and 365 days (:mod:`estimation.retention`).
+
+Parameters::
+
+    {"max_gap_days": 2,              # Kyrgyz 2015 protocol
+     "analysis_date": "2004-12-31" or null,   # censoring date; null: the cohort's last dose
+     "group": "dose",                # the curves plotted beside the overall one: dose / sex
+     "cox": false,                   # also fit a Cox model (adequate dose, male)
+     "alpha": 0.05}
+
+Payload (durations in days; the curves' times in months of 365.25/12 days, for the plot)::
+
+    {"method": "retention", "analysis_date": "2004-12-31", "max_gap_days": 2,
+     "cohort": 120, "without_doses": 3, "person_years": 80.5,
+     "overall": {"n", "events", "median_days", "median_ci": [low, high],
+                 "at_6_months": {"survival", "ci_low", "ci_high"}, "at_12_months": {...}},
+     "groups": {"dose": {"levels": {"adequate": {...as overall...}, "low": {...}},
+                         "logrank": {"chi_square", "p_value", "df"} or null},
+                "sex": {"levels": {"F": {...}, "M": {...}}, "logrank": ...}},
+     "cox": {"terms": [{"term", "hazard_ratio", "ci_low", "ci_high", "p_value"}]}
+            or {"error": "..."} or null,
+     "curves": {"all": {"times", "survival", "ci_low", "ci_high"}, "adequate dose": ...}}
+
+An adequate dose is an episode median of at least 60 mg methadone or 8 mg buprenorphine
+(DOMAIN §4 minimum dose).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from estimation.cox import cox_hazard_ratios
+from estimation.episodes import KYRGYZ_MAX_GAP_DAYS, episodes_from_doses
+from estimation.retention import RetentionCurve, kaplan_meier, logrank_test
+from registry.models import Study
+from registry.models.users import User
+from registry.services.errors import ServiceError
+from registry.services.estimators import sources
+from registry.services.estimators.common import load_parameters, num
+
+DEFAULTS: dict[str, Any] = {
+    "max_gap_days": KYRGYZ_MAX_GAP_DAYS,
+    "analysis_date": None,
+    "group": "dose",
+    "cox": False,
+    "alpha": 0.05,
+}
+GROUPS = ("dose", "sex")
+#: Days at which retention is read off the curve, by months.
+RETENTION_DAYS = {6: 182, 12: 365}
+#: Minimum adequate maintenance dose in mg, by medication (DOMAIN §4).
+MINIMUM_DOSE = {"methadone": 60.0, "buprenorphine": 8.0}
+DAYS_PER_MONTH = 365.25 / 12
+CURVE_LABELS = {"adequate": "adequate dose", "low": "low dose"}
+
+
+class RetentionParameters(Schema):
+    """A retention study's parameters (see the module docstring)."""
+
+    max_gap_days = fields.Integer(load_default=KYRGYZ_MAX_GAP_DAYS, strict=True,
+                                  validate=validate.Range(min=0, max=60))  # fmt: skip
+    analysis_date = fields.Date(load_default=None, allow_none=True)
+    group = fields.String(load_default="dose", validate=validate.OneOf(GROUPS))
+    cox = fields.Boolean(load_default=False)
+    alpha = fields.Float(load_default=0.05, validate=validate.Range(min=0.001, max=0.5))
+
+
+def check(refs: list[str], parameters: dict[str, Any], *, actor: User) -> tuple[list, dict]:
+    """Validated ``(lists, parameters)``: the cohort comes from the registry's OST records."""
+    if refs not in ([], ["registry:ost"]):
+        raise ServiceError(_l("Retention uses the registry's OST records only."), "lists")
+    return ["registry:ost"], load_parameters(RetentionParameters(), parameters)
+
+
+def _curve(curve: RetentionCurve) -> dict[str, list[float | None]]:
+    return {"times": [t / DAYS_PER_MONTH for t in curve.times],
+            "survival": list(curve.survival), "ci_low": list(curve.ci_low),
+            "ci_high": list(curve.ci_high)}  # fmt: skip
+
+
+def _summary(curve: RetentionCurve) -> dict[str, Any]:
+    summary: dict[str, Any] = {"n": curve.n, "events": curve.events,
+                               "median_days": num(curve.median),
+                               "median_ci": [num(v) for v in curve.median_ci]}  # fmt: skip
+    for months, days in RETENTION_DAYS.items():
+        point = curve.at(days)
+        summary[f"at_{months}_months"] = {"survival": num(point.survival),
+                                          "ci_low": num(point.ci_low),
+                                          "ci_high": num(point.ci_high)}  # fmt: skip
+    return summary
+
+
+def _grouped(frame: pd.DataFrame, column: str, alpha: float) -> tuple[dict, dict]:
+    levels, curves = {}, {}
+    for level, part in sorted(frame.groupby(column), key=lambda item: str(item[0])):
+        curve = kaplan_meier(part["duration"], part["event"], alpha=alpha)
+        levels[str(level)] = _summary(curve)
+        curves[CURVE_LABELS.get(str(level), str(level))] = _curve(curve)
+    logrank = None
+    if len(levels) >= 2:
+        chi2, p_value, df = logrank_test(frame["duration"], frame["event"], frame[column])
+        logrank = {"chi_square": num(chi2), "p_value": num(p_value), "df": df}
+    return {"levels": levels, "logrank": logrank}, curves
+
+
+def cohort_durations(
+    enrolments: pd.DataFrame, doses: pd.DataFrame, *, analysis_date: date, max_gap_days: int
+) -> pd.DataFrame:
+    """First episode of each enrolment: ``enrolment, duration, event, dose, sex``."""
+    episodes = episodes_from_doses(
+        doses, analysis_date=analysis_date, max_gap_days=max_gap_days,
+        client_col="enrolment", dose_col="dose_mg",
+    )  # fmt: skip
+    last = episodes.groupby("client_id")["episode"].transform("max")
+    first = episodes[episodes["episode"] == 1].copy()
+    first["only"] = (last[episodes["episode"] == 1] == 1).to_numpy()
+    data = first.merge(enrolments, left_on="client_id", right_on="enrolment")
+    transferred = (data["exit_reason"] == "transferred") & data["only"]
+    data.loc[transferred, "event"] = 0
+    minimum = data["medication"].map(MINIMUM_DOSE).fillna(MINIMUM_DOSE["methadone"])
+    data["dose"] = (data["median_dose"] >= minimum).map({True: "adequate", False: "low"})
+    return data[["enrolment", "duration", "event", "dose", "sex"]].reset_index(drop=True)
+
+
+def retention(durations: pd.DataFrame, parameters: dict[str, Any]) -> dict[str, Any]:
+    """Payload of a retention study on ``durations`` (:func:`cohort_durations`)."""
+    p = {**DEFAULTS, **parameters}
+    alpha = float(p["alpha"])
+    if durations.empty:
+        raise ValueError("no OST client initiated in this period and area has a dose recorded")
+    overall = kaplan_meier(durations["duration"], durations["event"], alpha=alpha)
+    groups, curves = {}, {"all": _curve(overall)}
+    for column in GROUPS:
+        groups[column], by_level = _grouped(durations, column, alpha)
+        if column == p["group"]:
+            curves.update(by_level)
+    cox = None
+    if p["cox"]:
+        frame = pd.DataFrame({"duration": durations["duration"], "event": durations["event"],
+                              "adequate_dose": (durations["dose"] == "adequate").astype(int),
+                              "male": (durations["sex"] == "M").astype(int)})  # fmt: skip
+        frame = frame.loc[:, frame.nunique() > 1].assign(duration=frame["duration"],
+                                                         event=frame["event"])  # fmt: skip
+        try:
+            terms = cox_hazard_ratios(frame, duration_col="duration", event_col="event",
+                                      alpha=alpha)  # fmt: skip
+        except ValueError as error:
+            cox = {"error": str(error)}
+        else:
+            cox = {"terms": [{"term": t.term, "hazard_ratio": num(t.hazard_ratio),
+                              "ci_low": num(t.ci_low), "ci_high": num(t.ci_high),
+                              "p_value": num(t.p_value)} for t in terms]}  # fmt: skip
+    return {
+        "method": "retention",
+        "analysis_date": p["analysis_date"],
+        "max_gap_days": int(p["max_gap_days"]),
+        "cohort": int(len(durations)),
+        "person_years": num(float(durations["duration"].sum()) / 365.25),
+        "overall": _summary(overall),
+        "groups": groups,
+        "cox": cox,
+        "curves": curves,
+    }
+
+
+def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """``(payload, history_counts, hash basis)`` of a retention study on today's data."""
+    enrolments, doses = sources.ost_cohort(study.area, study.period_start, study.period_end)
+    if doses.empty:
+        raise ValueError("no OST client initiated in this period and area has a dose recorded")
+    p = dict(study.parameters)
+    cutoff = date.fromisoformat(p["analysis_date"]) if p.get("analysis_date") else None
+    cutoff = cutoff or doses["date"].max()
+    p["analysis_date"] = cutoff.isoformat()
+    durations = cohort_durations(enrolments, doses, analysis_date=cutoff,
+                                 max_gap_days=int(p["max_gap_days"]))  # fmt: skip
+    payload = retention(durations, p)
+    payload["without_doses"] = int(len(enrolments) - len(durations))
+    data = enrolments.to_csv(index=False) + doses.to_csv(index=False)
+    counts = {"lists": study.lists, "enrolments": int(len(enrolments)),
+              "dosing_days": int(len(doses))}  # fmt: skip
+    digest = hashlib.sha256(data.encode()).hexdigest()
+    basis = {"lists": [{"ref": "registry:ost", "digest": digest}]}
+    return payload, counts, basis
+
+
+def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """CSV rows: overall, then each group level, with retention at 6 and 12 months."""
+
+    def row(name: str, summary: dict[str, Any]) -> dict[str, Any]:
+        flat = {"row": name, "n": summary["n"], "events": summary["events"],
+                "median_days": summary["median_days"]}  # fmt: skip
+        for months in RETENTION_DAYS:
+            for key, value in summary[f"at_{months}_months"].items():
+                flat[f"{key}_{months}m"] = value
+        return flat
+
+    out = [row("all", payload["overall"])]
+    for column, group in payload["groups"].items():
+        out.extend(row(f"{column} {level}", s) for level, s in group["levels"].items())
+    return out

@@ -1,0 +1,183 @@
+"""What the multiplier, retention, coverage and projection studies read from the registry.
+
+Public interface::
+
+    list_count(ref, *, start, end, area) -> tuple[int, str]   # distinct codes, digest
+    registered(*, start, end, area) -> int        # people with a narcological registration
+    population(area: OrgUnit, year: int) -> int | None
+    on_ost(area: OrgUnit, day: date) -> tuple[int, str]        # clients on OST that day
+    ost_cohort(area, start, end) -> tuple[DataFrame, DataFrame] # enrolments, given doses
+    check_source_job(job_id, *, actor, field) -> None   # exists, succeeded, has an estimate
+    source_estimate(job_id: int) -> dict                # {"job", "method", "period", ...}
+
+Only counts, dates, doses and sexes leave this module; codes only as a digest.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from registry.extensions import db
+from registry.models import (
+    Client,
+    DosingEvent,
+    EstimationJob,
+    OrgUnit,
+    OstEnrolment,
+    Population,
+    TreatmentCentre,
+)
+from registry.models.studies import SUCCEEDED
+from registry.models.users import User
+from registry.services import linkage
+from registry.services.estimators.common import parameter_error
+
+#: Methods whose result has an ``estimate`` of the population size to build on.
+ESTIMATING_METHODS = ("capture_recapture", "multiplier", "count_estimators")
+#: Dosing events in which the client took medication (ost.GIVEN_KINDS).
+GIVEN_KINDS = ("observed", "take_home")
+
+
+def _centres_in(area: OrgUnit):
+    return (
+        select(TreatmentCentre.id)
+        .join(OrgUnit, OrgUnit.id == TreatmentCentre.org_unit_id)
+        .where(OrgUnit.path.like(area.path + "%"))
+    )
+
+
+def list_count(ref: str, *, start: date, end: date, area: OrgUnit) -> tuple[int, str]:
+    """People on list ``ref`` in the period and area, and the digest of their codes."""
+    codes = set(linkage.list_codes(ref, start=start, end=end, area=area))
+    return len(codes), linkage.digest(codes)
+
+
+def registered(*, start: date, end: date, area: OrgUnit) -> int:
+    """People with a narcological registration open in the period, in the area."""
+    return len(linkage.list_codes("registry:registrations", start=start, end=end, area=area))
+
+
+def population(area: OrgUnit, year: int) -> int | None:
+    """Resident population of ``area`` in ``year``: its own rows, else its children's."""
+    own = db.session.scalar(
+        select(func.sum(Population.population)).where(
+            Population.org_unit_id == area.id, Population.year == year
+        )
+    )
+    if own is None:
+        children = select(OrgUnit.id).where(OrgUnit.parent_id == area.id)
+        own = db.session.scalar(
+            select(func.sum(Population.population)).where(
+                Population.org_unit_id.in_(children), Population.year == year
+            )
+        )
+    return int(own) if own else None
+
+
+def on_ost(area: OrgUnit, day: date) -> tuple[int, str]:
+    """Clients with an enrolment open on ``day`` at a centre in ``area`` (and a digest)."""
+    rows = db.session.execute(
+        select(Client.code)
+        .join(OstEnrolment, OstEnrolment.client_id == Client.id)
+        .where(
+            OstEnrolment.enrolment_date <= day,
+            or_(OstEnrolment.exit_date.is_(None), OstEnrolment.exit_date > day),
+            OstEnrolment.centre_id.in_(_centres_in(area)),
+        )
+    )
+    codes = {code for (code,) in rows}
+    return len(codes), linkage.digest(codes)
+
+
+def ost_cohort(area: OrgUnit, start: date, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Enrolments initiated in the period in ``area`` (transfers in excluded) and their doses.
+
+    Enrolments: ``enrolment, medication, sex, exit_date, exit_reason``. Doses: one row per
+    day with medication taken (a take-home dose covers its ``take_home_days``):
+    ``enrolment, date, dose_mg``.
+    """
+    enrolments = pd.DataFrame(
+        db.session.execute(
+            select(
+                OstEnrolment.id,
+                OstEnrolment.medication,
+                Client.sex,
+                OstEnrolment.exit_date,
+                OstEnrolment.exit_reason,
+            )  # fmt: skip
+            .join(Client, Client.id == OstEnrolment.client_id)
+            .where(
+                OstEnrolment.enrolment_date.between(start, end),
+                OstEnrolment.transferred_from_id.is_(None),
+                OstEnrolment.centre_id.in_(_centres_in(area)),
+            )
+            .order_by(OstEnrolment.id)
+        ).all(),
+        columns=["enrolment", "medication", "sex", "exit_date", "exit_reason"],
+    )
+    rows: list[tuple[int, date, float]] = []
+    if len(enrolments):
+        query = (
+            select(
+                DosingEvent.enrolment_id,
+                DosingEvent.dose_date,
+                DosingEvent.dose_mg,
+                DosingEvent.take_home_days,
+            )  # fmt: skip
+            .where(
+                DosingEvent.enrolment_id.in_([int(i) for i in enrolments["enrolment"]]),
+                DosingEvent.kind.in_(GIVEN_KINDS),
+            )
+            .order_by(DosingEvent.enrolment_id, DosingEvent.dose_date)
+        )
+        for enrolment, day, mg, days in db.session.execute(query):
+            rows.extend((enrolment, day + timedelta(days=k), float(mg)) for k in range(days or 1))
+    doses = pd.DataFrame(rows, columns=["enrolment", "date", "dose_mg"])
+    return enrolments, doses.drop_duplicates(["enrolment", "date"])
+
+
+def check_source_job(job_id: int, *, actor: User, field: str) -> None:
+    """Raise a parameter error on ``field`` unless job ``job_id`` has a usable estimate.
+
+    The job must exist, have succeeded, be visible to ``actor`` (epidemiologists and
+    admins see every job) and hold a population estimate (capture-recapture, count
+    estimators or multiplier). The read is audited.
+    """
+    from registry.services import studies  # studies imports this package
+
+    studies.ensure_epidemiology(actor)
+    job = db.session.get(EstimationJob, job_id)
+    if job is None:
+        raise parameter_error(field, _l("There is no such job."))
+    if job.state != SUCCEEDED or job.result is None:
+        raise parameter_error(field, _l("This job has not succeeded: it has no result."))
+    estimate = job.result.payload.get("estimate") or {}
+    if job.study.method not in ESTIMATING_METHODS or not estimate.get("abundance"):
+        raise parameter_error(field, _l("This job's result is not a population estimate."))
+    studies.get_result(job_id, actor=actor)  # audited read
+
+
+def source_estimate(job_id: int) -> dict[str, Any]:
+    """The estimate of a succeeded job: ``{"job", "method", "period", "area", "abundance",
+    "ci_low", "ci_high", "input_hash"}`` (``ValueError`` if it has gone)."""
+    job = db.session.get(EstimationJob, job_id)
+    if job is None or job.state != SUCCEEDED or job.result is None:
+        raise ValueError(f"job {job_id} has no result to build on")
+    estimate = job.result.payload.get("estimate") or {}
+    if not estimate.get("abundance"):
+        raise ValueError(f"job {job_id} holds no population estimate")
+    return {
+        "job": job.id,
+        "method": job.study.method,
+        "period": job.study.period,
+        "area": job.study.area.code,
+        "abundance": estimate["abundance"],
+        "ci_low": estimate.get("ci_low"),
+        "ci_high": estimate.get("ci_high"),
+        "input_hash": job.result.input_hash,
+    }
