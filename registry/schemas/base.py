@@ -9,13 +9,15 @@ trims every value, treats an empty string as "not given", reads list fields with
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, pre_load
+from marshmallow.validate import And
 
 REQUIRED = _l("This field is required.")
 CHOOSE = _l("Choose a value from the list.")
@@ -71,9 +73,26 @@ def max_length(limit: int) -> Callable[[str], None]:
     return validate
 
 
+#: The local date and the ``time.time()`` span it covers: [date, start, end).
+_TODAY: tuple[date, float, float] = (date.min, 0.0, 0.0)
+
+
+def today() -> date:
+    """``date.today()``, recomputed only when the clock leaves the cached local day
+    (``date.today()`` reads the time zone on every call, which costs more than the rest
+    of a date field's validation)."""
+    global _TODAY  # noqa: PLW0603 -- one tuple, replaced whole
+    current, start, end = _TODAY
+    if not start <= time.time() < end:
+        current = date.today()
+        midnight = datetime.combine(current, datetime.min.time())
+        _TODAY = (current, midnight.timestamp(), (midnight + timedelta(days=1)).timestamp())
+    return current
+
+
 def not_in_future(value: date) -> None:
     """Validator: the date is today or earlier."""
-    if value > date.today():
+    if value > today():
         raise ValidationError([FUTURE_DATE])
 
 
@@ -87,20 +106,61 @@ def not_before(earliest: date) -> Callable[[date], None]:
     return validate
 
 
+class _DirectValidation:
+    """Field mixin: call a single validator directly.
+
+    marshmallow wraps a field's validators in a new ``And`` for every value it checks,
+    which costs more than our validators themselves. With one validator, this raises the
+    same error ``And`` would (the messages as a list, the same keyword arguments);
+    several validators still go through ``And``, which collects every message.
+    """
+
+    validators: list[Callable[[Any], Any]]
+
+    def _validate(self, value: Any) -> None:
+        validators = self.validators
+        if len(validators) != 1:
+            if validators:
+                And(*validators)(value)
+            return
+        try:
+            validators[0](value)
+        except ValidationError as error:
+            messages = error.messages
+            messages = [messages] if isinstance(messages, dict) else list(messages)
+            raise ValidationError(messages, **error.kwargs) from error
+
+
+class StringField(_DirectValidation, fields.String):
+    """``fields.String`` that checks a single validator without wrapping it."""
+
+
+class DateField(_DirectValidation, fields.Date):
+    """``fields.Date`` that checks a single validator without wrapping it."""
+
+
+class IntegerField(_DirectValidation, fields.Integer):
+    """``fields.Integer`` that checks a single validator without wrapping it."""
+
+
+class DecimalField(_DirectValidation, fields.Decimal):
+    """``fields.Decimal`` that checks a single validator without wrapping it."""
+
+
 def code(choices: Mapping[str, Any], *, required: bool = False, default: str | None = None):
     """A code-list field (a ``<select>``); ``default`` is used when the field is empty."""
     if default is not None:
-        return fields.String(
+        return StringField(
             load_default=default, validate=choice(choices), error_messages=_messages(invalid=CHOOSE)
         )
-    return fields.String(
+    return StringField(
         required=required, validate=choice(choices), error_messages=_messages(invalid=CHOOSE)
     )
 
 
 def event_date(*, required: bool = True, earliest: date = EARLIEST_EVENT) -> fields.Date:
     """A date of an event: ISO format, not in the future, not before ``earliest``."""
-    return fields.Date(
+    return DateField(
         required=required,
         load_default=None if not required else missing,
         validate=[not_in_future, not_before(earliest)],
@@ -110,7 +170,7 @@ def event_date(*, required: bool = True, earliest: date = EARLIEST_EVENT) -> fie
 
 def integer(low: int, high: int, *, required: bool = False) -> fields.Integer:
     """A whole number between ``low`` and ``high`` (``None`` when empty and optional)."""
-    return fields.Integer(
+    return IntegerField(
         required=required,
         load_default=None if not required else missing,
         validate=between(low, high),
@@ -120,7 +180,7 @@ def integer(low: int, high: int, *, required: bool = False) -> fields.Integer:
 
 def milligrams(high: int, *, required: bool = False) -> fields.Decimal:
     """A dose in mg with at most two decimals, 0 to ``high``."""
-    return fields.Decimal(
+    return DecimalField(
         required=required,
         load_default=None if not required else missing,
         places=2,
@@ -131,7 +191,7 @@ def milligrams(high: int, *, required: bool = False) -> fields.Decimal:
 
 def text(limit: int, *, required: bool = False) -> fields.String:
     """Free text of at most ``limit`` characters (``None`` when empty and optional)."""
-    return fields.String(
+    return StringField(
         required=required,
         load_default=None if not required else missing,
         validate=max_length(limit),
@@ -154,11 +214,10 @@ class FormSchema(Schema):
         if not isinstance(data, Mapping):
             return data
         cleaned: dict[str, Any] = {}
-        for name, field in self.load_fields.items():
-            key = field.data_key or name
+        for key, is_list, verbatim in self._form_inputs():
             if key not in data:
                 continue
-            if isinstance(field, fields.List):
+            if is_list:
                 values = data.getlist(key) if hasattr(data, "getlist") else data[key]
                 if isinstance(values, str):
                     values = [values]
@@ -169,11 +228,23 @@ class FormSchema(Schema):
                 continue
             value = data[key]
             if isinstance(value, str):
-                value = value if name in self.verbatim_fields else value.strip()
+                value = value if verbatim else value.strip()
                 if value == "":
                     continue
             cleaned[key] = value
         return cleaned
+
+    def _form_inputs(self) -> tuple[tuple[str, bool, bool], ...]:
+        """(form key, is a list field, kept verbatim) of each load field, worked out once."""
+        cached = self.__dict__.get("_form_inputs_cache")
+        if cached is None or cached[0] is not self.load_fields:
+            inputs = tuple(
+                (field.data_key or name, isinstance(field, fields.List),
+                 name in self.verbatim_fields)
+                for name, field in self.load_fields.items()
+            )  # fmt: skip
+            cached = self._form_inputs_cache = (self.load_fields, inputs)
+        return cached[1]
 
     def handle_error(self, error: ValidationError, data: Any, **kwargs: Any) -> None:
         """Re-raise with every field's messages as a list (one shape for the views).

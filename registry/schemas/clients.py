@@ -19,6 +19,7 @@ client code and drop it. TDI items left empty become "not known" (``99``; ``3`` 
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -29,6 +30,7 @@ from registry.schemas.base import (
     CHOOSE,
     EARLIEST_BIRTH,
     FormSchema,
+    StringField,
     _messages,
     choice,
     code,
@@ -48,14 +50,20 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
+@lru_cache(maxsize=8192)
+def _keeps_letters(value: str) -> bool:
+    """Whether ``value`` keeps a letter after normalisation (memoised: names recur)."""
+    return bool(normalise_name(value))
+
+
 def _has_letters(value: str) -> None:
     """Validator: a name must keep at least one letter after normalisation."""
-    if not normalise_name(value):
+    if not _keeps_letters(value):
         raise ValidationError([_l("Enter the name in Cyrillic or Latin letters.")])
 
 
 def _name_field() -> fields.String:
-    return fields.String(
+    return StringField(
         required=True,
         validate=[max_length(100), _has_letters],
         error_messages=_messages(invalid=_l("Enter text.")),
@@ -90,7 +98,7 @@ def _not_known(choices: dict[str, Any], default: str = codes.NOT_KNOWN):
 class AdmissionSchema(ClientLookupSchema):
     """A new admission: the client's identifiers, residence, programme and TDI items."""
 
-    region_code = fields.String(required=True, validate=max_length(32), error_messages=_messages())
+    region_code = StringField(required=True, validate=max_length(32), error_messages=_messages())
     programme = code(codes.PROGRAMMES, required=True)
     admission_date = event_date()
 
@@ -106,7 +114,7 @@ class AdmissionSchema(ClientLookupSchema):
     frequency = _not_known(codes.FREQUENCIES)
     age_first_use = integer(5, MAX_AGE_AT_ADMISSION)
     secondary_drugs = fields.List(
-        fields.String(validate=choice(codes.SECONDARY_DRUGS), error_messages=_messages()),
+        StringField(validate=choice(codes.SECONDARY_DRUGS), error_messages=_messages()),
         load_default=list,
         error_messages=_messages(invalid=CHOOSE),
     )

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Date, DateTime, func, select
 
 from registry.models import Client, LabTest, TreatmentEpisode
 from registry.schemas import AdmissionSchema, DischargeSchema, LabTestSchema
@@ -64,21 +64,64 @@ LAB_COLUMNS = ("test", "sample_date", "result", "created_at", "updated_at", "cre
 CLIENT_COLUMNS = ("id", "code", "sex", "birth_year", "region_id", "created_at")
 
 
+class _Memo(dict):
+    """``memo[value]`` is ``function(value)``, computed once per distinct value."""
+
+    def __init__(self, function: Any) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, value: Any) -> Any:
+        result = self[value] = self.function(value)
+        return result
+
+
 class Encoder:
     """Turns values into what the database driver receives, with SQLAlchemy's own bind
     processors (dates and times as SQLite stores them, JSON as text...), so the parent can
-    hand plain tuples to the driver's ``executemany``."""
+    hand plain tuples to the driver's ``executemany``.
+
+    The processors of date and time columns are memoised: a load has a few thousand
+    distinct days and noon stamps, repeated in every row.
+    """
 
     def __init__(self, dialect: Any, table: Any, columns: tuple[str, ...]) -> None:
-        self.processors = [
-            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
-        ]
+        self.processors = []
+        for name in columns:
+            column_type = table.c[name].type
+            process = column_type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None and isinstance(column_type, Date | DateTime):
+                process = _Memo(process).__getitem__
+            self.processors.append(process)
 
     def __call__(self, values: tuple) -> tuple:
-        return tuple(
+        return tuple([
             value if process is None or value is None else process(value)
             for value, process in zip(values, self.processors, strict=True)
-        )
+        ])  # fmt: skip
+
+
+class MemoisedLoad:
+    """``schema.load`` memoised on the whole form, for forms that recur verbatim.
+
+    A discharge, lab-test or dose form holds a date and a code or two, so in a large load
+    the same form comes back thousands of times; the loaded data is a function of the form
+    alone. Each distinct form is validated once by the real schema and a repeat gets a
+    copy of that result. Only successful loads are kept: a rejected form is validated
+    (and rejected) again every time.
+    """
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self._loaded: dict[tuple, dict[str, Any]] = {}
+
+    def load(self, form: dict[str, str]) -> dict[str, Any]:
+        """The schema's result for ``form`` (a fresh dict); raises its ``ValidationError``."""
+        key = tuple(form.items())
+        found = self._loaded.get(key)
+        if found is None:
+            found = self._loaded[key] = self.schema.load(form)
+        return dict(found)
 
 
 def insert_rows(connection: Connection, model: Any, columns: tuple[str, ...], rows: list) -> None:
@@ -101,7 +144,8 @@ def _prepare(bounds: tuple[int, int]) -> tuple[list[tuple], dict[str, int]]:
     """
     sim: Simulation = _STATE["sim"]
     if "schemas" not in _STATE:
-        _STATE["schemas"] = (AdmissionSchema(), DischargeSchema(), LabTestSchema())
+        _STATE["schemas"] = (AdmissionSchema(), MemoisedLoad(DischargeSchema()),
+                             MemoisedLoad(LabTestSchema()))  # fmt: skip
         _STATE["coder"] = Coder(_STATE["key"])
         _STATE["history"] = forms.ost_history(sim)
     admission_schema, discharge_schema, lab_schema = _STATE["schemas"]
