@@ -39,6 +39,7 @@ TEXT = {
     "estimate": _l("Estimated number of people (%(level)s interval)", level="95%"),
     "criterion": _l("Information criterion"),
     "chosen": _l("chosen model"),
+    "average": _l("model average with its interval"),
     "replicates": _l("Bootstrap replicates"),
     "count": _l("Number of replicates"),
     "year": _l("Year"),
@@ -76,7 +77,11 @@ def _empty(ax: Any) -> None:
 
 
 def model_comparison(
-    models: Sequence[Mapping[str, Any]], *, chosen: str | None = None, limit: int = 15
+    models: Sequence[Mapping[str, Any]],
+    *,
+    chosen: str | None = None,
+    limit: int = 15,
+    average: Mapping[str, Any] | None = None,
 ) -> bytes:
     """Estimates with intervals (left) and AIC/BIC (right) of each fitted model.
 
@@ -88,6 +93,9 @@ def model_comparison(
         given order (a search ranks them), at most ``limit`` rows.
     chosen
         Name of the chosen model, drawn in red.
+    average
+        A model-averaged estimate (``abundance``, ``ci_low``, ``ci_high``), drawn in red
+        across the models as a line with its interval shaded.
     """
     rows = [m for m in models if _finite(m.get("abundance"))][:limit]
     height = max(SIZE[1], 1.2 + 0.32 * len(rows))
@@ -105,6 +113,12 @@ def model_comparison(
         if _finite(low) and _finite(high):
             left.hlines(y, low, high, color=colour, linewidth=2)
         left.plot(m["abundance"], y, "o", color=colour)
+    if average and _finite(average.get("abundance")):
+        low, high = average.get("ci_low"), average.get("ci_high")
+        if _finite(low) and _finite(high):
+            left.axvspan(low, high, color=CHOSEN, alpha=0.12, linewidth=0)
+        left.axvline(average["abundance"], color=CHOSEN, linewidth=2, label=str(TEXT["average"]))
+        left.legend(loc="best", fontsize="small")
     left.set_yticks(positions, names)
     left.set_xlabel(str(TEXT["estimate"]))
     left.grid(axis="x", color="#dddddd")

@@ -95,7 +95,9 @@ class ResultSchema(Schema):
     software_version = fields.String()
     started_at = fields.DateTime()
     finished_at = fields.DateTime()
-    approved = fields.Boolean()
+    approved = fields.Boolean(metadata={"description": "approved for publication"})
+    approved_by_id = fields.Integer(allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
 
 
 class UploadFormSchema(Schema):

@@ -40,6 +40,7 @@ METHOD_LABELS = {
 }
 
 ANALYSIS_LABELS = {
+    "average": _l("Model average: all hierarchical models weighted by the criterion (recommended)"),
     "search": _l("Model search: every hierarchical model, ranked by the criterion"),
     "family": _l("The Rcapture family table (M0, Mt, Mh, Mth, Mb, Mbh)"),
     "model": _l("One chosen model"),
@@ -47,7 +48,7 @@ ANALYSIS_LABELS = {
     "bootstrap": _l("Bootstrap interval (model selection repeated in each replicate)"),
 }
 
-CRITERIA = {"bic": _l("BIC"), "aic": _l("AIC")}
+CRITERIA = {"aic": _l("AIC"), "bic": _l("BIC")}
 INTERVALS = {"lognormal": _l("Log-normal"), "profile": _l("Profile likelihood")}
 MULTIPLIER_INTERVALS = {
     "log": _l("Log scale (delta method)"),
@@ -190,9 +191,9 @@ class NewStudyFormSchema(FormSchema):
 
     title = fields.String(load_default="", validate=max_length(200))
     method = fields.String(required=True, validate=choice(METHOD_LABELS))
-    analysis = fields.String(load_default="search", validate=choice(ANALYSIS_LABELS))
+    analysis = fields.String(load_default="average", validate=choice(ANALYSIS_LABELS))
     model = fields.String(load_default=None, validate=max_length(60))
-    criterion = fields.String(load_default="bic", validate=choice(CRITERIA))
+    criterion = fields.String(load_default="aic", validate=choice(CRITERIA))
     interval = fields.String(load_default="lognormal", validate=choice(INTERVALS))
     confidence = _integer(50, 99)
     max_order = _integer(1, 6)

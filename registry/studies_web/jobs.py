@@ -13,14 +13,14 @@ import io
 import json
 from typing import Any
 
-from flask import Response, abort, flash, g, redirect, render_template, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from registry import plots
 from registry.auth.roles import roles
 from registry.extensions import db
-from registry.models import EstimationJob, EstimationResult
-from registry.services import studies
+from registry.models import EstimationJob, EstimationResult, User
+from registry.services import approvals, studies
 from registry.services.errors import ServiceError
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.common import list_choices
@@ -69,6 +69,8 @@ def confidence_level(parameters: dict[str, Any]) -> str:
 def _draw(name: str, payload: dict[str, Any]) -> bytes:
     estimate = payload.get("estimate") or {}
     if name == "models":
+        if payload.get("analysis") == "average":
+            return plots.model_comparison(payload["models"], average=estimate)
         return plots.model_comparison(payload["models"], chosen=estimate.get("name"))
     if name == "bootstrap":
         boot = payload["bootstrap"]
@@ -106,6 +108,7 @@ def job(job_id: int) -> Any:
     found = _job(job_id)
     result = _result(job_id) if found.state == "succeeded" and found.result else None
     payload = result.payload if result else {}
+    approver = db.session.get(User, result.approved_by_id) if result and result.approved else None
     page = render_template(
         "studies/job.html",
         job=found,
@@ -117,9 +120,31 @@ def job(job_id: int) -> Any:
         refresh=None if found.finished else REFRESH_SECONDS,
         list_names=list_choices(),
         level=confidence_level(payload.get("parameters") or found.study.parameters),
+        approver=approver.username if approver else None,
     )
     db.session.commit()
     return page
+
+
+@blueprint.route("/jobs/<int:job_id>/approval", methods=["POST"])
+@roles(*EPI_ROLES)
+def approval(job_id: int) -> Any:
+    """Approve the result for publication, or withdraw the approval (``decision=withdraw``)."""
+    result = _result(job_id)
+    withdraw = request.form.get("decision") == "withdraw"
+    try:
+        if withdraw:
+            approvals.withdraw_approval(result, actor=g.user)
+        else:
+            approvals.approve_result(result, actor=g.user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        message = _("The approval was withdrawn.") if withdraw else _("The result is approved.")
+        flash(message, "info")
+    return redirect(url_for("studies.job", job_id=job_id))
 
 
 @blueprint.route("/jobs/<int:job_id>/cancel", methods=["POST"])

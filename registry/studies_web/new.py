@@ -29,11 +29,11 @@ from registry.studies_web.forms import (
 )
 from registry.web.forms import FormState, errors_state, load_form, submit_form
 
-#: What a fresh form proposes: a BIC model search at 95% on the whole country.
+#: What a fresh form proposes: the AIC model average at 95% on the whole country.
 DEFAULTS = {
     "method": "capture_recapture",
-    "analysis": "search",
-    "criterion": "bic",
+    "analysis": "average",
+    "criterion": "aic",
     "interval": "lognormal",
     "confidence": "95",
     "replicates": "1000",

@@ -150,7 +150,9 @@ def test_epidemiologist_uploads_a_list_runs_a_study_and_sees_its_plot(
         " : new Promise(done => { img.onload = () => done(img.naturalWidth); })"
     )
     assert width >= 700  # the PNG drawn by the server loaded
-    assert "Выбранная модель" in page.content()
+    content = page.content()  # the default analysis: the AIC model average with weights
+    assert "Усреднение моделей" in content and "Моделей: 8, веса по AIC" in content
+    assert '<th class="num">Вес</th>' in content
     screenshot(page, "studies-5-result")
 
 

@@ -4,7 +4,7 @@ Public interface::
 
     METHODS = ("capture_recapture", "count_estimators", "hiv_trend", "multiplier",
                "retention", "coverage", "projection")
-    ANALYSES = ("search", "model", "family", "stepwise", "bootstrap")
+    ANALYSES = ("average", "search", "model", "family", "stepwise", "bootstrap")
     DEFAULT_PARAMETERS: dict[str, dict]           # per method
     capture_recapture(histories, parameters: dict, *, registered: int) -> dict
     count_estimators(frequencies: dict[int, int], parameters: dict, *, registered: int) -> dict
@@ -25,11 +25,12 @@ parameters raise ``marshmallow.ValidationError`` nested under ``parameters`` (e.
 ``{"parameters": {"surveys": {0: {"sample_size": [...]}}}}``); a wrong list raises
 ``ServiceError`` on ``lists``.
 
-Parameters of ``capture_recapture`` (all optional): ``analysis`` (default ``"search"``),
-``criterion`` ("bic"/"aic"), ``max_order``, ``heterogeneity``, ``model`` (for
-``"model"`` and a fixed-model bootstrap, e.g. ``"[12,3]"`` or ``"Mth"``), ``alpha``
-(0.05), ``interval`` ("lognormal"/"profile"), ``replicates`` (bootstrap, 1000), ``seed``
-(bootstrap, 20030101: the same seed on the same table gives the same numbers),
+Parameters of ``capture_recapture`` (all optional): ``analysis`` (default ``"average"``: the
+AIC-weighted average over the model search), ``criterion`` ("aic" (default)/"bic": weights
+of the average, ranking of the search and bootstrap), ``max_order``, ``heterogeneity``,
+``model`` (for ``"model"`` and a fixed-model bootstrap, e.g. ``"[12,3]"`` or ``"Mth"``),
+``alpha`` (0.05), ``interval`` ("lognormal"/"profile"), ``replicates`` (bootstrap, 1000),
+``seed`` (bootstrap, 20030101: the same seed on the same table gives the same numbers),
 ``threshold`` (stepwise, 0.02).
 
 The payload (``EstimationResult.payload``)::
@@ -40,11 +41,16 @@ The payload (``EstimationResult.payload``)::
                   "ci_high": ..., "interval": "lognormal", ...},
      "per_registered": 3.1,          # estimate / people on the registry's own lists
      "models": [{"name", "abundance", "stderr", "ci_low", "ci_high", "deviance", "df",
-                 "aic", "bic", "fit_ok", "message"}, ...],   # search and family
+                 "aic", "bic", "fit_ok", "message",
+                 "weight"}, ...],      # search, average (weight) and family
      "bootstrap": {"seed", "replicates", "values": [...], "selected": {...},
                    "ci_low", "ci_high", "method": "percentile"},  # bootstrap only
      "steps": [["ost:police", 0.001], ...],                  # stepwise only
      "strata": {"F": {...estimate...}, "M": {...}}}          # with strata only
+
+With ``"average"`` the estimate is ``{"name": "average (AIC)", "abundance", "stderr"
+(unconditional), "ci_low", "ci_high", "interval": "chao_log", "criterion": "aic",
+"models": <number averaged>}``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,13 @@
-"""Capture-recapture payloads (see :mod:`registry.services.estimators`)."""
+"""Capture-recapture payloads (see :mod:`registry.services.estimators`).
+
+The default analysis, ``"average"``, searches every hierarchical model and averages their
+estimates with AIC weights (Buckland, Burnham & Augustin 1997;
+:func:`estimation.capture_recapture.model_average`): on the simulated Kyrgyz registries
+its 95% interval covered the true number of users in 97% of runs, the BIC-best model's
+in 40% (docs/validation.md). Its estimate has the unconditional standard error and
+Chao's log-transformed interval; each model row carries its ``weight`` (0 for models
+left out: failed fits).
+"""
 
 from __future__ import annotations
 
@@ -11,18 +20,20 @@ from estimation.capture_recapture import (
     bootstrap,
     closed_population_models,
     fit_loglinear,
+    model_average,
     search_models,
     stepwise,
     stratified,
 )
+from estimation.capture_recapture.averaging import AveragedEstimate
 from estimation.capture_recapture.results import LoglinearResult
 from registry.services.estimators.common import num as _num
 from registry.services.estimators.common import ratio as _ratio
 
-ANALYSES = ("search", "model", "family", "stepwise", "bootstrap")
+ANALYSES = ("average", "search", "model", "family", "stepwise", "bootstrap")
 DEFAULTS: dict[str, Any] = {
-    "analysis": "search",
-    "criterion": "bic",
+    "analysis": "average",
+    "criterion": "aic",
     "alpha": 0.05,
     "interval": "lognormal",
     "replicates": 1000,
@@ -37,7 +48,9 @@ def _estimate(result: LoglinearResult, alpha: float, interval: str) -> dict[str,
     return entry
 
 
-def _select(histories: CaptureHistories, p: dict[str, Any]) -> tuple[LoglinearResult, dict]:
+def _select(
+    histories: CaptureHistories, p: dict[str, Any]
+) -> tuple[LoglinearResult | AveragedEstimate, dict]:
     """The model the analysis chooses, and the payload parts it adds."""
     analysis = p["analysis"]
     alpha, interval = p["alpha"], p["interval"]
@@ -49,11 +62,30 @@ def _select(histories: CaptureHistories, p: dict[str, Any]) -> tuple[LoglinearRe
     elif analysis == "stepwise":
         chosen = stepwise(histories, threshold=p["threshold"])
         return chosen.model, {"steps": [[pair, _num(value)] for pair, value in chosen.steps]}
-    else:  # search and bootstrap
+    else:  # search, average and bootstrap
         table = search_models(histories, criterion=p["criterion"], max_order=p.get("max_order"),
                               heterogeneity=p.get("heterogeneity"))  # fmt: skip
     models = [r.to_dict(alpha, method=interval if r.usable else None) for r in table.results]
+    if analysis == "average":
+        averaged = model_average(table, criterion=p["criterion"])
+        for row in models:
+            row["weight"] = averaged.weights.get(row["name"], 0.0)
+        return averaged, {"models": models}
     return table.best(), {"models": models}
+
+
+def _averaged(averaged: AveragedEstimate, alpha: float) -> dict[str, Any]:
+    low, high = averaged.conf_int(alpha)
+    return {
+        "name": f"average ({averaged.criterion.upper()})",
+        "abundance": _num(averaged.abundance),
+        "stderr": _num(averaged.stderr),
+        "ci_low": _num(low),
+        "ci_high": _num(high),
+        "interval": "chao_log",
+        "criterion": averaged.criterion,
+        "models": len(averaged.weights),
+    }
 
 
 def capture_recapture(
@@ -68,7 +100,8 @@ def capture_recapture(
         raise ValueError(f"unknown analysis {p['analysis']!r}")
     alpha, interval = float(p["alpha"]), p["interval"]
     if isinstance(histories, dict):
-        criterion = p["criterion"] if p["analysis"] == "search" else None
+        # per stratum the best model by the criterion (no averaging within strata)
+        criterion = p["criterion"] if p["analysis"] in ("search", "average") else None
         fitted = stratified(histories, model=p.get("model") or "Mt", criterion=criterion)
         low, high = fitted.conf_int(alpha)
         lists = next(iter(histories.values())).lists if histories else ()
@@ -90,7 +123,10 @@ def capture_recapture(
             "strata": {name: _estimate(r, alpha, "lognormal") for name, r in fitted.strata.items()},
         }
     chosen, extra = _select(histories, p)
-    estimate = _estimate(chosen, alpha, interval)
+    if isinstance(chosen, AveragedEstimate):
+        estimate = _averaged(chosen, alpha)
+    else:
+        estimate = _estimate(chosen, alpha, interval)
     payload: dict[str, Any] = {
         "method": "capture_recapture",
         "analysis": p["analysis"],

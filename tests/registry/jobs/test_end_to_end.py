@@ -31,7 +31,8 @@ def test_model_search_through_the_api_equals_the_library(api, population, start_
     created = api.post(
         "/api/jobs",
         json={"title": "Bishkek 2003", "method": "capture_recapture", "lists": refs,
-              "period": "2003", "area_code": "KG", "parameters": {"analysis": "search"}},
+              "period": "2003", "area_code": "KG",
+              "parameters": {"analysis": "search", "criterion": "bic"}},
     )  # fmt: skip
     assert created.status_code == 202, created.json
     assert created.json["state"] == "queued"
@@ -75,7 +76,8 @@ def test_a_seeded_bootstrap_reproduces_exactly_on_unchanged_data(api, population
     start_worker()
     refs = [*LISTS, api.upload(population.police_csv()).json["ref"]]
     study = {"method": "capture_recapture", "lists": refs, "period": "2003", "area_code": "KG",
-             "parameters": {"analysis": "bootstrap", "replicates": 200, "seed": 7}}  # fmt: skip
+             "parameters": {"analysis": "bootstrap", "replicates": 200, "seed": 7,
+                            "criterion": "bic"}}  # fmt: skip
     first = api.post("/api/jobs", json=study).json
     second = api.post("/api/jobs", json=study).json
     results = []

@@ -1,0 +1,72 @@
+"""On the default demo, the default study's interval contains the simulator's truth.
+
+The database gets exactly what ``make run`` loads (``flask demo load`` with its default
+country, years, scale and seed; only the truth file and the lists go to this test's
+folder). The simulator's police, prison and AIDS-centre lists (several MB) are uploaded
+through the upload service, and the default capture-recapture study (no parameters: the AIC model
+average) of Kyrgyzstan 2003 on treatment entrants + those three lists runs on the real
+worker. The figures are reported in docs/validation.md ("The default demo",
+``scripts/validate_simulation.py --demo-only``). About a minute per backend.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.models import User
+from registry.services import uploads
+from registry.simulation.cli import DEFAULT_SCALE
+from tests.registry.jobs.conftest import ApiClient
+
+pytestmark = pytest.mark.slow
+
+#: The demo users' password (registry.simulation.reference.load_users).
+DEMO_PASSWORD = "demo"
+LISTS = ("police", "prison", "hiv_testing")
+
+
+def test_the_default_study_of_2003_contains_the_true_number_of_users(
+    app, runner, client, start_worker, tmp_path
+):
+    truth_file, lists_dir = tmp_path / "truth.json", tmp_path / "lists"
+    loaded = runner.invoke(
+        args=["demo", "load", "--truth-out", str(truth_file), "--lists-out", str(lists_dir)]
+    )
+    assert loaded.exit_code == 0, loaded.output
+    assert f"(scale {DEFAULT_SCALE}, seed 2003)" in loaded.output and "1998-2004" in loaded.output
+    truth = json.loads(truth_file.read_text())["national"]["2003"]["users"]
+
+    refs = ["registry:treatment_entrants"]
+    with app.app_context():  # the upload service (the test client leaks a multi-MB upload)
+        epi = db.session.scalar(select(User).where(User.username == "epi"))
+        for name in LISTS:
+            with open(lists_dir / f"{name}.csv", "rb") as handle:
+                refs.append(uploads.upload_code_list(handle, source_name=name, period="2003",
+                                                     area_code="KG", actor=epi).ref)  # fmt: skip
+        db.session.commit()
+    api = ApiClient(client, DEMO_PASSWORD)
+    start_worker()
+    study = {"title": "Kyrgyzstan 2003", "method": "capture_recapture", "lists": refs,
+             "period": "2003", "area_code": "KG"}  # fmt: skip
+    created = api.post("/api/jobs", json=study)
+    assert created.status_code == 202, created.json
+    job = api.wait(created.json["id"], ("succeeded", "failed"), timeout=300)
+    assert job["state"] == "succeeded", job["error"]
+    assert job["parameters"]["analysis"] == "average" and job["parameters"]["criterion"] == "aic"
+
+    payload = api.get(f"/api/jobs/{job['id']}/result").json["payload"]
+    estimate = payload["estimate"]
+    assert estimate["name"] == "average (AIC)"
+    assert estimate["ci_low"] <= truth <= estimate["ci_high"], (truth, estimate)
+    # the figures docs/validation.md reports (seeded: identical on every run and backend)
+    assert truth == 90_029
+    assert payload["observed"] == 16_626
+    assert round(estimate["abundance"]) == 83_426
+    assert (round(estimate["ci_low"]), round(estimate["ci_high"])) == (67_491, 104_354)
+    best = payload["models"][0]
+    assert best["name"] == "[12,14,23]"  # the best single model misses the truth
+    assert not best["ci_low"] <= truth <= best["ci_high"]
