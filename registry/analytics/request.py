@@ -27,6 +27,7 @@ from registry.services.errors import ServiceError
 
 #: Upper bounds that keep one answer a reasonable size.
 MAX_INDICATORS, MAX_PERIODS, MAX_ORG_UNITS = 40, 60, 40
+PARAMETERS = ("dx", "pe", "ou", "dimension", "relativePeriodDate")
 _LEVEL = re.compile(r"^LEVEL-([1-9])$", re.IGNORECASE)
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 
@@ -71,7 +72,14 @@ def _options(given: list[str], allowed: tuple[str, ...], field: str) -> tuple[st
 
 
 def parse_request(args: Mapping[str, Any], *, today: date | None = None) -> AnalyticsRequest:
-    """Read ``dx``, ``pe``, ``ou``, ``dimension`` and ``relativePeriodDate``."""
+    """Read ``dx``, ``pe``, ``ou``, ``dimension`` and ``relativePeriodDate``.
+
+    Any other parameter is refused: in particular there are no ``startDate``/``endDate``,
+    so a query can only name whole periods.
+    """
+    for name in args:
+        if name not in PARAMETERS:
+            raise ServiceError(_l("Unknown parameter."), str(name)[:40])
     dimensions: dict[str, list[str]] = {"dx": [], "pe": [], "ou": []}
     for name in dimensions:
         for value in _values(args, name):

@@ -1,0 +1,115 @@
+"""``/api/v1/analytics``: aggregate indicators, DHIS2 style, as JSON, CSV or ADX.
+
+::
+
+    GET /api/v1/analytics?dx=REG_CLIENTS;TDI_ENTRANTS&pe=2003;2004Q1&ou=KG;LEVEL-2
+    GET /api/v1/analytics.csv?...        the same rows as CSV
+    GET /api/v1/analytics.adx?...        IHE QRPH ADX XML for a DHIS2 import
+
+For ministry, epidemiologist and admin users (session or API token); clinic staff are
+refused (403). Every answer is audited and disclosure-controlled
+(:mod:`registry.analytics`); bad parameters give 422 problem details naming the field.
+The query schema below documents the parameters in the OpenAPI document; the values are
+read by :func:`registry.analytics.parse_request`, which also accepts a repeated
+``dimension`` parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, g, request
+from flask.views import MethodView
+from marshmallow import Schema, fields
+
+from registry.analytics import parse_request, run_query
+from registry.analytics.query import ANALYTICS_ROLES
+from registry.api import ApiBlueprint, service_error
+from registry.auth.roles import roles
+from registry.extensions import db
+from registry.services.errors import ServiceError
+
+ADX_MIMETYPE = "application/adx+xml"
+
+blueprint = ApiBlueprint(
+    "analytics_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Aggregate indicators (DHIS2-style analytics) with disclosure control.",
+)
+blueprint.errorhandler(ServiceError)(service_error)
+
+
+class AnalyticsQuerySchema(Schema):
+    """The query parameters (DHIS2 names); see docs/indicators.md for the codes."""
+
+    dx = fields.String(metadata={"description": "Indicator codes separated by ';'",
+                                 "example": "REG_CLIENTS;TDI_ENTRANTS"})  # fmt: skip
+    pe = fields.String(metadata={"description": "ISO periods (2003, 2003S1, 2003Q1, 200301) "
+                                 "or relative periods (LAST_5_YEARS ...), ';'-separated",
+                                 "example": "2003;2004Q1"})  # fmt: skip
+    ou = fields.String(metadata={"description": "Org unit codes and LEVEL-n, ';'-separated",
+                                 "example": "KG;LEVEL-2"})  # fmt: skip
+    dimension = fields.List(fields.String(), metadata={
+        "description": "dx:/pe:/ou: items, or a disaggregation: sex, age, SEX:M;F, "
+        "AGE:15-19;20-24"})  # fmt: skip
+    relativePeriodDate = fields.String(  # noqa: N815  (the DHIS2 parameter name)
+        metadata={"description": "The day relative periods count from (YYYY-MM-DD)"}
+    )
+
+
+class AnalyticsSchema(Schema):
+    """An answer: DHIS2-like headers, rows and metaData."""
+
+    headers = fields.List(fields.Dict())
+    rows = fields.List(fields.List(fields.Raw()))
+    metaData = fields.Dict()  # noqa: N815
+    height = fields.Integer()
+    width = fields.Integer()
+
+
+def _answer():
+    response = run_query(parse_request(request.args), actor=g.user)
+    db.session.commit()  # the audit row
+    return response
+
+
+def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
+    disposition = f"attachment; filename={filename}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
+
+
+@blueprint.route("/analytics")
+@roles(*ANALYTICS_ROLES)
+class Analytics(MethodView):
+    """Indicators as JSON."""
+
+    @blueprint.arguments(AnalyticsQuerySchema, location="query")
+    @blueprint.response(200, AnalyticsSchema)
+    def get(self, _args: dict[str, Any]) -> dict[str, Any]:
+        """Indicators x periods x org units (x sex x age); withheld values are null."""
+        return _answer().as_json()
+
+
+@blueprint.route("/analytics.csv")
+@roles(*ANALYTICS_ROLES)
+class AnalyticsCsv(MethodView):
+    """Indicators as CSV."""
+
+    @blueprint.arguments(AnalyticsQuerySchema, location="query")
+    @blueprint.response(200, content_type="text/csv")
+    def get(self, _args: dict[str, Any]) -> Response:
+        """The same rows as CSV under a header line; withheld values are empty."""
+        return _download(_answer().as_csv(), "text/csv", "analytics.csv")
+
+
+@blueprint.route("/analytics.adx")
+@roles(*ANALYTICS_ROLES)
+class AnalyticsAdx(MethodView):
+    """Indicators as ADX XML."""
+
+    @blueprint.arguments(AnalyticsQuerySchema, location="query")
+    @blueprint.response(200, content_type=ADX_MIMETYPE)
+    def get(self, _args: dict[str, Any]) -> Response:
+        """IHE QRPH ADX (codes as identifiers) for a DHIS2 import; withheld values left out."""
+        return _download(_answer().as_adx(), ADX_MIMETYPE, "analytics.adx.xml")
