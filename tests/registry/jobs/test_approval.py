@@ -80,7 +80,8 @@ def test_only_a_succeeded_jobs_result_is_approved(app, registry_data, study_reco
         result.job.state = "cancelled"  # e.g. cancelled after the result was stored
         with pytest.raises(ServiceError) as refused:
             approve_result(result, actor=user(registry_data, "epi"))
-        assert "succeeded" in str(refused.value)
+        assert refused.value.field == "result"
+        assert "выполненного задания" in str(refused.value)  # Russian, the default language
         assert result.approved is False
 
 
