@@ -103,3 +103,29 @@ def test_the_result_page_shows_the_weights_and_the_plot_marks_the_average(
     form = client.get("/studies/new").get_data(as_text=True)
     assert form.index('value="average"') < form.index('value="search"')
     assert 'name="analysis" value="average" checked' in form
+
+
+def test_with_strata_each_stratum_is_averaged_and_the_averages_summed():
+    lists = [set(codes) for codes in code_lists()]
+    women = [{c for c in codes if int(c[0], 16) < 5} for codes in lists]  # a third, by code
+    men = [codes - w for codes, w in zip(lists, women, strict=True)]
+    strata = {
+        name: CaptureHistories.from_sets(dict(zip(SOURCES, group, strict=True)))
+        for name, group in (("F", women), ("M", men))
+    }
+    payload = estimators.capture_recapture(strata, {}, registered=0)
+    each = {
+        name: estimators.capture_recapture(h, {}, registered=0)["estimate"]
+        for name, h in strata.items()
+    }
+    assert payload["strata"] == each  # the unstratified average of each stratum
+    total = each["F"]["abundance"] + each["M"]["abundance"]
+    stderr = math.hypot(each["F"]["stderr"], each["M"]["stderr"])
+    estimate = payload["estimate"]
+    assert estimate["name"] == "stratified average (AIC)"
+    assert estimate["abundance"] == pytest.approx(total, rel=1e-12)
+    assert estimate["stderr"] == pytest.approx(stderr, rel=1e-12)
+    unseen = total - payload["observed"]
+    factor = math.exp(norm.ppf(0.975) * math.sqrt(math.log(1 + stderr**2 / unseen**2)))
+    assert estimate["ci_low"] == pytest.approx(payload["observed"] + unseen / factor, rel=1e-9)
+    assert payload["observed"] == sum(h.observed for h in strata.values())
