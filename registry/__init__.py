@@ -43,8 +43,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the HTML, authentication and JSON API blueprints."""
     from registry.api import init_api
-    from registry.routing import DatabaseIdConverter
     from registry.auth import blueprint as auth
+    from registry.ministry_web import blueprint as ministry
+    from registry.routing import DatabaseIdConverter
     from registry.studies_web import blueprint as studies
     from registry.web import blueprint as web
 
@@ -53,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(web)
     init_api(app)
     app.register_blueprint(studies)
+    app.register_blueprint(ministry)
 
 
 def register_errorhandlers(app: Flask) -> None:

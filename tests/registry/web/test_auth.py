@@ -98,13 +98,18 @@ def test_deactivated_user_is_signed_out(auth, client, app, registry_data):
 
 
 def test_other_roles_land_on_a_home_page(auth, client):
-    for username in ("epi", "ministry", "admin"):
+    for username in ("epi", "admin"):
         auth.login(username)
         page = client.get("/")
         assert page.status_code == 200
         assert "New admission" not in page.get_data(as_text=True)
         assert "Новое поступление" not in page.get_data(as_text=True)
         auth.logout()
+
+
+def test_ministry_users_land_on_the_indicators_dashboard(auth, client):
+    auth.login("ministry")
+    assert client.get("/").headers["Location"] == "/ministry/"
 
 
 def test_repeated_failures_lock_the_account_for_a_while(auth, client, app):

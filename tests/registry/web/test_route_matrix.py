@@ -43,6 +43,7 @@ PUBLIC = Access(anonymous=True)
 SIGNED_IN = Access(any_role=True)
 CLINIC = Access(role_names=frozenset({"clinic_staff"}))
 EPI = Access(role_names=frozenset({"epidemiologist", "admin"}))
+AGGREGATES = Access(role_names=frozenset({"ministry", "epidemiologist", "admin"}))
 ANALYTICS = Access(role_names=frozenset({"ministry", "epidemiologist", "admin"}))
 
 #: Who may use each endpoint. Adding a route means adding it here, deliberately.
@@ -77,6 +78,8 @@ EXPECTED: dict[str, Access] = {
     "studies.approval": EPI,
     "api-docs.openapi_json": PUBLIC,
     "api_docs": PUBLIC,
+    "ministry.dashboard": AGGREGATES,
+    "ministry.plot": AGGREGATES,
     "analytics_api.Analytics": ANALYTICS,
     "analytics_api.AnalyticsCsv": ANALYTICS,
     "analytics_api.AnalyticsAdx": ANALYTICS,

@@ -1,0 +1,126 @@
+"""The dashboard's three panels, read from the analytics service (never counted here).
+
+Public interface::
+
+    dashboard_panels(year, *, actor) -> Panels    # three audited analytics queries
+    one_panel(year, name, *, actor) -> Panel      # one of them ("regions", "hiv", "coverage")
+    available_years() -> list[int]                # years with treatment admissions
+    PANEL_QUERIES                                 # the DHIS2 parameters of each panel
+
+Every number comes from :func:`registry.analytics.run_query`, so the dashboard shows
+exactly what the API gives for the same parameters (the page links to those CSVs), with
+the same suppression: a withheld count stays withheld, a rate on a withheld count too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from registry.analytics import parse_request, run_query
+from registry.extensions import db
+from registry.models import TreatmentEpisode, User
+
+#: Years of the HIV trend shown up to the chosen year.
+TREND_YEARS = 5
+
+REGIONS = ("REG_CLIENTS", "EST_USERS", "EST_USERS_LOW", "EST_USERS_HIGH", "EST_PER_REG")
+HIV = ("HIV_PWID_TESTED", "HIV_PWID_POSITIVE", "HIV_PWID_PREVALENCE")
+COVERAGE = ("OST_CLIENTS", "EST_USERS", "OST_COVERAGE")
+
+
+def panel_queries(year: int) -> dict[str, dict[str, str]]:
+    """The analytics parameters of each panel for ``year``."""
+    years = ";".join(str(y) for y in range(year - TREND_YEARS + 1, year + 1))
+    return {
+        "regions": {"dx": ";".join(REGIONS), "pe": str(year), "ou": "LEVEL-1;LEVEL-2"},
+        "hiv": {"dx": ";".join(HIV), "pe": years, "ou": "LEVEL-1"},
+        "coverage": {"dx": ";".join(COVERAGE), "pe": str(year), "ou": "LEVEL-1;LEVEL-2"},
+    }
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value with its status (``ok``, ``suppressed``, ``no_estimate`` ...)."""
+
+    value: Any
+    status: str
+
+    @property
+    def shown(self) -> bool:
+        return self.status == "ok" and self.value is not None
+
+
+@dataclass
+class Panel:
+    """One panel: its rows (org unit or year), the indicators, the values by row."""
+
+    rows: list[tuple[str, str]] = field(default_factory=list)  # (key, label)
+    values: dict[tuple[str, str], Cell] = field(default_factory=dict)  # (row key, dx)
+    bands: dict[str, str] = field(default_factory=dict)  # row key -> WHO band
+    levels: dict[str, int] = field(default_factory=dict)  # org unit code -> level
+    params: dict[str, str] = field(default_factory=dict)
+
+    def cell(self, row: str, code: str) -> Cell:
+        return self.values.get((row, code), Cell(None, "no_data"))
+
+    def rows_at(self, level: int) -> list[tuple[str, str]]:
+        """The rows of org units at ``level`` (2: regions)."""
+        return [(key, label) for key, label in self.rows if self.levels.get(key) == level]
+
+
+@dataclass
+class Panels:
+    """The three panels of one year."""
+
+    year: int
+    regions: Panel
+    hiv: Panel
+    coverage: Panel
+
+
+def _panel(params: dict[str, str], actor: User, by: str) -> Panel:
+    """Run one query and index its rows by org unit (``by="ou"``) or period (``"pe"``)."""
+    response = run_query(parse_request(params), actor=actor)
+    names = [header["name"] for header in response.headers]
+    items = response.meta_data.get("items", {})
+    panel = Panel(params=params)
+    seen: dict[str, str] = {}
+    for raw in response.rows:
+        row = dict(zip(names, raw, strict=True))
+        key = row[by]
+        seen.setdefault(key, items.get(key, {}).get("name", key))
+        if by == "ou":
+            panel.levels[key] = int(items.get(key, {}).get("level", 0))
+        panel.values[(key, row["dx"])] = Cell(row["value"], row["status"])
+    panel.rows = list(seen.items())
+    for band in response.meta_data.get("whoBands", []):
+        panel.bands[band[by]] = band["band"]
+    return panel
+
+
+#: What each panel's rows are: org units or periods.
+ROWS_BY = {"regions": "ou", "hiv": "pe", "coverage": "ou"}
+
+
+def one_panel(year: int, name: str, *, actor: User) -> Panel:
+    """The panel ``name`` of ``year`` for ``actor`` (an audited read; the caller commits)."""
+    return _panel(panel_queries(year)[name], actor, ROWS_BY[name])
+
+
+def dashboard_panels(year: int, *, actor: User) -> Panels:
+    """The panels of ``year`` for ``actor`` (three audited reads; the caller commits)."""
+    panels = {name: one_panel(year, name, actor=actor) for name in ROWS_BY}
+    return Panels(year=year, **panels)
+
+
+def available_years() -> list[int]:
+    """The years from the first to the last treatment admission (newest first)."""
+    first, last = db.session.execute(
+        select(func.min(TreatmentEpisode.admission_date), func.max(TreatmentEpisode.admission_date))
+    ).one()
+    if first is None:
+        return []
+    return list(range(last.year, first.year - 1, -1))

@@ -1,0 +1,104 @@
+"""``/ministry/``: the dashboard page and its plots (``/ministry/plot.png``)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, abort, g, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from registry.auth.roles import roles
+from registry.extensions import db
+from registry.ministry_web import MINISTRY_ROLES, blueprint, charts
+from registry.ministry_web.panels import (
+    Cell,
+    available_years,
+    dashboard_panels,
+    one_panel,
+    panel_queries,
+)
+from registry.studies_web.common import format_number
+
+#: The plots, by the ``chart`` query parameter (the panel of the same name).
+CHARTS = {
+    "regions": charts.registered_vs_estimated,
+    "hiv": charts.hiv_trend,
+    "coverage": charts.ost_coverage,
+}
+
+#: What a table shows instead of a value, by the row's status.
+STATUS_LABELS = {
+    "suppressed": _l("suppressed"),
+    "no_estimate": _l("no approved estimate"),
+    "no_denominator": _l("no denominator"),
+    "no_data": _l("no data"),
+    "whole_years_only": _l("whole years only"),
+}
+#: The WHO bands of OST coverage.
+BAND_LABELS = {"low": _l("low"), "medium": _l("medium"), "high": _l("high")}
+
+#: Where the panels' figures can be downloaded (the analytics API, CSV rendering).
+ANALYTICS_CSV = "/api/v1/analytics.csv"
+
+
+@blueprint.context_processor
+def dashboard_helpers() -> dict[str, Any]:
+    """``shown(cell, digits)``: a value in the locale's notation, or why it is missing."""
+
+    def shown(cell: Cell, digits: int = 0) -> str:
+        if cell.shown:
+            return format_number(cell.value, digits)
+        return str(STATUS_LABELS.get(cell.status, cell.status))
+
+    return {"shown": shown, "band_labels": BAND_LABELS}
+
+
+def chosen_year(years: list[int]) -> int | None:
+    """The ``year`` asked for if it is one of ``years``, else the latest; 404 if unknown."""
+    if not years:
+        return None
+    asked = request.args.get("year", type=int)
+    if asked is None and "year" in request.args:
+        abort(404)
+    if asked is None:
+        return years[0]
+    if asked not in years:
+        abort(404)
+    return asked
+
+
+def csv_links(year: int) -> dict[str, str]:
+    """The analytics API's CSV of each panel."""
+    return {name: f"{ANALYTICS_CSV}?{urlencode(params)}"
+            for name, params in panel_queries(year).items()}  # fmt: skip
+
+
+@blueprint.route("/")
+@roles(*MINISTRY_ROLES)
+def dashboard() -> Any:
+    """Registered and estimated users by region, HIV among PWID, OST coverage."""
+    years = available_years()
+    year = chosen_year(years)
+    panels = dashboard_panels(year, actor=g.user) if year is not None else None
+    db.session.commit()  # the audit rows of the queries
+    return render_template(
+        "ministry/dashboard.html",
+        years=years,
+        year=year,
+        panels=panels,
+        csv=csv_links(year) if year is not None else {},
+    )
+
+
+@blueprint.route("/plot.png")
+@roles(*MINISTRY_ROLES)
+def plot() -> Any:
+    """One plot of the dashboard (``chart`` = regions, hiv or coverage; ``year``)."""
+    name = request.args.get("chart", "regions")
+    year = chosen_year(available_years())
+    if name not in CHARTS or year is None:
+        abort(404)
+    panel = one_panel(year, name, actor=g.user)
+    db.session.commit()
+    return Response(CHARTS[name](panel), mimetype="image/png")

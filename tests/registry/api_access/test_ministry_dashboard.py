@@ -1,0 +1,132 @@
+"""/ministry/: the indicators dashboard shows the analytics service's figures, suppressed.
+
+Uses the small registry of ``tests/registry/analytics/conftest.py`` (five people, an
+approved KG 2003 estimate of 20 (15-30) and an unapproved one of 999); the figures below
+are its hand-computed values (see ``test_analytics_indicators.py``): in 2003 KG has 2
+registered clients, 1 on OST, 2 PWID tested for HIV of whom 1 positive (50.0%), an
+estimate of 20 (15-30), so 10.00 estimated per registered and an OST coverage of 5.0%
+(WHO band low).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from registry.ministry_web.views import BAND_LABELS, STATUS_LABELS
+from registry.models import AuditEvent
+from tests.registry.analytics.conftest import small_registry as small_registry  # fixture
+from tests.registry.web.conftest import AuthActions
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """No suppression unless a test asks for it: the hand-computed values show."""
+    return {"SUPPRESSION_THRESHOLD": 1}
+
+
+@pytest.fixture
+def signed_in(app, small_registry, db_session):
+    """``signed_in(username) -> client`` signed in (Russian interface, the default)."""
+
+    def sign_in(username: str):
+        client = app.test_client()
+        assert AuthActions(client, small_registry.password).login(username).status_code == 302
+        return client
+
+    return sign_in
+
+
+def label(status: str) -> str:
+    """What the Russian page shows for a value with ``status``."""
+    with force_locale("ru"):
+        return str(STATUS_LABELS[status])
+
+
+def cells(html: str) -> list[list[str]]:
+    """The text of each table row's cells."""
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    return [[re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<td>(.*?)</td>", r, re.S)]
+            for r in rows]  # fmt: skip
+
+
+def test_ministry_users_start_on_the_dashboard_with_hand_computed_figures(signed_in):
+    client = signed_in("ministry")
+    assert client.get("/").headers["Location"] == "/ministry/"
+    page = client.get("/ministry/?year=2003")
+    assert page.status_code == 200
+    rows = cells(page.get_data(as_text=True))
+    assert ["Kyrgyz Republic", "2", "20", "15 – 30", "10,00"] in rows
+    assert ["2003", "2", "1", "50,0"] in rows
+    assert ["2002", "0", "0", label("no_denominator")] in rows  # five years up to 2003
+    assert ["1999", "0", "0", label("no_denominator")] in rows
+    with force_locale("ru"):
+        low = str(BAND_LABELS["low"])
+    assert ["Kyrgyz Republic", "1", "20", "5,0", low] in rows
+    # regions have no approved estimate of their own
+    none = label("no_estimate")
+    assert ["Bishkek city", "1", none, "", none] in rows
+    html = page.get_data(as_text=True)
+    assert ">999<" not in html and "900" not in html and "1100" not in html  # not approved
+
+
+def test_the_default_year_is_the_latest_and_unknown_years_are_404(signed_in):
+    client = signed_in("epi")
+    html = client.get("/ministry/").get_data(as_text=True)
+    assert '<option value="2004" selected>' in html and '<option value="2002">' in html
+    assert client.get("/ministry/?year=1990").status_code == 404
+    assert client.get("/ministry/?year=soon").status_code == 404
+
+
+def test_with_the_default_threshold_small_counts_are_suppressed(app, signed_in):
+    app.config["SUPPRESSION_THRESHOLD"] = 10
+    client = signed_in("ministry")
+    rows = cells(client.get("/ministry/?year=2003").get_data(as_text=True))
+    hidden = label("suppressed")
+    assert ["2003", hidden, hidden, hidden] in rows
+    assert ["Kyrgyz Republic", hidden, "20", "15 – 30", hidden] in rows
+    assert ["Kyrgyz Republic", hidden, "20", hidden, ""] in rows
+
+
+def test_plots_are_pngs_and_unknown_charts_404(signed_in):
+    client = signed_in("ministry")
+    for chart in ("regions", "hiv", "coverage"):
+        response = client.get(f"/ministry/plot.png?chart={chart}&year=2003")
+        assert response.status_code == 200 and response.mimetype == "image/png"
+        assert response.data.startswith(b"\x89PNG") and len(response.data) > 5000
+    assert client.get("/ministry/plot.png?chart=clients&year=2003").status_code == 404
+
+
+def test_csv_links_give_the_same_figures_from_the_analytics_api(signed_in):
+    client = signed_in("ministry")
+    html = client.get("/ministry/?year=2003").get_data(as_text=True)
+    links = re.findall(r'href="(/api/v1/analytics\.csv\?[^"]+)"', html)
+    assert len(links) == 3
+    response = client.get(links[0].replace("&amp;", "&"))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    kg = {row["dx"]: row["value"] for row in rows if row["ou"] == "KG"}
+    assert kg["REG_CLIENTS"] == "2" and kg["EST_USERS"] == "20"
+
+
+def test_every_dashboard_query_is_audited(signed_in, db_session):
+    client = signed_in("ministry")
+    client.get("/ministry/?year=2003")
+    query = select(AuditEvent.detail).where(
+        AuditEvent.action == "read", AuditEvent.entity == "analytics"
+    )
+    reads = db_session.scalars(query).all()
+    assert len(reads) == 3 and all("REG_CLIENTS" in r or "HIV_PWID" in r or "OST" in r
+                                   for r in reads)  # fmt: skip
+
+
+def test_clinic_staff_are_refused(app, registry_data):
+    client = app.test_client()
+    assert AuthActions(client, registry_data.password).login("clinic-bishkek").status_code == 302
+    assert client.get("/ministry/").status_code == 403
+    assert client.get("/ministry/plot.png?chart=hiv&year=2003").status_code == 403
