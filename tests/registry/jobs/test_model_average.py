@@ -16,6 +16,7 @@ from PIL import Image
 from scipy.stats import norm
 
 from estimation.capture_recapture import CaptureHistories
+from registry import plots
 from registry.extensions import db
 from registry.services import estimators
 from registry.services.studies import create_study
@@ -129,3 +130,16 @@ def test_with_strata_each_stratum_is_averaged_and_the_averages_summed():
     factor = math.exp(norm.ppf(0.975) * math.sqrt(math.log(1 + stderr**2 / unseen**2)))
     assert estimate["ci_low"] == pytest.approx(payload["observed"] + unseen / factor, rel=1e-9)
     assert payload["observed"] == sum(h.observed for h in strata.values())
+
+
+def red_pixels(png: bytes) -> int:
+    """Pixels drawn in the plots' red (the chosen model, the average)."""
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3).astype(int)
+    return int((np.abs(pixels - (0xB3, 0x26, 0x1E)).sum(axis=1) < 40).sum())
+
+
+def test_the_model_comparison_plot_draws_the_average_in_red(payload):
+    plain = plots.model_comparison(payload["models"])
+    marked = plots.model_comparison(payload["models"], average=payload["estimate"])
+    assert red_pixels(plain) == 0
+    assert red_pixels(marked) > 300  # a full-height line (the band is lighter)
