@@ -156,14 +156,11 @@ def test_epidemiologist_uploads_a_list_runs_a_study_and_sees_its_plot(
     screenshot(page, "studies-5-result")
 
 
-def test_the_job_page_follows_the_state_in_place_and_reloads_when_it_finishes(
-    studies_server, browser_page, screenshot
-):
-    from registry.models import EstimationJob, User
+def queue_study(server: LiveServer) -> int:
+    """A capture-recapture study on the uploads, queued (no worker runs it)."""
+    from registry.models import User
     from registry.services.studies import create_study
-    from tests.registry.web.study_fixtures import run_job
 
-    page, server = browser_page, studies_server
     with server.app.app_context():
         epi = db.session.scalar(db.select(User).where(User.username == "epi"))
         refs = [source.ref for source in db.session.scalars(db.select(SourceList))]
@@ -172,16 +169,57 @@ def test_the_job_page_follows_the_state_in_place_and_reloads_when_it_finishes(
         db.session.commit()
         job_id = job.id
         db.session.remove()
+    return job_id
+
+
+def set_state(server: LiveServer, job_id: int, state: str) -> None:
+    """Change the job's state as the worker does."""
+    from registry.models import EstimationJob
+
+    with server.app.app_context():
+        db.session.get(EstimationJob, job_id).state = state
+        db.session.commit()
+        db.session.remove()
+
+
+def test_the_job_list_follows_the_state_in_place_and_reloads_when_a_job_finishes(
+    studies_server, browser_page
+):
+    from tests.registry.web.study_fixtures import run_job
+
+    page, server = browser_page, studies_server
+    job_id = queue_study(server)
+    sign_in(page, server)
+    page.goto(f"{server.url}/studies/jobs")
+    state = page.locator(f"span[data-job-url='/api/jobs/{job_id}']")
+    assert state.inner_text() == "В очереди"
+    page.evaluate("window.sameDocument = true")
+    set_state(server, job_id, "running")
+    page.locator(f"span.state-running[data-job-url='/api/jobs/{job_id}']").wait_for(timeout=30_000)
+    assert state.inner_text() == "Выполняется"
+    assert page.evaluate("window.sameDocument") is True  # changed in place
+    with server.app.app_context():
+        run_job(job_id)
+        db.session.remove()
+    page.locator("span.state-succeeded", has_text="Выполнено").wait_for(timeout=30_000)
+    assert page.evaluate("window.sameDocument") is None  # reloaded
+    assert page.locator("script[src$='job-status.js']").count() == 0  # nothing left to poll
+
+
+def test_the_job_page_follows_the_state_in_place_and_reloads_when_it_finishes(
+    studies_server, browser_page, screenshot
+):
+    from tests.registry.web.study_fixtures import run_job
+
+    page, server = browser_page, studies_server
+    job_id = queue_study(server)
     sign_in(page, server)
     page.goto(f"{server.url}/studies/jobs/{job_id}")
     state = page.locator("#job-state")
     assert state.inner_text() == "В очереди"
     page.evaluate("window.sameDocument = true")  # lost if the page reloads
 
-    with server.app.app_context():  # what the worker's claim does
-        db.session.get(EstimationJob, job_id).state = "running"
-        db.session.commit()
-        db.session.remove()
+    set_state(server, job_id, "running")  # what the worker's claim does
     page.locator("#job-state.state-running", has_text="Выполняется").wait_for(timeout=30_000)
     assert page.evaluate("window.sameDocument") is True  # changed in place, no reload
     screenshot(page, "studies-6-running")
