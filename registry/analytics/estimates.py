@@ -6,17 +6,15 @@ Public interface::
     approved_estimate(area_code: str, period: str) -> Estimate | None
 
 Only results an epidemiologist approved reach ministry outputs. When several methods have
-an approved result for the same area and ISO period, the most recently approved wins.
+an approved result for the same area and ISO period, the most recently approved wins
+(:func:`registry.services.approvals.latest_approved_result` per method).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from registry.extensions import db
-from registry.models import EstimationJob, EstimationResult, OrgUnit, Study
+from registry.services.approvals import latest_approved_result
 
 ESTIMATE_METHODS = ("capture_recapture", "count_estimators")
 
@@ -34,20 +32,13 @@ class Estimate:
 
 def approved_estimate(area_code: str, period: str) -> Estimate | None:
     """The latest approved estimate for the area's code and the ISO period, if any."""
-    query = (
-        select(EstimationResult, Study.method)
-        .join(EstimationJob, EstimationJob.id == EstimationResult.job_id)
-        .join(Study, Study.id == EstimationJob.study_id)
-        .join(OrgUnit, OrgUnit.id == Study.area_id)
-        .where(
-            EstimationResult.approved.is_(True),
-            Study.method.in_(ESTIMATE_METHODS),
-            Study.period == period,
-            OrgUnit.code == area_code,
-        )
-        .order_by(EstimationResult.approved_at.desc(), EstimationResult.id.desc())
-    )
-    for result, method in db.session.execute(query):
+    results = [
+        (result, method)
+        for method in ESTIMATE_METHODS
+        if (result := latest_approved_result(method, area_code, period)) is not None
+    ]
+    results.sort(key=lambda pair: (pair[0].approved_at, pair[0].id), reverse=True)
+    for result, method in results:
         estimate = (result.payload or {}).get("estimate") or {}
         if estimate.get("abundance") is not None:
             return Estimate(
