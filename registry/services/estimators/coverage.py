@@ -120,17 +120,10 @@ def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     p = study.parameters
     day = date.fromisoformat(p["census_date"]) if p.get("census_date") else study.period_end
     count, digest = sources.on_ost(study.area, day)
-    if p.get("source_job") is not None:
-        found = sources.source_estimate(int(p["source_job"]))
-        value, low, high = found["abundance"], found["ci_low"], found["ci_high"]
-        source = {k: found[k] for k in ("job", "method", "period", "area")}
-        basis_source = {"ref": f"job:{found['job']}", "digest": found["input_hash"]}
-    else:
-        value, low, high = p["estimate"], p.get("estimate_low"), p.get("estimate_high")
-        source, basis_source = None, {"ref": "typed", "digest": f"{value}:{low}:{high}"}
+    value, low, high, source, entry = sources.estimate_input(p, "estimate")
     payload = coverage(count, value, low, high, census_date=day.isoformat(), source=source)
     counts = {"lists": study.lists, "on_ost": count, "census_date": day.isoformat()}
-    return payload, counts, {"lists": [{"ref": "registry:ost", "digest": digest}, basis_source]}
+    return payload, counts, {"lists": [{"ref": "registry:ost", "digest": digest}, entry]}
 
 
 def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:

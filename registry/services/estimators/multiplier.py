@@ -20,8 +20,8 @@ Payload::
      "benchmark": {"ref": "registry:ost" or null, "count": 1505},
      "surveys": [{"label", "in_benchmark", "sample_size", "design_effect", "proportion",
                   "abundance", "ci_low", "ci_high", "se_log"}, ...],
-     "estimate": {"name": "multiplier" or "pooled", "abundance", "ci_low", "ci_high",
-                  "stderr": null, "interval": "log" (pooled: "log-scale pooling")},
+     "estimate": {"abundance", "ci_low", "ci_high", "stderr": null, "pooled": false,
+                  "interval": "log" (pooled: "log-scale pooling")},
      "pooling": {"q", "df", "p_heterogeneity", "i_squared", "tau_squared",
                  "random_effects", "weights"} or null,          # two or more surveys
      "observed": null, "registered": null,
@@ -137,12 +137,12 @@ def multiplier(
     pooling = None
     if len(results) == 1:
         value, low, high = results[0].estimate_and_interval()
-        estimate = {"name": "multiplier", "interval": p["interval"]}
+        estimate = {"pooled": False, "interval": p["interval"]}
     else:
         pooled = combine_multipliers(results, random_effects=bool(p["random_effects"]),
                                      alpha=alpha)  # fmt: skip
         value, low, high = pooled.estimate, pooled.ci_low, pooled.ci_high
-        estimate = {"name": "pooled", "interval": "log-scale pooling"}
+        estimate = {"pooled": True, "interval": "log-scale pooling"}
         pooling = {
             "q": num(pooled.q), "df": pooled.df, "p_heterogeneity": num(pooled.p_heterogeneity),
             "i_squared": num(pooled.i_squared), "tau_squared": num(pooled.tau_squared),

@@ -122,16 +122,9 @@ def projection(
 def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """``(payload, history_counts, hash basis)`` of a projection study."""
     p = study.parameters
-    if p.get("source_job") is not None:
-        found = sources.source_estimate(int(p["source_job"]))
-        value, low, high = found["abundance"], found["ci_low"], found["ci_high"]
-        source = {k: found[k] for k in ("job", "method", "period", "area")}
-        basis = {"ref": f"job:{found['job']}", "digest": found["input_hash"]}
-    else:
-        value, low, high = p["base"], p.get("base_low"), p.get("base_high")
-        source, basis = None, {"ref": "typed", "digest": f"{value}:{low}:{high}"}
+    value, low, high, source, entry = sources.estimate_input(p, "base")
     payload = projection(study.period_end.year, value, p, low=low, high=high, source=source)
-    return payload, {"lists": [], "base": payload["base"]}, {"lists": [basis]}
+    return payload, {"lists": [], "base": payload["base"]}, {"lists": [entry]}
 
 
 def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ Public interface::
     ost_cohort(area, start, end) -> tuple[DataFrame, DataFrame] # enrolments, given doses
     check_source_job(job_id, *, actor, field) -> None   # exists, succeeded, has an estimate
     source_estimate(job_id: int) -> dict                # {"job", "method", "period", ...}
+    estimate_input(parameters, typed: str) -> tuple     # the job's estimate or the typed one
 
 Only counts, dates, doses and sexes leave this module; codes only as a digest.
 """
@@ -181,3 +182,21 @@ def source_estimate(job_id: int) -> dict[str, Any]:
         "ci_high": estimate.get("ci_high"),
         "input_hash": job.result.input_hash,
     }
+
+
+def estimate_input(
+    parameters: dict[str, Any], typed: str
+) -> tuple[float, float | None, float | None, dict[str, Any] | None, dict[str, str]]:
+    """``(value, low, high, source, hash entry)`` from ``source_job`` or the typed value.
+
+    ``typed`` names the typed parameter (``"estimate"``, ``"base"``); its bounds are
+    ``<typed>_low`` and ``<typed>_high``. ``source`` is None for a typed value.
+    """
+    if parameters.get("source_job") is not None:
+        found = source_estimate(int(parameters["source_job"]))
+        source = {k: found[k] for k in ("job", "method", "period", "area")}
+        entry = {"ref": f"job:{found['job']}", "digest": found["input_hash"]}
+        return found["abundance"], found["ci_low"], found["ci_high"], source, entry
+    value = parameters[typed]
+    low, high = parameters.get(f"{typed}_low"), parameters.get(f"{typed}_high")
+    return value, low, high, None, {"ref": "typed", "digest": f"{value}:{low}:{high}"}
