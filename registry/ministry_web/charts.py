@@ -29,22 +29,28 @@ def registered_vs_estimated(panel: Panel) -> bytes:
     figure, axes = _figure()
     ax = axes[0][0]
     regions = panel.rows_at(2)
-    drawn = False
-    for position, (key, _label) in enumerate(regions):
+    labelled: set[str] = set()  # each series named once in the legend
+
+    def label(series: str) -> str | None:
+        if series in labelled:
+            return None
+        labelled.add(series)
+        return str(TEXT[series])
+
+    for position, (key, _name) in enumerate(regions):
         registered = panel.cell(key, "REG_CLIENTS")
         estimate = panel.cell(key, "EST_USERS")
         if registered.shown:
-            ax.barh(position + 0.2, registered.value, height=0.4, color=ACCENT,
-                    label=str(TEXT["registered"]) if not drawn else None)  # fmt: skip
+            ax.barh(position - 0.2, registered.value, height=0.4, color=ACCENT,
+                    label=label("registered"))  # fmt: skip
         if estimate.shown:
             low, high = panel.cell(key, "EST_USERS_LOW"), panel.cell(key, "EST_USERS_HIGH")
             error = None
             if low.shown and high.shown:
                 error = [[estimate.value - low.value], [high.value - estimate.value]]
-            ax.barh(position - 0.2, estimate.value, height=0.4, color=MUTED, xerr=error,
-                    label=str(TEXT["estimated"]) if not drawn else None)  # fmt: skip
-        drawn = drawn or registered.shown or estimate.shown
-    if not drawn:
+            ax.barh(position + 0.2, estimate.value, height=0.4, color=MUTED, xerr=error,
+                    label=label("estimated"))  # fmt: skip
+    if not labelled:
         _empty(ax)
         return _png(figure)
     ax.set_yticks(range(len(regions)), [label for _key, label in regions])

@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import get_locale
 from sqlalchemy import func, select
 
 from registry.analytics import parse_request, run_query
 from registry.extensions import db
-from registry.models import TreatmentEpisode, User
+from registry.models import OrgUnit, TreatmentEpisode, User
 
 #: Years of the HIV trend shown up to the chosen year.
 TREND_YEARS = 5
@@ -81,17 +82,25 @@ class Panels:
     coverage: Panel
 
 
+def unit_names() -> dict[str, str]:
+    """Org unit names by code in the interface's language (Russian names in Russian)."""
+    russian = str(get_locale() or "ru") == "ru"
+    rows = db.session.execute(select(OrgUnit.code, OrgUnit.name, OrgUnit.name_ru))
+    return {code: (name_ru if russian and name_ru else name) for code, name, name_ru in rows}
+
+
 def _panel(params: dict[str, str], actor: User, by: str) -> Panel:
     """Run one query and index its rows by org unit (``by="ou"``) or period (``"pe"``)."""
     response = run_query(parse_request(params), actor=actor)
     names = [header["name"] for header in response.headers]
     items = response.meta_data.get("items", {})
+    labels = unit_names() if by == "ou" else {}
     panel = Panel(params=params)
     seen: dict[str, str] = {}
     for raw in response.rows:
         row = dict(zip(names, raw, strict=True))
         key = row[by]
-        seen.setdefault(key, items.get(key, {}).get("name", key))
+        seen.setdefault(key, labels.get(key, key))
         if by == "ou":
             panel.levels[key] = int(items.get(key, {}).get("level", 0))
         panel.values[(key, row["dx"])] = Cell(row["value"], row["status"])

@@ -61,16 +61,16 @@ def test_ministry_users_start_on_the_dashboard_with_hand_computed_figures(signed
     page = client.get("/ministry/?year=2003")
     assert page.status_code == 200
     rows = cells(page.get_data(as_text=True))
-    assert ["Kyrgyz Republic", "2", "20", "15 – 30", "10,00"] in rows
+    assert ["Кыргызская Республика", "2", "20", "15 – 30", "10,00"] in rows
     assert ["2003", "2", "1", "50,0"] in rows
     assert ["2002", "0", "0", label("no_denominator")] in rows  # five years up to 2003
     assert ["1999", "0", "0", label("no_denominator")] in rows
     with force_locale("ru"):
         low = str(BAND_LABELS["low"])
-    assert ["Kyrgyz Republic", "1", "20", "5,0", low] in rows
+    assert ["Кыргызская Республика", "1", "20", "5,0", low] in rows
     # regions have no approved estimate of their own
     none = label("no_estimate")
-    assert ["Bishkek city", "1", none, "", none] in rows
+    assert ["г. Бишкек", "1", none, "", none] in rows
     html = page.get_data(as_text=True)
     assert ">999<" not in html and "900" not in html and "1100" not in html  # not approved
 
@@ -89,8 +89,8 @@ def test_with_the_default_threshold_small_counts_are_suppressed(app, signed_in):
     rows = cells(client.get("/ministry/?year=2003").get_data(as_text=True))
     hidden = label("suppressed")
     assert ["2003", hidden, hidden, hidden] in rows
-    assert ["Kyrgyz Republic", hidden, "20", "15 – 30", hidden] in rows
-    assert ["Kyrgyz Republic", hidden, "20", hidden, ""] in rows
+    assert ["Кыргызская Республика", hidden, "20", "15 – 30", hidden] in rows
+    assert ["Кыргызская Республика", hidden, "20", hidden, ""] in rows
 
 
 def test_plots_are_pngs_and_unknown_charts_404(signed_in):
