@@ -1,12 +1,14 @@
 """Rate limits on the API: each token, user or address gets ``API_RATE_LIMIT`` requests.
 
-Every request under ``/api/`` counts against one key: the API token if it carries one,
+Every request under ``/api/`` (whatever the route: one count for the whole API) counts
+against one key: the API token if it carries one,
 else the signed-in user, else the client address (behind a reverse proxy: the proxy's, so
 anonymous requests share one counter). The limit is a `limits`_ string such as
 ``"600 per minute"`` or ``"20 per second; 10000 per hour"`` (``API_RATE_LIMIT``, default
 in :mod:`registry.config`; a page polling a job every 0.2 s stays under it). Counters live
 in memory (one set per server process), or in Redis when ``REDIS_URL`` is set, so several
-processes and machines share them. A request over the limit gets 429 problem details
+processes and machines share them (while Redis cannot be reached, each process counts in
+memory rather than failing the request). A request over the limit gets 429 problem details
 with ``Retry-After`` (seconds); every API response carries ``X-RateLimit-Limit``,
 ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset``. Requests refused before the check
 (bad token: 401; wrong role: 403) are not counted.
@@ -76,13 +78,15 @@ def init_rate_limits(app: Flask) -> Limiter:
         storage = config["REDIS_URL"]
     limiter = Limiter(
         rate_limit_key,
-        default_limits=[limit],
-        default_limits_exempt_when=not_api_request,
+        application_limits=[limit],  # one count over all API routes, not one per route
+        application_limits_exempt_when=not_api_request,
         storage_uri=storage,
+        in_memory_fallback_enabled=True,  # Redis unreachable: count in memory meanwhile
         headers_enabled=True,
         on_breach=too_many_requests,
         key_prefix="narcoregistry",
     )
     limiter.init_app(app)
+    app.extensions["registry_rate_limits"] = limiter
     app.register_error_handler(RateLimitExceeded, rate_limit_exceeded)
     return limiter
