@@ -12,8 +12,9 @@ from registry.auth.roles import roles
 from registry.extensions import db
 from registry.services import audit, estimators, linkage, studies
 from registry.services.errors import ServiceError
+from registry.services.estimators.sources import ESTIMATING_METHODS
 from registry.studies_web import EPI_ROLES, blueprint
-from registry.studies_web.common import area_choices, list_choices
+from registry.studies_web.common import area_choices, format_number, list_choices
 from registry.studies_web.forms import (
     ANALYSIS_LABELS,
     CRITERIA,
@@ -49,6 +50,26 @@ DEFAULTS = {
 }
 
 
+def estimate_job_choices() -> dict[str, str]:
+    """Succeeded jobs whose result is a population estimate (audited list read).
+
+    ``{job id: "#id · title · period · area · estimate"}``, newest first: what a
+    coverage or projection study may build on.
+    """
+    choices = {}
+    for job in studies.list_jobs(actor=g.user, limit=200):
+        if job.state != "succeeded" or job.study.method not in ESTIMATING_METHODS:
+            continue
+        abundance = ((job.result.payload if job.result else {}).get("estimate") or {}).get(
+            "abundance"
+        )
+        if abundance:
+            study = job.study
+            label = (study.title, study.period, study.area.code, format_number(abundance))
+            choices[str(job.id)] = " · ".join((f"#{job.id}", *label))
+    return choices
+
+
 def method_choices() -> dict[str, Any]:
     """The methods the services can run, with their labels."""
     return {m: label for m, label in METHOD_LABELS.items() if m in estimators.METHODS}
@@ -82,10 +103,12 @@ def new_study() -> Any:
         retention_groups=RETENTION_GROUPS,
         yes_no=YES_NO,
         survey_rows=SURVEY_ROWS,
+        estimate_jobs=estimate_job_choices(),
         areas=area_choices(),
         lists=list_choices(),
         linkage=report,
     )
+    db.session.commit()  # the audited read of the jobs offered as sources
     return page, 422 if form.errors else 200
 
 

@@ -111,6 +111,8 @@ def test_retention_page_shows_the_table_and_the_kaplan_meier_plot(epi, client, a
 def test_coverage_from_a_finished_job_and_its_errors(epi, client, app, ost_records):  # noqa: F811
     source = submit(epi, app, method="multiplier", benchmark="10",
                     survey_1_in_benchmark="1", survey_1_sample_size="4")  # fmt: skip
+    form = text(client.get("/studies/new"))
+    assert f'<option value="{source}">#{source} · multiplier 2003 · 2003 · KG · 40</option>' in form
     missing = epi.post("/studies/new", {**FORM, "method": "coverage", "source_job": "999"})
     assert missing.status_code == 422 and 'id="e-source_job"' in text(missing)
     both = epi.post("/studies/new", {**FORM, "method": "coverage", "source_job": str(source),
