@@ -57,7 +57,8 @@ class _Columns:
         people = episodes.person[lo:hi]
         self.onset = (population.entry_year[people] - population.birth_year[people]).tolist()
         self.injects = population.injects[people].tolist()
-        self.region = [sim.region_codes[r] for r in population.region[people].tolist()]
+        codes = sim.region_codes
+        self.region = [codes[r] for r in population.region[people].tolist()]
         self.hiv_year = population.hiv_year[people].tolist()
         self.hcv = population.hcv[people].tolist()
         self.lab = list(zip(items.lab_hiv[lo:hi].tolist(), items.lab_hcv[lo:hi].tolist(),

@@ -31,7 +31,7 @@ from registry.models import (
 from registry.services.audit import record_event
 from registry.simulation import reference
 from registry.simulation.ost_writer import write_ost
-from registry.simulation.outputs import write_lists, write_truth
+from registry.simulation.outputs import BackgroundLists, write_lists, write_truth
 from registry.simulation.parameters import Parameters
 from registry.simulation.simulate import simulate
 from registry.simulation.writer import write_episodes
@@ -89,6 +89,9 @@ def load_demo(
     key = current_app.config["LINKAGE_KEY"]
 
     clock = time.perf_counter()
+    lists = None
+    if lists_out is not None and workers > 1:  # coded on a spare core while the parent inserts
+        lists = BackgroundLists(sim, key, Path(lists_out))
     connection = db.session.connection()
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:  # before the first write: SQLite refuses these inside a transaction
@@ -96,14 +99,14 @@ def load_demo(
         cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB
         connection.exec_driver_sql("PRAGMA synchronous = OFF")
-    org_units = reference.load_geography(sim.profile)
-    result.counts["populations"] = reference.load_populations(
-        sim.profile, org_units, range(years[0], years[1] + 1)
-    )
-    centres = reference.load_centres(sim.profile, org_units)
-    if with_users:
-        result.users = reference.load_users(sim.profile, centres)
     try:
+        org_units = reference.load_geography(sim.profile)
+        result.counts["populations"] = reference.load_populations(
+            sim.profile, org_units, range(years[0], years[1] + 1)
+        )
+        centres = reference.load_centres(sim.profile, org_units)
+        if with_users:
+            result.users = reference.load_users(sim.profile, centres)
         with without_indexes(connection, (Client, TreatmentEpisode, LabTest)):
             summary, episode_ids = write_episodes(
                 connection, sim, key, centres=centres, regions=org_units, workers=workers
@@ -116,6 +119,10 @@ def load_demo(
         if connection.dialect.name == "postgresql":
             _sync_sequences(connection)
         db.session.commit()
+    except BaseException:
+        if lists is not None:
+            lists.cancel()
+        raise
     finally:
         db.session.rollback()  # no-op after the commit; ends the transaction on error
         if sqlite:
@@ -126,7 +133,9 @@ def load_demo(
     result.seconds["write"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    if lists_out is not None:
+    if lists is not None:
+        result.lists = lists.result()
+    elif lists_out is not None:
         result.lists = write_lists(sim, key, Path(lists_out))
     if truth_out is not None:
         write_truth(sim, Path(truth_out), {"load": result.as_dict()})
@@ -147,7 +156,7 @@ def without_indexes(connection: Connection, models: tuple[Any, ...]) -> Iterator
         table = model.__table__
         if connection.scalar(select(func.count()).select_from(table)):
             continue
-        for index in table.indexes:
+        for index in sorted(table.indexes, key=lambda index: index.name):  # a set
             index.drop(connection)
             dropped.append(index)
     yield

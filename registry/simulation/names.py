@@ -8,6 +8,8 @@ names into client codes through :func:`registry.services.client_codes.client_cod
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from registry.services.client_codes import normalise_name
@@ -78,6 +80,7 @@ def female_family_name(name: str) -> str:
     return name
 
 
+@cache
 def latin_spelling(name: str) -> str:
     """A Latin spelling staff might type for a Cyrillic name (same letters after folding)."""
     return normalise_name(name).title()

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -52,17 +52,62 @@ def write_lists(sim: Simulation, key: str, directory: Path, coder: Coder | None 
             writer = csv.writer(handle)
             header = ["client_code", "contact_date", "region_code"]
             writer.writerow(header + (["result"] if source == "hiv_testing" else []))
-            rows = 0
-            for k, person, day in _contacts(sim, source):
-                code = coder.typed_code(sim.identities, person, sim.typing[source], k)
-                row = [code, str(day), sim.region_codes[sim.population.region[person]]]
-                if source == "hiv_testing":
-                    infected = sim.population.hiv_year[person] <= day.astype(date).year
-                    row.append("positive" if infected else "negative")
-                writer.writerow(row)
-                rows += 1
-        counts[source] = rows
+            columns = _list_columns(sim, source)
+            typing = sim.typing[source]
+            for k, person, *rest in zip(*columns, strict=True):
+                code = coder.typed_code(sim.identities, person, typing, k)
+                writer.writerow([code, *rest])
+        counts[source] = len(columns[0])
     return counts
+
+
+class BackgroundLists:
+    """:func:`write_lists` in a forked process, so the lists are coded while the parent
+    writes the registry (the simulation is shared copy-on-write, nothing is pickled)."""
+
+    def __init__(self, sim: Simulation, key: str, directory: Path) -> None:
+        context = multiprocessing.get_context("fork")
+        self._counts, send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_send_counts, args=(send, sim, key, directory), daemon=True
+        )
+        self._process.start()
+        send.close()
+
+    def result(self) -> dict:
+        """Wait for the lists; their row counts."""
+        try:
+            counts = self._counts.recv()
+        except EOFError:
+            raise RuntimeError("writing the external lists failed (see its traceback)") from None
+        finally:
+            self._process.join()
+        return counts
+
+    def cancel(self) -> None:
+        """Stop the process (the load failed)."""
+        self._process.terminate()
+        self._process.join()
+
+
+def _send_counts(send: Any, sim: Simulation, key: str, directory: Path) -> None:
+    send.send(write_lists(sim, key, directory))
+
+
+def _list_columns(sim: Simulation, source: str) -> list[list]:
+    """Contact numbers, people, and the CSV columns after the code, of ``source``'s rows."""
+    person_attr, date_attr = LIST_SOURCES[source]
+    persons, dates = getattr(sim.contacts, person_attr), getattr(sim.contacts, date_attr)
+    years = dates.astype("datetime64[Y]").astype(int) + 1970
+    kept = np.flatnonzero((years >= sim.first_year) & (years <= sim.last_year))
+    people = persons[kept]
+    regions = np.array(sim.region_codes, dtype=object)[sim.population.region[people]]
+    columns = [kept.tolist(), people.tolist(), np.datetime_as_string(dates[kept]).tolist(),
+               regions.tolist()]  # fmt: skip
+    if source == "hiv_testing":
+        infected = sim.population.hiv_year[people] <= years[kept]
+        columns.append(np.where(infected, "positive", "negative").tolist())
+    return columns
 
 
 def capture_lists(

@@ -17,10 +17,11 @@ import multiprocessing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import cache
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Connection, Date, DateTime, func, select
+from sqlalchemy import JSON, Connection, Date, DateTime, func, select
 
 from registry.models import Client, LabTest, TreatmentEpisode
 from registry.schemas import AdmissionSchema, DischargeSchema, LabTestSchema
@@ -50,6 +51,7 @@ class WriteSummary:
         self.rejected[form] = self.rejected.get(form, 0) + 1
 
 
+@cache
 def stamp(day: date) -> datetime:
     """Deterministic creation time of a record entered on ``day`` (noon UTC)."""
     return datetime.combine(day, time(12), tzinfo=UTC)
@@ -76,13 +78,31 @@ class _Memo(dict):
         return result
 
 
+def _memoised(process: Any, column_type: Any) -> Any:
+    """``process`` memoised where its values repeat: dates, times and lists of codes."""
+    if isinstance(column_type, Date | DateTime):
+        return _Memo(process).__getitem__
+    if isinstance(column_type, JSON):
+        by_items = _Memo(lambda items: process(list(items)))
+
+        def process_json(value: Any) -> Any:
+            try:
+                return by_items[tuple(value)] if type(value) is list else process(value)
+            except TypeError:  # a list of unhashable items
+                return process(value)
+
+        return process_json
+    return process
+
+
 class Encoder:
     """Turns values into what the database driver receives, with SQLAlchemy's own bind
     processors (dates and times as SQLite stores them, JSON as text...), so the parent can
     hand plain tuples to the driver's ``executemany``.
 
-    The processors of date and time columns are memoised: a load has a few thousand
-    distinct days and noon stamps, repeated in every row.
+    The processors of date, time and JSON columns are memoised: a load has a few
+    thousand distinct days and noon stamps and a few lists of secondary drugs, repeated in
+    every row.
     """
 
     def __init__(self, dialect: Any, table: Any, columns: tuple[str, ...]) -> None:
@@ -90,9 +110,7 @@ class Encoder:
         for name in columns:
             column_type = table.c[name].type
             process = column_type.dialect_impl(dialect).bind_processor(dialect)
-            if process is not None and isinstance(column_type, Date | DateTime):
-                process = _Memo(process).__getitem__
-            self.processors.append(process)
+            self.processors.append(process and _memoised(process, column_type))
 
     def __call__(self, values: tuple) -> tuple:
         return tuple([

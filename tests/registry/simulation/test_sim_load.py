@@ -72,15 +72,22 @@ def test_same_seed_gives_an_identical_database(app, backend):
         assert sum(len(rows) for rows in first.values()) > 1_000
 
 
-def test_parallel_workers_write_the_same_database(app, backend, monkeypatch):
+def test_parallel_workers_write_the_same_database(app, backend, monkeypatch, tmp_path):
     monkeypatch.setattr(writer, "CHUNK", 50)  # several chunks even at this small scale
     with app.app_context():
-        load_demo("KG", (2003, 2004), scale=0.02, seed=8, with_users=False)
+        first = load_demo("KG", (2003, 2004), scale=0.02, seed=8, with_users=False,
+                          lists_out=tmp_path / "inline")  # fmt: skip
         inline = canonical_dump()
         empty_database(backend)
-        load_demo("KG", (2003, 2004), scale=0.02, seed=8, with_users=False, workers=2)
+        second = load_demo("KG", (2003, 2004), scale=0.02, seed=8, with_users=False, workers=2,
+                           lists_out=tmp_path / "forked")  # fmt: skip
         assert canonical_dump() == inline
         assert len(inline["treatment_episodes"]) > 3 * 50
+    # with workers the lists are written by a forked process, during the inserts
+    assert second.lists == first.lists and first.lists["police"] > 50
+    for name in ("police.csv", "prison.csv", "hiv_testing.csv"):
+        forked, inline_list = tmp_path / "forked" / name, tmp_path / "inline" / name
+        assert forked.read_bytes() == inline_list.read_bytes()
 
 
 @pytest.fixture
