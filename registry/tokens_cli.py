@@ -3,7 +3,7 @@
 ::
 
     flask tokens create NAME [--name LABEL] [--expires DAYS]   # prints the token once
-    flask tokens list [NAME]                                  # ids, users, states; no secrets
+    flask tokens list [NAME]                                  # states, last use; no secrets
     flask tokens revoke ID                                    # stops the token at once
 
 A token acts as its user, with the user's role, on ``/api/`` only. Commands own their
@@ -63,11 +63,13 @@ def list_tokens_command(username: str | None) -> None:
     if not tokens:
         click.echo("No tokens.")
         return
-    click.echo(f"{'id':>4}  {'user':<16} {'role':<15} {'state':<14} {'created':<10} name")
+    header = f"{'id':>4}  {'user':<16} {'role':<15} {'state':<14} {'created':<10} {'last used':<10}"
+    click.echo(f"{header} name")
     for token in tokens:
+        used = f"{token.last_used_at:%Y-%m-%d}" if token.last_used_at else "never"
         click.echo(
             f"{token.id:>4}  {token.user.username:<16} {token.user.role:<15} "
-            f"{token_state(token):<14} {token.created_at:%Y-%m-%d} {token.name}"
+            f"{token_state(token):<14} {token.created_at:%Y-%m-%d} {used:<10} {token.name}"
         )
 
 

@@ -16,7 +16,8 @@ Elsewhere the header is ignored, so a token never opens an HTML page. A bad, rev
 expired token, or one of a deactivated user, gets 401 and an audited ``login_failed``;
 creating and revoking are audited too, and a token request refused by role (403) is
 audited by :func:`audit_denied_token_request`. The secret is printed once and only its
-SHA-256 digest is stored.
+SHA-256 digest is stored. The time of a token's last use is kept to the hour, so that
+``flask tokens list`` shows tokens nobody uses any more.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from registry.services.errors import ServiceError
 #: Tokens start with this, so they are recognisable in configuration files and logs.
 PREFIX = "nrt_"
 MAX_NAME_LENGTH = 64
+#: ``last_used_at`` is written at most this often (one small write, not one per request).
+LAST_USED_PRECISION = timedelta(hours=1)
 #: Flask-WTF's blueprint exemptions; :func:`check_api_csrf` checks these itself.
 CSRF_EXEMPT_KEY = "registry_api_csrf_blueprints"
 
@@ -141,6 +144,10 @@ def load_request_user() -> None:
         abort(401)
     g.user = token.user
     g.api_token = token
+    now = utcnow()
+    if token.last_used_at is None or _aware(token.last_used_at) <= now - LAST_USED_PRECISION:
+        token.last_used_at = now
+        db.session.commit()
 
 
 def exempt_api_blueprints_from_csrf(app) -> None:  # noqa: ANN001  (a Flask app)

@@ -40,6 +40,7 @@ def test_the_cli_prints_a_token_once_and_stores_only_its_digest(app, runner, reg
 
     listing = runner.invoke(args=["tokens", "list"])
     assert "dhis2" in listing.output and "active" in listing.output
+    assert f"{utcnow():%Y-%m-%d}" in listing.output.splitlines()[1].split("active")[1]
     assert secret not in listing.output and secret[4:20] not in listing.output
     revoked = runner.invoke(args=["tokens", "revoke", "1"])
     assert revoked.exit_code == 0 and "revoked" in revoked.output
@@ -109,6 +110,26 @@ def test_bad_expired_and_deactivated_tokens_get_401_and_are_audited(app, make_to
         assert response.headers["WWW-Authenticate"] == "Bearer"
     details = [detail for action, _e, _u, detail in audit_rows(app) if action == "login_failed"]
     assert details == ["unknown token", "expired", "user inactive", "unknown token"]
+
+
+def test_the_last_use_is_kept_to_the_hour(app, make_token):
+    secret = make_token("epi")
+    with app.app_context():
+        token = db.session.scalar(select(ApiToken))
+        assert token.last_used_at is None
+    client = app.test_client()
+    client.get("/api/jobs", headers=bearer(secret))
+    with app.app_context():
+        first = db.session.scalar(select(ApiToken.last_used_at))
+        assert first is not None
+    client.get("/api/jobs", headers=bearer(secret))
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken.last_used_at)) == first  # no write
+        db.session.scalar(select(ApiToken)).last_used_at = first - timedelta(hours=2)
+        db.session.commit()
+    client.get("/api/jobs", headers=bearer(secret))
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken.last_used_at)) > first
 
 
 def test_a_token_refused_by_role_is_audited(app, make_token, registry_data):
