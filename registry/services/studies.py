@@ -105,7 +105,9 @@ def create_study(data: dict[str, Any], *, actor: User) -> EstimationJob:
     if method in estimators.STUDY_METHODS:
         if strata is not None:
             raise ServiceError(_l("Only capture-recapture studies take strata."), "strata")
-        refs, parameters = estimators.check_study(method, refs, parameters, actor=actor)
+        refs, parameters = estimators.check_study(
+            method, refs, parameters, actor=actor, period=(start, end)
+        )
     study = Study(
         title=(data.get("title") or "").strip() or f"{method} {data['period']}",
         method=method,

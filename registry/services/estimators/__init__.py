@@ -14,7 +14,7 @@ Public interface::
     coverage(on_ost, estimate, ci_low, ci_high, *, census_date, source) -> dict
     projection(base_year, value, parameters, *, low, high, source) -> dict
     STUDY_METHODS                 # the four above: {"multiplier": module, ...}
-    check_study(method, lists, parameters, *, actor) -> (lists, parameters)  # before saving
+    check_study(method, lists, parameters, *, actor, period) -> (lists, parameters)
     run_study(study) -> (payload, history_counts, hash basis)   # the worker's part
     result_rows(payload) -> list[dict] | None                   # CSV rows (None: not these)
 
@@ -55,6 +55,7 @@ With ``"average"`` the estimate is ``{"name": "average (AIC)", "abundance", "std
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from registry.models import Study
@@ -91,10 +92,15 @@ DEFAULT_PARAMETERS: dict[str, dict[str, Any]] = {
 
 
 def check_study(
-    method: str, lists: list[str], parameters: dict[str, Any], *, actor: User
+    method: str,
+    lists: list[str],
+    parameters: dict[str, Any],
+    *,
+    actor: User,
+    period: tuple[date, date],
 ) -> tuple[list[str], dict[str, Any]]:
     """The validated lists and parameters of a new study of one of :data:`STUDY_METHODS`."""
-    return STUDY_METHODS[method].check(lists, parameters, actor=actor)
+    return STUDY_METHODS[method].check(lists, parameters, actor=actor, period=period)
 
 
 def run_study(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:

@@ -71,7 +71,9 @@ def check_estimate(p: dict[str, Any], *, actor: User, typed: str) -> None:
         sources.check_source_job(p["source_job"], actor=actor, field="source_job")
 
 
-def check(refs: list[str], parameters: dict[str, Any], *, actor: User) -> tuple[list, dict]:
+def check(
+    refs: list[str], parameters: dict[str, Any], *, actor: User, period: tuple[date, date]
+) -> tuple[list, dict]:
     """Validated ``(lists, parameters)``: the census comes from the registry's OST records."""
     if refs not in ([], ["registry:ost"]):
         raise ServiceError(_l("Coverage counts the registry's OST clients only."), "lists")

@@ -33,6 +33,7 @@ Payload::
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -96,7 +97,9 @@ class MultiplierParameters(Schema):
             )
 
 
-def check(refs: list[str], parameters: dict[str, Any], *, actor: User) -> tuple[list, dict]:
+def check(
+    refs: list[str], parameters: dict[str, Any], *, actor: User, period: tuple[date, date]
+) -> tuple[list, dict]:
     """Validated ``(lists, parameters)`` of a new multiplier study."""
     p = load_parameters(MultiplierParameters(), parameters)
     if len(refs) > 1:

@@ -19,6 +19,7 @@ Payload (:func:`estimation.projection.project`; ranges carry no probability)::
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -72,7 +73,9 @@ class ProjectionParameters(Schema):
             raise ValidationError(_l("Cannot be below the base value."), field_name="base_high")
 
 
-def check(refs: list[str], parameters: dict[str, Any], *, actor: User) -> tuple[list, dict]:
+def check(
+    refs: list[str], parameters: dict[str, Any], *, actor: User, period: tuple[date, date]
+) -> tuple[list, dict]:
     """Validated ``(lists, parameters)``: a projection links no lists."""
     if refs:
         raise ServiceError(_l("A projection uses no lists."), "lists")

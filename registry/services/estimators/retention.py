@@ -50,7 +50,7 @@ from registry.models import Study
 from registry.models.users import User
 from registry.services.errors import ServiceError
 from registry.services.estimators import sources
-from registry.services.estimators.common import load_parameters, num
+from registry.services.estimators.common import load_parameters, num, parameter_error
 
 DEFAULTS: dict[str, Any] = {
     "max_gap_days": KYRGYZ_MAX_GAP_DAYS,
@@ -79,11 +79,16 @@ class RetentionParameters(Schema):
     alpha = fields.Float(load_default=0.05, validate=validate.Range(min=0.001, max=0.5))
 
 
-def check(refs: list[str], parameters: dict[str, Any], *, actor: User) -> tuple[list, dict]:
+def check(
+    refs: list[str], parameters: dict[str, Any], *, actor: User, period: tuple[date, date]
+) -> tuple[list, dict]:
     """Validated ``(lists, parameters)``: the cohort comes from the registry's OST records."""
     if refs not in ([], ["registry:ost"]):
         raise ServiceError(_l("Retention uses the registry's OST records only."), "lists")
-    return ["registry:ost"], load_parameters(RetentionParameters(), parameters)
+    p = load_parameters(RetentionParameters(), parameters)
+    if p["analysis_date"] and date.fromisoformat(p["analysis_date"]) < period[0]:
+        raise parameter_error("analysis_date", _l("The analysis date precedes the period."))
+    return ["registry:ost"], p
 
 
 def _curve(curve: RetentionCurve) -> dict[str, list[float | None]]:

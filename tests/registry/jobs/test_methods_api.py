@@ -40,6 +40,8 @@ def fields_of(response) -> set[str]:
         ({"method": "coverage", "parameters": {}}, "parameters/estimate"),
         ({"method": "retention", "parameters": {"max_gap_days": -1}},
          "parameters/max_gap_days"),
+        ({"method": "retention", "parameters": {"analysis_date": "2002-12-31"}},
+         "parameters/analysis_date"),
         ({"method": "retention", "strata": "sex"}, "strata"),
         ({"method": "retention", "lists": ["registry:hiv_tested"]}, "lists"),
         ({"method": "count_estimators", "lists": []}, "lists"),
