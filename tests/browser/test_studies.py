@@ -188,8 +188,10 @@ def test_the_job_list_follows_the_state_in_place_and_reloads_when_a_job_finishes
     from tests.registry.web.study_fixtures import run_job
 
     page, server = browser_page, studies_server
-    job_id = queue_study(server)
+    job_id, other_id = queue_study(server), queue_study(server)
     sign_in(page, server)
+    polled: list[str] = []
+    page.on("request", lambda request: polled.append(request.url.removeprefix(server.url)))
     page.goto(f"{server.url}/studies/jobs")
     state = page.locator(f"span[data-job-url='/api/jobs/{job_id}']")
     assert state.inner_text() == "В очереди"
@@ -198,6 +200,10 @@ def test_the_job_list_follows_the_state_in_place_and_reloads_when_a_job_finishes
     page.locator(f"span.state-running[data-job-url='/api/jobs/{job_id}']").wait_for(timeout=30_000)
     assert state.inner_text() == "Выполняется"
     assert page.evaluate("window.sameDocument") is True  # changed in place
+    # two unfinished jobs: one request for the job list serves both, none per job
+    assert "/api/jobs" in polled
+    assert not [url for url in polled if url.startswith("/api/jobs/")]
+    set_state(server, other_id, "cancelled")
     with server.app.app_context():
         run_job(job_id)
         db.session.remove()
