@@ -68,8 +68,11 @@ def test_an_unfinished_job_is_polled_by_a_script_and_refreshed_without_one(
     labels = json.loads(attributes["data-state-labels"])
     assert set(labels) == set(JOB_STATES)
     assert labels["queued"] == "В очереди" and labels["succeeded"] == "Выполнено"
-    watched = re.findall(r'data-state="(\w+)" data-job-url="([^"]+)"', page)
-    assert (("queued", f"/api/jobs/{job_id}")) in watched
+    watched = re.findall(r'data-state="(\w+)" data-job-id="(\d+)" data-job-url="([^"]+)"', page)
+    assert ("queued", str(job_id), f"/api/jobs/{job_id}") in watched
+    assert attributes["data-jobs-url"] == "/api/jobs"  # one request for a list of jobs
+    listed = client.get("/api/jobs", headers={"Accept": "application/json"}).json
+    assert {"id": job_id, "state": "queued"}.items() <= listed[0].items()
     # what the script fetches: the same URL, with the session cookie, answers the state
     response = client.get(f"/api/jobs/{job_id}", headers={"Accept": "application/json"})
     assert response.status_code == 200 and response.json["state"] == "queued"
@@ -98,7 +101,8 @@ def test_the_script_is_served_as_javascript_under_the_policy(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     source = response.get_data(as_text=True)
     response.close()
-    assert 'fetch(element.getAttribute("data-job-url")' in source  # the URL comes from the page
+    assert 'getJson(element.getAttribute("data-job-url"))' in source  # URLs from the page
+    assert "getJson(jobsUrl)" in source
     assert "window.location.reload()" in source
 
 
