@@ -189,17 +189,17 @@ def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         raise ValueError("no OST client initiated in this period and area has a dose recorded")
     p = dict(study.parameters)
     cutoff = date.fromisoformat(p["analysis_date"]) if p.get("analysis_date") else None
-    cutoff = cutoff or doses["date"].max()
+    cutoff = cutoff or doses["date"].max().date()
     p["analysis_date"] = cutoff.isoformat()
     durations = cohort_durations(enrolments, doses, analysis_date=cutoff,
                                  max_gap_days=int(p["max_gap_days"]))  # fmt: skip
     payload = retention(durations, p)
     payload["without_doses"] = int(len(enrolments) - len(durations))
-    data = enrolments.to_csv(index=False) + doses.to_csv(index=False)
     counts = {"lists": study.lists, "enrolments": int(len(enrolments)),
               "dosing_days": int(len(doses))}  # fmt: skip
-    digest = hashlib.sha256(data.encode()).hexdigest()
-    basis = {"lists": [{"ref": "registry:ost", "digest": digest}]}
+    digest = hashlib.sha256(enrolments.to_csv(index=False).encode())
+    digest.update(pd.util.hash_pandas_object(doses, index=False).to_numpy().tobytes())
+    basis = {"lists": [{"ref": "registry:ost", "digest": digest.hexdigest()}]}
     return payload, counts, basis
 
 

@@ -16,12 +16,12 @@ Only counts, dates, doses and sexes leave this module; codes only as a digest.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import Float, String, cast, func, or_, select
 
 from registry.extensions import db
 from registry.models import (
@@ -100,8 +100,17 @@ def ost_cohort(area: OrgUnit, start: date, end: date) -> tuple[pd.DataFrame, pd.
 
     Enrolments: ``enrolment, medication, sex, exit_date, exit_reason``. Doses: one row per
     day with medication taken (a take-home dose covers its ``take_home_days``):
-    ``enrolment, date, dose_mg``.
+    ``enrolment, date`` (``datetime64``), ``dose_mg``.
     """
+    cohort = (
+        select(OstEnrolment.id)
+        .where(
+            OstEnrolment.enrolment_date.between(start, end),
+            OstEnrolment.transferred_from_id.is_(None),
+            OstEnrolment.centre_id.in_(_centres_in(area)),
+        )
+        .scalar_subquery()
+    )
     enrolments = pd.DataFrame(
         db.session.execute(
             select(
@@ -112,34 +121,32 @@ def ost_cohort(area: OrgUnit, start: date, end: date) -> tuple[pd.DataFrame, pd.
                 OstEnrolment.exit_reason,
             )  # fmt: skip
             .join(Client, Client.id == OstEnrolment.client_id)
-            .where(
-                OstEnrolment.enrolment_date.between(start, end),
-                OstEnrolment.transferred_from_id.is_(None),
-                OstEnrolment.centre_id.in_(_centres_in(area)),
-            )
+            .where(OstEnrolment.id.in_(cohort))
             .order_by(OstEnrolment.id)
         ).all(),
         columns=["enrolment", "medication", "sex", "exit_date", "exit_reason"],
     )
-    rows: list[tuple[int, date, float]] = []
-    if len(enrolments):
-        query = (
-            select(
-                DosingEvent.enrolment_id,
-                DosingEvent.dose_date,
-                DosingEvent.dose_mg,
-                DosingEvent.take_home_days,
-            )  # fmt: skip
-            .where(
-                DosingEvent.enrolment_id.in_([int(i) for i in enrolments["enrolment"]]),
-                DosingEvent.kind.in_(GIVEN_KINDS),
-            )
-            .order_by(DosingEvent.enrolment_id, DosingEvent.dose_date)
+    # Core rows and doses as floats: no ORM object or Decimal per dose. SQLite keeps dates
+    # as ISO text, which SQLAlchemy parses one by one in Python: read the text instead and
+    # let pandas parse it (that parsing dominated the study's time on 10^5-10^6 doses).
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    given = db.session.connection().execute(
+        select(
+            DosingEvent.enrolment_id,
+            cast(DosingEvent.dose_date, String) if sqlite else DosingEvent.dose_date,
+            cast(DosingEvent.dose_mg, Float),
+            DosingEvent.take_home_days,
         )
-        for enrolment, day, mg, days in db.session.execute(query):
-            rows.extend((enrolment, day + timedelta(days=k), float(mg)) for k in range(days or 1))
-    doses = pd.DataFrame(rows, columns=["enrolment", "date", "dose_mg"])
-    return enrolments, doses.drop_duplicates(["enrolment", "date"])
+        .where(DosingEvent.enrolment_id.in_(cohort), DosingEvent.kind.in_(GIVEN_KINDS))
+        .order_by(DosingEvent.enrolment_id, DosingEvent.dose_date)
+    )
+    doses = pd.DataFrame(given.all(), columns=["enrolment", "date", "dose_mg", "days"])
+    doses["date"] = pd.to_datetime(doses["date"], format="%Y-%m-%d" if sqlite else None)
+    covered = doses.loc[doses.index.repeat(doses["days"].fillna(1).clip(lower=1).astype(int))]
+    offset = covered.groupby(level=0).cumcount()
+    covered = covered.assign(date=covered["date"] + pd.to_timedelta(offset, unit="D"))
+    doses = covered[["enrolment", "date", "dose_mg"]].drop_duplicates(["enrolment", "date"])
+    return enrolments, doses.reset_index(drop=True)
 
 
 def check_source_job(job_id: int, *, actor: User, field: str) -> None:

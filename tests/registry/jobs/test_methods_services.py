@@ -47,6 +47,7 @@ DURATIONS = [
     (200, 0, "adequate", "M"),  # transferred out: censored
 ]
 ANALYSIS_DATE = "2004-12-31"
+TAKE_HOME_DAYS = 4
 KG_POPULATION = 4_867_481
 
 
@@ -74,10 +75,13 @@ def ost_records(app, registry_data) -> OstRecords:
             enrolments.append({"id": i + 1, "client_id": i + 1, "centre_id": osh,
                                "medication": "methadone", "enrolment_date": start,
                                "exit_date": exit_date, "exit_reason": reason})  # fmt: skip
-            for day in range(days):
+            # E takes home four days' doses at a time: its episode must still last 400 days
+            step = TAKE_HOME_DAYS if i == 4 else 1
+            for day in range(0, days, step):
                 shift = 5 if gap is not None and day >= gap else 0
                 doses.append({"enrolment_id": i + 1, "dose_date": start + timedelta(day + shift),
-                              "dose_mg": mg, "kind": "observed", "take_home_days": 1})  # fmt: skip
+                              "dose_mg": mg, "kind": "take_home" if step > 1 else "observed",
+                              "take_home_days": min(step, days - day)})  # fmt: skip
         enrolments += [
             # enrolled, never dosed: in the cohort's count, not in its curve; on OST at census
             {"id": 7, "client_id": 7, "centre_id": osh, "medication": "methadone",
