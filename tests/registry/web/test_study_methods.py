@@ -139,3 +139,23 @@ def test_projection_from_typed_scenarios(epi, client, app):
                                                           ("flat", "2004")]  # fmt: skip
     assert float(rows[1]["value"]) == pytest.approx(5600 * 1.06)
     assert float(rows[2]["value"]) == pytest.approx(5600)
+
+
+def test_every_result_section_renders_in_russian(epi, client, app, ost_records):  # noqa: F811
+    jobs = [
+        submit(epi, app, method="multiplier", benchmark="1505", survey_1_in_benchmark="100",
+               survey_1_sample_size="400", survey_2_in_benchmark="140",
+               survey_2_sample_size="380"),
+        submit(epi, app, method="retention", analysis_date="2004-12-31", cox="yes"),
+        submit(epi, app, method="coverage", estimate="40", estimate_low="30",
+               estimate_high="60"),
+        submit(epi, app, method="projection", base="5600"),
+    ]  # fmt: skip
+    epi.post("/language", {"locale": "ru", "next": "/"}, form_path="/login")
+    pages = [text(client.get(f"/studies/jobs/{job_id}")) for job_id in jobs]
+    assert "Объединено в логарифмической шкале" in pages[0]
+    assert "Удержаны через 12 месяцев" in pages[1] and "Лог-ранговый критерий по дозе" in pages[1]
+    # 4 / 60 = 6.7% and 4 / 30 = 13.3%: low in both bounds, the WHO bands explained
+    assert "Уровень по ВОЗ" in pages[2] and "низкий" in pages[2] and "Уровни ВОЗ" in pages[2]
+    assert "от 5,0% до 7,0% в год" in pages[3]
+    assert "Мультипликатор" in text(client.get("/studies/new"))
