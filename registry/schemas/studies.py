@@ -7,12 +7,26 @@ Outputs hold codes' counts and ids only, never an identifier.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from registry.schemas.base import CHOOSE, REQUIRED
 from registry.services import uploads
 from registry.services.estimators import METHODS
+
+
+class UtcDateTime(fields.DateTime):
+    """A stored time as RFC 3339 with its offset. Every stored time is UTC, but SQLite
+    hands datetimes back without a zone, which would print them without one."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
 
 #: Methods whose lists may be empty (typed benchmark, implied OST records, no list).
 LISTLESS_METHODS = ("multiplier", "retention", "coverage", "projection")
@@ -80,9 +94,9 @@ class JobSchema(Schema):
     error = fields.String(allow_none=True)
     attempts = fields.Integer()
     cancel_requested = fields.Boolean()
-    queued_at = fields.DateTime()
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
+    queued_at = UtcDateTime()
+    started_at = UtcDateTime(allow_none=True)
+    finished_at = UtcDateTime(allow_none=True)
 
 
 class ResultSchema(Schema):
@@ -93,11 +107,11 @@ class ResultSchema(Schema):
     history_counts = fields.Dict(allow_none=True)
     input_hash = fields.String()
     software_version = fields.String()
-    started_at = fields.DateTime()
-    finished_at = fields.DateTime()
+    started_at = UtcDateTime()
+    finished_at = UtcDateTime()
     approved = fields.Boolean(metadata={"description": "approved for publication"})
     approved_by_id = fields.Integer(allow_none=True)
-    approved_at = fields.DateTime(allow_none=True)
+    approved_at = UtcDateTime(allow_none=True)
 
 
 class UploadFormSchema(Schema):
@@ -146,7 +160,7 @@ class SourceListSchema(Schema):
     accepted_count = fields.Integer()
     code_count = fields.Integer()
     rejected_rows = fields.List(fields.Nested(RejectedRowSchema))
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class OverlapQuerySchema(Schema):
@@ -180,7 +194,7 @@ class DuplicateSchema(Schema):
     scope = fields.String()
     reason = fields.String()
     decision = fields.String()
-    decided_at = fields.DateTime(allow_none=True)
+    decided_at = UtcDateTime(allow_none=True)
 
 
 class ReviewSchema(Schema):
