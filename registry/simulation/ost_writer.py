@@ -15,7 +15,7 @@ from registry.schemas import DoseChangeSchema, DoseSchema, OstEnrolmentSchema, O
 from registry.schemas.ost import MAX_DOSE_MG
 from registry.simulation.ost import DOSE_KINDS, Enrolment
 from registry.simulation.simulate import Simulation
-from registry.simulation.writer import WriteSummary, next_id, stamp
+from registry.simulation.writer import MemoisedLoad, WriteSummary, next_id, stamp
 
 
 def _day(value: np.datetime64) -> str:
@@ -42,7 +42,8 @@ def write_ost(
     summary: WriteSummary,
 ) -> dict[str, int]:
     """Insert every enrolment whose OST episode was written, with its doses; return counts."""
-    schemas = (OstEnrolmentSchema(), OstExitSchema(), DoseChangeSchema(), DoseSchema())
+    schemas = (OstEnrolmentSchema(), OstExitSchema(), MemoisedLoad(DoseChangeSchema()),
+               MemoisedLoad(DoseSchema()))  # fmt: skip
     enrolment_schema, exit_schema, change_schema, dose_schema = schemas
     index_of = {int(e): i for i, e in enumerate(sim.episodes.enrolment) if e >= 0}
     centres = dict(connection.execute(select(TreatmentCentre.code, TreatmentCentre.id)).all())

@@ -157,8 +157,9 @@ def insert_rows(connection: Connection, model: Any, columns: tuple[str, ...], ro
 def _prepare(bounds: tuple[int, int]) -> tuple[list[tuple], dict[str, int]]:
     """Validate, code and encode episodes ``lo..hi``.
 
-    Returns rows ``(index, code, sex, birth year, region, episode tuple, lab tuples)`` where
-    the tuples hold the encoded :data:`EPISODE_COLUMNS` / :data:`LAB_COLUMNS`.
+    Returns rows ``(index, client tuple, episode tuple, lab tuples)`` where the tuples hold
+    the encoded :data:`CLIENT_COLUMNS` (but the ids; the region by its code),
+    :data:`EPISODE_COLUMNS` and :data:`LAB_COLUMNS`.
     """
     sim: Simulation = _STATE["sim"]
     if "schemas" not in _STATE:
@@ -169,7 +170,7 @@ def _prepare(bounds: tuple[int, int]) -> tuple[list[tuple], dict[str, int]]:
     admission_schema, discharge_schema, lab_schema = _STATE["schemas"]
     coder: Coder = _STATE["coder"]
     history = _STATE["history"]
-    encode_episode, encode_lab = _STATE["encoders"]
+    encode_episode, encode_lab, encode_client = _STATE["encoders"]
     rows: list[tuple] = []
     rejected: dict[str, int] = {}
     for i, admission_form, discharge_form, lab_forms in forms.episode_forms(sim, *bounds, history):
@@ -202,7 +203,8 @@ def _prepare(bounds: tuple[int, int]) -> tuple[list[tuple], dict[str, int]]:
             labs.append(encode_lab((lab["test"], lab["sample_date"], lab["result"],
                                     sampled, sampled, None)))  # fmt: skip
         code = coder.code_of(ids)
-        rows.append((i, code, ids.sex, ids.birth_date.year, data["region_code"], episode, labs))
+        client = (code, ids.sex, ids.birth_date.year, data["region_code"], stamp(admitted))
+        rows.append((i, encode_client(client), episode, labs))
     return rows, rejected
 
 
@@ -224,6 +226,7 @@ def prepared_chunks(
     encoders = (
         Encoder(dialect, TreatmentEpisode.__table__, EPISODE_COLUMNS),
         Encoder(dialect, LabTest.__table__, LAB_COLUMNS),
+        Encoder(dialect, Client.__table__, CLIENT_COLUMNS[1:]),
     )
     _STATE.update(sim=sim, key=key, encoders=encoders, engine=connection.engine)
     bounds = _chunks(len(sim.episodes), CHUNK)
@@ -258,7 +261,6 @@ def write_episodes(
     codes: dict[str, int] = dict(connection.execute(select(Client.code, Client.id)).all())
     client_id = next_id(connection, Client)
     episode_id, lab_id = next_id(connection, TreatmentEpisode), next_id(connection, LabTest)
-    encode_client = Encoder(connection.dialect, Client.__table__, CLIENT_COLUMNS)
     centre_of = [centres[c] for c in sim.episodes.centre.tolist()]
     episode_ids: dict[int, tuple[int, int]] = {}
     # the service refuses a second open episode of a programme for a client at a centre
@@ -268,13 +270,11 @@ def write_episodes(
         for form, count in rejected.items():
             summary.rejected[form] = summary.rejected.get(form, 0) + count
         new_clients, episodes, labs = [], [], []
-        for i, code, sex, birth_year, region, episode, lab_rows in rows:
+        for i, (code, sex, birth_year, region, created), episode, lab_rows in rows:
             client = codes.get(code)
             if client is None:
                 client = codes[code] = client_id
-                admitted = sim.episodes.admission[i].astype(date)
-                new_clients.append(encode_client((client, code, sex, birth_year,
-                                                  regions[region], stamp(admitted))))  # fmt: skip
+                new_clients.append((client, code, sex, birth_year, regions[region], created))
                 client_id += 1
             centre = centre_of[i]
             if episode[discharge_at] is None:
