@@ -15,15 +15,18 @@ published (own counts of an org unit with children, hidden differences of nested
 are unknown to the attacker when non-zero, and counted as known when zero (that assumes
 more knowledge than anyone has, so it can only make the protection stricter).
 
-Complementary suppression repeats until no sensitive cell is *determined*: a cell is
-determined exactly when its unit vector lies in the row space of the constraints
-restricted to the unknown cells, i.e. when every vector of that matrix's null space is
-zero at the cell. Each round adds, for every exposed cell, the smallest published
-non-zero cell of a constraint through it. Every unknown cell is positive, so a null-space
-direction through a cell can be followed a little both ways without a cell going negative:
-an undetermined cell's feasible interval under non-negativity has positive width.
-The loop ends because once every non-zero cell is unknown the true table itself lies in
-the null space and determines nothing.
+Complementary suppression: with ``M`` the constraint matrix restricted to the unknown
+cells, a cell ``j`` is *determined* exactly when ``e_j`` lies in the row space of ``M``,
+i.e. when every null-space vector of ``M`` is zero at ``j`` (:func:`determined_cells`,
+an SVD per connected group of unknown cells). A cheap first pass withholds a partner in
+every constraint left with a single unknown sensitive cell. Then, for each sensitive cell
+still determined, a linear programme finds a direction ``x`` with ``M_all x = 0`` over the
+whole table, ``x_j = 1``, zero on known zero cells, at the least total value of published
+cells it touches; those cells are withheld. ``x`` is then a null-space vector through ``j``
+and through every cell it touches, so all of them stay free whatever else is withheld
+(withholding more never determines a free cell). Every unknown cell is positive, so the
+table can move a little both ways along ``x`` without a cell going negative: each
+withheld cell's feasible interval under non-negativity has positive width.
 """
 
 from __future__ import annotations
@@ -32,12 +35,15 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 
 import numpy as np
-from scipy.linalg import null_space
+from scipy import sparse
+from scipy.optimize import linprog
+
+from registry.analytics.blas import one_blas_thread
 
 Key = Hashable
 Constraint = tuple[Key, tuple[Key, ...]]
 
-#: Null-space rows shorter than this count as zero (the matrices hold 0, 1 and -1).
+#: Singular values and residuals below this count as zero (the matrices hold 0, 1, -1).
 TOLERANCE = 1e-9
 
 
@@ -53,54 +59,106 @@ def suppress(
     published = set(published)
     sensitive = {k for k, v in values.items() if 1 <= v < threshold}
     unknown = {k for k, v in values.items() if v > 0 and (k in sensitive or k not in published)}
+    _peel(values, constraints, published, sensitive, unknown)
+    with one_blas_thread():
+        exposed = sensitive & determined_cells(constraints, unknown)
+    freed: set[Key] = set()
+    table = _Table(constraints, values)
+    for key in sorted(exposed, key=repr):
+        if key in freed:
+            continue
+        support = table.cheapest_direction(key, unknown, published)
+        unknown.update(support)
+        freed.update(support)
+    return frozenset(unknown & published)
+
+
+class _Table:
+    """The whole table as a sparse constraint matrix, for the direction-finding LP."""
+
+    def __init__(self, constraints: list[Constraint], values: Mapping[Key, int]) -> None:
+        self.cells = sorted({c for constraint in constraints for c in _cells(constraint)},
+                            key=repr)  # fmt: skip
+        self.column = {cell: j for j, cell in enumerate(self.cells)}
+        self.values = values
+        rows, cols, data = [], [], []
+        for i, (total, parts) in enumerate(constraints):
+            for cell, sign in ((total, 1.0), *((p, -1.0) for p in parts)):
+                rows.append(i)
+                cols.append(self.column[cell])
+                data.append(sign)
+        shape = (len(constraints), len(self.cells))
+        self.matrix = sparse.csr_matrix((data, (rows, cols)), shape=shape)
+
+    def cheapest_direction(self, key: Key, unknown: set[Key], published: set[Key]) -> set[Key]:
+        """Cells to withhold so that a null-space vector through ``key`` exists.
+
+        LP: ``x = p - n`` with ``M x = 0``, ``x_key = 1``, ``0 <= p, n <= 1``; cells that are
+        zero and known stay at 0; withholding a published cell costs its value, an unknown
+        cell nothing. The cells where ``x`` is not zero are returned (and, once withheld,
+        ``x`` frees every cell it touches).
+        """
+        size = len(self.cells)
+        cost = np.zeros(size)
+        upper = np.ones(size)
+        for j, cell in enumerate(self.cells):
+            value = self.values.get(cell, 0)
+            if cell in unknown:
+                continue
+            if value <= 0 or cell not in published:
+                upper[j] = 0.0
+            else:
+                cost[j] = 1.0 + value
+        signed = sparse.hstack([self.matrix, -self.matrix]).tocsr()
+        j = self.column[key]
+        pick = sparse.csr_matrix(([1.0, -1.0], ([0, 0], [j, size + j])), shape=(1, 2 * size))
+        result = linprog(
+            np.concatenate([cost, cost]),
+            A_eq=sparse.vstack([signed, pick]).tocsr(),
+            b_eq=np.concatenate([np.zeros(self.matrix.shape[0]), [1.0]]),
+            bounds=np.column_stack([np.zeros(2 * size), np.concatenate([upper, upper])]),
+            method="highs",
+        )
+        if result.status != 0:  # cannot happen while every non-zero cell may be withheld
+            raise RuntimeError(f"no direction frees {key!r}")
+        x = result.x[:size] - result.x[size:]
+        return {self.cells[j] for j in np.flatnonzero(np.abs(x) > 1e-9)}
+
+
+def _through(constraints: list[Constraint]) -> dict[Key, list[int]]:
     through: dict[Key, list[int]] = defaultdict(list)
     for index, (total, parts) in enumerate(constraints):
         for key in (total, *parts):
             through[key].append(index)
-    while True:
-        exposed = sensitive & determined_cells(constraints, unknown, through=through)
-        if not exposed:
-            return frozenset(unknown & published)
-        for key in sorted(exposed, key=repr):
-            partner = _partner(key, values, constraints, published, unknown, through)
-            if partner is None:  # every cell around is already unknown: look wider
-                partner = _any_partner(values, published, unknown)
-            if partner is not None:
-                unknown.add(partner)
+    return through
 
 
-def _partner(key, values, constraints, published, unknown, through) -> Key | None:
-    """The smallest published, known, non-zero cell sharing a constraint with ``key``."""
-    candidates = {
-        cell
-        for index in through[key]
-        for cell in (constraints[index][0], *constraints[index][1])
-        if cell in published and cell not in unknown and values.get(cell, 0) > 0
-    }
-    return min(candidates, key=lambda cell: (values[cell], repr(cell)), default=None)
+def _cells(constraint: Constraint) -> tuple[Key, ...]:
+    return (constraint[0], *constraint[1])
 
 
-def _any_partner(values, published, unknown) -> Key | None:
-    candidates = [k for k in published if k not in unknown and values.get(k, 0) > 0]
-    return min(candidates, key=lambda cell: (values[cell], repr(cell)), default=None)
+def _withholdable(cell: Key, values, published, unknown) -> bool:
+    return cell in published and cell not in unknown and values.get(cell, 0) > 0
 
 
-def determined_cells(
-    constraints: list[Constraint],
-    unknown: set[Key],
-    *,
-    through: Mapping[Key, list[int]] | None = None,
-) -> set[Key]:
-    """The ``unknown`` cells whose value follows from the known cells and the constraints.
+def _peel(values, constraints, published, sensitive, unknown) -> None:
+    """Cheap first pass: a constraint with one unknown cell gives it away; if that cell is
+    sensitive, withhold the smallest other cell of the constraint. Repeat until stable."""
+    changed = True
+    while changed:
+        changed = False
+        for constraint in constraints:
+            cells = [c for c in _cells(constraint) if c in unknown]
+            if len(cells) == 1 and cells[0] in sensitive:
+                others = [c for c in _cells(constraint)
+                          if _withholdable(c, values, published, unknown)]  # fmt: skip
+                if others:
+                    unknown.add(min(others, key=lambda c: (values[c], repr(c))))
+                    changed = True
 
-    Works one connected component of unknown cells at a time (cells linked by sharing a
-    constraint), which keeps the matrices small.
-    """
-    if through is None:
-        through = defaultdict(list)
-        for index, (total, parts) in enumerate(constraints):
-            for key in (total, *parts):
-                through[key].append(index)
+
+def _components(constraints, unknown: set[Key], through):
+    """Connected groups of unknown cells (linked by a shared constraint) and their rows."""
     parent = {key: key for key in unknown}
 
     def find(key: Key) -> Key:
@@ -109,41 +167,46 @@ def determined_cells(
             key = parent[key]
         return key
 
-    active: set[int] = set()
+    rows_of: dict[Key, set[int]] = defaultdict(set)
     for key in unknown:
         for index in through.get(key, ()):
-            active.add(index)
-            total, parts = constraints[index]
-            for other in (total, *parts):
+            for other in _cells(constraints[index]):
                 if other in parent and other != key:
                     parent[find(other)] = find(key)
-    components: dict[Key, list[Key]] = defaultdict(list)
+    groups: dict[Key, list[Key]] = defaultdict(list)
     for key in unknown:
-        components[find(key)].append(key)
-    component_rows: dict[Key, list[int]] = defaultdict(list)
-    for index in active:
-        total, parts = constraints[index]
-        member = next(k for k in (total, *parts) if k in parent)
-        component_rows[find(member)].append(index)
+        groups[find(key)].append(key)
+        rows_of[find(key)].update(through.get(key, ()))
+    for root, cells in groups.items():
+        yield sorted(cells, key=repr), sorted(rows_of[root])
 
+
+def _matrix(rows: list[int], cells: list[Key], constraints) -> np.ndarray:
+    column = {cell: j for j, cell in enumerate(cells)}
+    matrix = np.zeros((len(rows), len(cells)))
+    for i, index in enumerate(rows):
+        total, parts = constraints[index]
+        if total in column:
+            matrix[i, column[total]] += 1.0
+        for part in parts:
+            if part in column:
+                matrix[i, column[part]] -= 1.0
+    return matrix
+
+
+def determined_cells(constraints: list[Constraint], unknown: set[Key]) -> set[Key]:
+    """The ``unknown`` cells whose value follows from the known cells and the constraints."""
+    constraints = [c for c in constraints if c[1]]
+    through = _through(constraints)
     determined: set[Key] = set()
-    for root, cells in components.items():
-        rows = component_rows.get(root, [])
-        if not rows:
-            continue
-        column = {cell: j for j, cell in enumerate(cells)}
-        matrix = np.zeros((len(rows), len(cells)))
-        for i, index in enumerate(rows):
-            total, parts = constraints[index]
-            if total in column:
-                matrix[i, column[total]] += 1.0
-            for part in parts:
-                if part in column:
-                    matrix[i, column[part]] -= 1.0
-        basis = null_space(matrix)
-        if basis.shape[1] == 0:
-            determined.update(cells)
-            continue
-        norms = np.linalg.norm(basis, axis=1)
-        determined.update(cell for cell, j in column.items() if norms[j] < TOLERANCE)
+    with one_blas_thread():
+        for cells, rows in _components(constraints, unknown, through):
+            if not rows:
+                continue
+            singular_vectors = np.linalg.svd(_matrix(rows, cells, constraints))
+            singular, vt = singular_vectors[1], singular_vectors[2]
+            rank = int((singular > TOLERANCE * max(1.0, singular.max(initial=0.0))).sum())
+            null = vt[rank:].T
+            norms = np.linalg.norm(null, axis=1) if null.shape[1] else np.zeros(len(cells))
+            determined.update(cell for j, cell in enumerate(cells) if norms[j] < TOLERANCE)
     return determined
