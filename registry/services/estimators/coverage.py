@@ -30,7 +30,7 @@ from registry.models import Study
 from registry.models.users import User
 from registry.services.errors import ServiceError
 from registry.services.estimators import sources
-from registry.services.estimators.common import load_parameters, num, parameter_error
+from registry.services.estimators.common import load_parameters, num
 
 DEFAULTS: dict[str, Any] = {"census_date": None, "source_job": None}
 #: WHO target coverage (DOMAIN §4).
@@ -61,16 +61,6 @@ class CoverageParameters(Schema):
             raise ValidationError(_l("Cannot be below the estimate."), field_name="estimate_high")
 
 
-def check_estimate(p: dict[str, Any], *, actor: User, typed: str) -> None:
-    """Exactly one of ``source_job`` and the typed value ``typed``; the job must be usable."""
-    if p["source_job"] is None and p.get(typed) is None:
-        raise parameter_error(typed, _l("Choose a finished estimation job or type the value."))
-    if p["source_job"] is not None and p.get(typed) is not None:
-        raise parameter_error(typed, _l("Choose a job or type the value, not both."))
-    if p["source_job"] is not None:
-        sources.check_source_job(p["source_job"], actor=actor, field="source_job")
-
-
 def check(
     refs: list[str], parameters: dict[str, Any], *, actor: User, period: tuple[date, date]
 ) -> tuple[list, dict]:
@@ -78,7 +68,7 @@ def check(
     if refs not in ([], ["registry:ost"]):
         raise ServiceError(_l("Coverage counts the registry's OST clients only."), "lists")
     p = load_parameters(CoverageParameters(), parameters)
-    check_estimate(p, actor=actor, typed="estimate")
+    sources.check_estimate_input(p, actor=actor, typed="estimate")
     return ["registry:ost"], p
 
 

@@ -31,7 +31,6 @@ from registry.models.users import User
 from registry.services.errors import ServiceError
 from registry.services.estimators import sources
 from registry.services.estimators.common import load_parameters, num
-from registry.services.estimators.coverage import check_estimate
 
 DEFAULTS: dict[str, Any] = {
     "source_job": None,
@@ -81,7 +80,7 @@ def check(
         raise ServiceError(_l("A projection uses no lists."), "lists")
     p = load_parameters(ProjectionParameters(), parameters)
     p["scenarios"] = {k: sorted(v) for k, v in p["scenarios"].items()}
-    check_estimate(p, actor=actor, typed="base")
+    sources.check_estimate_input(p, actor=actor, typed="base")
     return [], p
 
 

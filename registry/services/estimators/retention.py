@@ -19,7 +19,8 @@ Parameters::
 Payload (durations in days; the curves' times in months of 365.25/12 days, for the plot)::
 
     {"method": "retention", "analysis_date": "2004-12-31", "max_gap_days": 2,
-     "cohort": 120, "without_doses": 3, "person_years": 80.5,
+     "cohort": 120, "without_doses": 3,
+     "person_years": 80.5,            # of the cohort's first episodes, to the analysis date
      "overall": {"n", "events", "median_days", "median_ci": [low, high],
                  "at_6_months": {"survival", "ci_low", "ci_high"}, "at_12_months": {...}},
      "groups": {"dose": {"levels": {"adequate": {...as overall...}, "low": {...}},

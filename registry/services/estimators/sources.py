@@ -8,6 +8,7 @@ Public interface::
     on_ost(area: OrgUnit, day: date) -> tuple[int, str]        # clients on OST that day
     ost_cohort(area, start, end) -> tuple[DataFrame, DataFrame] # enrolments, given doses
     check_source_job(job_id, *, actor, field) -> None   # exists, succeeded, has an estimate
+    check_estimate_input(parameters, *, actor, typed) -> None  # a job or a typed value
     source_estimate(job_id: int) -> dict                # {"job", "method", "period", ...}
     estimate_input(parameters, typed: str) -> tuple     # the job's estimate or the typed one
 
@@ -168,6 +169,16 @@ def check_source_job(job_id: int, *, actor: User, field: str) -> None:
     if job.study.method not in ESTIMATING_METHODS or not estimate.get("abundance"):
         raise parameter_error(field, _l("This job's result is not a population estimate."))
     studies.get_result(job_id, actor=actor)  # audited read
+
+
+def check_estimate_input(p: dict[str, Any], *, actor: User, typed: str) -> None:
+    """Exactly one of ``source_job`` and the typed value ``typed``; the job must be usable."""
+    if p["source_job"] is None and p.get(typed) is None:
+        raise parameter_error(typed, _l("Choose a finished estimation job or type the value."))
+    if p["source_job"] is not None and p.get(typed) is not None:
+        raise parameter_error(typed, _l("Choose a job or type the value, not both."))
+    if p["source_job"] is not None:
+        check_source_job(p["source_job"], actor=actor, field="source_job")
 
 
 def source_estimate(job_id: int) -> dict[str, Any]:
