@@ -24,7 +24,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from registry.analytics import formats, sql
+from registry.analytics import cache, formats, sql
 from registry.analytics.estimates import approved_estimate
 from registry.analytics.indicators import (
     CATEGORY_OPTIONS,
@@ -130,7 +130,7 @@ def _tables(request: AnalyticsRequest, geography: Geography) -> dict[tuple[str, 
         ordered = sorted(periods)
         if FAMILIES[family].stock:  # a census: one table per last day, whatever the period
             ordered = list({period.end: period for period in ordered}.values())
-        for iso, leaf in sql.family_counts(family, ordered).items():
+        for iso, leaf in cache.family_counts(family, ordered).items():
             tables[(family, iso)] = canonical_table(family, geography, leaf, threshold=threshold)
         for period in periods:
             census = next(p for p in ordered if p.end == period.end)
