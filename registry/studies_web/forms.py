@@ -186,7 +186,20 @@ def _integer(low: int, high: int) -> fields.Integer:
     )
 
 
-class NewStudyFormSchema(FormSchema):
+def _survey_field(name: str) -> fields.Field:
+    if name == "label":
+        return fields.String(load_default=None, validate=max_length(60))
+    return _number() if name == "design_effect" else _integer(1, 10**7)
+
+
+#: The multiplier's survey rows: ``survey_<row>_<field>`` for each of :data:`SURVEY_ROWS`.
+SurveyRowsSchema = FormSchema.from_dict(
+    {f"survey_{row}_{name}": _survey_field(name) for row in SURVEY_ROWS for name in SURVEY_FIELDS},
+    name="SurveyRowsSchema",
+)
+
+
+class NewStudyFormSchema(SurveyRowsSchema):
     """The new-study form; ``load`` returns :func:`create_study`'s ``data``."""
 
     title = fields.String(load_default="", validate=max_length(200))
@@ -219,12 +232,6 @@ class NewStudyFormSchema(FormSchema):
     base, base_low, base_high = _number(), _number(), _number()
     horizon = _integer(1, 5)
     scenarios = fields.String(load_default=None, validate=max_length(200))
-    for _row in SURVEY_ROWS:
-        locals()[f"survey_{_row}_label"] = fields.String(load_default=None, validate=max_length(60))
-        locals()[f"survey_{_row}_in_benchmark"] = _integer(1, 10**7)
-        locals()[f"survey_{_row}_sample_size"] = _integer(1, 10**7)
-        locals()[f"survey_{_row}_design_effect"] = _number()
-    del _row
 
     @validates_schema(skip_on_field_errors=False)
     def _lists_needed(self, data: dict[str, Any], **_: Any) -> None:
