@@ -43,6 +43,7 @@ def build(country: str, years: tuple[int, int], scale: float, workers: int) -> N
                           "LINKAGE_KEY": secrets.token_urlsafe(48)})  # fmt: skip
         with app.app_context():
             db.create_all()
+            load_before = os.getloadavg()[0]
             start = time.perf_counter()
             result = load_demo(country, years, scale, seed=2003, workers=workers,
                                lists_out=Path(directory) / "lists")  # fmt: skip
@@ -58,9 +59,14 @@ def build(country: str, years: tuple[int, int], scale: float, workers: int) -> N
           f"{seconds:.1f} s wall ({parts})")  # fmt: skip
     print("  " + ", ".join(f"{n:,} {name}" for name, n in result.counts.items()))
     print(f"  rejected forms: {result.rejected or 'none'}; database {size:.0f} MiB")
-    print(f"  peak RSS: loader {own:.2f} GiB, largest worker {children:.2f} GiB")
-    # CPU time does not depend on what else the machine is running
-    print(f"  CPU time: loader {cpu:.0f} s, workers {child_cpu:.0f} s")
+    steps = ", ".join(f"{name} {value:.1f} s" for name, value in result.cpu_seconds.items())
+    print(f"  loader CPU by step: {steps}")
+    print(f"  peak RSS: loader {own:.2f} GiB, largest child process {children:.2f} GiB")
+    # CPU time depends much less than wall time on what else the machine is running
+    print(f"  CPU time (user + sys): loader {cpu:.0f} s, workers and lists {child_cpu:.0f} s, "
+          f"total {cpu + child_cpu:.0f} s")  # fmt: skip
+    print(f"  machine load (1-min average) {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after; {os.cpu_count()} CPUs")  # fmt: skip
 
 
 def main() -> None:
