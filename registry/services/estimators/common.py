@@ -8,6 +8,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+#: Largest id of an integer primary key (PostgreSQL ``integer``).
+MAX_ID = 2**31 - 1
+
 
 def num(value: float | None) -> float | None:
     """``value`` as a float, or None when missing or not finite (JSON has no NaN)."""

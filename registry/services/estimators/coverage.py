@@ -30,7 +30,7 @@ from registry.models import Study
 from registry.models.users import User
 from registry.services.errors import ServiceError
 from registry.services.estimators import sources
-from registry.services.estimators.common import load_parameters, num
+from registry.services.estimators.common import MAX_ID, load_parameters, num
 
 DEFAULTS: dict[str, Any] = {"census_date": None, "source_job": None}
 #: WHO target coverage (DOMAIN §4).
@@ -45,7 +45,8 @@ class CoverageParameters(Schema):
     """A coverage study's parameters (see the module docstring)."""
 
     census_date = fields.Date(load_default=None, allow_none=True)
-    source_job = fields.Integer(load_default=None, allow_none=True, strict=True)
+    source_job = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                validate=validate.Range(min=1, max=MAX_ID))  # fmt: skip
     estimate = _count()
     estimate_low = _count()
     estimate_high = _count()

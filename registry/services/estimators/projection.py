@@ -30,7 +30,7 @@ from registry.models import Study
 from registry.models.users import User
 from registry.services.errors import ServiceError
 from registry.services.estimators import sources
-from registry.services.estimators.common import load_parameters, num
+from registry.services.estimators.common import MAX_ID, load_parameters, num
 
 DEFAULTS: dict[str, Any] = {
     "source_job": None,
@@ -46,7 +46,8 @@ def _count() -> fields.Float:
 class ProjectionParameters(Schema):
     """A projection study's parameters (see the module docstring)."""
 
-    source_job = fields.Integer(load_default=None, allow_none=True, strict=True)
+    source_job = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                validate=validate.Range(min=1, max=MAX_ID))  # fmt: skip
     base = _count()
     base_low = _count()
     base_high = _count()

@@ -37,6 +37,7 @@ def fields_of(response) -> set[str]:
         ({"method": "projection", "parameters": {"base": 10, "horizon": 9}},
          "parameters/horizon"),
         ({"method": "coverage", "parameters": {"source_job": 404}}, "parameters/source_job"),
+        ({"method": "coverage", "parameters": {"source_job": 2**40}}, "parameters/source_job"),
         ({"method": "coverage", "parameters": {}}, "parameters/estimate"),
         ({"method": "retention", "parameters": {"max_gap_days": -1}},
          "parameters/max_gap_days"),
