@@ -77,8 +77,9 @@ class _Table:
     """The whole table as a sparse constraint matrix, for the direction-finding LP."""
 
     def __init__(self, constraints: list[Constraint], values: Mapping[Key, int]) -> None:
-        self.cells = sorted({c for constraint in constraints for c in _cells(constraint)},
-                            key=repr)  # fmt: skip
+        self.constraints = constraints
+        self.through = _through(constraints)
+        self.cells = sorted(self.through, key=repr)
         self.column = {cell: j for j, cell in enumerate(self.cells)}
         self.values = values
         rows, cols, data = [], [], []
@@ -88,7 +89,16 @@ class _Table:
                 cols.append(self.column[cell])
                 data.append(sign)
         shape = (len(constraints), len(self.cells))
-        self.matrix = sparse.csr_matrix((data, (rows, cols)), shape=shape)
+        self.matrix = sparse.csc_matrix((data, (rows, cols)), shape=shape)
+
+    def near(self, key: Key, steps: int) -> list[int]:
+        """Columns of the cells at most ``steps`` shared constraints away from ``key``."""
+        seen, frontier = {key}, {key}
+        for _ in range(steps):
+            frontier = {c for cell in frontier for i in self.through[cell]
+                        for c in _cells(self.constraints[i])} - seen  # fmt: skip
+            seen |= frontier
+        return sorted(self.column[cell] for cell in seen)
 
     def cheapest_direction(self, key: Key, unknown: set[Key], published: set[Key]) -> set[Key]:
         """Cells to withhold so that a null-space vector through ``key`` exists.
@@ -96,33 +106,42 @@ class _Table:
         LP: ``x = p - n`` with ``M x = 0``, ``x_key = 1``, ``0 <= p, n <= 1``; cells that are
         zero and known stay at 0; withholding a published cell costs its value, an unknown
         cell nothing. The cells where ``x`` is not zero are returned (and, once withheld,
-        ``x`` frees every cell it touches).
+        ``x`` frees every cell it touches). The LP is tried on the cells near ``key``
+        first (any solution there is a solution of the whole table), then on all of them.
         """
-        size = len(self.cells)
-        cost = np.zeros(size)
-        upper = np.ones(size)
-        for j, cell in enumerate(self.cells):
-            value = self.values.get(cell, 0)
+        for columns in (self.near(key, 2), self.near(key, 4), list(range(len(self.cells)))):
+            support = self._solve(key, columns, unknown, published)
+            if support is not None:
+                return support
+        raise RuntimeError(f"no direction frees {key!r}")  # not while non-zero cells remain
+
+    def _solve(self, key, columns: list[int], unknown, published) -> set[Key] | None:
+        sub = self.matrix[:, columns]
+        sub = sub[np.unique(sub.nonzero()[0])]
+        size = len(columns)
+        cost, upper = np.zeros(size), np.ones(size)
+        for position, j in enumerate(columns):
+            cell = self.cells[j]
             if cell in unknown:
                 continue
+            value = self.values.get(cell, 0)
             if value <= 0 or cell not in published:
-                upper[j] = 0.0
+                upper[position] = 0.0
             else:
-                cost[j] = 1.0 + value
-        signed = sparse.hstack([self.matrix, -self.matrix]).tocsr()
-        j = self.column[key]
-        pick = sparse.csr_matrix(([1.0, -1.0], ([0, 0], [j, size + j])), shape=(1, 2 * size))
+                cost[position] = 1.0 + value
+        at = columns.index(self.column[key])
+        pick = sparse.csr_matrix(([1.0, -1.0], ([0, 0], [at, size + at])), shape=(1, 2 * size))
         result = linprog(
             np.concatenate([cost, cost]),
-            A_eq=sparse.vstack([signed, pick]).tocsr(),
-            b_eq=np.concatenate([np.zeros(self.matrix.shape[0]), [1.0]]),
+            A_eq=sparse.vstack([sparse.hstack([sub, -sub]), pick]).tocsr(),
+            b_eq=np.concatenate([np.zeros(sub.shape[0]), [1.0]]),
             bounds=np.column_stack([np.zeros(2 * size), np.concatenate([upper, upper])]),
             method="highs",
         )
-        if result.status != 0:  # cannot happen while every non-zero cell may be withheld
-            raise RuntimeError(f"no direction frees {key!r}")
+        if result.status != 0:
+            return None
         x = result.x[:size] - result.x[size:]
-        return {self.cells[j] for j in np.flatnonzero(np.abs(x) > 1e-9)}
+        return {self.cells[columns[k]] for k in np.flatnonzero(np.abs(x) > 1e-9)}
 
 
 def _through(constraints: list[Constraint]) -> dict[Key, list[int]]:
