@@ -21,6 +21,7 @@ reused while its row counts match.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import statistics
@@ -28,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import JSON, create_engine, func, inspect, make_url, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -87,7 +88,8 @@ def copy_to_postgres(server_url: str) -> str:
     with app.app_context():
         db.create_all()
         target = db.engine
-        names = [t for t in db.metadata.sorted_tables]
+        present = set(inspect(source).get_table_names())  # the build may predate a table
+        names = [t for t in db.metadata.sorted_tables if t.name in present]
         with source.connect() as src, target.connect() as dst:
             same = all(
                 src.scalar(select(func.count()).select_from(t))
@@ -106,12 +108,19 @@ def copy_to_postgres(server_url: str) -> str:
             cursor.execute("SET session_replication_role = replica")  # no FK checks while copying
             with source.connect() as src:
                 for table in names:
-                    columns = [c.name for c in table.columns]
+                    have = {c["name"] for c in inspect(source).get_columns(table.name)}
+                    columns = [c.name for c in table.columns if c.name in have]
                     quoted = ", ".join(f'"{c}"' for c in columns)
-                    rows = src.execute(select(*table.columns)).yield_per(50_000)
+                    rows = src.execute(select(*(table.c[c] for c in columns))).yield_per(50_000)
+                    as_json = [isinstance(table.c[c].type, JSON) for c in columns]
                     with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
                         for row in rows:
-                            copy.write_row(row)
+                            copy.write_row(
+                                [
+                                    json.dumps(v) if j and v is not None else v
+                                    for v, j in zip(row, as_json, strict=True)
+                                ]
+                            )
                     if "id" in columns:
                         cursor.execute(
                             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608

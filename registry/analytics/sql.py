@@ -63,6 +63,34 @@ def _periods(periods: list[Period]):
     return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("periods")
 
 
+def _which(column, periods: list[Period], what: str = "index"):
+    """``CASE`` giving, for a date in one of the (disjoint) periods, its index, last day or
+    year: flows are read in one scan instead of one per period."""
+
+    def value(i: int, period: Period):
+        if what == "end":
+            return literal(period.end, Date)
+        return literal(period.end.year) if what == "year" else literal(i)
+
+    return case(*((column.between(literal(p.start, Date), literal(p.end, Date)), value(i, p))
+                  for i, p in enumerate(periods)))  # fmt: skip
+
+
+def _within(column, periods: list[Period]):
+    """The date falls in one of the periods."""
+    return or_(*(column.between(literal(p.start, Date), literal(p.end, Date)) for p in periods))
+
+
+def _first_day(p):
+    """The earliest first day of the periods (one value: lets the scan skip rows early)."""
+    return select(func.min(p.c.s)).scalar_subquery()
+
+
+def _last_day(p):
+    """The latest last day of the periods."""
+    return select(func.max(p.c.e)).scalar_subquery()
+
+
 def _flag(condition):
     return case((condition, 1), else_=0)
 
@@ -84,14 +112,15 @@ def _grouped(inner, *columns, where):
     )
 
 
-def _entrants(p):
+def _entrants(periods):
+    period = _which(E.admission_date, periods)
     first = func.row_number().over(
-        partition_by=(E.client_id, p.c.p), order_by=(E.admission_date, E.id)
+        partition_by=(E.client_id, period), order_by=(E.admission_date, E.id)
     )
     inner = (
-        select(p.c.p, E.client_id, E.centre_id, E.age_at_admission.label("age"),
+        select(period.label("p"), E.client_id, E.centre_id, E.age_at_admission.label("age"),
                E.ever_treated, E.primary_drug, E.route, E.injecting, first.label("rn"))
-        .join_from(E, p, E.admission_date.between(p.c.s, p.c.e))
+        .where(_within(E.admission_date, periods))
         .subquery()
     )  # fmt: skip
     drug = case((inner.c.primary_drug == "99", "99"), else_=func.substr(inner.c.primary_drug, 1, 1))
@@ -113,7 +142,8 @@ def _dispensaries():
     return select(TreatmentCentre.id).where(TreatmentCentre.kind == DISPENSARY)
 
 
-def _registered(p):
+def _registered(periods):
+    p = _periods(periods)
     latest = func.row_number().over(
         partition_by=(E.client_id, p.c.p), order_by=(E.admission_date.desc(), E.id.desc())
     )
@@ -123,6 +153,8 @@ def _registered(p):
     inner = (
         select(p.c.p, p.c.y, E.client_id, E.centre_id, latest.label("rn"))
         .join_from(E, p, open_at_end)
+        .where(E.admission_date <= _last_day(p))
+        .where(or_(E.discharge_date.is_(None), E.discharge_date > _first_day(p)))
         .where(E.centre_id.in_(_dispensaries()))
         .subquery()
     )
@@ -131,7 +163,8 @@ def _registered(p):
         yield p_, ("REG_CLIENTS", unit, sex, group), n
 
 
-def _new_registrations(p):
+def _new_registrations(periods):
+    p = _periods(periods)
     first = func.row_number().over(partition_by=E.client_id, order_by=(E.admission_date, E.id))
     ever = (
         select(E.client_id, E.centre_id, E.admission_date, E.age_at_admission, first.label("rn"))
@@ -148,7 +181,8 @@ def _new_registrations(p):
         yield p_, ("REG_NEW", unit, sex, group), n
 
 
-def _ost_census(p):
+def _ost_census(periods):
+    p = _periods(periods)
     latest = func.row_number().over(
         partition_by=(OST.client_id, p.c.p), order_by=(OST.enrolment_date.desc(), OST.id.desc())
     )
@@ -169,6 +203,7 @@ def _ost_census(p):
         select(p.c.p, p.c.y, OST.client_id, OST.centre_id, _flag(maintenance).label("maintenance"),
                _flag(adequate).label("adequate"), latest.label("rn"))
         .join_from(OST, p, open_at_end)
+        .where(or_(OST.exit_date.is_(None), OST.exit_date > _first_day(p)))
         .subquery()
     )  # fmt: skip
     age = age_group_sql(inner.c.y - Client.birth_year)
@@ -188,15 +223,16 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _ost_cohort(p):
+def _ost_cohort(periods):
+    period = _which(OST.enrolment_date, periods)
     first = func.row_number().over(
-        partition_by=(OST.client_id, p.c.p), order_by=(OST.enrolment_date, OST.id)
+        partition_by=(OST.client_id, period), order_by=(OST.enrolment_date, OST.id)
     )
     inner = (
-        select(p.c.p, p.c.y, OST.client_id, OST.centre_id, OST.enrolment_date, OST.exit_date,
+        select(period.label("p"), _which(OST.enrolment_date, periods, "year").label("y"),
+               OST.client_id, OST.centre_id, OST.enrolment_date, OST.exit_date,
                OST.exit_reason, first.label("rn"))
-        .join_from(OST, p, OST.enrolment_date.between(p.c.s, p.c.e))
-        .where(OST.transferred_from_id.is_(None))
+        .where(_within(OST.enrolment_date, periods), OST.transferred_from_id.is_(None))
         .subquery()
     )  # fmt: skip
     # OST cohorts are small (thousands): retention is worked out here, not in SQL dates
@@ -210,15 +246,16 @@ def _ost_cohort(p):
                 yield p_, (table, unit, sex, group), n
 
 
-def _hiv(p):
-    window = {"partition_by": (L.client_id, p.c.p)}
+def _hiv(periods):
+    period = _which(L.sample_date, periods)
+    window = {"partition_by": (L.client_id, period)}
     first = func.row_number().over(order_by=(L.sample_date, L.id), **window)
     positive = func.max(_flag(L.result == "positive")).over(**window)
     inner = (
-        select(p.c.p, p.c.e, p.c.y, L.client_id, L.centre_id, first.label("rn"),
-               positive.label("positive"))
-        .join_from(L, p, L.sample_date.between(p.c.s, p.c.e))
-        .where(L.test == "HIV")
+        select(period.label("p"), _which(L.sample_date, periods, "end").label("e"),
+               _which(L.sample_date, periods, "year").label("y"), L.client_id, L.centre_id,
+               first.label("rn"), positive.label("positive"))
+        .where(_within(L.sample_date, periods), L.test == "HIV")
         .subquery()
     )  # fmt: skip
     injects = exists().where(
@@ -255,7 +292,7 @@ def family_counts(family: str, periods: list[Period]) -> dict[str, Counter]:
     counts: dict[str, Counter] = {period.iso: Counter() for period in periods}
     if not periods:
         return counts
-    for index, key, n in QUERIES[family](_periods(periods)):
+    for index, key, n in QUERIES[family](periods):
         counts[periods[index].iso][key] += n
     return counts
 
