@@ -113,7 +113,7 @@ def parse_period(text: str, *, today: date, field: str = "pe") -> list[Period]:
     ['2003Q2', '2003Q3', '2003Q4', '2004Q1']
     """
     text = (text or "").strip()
-    if text.upper() in RELATIVE_PERIODS:
+    if text.upper() in RELATIVE_PERIODS and 1901 <= today.year <= 2100:
         return RELATIVE_PERIODS[text.upper()](today)
     for pattern, kind in _PATTERNS:
         if match := pattern.match(text):
