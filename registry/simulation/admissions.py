@@ -42,6 +42,10 @@ DISCHARGES = (
 OST_TO_DISCHARGE = {"interrupted": "dropped_out"}
 
 
+#: Above this many distinct strings, :meth:`Coded.of` sorts instead of comparing per label.
+MANY_LABELS = 64
+
+
 @dataclass
 class Coded:
     """A column of strings kept as small integer codes into ``labels`` (a million episodes'
@@ -52,9 +56,22 @@ class Coded:
 
     @classmethod
     def of(cls, values: np.ndarray) -> Coded:
-        """Encode an array of strings."""
-        labels, codes = np.unique(np.asarray(values, dtype=str), return_inverse=True)
-        return cls(tuple(labels.tolist()), codes.astype(np.int16))
+        """Encode an array of strings: labels sorted, codes as ``np.unique`` gives them, but
+        a few passes per label instead of sorting a million strings."""
+        values = np.asarray(values, dtype=str)
+        labels: set[str] = set()
+        rest = values
+        while rest.size and len(labels) <= MANY_LABELS:
+            labels.add(str(rest[0]))
+            rest = rest[rest != rest[0]]
+        if rest.size:  # many distinct strings: sorting is cheaper
+            unique, codes = np.unique(values, return_inverse=True)
+            return cls(tuple(unique.tolist()), codes.astype(np.int16))
+        ordered = tuple(sorted(labels))
+        codes = np.zeros(len(values), dtype=np.int16)
+        for code, label in enumerate(ordered[1:], start=1):
+            codes[values == label] = code
+        return cls(ordered, codes)
 
     def __getitem__(self, index: slice | np.ndarray) -> Coded:
         return Coded(self.labels, self.codes[index])
