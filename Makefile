@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 export FLASK_APP := wsgi
+# the suite runs in parallel processes (pytest-xdist), one per core up to four, each test
+# file in one process (its module fixtures are built once); PYTEST_ARGS= runs it serially
+PYTEST_ARGS ?= -n auto --maxprocesses=4 --dist loadfile
 
 .PHONY: run test install install-dev lint format bench translations clean
 
