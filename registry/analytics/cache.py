@@ -51,6 +51,6 @@ def family_counts(family: str, periods: list[Period]) -> dict[str, Counter]:
         return hit[1]
     counts = sql.family_counts(family, periods)
     if len(_ENTRIES) >= _SIZE:
-        _ENTRIES.pop(next(iter(_ENTRIES)))
+        _ENTRIES.pop(next(iter(_ENTRIES.copy()), None), None)  # another thread may evict too
     _ENTRIES[key] = (time.monotonic(), counts)
     return counts

@@ -194,7 +194,7 @@ def canonical_table(
     if table is None:
         table = build_table(FAMILIES[family], geography, leaf, threshold=threshold)
         if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.pop(next(iter(_MEMO)))
+            _MEMO.pop(next(iter(_MEMO.copy()), None), None)  # another thread may evict too
         _MEMO[key] = table
     return table
 
