@@ -144,18 +144,27 @@ def _dispensaries():
 
 def _registered(periods):
     p = _periods(periods)
+    first_end, last_end = min(x.end for x in periods), max(x.end for x in periods)
+    # the few episodes open at some census, read once (materialised: without it the
+    # planner loops over the censuses with a range scan of most of the table each time)
+    candidates = (
+        select(E.id, E.client_id, E.centre_id, E.admission_date, E.discharge_date)
+        .where(E.admission_date <= literal(last_end, Date))
+        .where(or_(E.discharge_date.is_(None), E.discharge_date > literal(first_end, Date)))
+        .where(E.centre_id.in_(_dispensaries()))
+        .cte("open_episodes")
+        .prefix_with("MATERIALIZED")
+    )
+    c = candidates.c
     latest = func.row_number().over(
-        partition_by=(E.client_id, p.c.p), order_by=(E.admission_date.desc(), E.id.desc())
+        partition_by=(c.client_id, p.c.p), order_by=(c.admission_date.desc(), c.id.desc())
     )
     open_at_end = and_(
-        E.admission_date <= p.c.e, or_(E.discharge_date.is_(None), E.discharge_date > p.c.e)
+        c.admission_date <= p.c.e, or_(c.discharge_date.is_(None), c.discharge_date > p.c.e)
     )
     inner = (
-        select(p.c.p, p.c.y, E.client_id, E.centre_id, latest.label("rn"))
-        .join_from(E, p, open_at_end)
-        .where(E.admission_date <= _last_day(p))
-        .where(or_(E.discharge_date.is_(None), E.discharge_date > _first_day(p)))
-        .where(E.centre_id.in_(_dispensaries()))
+        select(p.c.p, p.c.y, c.client_id, c.centre_id, latest.label("rn"))
+        .join_from(candidates, p, open_at_end)
         .subquery()
     )
     age = age_group_sql(inner.c.y - Client.birth_year)
