@@ -102,8 +102,10 @@ def parse_request(args: Mapping[str, Any], *, today: date | None = None) -> Anal
         raise ServiceError(_l("Name at least one indicator."), "dx")
     if len(indicators) > MAX_INDICATORS:
         raise ServiceError(_l("Too many indicators in one query."), "dx")
-    if any(code not in INDICATORS for code in indicators):
-        raise ServiceError(_l("Unknown indicator code (see docs/indicators.md)."), "dx")
+    unknown = [code[:40] for code in indicators if code not in INDICATORS]
+    if unknown:
+        raise ServiceError(_l("Unknown indicator code: %(codes)s (see docs/indicators.md).",
+                              codes=", ".join(unknown[:5])), "dx")  # fmt: skip
 
     relative = _values(args, "relativePeriodDate")
     if relative:

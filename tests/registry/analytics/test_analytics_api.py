@@ -135,3 +135,13 @@ def test_every_answer_is_audited_with_codes_only(client, token, db_session):
     assert len(events) == 1
     assert events[0].username == "ministry" and events[0].action == "read"
     assert events[0].detail.startswith("dx=TDI_ENTRANTS,REG_CLIENTS;pe=2003,2003Q4;ou=KG-C")
+
+
+def test_an_unknown_indicator_is_named_in_the_message(client, token):
+    response = client.get(
+        "/api/v1/analytics?dx=TDI_ENTRANTS;NOPE;HIV_TESTS&pe=2003&ou=KG", headers=token("ministry")
+    )
+    assert response.status_code == 422
+    (error,) = response.get_json()["errors"]
+    assert error["field"] == "dx"
+    assert "NOPE, HIV_TESTS" in error["detail"] and "TDI_ENTRANTS" not in error["detail"]
