@@ -15,6 +15,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,13 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     database = tmp_path / "registry.sqlite3"
     app = create_app({"DATABASE_URL": f"sqlite:///{database}", **TEST_SECRETS})
     seed(app)
+    with serving(app, database) as server:
+        yield server
+
+
+@contextmanager
+def serving(app: Flask, database: Path) -> Iterator[LiveServer]:
+    """Serve ``app`` over real HTTP on a free port of 127.0.0.1 until the block ends."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -15,17 +15,15 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from registry import create_app
 from registry.extensions import db
 from registry.models import SourceList
-from tests.browser.conftest import LiveServer, seed
+from tests.browser.conftest import LiveServer, seed, serving
 from tests.conftest import TEST_SECRETS
 from tests.registry.conftest import PASSWORD
 from tests.registry.web.study_fixtures import SOURCES, code_lists, codes_csv
@@ -62,18 +60,8 @@ def studies_server(tmp_path: Path) -> Iterator[LiveServer]:
             )  # fmt: skip
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, database)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with serving(app, database) as server:
+        yield server
 
 
 @pytest.fixture
