@@ -3,6 +3,8 @@
 Wire it into a ``flask demo`` group with ``demo.add_command(load_command)``; it runs in the
 app context Flask's CLI provides. It refuses a database that already has data, unless
 ``--if-empty`` turns that into a successful no-op (``make run``), and refuses production.
+It ends with the default study's estimate computed and approved by the demo epidemiologist
+(:mod:`registry.demo.estimate`), so the ministry dashboard has an estimate to show.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from registry.demo import DemoRefusedError, database_is_empty
+from registry.demo.estimate import DemoEstimate, estimate_demo
 from registry.extensions import db
 from registry.simulation.load import load_demo, parse_years
 from registry.simulation.profiles import PROFILES
@@ -106,3 +109,19 @@ def load_command(
     click.echo(f"External lists written to {os.fspath(lists_out)}")
     if truth_out:
         click.echo(f"Truth written to {os.fspath(truth_out)}")
+    click.echo(_estimate_line(estimate_demo(country, years, lists_out)))
+
+
+def _estimate_line(outcome: DemoEstimate) -> str:
+    """What became of the demo's study, in one line."""
+    where = f"{outcome.area_code} {outcome.period}"
+    if not outcome.approved or outcome.estimate is None:
+        return f"No estimate for {where}: {outcome.error}"
+    estimate = outcome.estimate
+    low, high = estimate.get("ci_low"), estimate.get("ci_high")
+    interval = f" (95% interval {low:,.0f}-{high:,.0f})" if None not in (low, high) else ""
+    return (
+        f"Estimate for {where} approved by the demo epidemiologist (job {outcome.job_id}, "
+        f"{outcome.seconds:.1f} s): {estimate['abundance']:,.0f} people who use drugs"
+        f"{interval}; ministry dashboard: /ministry/?year={outcome.period}"
+    )
