@@ -32,8 +32,10 @@ def register_extensions(app: Flask) -> None:
     from registry.extensions import babel, csrf, db, migrate
     from registry.i18n import select_locale
     from registry.jobs import init_jobs
+    from registry.sqlite_pragmas import configure_sqlite
 
     db.init_app(app)
+    configure_sqlite(app)  # WAL, busy timeout: before the first connection
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

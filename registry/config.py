@@ -35,6 +35,7 @@ ENV_SETTINGS = (
     "JOB_STALE_SECONDS",
     "JOB_MAX_ATTEMPTS",
     "API_RATE_LIMIT",
+    "SQLITE_BUSY_TIMEOUT_SECONDS",
 )
 
 #: Settings that must be whole numbers (the environment gives strings).
@@ -47,6 +48,7 @@ INTEGER_SETTINGS = (
     "JOB_HEARTBEAT_SECONDS",
     "JOB_STALE_SECONDS",
     "JOB_MAX_ATTEMPTS",
+    "SQLITE_BUSY_TIMEOUT_SECONDS",
 )
 
 DEFAULTS: dict[str, Any] = {
@@ -78,6 +80,9 @@ DEFAULTS: dict[str, Any] = {
     # requests per API token (or user, or address) under /api/, in the notation of the
     # `limits` package: "600 per minute", "20 per second; 10000 per hour"
     "API_RATE_LIMIT": "600 per minute",
+    # on a SQLite file (registry/sqlite_pragmas.py) a writer waits this long for another
+    # writer before "database is locked"; readers never block it (WAL)
+    "SQLITE_BUSY_TIMEOUT_SECONDS": 30,
 }
 
 #: argon2.profiles names accepted for PASSWORD_HASH_PROFILE, and the one only tests may use.
