@@ -2,34 +2,97 @@
 
 Each module of this package defines one or more subcommands through a function
 ``register(subparsers)`` that adds its parsers and sets ``func`` (returning the exit
-code). Modules are discovered, so a new command is a new module and nothing else.
+code). :data:`COMMANDS` names every subcommand with its one-line help and its module, so
+``--help`` and the choice of a command need no module: only the module of the command
+that runs is imported (numpy, scipy, pandas, statsmodels and lifelines take seconds to
+import). A new command is a new module plus its rows in :data:`COMMANDS`;
+tests/estimation/test_cli_dispatch.py checks that the table matches the modules.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
+from typing import NamedTuple
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level parser with every discovered subcommand."""
+class Command(NamedTuple):
+    """One subcommand: its name, its line in ``--help`` and the module that registers it."""
+
+    name: str
+    help: str
+    module: str
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "capture-recapture",
+        "estimate a population from overlapping lists (log-linear models)",
+        "capture_recapture",
+    ),
+    Command("petersen", "two-list Lincoln-Petersen and Chapman estimates", "capture_recapture"),
+    Command(
+        "count-estimators",
+        "population size from how often people appear on one list",
+        "count_estimators",
+    ),
+    Command(
+        "coverage", "OST coverage = clients on OST / estimated opioid-dependent PWID", "coverage"
+    ),
+    Command(
+        "hiv-trend",
+        "HIV prevalence by year with Wilson intervals, logistic trend and joinpoints",
+        "hiv_trend",
+    ),
+    Command(
+        "multiplier",
+        "population size N = B / p from a benchmark count and a survey",
+        "multiplier",
+    ),
+    Command("project", "project registered or estimated users 1-5 years ahead", "project"),
+    Command(
+        "regional-table",
+        "users per registered user and rates per 100,000, with consistency checks",
+        "regional_table",
+    ),
+    Command(
+        "retention",
+        "Kaplan-Meier retention, log-rank test and Cox hazard ratios",
+        "retention",
+    ),
+)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Return the top-level parser, with the full options of ``command`` only.
+
+    The module defining ``command`` registers all its subcommands; every other command is
+    a stub carrying its name and help line, enough to list it in ``--help`` and choose it.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m estimation",
         description="Estimate hidden populations of people who use drugs.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        module.register(subparsers)
+    loaded = next((entry.module for entry in COMMANDS if entry.name == command), None)
+    registered = False
+    for entry in COMMANDS:
+        if entry.module != loaded:
+            subparsers.add_parser(entry.name, help=entry.help, add_help=False)
+        elif not registered:
+            importlib.import_module(f"{__name__}.{loaded}").register(subparsers)
+            registered = True
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit code (2 for invalid input)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # The stubs name the command (or print the top-level help and usage errors) ...
+    chosen, _ = build_parser().parse_known_args(argv)
+    # ... then only that command's module is imported to parse its options.
+    args = build_parser(chosen.command).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except (ValueError, OSError) as error:

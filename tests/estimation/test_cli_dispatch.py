@@ -1,0 +1,98 @@
+"""The ``python -m estimation`` dispatcher: a light command table, modules imported on use."""
+
+import argparse
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import estimation.cli
+from estimation.cli import COMMANDS, Command, build_parser, main
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("numpy", "scipy", "pandas", "statsmodels", "lifelines")
+
+
+class _Recorder:
+    """Stands in for argparse's subparsers action and records what a module registers."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+        self.commands: list[Command] = []
+        self._subparsers = argparse.ArgumentParser().add_subparsers()
+
+    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
+        self.commands.append(Command(name, kwargs.get("help"), self.module))
+        return self._subparsers.add_parser(name, **kwargs)
+
+
+def test_command_table_matches_what_the_modules_register():
+    registered = []
+    for info in sorted(pkgutil.iter_modules(estimation.cli.__path__), key=lambda m: m.name):
+        recorder = _Recorder(info.name)
+        importlib.import_module(f"estimation.cli.{info.name}").register(recorder)
+        assert recorder.commands, f"estimation.cli.{info.name} registers no command"
+        registered += recorder.commands
+    assert list(COMMANDS) == registered
+
+
+def test_help_imports_no_scientific_library():
+    probe = (
+        "import json, runpy, sys\n"
+        "sys.argv = ['estimation', '--help']\n"
+        "try:\n"
+        "    runpy.run_module('estimation', run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "capture-recapture" in result.stdout
+    assert json.loads(result.stdout.splitlines()[-1]) == []
+
+
+def test_a_command_imports_only_its_module():
+    probe = (
+        "import sys\n"
+        "from estimation.cli import main\n"
+        "assert main(['project', '--base-year', '2024', '--value', '100', '--json']) == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith('estimation.cli.')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "['estimation.cli.project']"
+
+
+@pytest.mark.parametrize("command", [entry.name for entry in COMMANDS])
+def test_every_command_shows_its_own_help(command, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main([command, "--help"])
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: python -m estimation {command} [-h]")
+    assert "--json" in out
+
+
+def test_a_module_with_two_commands_gets_both_parsers():
+    parser = build_parser("petersen")
+    args = parser.parse_args(["capture-recapture", "lists.csv", "--search", "bic"])
+    assert (args.command, args.search, callable(args.func)) == ("capture-recapture", "bic", True)
+
+
+def test_unknown_command_and_missing_command_are_usage_errors(capsys):
+    for argv in (["nope"], []):
+        with pytest.raises(SystemExit) as exit:
+            main(argv)
+        assert exit.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'nope' (choose from 'capture-recapture', 'petersen'," in err
+    assert "the following arguments are required: COMMAND" in err
