@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the objects of :mod:`registry.extensions` to ``app``."""
     from registry import models  # noqa: F401  (registers every table on the metadata)
+    from registry.analytics.changes import track_changes
     from registry.extensions import babel, csrf, db, migrate
     from registry.i18n import select_locale
     from registry.jobs import init_jobs
@@ -40,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     init_jobs(app)
+    track_changes()
 
 
 def register_blueprints(app: Flask) -> None:

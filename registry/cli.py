@@ -35,11 +35,13 @@ demo_cli.add_command(load_command)
 
 def init_commands(app: Flask) -> None:
     """Register the command groups on ``app``."""
+    from registry.analytics_cli import analytics_cli
     from registry.tokens_cli import tokens_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(analytics_cli)
 
 
 @users_cli.command("create")

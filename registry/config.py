@@ -35,6 +35,8 @@ ENV_SETTINGS = (
     "JOB_STALE_SECONDS",
     "JOB_MAX_ATTEMPTS",
     "API_RATE_LIMIT",
+    "ANALYTICS_REFRESH_MINUTES",
+    "ANALYTICS_REFRESH_MAX_AGE_HOURS",
     "SQLITE_BUSY_TIMEOUT_SECONDS",
 )
 
@@ -48,6 +50,8 @@ INTEGER_SETTINGS = (
     "JOB_HEARTBEAT_SECONDS",
     "JOB_STALE_SECONDS",
     "JOB_MAX_ATTEMPTS",
+    "ANALYTICS_REFRESH_MINUTES",
+    "ANALYTICS_REFRESH_MAX_AGE_HOURS",
     "SQLITE_BUSY_TIMEOUT_SECONDS",
 )
 
@@ -80,6 +84,11 @@ DEFAULTS: dict[str, Any] = {
     # requests per API token (or user, or address) under /api/, in the notation of the
     # `limits` package: "600 per minute", "20 per second; 10000 per hour"
     "API_RATE_LIMIT": "600 per minute",
+    # analytics tables (docs/indicators.md#analytics-tables): the worker refreshes them when
+    # the data changed and the last refresh is ANALYTICS_REFRESH_MINUTES old (0 = never by
+    # itself), and in any case once ANALYTICS_REFRESH_MAX_AGE_HOURS old
+    "ANALYTICS_REFRESH_MINUTES": 10,
+    "ANALYTICS_REFRESH_MAX_AGE_HOURS": 24,
     # on a SQLite file (registry/sqlite_pragmas.py) a writer waits this long for another
     # writer before "database is locked"; readers never block it (WAL)
     "SQLITE_BUSY_TIMEOUT_SECONDS": 30,

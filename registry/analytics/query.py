@@ -24,7 +24,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from registry.analytics import cache, formats, sql
+from registry.analytics import cache, formats, sql, store
 from registry.analytics.estimates import approved_estimate
 from registry.analytics.indicators import (
     CATEGORY_OPTIONS,
@@ -114,8 +114,10 @@ def _period_allowed(indicator: Indicator, period: Period) -> bool:
     return indicator.stock or period.kind == YEAR
 
 
-def _tables(request: AnalyticsRequest, geography: Geography) -> dict[tuple[str, str], Any]:
-    """Canonical tables ``{(family, period iso): CanonicalTable}`` the request needs."""
+def _tables(request: AnalyticsRequest, geography: Geography) -> tuple[dict, dict[str, Any]]:
+    """Canonical tables ``{(family, period iso): CanonicalTable}`` the request needs, and
+    where they came from: the stored analytics tables where they hold the period (a flow
+    family's year, a census at a year's end), counted now otherwise."""
     wanted: dict[str, set[Period]] = defaultdict(set)
     for code in request.indicators:
         indicator = INDICATORS[code]
@@ -125,24 +127,46 @@ def _tables(request: AnalyticsRequest, geography: Geography) -> dict[tuple[str, 
                 if _period_allowed(indicator, period):
                     wanted[family].add(period)
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
-    tables = {}
+    generation = store.current_generation()
+    if generation is not None and generation.threshold != threshold:
+        generation = None
+    tables: dict[tuple[str, str], Any] = {}
+    counted_now: list[str] = []
+    from_store = False
     for family, periods in wanted.items():
         ordered = sorted(periods)
         if FAMILIES[family].stock:  # a census: one table per last day, whatever the period
             ordered = list({period.end: period for period in ordered}.values())
-        for iso, leaf in cache.family_counts(family, ordered).items():
+        stored = {}
+        if generation is not None:
+            usable = [p.end for p in ordered if FAMILIES[family].stock or p.kind == YEAR]
+            stored = store.stored_tables(generation, family, usable)
+            from_store = from_store or bool(stored)
+        live = [period for period in ordered if period.end not in stored]
+        for period in ordered:
+            if period.end in stored:
+                tables[(family, period.iso)] = stored[period.end]
+        for iso, leaf in cache.family_counts(family, live).items() if live else ():
             tables[(family, iso)] = canonical_table(family, geography, leaf, threshold=threshold)
+            counted_now.append(f"{family}:{iso}")
         for period in periods:
             census = next(p for p in ordered if p.end == period.end)
             tables[(family, period.iso)] = tables[(family, census.iso)]
-    return tables
+    source = {
+        "lastAnalyticsTableGeneration": (
+            generation.finished_at.isoformat() if generation and from_store else None
+        ),
+        "countedAtRequest": sorted(counted_now),
+    }
+    return tables, source
 
 
 class _Cells:
     """Values of counts, populations and estimates for one request."""
 
     def __init__(self, request: AnalyticsRequest, geography: Geography) -> None:
-        self.tables: dict[tuple[str, str], CanonicalTable] = _tables(request, geography)
+        self.tables: dict[tuple[str, str], CanonicalTable]
+        self.tables, self.source = _tables(request, geography)
         self.geography = geography
         self.populations: dict[int, dict] = {}
         if "REG_PER_100K" in request.indicators:
@@ -236,6 +260,7 @@ def run_query(request: AnalyticsRequest, *, actor: User) -> AnalyticsResponse:
                     rows.append([*row, value, status])
     headers = [{"name": name, "column": name} for name in (*columns, "value", "status")]
     meta = formats.meta_data(request, units, current_app.config["SUPPRESSION_THRESHOLD"])
+    meta.update(cells.source)
     if bands:
         meta["whoBands"] = bands
     record_event(actor, "read", "analytics", None, detail=formats.audit_detail(request, units))

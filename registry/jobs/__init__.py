@@ -11,6 +11,9 @@ otherwise ``SqliteHuey`` in ``JOBS_SQLITE_PATH`` (default ``instance/jobs.sqlite
 testing app without ``JOBS_SQLITE_PATH`` gets an in-memory queue that no worker reads
 (jobs stay queued), so tests never write into the instance folder.
 
+Every queue also carries the analytics refresher, a periodic task run each minute by
+the consumer (:mod:`registry.jobs.analytics`).
+
 Jobs are enqueued after the commit that created them (an ``after_commit`` listener reads
 the ids :func:`registry.services.studies.create_study` leaves in ``session.info``), so a
 rolled-back study is never run. The queue only carries job ids: the database is the
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -61,9 +64,13 @@ def _queue_and_task(app: Flask) -> tuple[Huey, Any]:
             queue = SqliteHuey(QUEUE_NAME, filename=where)
         else:
             queue = MemoryHuey(QUEUE_NAME)
+        from registry.jobs.analytics import refresh_analytics_task
         from registry.jobs.runner import run_job_task
 
         entry = (queue, queue.task(name="run_estimation_job")(run_job_task))
+        queue.periodic_task(crontab(), name="refresh_analytics")(
+            lambda: refresh_analytics_task(queue)
+        )
         _QUEUES[(kind, where)] = entry
     return entry
 

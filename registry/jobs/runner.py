@@ -43,14 +43,19 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"[:120]
 
 
-def run_job_task(job_id: int) -> None:
-    """The Huey task: run job ``job_id`` in the worker's application."""
-    app = _APP
-    if app is None:
+def worker_app() -> Flask:
+    """The application of this worker process (built from the settings if not set)."""
+    if _APP is None:
         from registry import create_app
 
-        app = create_app()
-        set_app(app)
+        set_app(create_app())
+    assert _APP is not None
+    return _APP
+
+
+def run_job_task(job_id: int) -> None:
+    """The Huey task: run job ``job_id`` in the worker's application."""
+    app = worker_app()
     with app.app_context():
         run_job(job_id)
 

@@ -16,6 +16,7 @@ import threading
 
 from registry import create_app
 from registry.jobs import queue_for
+from registry.jobs.analytics import LOCK_NAME
 from registry.jobs.runner import reap_stale_jobs, set_app
 
 log = logging.getLogger("registry.jobs.worker")
@@ -42,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     threading.Thread(target=_reap_periodically, args=(app, stop), daemon=True).start()
     workers = args.workers or app.config["JOB_WORKERS"]
-    consumer = queue_for(app).create_consumer(workers=workers, worker_type="thread")
+    consumer = queue_for(app).create_consumer(
+        workers=workers, worker_type="thread", flush_locks=True, extra_locks=LOCK_NAME
+    )  # a lock left by a worker that died would stop the analytics refresher for good
     try:
         consumer.run()
     finally:

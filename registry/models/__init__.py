@@ -1,5 +1,11 @@
 """SQLAlchemy 2.0 models, one module per aggregate. Importing this package registers them all."""
 
+from registry.models.analytics import (
+    AnalyticsCell,
+    AnalyticsChange,
+    AnalyticsGeneration,
+    AnalyticsTable,
+)
 from registry.models.audit import AuditEvent
 from registry.models.base import Base
 from registry.models.centres import TreatmentCentre
@@ -20,6 +26,10 @@ from registry.models.tokens import ApiToken
 from registry.models.users import User
 
 __all__ = [
+    "AnalyticsCell",
+    "AnalyticsChange",
+    "AnalyticsGeneration",
+    "AnalyticsTable",
     "ApiToken",
     "AuditEvent",
     "Base",

@@ -1,0 +1,117 @@
+"""Generating the analytics tables ahead of the requests (DHIS2's "analytics tables").
+
+Public interface::
+
+    data_years(today: date) -> range       # the first .. the last year with data
+    refresh_tables(*, today=None) -> AnalyticsGeneration
+        # count and suppress every family for every year of data_years, then store them as
+        # one new generation (commits; the previous generation stays readable until then)
+    refresh_due(*, now=None) -> str | None # why a refresh is due (None: the tables are current)
+
+Counting people over a national registry takes seconds per family and suppressing a
+large table seconds more; a ministry asking for five years should not wait for that. The
+worker (:mod:`registry.jobs.analytics`) calls :func:`refresh_due` every minute and
+refreshes when the data changed and the tables are ``ANALYTICS_REFRESH_MINUTES`` old,
+and at the latest when they are ``ANALYTICS_REFRESH_MAX_AGE_HOURS`` old. Requests read
+the stored tables (:mod:`registry.analytics.store`) and count at request time only what
+is not stored: censuses at the end of a quarter, semester or month, years outside the
+data, and anything before the first refresh.
+
+The counting runs in short read transactions, one per family (on SQLite a long one
+would hold writers back); the writing is one transaction at the end. Changes made while
+counting are newer than ``covers_change_id``, so they trigger the next refresh.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from registry.analytics import sql, store
+from registry.analytics.indicators import FAMILIES
+from registry.analytics.periods import parse_period
+from registry.analytics.tables import CanonicalTable, Geography, build_table
+from registry.extensions import db
+from registry.models import AnalyticsChange, AnalyticsGeneration, LabTest, OstEnrolment
+from registry.models import TreatmentEpisode as E
+from registry.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def data_years(today: date) -> range:
+    """Every calendar year from the first to the last admission, enrolment or test (not
+    beyond ``today``'s year): a year after the last record is counted when asked."""
+    dates = (E.admission_date, OstEnrolment.enrolment_date, LabTest.sample_date)
+    query = select(*(select(func.min(d)).scalar_subquery() for d in dates),
+                   *(select(func.max(d)).scalar_subquery() for d in dates))  # fmt: skip
+    row = db.session.execute(query).one()
+    firsts = [day.year for day in row[:3] if day is not None]
+    lasts = [day.year for day in row[3:] if day is not None]
+    if not firsts:
+        return range(0)
+    return range(max(min(firsts), 1900), min(max(lasts), today.year) + 1)
+
+
+def refresh_tables(*, today: date | None = None) -> AnalyticsGeneration:
+    """Count, suppress and store every family's table for every year (commits)."""
+    clock = time.perf_counter()
+    started = utcnow()
+    today = today or started.date()
+    threshold = current_app.config["SUPPRESSION_THRESHOLD"]
+    covers = store.newest_change()
+    years = data_years(today)
+    periods = [parse_period(str(year), today=today)[0] for year in years]
+    geography = Geography.load()
+    db.session.rollback()  # end the read transaction: each family reads in its own
+    tables = {}
+    for name, family in FAMILIES.items():
+        counts = sql.family_counts(name, periods)
+        db.session.rollback()
+        for period in periods:
+            leaf = counts[period.iso]
+            table = (build_table(family, geography, leaf, threshold=threshold) if leaf
+                     else CanonicalTable({}, frozenset()))  # fmt: skip
+            tables[(name, period.end)] = table
+    generation = AnalyticsGeneration(
+        started_at=started, finished_at=utcnow(), covers_change_id=covers,
+        threshold=threshold, first_year=years[0] if years else None,
+        last_year=years[-1] if years else None, tables=len(tables),
+        seconds=round(time.perf_counter() - clock, 3),
+    )  # fmt: skip
+    try:
+        store.write_generation(generation, tables)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    log.info("analytics tables: %d tables for %s in %.1f s", len(tables), years, generation.seconds)
+    return generation
+
+
+def refresh_due(*, now: datetime | None = None) -> str | None:
+    """Why the analytics tables should be generated again, or None if they are current."""
+    config = current_app.config
+    now = now or utcnow()
+    latest = db.session.scalar(
+        select(AnalyticsGeneration).order_by(AnalyticsGeneration.id.desc()).limit(1)
+    )
+    if latest is None:
+        return "there are no analytics tables yet"
+    if latest.threshold != config["SUPPRESSION_THRESHOLD"]:
+        return "the suppression threshold changed"
+    age = now - store.as_utc(latest.finished_at)
+    max_hours = config["ANALYTICS_REFRESH_MAX_AGE_HOURS"]
+    if max_hours > 0 and age >= timedelta(hours=max_hours):
+        return f"the tables are older than {max_hours} hours"
+    changed = db.session.scalar(
+        select(func.count()).where(AnalyticsChange.id > latest.covers_change_id)
+    )
+    minutes = config["ANALYTICS_REFRESH_MINUTES"]
+    if changed and minutes > 0 and age >= timedelta(minutes=minutes):
+        return "the data changed"
+    return None

@@ -1,0 +1,47 @@
+"""The worker's analytics refresher: a Huey periodic task, every minute.
+
+Public interface::
+
+    refresh_analytics_task(queue) -> None   # the task body (registered by registry.jobs)
+
+Each tick asks :func:`registry.analytics.refresh.refresh_due` and, if a refresh is due,
+runs :func:`registry.analytics.refresh.refresh_tables` under a Huey lock, so one refresh
+runs at a time however many worker threads or machines share the queue. The check is a
+few indexed reads. ``ANALYTICS_REFRESH_MINUTES=0`` turns the refresher off (then only
+``flask analytics refresh`` generates the tables).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from huey import Huey
+from huey.exceptions import TaskLockedException
+
+from registry.extensions import db
+
+log = logging.getLogger(__name__)
+LOCK_NAME = "analytics-refresh"
+
+
+def refresh_analytics_task(queue: Huey) -> None:
+    """Refresh the analytics tables if they are due (in the worker's application)."""
+    from registry.analytics.refresh import refresh_due, refresh_tables
+    from registry.jobs.runner import worker_app
+
+    app = worker_app()
+    with app.app_context():
+        if app.config["ANALYTICS_REFRESH_MINUTES"] <= 0:
+            return
+        try:
+            with queue.lock_task(LOCK_NAME):
+                reason = refresh_due()
+                db.session.rollback()
+                if reason is None:
+                    return
+                log.info("refreshing the analytics tables: %s", reason)
+                refresh_tables()
+        except TaskLockedException:
+            log.info("an analytics refresh is already running")
+        finally:
+            db.session.remove()
