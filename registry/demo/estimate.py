@@ -26,14 +26,12 @@ approval. Never in production.
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import SAWarning
 
 from registry.demo import DemoRefusedError
 from registry.extensions import db
@@ -131,11 +129,4 @@ def _create_study(
 
 def _run(job_id: int) -> str | None:
     """Run the job as a worker does; its final state."""
-    with warnings.catch_warnings():
-        # run_job refreshes the job while the new result hangs off it, not yet in the
-        # session (it is added right after): SQLAlchemy warns that this autoflush skips
-        # it. Harmless, and the worker prints the same warning.
-        warnings.filterwarnings(
-            "ignore", r"Object of type <EstimationResult> not in session", SAWarning
-        )
-        return run_job(job_id)
+    return run_job(job_id)

@@ -120,7 +120,8 @@ def run_job(job_id: int) -> str | None:
         job = db.session.get(EstimationJob, job_id)
         assert job is not None
         result = compute_result(job)
-        db.session.refresh(job, ["state", "worker", "cancel_requested"])
+        with db.session.no_autoflush:  # the new result is not to be flushed before the check
+            db.session.refresh(job, ["state", "worker", "cancel_requested"])
         if job.state != RUNNING or job.worker != worker:
             db.session.rollback()  # reaped and given to another worker meanwhile
             return None
