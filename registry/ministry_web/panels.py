@@ -5,6 +5,7 @@ Public interface::
     dashboard_panels(year, *, actor) -> Panels    # three audited analytics queries
     one_panel(year, name, *, actor) -> Panel      # one of them ("regions", "hiv", "coverage")
     available_years() -> list[int]                # years with treatment admissions
+    estimate_years() -> list[int]                 # years with an approved estimate
     PANEL_QUERIES                                 # the DHIS2 parameters of each panel
 
 Every number comes from :func:`registry.analytics.run_query`, so the dashboard shows
@@ -21,8 +22,16 @@ from flask_babel import get_locale
 from sqlalchemy import func, select
 
 from registry.analytics import parse_request, run_query
+from registry.analytics.estimates import ESTIMATE_METHODS
 from registry.extensions import db
-from registry.models import OrgUnit, TreatmentEpisode, User
+from registry.models import (
+    EstimationJob,
+    EstimationResult,
+    OrgUnit,
+    Study,
+    TreatmentEpisode,
+    User,
+)
 
 #: Years of the HIV trend shown up to the chosen year.
 TREND_YEARS = 5
@@ -63,6 +72,8 @@ class Panel:
     bands: dict[str, str] = field(default_factory=dict)  # row key -> WHO band
     levels: dict[str, int] = field(default_factory=dict)  # org unit code -> level
     params: dict[str, str] = field(default_factory=dict)
+    #: when the analytics tables it was read from were generated (None: counted now)
+    as_of: str | None = None
 
     def cell(self, row: str, code: str) -> Cell:
         return self.values.get((row, code), Cell(None, "no_data"))
@@ -81,6 +92,12 @@ class Panels:
     hiv: Panel
     coverage: Panel
 
+    @property
+    def as_of(self) -> str | None:
+        """The oldest generation time of the analytics tables the panels read."""
+        times = [p.as_of for p in (self.regions, self.hiv, self.coverage) if p.as_of]
+        return min(times) if times else None
+
 
 def unit_names() -> dict[str, str]:
     """Org unit names by code in the interface's language (Russian names in Russian)."""
@@ -95,7 +112,7 @@ def _panel(params: dict[str, str], actor: User, by: str) -> Panel:
     names = [header["name"] for header in response.headers]
     items = response.meta_data.get("items", {})
     labels = unit_names() if by == "ou" else {}
-    panel = Panel(params=params)
+    panel = Panel(params=params, as_of=response.meta_data.get("lastAnalyticsTableGeneration"))
     seen: dict[str, str] = {}
     for raw in response.rows:
         row = dict(zip(names, raw, strict=True))
@@ -123,6 +140,18 @@ def dashboard_panels(year: int, *, actor: User) -> Panels:
     """The panels of ``year`` for ``actor`` (three audited reads; the caller commits)."""
     panels = {name: one_panel(year, name, actor=actor) for name in ROWS_BY}
     return Panels(year=year, **panels)
+
+
+def estimate_years() -> list[int]:
+    """The calendar years with an approved estimate of any area (newest first)."""
+    periods = db.session.scalars(
+        select(Study.period)
+        .join(EstimationJob, EstimationJob.study_id == Study.id)
+        .join(EstimationResult, EstimationResult.job_id == EstimationJob.id)
+        .where(EstimationResult.approved, Study.method.in_(ESTIMATE_METHODS))
+        .distinct()
+    )
+    return sorted({int(p) for p in periods if p.isdigit()}, reverse=True)
 
 
 def available_years() -> list[int]:

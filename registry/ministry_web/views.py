@@ -15,6 +15,7 @@ from registry.ministry_web.panels import (
     Cell,
     available_years,
     dashboard_panels,
+    estimate_years,
     one_panel,
     panel_queries,
 )
@@ -87,6 +88,7 @@ def dashboard() -> Any:
         years=years,
         year=year,
         panels=panels,
+        estimate_years=estimate_years(),
         csv=csv_links(year) if year is not None else {},
     )
 

@@ -18,6 +18,8 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from registry.analytics import store
+from registry.analytics.refresh import refresh_tables
 from registry.ministry_web.views import BAND_LABELS, STATUS_LABELS
 from registry.models import AuditEvent
 from tests.registry.analytics.conftest import small_registry as small_registry  # fixture
@@ -81,6 +83,22 @@ def test_the_default_year_is_the_latest_and_unknown_years_are_404(signed_in):
     assert '<option value="2004" selected>' in html and '<option value="2002">' in html
     assert client.get("/ministry/?year=1990").status_code == 404
     assert client.get("/ministry/?year=soon").status_code == 404
+
+
+def test_the_page_says_how_current_its_figures_are_and_where_estimates_are(signed_in):
+    client = signed_in("ministry")
+    html = client.get("/ministry/?year=2004").get_data(as_text=True)
+    assert "Показатели подсчитаны в момент этого запроса." in html
+    # 2004 has no approved estimate: the page points to the year that has one
+    assert "Оценка за 2004 ещё не утверждена." in html
+    assert 'href="/ministry/?year=2003">2003</a>' in html
+    generation = refresh_tables()
+    html = client.get("/ministry/?year=2003").get_data(as_text=True)
+    moment = store.as_utc(generation.finished_at).isoformat()[:16].replace("T", " ")
+    assert f"Данные на {moment} UTC" in html
+    assert "ещё не утверждена" not in html
+    rows = cells(html)
+    assert ["Кыргызская Республика", "2", "20", "15 – 30", "10,00"] in rows  # the same figures
 
 
 def test_with_the_default_threshold_small_counts_are_suppressed(app, signed_in):
