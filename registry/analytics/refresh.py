@@ -89,7 +89,8 @@ def refresh_tables(*, today: date | None = None) -> AnalyticsGeneration:
     except Exception:
         db.session.rollback()
         raise
-    log.info("analytics tables: %d tables for %s in %.1f s", len(tables), years, generation.seconds)
+    span = f"{years[0]}-{years[-1]}" if years else "no data"
+    log.info("analytics tables: %d tables (%s) in %.1f s", len(tables), span, generation.seconds)
     return generation
 
 
