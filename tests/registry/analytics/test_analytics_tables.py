@@ -167,3 +167,12 @@ def test_refresh_and_status_commands(small_registry, runner):
     result = runner.invoke(args=["analytics", "status"])
     assert "Data changes since: 0." in result.output
     assert "Refresh due: no." in result.output
+
+
+def test_an_empty_registry_gets_an_empty_generation(app, registry_data, db_session, actor):
+    generation = refresh_tables()
+    assert (generation.tables, generation.first_year, generation.last_year) == (0, None, None)
+    assert refresh_due() is None
+    answer = ask(actor, dx="TDI_ENTRANTS", pe="2003", ou="KG")
+    assert answer.rows[0][-2:] == [0, "ok"]
+    assert answer.meta_data["countedAtRequest"] == ["entrants:2003"]
