@@ -17,8 +17,8 @@ the stored tables (:mod:`registry.analytics.store`) and count at request time on
 is not stored: censuses at the end of a quarter, semester or month, years outside the
 data, and anything before the first refresh.
 
-The counting runs in short read transactions, one per family (on SQLite a long one
-would hold writers back); the writing is one transaction at the end. Changes made while
+The counting runs in short read transactions, one per family, on a second thread one
+family ahead of the suppression; the writing is one transaction at the end. Changes made while
 counting are newer than ``covers_change_id``, so they trigger the next refresh.
 """
 
@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -33,7 +35,7 @@ from sqlalchemy import func, select
 
 from registry.analytics import sql, store
 from registry.analytics.indicators import FAMILIES
-from registry.analytics.periods import parse_period
+from registry.analytics.periods import Period, parse_period
 from registry.analytics.tables import CanonicalTable, Geography, build_table
 from registry.extensions import db
 from registry.models import AnalyticsChange, AnalyticsGeneration, LabTest, OstEnrolment
@@ -57,6 +59,36 @@ def data_years(today: date) -> range:
     return range(max(min(firsts), 1900), min(max(lasts), today.year) + 1)
 
 
+def _family_counts(periods: list[Period]) -> Iterator[tuple[str, dict]]:
+    """``(family, counts)`` of every family, counted by a second thread one family ahead:
+    the database counts the next family while this thread suppresses the last one (the
+    drivers release the GIL while a query runs). An in-memory SQLite database, which a
+    second connection would not see, is counted here instead."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        for name in FAMILIES:
+            yield name, sql.family_counts(name, periods)
+            db.session.rollback()
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def count(name: str) -> dict:
+        with app.app_context():
+            try:
+                return sql.family_counts(name, periods)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="analytics-count") as counter:
+        futures = [(name, counter.submit(count, name)) for name in FAMILIES]
+        try:
+            for name, future in futures:
+                yield name, future.result()
+        finally:
+            for _name, future in futures:
+                future.cancel()
+
+
 def refresh_tables(*, today: date | None = None) -> AnalyticsGeneration:
     """Count, suppress and store every family's table for every year (commits)."""
     clock = time.perf_counter()
@@ -69,12 +101,10 @@ def refresh_tables(*, today: date | None = None) -> AnalyticsGeneration:
     geography = Geography.load()
     db.session.rollback()  # end the read transaction: each family reads in its own
     tables = {}
-    for name, family in FAMILIES.items():
-        counts = sql.family_counts(name, periods)
-        db.session.rollback()
+    for name, counts in _family_counts(periods):
         for period in periods:
             leaf = counts[period.iso]
-            table = (build_table(family, geography, leaf, threshold=threshold) if leaf
+            table = (build_table(FAMILIES[name], geography, leaf, threshold=threshold) if leaf
                      else CanonicalTable({}, frozenset()))  # fmt: skip
             tables[(name, period.end)] = table
     generation = AnalyticsGeneration(
