@@ -25,6 +25,12 @@ Every count is a cell of a canonical table (per indicator family and period: all
 units x sex x age group with every margin) suppressed once, independently of the query
 (:mod:`registry.analytics.suppression`); an answer is a projection of those tables, so
 no answer, nor any pair of answers, lets a suppressed count be worked out.
+
+The canonical tables of every family and year are generated ahead of the requests
+(:mod:`registry.analytics.refresh`, run by the worker when the data changed) and read
+from the database (:mod:`registry.analytics.store`); what is not stored is counted at
+request time. ``metaData.lastAnalyticsTableGeneration`` and ``metaData.countedAtRequest``
+say which.
 """
 
 from __future__ import annotations
