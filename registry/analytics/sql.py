@@ -21,12 +21,21 @@ import calendar
 from collections import Counter
 from datetime import date
 
-from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import Date, and_, case, exists, func, literal, or_, select
 
-from registry.analytics.indicators import CATEGORY_OPTIONS
 from registry.analytics.periods import Period
+from registry.analytics.sql_blocks import (
+    age_group_sql,
+    first_day,
+    flag,
+    grouped,
+    option,
+    period_of,
+    periods_table,
+    run,
+    within,
+)
 from registry.codes import ADEQUATE_DOSE_MG
-from registry.extensions import db
 from registry.models import (
     Client,
     DoseChange,
@@ -43,92 +52,23 @@ DISPENSARY = "narcological_dispensary"
 RECENT_INJECTING = ("2.2", "2.3")
 
 
-def age_group_sql(age):
-    """SQL ``CASE`` giving the TDI age group of an age in whole years."""
-    whens = [(age < 15, "<15")] + [(age < low + 5, f"{low}-{low + 4}") for low in range(15, 65, 5)]
-    return case(*whens, else_="65+")
-
-
-def _periods(periods: list[Period]):
-    """The periods as a small table (p, s, e, y): index, first day, last day, year of e."""
-    rows = [
-        select(
-            literal(i).label("p"),
-            literal(period.start, Date).label("s"),
-            literal(period.end, Date).label("e"),
-            literal(period.end.year).label("y"),
-        )
-        for i, period in enumerate(periods)
-    ]
-    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("periods")
-
-
-def _which(column, periods: list[Period], what: str = "index"):
-    """``CASE`` giving, for a date in one of the (disjoint) periods, its index, last day or
-    year: flows are read in one scan instead of one per period."""
-
-    def value(i: int, period: Period):
-        if what == "end":
-            return literal(period.end, Date)
-        return literal(period.end.year) if what == "year" else literal(i)
-
-    return case(*((column.between(literal(p.start, Date), literal(p.end, Date)), value(i, p))
-                  for i, p in enumerate(periods)))  # fmt: skip
-
-
-def _within(column, periods: list[Period]):
-    """The date falls in one of the periods."""
-    return or_(*(column.between(literal(p.start, Date), literal(p.end, Date)) for p in periods))
-
-
-def _first_day(p):
-    """The earliest first day of the periods (one value: lets the scan skip rows early)."""
-    return select(func.min(p.c.s)).scalar_subquery()
-
-
-def _last_day(p):
-    """The latest last day of the periods."""
-    return select(func.max(p.c.e)).scalar_subquery()
-
-
-def _flag(condition):
-    return case((condition, 1), else_=0)
-
-
-def _option(column, category: str):
-    """A code of the category's options, anything else as ``99``."""
-    return case((column.in_(CATEGORY_OPTIONS[category]), column), else_="99")
-
-
-def _grouped(inner, *columns, where):
-    """Count people of ``inner`` by period, org unit, sex and the extra ``columns``."""
-    keys = (inner.c.p, TreatmentCentre.org_unit_id, Client.sex, *columns)
-    return (
-        select(*keys, func.count())
-        .join_from(inner, Client, Client.id == inner.c.client_id)
-        .join(TreatmentCentre, TreatmentCentre.id == inner.c.centre_id)
-        .where(where)
-        .group_by(*keys)
-    )
-
-
 def _entrants(periods):
-    period = _which(E.admission_date, periods)
+    period = period_of(E.admission_date, periods)
     first = func.row_number().over(
         partition_by=(E.client_id, period), order_by=(E.admission_date, E.id)
     )
     inner = (
         select(period.label("p"), E.client_id, E.centre_id, E.age_at_admission.label("age"),
                E.ever_treated, E.primary_drug, E.route, E.injecting, first.label("rn"))
-        .where(_within(E.admission_date, periods))
+        .where(within(E.admission_date, periods))
         .subquery()
     )  # fmt: skip
     drug = case((inner.c.primary_drug == "99", "99"), else_=func.substr(inner.c.primary_drug, 1, 1))
-    columns = (age_group_sql(inner.c.age), _flag(inner.c.ever_treated == "1"),
-               _option(drug, "drug"), _option(inner.c.route, "route"),
-               _option(inner.c.injecting, "injecting"))  # fmt: skip
-    for p_, unit, sex, age, first_time, drug_, route, injecting, n in _run(
-        _grouped(inner, *columns, where=inner.c.rn == 1)
+    columns = (age_group_sql(inner.c.age), flag(inner.c.ever_treated == "1"),
+               option(drug, "drug"), option(inner.c.route, "route"),
+               option(inner.c.injecting, "injecting"))  # fmt: skip
+    for p_, unit, sex, age, first_time, drug_, route, injecting, n in run(
+        grouped(inner, *columns, where=inner.c.rn == 1)
     ):
         yield p_, ("TDI_ENTRANTS", unit, sex, age), n
         if first_time:
@@ -143,7 +83,7 @@ def _dispensaries():
 
 
 def _registered(periods):
-    p = _periods(periods)
+    p = periods_table(periods)
     first_end, last_end = min(x.end for x in periods), max(x.end for x in periods)
     # the few episodes open at some census, read once (materialised: without it the
     # planner loops over the censuses with a range scan of most of the table each time)
@@ -168,12 +108,12 @@ def _registered(periods):
         .subquery()
     )
     age = age_group_sql(inner.c.y - Client.birth_year)
-    for p_, unit, sex, group, n in _run(_grouped(inner, age, where=inner.c.rn == 1)):
+    for p_, unit, sex, group, n in run(grouped(inner, age, where=inner.c.rn == 1)):
         yield p_, ("REG_CLIENTS", unit, sex, group), n
 
 
 def _new_registrations(periods):
-    p = _periods(periods)
+    p = periods_table(periods)
     first = func.row_number().over(partition_by=E.client_id, order_by=(E.admission_date, E.id))
     ever = (
         select(E.client_id, E.centre_id, E.admission_date, E.age_at_admission, first.label("rn"))
@@ -186,12 +126,12 @@ def _new_registrations(periods):
         .subquery()
     )
     age = age_group_sql(inner.c.age_at_admission)
-    for p_, unit, sex, group, n in _run(_grouped(inner, age, where=inner.c.rn == 1)):
+    for p_, unit, sex, group, n in run(grouped(inner, age, where=inner.c.rn == 1)):
         yield p_, ("REG_NEW", unit, sex, group), n
 
 
 def _ost_census(periods):
-    p = _periods(periods)
+    p = periods_table(periods)
     latest = func.row_number().over(
         partition_by=(OST.client_id, p.c.p), order_by=(OST.enrolment_date.desc(), OST.id.desc())
     )
@@ -209,15 +149,15 @@ def _ost_census(periods):
     adequate_dose = (and_(OST.medication == m, dose >= mg) for m, mg in ADEQUATE_DOSE_MG.items())
     adequate = and_(maintenance, or_(*adequate_dose))
     inner = (
-        select(p.c.p, p.c.y, OST.client_id, OST.centre_id, _flag(maintenance).label("maintenance"),
-               _flag(adequate).label("adequate"), latest.label("rn"))
+        select(p.c.p, p.c.y, OST.client_id, OST.centre_id, flag(maintenance).label("maintenance"),
+               flag(adequate).label("adequate"), latest.label("rn"))
         .join_from(OST, p, open_at_end)
-        .where(or_(OST.exit_date.is_(None), OST.exit_date > _first_day(p)))
+        .where(or_(OST.exit_date.is_(None), OST.exit_date > first_day(p)))
         .subquery()
     )  # fmt: skip
     age = age_group_sql(inner.c.y - Client.birth_year)
-    query = _grouped(inner, age, inner.c.maintenance, inner.c.adequate, where=inner.c.rn == 1)
-    for p_, unit, sex, group, on_maintenance, on_adequate, n in _run(query):
+    query = grouped(inner, age, inner.c.maintenance, inner.c.adequate, where=inner.c.rn == 1)
+    for p_, unit, sex, group, on_maintenance, on_adequate, n in run(query):
         yield p_, ("OST_CLIENTS", unit, sex, group), n
         if on_maintenance:
             yield p_, ("OST_MAINTENANCE", unit, sex, group), n
@@ -233,22 +173,22 @@ def add_months(day: date, months: int) -> date:
 
 
 def _ost_cohort(periods):
-    period = _which(OST.enrolment_date, periods)
+    period = period_of(OST.enrolment_date, periods)
     first = func.row_number().over(
         partition_by=(OST.client_id, period), order_by=(OST.enrolment_date, OST.id)
     )
     inner = (
-        select(period.label("p"), _which(OST.enrolment_date, periods, "year").label("y"),
+        select(period.label("p"), period_of(OST.enrolment_date, periods, "year").label("y"),
                OST.client_id, OST.centre_id, OST.enrolment_date, OST.exit_date,
                OST.exit_reason, first.label("rn"))
-        .where(_within(OST.enrolment_date, periods), OST.transferred_from_id.is_(None))
+        .where(within(OST.enrolment_date, periods), OST.transferred_from_id.is_(None))
         .subquery()
     )  # fmt: skip
     # OST cohorts are small (thousands): retention is worked out here, not in SQL dates
     age = age_group_sql(inner.c.y - Client.birth_year)
-    query = _grouped(inner, age, inner.c.enrolment_date, inner.c.exit_date,
+    query = grouped(inner, age, inner.c.enrolment_date, inner.c.exit_date,
                      inner.c.exit_reason, where=inner.c.rn == 1)  # fmt: skip
-    for p_, unit, sex, group, started, ended, reason, n in _run(query):
+    for p_, unit, sex, group, started, ended, reason, n in run(query):
         yield p_, ("OST_INITIATED", unit, sex, group), n
         for months, table in ((6, "OST_RETAINED_6M"), (12, "OST_RETAINED_12M")):
             if ended is None or reason == "transferred" or ended >= add_months(started, months):
@@ -256,15 +196,15 @@ def _ost_cohort(periods):
 
 
 def _hiv(periods):
-    period = _which(L.sample_date, periods)
+    period = period_of(L.sample_date, periods)
     window = {"partition_by": (L.client_id, period)}
     first = func.row_number().over(order_by=(L.sample_date, L.id), **window)
-    positive = func.max(_flag(L.result == "positive")).over(**window)
+    positive = func.max(flag(L.result == "positive")).over(**window)
     inner = (
-        select(period.label("p"), _which(L.sample_date, periods, "end").label("e"),
-               _which(L.sample_date, periods, "year").label("y"), L.client_id, L.centre_id,
+        select(period.label("p"), period_of(L.sample_date, periods, "end").label("e"),
+               period_of(L.sample_date, periods, "year").label("y"), L.client_id, L.centre_id,
                first.label("rn"), positive.label("positive"))
-        .where(_within(L.sample_date, periods), L.test == "HIV")
+        .where(within(L.sample_date, periods), L.test == "HIV")
         .subquery()
     )  # fmt: skip
     injects = exists().where(
@@ -273,8 +213,8 @@ def _hiv(periods):
         or_(E.route == "1", E.injecting.in_(RECENT_INJECTING)),
     )
     age = age_group_sql(inner.c.y - Client.birth_year)
-    query = _grouped(inner, age, _flag(injects), inner.c.positive, where=inner.c.rn == 1)
-    for p_, unit, sex, group, pwid, is_positive, n in _run(query):
+    query = grouped(inner, age, flag(injects), inner.c.positive, where=inner.c.rn == 1)
+    for p_, unit, sex, group, pwid, is_positive, n in run(query):
         yield p_, ("HIV_TESTED", unit, sex, group), n
         if pwid:
             yield p_, ("HIV_PWID_TESTED", unit, sex, group), n
@@ -290,10 +230,6 @@ QUERIES = {
     "ost_cohort": _ost_cohort,
     "hiv": _hiv,
 }
-
-
-def _run(query):
-    return db.session.connection().execute(query).all()
 
 
 def family_counts(family: str, periods: list[Period]) -> dict[str, Counter]:
@@ -312,6 +248,6 @@ def populations(years: set[int]) -> dict[int, dict[tuple[int, str, str], int]]:
     query = select(Population.year, Population.org_unit_id, Population.sex,
                    Population.age_group, Population.population).where(
         Population.year.in_(sorted(years)))  # fmt: skip
-    for year, unit, sex, group, n in _run(query):
+    for year, unit, sex, group, n in run(query):
         result[year][(unit, sex, group)] = n
     return result
