@@ -1,6 +1,7 @@
 """Analytics latency on the 1,000,000-episode registry: the service against hand-written SQL.
 
-Run: ``.venv/bin/python bench/analytics.py [--runs 20] [--cold-runs 3] [--skip-postgres]``
+Run: ``.venv/bin/python bench/analytics.py [--runs 20] [--cold-runs 3] [--skip-postgres]
+[--skip-sqlite]``
 
 The typical query is every count indicator x the five years 2000-2004 x the regions
 (``LEVEL-2``) x sex, answered by :func:`registry.analytics.run_query` in its two ways:
@@ -281,9 +282,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     build_sqlite()
-    bench(f"sqlite:///{SQLITE}", "SQLite", args.runs, args.cold_runs)
+    if not args.skip_sqlite:
+        bench(f"sqlite:///{SQLITE}", "SQLite", args.runs, args.cold_runs)
     if not args.skip_postgres:
         url = copy_to_postgres(os.environ.get("TEST_POSTGRES_URL", PG_DEFAULT))
         bench(url, "PostgreSQL", args.runs, args.cold_runs)
