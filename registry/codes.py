@@ -41,6 +41,7 @@ PROGRAMMES = {
     "outpatient": _l("Outpatient treatment"),
     "inpatient_rehabilitation": _l("Inpatient rehabilitation"),
     "ost": _l("Opioid substitution treatment"),
+    "dispensary_observation": _l("Dispensary observation (registration)"),
     "other": _l("Other"),
 }
 

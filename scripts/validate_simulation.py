@@ -69,7 +69,8 @@ def one_run(task: tuple[str, int, float]) -> dict[str, tuple[float, float, float
     """Estimates ``{model: (abundance, low, high, fit_ok)}`` plus the truth for one seed."""
     scenario, seed, scale = task
     sim = simulate("KG", YEAR - 5, YEAR, scale=scale, seed=seed, params=SCENARIOS[scenario])
-    true_users = truth(sim)["national"][str(YEAR)]["users"]
+    national = truth(sim)["national"]
+    true_users = national[str(YEAR)]["users"]
     lists = capture_lists(sim, KEY, YEAR)
     histories = CaptureHistories.from_sets(lists)
     out: dict[str, tuple[float, float, float, bool]] = {"truth": (true_users, 0, 0, True)}
@@ -87,13 +88,15 @@ def one_run(task: tuple[str, int, float]) -> dict[str, tuple[float, float, float
     out["AIC model average"] = (averaged.abundance, *averaged.conf_int(), True)
     out["observed"] = (histories.observed, 0, 0, True)
     out["registered"] = (len(registry), 0, 0, True)
+    # the dispensary register in early YEAR (at the end of the year before)
+    out["register"] = (national[str(YEAR - 1)]["registered_people"], 0, 0, True)
     return out
 
 
 def summarise(runs: list[dict]) -> list[tuple]:
     """Per model: coverage, mean and median relative error, mean relative width, failures."""
     rows = []
-    models = [m for m in runs[0] if m not in ("truth", "observed", "registered")]
+    models = [m for m in runs[0] if m not in ("truth", "observed", "registered", "register")]
     for model in models:
         truth_n = np.array([r["truth"][0] for r in runs], dtype=float)
         est = np.array([r[model][0] for r in runs], dtype=float)
@@ -133,6 +136,17 @@ DEMO_STUDIES = (
 )
 DEMO_LISTS = ("police", "prison", "hiv_testing")
 DEMO_HEADING = "## The default demo"
+DEMO_STUDY = """`flask demo load` ends by making this study itself, as the demo epidemiologist `epi`
+(`registry/demo/estimate.py`): it uploads the three lists, creates the study through the
+study service, runs its job in the loading process with the worker's code
+(`registry.jobs.runner.run_job`) and approves the result, every step audited as `epi`'s.
+So the ministry's estimate-based indicators of KG 2003 (`EST_USERS`, its interval,
+`EST_PER_REG`, `OST_COVERAGE`) show the first row below. A load of other years studies 2003
+if it was loaded, else the last year; a study that cannot run (a tiny scale) leaves the
+loaded registry without an estimate and says why. `tests/registry/test_demo_estimate.py`
+checks, at scale 0.2, the approved estimate against the estimation library on the same
+four lists and the ministry's analytics query against the approved result.
+"""
 
 
 def run_default_demo(workdir: Path) -> dict:
@@ -153,7 +167,9 @@ def run_default_demo(workdir: Path) -> dict:
     )
     if loaded.exit_code != 0:
         raise SystemExit(loaded.output)
-    out = {"truth": json.loads(truth_file.read_text())["national"][str(YEAR)]["users"]}
+    national = json.loads(truth_file.read_text())["national"]
+    register = [national[str(year)]["registered_people"] for year in (YEAR - 1, YEAR)]
+    out = {"truth": national[str(YEAR)]["users"], "register": register}
     with app.app_context():
         epi = db.session.scalar(db.select(User).where(User.role == "epidemiologist"))
         refs = ["registry:treatment_entrants"]
@@ -192,7 +208,9 @@ def demo_section(demo: dict) -> str:
         f"recapture for KG, {YEAR}, on the lists {lists} (people in {YEAR}): "
         f"{demo['observed']:,} people linked, {demo['registered']:,} of them on the "
         f"registry's lists. True number of people using drugs in {YEAR}: "
-        f"**{demo['truth']:,}**. `tests/registry/jobs/test_default_demo.py` runs the "
+        f"**{demo['truth']:,}**; on the dispensary register at the end of {YEAR - 1} and "
+        f"{YEAR}: {demo['register'][0]:,} and {demo['register'][1]:,} (DOMAIN §1: 5,600 in "
+        f"early {YEAR}). `tests/registry/jobs/test_default_demo.py` runs the "
         "default study through the API and the real worker and checks that its interval "
         "contains the truth."
     )
@@ -201,6 +219,7 @@ def demo_section(demo: dict) -> str:
     lines = [
         f"{DEMO_HEADING}\n",
         textwrap.fill(text, 92, break_on_hyphens=False) + "\n",
+        DEMO_STUDY,
         "| study | model | estimate | 95% interval | contains the truth |",
         "|---|---|---:|---:|---|",
     ]
@@ -251,12 +270,15 @@ def main() -> None:
         truth_n = np.array([r["truth"][0] for r in runs])
         observed = np.array([r["observed"][0] for r in runs])
         registered = np.array([r["registered"][0] for r in runs])
+        register = np.array([r["register"][0] for r in runs])
         sections.append(
             f"### Scenario `{scenario}`\n\n"
             f"True users in {YEAR}: mean {truth_n.mean():,.0f} (range {truth_n.min():,} to "
-            f"{truth_n.max():,}); people on any list: mean {observed.mean():,.0f}; in the "
-            f"registry: mean {registered.mean():,.0f} (true users per registered person "
-            f"{(truth_n / registered).mean():.1f}).\n\n{table(summarise(runs))}\n"
+            f"{truth_n.max():,}); people on any list: mean {observed.mean():,.0f}; on the "
+            f"registry's list (treatment entrants of {YEAR}): mean {registered.mean():,.0f}; "
+            f"on the dispensary register in early {YEAR}: mean {register.mean():,.0f} (true "
+            f"users per registered person {(truth_n / register).mean():.1f}).\n\n"
+            f"{table(summarise(runs))}\n"
         )
         print(f"{scenario}: {args.runs} runs done after {time.perf_counter() - started:.0f} s")
     header = HEADER.format(runs=args.runs, last=999 + args.runs, scale=args.scale, year=YEAR,
@@ -296,16 +318,23 @@ FOOTER = """
 * In the `realistic` scenario individual visibility is shared by every source and police
   refer to narcology: both create positive dependence between lists, so independence models
   (M0, Mt, Chapman) underestimate heavily, as the literature warns (Hook & Regal 1995;
-  International Working Group for Disease Monitoring and Forecasting 1995). Models with
-  list interactions chosen by AIC, the heavy-tailed heterogeneity model Mth Gamma3.5 and,
-  best, the AIC model average (97% coverage, no material bias) come closest; that is the
+  International Working Group for Disease Monitoring and Forecasting 1995). A single model
+  chosen by BIC or AIC rarely covers the truth; the Darroch heterogeneity models and the
+  AIC model average (94% coverage, mean bias -5%) come closest. The average is the
   analyst's practical choice, the default analysis of a capture-recapture study, and the
   reason the estimation module reports several models, never one.
-* The default demo is one such realistic run: the best single model's interval misses the
+* The registry's list is the year's treatment entrants: about 950 people in Kyrgyzstan 2003,
+  while the dispensary register holds about 5,500 (docs/simulation.md, "The dispensary
+  register"). Before the register was modelled the simulator calibrated the entrants
+  themselves to the registered figure (5,600). With a registry list a sixth as large, Mt's
+  and Chapman's intervals in the `ideal` scenario are 1.6 and 2.5 times as wide; in the
+  `realistic` one the AIC average's width hardly changed (0.48 of the truth, was 0.52) but
+  its coverage fell from 97% to 94% and its median error from -2% to -9%.
+* The default demo is one such realistic run: the BIC-best model's interval misses the
   truth, the AIC model average's contains it.
 * Part of the population (cannabis users, women) is rarely caught by any source; models
-  recover them only through the heterogeneity structure, which is why every single model's
-  interval is too narrow in the realistic scenario.
+  recover them only through the heterogeneity structure, which is why most single models'
+  intervals are too narrow in the realistic scenario.
 """
 
 

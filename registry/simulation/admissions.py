@@ -99,6 +99,19 @@ class AdmissionItems:
     lab_delay: np.ndarray
     lab_noise: np.ndarray
 
+    #: The per-episode arrays besides ``items``.
+    ARRAYS = ("secondary", "first_injection_lag", "discharge_reason", "lab_hiv", "lab_hcv",
+              "lab_tb", "lab_delay", "lab_noise")  # fmt: skip
+
+    def copy_rows(self, rows: np.ndarray, sources: np.ndarray) -> None:
+        """Give episodes ``rows`` the items of episodes ``sources`` (in place)."""
+        for column in self.items.values():
+            column.codes[rows] = column.codes[sources]
+        for name in self.ARRAYS:
+            values = getattr(self, name)
+            values = values.codes if isinstance(values, Coded) else values
+            values[rows] = values[sources]
+
 
 def _pick(rng: np.random.Generator, spec: tuple[tuple[str, ...], tuple[float, ...]], n: int):
     codes, probs = spec

@@ -5,7 +5,9 @@ prison health, HIV testing at AIDS centres. Every contact rate is multiplied by 
 ``visibility`` (raised to a source-specific power): that shared individual heterogeneity is
 the realistic, awkward part for capture-recapture. Police contact also multiplies the
 registration hazard in the same year (police refer to narcology), a direct positive
-dependence between the two lists.
+dependence between the two lists. The treatment hazard is calibrated so the dispensary
+register (:mod:`.register`) holds the country's registered figure at the start of the
+reference year.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from registry.simulation.parameters import DRUGS, TREATMENT_BY_DRUG, Parameters
 from registry.simulation.population import Population
+from registry.simulation.register import registered_at, remission_years, removal_year
 
 PROGRAMME_DAYS = {
     "detoxification": (7, 21),
@@ -34,6 +37,7 @@ class Contacts:
     """
 
     registration_rate: float
+    remission: np.ndarray  # per person: years of remission before removal from the register
     episode_person: np.ndarray
     episode_year: np.ndarray
     episode_admission: np.ndarray
@@ -58,27 +62,28 @@ def _random_dates(rng: np.random.Generator, years: np.ndarray) -> np.ndarray:
 
 
 def calibrate_registration(
-    population: Population,
-    params: Parameters,
-    police_mean: np.ndarray,
-    base: np.ndarray,
+    years: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    last_possible: np.ndarray,
+    census: int,
     target: float,
 ) -> float:
-    """Registration rate giving ``target`` expected registered people among ``base`` weights.
+    """Treatment rate putting ``target`` people on the register at the end of ``census``.
 
-    ``base`` is each active person's relative registration hazard, ``police_mean`` the mean
-    of their police contacts; the expectation mixes the with- and without-police hazards.
+    ``years`` holds per year (year, people, uniform draw, relative hazard, prison mask);
+    a person is treated when the draw is below ``1 - exp(-rate * hazard)``, so every trial
+    rate reuses the same draws and the register grows monotonically with the rate.
+    Bisection on the log of the rate (:func:`.register.registered_at` at year resolution).
     """
-    p_police = 1.0 - np.exp(-police_mean)
-    low, high = 1e-6, 50.0
-    for _ in range(60):
-        rate = (low + high) / 2
-        expected = np.sum(
-            p_police * -np.expm1(-rate * base * params.police_referral)
-            + (1 - p_police) * -np.expm1(-rate * base)
-        )
-        low, high = (rate, high) if expected < target else (low, rate)
-    return (low + high) / 2
+    low, high = np.log(1e-6), np.log(50.0)
+    for _ in range(36):
+        rate = np.exp((low + high) / 2)
+        trial = [(year, person, draw < -np.expm1(-rate * hazard), prison)
+                 for year, person, draw, hazard, prison in years if year <= census]  # fmt: skip
+        if registered_at(census, trial, last_possible) < target:
+            low = np.log(rate)
+        else:
+            high = np.log(rate)
+    return float(np.exp((low + high) / 2))
 
 
 def simulate_contacts(
@@ -91,26 +96,27 @@ def simulate_contacts(
 ) -> Contacts:
     """Draw every contact of every person with every source from the history years on.
 
-    Years are drawn one at a time, so memory stays proportional to one year's population.
+    The draws of each year are kept until the treatment rate is calibrated: the register
+    at the end of the year before the reference year ("early 2003" in DOMAIN §1) must hold
+    ``registered_target`` (moved by the growth rate if that year is not simulated).
     """
     start = first_year - params.history_years
-    reference = min(max(params.reference_year, start), last_year)
-    target = registered_target * (1 + params.growth) ** (reference - params.reference_year)
-    people = np.flatnonzero(population.active(reference))
-    police_mean, base = _rates(population, params, people)
-    rate = calibrate_registration(population, params, police_mean, base, target)
+    census = min(max(params.reference_year - 1, start), last_year)
+    target = registered_target * (1 + params.growth) ** (census - params.reference_year + 1)
+    remission = remission_years(rng, params, len(population))
 
     found: dict[str, list[np.ndarray]] = {name: [] for name in (
         "treated", "treated_year", "treated_police", "police", "police_year", "prison",
         "prison_year", "tested", "tested_year")}  # fmt: skip
+    years, police_years = [], []
     for year in range(start, last_year + 1):
         person = np.flatnonzero(population.active(year)).astype(np.int32)
         police_mean, base = _rates(population, params, person)
         vis = population.visibility[person]
         police_count = rng.poisson(police_mean)
         police_any = police_count > 0
-        hazard = rate * base * np.where(police_any, params.police_referral, 1.0)
-        treated = rng.random(len(person)) < -np.expm1(-hazard)
+        hazard = base * np.where(police_any, params.police_referral, 1.0)
+        draw = rng.random(len(person)).astype(np.float32)
         prison_hazard = params.prison_rate * vis**params.prison_visibility
         prison_hazard = prison_hazard * np.where(police_any, params.prison_after_police, 1.0)
         prison = rng.random(len(person)) < -np.expm1(-prison_hazard)
@@ -118,17 +124,26 @@ def simulate_contacts(
         test_hazard = test_hazard * np.where(population.injects[person],
                                              params.hiv_test_injecting, 1.0)  # fmt: skip
         tested = rng.random(len(person)) < -np.expm1(-test_hazard)
-        for name, chosen in (("treated", person[treated]), ("prison", person[prison]),
-                             ("tested", person[tested]),
+        years.append((year, person, draw, hazard.astype(np.float32), prison))
+        for name, chosen in (("prison", person[prison]), ("tested", person[tested]),
                              ("police", np.repeat(person, police_count))):  # fmt: skip
             found[name].append(chosen)
             found[f"{name}_year"].append(np.full(len(chosen), year, dtype=np.int32))
+        police_years.append(police_any)
+    last_possible = removal_year(population, remission)
+    rate = calibrate_registration(years, last_possible, census, target)
+    for (year, person, draw, hazard, _prison), police_any in zip(years, police_years,
+                                                                  strict=True):  # fmt: skip
+        treated = draw < -np.expm1(-rate * hazard)
+        found["treated"].append(person[treated])
+        found["treated_year"].append(np.full(int(treated.sum()), year, dtype=np.int32))
         found["treated_police"].append(police_any[treated])
     joined = {name: np.concatenate(parts) for name, parts in found.items()}
     episodes = _episodes(rng, params, joined["treated"], joined["treated_year"],
                          joined["treated_police"])  # fmt: skip
     return Contacts(
         registration_rate=rate,
+        remission=remission,
         **episodes,
         police_person=joined["police"],
         police_date=_random_dates(rng, joined["police_year"]),

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from registry.simulation.contacts import Contacts
 from registry.simulation.parameters import Parameters
 from registry.simulation.population import Population
 from registry.simulation.profiles import CountryProfile
@@ -49,19 +48,20 @@ def simulate_ost(
     profile: CountryProfile,
     params: Parameters,
     population: Population,
-    contacts: Contacts,
+    registered: np.ndarray,
     first_year: int,
     last_year: int,
     scale: float,
 ) -> list[Enrolment]:
-    """Enrol clients month by month at each pilot site; simulate their dosing."""
+    """Enrol clients month by month at each pilot site; simulate their dosing.
+
+    ``registered`` marks the people on the dispensary register at some time from the year
+    before the pilot opened.
+    """
     if profile.ost_start is None or profile.ost_start > last_year or not profile.ost_sites:
         return []
     end = np.datetime64(f"{last_year}-12-31")
     region_index = {r.code: i for i, r in enumerate(profile.regions)}
-    registered = np.zeros(len(population), dtype=bool)
-    recent = contacts.episode_year >= profile.ost_start - 1
-    registered[contacts.episode_person[recent]] = True
     eligible = registered & population.injects & np.isin(population.drug, OPIOIDS)
     enrolled = np.zeros(len(population), dtype=bool)
     enrolments: list[Enrolment] = []

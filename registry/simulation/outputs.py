@@ -3,8 +3,9 @@
 * Police, prison-health and AIDS-centre HIV-testing lists are CSV files of client codes, one
   row per contact (police contacts repeat within a year), coded from identifiers typed at
   each contact -- what an estimation job would import.
-* The truth (true users, injectors, HIV among injectors per region and year, registered
-  people, the model's parameters) goes only to the ``--truth-out`` JSON file, never into
+* The truth (true users, injectors, HIV among injectors per region and year, people on the
+  dispensary register at the year's end and people admitted to treatment in the year, the
+  model's parameters) goes only to the ``--truth-out`` JSON file, never into
   the registry.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from registry.simulation.identities import Coder
+from registry.simulation.register import PROGRAMME as REGISTRATION
 from registry.simulation.simulate import Simulation
 
 LIST_SOURCES = {
@@ -138,6 +140,9 @@ def truth(sim: Simulation) -> dict[str, Any]:
     """The known truth of a run: per region and year, nationally, and the parameters."""
     population, episodes = sim.population, sim.episodes
     admitted = episodes.admission.astype("datetime64[Y]").astype(int) + 1970
+    registration = np.asarray(episodes.programme.labels)[episodes.programme.codes] == REGISTRATION
+    removed = np.where(np.isnat(episodes.discharge), np.datetime64("2200-01-01"),
+                       episodes.discharge)  # fmt: skip
     regions: dict[str, dict[str, Any]] = {}
     national: dict[str, Any] = {}
     for year in range(sim.first_year, sim.last_year + 1):
@@ -147,6 +152,11 @@ def truth(sim: Simulation) -> dict[str, Any]:
         new_hiv = injecting & (population.hiv_year == year)
         treated = np.zeros(len(population), dtype=bool)
         treated[episodes.person[admitted == year]] = True
+        end = np.datetime64(f"{year}-12-31")
+        registered = np.zeros(len(population), dtype=bool)
+        registered[
+            episodes.person[registration & (episodes.admission <= end) & (removed > end)]
+        ] = True
         by_region = {
             "users": np.bincount(population.region[active], minlength=len(sim.region_codes)),
             "injectors": np.bincount(population.region[injecting], minlength=len(sim.region_codes)),
@@ -154,8 +164,10 @@ def truth(sim: Simulation) -> dict[str, Any]:
                                                   minlength=len(sim.region_codes)),
             "new_hiv_infections": np.bincount(population.region[new_hiv],
                                               minlength=len(sim.region_codes)),
-            "registered_people": np.bincount(population.region[treated & active],
+            "registered_people": np.bincount(population.region[registered],
                                              minlength=len(sim.region_codes)),
+            "treated_people": np.bincount(population.region[treated],
+                                          minlength=len(sim.region_codes)),
         }  # fmt: skip
         for r, code in enumerate(sim.region_codes):
             entry = {name: int(values[r]) for name, values in by_region.items()}

@@ -34,8 +34,9 @@ class Parameters:
     reference_year: int = 2003
     #: Years simulated before the first reported year, so durations and histories settle.
     burn_in_years: int = 15
-    #: Years of contact history simulated before the first reported year ("ever treated").
-    history_years: int = 5
+    #: Years of contact history simulated before the first reported year ("ever treated",
+    #: and the dispensary register, which keeps people for years: as long as the burn-in).
+    history_years: int = 15
     #: Yearly growth of the number of users (registered users rose 18-fold 1990-2002).
     growth: float = 0.06
     #: Share of men among users.
@@ -74,6 +75,10 @@ class Parameters:
     hiv_test_rate: float = 0.03
     hiv_test_injecting: float = 2.5
     hiv_test_visibility: float = 1.0
+    #: Dispensary register: years of confirmed remission before removal, drawn uniformly
+    #: (docs/simulation.md "The dispensary register": 3 years in Russia's 2015 order, a
+    #: 5-year observation term in the USSR's 1988 order; the range is our assumption).
+    register_remission_years: tuple[int, int] = (3, 5)
     #: Extra treatment episodes in a treatment year: Poisson mean.
     repeat_episodes: float = 0.3
     #: Lab tests at admission: probability of an HIV, HCV and TB test.

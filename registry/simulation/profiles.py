@@ -41,8 +41,9 @@ class OstSite:
 class CountryProfile:
     """Everything the simulator needs to know about one country.
 
-    ``registered_2003`` is the number of clients of the narcological registry in the
-    reference year; ``users_2003`` the (mid-point) estimate of people who use drugs.
+    ``registered_2003`` is the number of people on the narcological (dispensary) register
+    in early 2003 (DOMAIN §1), the calibration target of the simulated register;
+    ``users_2003`` the (mid-point) estimate of people who use drugs.
     ``ethnic_mix`` weights the name pools of :mod:`registry.simulation.names`.
     """
 

@@ -1,5 +1,9 @@
 """One seeded run: population, contacts, OST, identities and the episodes to be written.
 
+Episodes are the treatment episodes of the reported years, one OST episode per enrolment and
+one registration (dispensary observation, :mod:`.register`) per stay on the register that
+overlaps the reported years, open until the person is removed.
+
 ``simulate(country, first_year, last_year, scale, seed)`` is pure (no database): the same
 arguments give the same :class:`Simulation`, bit for bit. The writer and the list and truth
 outputs read from it.
@@ -11,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from registry.schemas.base import EARLIEST_EVENT
 from registry.simulation.admissions import (
     OST_TO_DISCHARGE,
     AdmissionItems,
@@ -23,6 +28,8 @@ from registry.simulation.ost import Enrolment, simulate_ost
 from registry.simulation.parameters import Parameters
 from registry.simulation.population import Population, simulate_population
 from registry.simulation.profiles import PROFILES, CountryProfile
+from registry.simulation.register import PROGRAMME as REGISTRATION
+from registry.simulation.register import Spells, register_spells
 
 NAT = np.datetime64("NaT", "D")
 
@@ -88,12 +95,15 @@ def simulate(
     contacts = simulate_contacts(
         rng, population, params, first_year, last_year, profile.registered_2003 * scale
     )
-    enrolments = simulate_ost(
-        rng, profile, params, population, contacts, first_year, last_year, scale
-    )
+    spells = register_spells(rng, population, contacts.episode_person,
+                             contacts.episode_admission, contacts.prison_person,
+                             contacts.prison_date, contacts.remission)  # fmt: skip
+    enrolments = simulate_ost(rng, profile, params, population,
+                              spells.registered_since(profile.ost_start, len(population)),
+                              first_year, last_year, scale)  # fmt: skip
     identities = assign_identities(rng, profile, population)
-    episodes = _episodes(rng, profile, params, population, contacts, enrolments, first_year,
-                         last_year)  # fmt: skip
+    episodes = _episodes(rng, profile, params, population, contacts, spells, enrolments,
+                         first_year, last_year)  # fmt: skip
     typing = {
         source: draw_typing(rng, len(persons), params.latin_spelling, params.typo_rate)
         for source, persons in (
@@ -112,11 +122,20 @@ def _episodes(
     params: Parameters,
     population: Population,
     contacts: Contacts,
+    spells: Spells,
     enrolments: list[Enrolment],
     first_year: int,
     last_year: int,
 ) -> Episodes:
-    """Treatment episodes from ``first_year`` on plus one OST episode per enrolment."""
+    """Treatment episodes from ``first_year`` on, one OST episode per enrolment and the
+    registrations on the register at some time from ``first_year`` on.
+
+    A registration opened by a written admission is recorded with it: same day, same
+    typed identity, same items (no lab tests of its own), so it adds no entrant and no
+    client. One opened in the history years gets its own form; one opened before the
+    registry's earliest date (:data:`EARLIEST_EVENT`, the forms refuse earlier dates) is
+    entered as opened on that date.
+    """
     keep = contacts.episode_year >= first_year
     person = contacts.episode_person[keep]
     centres = np.array([r.centre for r in profile.regions])
@@ -132,17 +151,29 @@ def _episodes(
     still_open = (admission > end - 60) & (rng.random(len(admission)) < 0.5) & last_of_person
     discharge[still_open | (discharge > end)] = NAT
 
+    on = (spells.removal >= np.datetime64(f"{first_year}-01-01")) & (spells.admission <= end)
+    opening = spells.opening[on]
+    reg_discharge = np.where(spells.removal[on] > end, NAT, spells.removal[on])
+    reg_reason = np.where(np.isnat(reg_discharge), "", spells.reason[on])
+    written = np.cumsum(keep) - 1  # row of each contact episode among the written ones
+    source = np.where(keep[opening], written[opening], -1)
+
     ost_person = np.array([e.person for e in enrolments], dtype=np.int64)
-    n_ost = len(enrolments)
-    all_person = np.r_[person, ost_person]
+    n_ost, n_reg = len(enrolments), len(opening)
+    all_person = np.r_[person, ost_person, spells.person[on]]
     items = draw_admission_items(
         rng,
         population.drug[all_person],
         population.injects[all_person],
-        np.r_[police, np.zeros(n_ost, dtype=bool)],
-        np.r_[previous, np.ones(n_ost, dtype=bool)],
+        np.r_[police, np.zeros(n_ost, dtype=bool), contacts.episode_police_referral[opening]],
+        np.r_[previous, np.ones(n_ost, dtype=bool), contacts.episode_previous[opening]],
         (params.lab_hiv, params.lab_hcv, params.lab_tb),
     )
+    first_reg = len(person) + n_ost
+    copied = np.flatnonzero(source >= 0)
+    items.copy_rows(first_reg + copied, source[copied])
+    for tested in (items.lab_hiv, items.lab_hcv, items.lab_tb):
+        tested[first_reg:] = False
     drawn = items.discharge_reason[: len(person)]
     reason = np.where(np.isnat(discharge), "", np.asarray(drawn.labels)[drawn.codes])
     ost_reason = [
@@ -156,23 +187,40 @@ def _episodes(
     table = {
         "person": all_person,
         "centre": np.concatenate(
-            [centres[population.region[person]], np.array([e.centre for e in enrolments], str)]
+            [
+                centres[population.region[person]],
+                np.array([e.centre for e in enrolments], str),
+                centres[population.region[spells.person[on]]],
+            ]
         ),
         "programme": np.concatenate(
-            [programmes[contacts.episode_programme[keep]], np.full(n_ost, "ost")]
+            [
+                programmes[contacts.episode_programme[keep]],
+                np.full(n_ost, "ost"),
+                np.full(n_reg, REGISTRATION),
+            ]
         ),
-        "admission": np.concatenate([admission, ost_dates]),
-        "discharge": np.concatenate([discharge, ost_exits]),
-        "discharge_reason": np.concatenate([reason, np.array(ost_reason, dtype=str)]),
-        "enrolment": np.concatenate([np.full(len(person), -1), np.arange(n_ost)]),
+        "admission": np.concatenate(
+            [admission, ost_dates, np.maximum(spells.admission[on], np.datetime64(EARLIEST_EVENT))]
+        ),
+        "discharge": np.concatenate([discharge, ost_exits, reg_discharge]),
+        "discharge_reason": np.concatenate([reason, np.array(ost_reason, dtype=str), reg_reason]),
+        "enrolment": np.concatenate(
+            [np.full(len(person), -1), np.arange(n_ost), np.full(n_reg, -1)]
+        ),
     }
     for name in ("centre", "programme", "discharge_reason"):
         table[name] = Coded.of(table[name])
+    # stable: on the same day a treatment admission comes before the registration it opens
     order = np.lexsort((table["person"], table["admission"]))
     table = {key: value[order] for key, value in table.items()}
     items.items = {key: value[order] for key, value in items.items.items()}
-    for name in ("secondary", "first_injection_lag", "discharge_reason", "lab_hiv", "lab_hcv",
-                 "lab_tb", "lab_delay", "lab_noise"):  # fmt: skip
+    for name in items.ARRAYS:
         setattr(items, name, getattr(items, name)[order])
     typing = draw_typing(rng, len(order), params.latin_spelling, params.typo_rate)
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    rows, sources = position[first_reg + copied], position[source[copied]]
+    for column in typing:
+        column[rows] = column[sources]
     return Episodes(**table, items=items, typing=typing)

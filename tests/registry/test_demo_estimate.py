@@ -88,9 +88,14 @@ def test_demo_load_ends_with_an_approved_estimate_of_2003(app, runner, tmp_path)
         assert got[("EST_USERS_HIGH", "2003")] == (round(estimate["ci_high"]), "ok")
         (registered, status), (on_ost, ost_status) = (got[("REG_CLIENTS", "2003")],
                                                       got[("OST_CLIENTS", "2003")])  # fmt: skip
-        assert status == ost_status == "ok" and registered > 0 and on_ost > 0
+        assert status == "ok" and registered > 0
         assert got[("EST_PER_REG", "2003")] == (round(abundance / registered, 2), "ok")
-        assert got[("OST_COVERAGE", "2003")] == (round(100 * on_ost / abundance, 1), "ok")
+        if ost_status == "ok":
+            assert on_ost > 0
+            assert got[("OST_COVERAGE", "2003")] == (round(100 * on_ost / abundance, 1), "ok")
+        else:  # a small OST census (here one woman on OST) is withheld, and its rate with it
+            assert (on_ost, ost_status) == (None, "suppressed")
+            assert got[("OST_COVERAGE", "2003")] == (None, "suppressed")
         assert got[("EST_USERS", "2004")] == (None, "no_estimate")  # only 2003 is approved
         db.session.commit()
 
