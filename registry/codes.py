@@ -36,6 +36,10 @@ TDI_CENTRE_TYPES = {
     "6": _l("Other"),
 }
 
+#: The programme of a dispensary registration ("учёт"): not a treatment, so not a TDI
+#: treatment entry, but it keeps the person on the register while it is open.
+REGISTRATION_PROGRAMME = "dispensary_observation"
+
 PROGRAMMES = {
     "detoxification": _l("Detoxification"),
     "outpatient": _l("Outpatient treatment"),

@@ -35,7 +35,7 @@ from registry.analytics.sql_blocks import (
     run,
     within,
 )
-from registry.codes import ADEQUATE_DOSE_MG
+from registry.codes import ADEQUATE_DOSE_MG, REGISTRATION_PROGRAMME
 from registry.models import (
     Client,
     DoseChange,
@@ -60,7 +60,7 @@ def _entrants(periods):
     inner = (
         select(period.label("p"), E.client_id, E.centre_id, E.age_at_admission.label("age"),
                E.ever_treated, E.primary_drug, E.route, E.injecting, first.label("rn"))
-        .where(within(E.admission_date, periods))
+        .where(within(E.admission_date, periods), E.programme != REGISTRATION_PROGRAMME)
         .subquery()
     )  # fmt: skip
     drug = case((inner.c.primary_drug == "99", "99"), else_=func.substr(inner.c.primary_drug, 1, 1))

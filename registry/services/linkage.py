@@ -41,6 +41,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from estimation.capture_recapture import CaptureHistories
+from registry.codes import REGISTRATION_PROGRAMME
 from registry.extensions import db
 from registry.models import (
     Client,
@@ -95,6 +96,7 @@ def _registry_query(name: str, start: date, end: date, area: OrgUnit):
         where = episode_centre.in_(prison)
         return episode.where(
             TreatmentEpisode.admission_date.between(start, end),
+            TreatmentEpisode.programme != REGISTRATION_PROGRAMME,  # a registration is no entry
             episode_centre.in_(centres),
             where if name == "prison" else ~where,
         )

@@ -23,11 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from registry.codes import REGISTRATION_PROGRAMME
 from registry.simulation.parameters import Parameters
 from registry.simulation.population import Population
 
 #: Programme code of a registration episode (registry/codes.py PROGRAMMES).
-PROGRAMME = "dispensary_observation"
+PROGRAMME = REGISTRATION_PROGRAMME
 #: Discharge reason of a registration by the person's exit reason (population.EXIT_REASONS).
 EXIT_REMOVAL = ("completed_drug_free", "died", "moved_away")
 IMPRISONED = "imprisoned"

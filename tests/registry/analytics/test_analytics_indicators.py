@@ -10,6 +10,9 @@ import pytest
 
 from registry.analytics import INDICATORS, parse_request, run_query
 from registry.analytics.indicators import COUNT
+from registry.schemas import AdmissionSchema
+from registry.services.episodes import admit_client
+from registry.services.linkage import overlap_report
 
 
 @pytest.fixture
@@ -37,6 +40,26 @@ def test_treatment_entrants_once_per_person_per_year(small_registry, actor):
     assert got[("TDI_FIRST", "2003", "KG")] == 2
     assert got[("TDI_ENTRANTS", "2004", "KG")] == 1
     assert got[("TDI_FIRST", "2004", "KG-GB")] == 1
+
+
+def test_a_dispensary_registration_is_registered_but_no_treatment_entry(
+    small_registry, actor, centre, admission_form, db_session
+):
+    # F is put on the register at RNC (a dispensary) on 2003-05-01, with no treatment
+    lists = ["registry:treatment_entrants", "registry:registrations"]
+    before = [e["count"] for e in overlap_report(lists, period="2003", area_code="KG")["lists"]]
+    form = admission_form(family_name="Бекова", given_name="Гулнара", birth_date="1978-02-02",
+                          sex="F", region_code="KG-GB", programme="dispensary_observation",
+                          admission_date="2003-05-01")  # fmt: skip
+    admit_client(AdmissionSchema().load(form), actor=actor("clinic-bishkek"), centre=centre("RNC"))
+    db_session.commit()
+    got = values(actor, dx="TDI_ENTRANTS;REG_CLIENTS;REG_NEW", pe="2003", ou="KG")
+    assert got[("TDI_ENTRANTS", "2003", "KG")] == 4  # A, B, C, D as before
+    assert got[("REG_CLIENTS", "2003", "KG")] == 3  # A, C and now F
+    assert got[("REG_NEW", "2003", "KG")] == 4  # A, C, D and F
+    # the capture-recapture lists agree: on the registrations list, not among the entrants
+    after = [e["count"] for e in overlap_report(lists, period="2003", area_code="KG")["lists"]]
+    assert after == [before[0], before[1] + 1]
 
 
 def test_entrants_by_sex_and_age(small_registry, actor):
