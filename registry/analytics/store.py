@@ -7,7 +7,7 @@ Public interface::
     stored_tables(generation, family, ends) -> dict[date, CanonicalTable]
         # the family's stored tables ending on those days (missing days are left out)
     write_generation(generation: AnalyticsGeneration, tables) -> None
-        # tables: {(family, period_end): CanonicalTable}; replaces every older generation
+        # tables: {(family, period_end): CanonicalTable}; drops all but the previous one
 
 A stored table is read once per process and kept (it never changes: a refresh writes a
 new generation with new ids), so a request that finds its tables costs two small
@@ -108,7 +108,8 @@ def _cell_rows(table_id: int, table: CanonicalTable):
 def write_generation(
     generation: AnalyticsGeneration, tables: Mapping[tuple[str, date], CanonicalTable]
 ) -> None:
-    """Store ``generation`` and its tables, and drop every older generation (no commit)."""
+    """Store ``generation`` and its tables; drop the generations before the previous one
+    (no commit)."""
     session = db.session
     session.add(generation)
     session.flush()
@@ -128,10 +129,16 @@ def write_generation(
                 batch = []
     if batch:
         session.execute(insert(AnalyticsCell), batch)
-    older = select(AnalyticsTable.id).where(AnalyticsTable.generation_id != generation.id)
-    session.execute(delete(AnalyticsCell).where(AnalyticsCell.table_id.in_(older)))
-    session.execute(delete(AnalyticsTable).where(AnalyticsTable.generation_id != generation.id))
-    session.execute(delete(AnalyticsGeneration).where(AnalyticsGeneration.id != generation.id))
+    # the previous generation stays: a request that found it just before this commit is
+    # still reading its cells (each statement sees the newest commit)
+    previous = session.scalar(
+        select(func.max(AnalyticsGeneration.id)).where(AnalyticsGeneration.id < generation.id)
+    )
+    if previous is not None:
+        older = select(AnalyticsTable.id).where(AnalyticsTable.generation_id < previous)
+        session.execute(delete(AnalyticsCell).where(AnalyticsCell.table_id.in_(older)))
+        session.execute(delete(AnalyticsTable).where(AnalyticsTable.generation_id < previous))
+        session.execute(delete(AnalyticsGeneration).where(AnalyticsGeneration.id < previous))
     # keep the newest covered change: SQLite would otherwise hand out its id again
     session.execute(delete(AnalyticsChange).where(AnalyticsChange.id < generation.covers_change_id))
 

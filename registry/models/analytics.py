@@ -1,14 +1,15 @@
 """Analytics tables: the canonical suppressed tables, generated ahead of the requests.
 
 A *generation* is one run of :func:`registry.analytics.refresh.refresh_tables`: for every
-indicator family and every calendar year from the first year with data to the current
-one, the family's canonical table (all org units x sex x age or category, with margins,
-suppressed once) is stored as :class:`AnalyticsTable` with its published cells
-(:class:`AnalyticsCell`; ``value`` NULL = withheld; zero cells are not stored). Only the
-newest generation is kept. :class:`AnalyticsChange` rows say that the registry data
-changed since: one row per transaction that wrote a client, episode, enrolment, dose
-change, test, centre, org unit or population (see :mod:`registry.analytics.changes`).
-No row here holds anything about a person: cells are counts of ten or more, or zero.
+indicator family and every calendar year from the first to the last year with data, the
+family's canonical table (all org units x sex x age or category, with margins, suppressed
+once) is stored as :class:`AnalyticsTable` with its published cells
+(:class:`AnalyticsCell`; ``value`` NULL = withheld; zero cells are not stored). Requests
+read the newest generation; the one before it is kept for requests that started on it.
+:class:`AnalyticsChange` rows say that the registry data changed since: one row per
+transaction that wrote a client, episode, enrolment, dose change, test, centre, org unit
+or population (see :mod:`registry.analytics.changes`). No row here holds anything about
+a person: a stored value is a count at or above the suppression threshold.
 """
 
 from __future__ import annotations

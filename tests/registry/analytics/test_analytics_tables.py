@@ -90,7 +90,11 @@ def test_figures_are_those_of_the_last_refresh_until_the_next(
     assert refresh_due(now=finished + timedelta(minutes=10)) == "the data changed"
     refresh_tables()
     assert ask(actor, **bishkek).rows[0][-2:] == [3, "ok"]
-    assert count(AnalyticsGeneration) == 1  # older generations are dropped
+    assert count(AnalyticsGeneration) == 2  # this one and the one before
+    refresh_tables()
+    assert count(AnalyticsGeneration) == 2  # the first is dropped, with its tables
+    kept = db.session.scalars(select(AnalyticsGeneration.id)).all()
+    assert set(db.session.scalars(select(AnalyticsTable.generation_id))) == set(kept)
     assert refresh_due(now=finished + timedelta(hours=1)) is None
 
 
@@ -138,18 +142,20 @@ def test_a_failed_refresh_changes_nothing(small_registry, actor, monkeypatch):
 def test_the_worker_task_refreshes_when_due_and_once_at_a_time(small_registry, app):
     queue = MemoryHuey("test-analytics")
     set_app(app)
+    newest = select(func.max(AnalyticsGeneration.id))
     try:
         refresh_analytics_task(queue)
         assert count(AnalyticsGeneration) == 1
-        generation_id = db.session.scalar(select(AnalyticsGeneration.id))
+        generation_id = db.session.scalar(newest)
         refresh_analytics_task(queue)  # nothing changed: no new generation
-        assert db.session.scalar(select(AnalyticsGeneration.id)) == generation_id
+        assert db.session.scalar(newest) == generation_id
         app.config["SUPPRESSION_THRESHOLD"] = 4  # due again, but another refresh holds the lock
         with queue.lock_task(LOCK_NAME):
             refresh_analytics_task(queue)
-        assert db.session.scalar(select(AnalyticsGeneration.id)) == generation_id
+        assert db.session.scalar(newest) == generation_id
         refresh_analytics_task(queue)
-        assert db.session.scalar(select(AnalyticsGeneration.threshold)) == 4
+        assert db.session.scalar(newest) > generation_id
+        assert store.current_generation().threshold == 4
     finally:
         set_app(None)
 
