@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 
 from registry.analytics.refresh import refresh_due, refresh_tables
-from registry.analytics.store import as_utc
+from registry.analytics.store import as_utc, changes_after, latest_generation
 from registry.extensions import db
-from registry.models import AnalyticsChange, AnalyticsGeneration
+from registry.models import AnalyticsGeneration
 
 analytics_cli = AppGroup("analytics", help="Generate the analytics tables of the aggregates.")
 
@@ -50,15 +49,11 @@ def refresh_command(if_due: bool) -> None:
 @analytics_cli.command("status")
 def status_command() -> None:
     """Say when the tables were generated and whether a refresh is due."""
-    latest = db.session.scalar(
-        select(AnalyticsGeneration).order_by(AnalyticsGeneration.id.desc()).limit(1)
-    )
+    latest = latest_generation()
     if latest is None:
         click.echo("No analytics tables yet: every answer is counted at request time.")
     else:
-        pending = db.session.scalar(
-            select(func.count()).where(AnalyticsChange.id > latest.covers_change_id)
-        )
+        pending = changes_after(latest.covers_change_id)
         click.echo(f"Analytics tables: {_describe(latest)}.")
         click.echo(f"Data changes since: {pending}.")
     reason = refresh_due()

@@ -38,7 +38,7 @@ from registry.analytics.indicators import FAMILIES
 from registry.analytics.periods import Period, parse_period
 from registry.analytics.tables import CanonicalTable, Geography, build_table
 from registry.extensions import db
-from registry.models import AnalyticsChange, AnalyticsGeneration, LabTest, OstEnrolment
+from registry.models import AnalyticsGeneration, LabTest, OstEnrolment
 from registry.models import TreatmentEpisode as E
 from registry.models.base import utcnow
 
@@ -128,9 +128,7 @@ def refresh_due(*, now: datetime | None = None) -> str | None:
     """Why the analytics tables should be generated again, or None if they are current."""
     config = current_app.config
     now = now or utcnow()
-    latest = db.session.scalar(
-        select(AnalyticsGeneration).order_by(AnalyticsGeneration.id.desc()).limit(1)
-    )
+    latest = store.latest_generation()
     if latest is None:
         return "there are no analytics tables yet"
     if latest.threshold != config["SUPPRESSION_THRESHOLD"]:
@@ -139,9 +137,7 @@ def refresh_due(*, now: datetime | None = None) -> str | None:
     max_hours = config["ANALYTICS_REFRESH_MAX_AGE_HOURS"]
     if max_hours > 0 and age >= timedelta(hours=max_hours):
         return f"the tables are older than {max_hours} hours"
-    changed = db.session.scalar(
-        select(func.count()).where(AnalyticsChange.id > latest.covers_change_id)
-    )
+    changed = store.changes_after(latest.covers_change_id)
     minutes = config["ANALYTICS_REFRESH_MINUTES"]
     if changed and minutes > 0 and age >= timedelta(minutes=minutes):
         return "the data changed"

@@ -4,6 +4,9 @@ Public interface::
 
     Generation(id, finished_at, threshold)        # the newest generation, as a request sees it
     current_generation() -> Generation | None
+    latest_generation() -> AnalyticsGeneration | None   # the same, as the stored row
+    changes_after(change_id) -> int               # data changes recorded since
+    newest_change() -> int
     stored_tables(generation, family, ends) -> dict[date, CanonicalTable]
         # the family's stored tables ending on those days (missing days are left out)
     write_generation(generation: AnalyticsGeneration, tables) -> None
@@ -49,11 +52,7 @@ def as_utc(moment: datetime) -> datetime:
 
 def current_generation() -> Generation | None:
     """The newest generation of analytics tables, if there is one."""
-    row = db.session.execute(
-        select(AnalyticsGeneration.id, AnalyticsGeneration.finished_at,
-               AnalyticsGeneration.threshold)
-        .order_by(AnalyticsGeneration.id.desc()).limit(1)
-    ).first()  # fmt: skip
+    row = latest_generation()
     return Generation(row.id, as_utc(row.finished_at), row.threshold) if row else None
 
 
@@ -141,6 +140,18 @@ def write_generation(
         session.execute(delete(AnalyticsGeneration).where(AnalyticsGeneration.id < previous))
     # keep the newest covered change: SQLite would otherwise hand out its id again
     session.execute(delete(AnalyticsChange).where(AnalyticsChange.id < generation.covers_change_id))
+
+
+def latest_generation() -> AnalyticsGeneration | None:
+    """The newest generation as a row (with what it covers and how long it took)."""
+    return db.session.scalar(
+        select(AnalyticsGeneration).order_by(AnalyticsGeneration.id.desc()).limit(1)
+    )
+
+
+def changes_after(change_id: int) -> int:
+    """How many data changes were recorded after ``change_id``."""
+    return db.session.scalar(select(func.count()).where(AnalyticsChange.id > change_id))
 
 
 def newest_change() -> int:
