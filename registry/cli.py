@@ -71,10 +71,11 @@ def create_user_command(name: str, role: str, centre_code: str | None, password:
     click.echo(f"Created user {user.username} ({user.role}).")
 
 
-def _user_named(name: str) -> User:
+def user_named(name: str, param_hint: str = "NAME") -> User:
+    """The user called ``name`` (any case, surrounding spaces ignored) or a usage error."""
     user = db.session.scalar(select(User).where(User.username == name.strip().lower()))
     if user is None:
-        raise click.BadParameter(f"no user named {name!r}", param_hint="NAME")
+        raise click.BadParameter(f"no user named {name!r}", param_hint=param_hint)
     return user
 
 
@@ -85,7 +86,7 @@ def set_password_command(name: str, password: str) -> None:
     """Give the user NAME a new password."""
     from registry.services.users import set_password
 
-    user = _user_named(name)
+    user = user_named(name)
     try:
         set_password(user, password)
     except ServiceError as error:
@@ -103,7 +104,7 @@ def deactivate_command(name: str) -> None:
     """Stop the user NAME from logging in (their records and audit trail stay)."""
     from registry.services.users import deactivate_user
 
-    user = _user_named(name)
+    user = user_named(name)
     deactivate_user(user)
     db.session.commit()
     click.echo(f"User {user.username} can no longer log in.")

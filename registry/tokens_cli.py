@@ -15,21 +15,14 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
-from sqlalchemy import select
 
 from registry.auth.tokens import create_token, list_tokens, revoke_token, token_state
+from registry.cli import user_named
 from registry.extensions import db
-from registry.models import ApiToken, User
+from registry.models import ApiToken
 from registry.services import ServiceError
 
 tokens_cli = AppGroup("tokens", help="Manage API tokens (machine access to /api/).")
-
-
-def _user_named(name: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == name.strip().lower()))
-    if user is None:
-        raise click.BadParameter(f"no user named {name!r}", param_hint="USERNAME")
-    return user
 
 
 @tokens_cli.command("create")
@@ -38,7 +31,7 @@ def _user_named(name: str) -> User:
 @click.option("--expires", "days", type=click.IntRange(min=1), help="Expire after DAYS days.")
 def create_token_command(username: str, label: str, days: int | None) -> None:
     """Create a token acting as USERNAME and print it (it is shown only this once)."""
-    user = _user_named(username)
+    user = user_named(username, "USERNAME")
     try:
         token, secret = create_token(user, label, days)
     except ServiceError as error:
@@ -58,7 +51,7 @@ def create_token_command(username: str, label: str, days: int | None) -> None:
 @click.argument("username", required=False)
 def list_tokens_command(username: str | None) -> None:
     """List the tokens (of USERNAME), with their state; never the tokens themselves."""
-    user = _user_named(username) if username else None
+    user = user_named(username, "USERNAME") if username else None
     tokens = list_tokens(user)
     if not tokens:
         click.echo("No tokens.")

@@ -1,4 +1,5 @@
-"""Helpers shared by the method adapters: JSON-safe numbers, ratios, parameter errors."""
+"""Helpers shared by the method adapters: JSON-safe numbers, ratios, parameter errors,
+intervals around a value."""
 
 from __future__ import annotations
 
@@ -37,3 +38,15 @@ def load_parameters(schema: Schema, parameters: dict[str, Any]) -> dict[str, Any
     except ValidationError as error:
         raise ValidationError({"parameters": error.messages}) from error
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in loaded.items()}
+
+
+def check_interval(data: dict[str, Any], value: str, *, above: Any, below: Any) -> None:
+    """Refuse ``<value>_low`` above ``<value>`` (message ``above``) or ``<value>_high`` below
+    it (message ``below``); a missing value or bound is not checked."""
+    middle, low, high = data.get(value), data.get(f"{value}_low"), data.get(f"{value}_high")
+    if middle is None:
+        return
+    if low is not None and low > middle:
+        raise ValidationError(above, field_name=f"{value}_low")
+    if high is not None and high < middle:
+        raise ValidationError(below, field_name=f"{value}_high")

@@ -23,14 +23,14 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate, validates_schema
 
 from estimation.coverage import ost_coverage
 from registry.models import Study
 from registry.models.users import User
 from registry.services.errors import ServiceError
 from registry.services.estimators import sources
-from registry.services.estimators.common import MAX_ID, load_parameters, num
+from registry.services.estimators.common import MAX_ID, check_interval, load_parameters, num
 
 DEFAULTS: dict[str, Any] = {"census_date": None, "source_job": None}
 #: WHO target coverage (DOMAIN §4).
@@ -53,13 +53,12 @@ class CoverageParameters(Schema):
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:
-        value, low, high = data.get("estimate"), data.get("estimate_low"), data.get("estimate_high")
-        if value is None:
-            return
-        if low is not None and low > value:
-            raise ValidationError(_l("Cannot exceed the estimate."), field_name="estimate_low")
-        if high is not None and high < value:
-            raise ValidationError(_l("Cannot be below the estimate."), field_name="estimate_high")
+        check_interval(
+            data,
+            "estimate",
+            above=_l("Cannot exceed the estimate."),
+            below=_l("Cannot be below the estimate."),
+        )
 
 
 def check(

@@ -23,14 +23,14 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate, validates_schema
 
 from estimation.projection import DEFAULT_SCENARIOS, project
 from registry.models import Study
 from registry.models.users import User
 from registry.services.errors import ServiceError
 from registry.services.estimators import sources
-from registry.services.estimators.common import MAX_ID, load_parameters, num
+from registry.services.estimators.common import MAX_ID, check_interval, load_parameters, num
 
 DEFAULTS: dict[str, Any] = {
     "source_job": None,
@@ -64,13 +64,12 @@ class ProjectionParameters(Schema):
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:
-        value, low, high = data.get("base"), data.get("base_low"), data.get("base_high")
-        if value is None:
-            return
-        if low is not None and low > value:
-            raise ValidationError(_l("Cannot exceed the base value."), field_name="base_low")
-        if high is not None and high < value:
-            raise ValidationError(_l("Cannot be below the base value."), field_name="base_high")
+        check_interval(
+            data,
+            "base",
+            above=_l("Cannot exceed the base value."),
+            below=_l("Cannot be below the base value."),
+        )
 
 
 def check(
