@@ -4,6 +4,7 @@
 
     flask users create NAME --role ROLE [--centre CODE]   # asks for the password twice
     flask users set-password NAME                         # asks for the new one twice
+    flask users set-role NAME --role ROLE [--centre CODE]
     flask users deactivate NAME                           # can no longer log in
     flask demo load [--country KG|KZ|TJ|UZ] [--years 1998-2004] [--scale 1.0] [--seed N]
                     [--truth-out FILE] [--lists-out DIR] [--workers N] [--if-empty]
@@ -53,22 +54,31 @@ def create_user_command(name: str, role: str, centre_code: str | None, password:
     """Create the user NAME with ROLE (and, for clinic staff, their --centre)."""
     from registry.services.users import create_user
 
-    centre = None
-    if centre_code:
-        centre = db.session.scalar(
-            select(TreatmentCentre).where(TreatmentCentre.code == centre_code)
-        )
-        if centre is None:
-            raise click.BadParameter(f"no centre with code {centre_code!r}", param_hint="--centre")
+    centre = centre_coded(centre_code)
     try:
         user = create_user(name, password, role, centre)
     except ServiceError as error:
-        db.session.rollback()
-        with force_locale("en"):  # the message is a lazy string; there is no request here
-            message = f"{error.field or 'user'}: {error}"
-        raise click.ClickException(message) from error
+        raise service_failure(error) from error
     db.session.commit()
     click.echo(f"Created user {user.username} ({user.role}).")
+
+
+def centre_coded(code: str | None) -> TreatmentCentre | None:
+    """The centre with ``code`` (``None`` for no code) or a usage error naming --centre."""
+    if not code:
+        return None
+    centre = db.session.scalar(select(TreatmentCentre).where(TreatmentCentre.code == code))
+    if centre is None:
+        raise click.BadParameter(f"no centre with code {code!r}", param_hint="--centre")
+    return centre
+
+
+def service_failure(error: ServiceError, field: str | None = None) -> click.ClickException:
+    """Roll back and turn a broken rule into a CLI error naming the field."""
+    db.session.rollback()
+    with force_locale("en"):  # the message is a lazy string; there is no request here
+        message = f"{field or error.field or 'user'}: {error}"
+    return click.ClickException(message)
 
 
 def user_named(name: str, param_hint: str = "NAME") -> User:
@@ -90,12 +100,26 @@ def set_password_command(name: str, password: str) -> None:
     try:
         set_password(user, password)
     except ServiceError as error:
-        db.session.rollback()
-        with force_locale("en"):
-            message = f"password: {error}"
-        raise click.ClickException(message) from error
+        raise service_failure(error, "password") from error
     db.session.commit()
-    click.echo(f"Password of {user.username} changed.")
+    click.echo(f"Password of {user.username} changed; their sessions have ended.")
+
+
+@users_cli.command("set-role")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(ROLE_NAMES), help="The new role.")
+@click.option("--centre", "centre_code", help="Centre code (clinic staff only), e.g. RNC.")
+def set_role_command(name: str, role: str, centre_code: str | None) -> None:
+    """Give the user NAME a new ROLE (and, for clinic staff, their --centre)."""
+    from registry.services.users import set_role
+
+    user = user_named(name)
+    try:
+        set_role(user, role, centre_coded(centre_code))
+    except ServiceError as error:
+        raise service_failure(error) from error
+    db.session.commit()
+    click.echo(f"User {user.username} is now {user.role}; their sessions have ended.")
 
 
 @users_cli.command("deactivate")
@@ -107,7 +131,7 @@ def deactivate_command(name: str) -> None:
     user = user_named(name)
     deactivate_user(user)
     db.session.commit()
-    click.echo(f"User {user.username} can no longer log in.")
+    click.echo(f"User {user.username} can no longer log in; their sessions have ended.")
 
 
 @demo_cli.command("logins")

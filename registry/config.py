@@ -35,6 +35,7 @@ ENV_SETTINGS = (
     "JOB_STALE_SECONDS",
     "JOB_MAX_ATTEMPTS",
     "API_RATE_LIMIT",
+    "API_BAD_TOKEN_LIMIT",
     "ANALYTICS_REFRESH_MINUTES",
     "ANALYTICS_REFRESH_MAX_AGE_HOURS",
     "SQLITE_BUSY_TIMEOUT_SECONDS",
@@ -84,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     # requests per API token (or user, or address) under /api/, in the notation of the
     # `limits` package: "600 per minute", "20 per second; 10000 per hour"
     "API_RATE_LIMIT": "600 per minute",
+    # refused API tokens (unknown, revoked, expired: 401) per token and per address; over
+    # it they get 429 (valid tokens never do; password sign-in is never affected)
+    "API_BAD_TOKEN_LIMIT": "10 per minute",
     # analytics tables (docs/indicators.md#analytics-tables): the worker refreshes them when
     # the data changed and the last refresh is ANALYTICS_REFRESH_MINUTES old (0 = never by
     # itself), and in any case once ANALYTICS_REFRESH_MAX_AGE_HOURS old

@@ -1,8 +1,12 @@
 """The signed-in user: loading ``g.user`` from the session, signing in and out.
 
-The session cookie holds only the user id, the time of the last request and the CSRF
-token. Sessions end when the browser closes and after ``SESSION_IDLE_MINUTES`` (default
-30) without a request, because clinic computers are often shared.
+The session cookie holds only the user id, the user's session epoch at sign-in, the time
+of the last request and the CSRF token. Sessions end when the browser closes and after
+``SESSION_IDLE_MINUTES`` (default 30) without a request, because clinic computers are
+often shared. They also end on the server, for every browser at once, when the user's
+``session_epoch`` moves on (:func:`registry.services.users.end_sessions`: logout,
+password change, role change, deactivation): every request compares the cookie's epoch
+with the database's, so a copied cookie stops working in every server process.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ def load_user() -> None:
         session.clear()
         return
     user = db.session.get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or session.get("epoch") != user.session_epoch:
         session.clear()
         return
     session["seen"] = now
@@ -39,6 +43,7 @@ def login_user(user: User) -> None:
     locale = session.get("locale")
     session.clear()
     session["user_id"] = user.id
+    session["epoch"] = user.session_epoch
     session["seen"] = int(time.time())
     if locale and not user.locale:
         session["locale"] = locale
@@ -46,7 +51,10 @@ def login_user(user: User) -> None:
 
 
 def logout_user() -> None:
-    """End the session, keeping nothing but the chosen language."""
+    """Clear this browser's session, keeping nothing but the chosen language.
+
+    The caller ends the user's other sessions (``record_logout`` moves the epoch on).
+    """
     locale = session.get("locale")
     session.clear()
     if locale:

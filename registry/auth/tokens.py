@@ -13,7 +13,9 @@ A request to ``/api/`` with ``Authorization: Bearer <token>`` acts as the token'
 with that user's role, and nothing else: the session cookie is neither read nor
 written, and no CSRF token is needed (a browser never sends the header by itself).
 Elsewhere the header is ignored, so a token never opens an HTML page. A bad, revoked or
-expired token, or one of a deactivated user, gets 401 and an audited ``login_failed``;
+expired token, or one of a deactivated user, gets 401 and an audited ``login_failed``
+(throttled per token and per address: :mod:`registry.auth.rate_limits`; never counted
+against the user's password sign-in);
 creating and revoking are audited too, and a token request refused by role (403) is
 audited by :func:`audit_denied_token_request`. The secret is printed once and only its
 SHA-256 digest is stored. The time of a token's last use is kept to the hour, so that
@@ -31,6 +33,7 @@ from flask import abort, current_app, g, request, session
 from flask.wrappers import Response
 from sqlalchemy import select
 
+from registry.auth.rate_limits import bad_token_wait, count_bad_token, too_many_bad_tokens
 from registry.auth.session import load_user
 from registry.extensions import csrf, db
 from registry.models import ApiToken, User
@@ -138,8 +141,17 @@ def load_request_user() -> None:
         load_user()
         return
     g.user = None
+    token_key, address_key = f"token:{digest(secret)}", f"address:{request.remote_addr}"
+    wait = bad_token_wait(token_key)  # a token refused too often: not even looked up
+    if wait is not None:
+        abort(too_many_bad_tokens(wait))
     token = token_for(secret) if secret else None
     if token is None:
+        wait = bad_token_wait(address_key)
+        if wait is not None:
+            db.session.rollback()  # a throttled request writes no audit row
+            abort(too_many_bad_tokens(wait))
+        count_bad_token(token_key, address_key)
         db.session.commit()  # the audit row of the failure
         abort(401)
     g.user = token.user

@@ -13,12 +13,11 @@ from werkzeug.wrappers import Response
 from registry.auth import blueprint
 from registry.auth.roles import public, signed_in
 from registry.auth.session import login_user, logout_user
-from registry.auth.throttle import locked_out
+from registry.auth.throttle import attempt_sign_in
 from registry.errors import MESSAGES
 from registry.extensions import db
 from registry.schemas import LoginSchema
-from registry.services.audit import record_event
-from registry.services.users import authenticate, record_logout, set_locale
+from registry.services.users import record_logout, set_locale
 from registry.web.forms import FormState, flatten_errors
 
 
@@ -46,18 +45,15 @@ def login() -> Any:
         except ValidationError as invalid:
             form.errors = flatten_errors(invalid.messages)
         else:
-            locked = locked_out(data["username"])
-            if locked is not None:
-                record_event(locked, "login_failed", "user", locked.id, detail="locked")
-                db.session.commit()
+            attempt = attempt_sign_in(data["username"], data["password"])
+            db.session.commit()  # the audit event and count of the attempt (and a rehash)
+            if attempt.retry_after is not None:
                 page = render_template(
                     "auth/login.html", form=form, error=str(MESSAGES[429]), next=""
                 )
-                return page, 429
-            user = authenticate(data["username"], data["password"])
-            db.session.commit()  # the audit event of the attempt (and a rehash)
-            if user is not None:
-                login_user(user)
+                return page, 429, {"Retry-After": str(attempt.retry_after)}
+            if attempt.user is not None:
+                login_user(attempt.user)
                 return redirect(safe_next(request.form.get("next")))
             error = _("Wrong username or password.")
     page = render_template(

@@ -23,7 +23,7 @@ from registry.models.studies import (
     Study,
 )
 from registry.models.tokens import ApiToken
-from registry.models.users import User
+from registry.models.users import SignInFailure, User
 
 __all__ = [
     "AnalyticsCell",
@@ -43,6 +43,7 @@ __all__ = [
     "OrgUnit",
     "OstEnrolment",
     "Population",
+    "SignInFailure",
     "SourceList",
     "SourceListCode",
     "Study",

@@ -6,9 +6,11 @@ Public interface::
     create_user(username: str, password: str, role: str,
                 centre: TreatmentCentre | None = None, *, enforce_policy: bool = True) -> User
     set_password(user: User, password: str) -> None            # same policy; audited
+    set_role(user: User, role: str, centre: TreatmentCentre | None = None) -> None  # audited
     deactivate_user(user: User) -> None                         # can no longer log in; audited
+    end_sessions(user: User) -> None                            # every browser signed out
     authenticate(username: str, password: str) -> User | None   # audits login / login_failed
-    record_logout(user: User) -> AuditEvent
+    record_logout(user: User) -> AuditEvent                     # and ends every session
     set_locale(user: User, locale: str) -> None                 # one of config LANGUAGES
     hash_password(password: str) -> str
     verify_password(user: User, password: str) -> bool
@@ -18,7 +20,9 @@ setting (argon2-cffi's default RFC 9106 low-memory profile; the tests use the ch
 ``enforce_policy=False`` is only for the demo loader's short password, which it refuses
 to use in production.
 Failed logins are audited without the typed username unless the account exists (a
-password typed into the username field must not end up in the log).
+password typed into the username field must not end up in the log). A logout, a new
+password, a new role and deactivation end every session of the user, on every computer
+(:func:`end_sessions`; :mod:`registry.auth.session` checks it on every request).
 """
 
 from __future__ import annotations
@@ -99,15 +103,7 @@ def create_user(
         raise ServiceError(_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), "password")
     if not password:
         raise ServiceError(_l("This field is required."), "password")
-    if role not in ROLE_NAMES:
-        raise ServiceError(_l("Choose a value from the list."), "role")
-    if (role == CLINIC_STAFF) != (centre is not None):
-        message = (
-            _l("Clinic staff need a centre.")
-            if role == CLINIC_STAFF
-            else _l("Only clinic staff belong to a centre.")
-        )
-        raise ServiceError(message, "centre")
+    _check_role(role, centre)
     user = User(
         username=username,
         password_hash=hash_password(password),
@@ -118,6 +114,18 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _check_role(role: str, centre: TreatmentCentre | None) -> None:
+    if role not in ROLE_NAMES:
+        raise ServiceError(_l("Choose a value from the list."), "role")
+    if (role == CLINIC_STAFF) != (centre is not None):
+        message = (
+            _l("Clinic staff need a centre.")
+            if role == CLINIC_STAFF
+            else _l("Only clinic staff belong to a centre.")
+        )
+        raise ServiceError(message, "centre")
 
 
 def _check_password(password: str, enforce_policy: bool) -> None:
@@ -131,13 +139,34 @@ def set_password(user: User, password: str) -> None:
     """Replace ``user``'s password (policy as for new users) and audit an ``update``."""
     _check_password(password, enforce_policy=True)
     user.password_hash = hash_password(password)
+    end_sessions(user)
     record_event(None, "update", "user", user.id, detail="password set")
+
+
+def set_role(user: User, role: str, centre: TreatmentCentre | None = None) -> None:
+    """Give ``user`` ``role`` (and ``centre``: clinic staff only, as for new users); audited.
+
+    The user's sessions end, so the new role applies from the next sign-in on; API tokens
+    act with the user's role, so they follow at once.
+    """
+    _check_role(role, centre)
+    user.role = role
+    user.centre = centre
+    end_sessions(user)
+    detail = f"role={role}" + (f" centre={centre.id}" if centre is not None else "")
+    record_event(None, "update", "user", user.id, detail=detail)
 
 
 def deactivate_user(user: User) -> None:
     """Stop ``user`` from logging in (rows they wrote keep pointing at them); audited."""
     user.active = False
+    end_sessions(user)
     record_event(None, "update", "user", user.id, detail="deactivated")
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user``, in every browser (the caller commits)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -163,7 +192,9 @@ def _hasher_verify_dummy(password: str) -> None:
 
 
 def record_logout(user: User) -> AuditEvent:
-    """Audit a logout (the view clears the session cookie and commits)."""
+    """Audit a logout and end every session of ``user`` (the view clears the cookie and
+    commits): signing out on one computer signs out a copied cookie too."""
+    end_sessions(user)
     return record_event(user, "logout", "user", user.id)
 
 

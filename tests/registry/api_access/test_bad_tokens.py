@@ -15,7 +15,7 @@ from tests.registry.web.conftest import AuthActions
 @pytest.fixture
 def app_config() -> dict:
     """Three refused token requests a minute per token and per address."""
-    return {"BAD_TOKEN_LIMIT": "3 per minute"}
+    return {"API_BAD_TOKEN_LIMIT": "3 per minute"}
 
 
 def from_address(address: str) -> dict:
@@ -28,9 +28,7 @@ def unknown(n: int) -> dict[str, str]:
 
 def login_failures(app) -> int:
     with app.app_context():
-        return db.session.scalar(
-            select(func.count()).where(AuditEvent.action == "login_failed")
-        )
+        return db.session.scalar(select(func.count()).where(AuditEvent.action == "login_failed"))
 
 
 def assert_throttled(response) -> None:
@@ -95,7 +93,7 @@ def test_api_token_failures_never_lock_the_password(app, make_token, runner, reg
     revoked = make_token("epi")
     assert runner.invoke(args=["tokens", "revoke", "1"]).exit_code == 0
     forbidden = make_token("ministry")
-    app.config["BAD_TOKEN_LIMIT"] = "1000 per minute"  # this test is about the password
+    app.config["API_BAD_TOKEN_LIMIT"] = "1000 per minute"  # this test is about the password
     client = app.test_client()
     for _ in range(12):
         assert client.get("/api/jobs", headers=bearer(revoked)).status_code == 401
