@@ -115,3 +115,19 @@ def test_set_role_follows_the_centre_rules_and_is_audited(app, runner, registry_
         ).all()
     osh = registry_data.centres["OSH"]
     assert details == [f"role=clinic_staff centre={osh}", "role=epidemiologist"]
+
+
+def test_deactivation_ends_sessions_for_good_even_if_the_account_returns(
+    app, runner, registry_data
+):
+    from registry.extensions import db
+    from registry.models import User
+
+    browser, cookie = copied_cookie(app, registry_data.password, "epi")
+    deactivate(browser, runner, "epi")
+    with app.app_context():  # back at work (reactivated in the database by an admin)
+        db.session.get(User, registry_data.users["epi"]).active = True
+        db.session.commit()
+    assert not works(replay(app, cookie))
+    _again, fresh = copied_cookie(app, registry_data.password, "epi")
+    assert works(replay(app, fresh))
