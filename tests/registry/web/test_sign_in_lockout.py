@@ -32,6 +32,7 @@ def guess(app, registry_data, name: str, attempts: int) -> list[tuple]:
 
 
 def test_an_existing_and_an_unknown_name_get_the_same_answers(app, registry_data):
+    # names of one length, so even Content-Length must match
     existing = guess(app, registry_data, "clinic-osh", 12)
     unknown = guess(app, registry_data, "clinic-xyz", 12)
     assert [status for status, _b, _h in existing] == [422] * 10 + [429] * 2
