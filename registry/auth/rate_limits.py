@@ -124,14 +124,17 @@ def _on_storage(call: Callable[[RateLimiter], Any]) -> Any:
         return call(current_app.extensions["registry_bad_tokens"])
 
 
+#: The counters' names start with these (Redis may be shared with other applications).
+BAD_TOKEN_NAMESPACE = ("narcoregistry", "bad-token")
+
+
 def bad_token_wait(key: str) -> int | None:
     """Whole seconds until ``key`` may send a refused token again, or ``None`` if it may."""
+    ids = (*BAD_TOKEN_NAMESPACE, key)
     for item in parsed_limits("API_BAD_TOKEN_LIMIT"):
-        if not _on_storage(lambda strategy, item=item: strategy.test(item, "bad-token", key)):
-            reset = _on_storage(
-                lambda strategy, item=item: strategy.get_window_stats(item, "bad-token", key)
-            ).reset_time
-            return max(1, math.ceil(reset - time.time()))
+        if not _on_storage(lambda strategy, item=item: strategy.test(item, *ids)):
+            window = _on_storage(lambda strategy, item=item: strategy.get_window_stats(item, *ids))
+            return max(1, math.ceil(window.reset_time - time.time()))
     return None
 
 
@@ -139,7 +142,8 @@ def count_bad_token(*keys: str) -> None:
     """Count one refused token against each of ``keys``."""
     for item in parsed_limits("API_BAD_TOKEN_LIMIT"):
         for key in keys:
-            _on_storage(lambda strategy, item=item, key=key: strategy.hit(item, "bad-token", key))
+            ids = (*BAD_TOKEN_NAMESPACE, key)
+            _on_storage(lambda strategy, item=item, ids=ids: strategy.hit(item, *ids))
 
 
 def too_many_bad_tokens(retry_after: int) -> Response:

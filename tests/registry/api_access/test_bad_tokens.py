@@ -102,3 +102,29 @@ def test_api_token_failures_never_lock_the_password(app, make_token, runner, reg
     assert browser.login("epi").status_code == 302
     assert browser.logout().status_code == 302
     assert browser.login("ministry").status_code == 302
+
+
+def test_refused_tokens_are_counted_in_memory_while_redis_is_down(tmp_path):
+    from registry import create_app
+    from tests.conftest import TEST_SECRETS
+
+    redis_app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
+                            **TEST_SECRETS, "REDIS_URL": "redis://127.0.0.1:6399/0",
+                            "API_BAD_TOKEN_LIMIT": "2 per minute"})  # fmt: skip
+    with redis_app.app_context():
+        db.create_all()
+    client = redis_app.test_client()  # nothing listens on 6399
+    statuses = [client.get("/api/jobs", headers=unknown(n)).status_code for n in range(3)]
+    assert statuses == [401, 401, 429]
+    with redis_app.app_context():
+        db.engine.dispose()
+
+
+def test_an_invalid_bad_token_limit_stops_start_up():
+    from registry import create_app
+    from registry.config import ConfigError
+    from tests.conftest import TEST_SECRETS
+
+    with pytest.raises(ConfigError, match="API_BAD_TOKEN_LIMIT"):
+        create_app({"TESTING": True, "DATABASE_URL": "sqlite://", **TEST_SECRETS,
+                    "API_BAD_TOKEN_LIMIT": "lots"})  # fmt: skip
