@@ -6,6 +6,7 @@
     flask users set-password NAME                         # asks for the new one twice
     flask users set-role NAME --role ROLE [--centre CODE]
     flask users deactivate NAME                           # can no longer log in
+    flask users unlock NAME                               # lift a sign-in lockout
     flask demo load [--country KG|KZ|TJ|UZ] [--years 1998-2004] [--scale 1.0] [--seed N]
                     [--truth-out FILE] [--lists-out DIR] [--workers N] [--if-empty]
                                                           # a simulated national registry
@@ -132,6 +133,17 @@ def deactivate_command(name: str) -> None:
     deactivate_user(user)
     db.session.commit()
     click.echo(f"User {user.username} can no longer log in; their sessions have ended.")
+
+
+@users_cli.command("unlock")
+@click.argument("name")
+def unlock_command(name: str) -> None:
+    """Lift the sign-in lockout of NAME (existing or not) and forget its failures."""
+    from registry.auth.throttle import unlock
+
+    had_failures = unlock(name)
+    db.session.commit()
+    click.echo(f"{name.strip().lower()}: " + ("unlocked." if had_failures else "no failures."))
 
 
 @demo_cli.command("logins")

@@ -3,6 +3,7 @@
 Public interface::
 
     attempt_sign_in(username, password) -> SignInAttempt   # the one place passwords are tried
+    unlock(username) -> bool                               # forget the name's failures
     SignInAttempt.user          # the signed-in user, or None
     SignInAttempt.retry_after   # seconds the name stays locked (None: not locked)
 
@@ -67,6 +68,22 @@ def attempt_sign_in(username: str, password: str) -> SignInAttempt:
             .execution_options(synchronize_session=False)
         )
     return SignInAttempt(user=user)
+
+
+def unlock(username: str) -> bool:
+    """Forget the failures (and lift the lock) of ``username``; ``True`` if it had any
+    (then audited as an ``update`` of the user, if there is one)."""
+    name = (username or "").strip().lower()
+    result = db.session.execute(
+        delete(SignInFailure)
+        .where(SignInFailure.name_key == name_key(name))
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:
+        return False
+    user_id = db.session.scalar(select(User.id).where(User.username == name)) if name else None
+    record_event(None, "update", "user", user_id, detail="sign-in failures cleared")
+    return True
 
 
 def name_key(name: str) -> str:

@@ -82,3 +82,19 @@ def test_attempts_during_the_lock_do_not_extend_it(app, registry_data):
     with app.app_context():
         row = db.session.scalar(select(SignInFailure))
         assert row.failures == 2 and row.locked_at is not None
+
+
+def test_an_administrator_can_unlock_a_name(app, runner, registry_data):
+    app.config["LOGIN_MAX_FAILURES"] = 2
+    guess(app, registry_data, "clinic-osh", 2)
+    browser = AuthActions(app.test_client(), registry_data.password)
+    assert browser.login("clinic-osh").status_code == 429
+    result = runner.invoke(args=["users", "unlock", " Clinic-OSH"])
+    assert result.exit_code == 0 and "unlocked" in result.output
+    assert browser.login("clinic-osh").status_code == 302
+    assert "no failures" in runner.invoke(args=["users", "unlock", "clinic-osh"]).output
+    with app.app_context():
+        cleared = db.session.execute(
+            select(AuditEvent.entity_id).where(AuditEvent.detail == "sign-in failures cleared")
+        ).all()
+    assert cleared == [(registry_data.users["clinic-osh"],)]
