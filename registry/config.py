@@ -68,7 +68,8 @@ DEFAULTS: dict[str, Any] = {
     "SUPPRESSION_THRESHOLD": 10,
     # a signed-in session ends after this long without a request
     "SESSION_IDLE_MINUTES": 30,
-    # this many failed sign-ins within LOGIN_LOCK_MINUTES lock the account that long
+    # this many failed sign-ins with one name (existing or not) within LOGIN_LOCK_MINUTES
+    # lock that name that long (registry.auth.throttle)
     "LOGIN_MAX_FAILURES": 10,
     "LOGIN_LOCK_MINUTES": 15,
     # estimation worker (see docs/estimation-jobs.md): Huey's SQLite file defaults to
