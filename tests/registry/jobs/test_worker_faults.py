@@ -7,9 +7,13 @@ aged with ``make_heartbeat_stale`` rather than by waiting.
 
 from __future__ import annotations
 
+import pytest
+
 from registry.extensions import db
 from registry.jobs import enqueue
-from registry.models import EstimationJob
+from registry.jobs.runner import JobStopped
+from registry.models import EstimationJob, User
+from registry.services import studies
 from tests.registry.jobs.conftest import heartbeat, make_heartbeat_stale
 
 REGISTRY_LISTS = ["registry:treatment_entrants", "registry:ost"]
@@ -122,3 +126,20 @@ def test_a_job_reaped_from_a_live_worker_is_dropped_there_and_run_once(
         job = db.session.get(EstimationJob, job_id)
         assert job.result is not None and job.attempts == 2
         db.session.remove()
+
+
+def test_the_bootstrap_reaches_the_checkpoint_between_batches(app, population, registry_data):
+    calls: list[int] = []
+
+    def checkpoint() -> None:  # cancelled while the first batch was fitted
+        calls.append(len(calls))
+        if len(calls) == 2:
+            raise JobStopped(cancelled=True)
+
+    with app.app_context():
+        actor = db.session.get(User, registry_data.users["epi"])
+        job = studies.create_study(study(analysis="bootstrap", replicates=25_000), actor=actor)
+        with pytest.raises(JobStopped):
+            studies.compute_result(job, checkpoint)
+        db.session.rollback()
+    assert calls == [0, 1]  # before the first batch and after it: 3 batches never fitted
