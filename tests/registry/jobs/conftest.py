@@ -39,6 +39,13 @@ from tests.conftest import TEST_SECRETS
 from tests.registry.web.conftest import AuthActions
 
 ROOT = Path(__file__).resolve().parents[3]
+#: The test app's settings a worker started by ``start_worker`` gets too.
+WORKER_SETTINGS = (
+    "JOBS_SQLITE_PATH",
+    "JOB_HEARTBEAT_SECONDS",
+    "JOB_HOLD_FILE",
+    "ANALYTICS_REFRESH_MINUTES",
+)
 LETTERS = "ABDEFGIKLMNOPRSTUVZ"
 
 
@@ -48,11 +55,14 @@ def app_config(tmp_path) -> dict:
 
     Staleness keeps its default (60 s), so a loaded machine never makes a live worker's
     job look abandoned; the fault tests age a heartbeat with ``make_heartbeat_stale``.
+    The worker's analytics refresher is off: whether a minute's tick fell within a test
+    would otherwise decide whether the worker's one thread also refreshed the tables.
     """
     return {
         "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
         "JOB_HEARTBEAT_SECONDS": 1,
         "JOB_HOLD_FILE": str(tmp_path / "hold-jobs"),
+        "ANALYTICS_REFRESH_MINUTES": 0,
     }
 
 
@@ -212,7 +222,7 @@ def start_worker(app, tmp_path):
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
         env.update(TEST_SECRETS)
         env["DATABASE_URL"] = app.config["DATABASE_URL"]
-        for name in ("JOBS_SQLITE_PATH", "JOB_HEARTBEAT_SECONDS", "JOB_HOLD_FILE"):
+        for name in WORKER_SETTINGS:
             env[name] = str(app.config[name])
         env.update({name: str(value) for name, value in settings.items()})
         log = open(tmp_path / f"worker-{len(processes)}.log", "w")  # noqa: SIM115
