@@ -34,6 +34,7 @@ ENV_SETTINGS = (
     "JOB_HEARTBEAT_SECONDS",
     "JOB_STALE_SECONDS",
     "JOB_MAX_ATTEMPTS",
+    "JOB_HOLD_FILE",
     "API_RATE_LIMIT",
     "API_BAD_TOKEN_LIMIT",
     "ANALYTICS_REFRESH_MINUTES",
@@ -80,6 +81,9 @@ DEFAULTS: dict[str, Any] = {
     "JOB_HEARTBEAT_SECONDS": 10,
     "JOB_STALE_SECONDS": 60,
     "JOB_MAX_ATTEMPTS": 2,
+    # for tests only: while this file exists, a running job waits at its checkpoints
+    # (between bootstrap batches, before storing its result), still cancellable
+    "JOB_HOLD_FILE": None,
     # argon2id parameters of password hashes: a profile of argon2.profiles. CHEAPEST is
     # refused outside TESTING (the test suite uses it to keep thousands of logins fast)
     "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",

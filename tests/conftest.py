@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, make_url, text
 
 from registry import create_app
@@ -24,6 +25,11 @@ TEST_SECRETS = {
 #: argon2's cheapest parameters: thousands of test sign-ins would otherwise take minutes
 #: (production refuses this profile; tests/registry/test_users.py checks the default).
 FAST_HASHES = {"PASSWORD_HASH_PROFILE": "CHEAPEST"}
+
+# Property tests never depend on the machine's speed: no deadline per example and no
+# "too slow" health check by default (a loaded machine is slow; the code is not wrong).
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 def postgres_url() -> str | None:

@@ -7,8 +7,10 @@ repeats the whole selection (AIC or BIC over the same candidate models, or one f
 and keeps the abundance of the selected model. The interval is the ``alpha/2`` and
 ``1 - alpha/2`` percentiles of the replicates (or the BCa interval with the jackknife
 acceleration, as SparseMSE's ``estimatepopulation``), so it carries the model-selection
-uncertainty that a single model's interval ignores. All replicates are fitted in
-vectorised batches.
+uncertainty that a single model's interval ignores. The replicates are fitted in
+vectorised batches (at most :data:`BATCH_REPLICATES` tables, and a bounded number of
+fits, at a time); a ``progress`` callback runs before the first batch and after each, so a
+caller can report progress or stop a long bootstrap between batches by raising.
 
 References
 ----------
@@ -21,6 +23,7 @@ of inference. Biometrics 53, 603-618.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,9 +37,23 @@ from estimation.capture_recapture.candidates import (
 )
 from estimation.capture_recapture.design import parse_model
 from estimation.capture_recapture.histories import CaptureHistories
-from estimation.capture_recapture.search import ZERO_CELL_SUSPECT, fit_masks, results_from_batch
+from estimation.capture_recapture.search import (
+    CHUNK_ELEMENTS,
+    ZERO_CELL_SUSPECT,
+    fit_masks,
+    results_from_batch,
+)
 
-__all__ = ["BootstrapResult", "bootstrap"]
+__all__ = ["BATCH_REPLICATES", "BootstrapResult", "Progress", "bootstrap"]
+
+#: Most replicates fitted between two calls of ``progress`` (fewer when each replicate
+#: fits many models: a batch is at most one chunk of :func:`fit_masks`).
+BATCH_REPLICATES = 10_000
+#: Replicates between two calls of ``progress`` in the stepwise bootstrap (about 1 s).
+STEPWISE_BATCH = 50
+
+#: ``progress(done, total)``: replicates fitted so far and in all.
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -131,6 +148,7 @@ def bootstrap(
     max_order: int | None = None,
     resample: str = "observed",
     stepwise: bool = False,
+    progress: Progress | None = None,
 ) -> BootstrapResult:
     """Bootstrap the abundance, repeating model selection in every replicate.
 
@@ -152,6 +170,10 @@ def bootstrap(
     stepwise : bool
         Select by SparseMSE's stepwise procedure instead of a search (observed-proportion
         resampling only; replicates are fitted one by one, so allow about 20 ms each).
+    progress : callable, optional
+        ``progress(done, total)`` is called with ``done = 0`` once the replicate tables are
+        drawn, then after each batch of replicates (``done = total`` after the last). An
+        exception it raises stops the bootstrap and propagates (a job's cancellation).
 
     Returns
     -------
@@ -166,7 +188,7 @@ def bootstrap(
     if stepwise:
         if resample != "observed" or model is not None:
             raise ValueError("the stepwise bootstrap resamples observed cells, with no model")
-        return _stepwise_bootstrap(histories, rng, replicates)
+        return _stepwise_bootstrap(histories, rng, replicates, progress)
     models, order = _candidates(histories, model, max_order)
     design = search_design(histories, models, order)
     fit = fit_masks(design.X, histories.counts, design.masks)
@@ -184,7 +206,7 @@ def bootstrap(
         probabilities = np.append(mu, dark) / (mu.sum() + dark)
         size = int(round(results[chosen].abundance))
         draws = rng.multinomial(size, probabilities, size=replicates)[:, :-1]
-    estimates, best = _select(design, draws, criterion)
+    estimates, best = _select_in_batches(design, draws, criterion, progress)
     found = np.isfinite(estimates)
     names, counts = np.unique(np.array(design.names)[best[found]], return_counts=True)
     acceleration = _jackknife_acceleration(design, histories.counts, criterion)
@@ -198,7 +220,10 @@ def bootstrap(
 
 
 def _stepwise_bootstrap(
-    histories: CaptureHistories, rng: np.random.Generator, replicates: int
+    histories: CaptureHistories,
+    rng: np.random.Generator,
+    replicates: int,
+    progress: Progress | None = None,
 ) -> BootstrapResult:
     """SparseMSE's ``estimatepopulation``: stepwise selection in every replicate."""
     from estimation.capture_recapture.stepwise import stepwise as select
@@ -213,7 +238,13 @@ def _stepwise_bootstrap(
     original, name = estimate(histories.counts)
     n = histories.observed
     draws = rng.multinomial(n, histories.counts / n, size=replicates)
-    outcomes = [estimate(draw) for draw in draws]
+    outcomes = []
+    for first in range(0, replicates, STEPWISE_BATCH):
+        if progress is not None:
+            progress(first, replicates)
+        outcomes.extend(estimate(draw) for draw in draws[first : first + STEPWISE_BATCH])
+    if progress is not None:
+        progress(replicates, replicates)
     estimates = np.array([value for value, _ in outcomes])
     names, counts = np.unique([m for _, m in outcomes if m], return_counts=True)
     cells = np.flatnonzero(histories.counts > 0)
@@ -239,6 +270,28 @@ def _acceleration(estimates: np.ndarray, weights: np.ndarray) -> float:
     residuals = weights @ estimates / weights.sum() - estimates
     spread = (weights @ residuals**2) ** 1.5
     return float(weights @ residuals**3 / (6 * spread)) if spread > 0 else 0.0
+
+
+def _select_in_batches(
+    design: SearchDesign, draws: np.ndarray, criterion: str, progress: Progress | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_select` over ``draws`` in batches, calling ``progress`` between them.
+
+    Each table is fitted on its own (the fits of one table do not depend on the others in
+    its batch), so the batch size does not change the figures.
+    """
+    total = len(draws)
+    fits_per_table = len(design.masks) * design.X.shape[1] ** 2
+    size = max(1, min(BATCH_REPLICATES, CHUNK_ELEMENTS // fits_per_table))
+    estimates, best = np.empty(total), np.empty(total, dtype=np.intp)
+    for first in range(0, total, size):
+        if progress is not None:
+            progress(first, total)
+        part = slice(first, first + size)
+        estimates[part], best[part] = _select(design, draws[part], criterion)
+    if progress is not None:
+        progress(total, total)
+    return estimates, best
 
 
 def _select(design: SearchDesign, draws: np.ndarray, criterion: str):

@@ -3,7 +3,13 @@
 The database is the source of truth. A worker *claims* a job with one conditional
 ``UPDATE ... WHERE state = 'queued'`` (so a duplicated queue message runs it at most
 once), writes a heartbeat every ``JOB_HEARTBEAT_SECONDS`` from a side thread while the
-estimation runs, and stores the result only if it still owns the job. The *reaper*
+estimation runs, and stores the result only if it still owns the job. Between the steps
+of a long computation (the bootstrap's replicate batches) and before storing the result,
+the job's *checkpoint* (:func:`job_checkpoint`) reads the job again: a cancel request
+stops the computation there (the job ends "cancelled"), and a job reaped meanwhile is
+dropped. While the file named by ``JOB_HOLD_FILE`` exists, a job waits at its checkpoints
+(still beating and still cancellable): tests use it to act on a job known to be running,
+without racing the clock. The *reaper*
 (:func:`reap_stale_jobs`, run by every worker at start and then periodically) finds
 running jobs whose heartbeat is older than ``JOB_STALE_SECONDS`` -- their worker died --
 and queues them again, or fails them after ``JOB_MAX_ATTEMPTS`` attempts; it also
@@ -16,10 +22,12 @@ import logging
 import os
 import socket
 import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from registry.extensions import db
 from registry.models import EstimationJob
@@ -105,6 +113,45 @@ def _finish(job_id: int, worker: str, **values: object) -> None:
     db.session.commit()
 
 
+class JobStopped(Exception):  # noqa: N818 - not an error: the job ends as asked
+    """Raised at a checkpoint: the job was cancelled, or is no longer this worker's."""
+
+    def __init__(self, *, cancelled: bool) -> None:
+        super().__init__("cancelled" if cancelled else "no longer this worker's job")
+        self.cancelled = cancelled
+
+
+#: How often a job held by ``JOB_HOLD_FILE`` looks for its release or a cancel request.
+HOLD_POLL_SECONDS = 0.05
+
+
+def job_checkpoint(job_id: int, worker: str) -> Callable[[], None]:
+    """``checkpoint()`` for job ``job_id`` run by ``worker``.
+
+    It raises :class:`JobStopped` if a cancel was requested or the job was reaped (no
+    longer running for ``worker``), and returns otherwise; while the ``JOB_HOLD_FILE``
+    exists it waits, checking again every :data:`HOLD_POLL_SECONDS`.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    hold = app.config.get("JOB_HOLD_FILE") or None
+    columns = (EstimationJob.state, EstimationJob.worker, EstimationJob.cancel_requested)
+    query = select(*columns).where(EstimationJob.id == job_id)
+
+    def checkpoint() -> None:
+        while True:
+            with db.engine.connect() as connection:  # its own transaction: the latest commit
+                state, owner, cancel_requested = connection.execute(query).one()
+            if state != RUNNING or owner != worker:
+                raise JobStopped(cancelled=False)
+            if cancel_requested:
+                raise JobStopped(cancelled=True)
+            if hold is None or not os.path.exists(hold):
+                return
+            time.sleep(HOLD_POLL_SECONDS)
+
+    return checkpoint
+
+
 def run_job(job_id: int) -> str | None:
     """Run one job if it is still queued; return its final state (``None`` if not run)."""
     from registry.services.studies import compute_result
@@ -119,20 +166,19 @@ def run_job(job_id: int) -> str | None:
     try:
         job = db.session.get(EstimationJob, job_id)
         assert job is not None
-        result = compute_result(job)
-        with db.session.no_autoflush:  # the new result is not to be flushed before the check
-            db.session.refresh(job, ["state", "worker", "cancel_requested"])
-        if job.state != RUNNING or job.worker != worker:
-            db.session.rollback()  # reaped and given to another worker meanwhile
-            return None
-        if job.cancel_requested:
-            db.session.rollback()
-            _finish(job_id, worker, state=CANCELLED)
-            return CANCELLED
+        checkpoint = job_checkpoint(job_id, worker)
+        result = compute_result(job, checkpoint)
+        checkpoint()  # cancelled or reaped while the last step ran: no result
         db.session.add(result)
         job.state, job.finished_at = SUCCEEDED, utcnow()
         db.session.commit()
         return SUCCEEDED
+    except JobStopped as stopped:
+        db.session.rollback()
+        if not stopped.cancelled:
+            return None  # reaped and given to another worker meanwhile
+        _finish(job_id, worker, state=CANCELLED)
+        return CANCELLED
     except Exception as error:  # the job fails with the error; the worker carries on
         db.session.rollback()
         log.exception("estimation job %s failed", job_id)

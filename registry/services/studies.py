@@ -10,7 +10,7 @@ Public interface::
     list_jobs(*, actor: User, limit: int = 100) -> list[EstimationJob]
     get_result(job_id: int, *, actor: User) -> EstimationResult
     result_rows(result: EstimationResult) -> list[dict]     # the CSV download's rows
-    compute_result(job: EstimationJob) -> EstimationResult  # the worker's part
+    compute_result(job: EstimationJob, checkpoint=None) -> EstimationResult  # the worker's
 
 ``data`` of :func:`create_study` (validated by ``registry.schemas.studies.StudySchema``):
 ``title``, ``method`` (:data:`registry.services.estimators.METHODS`), ``parameters``
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -206,8 +207,14 @@ def input_hash(study: Study, report: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
-def compute_result(job: EstimationJob) -> EstimationResult:
-    """Link the study's lists, run its method and build the result (not committed)."""
+def compute_result(
+    job: EstimationJob, checkpoint: Callable[[], None] | None = None
+) -> EstimationResult:
+    """Link the study's lists, run its method and build the result (not committed).
+
+    ``checkpoint()`` is called between the steps of a long computation (the bootstrap's
+    replicate batches); what it raises (a cancelled job) stops the computation.
+    """
     study = job.study
     started = utcnow()
     area = study.area
@@ -236,7 +243,7 @@ def compute_result(job: EstimationJob) -> EstimationResult:
             study.lists, period=study.period, area_code=area.code, strata=study.strata
         )
         payload = estimators.capture_recapture(
-            histories, study.parameters, registered=report["registered"]
+            histories, study.parameters, registered=report["registered"], checkpoint=checkpoint
         )
         history_counts = {
             "lists": [entry["name"] for entry in report["lists"]],

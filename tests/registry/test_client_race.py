@@ -1,19 +1,21 @@
 """Two desks saving the same new person at the same moment get one client, not an error.
 
 The other desk is a second database connection that has inserted the client and not yet
-committed; our request runs in a thread that must wait for it. On PostgreSQL the test
-waits until that thread is blocked on the row lock, so the race is exercised every time;
-on SQLite it gives the thread a moment to reach its insert (if it does not, the lookup
-finds the committed client and the test still checks the outcome).
+committed; our request runs in a thread that must wait for it. The test commits the other
+desk only once that thread has sent its own insert (it looked the code up before the
+commit and found nothing), and on PostgreSQL only once the thread is blocked on the row
+lock, so the race is exercised every time, on both backends.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 
 from registry.extensions import db
 from registry.models import AuditEvent, Client
@@ -23,15 +25,31 @@ from registry.services.clients import code_for, find_or_create_client
 PERSON = ClientIdentifiers("Асанов", "Бакыт", date(1979, 4, 2), "M")
 
 
+@contextmanager
+def _inserts_from_other_threads(engine) -> Iterator[threading.Event]:
+    """An event set when a thread other than this one sends ``INSERT INTO clients``."""
+    here = threading.get_ident()
+    sent = threading.Event()
+
+    def before_execute(_conn, _cursor, statement: str, *_args) -> None:
+        if threading.get_ident() != here and statement.lstrip().startswith("INSERT INTO clients"):
+            sent.set()
+
+    event.listen(engine, "before_cursor_execute", before_execute)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", before_execute)
+
+
 def _wait_until_blocked(connection, backend: str) -> None:
     if backend != "postgresql":
-        time.sleep(0.5)
-        return
+        return  # SQLite: the insert waits for the write lock (busy timeout), not observable
     waiting = text(
         "SELECT count(*) FROM pg_stat_activity "
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
-    for _ in range(200):
+    for _ in range(1200):  # a minute at most, on a loaded machine
         blocked = connection.execute(waiting).scalar()
         connection.rollback()  # pg_stat_activity is a snapshot per transaction
         if blocked:
@@ -62,15 +80,20 @@ def test_a_client_saved_at_the_same_moment_by_another_desk_is_reused(
                 outcome["error"] = error
                 db.session.rollback()
 
-    with db.engine.connect() as first_desk, db.engine.connect() as observer:
+    with (
+        db.engine.connect() as first_desk,
+        db.engine.connect() as observer,
+        _inserts_from_other_threads(db.engine) as second_desk_inserts,
+    ):
         first_desk.execute(
             insert(Client).values(code=code, sex="M", birth_year=1979, region_id=None)
         )
         thread = threading.Thread(target=second_desk)
         thread.start()
+        assert second_desk_inserts.wait(timeout=60), "the second desk never tried to insert"
         _wait_until_blocked(observer, backend)
         first_desk.commit()
-        thread.join(timeout=30)
+        thread.join(timeout=60)
 
     assert "error" not in outcome, outcome.get("error")
     assert outcome["created"] is False

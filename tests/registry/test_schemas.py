@@ -24,7 +24,9 @@ from registry.schemas import (
 )
 from registry.services.client_codes import ClientIdentifiers
 
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+#: A date in the future however long the suite runs (a day ahead, computed at import, was
+#: today for the tests that ran after midnight).
+FUTURE = (date.today() + timedelta(days=30)).isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +86,12 @@ ADMISSION_ERRORS = [
     ("given_name", {"given_name": "x" * 101}),
     ("birth_date", {"birth_date": "14.03.1980"}),
     ("birth_date", {"birth_date": "1899-12-31"}),
-    ("birth_date", {"birth_date": TOMORROW}),
+    ("birth_date", {"birth_date": FUTURE}),
     ("birth_date", {"birth_date": "1998-01-01"}),  # 5 years old at admission
     ("sex", {"sex": "X"}),
     ("region_code", {"region_code": ""}),
     ("programme", {"programme": "spa"}),
-    ("admission_date", {"admission_date": TOMORROW}),
+    ("admission_date", {"admission_date": FUTURE}),
     ("admission_date", {"admission_date": "1989-12-31"}),
     ("admission_date", {"admission_date": "1975-01-01"}),
     ("ever_treated", {"ever_treated": "99"}),
@@ -156,7 +158,7 @@ def test_client_lookup_returns_identifiers_only(request_context, identifiers_for
 
 SCHEMA_CASES = [
     (DischargeSchema, {"discharge_date": "2003-06-01", "discharge_reason": "completed"},
-     [("discharge_date", {"discharge_date": TOMORROW}),
+     [("discharge_date", {"discharge_date": FUTURE}),
       ("discharge_date", {"discharge_date": ""}),
       ("discharge_reason", {"discharge_reason": "bored"})]),
     (OstEnrolmentSchema, {"medication": "methadone", "enrolment_date": "2003-01-10",
@@ -170,7 +172,7 @@ SCHEMA_CASES = [
       ("first_maintenance_date", {"first_maintenance_date": "2003-01-01"}),
       ("episode_id", {"episode_id": "first"})]),
     (DoseSchema, {"dose_date": "2003-02-01", "kind": "observed", "dose_mg": "60"},
-     [("dose_date", {"dose_date": TOMORROW}),
+     [("dose_date", {"dose_date": FUTURE}),
       ("kind", {"kind": "injected"}),
       ("dose_mg", {"dose_mg": ""}),
       ("dose_mg", {"dose_mg": "301"}),
@@ -185,7 +187,7 @@ SCHEMA_CASES = [
     (OstExitSchema, {"exit_date": "2003-06-01", "exit_reason": "completed"},
      [("exit_date", {"exit_date": ""}), ("exit_reason", {"exit_reason": "completed_drug_free"})]),
     (LabTestSchema, {"test": "HIV", "sample_date": "2003-06-01", "result": "negative"},
-     [("test", {"test": "HBV"}), ("sample_date", {"sample_date": TOMORROW}),
+     [("test", {"test": "HBV"}), ("sample_date", {"sample_date": FUTURE}),
       ("result", {"result": "maybe"})]),
     (LoginSchema, {"username": "clinic-osh", "password": "demo-password-1"},
      [("username", {"username": ""}), ("password", {"password": ""})]),

@@ -6,7 +6,8 @@ Public interface::
                "retention", "coverage", "projection")
     ANALYSES = ("average", "search", "model", "family", "stepwise", "bootstrap")
     DEFAULT_PARAMETERS: dict[str, dict]           # per method
-    capture_recapture(histories, parameters: dict, *, registered: int) -> dict
+    capture_recapture(histories, parameters: dict, *, registered: int,
+                      checkpoint=None) -> dict      # checkpoint() between bootstrap batches
     count_estimators(frequencies: dict[int, int], parameters: dict, *, registered: int) -> dict
     hiv_trend(rows: list[dict], parameters: dict) -> dict     # "years" (default 6) up to the period
     multiplier(benchmark, parameters, *, registered, population, ref) -> dict

@@ -8,11 +8,15 @@ in 40% (docs/validation.md). Its estimate has the unconditional standard error a
 Chao's log-transformed interval; each model row carries its ``weight`` (0 for models
 left out: failed fits). With strata, each stratum's average is computed and the averages
 are summed (standard errors added in quadrature, Chao's interval on the total).
+
+``checkpoint`` (the worker's, :func:`registry.jobs.runner.job_checkpoint`) is called
+between the bootstrap's replicate batches; it raises to stop a cancelled job there.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -136,6 +140,7 @@ def capture_recapture(
     parameters: dict[str, Any],
     *,
     registered: int,
+    checkpoint: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Payload of a capture-recapture study (see the module docstring)."""
     p = {**DEFAULTS, **parameters}
@@ -182,9 +187,11 @@ def capture_recapture(
         **extra,
     }
     if p["analysis"] == "bootstrap":
+        progress = None if checkpoint is None else _between_batches(checkpoint)
         boot = bootstrap(histories, rng=np.random.default_rng(int(p["seed"])),
                          replicates=int(p["replicates"]), criterion=p["criterion"],
-                         model=p.get("model"), max_order=p.get("max_order"))  # fmt: skip
+                         model=p.get("model"), max_order=p.get("max_order"),
+                         progress=progress)  # fmt: skip
         low, high = boot.conf_int(alpha)
         payload["bootstrap"] = {
             "seed": int(p["seed"]),
@@ -197,3 +204,12 @@ def capture_recapture(
         }
         payload["estimate"].update(ci_low=_num(low), ci_high=_num(high), interval="bootstrap")
     return payload
+
+
+def _between_batches(checkpoint: Callable[[], None]) -> Callable[[int, int], None]:
+    """The bootstrap's ``progress(done, total)`` that calls ``checkpoint()``."""
+
+    def progress(_done: int, _total: int) -> None:
+        checkpoint()
+
+    return progress

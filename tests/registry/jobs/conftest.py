@@ -7,6 +7,10 @@
 * ``api``: signs ``epi`` in and sends JSON/multipart requests with the CSRF header.
 * ``start_worker``: starts ``python -m registry.jobs.worker`` -- the process ``make run``
   starts -- on the test's database and Huey file; every worker is stopped at the end.
+* ``held_jobs``: creates the worker's ``JOB_HOLD_FILE``, so a running job waits at its
+  checkpoints (still beating, still cancellable) until the test deletes the file. A test
+  acts on a running job without racing the clock; ``make_heartbeat_stale`` makes a dead
+  worker's heartbeat old at once instead of waiting for it to age.
 """
 
 from __future__ import annotations
@@ -18,33 +22,78 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from registry.extensions import db
-from registry.models import Client, OrgUnit, OstEnrolment, TreatmentEpisode
+from registry.models import Client, EstimationJob, OrgUnit, OstEnrolment, TreatmentEpisode
+from registry.models.base import utcnow
 from registry.services.client_codes import ClientIdentifiers, client_code
 from registry.simulation.forms import ITEM_FIELDS
 from tests.conftest import TEST_SECRETS
 from tests.registry.web.conftest import AuthActions
 
 ROOT = Path(__file__).resolve().parents[3]
+#: The test app's settings a worker started by ``start_worker`` gets too.
+WORKER_SETTINGS = (
+    "JOBS_SQLITE_PATH",
+    "JOB_HEARTBEAT_SECONDS",
+    "JOB_HOLD_FILE",
+    "ANALYTICS_REFRESH_MINUTES",
+)
 LETTERS = "ABDEFGIKLMNOPRSTUVZ"
 
 
 @pytest.fixture
 def app_config(tmp_path) -> dict:
-    """A Huey file of this test's own; short heartbeat and staleness for the fault tests."""
+    """A Huey file of this test's own; a heartbeat (and reaper round) every second.
+
+    Staleness keeps its default (60 s), so a loaded machine never makes a live worker's
+    job look abandoned; the fault tests age a heartbeat with ``make_heartbeat_stale``.
+    The worker's analytics refresher is off: whether a minute's tick fell within a test
+    would otherwise decide whether the worker's one thread also refreshed the tables.
+    """
     return {
         "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
         "JOB_HEARTBEAT_SECONDS": 1,
-        "JOB_STALE_SECONDS": 3,
+        "JOB_HOLD_FILE": str(tmp_path / "hold-jobs"),
+        "ANALYTICS_REFRESH_MINUTES": 0,
     }
+
+
+@pytest.fixture
+def held_jobs(app) -> Path:
+    """The workers' ``JOB_HOLD_FILE``, created: jobs wait at their checkpoints until it goes."""
+    hold = Path(app.config["JOB_HOLD_FILE"])
+    hold.touch()
+    return hold
+
+
+def make_heartbeat_stale(app, job_id: int) -> None:
+    """Date the job's heartbeat an hour back, as a worker that died an hour ago left it."""
+    with app.app_context():
+        db.session.execute(
+            update(EstimationJob)
+            .where(EstimationJob.id == job_id)
+            .values(heartbeat_at=utcnow() - timedelta(hours=1))
+        )
+        db.session.commit()
+        db.session.remove()
+
+
+def heartbeat(app, job_id: int) -> datetime | None:
+    """The job's last heartbeat, read from the database."""
+    with app.app_context():
+        beat = db.session.scalar(
+            select(EstimationJob.heartbeat_at).where(EstimationJob.id == job_id)
+        )
+        db.session.remove()
+    return beat
 
 
 @dataclass
@@ -173,7 +222,7 @@ def start_worker(app, tmp_path):
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
         env.update(TEST_SECRETS)
         env["DATABASE_URL"] = app.config["DATABASE_URL"]
-        for name in ("JOBS_SQLITE_PATH", "JOB_HEARTBEAT_SECONDS", "JOB_STALE_SECONDS"):
+        for name in WORKER_SETTINGS:
             env[name] = str(app.config[name])
         env.update({name: str(value) for name, value in settings.items()})
         log = open(tmp_path / f"worker-{len(processes)}.log", "w")  # noqa: SIM115
