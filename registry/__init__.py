@@ -33,8 +33,10 @@ def register_extensions(app: Flask) -> None:
     from registry.extensions import babel, csrf, db, migrate
     from registry.i18n import select_locale
     from registry.jobs import init_jobs
+    from registry.json_body import StrictJSONProvider
     from registry.sqlite_pragmas import configure_sqlite
 
+    app.json = StrictJSONProvider(app)  # JSON bodies no database can store are a 400
     db.init_app(app)
     configure_sqlite(app)  # WAL, busy timeout: before the first connection
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
