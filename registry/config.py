@@ -57,6 +57,7 @@ INTEGER_SETTINGS = (
 
 DEFAULTS: dict[str, Any] = {
     "REGISTRY_ENV": "development",
+    # hide_parameters is added whatever the options (see load_settings)
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -111,6 +112,10 @@ def load_settings(instance_path: str, override: Mapping[str, Any] | None = None)
             settings[name] = os.environ[name]
     if override:
         settings.update(override)
+
+    # statement parameters are record data: never in an error's text, hence in no log
+    options = settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "hide_parameters": True}
 
     production = settings["REGISTRY_ENV"] == "production"
     if not settings.get("DATABASE_URL"):
