@@ -12,12 +12,12 @@ from typing import Any
 
 from flask import Flask
 
-from registry.config import load_settings
+from registry.config import instance_path, load_settings
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: defaults -> environment/instance -> ``config`` override."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
     app.config.from_mapping(load_settings(app.instance_path, config))
     register_extensions(app)
     register_blueprints(app)
