@@ -23,9 +23,10 @@ Each row becomes a code; a code seen on several rows is kept once with its numbe
 counted in ``SourceList.rejected_rows`` as ``{"row": n, "field": ..., "reason": code}``
 with a stable code of :data:`REJECTION_REASONS` (row 1 is the header; no submitted value
 is ever kept); the API gives the code with its English message, pages translate it. A
-file with missing columns or no usable row raises
-:class:`~registry.services.errors.ServiceError` on field ``file`` and nothing is added to
-the session. Identifiers exist only in memory while the file is
+file with missing columns, no usable row, or a line the CSV reader cannot read (a
+carriage return without a line feed, a value over its 131,072-character field limit)
+raises :class:`~registry.services.errors.ServiceError` on field ``file`` (naming the
+line) and nothing is added to the session. Identifiers exist only in memory while the file is
 read: they are never stored or logged. Identifier uploads also add
 :class:`~registry.models.DuplicateCandidate` rows (see :mod:`registry.services.linkage`).
 The caller commits; every upload is audited (``create source_list``).
@@ -145,7 +146,7 @@ def _unreadable(line: int) -> ServiceError:
     """
     return ServiceError(
         _l("Line %(line)s cannot be read: a value is longer than %(limit)s characters or a "
-           "quotation mark is not closed.", line=line, limit=f"{csv.field_size_limit():,}"),
+           "quotation mark is not closed.", line=line, limit=csv.field_size_limit()),
         "file",
     )  # fmt: skip
 

@@ -31,7 +31,7 @@ def test_an_unreadable_file_is_refused_on_the_api_naming_its_line(app, api, cont
     assert response.mimetype == "application/problem+json"
     (error,) = response.json["errors"]
     assert error["field"] == "file"
-    assert f"Line {line} " in error["detail"]
+    assert f" {line} " in error["detail"]  # "Line 3 ...", "В строке 3 ..."
     assert "Asanov" not in response.get_data(as_text=True)
     assert stored(app) == (0, 0, 0)
 
