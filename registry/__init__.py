@@ -30,6 +30,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the objects of :mod:`registry.extensions` to ``app``."""
     from registry import models  # noqa: F401  (registers every table on the metadata)
     from registry.analytics.changes import track_changes
+    from registry.database_errors import hide_error_details
     from registry.extensions import babel, csrf, db, migrate
     from registry.i18n import select_locale
     from registry.jobs import init_jobs
@@ -38,6 +39,7 @@ def register_extensions(app: Flask) -> None:
 
     app.json = StrictJSONProvider(app)  # JSON bodies no database can store are a 400
     db.init_app(app)
+    hide_error_details(app)  # no record data in database errors (with hide_parameters)
     configure_sqlite(app)  # WAL, busy timeout: before the first connection
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)

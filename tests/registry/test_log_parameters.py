@@ -1,8 +1,10 @@
 """Database errors never carry the statement's parameters (record data) into logs or messages.
 
 An ``IntegrityError`` used to show ``[parameters: ('<client code>', 'F', 1987, ...)]``
-in its text, so every traceback logged by Flask, gunicorn or the job worker held record
-data. The engine hides statement parameters in every environment.
+in its text, and on PostgreSQL also the server's ``DETAIL: Key (code)=(<client code>)
+already exists.``, so every traceback logged by Flask, gunicorn or the job worker held
+record data. The engine hides statement parameters in every environment, and the DETAIL
+line is removed (:mod:`registry.database_errors`).
 """
 
 from __future__ import annotations
