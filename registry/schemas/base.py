@@ -2,7 +2,8 @@
 
 Form input arrives as strings (``request.form``, a ``MultiDict``): :class:`FormSchema`
 trims every value, treats an empty string as "not given", reads list fields with
-``getlist`` and ignores unknown keys (``csrf_token``, buttons). Every error message is a
+``getlist`` and ignores unknown keys (``csrf_token``, buttons), and refuses text holding a
+NUL character (:func:`nul_errors`: PostgreSQL cannot store it). Every error message is a
 ``lazy_gettext`` string, translated when rendered; ``ValidationError.messages`` is always
 ``{field: [message, ...]}`` and no message ever repeats the value typed in.
 """
