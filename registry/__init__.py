@@ -12,12 +12,12 @@ from typing import Any
 
 from flask import Flask
 
-from registry.config import load_settings
+from registry.config import instance_path, load_settings
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: defaults -> environment/instance -> ``config`` override."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
     app.config.from_mapping(load_settings(app.instance_path, config))
     register_extensions(app)
     register_blueprints(app)
@@ -30,12 +30,16 @@ def register_extensions(app: Flask) -> None:
     """Bind the objects of :mod:`registry.extensions` to ``app``."""
     from registry import models  # noqa: F401  (registers every table on the metadata)
     from registry.analytics.changes import track_changes
+    from registry.database_errors import hide_error_details
     from registry.extensions import babel, csrf, db, migrate
     from registry.i18n import select_locale
     from registry.jobs import init_jobs
+    from registry.json_body import StrictJSONProvider
     from registry.sqlite_pragmas import configure_sqlite
 
+    app.json = StrictJSONProvider(app)  # JSON bodies no database can store are a 400
     db.init_app(app)
+    hide_error_details(app)  # no record data in database errors (with hide_parameters)
     configure_sqlite(app)  # WAL, busy timeout: before the first connection
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)

@@ -59,6 +59,7 @@ INTEGER_SETTINGS = (
 
 DEFAULTS: dict[str, Any] = {
     "REGISTRY_ENV": "development",
+    # hide_parameters is added whatever the options (see load_settings)
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -108,6 +109,13 @@ PASSWORD_HASH_PROFILES = ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPE
 TEST_ONLY_HASH_PROFILE = "CHEAPEST"
 
 
+def instance_path() -> str | None:
+    """The instance folder named by ``REGISTRY_INSTANCE_PATH`` (absolute), or ``None`` for
+    Flask's default (``instance/`` next to the code)."""
+    path = os.environ.get("REGISTRY_INSTANCE_PATH")
+    return os.path.abspath(path) if path else None
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or invalid; the message says which and how to fix it."""
 
@@ -121,11 +129,16 @@ def load_settings(instance_path: str, override: Mapping[str, Any] | None = None)
     if override:
         settings.update(override)
 
+    # statement parameters are record data: never in an error's text, hence in no log
+    options = settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "hide_parameters": True}
+
     production = settings["REGISTRY_ENV"] == "production"
     if not settings.get("DATABASE_URL"):
         if production:
             raise ConfigError("DATABASE_URL is not set; REGISTRY_ENV=production needs it.")
         settings["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "registry.sqlite3")
+        Path(instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["DATABASE_URL"])
 
     missing = [name for name in SECRET_NAMES if not settings.get(name)]
@@ -176,7 +189,7 @@ def instance_secrets(instance_path: str, names: list[str]) -> dict[str, str]:
     The file is created with mode 0600 and is never committed (``instance/`` is ignored).
     """
     path = Path(instance_path) / "secrets.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     if any(name not in stored for name in names):
         for name in names:

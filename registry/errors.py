@@ -22,7 +22,7 @@ from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from registry.extensions import db
@@ -59,6 +59,15 @@ CSRF_MESSAGE = _l(
     "This form has expired or was not sent from this site. Nothing was saved. "
     "Reload the page and submit the form again."
 )
+
+
+class UnreadableBody(BadRequest):
+    """A request body that cannot be read (see :mod:`registry.json_body`): 400 with
+    ``detail``, a translated message that repeats nothing of the body."""
+
+    def __init__(self, detail: Any) -> None:
+        super().__init__()
+        self.detail = detail
 
 
 def init_error_handlers(app: Flask) -> None:
@@ -125,10 +134,11 @@ def error_page(status: int, message: Any = None) -> tuple[str, int]:
 def handle_http_exception(error: HTTPException) -> Response | tuple[str, int]:
     """Any ``abort(...)``: the page or problem for its status (never the default text)."""
     status = error.code or 500
+    detail = getattr(error, "detail", None) or MESSAGES.get(status, "")
     if wants_problem_json():
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return problem(status, str(MESSAGES.get(status, "")) or None, headers=headers)
-    page, status = error_page(status)
+        return problem(status, str(detail) or None, headers=headers)
+    page, status = error_page(status, getattr(error, "detail", None))
     response = Response(page, status=status, mimetype="text/html")
     if status == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)

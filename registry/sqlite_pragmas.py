@@ -20,12 +20,21 @@ Alembic's batch mode, which rebuilds a table by dropping it, and with enforcemen
 drop deletes the rows of every ``ON DELETE CASCADE`` child (``source_list_codes`` of
 ``source_lists``). PostgreSQL enforces them, and the test suite runs on both.
 
+The file holds client-level data, so only its owner may read it: at start-up the
+database file and its ``-wal`` and ``-shm`` files are set to mode 0600 and the instance
+folder to 0700, and a database file that does not exist yet is created with mode 0600
+just before SQLite opens it (SQLite gives the ``-wal`` and ``-shm`` files it creates the
+mode of the database file).
+
 In-memory databases (``sqlite://``) are left as they are: WAL does not apply to them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -41,9 +50,51 @@ def configure_sqlite(app: Flask) -> None:
     busy_timeout_ms = app.config["SQLITE_BUSY_TIMEOUT_SECONDS"] * 1000
     with app.app_context():
         engines = list(db.engines.values())
+    protect_folder(app.instance_path)
     for engine in engines:
         if is_sqlite_file(engine.url):
+            path = Path(engine.url.database or "")
+            protect_database_file(path)
+            event.listen(engine, "do_connect", _file_creator(path))
             event.listen(engine, "connect", _pragmas_setter(busy_timeout_ms))
+
+
+#: Mode of the instance folder and of the database files: their owner only.
+FOLDER_MODE, FILE_MODE = 0o700, 0o600
+#: Files that belong to a SQLite database, besides the database file itself.
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def protect_folder(path: str | Path) -> None:
+    """Set an existing folder (the instance folder) to :data:`FOLDER_MODE`."""
+    if Path(path).is_dir():
+        _chmod(Path(path), FOLDER_MODE)
+
+
+def protect_database_file(path: Path) -> None:
+    """Set a SQLite file and its companion files, those that exist, to :data:`FILE_MODE`."""
+    for name in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
+        if name.is_file():
+            _chmod(name, FILE_MODE)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    """``chmod``, or a warning where the process may not (a file of another user)."""
+    try:
+        os.chmod(path, mode)
+    except PermissionError:
+        log.warning("cannot set the mode of %s to %o: set it by hand", path, mode)
+
+
+def _file_creator(path: Path):
+    """The ``do_connect`` listener: create a missing database file with :data:`FILE_MODE`."""
+
+    def create_file(*_args: Any) -> None:
+        # an existing file was protected at start-up; a missing folder: SQLite says so
+        with contextlib.suppress(FileExistsError, FileNotFoundError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+
+    return create_file
 
 
 def is_sqlite_file(url: URL) -> bool:

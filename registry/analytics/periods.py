@@ -25,6 +25,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from registry.services.errors import ServiceError
+from registry.services.periods import check_year
 
 YEAR, SEMESTER, QUARTER, MONTH = "year", "semester", "quarter", "month"
 
@@ -117,9 +118,7 @@ def parse_period(text: str, *, today: date, field: str = "pe") -> list[Period]:
         return RELATIVE_PERIODS[text.upper()](today)
     for pattern, kind in _PATTERNS:
         if match := pattern.match(text):
-            year = int(match.group(1))
-            if not 1900 <= year <= 2100:
-                break
+            year = check_year(int(match.group(1)), field)
             index = int(match.group(2)) if kind != YEAR else 1
             return [_make(kind, year, index)]
     raise ServiceError(

@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from registry.analytics.indicators import AGE_OPTIONS, INDICATORS, SEX_OPTIONS
 from registry.analytics.periods import Period, parse_period
 from registry.services.errors import ServiceError
+from registry.services.periods import check_year
 
 #: Upper bounds that keep one answer a reasonable size.
 MAX_INDICATORS, MAX_PERIODS, MAX_ORG_UNITS = 40, 60, 40
@@ -113,6 +114,7 @@ def parse_request(args: Mapping[str, Any], *, today: date | None = None) -> Anal
             today = date.fromisoformat(relative[0])
         except ValueError:
             raise ServiceError(_l("Give the date as YYYY-MM-DD."), "relativePeriodDate") from None
+        check_year(today.year, "relativePeriodDate")
     today = today or date.today()
     periods: list[Period] = []
     for item in dimensions["pe"]:

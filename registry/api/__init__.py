@@ -17,20 +17,22 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Flask
+from flask import Flask, Request
 from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint as SmorestBlueprint
-from marshmallow import ValidationError
-from webargs.flaskparser import FlaskParser
+from marshmallow import ValidationError, missing
+from webargs.flaskparser import FlaskParser, is_json_request
 
+from registry import json_body
 from registry.api.documentation import ProblemApi, api_docs
 from registry.auth.rate_limits import init_rate_limits
 from registry.auth.roles import public
 from registry.auth.tokens import exempt_api_blueprints_from_csrf
-from registry.errors import problem
+from registry.errors import UnreadableBody, problem
 from registry.extensions import db
 from registry.routing import MAX_ID
+from registry.schemas.base import nul_errors
 from registry.services.errors import ServiceError
 
 API_SETTINGS = {
@@ -58,13 +60,17 @@ API_SETTINGS = {
 class ProblemParser(FlaskParser):
     """Argument errors become a :class:`ValidationError` (problem+json with the fields).
 
-    Whole numbers beyond the range of the database's id columns are refused here (422
-    naming the field) for every API argument, so no query ever reaches the database
-    driver with one (which would fail with a server error).
+    Whole numbers beyond the range of the database's id columns, and text holding a NUL
+    character, are refused here (422 naming the field) for every API argument, so no
+    query ever reaches the database driver with one (which would fail with a server
+    error). JSON bodies are read by :func:`registry.json_body.loads`: a body it refuses
+    is a 400.
     """
 
     def parse(self, *args: Any, **kwargs: Any) -> Any:
         parsed = super().parse(*args, **kwargs)
+        if isinstance(parsed, dict) and (nul := nul_errors(parsed)):
+            raise ValidationError(nul)
         if isinstance(parsed, dict):
             too_large = {
                 name: [_l("Enter a number from %(low)s to %(high)s.", low=-MAX_ID, high=MAX_ID)]
@@ -74,6 +80,15 @@ class ProblemParser(FlaskParser):
             if too_large:
                 raise ValidationError(too_large)
         return parsed
+
+    def _raw_load_json(self, req: Request) -> Any:
+        """The JSON body read by :func:`registry.json_body.loads` (``missing`` if not JSON)."""
+        if not is_json_request(req):
+            return missing
+        return json_body.loads(req.get_data(cache=True))
+
+    def _handle_invalid_json_error(self, error: Exception, *_args: Any, **_kwargs: Any) -> NoReturn:
+        raise UnreadableBody(json_body.INVALID_JSON) from error
 
     def handle_error(self, error: ValidationError, *_args: Any, **_kwargs: Any) -> NoReturn:
         messages = error.messages

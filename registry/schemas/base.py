@@ -2,7 +2,8 @@
 
 Form input arrives as strings (``request.form``, a ``MultiDict``): :class:`FormSchema`
 trims every value, treats an empty string as "not given", reads list fields with
-``getlist`` and ignores unknown keys (``csrf_token``, buttons). Every error message is a
+``getlist`` and ignores unknown keys (``csrf_token``, buttons), and refuses text holding a
+NUL character (:func:`nul_errors`: PostgreSQL cannot store it). Every error message is a
 ``lazy_gettext`` string, translated when rendered; ``ValidationError.messages`` is always
 ``{field: [message, ...]}`` and no message ever repeats the value typed in.
 """
@@ -28,12 +29,34 @@ INVALID_NUMBER = _l("Enter a number.")
 INVALID_TEXT = _l("Enter text.")
 FUTURE_DATE = _l("This date is in the future.")
 
+NUL_TEXT = _l("Remove the NUL character (code 0) from this text: it cannot be stored.")
+
 #: Form fields that identify a person: never kept on an error, never logged or stored.
 IDENTIFYING_FIELDS = frozenset({"family_name", "given_name", "birth_date", "sex", "identifiers"})
 
 #: Earliest date the registry accepts for any event (the registry's records start here).
 EARLIEST_EVENT = date(1990, 1, 1)
 EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def nul_errors(data: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [NUL_TEXT]}`` for each key of ``data`` whose text (or any text nested in
+    its lists and mappings) holds a NUL character, which PostgreSQL cannot store."""
+    errors: dict[str, list[Any]] = {}
+    for key, value in data.items():
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                if "\x00" in item:
+                    errors[str(key)] = [NUL_TEXT]
+                    break
+            elif isinstance(item, Mapping):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, list | tuple):
+                stack.extend(item)
+    return errors
 
 
 def _messages(**extra: Any) -> dict[str, Any]:
@@ -233,6 +256,8 @@ class FormSchema(Schema):
                 if value == "":
                     continue
             cleaned[key] = value
+        if nul := nul_errors(cleaned):
+            raise ValidationError(nul)
         return cleaned
 
     def _form_inputs(self) -> tuple[tuple[str, bool, bool], ...]:

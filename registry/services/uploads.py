@@ -23,9 +23,10 @@ Each row becomes a code; a code seen on several rows is kept once with its numbe
 counted in ``SourceList.rejected_rows`` as ``{"row": n, "field": ..., "reason": code}``
 with a stable code of :data:`REJECTION_REASONS` (row 1 is the header; no submitted value
 is ever kept); the API gives the code with its English message, pages translate it. A
-file with missing columns or no usable row raises
-:class:`~registry.services.errors.ServiceError` on field ``file`` and nothing is added to
-the session. Identifiers exist only in memory while the file is
+file with missing columns, no usable row, or a line the CSV reader cannot read (a
+carriage return without a line feed, a value over its 131,072-character field limit)
+raises :class:`~registry.services.errors.ServiceError` on field ``file`` (naming the
+line) and nothing is added to the session. Identifiers exist only in memory while the file is
 read: they are never stored or logged. Identifier uploads also add
 :class:`~registry.models.DuplicateCandidate` rows (see :mod:`registry.services.linkage`).
 The caller commits; every upload is audited (``create source_list``).
@@ -59,6 +60,8 @@ IDENTIFIER_COLUMNS = ("family_name", "given_name", "birth_date", "sex")
 SEXES = {"M": "M", "F": "F", "М": "M", "Ж": "F", "1": "M", "2": "F"}
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
 _CODE = re.compile(r"^[0-9a-f]{64}$")
+#: A carriage return not followed by a line feed: the CSV reader cannot place it.
+_BARE_CR = re.compile(r"\r(?!\n)")
 #: Reasons kept for rejected rows (at most this many rows are listed; all are counted).
 MAX_LISTED_REJECTIONS = 1000
 
@@ -104,6 +107,13 @@ def _rows(file: IO[Any], required: tuple[str, ...]) -> Iterator[tuple[int, dict[
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise ServiceError(_l("The file is empty."), "file")
+    if (bare_cr := _BARE_CR.search(text)) is not None:
+        raise ServiceError(
+            _l("Line %(line)s has a carriage return (CR) without a line feed: save the file "
+               "with Windows (CR LF) or Unix (LF) line endings.",
+               line=text.count("\n", 0, bare_cr.start()) + 1),
+            "file",
+        )  # fmt: skip
     try:
         dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
     except csv.Error:
@@ -118,8 +128,27 @@ def _rows(file: IO[Any], required: tuple[str, ...]) -> Iterator[tuple[int, dict[
             "file",
         )
     reader.fieldnames = columns
-    for number, row in enumerate(reader, start=2):
+    rows = enumerate(reader, start=2)
+    while True:
+        try:
+            number, row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise _unreadable(reader.reader.line_num) from None
         yield number, {k: (v or "").strip() for k, v in row.items() if k}
+
+
+def _unreadable(line: int) -> ServiceError:
+    """The error for a line the CSV reader refused (a value over its field limit, mostly).
+
+    The reader's own message is not shown: it is English and may quote the file.
+    """
+    return ServiceError(
+        _l("Line %(line)s cannot be read: a value is longer than %(limit)s characters or a "
+           "quotation mark is not closed.", line=line, limit=csv.field_size_limit()),
+        "file",
+    )  # fmt: skip
 
 
 def _parse_date(text: str) -> date | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validates_schema
 
 from estimation.projection import parse_scenario
 from registry.schemas.base import (
@@ -26,6 +26,8 @@ from registry.schemas.base import (
     max_length,
 )
 from registry.schemas.studies import LISTLESS_METHODS
+from registry.services.errors import ServiceError
+from registry.services.periods import parse_period
 
 #: Methods of issue 6, in the order the form offers them. The services may support only
 #: some of them (:data:`registry.services.estimators.METHODS`); the form shows those.
@@ -153,17 +155,19 @@ HINTS = {
     "scenarios": _l("NAME=LOW:HIGH separated by semicolons, e.g. trend=5:7; best=-3:-2."),
 }
 
-#: An ISO period as the services take it: a year, a quarter or a month (2003, 2003Q1, 200301).
-ISO_PERIOD = r"^\d{4}(Q[1-4]|0[1-9]|1[0-2])?$"
-PERIOD_MESSAGE = _l("Give the period as a year (2003), a quarter (2003Q1) or a month (200301).")
+
+def iso_period(value: str) -> None:
+    """Validator: an ISO period as the services take it (a year, a quarter or a month of
+    1900..2100), checked by the services' own parser so the form cannot let through a
+    period the service would refuse."""
+    try:
+        parse_period(value)
+    except ServiceError as error:
+        raise ValidationError([error.message]) from None
 
 
 def _period() -> fields.String:
-    return fields.String(
-        required=True,
-        validate=validate.Regexp(ISO_PERIOD, error=PERIOD_MESSAGE),
-        error_messages=_messages(),
-    )
+    return fields.String(required=True, validate=iso_period, error_messages=_messages())
 
 
 #: Posted fields that become ``parameters`` of a capture-recapture study.

@@ -117,7 +117,10 @@ def test_who_may_ask(client, token):
         ("dx=REG_CLIENTS&pe=2003&ou=KG&dimension=SEX:X", "dimension"),
         ("dx=REG_CLIENTS&pe=2003&ou=KG&dimension=drug", "dimension"),
         ("dx=REG_CLIENTS&pe=THIS_YEAR&ou=KG&relativePeriodDate=soon", "relativePeriodDate"),
-        ("dx=REG_CLIENTS&pe=LAST_10_YEARS&ou=KG&relativePeriodDate=0001-01-01", "pe"),
+        (
+            "dx=REG_CLIENTS&pe=LAST_10_YEARS&ou=KG&relativePeriodDate=0001-01-01",
+            "relativePeriodDate",
+        ),
         # no arbitrary date ranges: whole periods only
         ("dx=REG_CLIENTS&pe=2003&ou=KG&startDate=2003-01-01", "startDate"),
     ],
