@@ -117,9 +117,7 @@ def counts(app) -> tuple[int, int]:
         return clients, episodes
 
 
-def test_two_desks_of_one_centre_saving_the_same_new_client_never_get_a_500(
-    server, registry_data
-):
+def test_two_desks_of_one_centre_saving_the_same_new_client_never_get_a_500(server, registry_data):
     desks = [Desk(server.url, "clinic-bishkek", registry_data.password) for _ in range(2)]
     statuses = []
     for number in range(PAIRS):
