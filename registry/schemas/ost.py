@@ -8,7 +8,8 @@ Public interface (field names are the HTML form field names)::
                                         "episode_id" (int | None)}
     DoseSchema().load(form)         -> {"dose_date", "kind", "dose_mg" (Decimal),
                                         "take_home_days" (int)}
-    DoseChangeSchema().load(form)   -> {"effective_date", "dose_mg", "phase", "reason" | None}
+    DoseChangeSchema().load(form)   -> {"effective_date", "dose_mg", "phase", "reason" (code),
+                                        "note" (str | None)}
     OstExitSchema().load(form)      -> {"exit_date", "exit_reason"}
 
 Every dose is 0.5 mg or more with at most one decimal, never rounded
@@ -103,16 +104,23 @@ class DoseSchema(FormSchema):
         return result
 
 
+#: The longest note a dose change takes (the form warns never to type names in it).
+MAX_NOTE_LENGTH = 100
+
+
 class DoseChangeSchema(FormSchema):
     """A new prescribed dose from ``effective_date`` (phase flags induction and tapering).
 
-    ``reason`` is a short clinical note: staff are told never to type names in it.
+    ``reason`` is a code (:data:`registry.codes.DOSE_CHANGE_REASONS`), so the reason
+    itself can hold no name; ``note`` is an optional short note, shown with a warning
+    never to type names or identifying details in it.
     """
 
     effective_date = event_date()
     dose_mg = milligrams(max(MAX_DOSE_MG.values()), required=True)
     phase = code(codes.DOSE_PHASES, required=True)
-    reason = text(200)
+    reason = code(codes.DOSE_CHANGE_REASONS, required=True)
+    note = text(MAX_NOTE_LENGTH)
 
 
 class OstExitSchema(FormSchema):

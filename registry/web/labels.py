@@ -48,7 +48,8 @@ LABELS = {
     "take_home_days": _l("Take-home days"),
     "effective_date": _l("Effective from"),
     "phase": _l("Phase"),
-    "reason": _l("Reason"),
+    "reason": _l("Reason for the change"),
+    "note": _l("Note"),
     "exit_date": _l("Date of exit"),
     "exit_reason": _l("Reason for exit"),
     # laboratory
