@@ -90,6 +90,6 @@ def link_to_client(client: Client) -> Markup:
         url_for("web.client", client_id=client.id), client.code[:8]
     )
     # escape() gives Markup, whose % escapes the arguments that are not Markup already
-    return escape(_("The client is %(client)s: open their page to see the episode.")) % {
+    return escape(_("Client %(client)s: open their page to see the open episode.")) % {
         "client": link
     }
