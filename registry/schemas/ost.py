@@ -13,7 +13,7 @@ Public interface (field names are the HTML form field names)::
     OstExitSchema().load(form)      -> {"exit_date", "exit_reason"}
 
 Every dose is 0.5 mg or more with at most one decimal, never rounded
-(:func:`registry.schemas.base.milligrams`; a dose visit may also be 0 for a missed or
+(:func:`registry.schemas.doses.milligrams`; a dose visit may also be 0 for a missed or
 withheld dose). Limits that depend on the medication (methadone up to 300 mg,
 buprenorphine up to 32 mg; induction at most 40 / 16 mg) are in :data:`MAX_DOSE_MG`
 and :data:`MAX_INDUCTION_MG`. The enrolment schema checks them itself; dose forms are
@@ -30,7 +30,8 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, validates_schema
 
 from registry import codes
-from registry.schemas.base import FormSchema, code, event_date, integer, milligrams, text
+from registry.schemas.base import FormSchema, code, event_date, integer, text
+from registry.schemas.doses import milligrams
 
 MAX_DOSE_MG = {"methadone": 300, "buprenorphine": 32}
 MAX_INDUCTION_MG = {"methadone": 40, "buprenorphine": 16}
