@@ -214,6 +214,21 @@ DOSE_PHASES = {
     "tapering": _l("Tapering"),
 }
 
+#: Why a prescribed dose was changed: a code, so that no name can be typed into it (the
+#: optional note beside it is short and carries a warning).
+DOSE_CHANGE_REASONS = {
+    "induction": _l("Induction titration"),
+    "withdrawal": _l("Withdrawal symptoms or craving"),
+    "side_effects": _l("Side effects or over-sedation"),
+    "patient_request": _l("Patient's request"),
+    "missed_doses": _l("Missed doses (re-induction after a gap)"),
+    "take_home": _l("Change of take-home dosing"),
+    "interaction": _l("Interaction with other medicines (e.g. ART, TB treatment)"),
+    "planned_tapering": _l("Planned tapering"),
+    "clinical_review": _l("Scheduled clinical review"),
+    "other": _l("Other"),
+}
+
 OST_EXIT_REASONS = {
     "completed": _l("Completed (tapered off)"),
     "transferred": _l("Transferred to another site"),

@@ -93,7 +93,13 @@ class DosingEvent(Base):
 
 
 class DoseChange(Base):
-    """A prescribed dose from ``effective_date`` on, flagged by phase (induction, tapering)."""
+    """A prescribed dose from ``effective_date`` on, flagged by phase (induction, tapering).
+
+    ``reason`` is a code of :data:`registry.codes.DOSE_CHANGE_REASONS` (null on rows
+    recorded before reasons were coded, without a reason). ``note`` is an optional short
+    clinical note (the form takes 100 characters; the column keeps the up to 200 of the
+    free-text reasons the coding migration moved there).
+    """
 
     __tablename__ = "ost_dose_changes"
     __table_args__ = (CheckConstraint("dose_mg >= 0", name="dose_non_negative"),)
@@ -103,7 +109,8 @@ class DoseChange(Base):
     effective_date: Mapped[date] = mapped_column(Date)
     dose_mg: Mapped[Decimal] = mapped_column(Dose)
     phase: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(200))
     prescribed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     enrolment: Mapped[OstEnrolment] = relationship(back_populates="dose_changes")

@@ -202,17 +202,6 @@ def integer(low: int, high: int, *, required: bool = False) -> fields.Integer:
     )
 
 
-def milligrams(high: int, *, required: bool = False) -> fields.Decimal:
-    """A dose in mg with at most two decimals, 0 to ``high``."""
-    return DecimalField(
-        required=required,
-        load_default=None if not required else missing,
-        places=2,
-        validate=between(Decimal(0), Decimal(high)),
-        error_messages=_messages(invalid=INVALID_NUMBER, special=INVALID_NUMBER),
-    )
-
-
 def text(limit: int, *, required: bool = False) -> fields.String:
     """Free text of at most ``limit`` characters (``None`` when empty and optional)."""
     return StringField(

@@ -8,17 +8,21 @@ Public interface (field names are the HTML form field names)::
                                         "episode_id" (int | None)}
     DoseSchema().load(form)         -> {"dose_date", "kind", "dose_mg" (Decimal),
                                         "take_home_days" (int)}
-    DoseChangeSchema().load(form)   -> {"effective_date", "dose_mg", "phase", "reason" | None}
+    DoseChangeSchema().load(form)   -> {"effective_date", "dose_mg", "phase", "reason" (code),
+                                        "note" (str | None)}
     OstExitSchema().load(form)      -> {"exit_date", "exit_reason"}
 
-Limits that depend on the medication (methadone up to 300 mg, buprenorphine up to 32 mg;
-induction at most 40 / 16 mg) are in :data:`MAX_DOSE_MG` and :data:`MAX_INDUCTION_MG`.
-The enrolment schema checks them itself; dose forms are checked by the service, which
-knows the enrolment's medication.
+Every dose is 0.5 mg or more with at most one decimal, never rounded
+(:func:`registry.schemas.doses.milligrams`; a dose visit may also be 0 for a missed or
+withheld dose). Limits that depend on the medication (methadone up to 300 mg,
+buprenorphine up to 32 mg; induction at most 40 / 16 mg) are in :data:`MAX_DOSE_MG`
+and :data:`MAX_INDUCTION_MG`. The enrolment schema checks them itself; dose forms are
+checked by the service, which knows the enrolment's medication.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +30,8 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, validates_schema
 
 from registry import codes
-from registry.schemas.base import FormSchema, code, event_date, integer, milligrams, text
+from registry.schemas.base import FormSchema, code, event_date, integer, text
+from registry.schemas.doses import milligrams
 
 MAX_DOSE_MG = {"methadone": 300, "buprenorphine": 32}
 MAX_INDUCTION_MG = {"methadone": 40, "buprenorphine": 16}
@@ -54,8 +59,6 @@ class OstEnrolmentSchema(FormSchema):
                 errors["induction_dose_mg"] = [
                     _l("The induction dose is above the protocol limit of %(n)s mg.", n=limit)
                 ]
-            elif induction == 0:
-                errors["induction_dose_mg"] = [_l("Enter a dose above 0 mg.")]
         start, maintenance = data.get("enrolment_date"), data.get("first_maintenance_date")
         if start and maintenance and maintenance < start:
             errors["first_maintenance_date"] = [_l("Cannot be before the enrolment date.")]
@@ -68,16 +71,22 @@ class DoseSchema(FormSchema):
 
     dose_date = event_date()
     kind = code(codes.DOSE_KINDS, required=True)
-    dose_mg = milligrams(max(MAX_DOSE_MG.values()))
+    dose_mg = milligrams(max(MAX_DOSE_MG.values()), zero_allowed=True)
     take_home_days = integer(1, MAX_TAKE_HOME_DAYS)
 
-    @validates_schema(skip_on_field_errors=False)
-    def _rules(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        """A given dose needs mg; take-home days only for take-home doses."""
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _rules(self, data: dict[str, Any], original: Any, **_kwargs: Any) -> None:
+        """A given dose needs mg; take-home days only for take-home doses.
+
+        A dose typed but refused by its field already has its message (``original``
+        holds what was typed); "enter the dose" is only for a dose left empty or 0.
+        """
         errors: dict[str, list[Any]] = {}
         kind, dose = data.get("kind"), data.get("dose_mg")
-        if kind in ("observed", "take_home") and not dose:
-            errors["dose_mg"] = [_l("Enter the dose given, above 0 mg.")]
+        typed = original.get("dose_mg") if isinstance(original, Mapping) else None
+        refused = dose is None and typed is not None and str(typed).strip() != ""
+        if kind in ("observed", "take_home") and not dose and not refused:
+            errors["dose_mg"] = [_l("Enter the dose given: at least 0.5 mg.")]
         if kind in ("missed", "withheld") and dose:
             errors["dose_mg"] = [_l("Leave empty (0 mg) for a missed or withheld dose.")]
         days = data.get("take_home_days")
@@ -96,16 +105,23 @@ class DoseSchema(FormSchema):
         return result
 
 
+#: The longest note a dose change takes (the form warns never to type names in it).
+MAX_NOTE_LENGTH = 100
+
+
 class DoseChangeSchema(FormSchema):
     """A new prescribed dose from ``effective_date`` (phase flags induction and tapering).
 
-    ``reason`` is a short clinical note: staff are told never to type names in it.
+    ``reason`` is a code (:data:`registry.codes.DOSE_CHANGE_REASONS`), so the reason
+    itself can hold no name; ``note`` is an optional short note, shown with a warning
+    never to type names or identifying details in it.
     """
 
     effective_date = event_date()
     dose_mg = milligrams(max(MAX_DOSE_MG.values()), required=True)
     phase = code(codes.DOSE_PHASES, required=True)
-    reason = text(200)
+    reason = code(codes.DOSE_CHANGE_REASONS, required=True)
+    note = text(MAX_NOTE_LENGTH)
 
 
 class OstExitSchema(FormSchema):

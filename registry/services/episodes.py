@@ -4,8 +4,9 @@ Public interface::
 
     admit_client(data: dict, *, actor: User, centre: TreatmentCentre) -> TreatmentEpisode
         # data = AdmissionSchema().load(form)
-        # ServiceError on "region_code", "programme" (one open episode of a programme per
-        # client and centre) or "admission_date" (inside an earlier episode of it there)
+        # ServiceError on "region_code" or "admission_date" (inside an earlier episode of
+        # the programme there); ClientAlreadyAdmittedError (a ServiceError on "programme", with
+        # the client's id) for a second open episode of a programme per client and centre
     discharge_episode(episode: TreatmentEpisode, data: dict, *, actor: User) -> TreatmentEpisode
         # data = DischargeSchema().load(form); ServiceError on "discharge_date" / None
     get_episode(episode_id: int, *, actor: User) -> TreatmentEpisode | None
@@ -13,6 +14,13 @@ Public interface::
 Every function checks the actor's access to the centre (:class:`AccessDenied`) and
 writes the audit trail. Rules are checked before anything is added to the session, so a
 rejected admission leaves nothing behind even before the view rolls back.
+
+Two desks may save the same admission at the same moment. The client is then created
+once (see :func:`registry.services.clients._find_or_create`); the second desk's episode
+is refused with :class:`ClientAlreadyAdmittedError`, whether the other desk's episode was
+committed before our check (the check is repeated once the client is found) or only
+while ours was being inserted (the open-programme unique index; the insert runs in a
+savepoint, so the session stays usable and the error, not a 500, reaches the form).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from registry.extensions import db
 from registry.models import TreatmentCentre, TreatmentEpisode, User
@@ -29,7 +38,7 @@ from registry.schemas.clients import age_on
 from registry.services.access import ensure_centre_access
 from registry.services.audit import record_event
 from registry.services.clients import _find_or_create, client_by_code, code_for, resolve_region
-from registry.services.errors import ServiceError
+from registry.services.errors import ClientAlreadyAdmittedError, ServiceError
 
 #: AdmissionSchema keys that are episode columns (the rest are identifiers/region).
 EPISODE_FIELDS = (
@@ -45,8 +54,8 @@ def admit_client(data: dict[str, Any], *, actor: User, centre: TreatmentCentre) 
     """Admit the person ``data["identifiers"]`` names to ``data["programme"]`` at ``centre``.
 
     Finds or creates the client by code; refuses a second open episode of the same
-    programme for the client at this centre (``ServiceError`` on ``programme``) and an
-    admission inside an earlier episode of it (on ``admission_date``).
+    programme for the client at this centre (:class:`ClientAlreadyAdmittedError`) and an
+    admission inside an earlier episode of it (``ServiceError`` on ``admission_date``).
     """
     ensure_centre_access(actor, centre.id)
     ids = data["identifiers"]
@@ -54,10 +63,14 @@ def admit_client(data: dict[str, Any], *, actor: User, centre: TreatmentCentre) 
     code = code_for(ids)
     age = age_on(ids.birth_date, data["admission_date"])
     existing = client_by_code(code)
+    rules = (centre.id, data["programme"], data["admission_date"])
     if existing is not None:
-        _check_no_overlap(existing.id, centre.id, data["programme"], data["admission_date"])
-    client, _created = _find_or_create(code, ids, region, actor)
+        _check_no_overlap(existing.id, *rules)
+    client, created = _find_or_create(code, ids, region, actor)
     del ids  # the identifiers are not needed past this point
+    just_created = existing is None and not created  # by another desk, a moment ago
+    if just_created:
+        _check_no_overlap(client.id, *rules, just_created=True)
     episode = TreatmentEpisode(
         client=client,
         centre_id=centre.id,
@@ -65,8 +78,14 @@ def admit_client(data: dict[str, Any], *, actor: User, centre: TreatmentCentre) 
         created_by_id=actor.id,
         **{name: data[name] for name in EPISODE_FIELDS},
     )
-    db.session.add(episode)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(episode)
+            db.session.flush()
+    except IntegrityError:
+        # the same episode saved at this moment by another desk (open-programme index)
+        _check_no_overlap(client.id, *rules, just_created=existing is None)
+        raise
     record_event(
         actor, "create", "episode", episode.id, centre_id=centre.id,
         detail=f"programme={episode.programme}",
@@ -74,17 +93,25 @@ def admit_client(data: dict[str, Any], *, actor: User, centre: TreatmentCentre) 
     return episode
 
 
-def _check_no_overlap(client_id: int, centre_id: int, programme: str, admitted: date) -> None:
-    """Refuse a second open episode of a programme, or one inside an earlier episode."""
+def _check_no_overlap(
+    client_id: int, centre_id: int, programme: str, admitted: date, *, just_created: bool = False
+) -> None:
+    """Refuse a second open episode of a programme, or one inside an earlier episode.
+
+    ``just_created``: the client was created by another desk during this admission.
+    """
     same = select(TreatmentEpisode.id).where(
         TreatmentEpisode.client_id == client_id,
         TreatmentEpisode.centre_id == centre_id,
         TreatmentEpisode.programme == programme,
     )
     if db.session.scalar(same.where(TreatmentEpisode.discharge_date.is_(None))) is not None:
-        raise ServiceError(
-            _l("This client already has an open episode of this programme here."), "programme"
+        message = (
+            _l("Another desk has just admitted this new client to this programme here.")
+            if just_created
+            else _l("This client already has an open episode of this programme here.")
         )
+        raise ClientAlreadyAdmittedError(message, client_id=client_id, just_created=just_created)
     inside = same.where(
         TreatmentEpisode.admission_date <= admitted, TreatmentEpisode.discharge_date > admitted
     )

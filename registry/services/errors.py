@@ -2,7 +2,8 @@
 
 ``ServiceError(message, field=None)``: ``message`` is a translatable (lazy) string with no
 identifying value in it; ``field`` is the HTML form field name the message belongs beside
-(``None`` for a form-level message). :meth:`ServiceError.messages` gives the same shape as
+(``None`` for a form-level message). :class:`ClientAlreadyAdmittedError` also names the client,
+so that a form can link to them. :meth:`ServiceError.messages` gives the same shape as
 ``marshmallow.ValidationError.messages`` so a view can treat both alike::
 
     try:
@@ -35,3 +36,17 @@ class ServiceError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+class ClientAlreadyAdmittedError(ServiceError):
+    """The client of the typed identifiers already has an open episode of the programme here.
+
+    ``client_id`` names that client; ``just_created`` is true when the client did not exist
+    when this admission began, i.e. another desk saved the same new person a moment ago.
+    The message belongs beside ``programme``; the form adds a link to the client.
+    """
+
+    def __init__(self, message: Any, *, client_id: int, just_created: bool) -> None:
+        super().__init__(message, "programme")
+        self.client_id = client_id
+        self.just_created = just_created

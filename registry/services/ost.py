@@ -96,6 +96,7 @@ def enrol_client(
                 effective_date=enrolment.enrolment_date,
                 dose_mg=enrolment.induction_dose_mg,
                 phase="induction",
+                reason="induction",
                 prescribed_by_id=actor.id,
             )
         )
@@ -163,14 +164,15 @@ def change_dose(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -
         effective_date=data["effective_date"],
         dose_mg=data["dose_mg"],
         phase=data["phase"],
-        reason=data.get("reason"),
+        reason=data["reason"],
+        note=data.get("note"),
         prescribed_by_id=actor.id,
     )
     db.session.add(change)
     db.session.flush()
     record_event(
         actor, "create", "dose_change", change.id, centre_id=enrolment.centre_id,
-        detail=f"enrolment={enrolment.id} phase={change.phase}",
+        detail=f"enrolment={enrolment.id} phase={change.phase} reason={change.reason}",
     )  # fmt: skip
     return change
 

@@ -40,7 +40,7 @@ class Enrolment:
     dose_dates: np.ndarray = field(repr=False)
     dose_mg: np.ndarray = field(repr=False)
     dose_kind: np.ndarray = field(repr=False)  # index into DOSE_KINDS
-    changes: list[tuple[np.datetime64, int, str, str | None]] = field(repr=False)
+    changes: list[tuple[np.datetime64, int, str, str]] = field(repr=False)  # reason code
 
 
 def simulate_ost(
@@ -118,7 +118,7 @@ def _enrolment(
     kind[rng.random(n_days) < 0.005] = 2
 
     gap_days = np.zeros(n_days, dtype=bool)
-    changes: list[tuple[int, int, str, str | None]] = []
+    changes: list[tuple[int, int, str, str]] = []  # (day, mg, phase, reason code)
     restarts = [0]
     for month in range(n_days // 30):
         if rng.random() < params.ost_interruption_monthly:
@@ -130,13 +130,13 @@ def _enrolment(
     first_maintenance = None
     for restart_no, restart in enumerate(restarts):
         dose, day_no = (induction if restart_no == 0 else 30), restart
-        note = None if restart_no == 0 else "re-induction after an interruption of over 2 days"
+        why = "induction" if restart_no == 0 else "missed_doses"  # re-induction after a gap
         while dose < target and day_no < n_days:
-            changes.append((day_no, dose, "induction", note))
-            note = None
+            changes.append((day_no, dose, "induction", why))
+            why = "induction"
             dose, day_no = min(dose + 10, target), day_no + 3
         if day_no < n_days:
-            changes.append((day_no, target, "maintenance", None))
+            changes.append((day_no, target, "maintenance", "induction"))
             if first_maintenance is None:
                 first_maintenance = day_no
         review = day_no + 90
@@ -144,13 +144,13 @@ def _enrolment(
         while review < stop:
             if rng.random() < 0.3:
                 target = int(min(max(target + int(rng.choice((-10, 10))), 40), 160))
-                changes.append((review, target, "maintenance", "clinical review"))
+                changes.append((review, target, "maintenance", "clinical_review"))
             review += 90
     if reason == "completed" and n_days > 90:
         taper_days = min(60, n_days // 3)
         for step, day_no in enumerate(range(n_days - taper_days, n_days, 7)):
             dose = max(5, target - (step + 1) * max(5, target // (taper_days // 7 + 1)))
-            changes.append((day_no, dose, "tapering", None))
+            changes.append((day_no, dose, "tapering", "planned_tapering"))
     changes.sort(key=lambda c: c[0])
     change_days = np.array([c[0] for c in changes] or [0])
     change_dose = np.array([c[1] for c in changes] or [induction])
@@ -179,5 +179,5 @@ def _enrolment(
         dose_dates=start + days[keep],
         dose_mg=dose_mg[keep],
         dose_kind=kind[keep],
-        changes=[(start + d, mg, phase, note) for d, mg, phase, note in changes],
+        changes=[(start + d, mg, phase, why) for d, mg, phase, why in changes],
     )

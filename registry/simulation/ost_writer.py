@@ -87,9 +87,8 @@ def write_ost(
             "created_by_id": None,
         })  # fmt: skip
         for day, mg, phase, reason in enrolment.changes:
-            form = {"effective_date": _day(day), "dose_mg": str(mg), "phase": phase}
-            if reason:
-                form["reason"] = reason
+            form = {"effective_date": _day(day), "dose_mg": str(mg), "phase": phase,
+                    "reason": reason}  # fmt: skip
             try:
                 change = change_schema.load(form)
             except ValidationError:

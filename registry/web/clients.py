@@ -4,6 +4,10 @@ Identifiers (names, date of birth) are posted, turned into the client code by th
 services, and never sent back: after a failed submission their inputs are empty, and
 no page, redirect or log line repeats them. Lookups are POSTs so they never appear in a
 URL or an access log.
+
+An admission refused because the client already has an open episode of the programme
+here (typically: another desk saved the same new person a moment ago) names that client
+by code, with a link to their page, so nothing needs typing again to find them.
 """
 
 from __future__ import annotations
@@ -12,16 +16,19 @@ from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from marshmallow import ValidationError
 
 from registry.auth.roles import roles
 from registry.extensions import db
+from registry.models import Client
 from registry.models.users import CLINIC_STAFF
 from registry.schemas import AdmissionSchema, ClientLookupSchema
 from registry.services import listings
 from registry.services.clients import find_client as lookup_client
+from registry.services.clients import get_client
 from registry.services.episodes import admit_client
-from registry.services.errors import ServiceError
+from registry.services.errors import ClientAlreadyAdmittedError, ServiceError
 from registry.web import blueprint, current_locale_name
 from registry.web.forms import FormState, errors_state, load_form
 from registry.web.labels import IDENTIFIER_FIELDS
@@ -57,6 +64,12 @@ def new_admission() -> Any:
         if data is not None:
             try:
                 episode = admit_client(data, actor=g.user, centre=g.user.centre)
+            except ClientAlreadyAdmittedError as error:
+                db.session.rollback()
+                form = errors_state(error, form.values, hidden=IDENTIFIER_FIELDS)
+                client = get_client(error.client_id, actor=g.user)  # audited "read"
+                db.session.commit()
+                form.errors["_schema"] = [link_to_client(client)]
             except (ValidationError, ServiceError) as error:
                 db.session.rollback()
                 form = errors_state(error, form.values, hidden=IDENTIFIER_FIELDS)
@@ -69,3 +82,14 @@ def new_admission() -> Any:
             db.session.rollback()
     status = 422 if form.errors else 200
     return render_template("web/admission.html", form=form, regions=regions), status
+
+
+def link_to_client(client: Client) -> Markup:
+    """A form message naming ``client`` by the start of their code, linked to their page."""
+    link = Markup('<a class="code" href="{}">{}</a>').format(
+        url_for("web.client", client_id=client.id), client.code[:8]
+    )
+    # escape() gives Markup, whose % escapes the arguments that are not Markup already
+    return escape(_("Client %(client)s: open their page to see the open episode.")) % {
+        "client": link
+    }

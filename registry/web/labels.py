@@ -48,7 +48,8 @@ LABELS = {
     "take_home_days": _l("Take-home days"),
     "effective_date": _l("Effective from"),
     "phase": _l("Phase"),
-    "reason": _l("Reason"),
+    "reason": _l("Reason for the change"),
+    "note": _l("Note"),
     "exit_date": _l("Date of exit"),
     "exit_reason": _l("Reason for exit"),
     # laboratory
@@ -64,6 +65,8 @@ HINTS = {
     "age_first_injection": _l("Leave empty if the client never injected."),
     "ost_first_year": _l("Leave empty if the client was never on OST."),
     "take_home_days": _l("For take-home doses: how many days the dose covers."),
+    "dose_mg": _l("At least 0.5 mg, with at most one decimal (for example 62.5)."),
+    "induction_dose_mg": _l("At least 0.5 mg, with at most one decimal (for example 62.5)."),
     "secondary_drugs": _l("Tick every other drug used in the last 30 days, alcohol included."),
 }
 

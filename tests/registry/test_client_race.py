@@ -116,3 +116,65 @@ def test_a_new_client_is_created_once_and_audited_as_created(db_session, actor):
         select(AuditEvent.action).where(AuditEvent.entity == "client").order_by(AuditEvent.id)
     ).all()
     assert actions == ["create", "read"]
+
+
+def test_the_same_episode_saved_at_the_same_moment_by_another_desk_is_refused_by_name(
+    app, backend, db_session, actor, centre, admission_form
+):
+    """An existing client: both desks pass the overlap check, the other desk's episode is
+    inserted first; ours meets the open-programme index and becomes a form error that
+    names the client (on PostgreSQL the insert waits on the index, on SQLite on the lock).
+    """
+    from registry.models import TreatmentEpisode, User
+    from registry.schemas import AdmissionSchema
+    from registry.services.episodes import admit_client
+    from registry.services.errors import ClientAlreadyAdmittedError
+
+    staff_id, rnc_id = actor("clinic-bishkek").id, centre("RNC").id
+    first = admit_client(
+        AdmissionSchema().load(admission_form(programme="outpatient")),
+        actor=actor("clinic-bishkek"),
+        centre=centre("RNC"),
+    )
+    db_session.commit()
+    client_id = first.client_id
+    other_desk_episode = {
+        column.name: getattr(first, column.name)
+        for column in TreatmentEpisode.__table__.columns
+        if column.name not in ("id", "programme")
+    }
+    outcome: dict = {}
+
+    def second_desk() -> None:
+        with app.app_context():
+            from registry.models import TreatmentCentre
+
+            try:
+                admit_client(
+                    AdmissionSchema().load(admission_form()),
+                    actor=db.session.get(User, staff_id),
+                    centre=db.session.get(TreatmentCentre, rnc_id),
+                )
+                outcome["saved"] = True
+            except ClientAlreadyAdmittedError as error:
+                outcome.update(client_id=error.client_id, just_created=error.just_created)
+                outcome["field"] = error.field
+            except Exception as error:  # the assertion below reports it
+                outcome["error"] = error
+            finally:
+                db.session.rollback()
+
+    with db.engine.connect() as first_desk, db.engine.connect() as observer:
+        first_desk.execute(
+            insert(TreatmentEpisode).values(**other_desk_episode, programme="detoxification")
+        )
+        thread = threading.Thread(target=second_desk)
+        thread.start()
+        _wait_until_blocked(observer, backend)
+        first_desk.commit()
+        thread.join(timeout=30)
+
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome == {"client_id": client_id, "just_created": False, "field": "programme"}
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(TreatmentEpisode)) == 2

@@ -73,3 +73,36 @@ def test_downgrade_removes_everything(migrated_app):
         from sqlalchemy import inspect
 
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_free_text_dose_change_reasons_become_notes_with_the_reason_other(empty_database_url):
+    """The coding of dose-change reasons moves existing free text to the note."""
+    app = create_app({"TESTING": True, "DATABASE_URL": empty_database_url, **SECRETS})
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["db", "upgrade", "4f770bcc1625"])
+    assert result.exit_code == 0, result.output
+    rows = (
+        "INSERT INTO org_units (id, code, name, level, path) VALUES (1, 'KG', 'KG', 1, '/KG/')",
+        "INSERT INTO treatment_centres (id, code, name, kind, tdi_centre_type, org_unit_id)"
+        " VALUES (1, 'RNC', 'RNC', 'ost_site', '1', 1)",
+        "INSERT INTO clients (id, code, sex, birth_year, created_at)"
+        " VALUES (1, 'c0de', 'M', 1980, '2003-01-01 00:00:00+00:00')",
+        "INSERT INTO ost_enrolments (id, client_id, centre_id, medication, enrolment_date,"
+        " created_at, updated_at) VALUES (1, 1, 1, 'methadone', '2003-01-01',"
+        " '2003-01-01 00:00:00+00:00', '2003-01-01 00:00:00+00:00')",
+        "INSERT INTO ost_dose_changes (id, enrolment_id, effective_date, dose_mg, phase, reason)"
+        " VALUES (1, 1, '2003-01-05', 40, 'induction', 'asked by Иванов'),"
+        " (2, 1, '2003-01-09', 50, 'induction', NULL)",
+    )
+    with app.app_context(), db.engine.begin() as connection:
+        for statement in rows:
+            connection.execute(text(statement))
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.connect() as connection:
+            moved = connection.execute(
+                text("SELECT id, reason, note FROM ost_dose_changes ORDER BY id")
+            ).all()
+        db.engine.dispose()
+    assert [tuple(row) for row in moved] == [(1, "other", "asked by Иванов"), (2, None, None)]

@@ -137,7 +137,12 @@ def test_dose_change_and_exit(db_session, osh):
     enrolment = enrol(osh)
     dose(enrolment, staff, "2003-06-10")
     change = DoseChangeSchema().load(
-        {"effective_date": "2003-06-06", "dose_mg": "35", "phase": "induction"}
+        {
+            "effective_date": "2003-06-06",
+            "dose_mg": "35",
+            "phase": "induction",
+            "reason": "induction",
+        }
     )
     change_dose(enrolment, change, actor=staff)
     with pytest.raises(ServiceError) as error:

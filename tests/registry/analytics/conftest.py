@@ -74,7 +74,8 @@ def _ost(client, staff, centre, start, induction, maintenance, mg):
         "medication": "methadone", "enrolment_date": start, "induction_dose_mg": induction,
         "first_maintenance_date": maintenance}), actor=staff, centre=centre)  # fmt: skip
     change_dose(enrolment, DoseChangeSchema().load({
-        "effective_date": maintenance, "dose_mg": mg, "phase": "maintenance"}),
+        "effective_date": maintenance, "dose_mg": mg, "phase": "maintenance",
+        "reason": "induction"}),
         actor=staff)  # fmt: skip
     return enrolment
 

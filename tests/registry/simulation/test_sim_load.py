@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import String, Text, func, select, text
 
 from estimation.capture_recapture import CaptureHistories, model_average, search_models
+from registry.codes import DOSE_CHANGE_REASONS
 from registry.extensions import db
 from registry.models import (
     Client,
@@ -210,6 +211,9 @@ def test_ost_pilot_records_dosing_dose_changes_and_interruptions(app, loaded):
         assert first.year == 2002
         phases = set(db.session.scalars(select(DoseChange.phase).distinct()))
         assert {"induction", "maintenance"} <= phases
+        reasons = set(db.session.scalars(select(DoseChange.reason).distinct()))
+        assert {"induction", "missed_doses"} <= reasons <= set(DOSE_CHANGE_REASONS)
+        assert db.session.scalar(select(func.count()).where(DoseChange.note.is_not(None))) == 0
         kinds = set(db.session.scalars(select(DosingEvent.kind).distinct()))
         assert {"observed", "missed"} <= kinds
         episodes = db.session.scalars(select(OstEnrolment.episode_id)).all()

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from estimation.capture_recapture import CaptureHistories, model_average, search_models
+from registry.codes import DOSE_CHANGE_REASONS
 from registry.simulation.identities import Coder
 from registry.simulation.outputs import capture_lists, truth
 from registry.simulation.parameters import DRUGS, Parameters
@@ -121,7 +122,9 @@ def test_ost_only_at_the_pilot_sites_from_2002_with_about_100_places(kyrgyzstan)
     assert 80 <= on_ost <= 110
     population = kyrgyzstan.population
     assert all(population.injects[e.person] for e in enrolments)
-    assert any(note for e in enrolments for *_, note in e.changes)  # re-induction after a gap
+    reasons = {why for e in enrolments for *_, why in e.changes}
+    assert "missed_doses" in reasons  # re-induction after a gap
+    assert reasons <= set(DOSE_CHANGE_REASONS)
     gaps = [np.diff(e.dose_dates).astype(int).max() for e in enrolments if len(e.dose_dates) > 1]
     assert max(gaps) > 2
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from registry.extensions import db
@@ -156,7 +158,12 @@ def test_dose_visit_form_is_prefilled_with_today_and_the_current_dose(staff, cli
 
     staff.post(
         f"/ost/{rnc_records.enrolment_id}/dose-changes/new",
-        {"effective_date": "2003-05-07", "dose_mg": "45", "phase": "induction"},
+        {
+            "effective_date": "2003-05-07",
+            "dose_mg": "45",
+            "phase": "induction",
+            "reason": "induction",
+        },
     )
     before = date.today()
     html = client.get(f"/ost/{rnc_records.enrolment_id}/doses/new").get_data(as_text=True)
@@ -168,14 +175,15 @@ def test_dose_visit_form_is_prefilled_with_today_and_the_current_dose(staff, cli
 
 def test_dose_change_and_exit(staff, app, rnc_records):
     url = f"/ost/{rnc_records.enrolment_id}"
-    change = {"effective_date": "2003-05-20", "dose_mg": "80", "phase": "maintenance"}
+    change = {"effective_date": "2003-05-20", "dose_mg": "80", "phase": "maintenance",
+              "reason": "withdrawal", "note": "craving in the evenings"}  # fmt: skip
     assert staff.post(f"{url}/dose-changes/new", change).status_code == 302
     exit_form = {"exit_date": "2003-07-01", "exit_reason": "dropped_out"}
     assert staff.post(f"{url}/exit", exit_form).status_code == 302
     with app.app_context():
         enrolment = db.session.get(OstEnrolment, rnc_records.enrolment_id)
-        assert [(float(c.dose_mg), c.phase) for c in enrolment.dose_changes] == [
-            (80.0, "maintenance")
+        assert [(float(c.dose_mg), c.phase, c.reason, c.note) for c in enrolment.dose_changes] == [
+            (80.0, "maintenance", "withdrawal", "craving in the evenings")
         ]
         assert (enrolment.exit_date.isoformat(), enrolment.exit_reason) == (
             "2003-07-01",
@@ -187,11 +195,18 @@ def test_dose_change_and_exit(staff, app, rnc_records):
     ("path", "field", "form"),
     [
         ("dose-changes/new", "effective_date", {"effective_date": "2003-01-01", "dose_mg": "80",
-                                                "phase": "maintenance"}),
+                                                "phase": "maintenance", "reason": "other"}),
         ("dose-changes/new", "dose_mg", {"effective_date": "2003-05-20", "dose_mg": "",
-                                         "phase": "maintenance"}),
+                                         "phase": "maintenance", "reason": "other"}),
         ("dose-changes/new", "phase", {"effective_date": "2003-05-20", "dose_mg": "80",
-                                       "phase": "cruise"}),
+                                       "phase": "cruise", "reason": "other"}),
+        ("dose-changes/new", "reason", {"effective_date": "2003-05-20", "dose_mg": "80",
+                                        "phase": "maintenance"}),
+        ("dose-changes/new", "reason", {"effective_date": "2003-05-20", "dose_mg": "80",
+                                        "phase": "maintenance", "reason": "Иванов asked"}),
+        ("dose-changes/new", "note", {"effective_date": "2003-05-20", "dose_mg": "80",
+                                      "phase": "maintenance", "reason": "other",
+                                      "note": "x" * 101}),
         ("exit", "exit_date", {"exit_date": "2003-01-01", "exit_reason": "completed"}),
         ("exit", "exit_reason", {"exit_date": "2003-07-01", "exit_reason": ""}),
     ],
@@ -319,3 +334,24 @@ def test_dashboard_lists_admissions_and_ost_clients_and_audits_the_read(
             db.select(AuditEvent.entity).where(AuditEvent.action == "read")
         ).all()
     assert {"episode", "ost_enrolment"} <= set(reads)
+
+
+@pytest.mark.parametrize(
+    ("language", "reason_label", "warning"),
+    [
+        ("en", "Side effects or over-sedation", "Never type names"),
+        ("ru", "Побочные эффекты или избыточная седация", "Никогда не вводите имена"),
+    ],
+)
+def test_the_dose_change_page_shows_coded_reasons_and_warns_beside_the_note(
+    staff, client, rnc_records, language, reason_label, warning
+):
+    url = f"/ost/{rnc_records.enrolment_id}/dose-changes/new"
+    change = {"effective_date": "2003-05-20", "dose_mg": "50", "phase": "maintenance",
+              "reason": "side_effects", "note": "drowsy at noon"}  # fmt: skip
+    assert staff.post(url, change).status_code == 302
+    html = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
+    assert f'<option value="side_effects">{reason_label}</option>' in html  # the choice
+    assert f"<td>{reason_label}</td><td>drowsy at noon</td>" in html  # the recorded change
+    assert re.search(rf'<p class="hint warning" id="w-note">{warning}', html)
+    assert 'aria-describedby="h-note w-note"' in html
