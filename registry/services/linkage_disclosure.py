@@ -29,10 +29,12 @@ or downloaded goes through :func:`protect_report`.
 from __future__ import annotations
 
 import copy
+from collections.abc import Hashable
 from itertools import combinations
 from typing import Any
 
-from registry.analytics.suppression import Constraint, Key, suppress
+Key = Hashable
+Constraint = tuple[Key, tuple[Key, ...]]  # as registry.analytics.suppression's
 
 
 def _patterns(k: int) -> list[str]:
@@ -44,9 +46,12 @@ def _on(patterns: list[str], *positions: int) -> list[str]:
 
 
 def linkage_table(
-    report: dict[str, Any],
+    report: dict[str, Any], *, threshold: int
 ) -> tuple[dict[Key, int], list[Constraint], set[Key]]:
-    """``(values, constraints, published)`` of a report's capture-history table."""
+    """``(values, constraints, published)`` of a report's capture-history table.
+
+    The table also holds what the attacker knows from elsewhere (:func:`_known_margins`).
+    """
     lists = report["lists"]
     k = len(lists)
     patterns = _patterns(k)
@@ -85,7 +90,43 @@ def linkage_table(
         values[("unknown_stratum",)] = report["unknown_stratum"]
         constraints.append((("unknown_stratum",), tuple(("unknown", p) for p in patterns)))
         published = {key for key in values if key[0] != "unknown"}
+    _known_margins(report, values, constraints, published, threshold)
     return values, constraints, published
+
+
+def _known_margins(report, values, constraints, published, threshold: int) -> None:
+    """Add what the attacker knows without this report, as cells that are never withheld.
+
+    The caller knows the marginal table of the uploaded lists (they hold the people) and
+    can get the marginal table of the registry lists from an overlap of those alone. Each
+    such margin of at least ``threshold`` people (smaller ones are withheld elsewhere) is
+    added as ``("known", side, pattern, copy)`` in enough copies that withholding them
+    costs more than withholding every other published count: the protection then never
+    relies on hiding a count the attacker has. :func:`protect_report` checks that none was
+    withheld all the same.
+    """
+    lists = report["lists"]
+    patterns = _patterns(len(lists))
+    cost = sum(values[key] + 1 for key in published)
+    uploads = [i for i, entry in enumerate(lists) if entry["ref"].startswith("upload:")]
+    registry = [i for i in range(len(lists)) if i not in uploads]
+    if not uploads or not registry:  # the marginal table is this table: nothing else known
+        return
+    for side, positions in (("upload", uploads), ("registry", registry)):
+        margins: dict[str, list[str]] = {}
+        for p in patterns:
+            sub = "".join(p[i] for i in positions)
+            if "1" in sub:
+                margins.setdefault(sub, []).append(p)
+        for sub, parts in sorted(margins.items()):
+            value = sum(values[("history", p)] for p in parts)
+            if value < threshold:
+                continue
+            for copy_number in range(cost // (value + 1) + 1):
+                key = ("known", side, sub, copy_number)
+                values[key] = value
+                published.add(key)
+                constraints.append((key, tuple(("history", p) for p in parts)))
 
 
 def protect_report(report: dict[str, Any], *, threshold: int) -> dict[str, Any]:
@@ -97,8 +138,13 @@ def protect_report(report: dict[str, Any], *, threshold: int) -> dict[str, Any]:
     protected = copy.deepcopy(report)
     if len(report["lists"]) < 2:
         return protected
-    values, constraints, published = linkage_table(report)
+    # imported here: the registry.analytics package imports the studies service
+    from registry.analytics.suppression import suppress
+
+    values, constraints, published = linkage_table(report, threshold=threshold)
     withheld = suppress(values, constraints, published, threshold=threshold)
+    if any(key[0] == "known" for key in withheld):  # no protection without hiding them:
+        withheld = withheld | _everything_linked(values, report)  # show registry margins only
 
     def shown(key: Key) -> int | None:
         return None if key in withheld else values[key]
@@ -116,8 +162,20 @@ def protect_report(report: dict[str, Any], *, threshold: int) -> dict[str, Any]:
         entry["histories"] = _shown_histories(entry["histories"], withheld, ("stratum", value))
     if "unknown_stratum" in protected:
         protected["unknown_stratum"] = shown(("unknown_stratum",))
-    protected["withheld"] = {"cells": len(withheld), "threshold": threshold}
+    cells = sum(1 for key in withheld if key[0] != "known")
+    protected["withheld"] = {"cells": cells, "threshold": threshold}
     return protected
+
+
+def _everything_linked(values: dict[Key, int], report: dict[str, Any]) -> frozenset:
+    """Every count that depends on how uploaded people fall on registry lists."""
+    lists = report["lists"]
+    uploads = {i for i, entry in enumerate(lists) if entry["ref"].startswith("upload:")}
+    return frozenset(
+        key for key in values
+        if key[0] in ("history", "stratum", "stratum_observed", "observed", "unknown_stratum")
+        or (key[0] == "pair" and uploads & set(key[1:]))
+    )  # fmt: skip
 
 
 def _shown_histories(
