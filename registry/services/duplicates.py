@@ -69,15 +69,20 @@ def upload_pairs(slks: Iterable[str]) -> dict[tuple[str, str], str]:
     search is linear in the upload, where comparing all keys of one date of birth was
     quadratic (issue 12: 8,000 rows of one date timed out).
     """
-    blocks: dict[tuple[int, str], list[str]] = defaultdict(list)
+    first: dict[str, str] = {}  # block -> its first key; most blocks hold one key
+    shared: dict[str, list[str]] = defaultdict(list)
     for slk in slks:
         for position in range(5):
-            blocks[(position, slk[:position] + slk[position + 1 :])].append(slk)
+            block = slk[:position] + "*" + slk[position + 1 :]  # "*" marks the position
+            if block in first:
+                shared[block].append(slk)
+            else:
+                first[block] = slk
     pairs: dict[tuple[str, str], str] = {}
-    for (position, _rest), members in blocks.items():
-        if len(members) > 1:
-            for a, b in combinations(sorted(members), 2):
-                pairs[(a, b)] = _reason(position)
+    for block, others in shared.items():
+        reason = _reason(block.index("*"))
+        for a, b in combinations(sorted([first[block], *others]), 2):
+            pairs[(a, b)] = reason
     return pairs
 
 
