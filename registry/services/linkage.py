@@ -43,13 +43,13 @@ from estimation.capture_recapture import CaptureHistories
 from registry.extensions import db
 from registry.models import Client, DuplicateCandidate, SourceListCode
 from registry.models.studies import ACCEPTED
-from registry.services.linkage_disclosure import protect_report
 from registry.services.duplicates import (
     find_duplicate_candidates,
     pending_duplicates,
     review_duplicate,
 )
 from registry.services.errors import ServiceError
+from registry.services.linkage_disclosure import protect_report
 from registry.services.periods import find_area, parse_period
 from registry.services.source_lists import (
     REGISTRY_LISTS,

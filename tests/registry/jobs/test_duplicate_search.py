@@ -69,8 +69,13 @@ def test_the_blocking_search_finds_exactly_the_pairs_of_the_old_search(slks):
 
 def test_one_date_of_birth_for_thousands_of_people_gives_the_same_pairs():
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    slks = sorted({f"{letters[n % 7]}{letters[n // 7 % 5]}{letters[n // 35 % 3]}"
-                   f"{letters[n // 105 % 4]}{letters[n // 420 % 6]}150319801" for n in range(2000)})
+    slks = sorted(
+        {
+            f"{letters[n % 7]}{letters[n // 7 % 5]}{letters[n // 35 % 3]}"
+            f"{letters[n // 105 % 4]}{letters[n // 420 % 6]}150319801"
+            for n in range(2000)
+        }
+    )
     assert upload_pairs(slks) == reference_pairs(slks)  # fmt: skip
 
 
@@ -120,8 +125,13 @@ def gunicorn(app, tmp_path):
     if app.config["DATABASE_URL"].startswith("postgresql"):
         pytest.skip("one backend is enough for the web server's timeout")
     port = free_port()
-    env = {**os.environ, **TEST_SECRETS, "DATABASE_URL": app.config["DATABASE_URL"],
-           "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY", "API_RATE_LIMIT": "1000 per minute"}
+    env = {
+        **os.environ,
+        **TEST_SECRETS,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
+        "API_RATE_LIMIT": "1000 per minute",
+    }
     log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
