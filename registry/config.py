@@ -25,6 +25,7 @@ ENV_SETTINGS = (
     "REDIS_URL",
     "REGISTRY_ENV",
     "SUPPRESSION_THRESHOLD",
+    "LINKAGE_MIN_LIST_CODES",
     "SESSION_IDLE_MINUTES",
     "LOGIN_MAX_FAILURES",
     "LOGIN_LOCK_MINUTES",
@@ -45,6 +46,7 @@ ENV_SETTINGS = (
 #: Settings that must be whole numbers (the environment gives strings).
 INTEGER_SETTINGS = (
     "SUPPRESSION_THRESHOLD",
+    "LINKAGE_MIN_LIST_CODES",
     "SESSION_IDLE_MINUTES",
     "LOGIN_MAX_FAILURES",
     "LOGIN_LOCK_MINUTES",
@@ -68,6 +70,9 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ("en", "ru"),
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "SUPPRESSION_THRESHOLD": 10,
+    # an uploaded list used in linkage or a study needs at least this many distinct codes,
+    # so that a list of one or a few people cannot test whether they are clients
+    "LINKAGE_MIN_LIST_CODES": 50,
     # a signed-in session ends after this long without a request
     "SESSION_IDLE_MINUTES": 30,
     # this many failed sign-ins with one name (existing or not) within LOGIN_LOCK_MINUTES

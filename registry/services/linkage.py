@@ -2,21 +2,20 @@
 
 Public interface::
 
-    REGISTRY_LISTS      # {"registry:treatment_entrants": label, "registry:registrations",
-                        #  "registry:ost", "registry:hiv_tested", "registry:prison"}
-    list_codes(ref: str, *, start: date, end: date, area: OrgUnit) -> dict[str, int]
-    overlap_report(list_refs, *, period, area_code, strata=None) -> dict  # lists may be empty
+    overlap_report(list_refs, *, period, area_code, strata=None, threshold) -> dict
+        # the report as it may leave the server: small counts withheld (None)
     build_histories(list_refs: list[str], *, period: str, area_code: str,
-                    strata: str | None = None)
-        -> tuple[CaptureHistories | dict[str, CaptureHistories], dict]
+                    strata: str | None = None, minimum: int = 0)
+        -> tuple[CaptureHistories | dict[str, CaptureHistories], dict]   # exact counts
+    accepted_merges() -> dict[str, str]
+    digest(codes: set[str]) -> str
+    REGISTRY_LISTS, list_codes, list_name, upload_exists, hiv_tests_by_year,
+    check_upload_size                                        # from .source_lists
     pending_duplicates, review_duplicate, find_duplicate_candidates  # from .duplicates
 
-A list reference is ``"registry:<name>"`` (the registry's own clients in the period and
-area: treatment entrants = admitted in the period outside prison units; registrations =
-an episode at a narcological dispensary open at some time in the period; OST = an
-enrolment open at some time in the period; HIV-tested = an HIV test sampled in the
-period; prison = admitted to a prison health unit in the period; the centre must lie in
-the area) or ``"upload:<id>"`` (an uploaded :class:`~registry.models.SourceList`).
+List references are described in :mod:`registry.services.source_lists`. Every uploaded
+list must hold at least ``minimum`` distinct codes (the ``LINKAGE_MIN_LIST_CODES``
+setting), else :class:`ServiceError` on ``lists`` names it.
 
 The report returned by :func:`build_histories` holds only counts and codes' numbers::
 
@@ -34,26 +33,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from datetime import date
 from itertools import combinations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from estimation.capture_recapture import CaptureHistories
-from registry.codes import REGISTRATION_PROGRAMME
 from registry.extensions import db
-from registry.models import (
-    Client,
-    DuplicateCandidate,
-    LabTest,
-    OrgUnit,
-    OstEnrolment,
-    SourceList,
-    SourceListCode,
-    TreatmentCentre,
-    TreatmentEpisode,
-)
+from registry.models import Client, DuplicateCandidate, SourceListCode
 from registry.models.studies import ACCEPTED
 from registry.services.duplicates import (
     find_duplicate_candidates,
@@ -61,130 +49,18 @@ from registry.services.duplicates import (
     review_duplicate,
 )
 from registry.services.errors import ServiceError
+from registry.services.linkage_disclosure import protect_report
 from registry.services.periods import find_area, parse_period
+from registry.services.source_lists import (
+    REGISTRY_LISTS,
+    check_upload_size,
+    hiv_tests_by_year,
+    list_codes,
+    list_name,
+    upload_exists,
+)
 
-REGISTRY_LISTS = {
-    "registry:treatment_entrants": _l("Treatment entrants"),
-    "registry:registrations": _l("Narcological registrations"),
-    "registry:ost": _l("OST clients"),
-    "registry:hiv_tested": _l("HIV-tested clients"),
-    "registry:prison": _l("Prison-unit admissions"),
-}
-PRISON_TYPE = "3"
 STRATA = ("sex",)
-
-
-def _in_area(area: OrgUnit):
-    """Centres whose org unit lies in ``area`` (materialised-path prefix)."""
-    return (
-        select(TreatmentCentre.id)
-        .join(OrgUnit, OrgUnit.id == TreatmentCentre.org_unit_id)
-        .where(OrgUnit.path.like(area.path + "%"))
-    )
-
-
-def _registry_query(name: str, start: date, end: date, area: OrgUnit):
-    centres = _in_area(area)
-    # On SQLite a range scan of the (centre, admission) index over most of the table is
-    # several times slower than reading the table: "+ 0" keeps SQLite off that index.
-    # PostgreSQL's planner chooses by its statistics, so it gets the plain column.
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
-    episode_centre = TreatmentEpisode.centre_id + 0 if sqlite else TreatmentEpisode.centre_id
-    episode = select(Client.code).join(TreatmentEpisode, TreatmentEpisode.client_id == Client.id)
-    if name == "treatment_entrants" or name == "prison":
-        prison = select(TreatmentCentre.id).where(TreatmentCentre.tdi_centre_type == PRISON_TYPE)
-        where = episode_centre.in_(prison)
-        return episode.where(
-            TreatmentEpisode.admission_date.between(start, end),
-            TreatmentEpisode.programme != REGISTRATION_PROGRAMME,  # a registration is no entry
-            episode_centre.in_(centres),
-            where if name == "prison" else ~where,
-        )
-    if name == "registrations":
-        dispensaries = select(TreatmentCentre.id).where(
-            TreatmentCentre.kind == "narcological_dispensary"
-        )
-        return episode.where(
-            TreatmentEpisode.admission_date <= end,
-            or_(
-                TreatmentEpisode.discharge_date.is_(None), TreatmentEpisode.discharge_date >= start
-            ),
-            episode_centre.in_(centres),
-            episode_centre.in_(dispensaries),
-        )
-    if name == "ost":
-        return (
-            select(Client.code)
-            .join(OstEnrolment, OstEnrolment.client_id == Client.id)
-            .where(
-                OstEnrolment.enrolment_date <= end,
-                or_(OstEnrolment.exit_date.is_(None), OstEnrolment.exit_date >= start),
-                OstEnrolment.centre_id.in_(centres),
-            )
-        )
-    if name == "hiv_tested":
-        return (
-            select(Client.code)
-            .join(LabTest, LabTest.client_id == Client.id)
-            .where(
-                LabTest.test == "HIV",
-                LabTest.sample_date.between(start, end),
-                LabTest.centre_id.in_(centres),
-            )
-        )
-    raise ServiceError(_l("Unknown list."), "lists")
-
-
-def list_codes(ref: str, *, start: date, end: date, area: OrgUnit) -> dict[str, int]:
-    """``{code: occurrences}`` of one list (registry: records of the client in the period)."""
-    kind, _, name = ref.partition(":")
-    if kind == "registry" and ref in REGISTRY_LISTS:
-        # Core on the session's connection: no ORM row processing for 10^5-10^6 rows
-        rows = db.session.connection().execute(_registry_query(name, start, end, area))
-        return dict(Counter(code for (code,) in rows))
-    if kind == "upload" and name.isdigit():
-        source = db.session.get(SourceList, int(name))
-        if source is not None:
-            rows = db.session.execute(
-                select(SourceListCode.code, SourceListCode.occurrences).where(
-                    SourceListCode.list_id == source.id
-                )
-            )
-            return {row[0]: row[1] for row in rows}
-    raise ServiceError(_l("Unknown list."), "lists")
-
-
-def hiv_tests_by_year(first_year: int, end: date, area: OrgUnit) -> list[dict[str, int]]:
-    """Clients tested for HIV, and of them positive, per year at centres in ``area``."""
-    query = (
-        select(LabTest.sample_date, LabTest.client_id, LabTest.result)
-        .where(LabTest.test == "HIV", LabTest.sample_date.between(date(first_year, 1, 1), end))
-        .where(LabTest.centre_id.in_(_in_area(area)))
-    )
-    tested: dict[int, set[int]] = defaultdict(set)
-    positive: dict[int, set[int]] = defaultdict(set)
-    for day, client, result in db.session.connection().execute(query):
-        tested[day.year].add(client)
-        if result == "positive":
-            positive[day.year].add(client)
-    return [
-        {"year": year, "tested": len(tested[year]), "positive": len(positive[year])}
-        for year in sorted(tested)
-    ]
-
-
-def upload_exists(list_id: int) -> bool:
-    """True if an uploaded list ``list_id`` exists."""
-    return db.session.get(SourceList, list_id) is not None
-
-
-def list_name(ref: str) -> str:
-    """A short name for a list in model tables: ``ost``, or the upload's source name."""
-    kind, _, name = ref.partition(":")
-    if kind == "upload":
-        source = db.session.get(SourceList, int(name))
-        return source.source_name if source is not None else ref
-    return name
 
 
 def accepted_merges() -> dict[str, str]:
@@ -225,8 +101,13 @@ def _frequencies(masks: dict[str, int], k: int) -> dict[str, int]:
 def overlap_report(
     list_refs: list[str], *, period: str, area_code: str, strata: str | None = None
 ) -> dict:
-    """The report of :func:`build_histories` alone (lists may be empty)."""
-    return _link(list_refs, period=period, area_code=area_code, strata=strata)[1]
+    """The report of :func:`build_histories` as it may leave the server (lists may be empty).
+
+    Counts from 1 to ``SUPPRESSION_THRESHOLD - 1`` are withheld (``None``) with the
+    complementary cells that would give them away (:mod:`registry.services.linkage_disclosure`).
+    """
+    report = _link(list_refs, period=period, area_code=area_code, strata=strata)[1]
+    return protect_report(report, threshold=current_app.config["SUPPRESSION_THRESHOLD"])
 
 
 def build_histories(
@@ -234,9 +115,11 @@ def build_histories(
 ) -> tuple[CaptureHistories | dict[str, CaptureHistories], dict]:
     """Link the lists by code and return their capture histories with an overlap report.
 
-    With ``strata="sex"`` the first value is ``{"F": histories, "M": histories}`` (codes
-    of unknown sex are left out of the strata and counted in the report). A list that
-    holds nobody in the period and area raises :class:`ServiceError` on ``lists``.
+    Both hold exact counts, for the estimation inside the server: what leaves it goes
+    through :func:`registry.services.linkage_disclosure.protect_report` first. With
+    ``strata="sex"`` the first value is ``{"F": histories, "M": histories}`` (codes of
+    unknown sex are left out of the strata and counted in the report). A list that holds
+    nobody in the period and area raises :class:`ServiceError` on ``lists``.
     """
     names, report = _link(list_refs, period=period, area_code=area_code, strata=strata)
     try:
@@ -261,6 +144,9 @@ def _link(
         raise ServiceError(_l("Choose at least two lists."), "lists")
     if strata is not None and strata not in STRATA:
         raise ServiceError(_l("Unknown stratifying variable."), "strata")
+    minimum = current_app.config["LINKAGE_MIN_LIST_CODES"]
+    for ref in refs:
+        check_upload_size(ref, minimum=minimum)
     start, end = parse_period(period)
     area = find_area(area_code)
     merges = accepted_merges()
@@ -316,8 +202,10 @@ __all__ = [
     "REGISTRY_LISTS",
     "accepted_merges",
     "build_histories",
+    "check_upload_size",
     "digest",
     "find_duplicate_candidates",
+    "hiv_tests_by_year",
     "list_codes",
     "list_name",
     "overlap_report",

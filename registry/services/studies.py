@@ -23,6 +23,11 @@ Nothing here commits. A created job is queued for the worker when the caller's
 transaction commits (:mod:`registry.jobs` listens for the commit), so a rolled-back
 study is never run. Every call is audited. Results hold codes' counts, never codes.
 
+An uploaded list must hold at least ``LINKAGE_MIN_LIST_CODES`` distinct codes. The
+capture-history counts and the linkage report kept with a result are protected like the
+analytics (:func:`registry.services.linkage_disclosure.protect_report`): the estimate is
+computed on the exact counts, but only the protected counts are stored and shown.
+
 Provenance of a result: the parameters as run, the capture-history counts, ``input_hash``
 (SHA-256 of the method, parameters, period, area, strata and each list's sorted codes),
 the software version and the start and end times. The bootstrap is seeded
@@ -37,6 +42,7 @@ from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -48,6 +54,7 @@ from registry.models.users import ADMIN, EPIDEMIOLOGIST
 from registry.services import audit, estimators, linkage
 from registry.services.access import AccessDenied
 from registry.services.errors import ServiceError
+from registry.services.linkage_disclosure import protect_report
 from registry.services.periods import find_area, parse_period
 
 #: ``db.session.info`` key of the job ids to enqueue after the commit.
@@ -87,6 +94,7 @@ def _check_lists(method: str, refs: list[str]) -> None:
         )
         if not known:
             raise ServiceError(_l("Unknown list."), "lists")
+        linkage.check_upload_size(ref, minimum=current_app.config["LINKAGE_MIN_LIST_CODES"])
 
 
 def create_study(data: dict[str, Any], *, actor: User) -> EstimationJob:
@@ -245,6 +253,7 @@ def compute_result(
         payload = estimators.capture_recapture(
             histories, study.parameters, registered=report["registered"], checkpoint=checkpoint
         )
+        report = protect_report(report, threshold=current_app.config["SUPPRESSION_THRESHOLD"])
         history_counts = {
             "lists": [entry["name"] for entry in report["lists"]],
             "histories": report["histories"],

@@ -49,7 +49,12 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.models import OrgUnit, SourceList, SourceListCode, User
 from registry.services import audit
-from registry.services.client_codes import ClientIdentifiers, client_code, slk581
+from registry.services.client_codes import (
+    ClientIdentifiers,
+    code_from_slk,
+    normalise_name,
+    slk581,
+)
 from registry.services.errors import ServiceError
 from registry.services.periods import find_area, parse_period
 
@@ -262,11 +267,19 @@ def _units_inside(area_id: int) -> set[str]:
     return set(db.session.scalars(select(OrgUnit.code).where(OrgUnit.path.like(area.path + "%"))))
 
 
-def _identifiers(row: dict[str, str]) -> tuple[ClientIdentifiers | None, str, str]:
-    """The row's identifiers, or ``None`` with the field and reason code of the first problem."""
+def _identifiers(
+    row: dict[str, str], dates: dict[str, date | None]
+) -> tuple[ClientIdentifiers | None, str, str]:
+    """The row's identifiers, or ``None`` with the field and reason code of the first problem.
+
+    ``dates`` memoises the file's date texts (a file repeats few thousand of them).
+    """
     if not row.get("family_name"):
         return None, "family_name", "missing"
-    birth_date = _parse_date(row.get("birth_date", ""))
+    text = row.get("birth_date", "")
+    if text not in dates:
+        dates[text] = _parse_date(text)
+    birth_date = dates[text]
     if birth_date is None:
         return None, "birth_date", "date_format"
     if not 1900 <= birth_date.year <= date.today().year:
@@ -294,16 +307,27 @@ def upload_identifier_list(
     keys: dict[str, str] = {}  # SLK -> code, in memory only for the duplicate search
     rejected: list[dict[str, Any]] = []
     rows = 0
+    # memos of this file only (names repeat): identifiers never outlive the upload
+    names: dict[str, str] = {}
+    dates: dict[str, date | None] = {}
+
+    def normalise(name: str) -> str:
+        if name not in names:
+            names[name] = normalise_name(name)
+        return names[name]
+
     for number, row in _rows(file, IDENTIFIER_COLUMNS):
         rows += 1
-        ids, field, reason = _identifiers(row)
+        ids, field, reason = _identifiers(row, dates)
         if ids is None:
             rejected.append({"row": number, "field": field, "reason": reason})
             continue
-        code = client_code(ids, key)
+        slk = slk581(ids, normalise=normalise)
+        code = code_from_slk(slk, key)
         counts[code] += 1
         attributes[code] = (ids.sex, ids.birth_date.year)
-        keys[slk581(ids)] = code
+        keys[slk] = code
+    names.clear()
     source = _store(source, counts, rejected, rows, actor, attributes)
     find_duplicate_candidates(source, keys, key=key)
     keys.clear()

@@ -72,6 +72,7 @@ def test_strata_by_sex_are_estimated_and_summed(app, population, registry_data):
 
 
 def test_count_estimators_use_how_often_a_code_appears(app, api, registry_data):
+    app.config["LINKAGE_MIN_LIST_CODES"] = 3  # a list this small is tested for what it counts
     content = "code\n" + "a" * 64 + "\n" + "a" * 64 + "\n" + "b" * 64 + "\n" + "c" * 64 + "\n"
     ref = api.upload(content.encode(), kind="codes").json["ref"]
     with app.app_context():

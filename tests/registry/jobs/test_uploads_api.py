@@ -75,11 +75,17 @@ def test_rejected_rows_are_listed_with_reasons_and_no_values(app, api):
     assert api.get(f"/api/uploads/{body['id']}").json["code_count"] == 1
 
 
+def padding(people: int) -> str:
+    """Rows of distinct people far apart (no near-identical pair): a list of the minimum size."""
+    return "".join(f"Person{chr(65 + n % 26)}{n};Given;{1950 + n % 40}-01-{1 + n % 28:02d};M\n"
+                   for n in range(people))  # fmt: skip
+
+
 def test_near_identical_identifiers_are_listed_and_an_accepted_pair_is_merged(app, api):
     content = (
         "family_name;given_name;birth_date;sex\n"
         "Жумабеков;Эрлан;1985-07-21;M\nЖамабеков;Эрлан;21.07.1985;M\n"
-        "Садыкова;Айгуль;1990-01-13;F\n"
+        "Садыкова;Айгуль;1990-01-13;F\n" + padding(60)
     )
     police = api.upload(content.encode()).json
     pairs = api.get("/api/duplicates", query_string={"list_id": police["id"]}).json
@@ -87,11 +93,11 @@ def test_near_identical_identifiers_are_listed_and_an_accepted_pair_is_merged(ap
     assert pairs[0]["scope"] == "upload" and "Жумабеков" not in str(pairs)
     ngo = api.upload(content.encode(), source_name="ngo").json
     query = {"lists": [police["ref"], ngo["ref"]], "period": "2003", "area_code": "KG"}
-    assert api.get("/api/linkage/overlap", query_string=query).json["observed"] == 3
+    assert api.get("/api/linkage/overlap", query_string=query).json["observed"] == 63
 
     decided = api.post(f"/api/duplicates/{pairs[0]['id']}", json={"decision": "accepted"})
     assert decided.status_code == 200 and decided.json["decision"] == "accepted"
-    assert api.get("/api/linkage/overlap", query_string=query).json["observed"] == 2
+    assert api.get("/api/linkage/overlap", query_string=query).json["observed"] == 62
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(DuplicateCandidate)) == 2
 
