@@ -38,9 +38,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 
+import highspy
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
 
 Key = Hashable
 Constraint = tuple[Key, tuple[Key, ...]]
@@ -97,6 +97,8 @@ class _Table:
         self.matrix = sparse.csc_matrix((data, (rows, cols)), shape=shape)
         self.low: dict[Key, float] = {}
         self.high: dict[Key, float] = {}
+        self.model: highspy.Highs | None = None
+        self.repriced: list[Key] = []  # withheld since the model last saw the costs
 
     def value(self, cell: Key) -> int:
         return self.values.get(cell, 0)
@@ -133,56 +135,62 @@ class _Table:
             raise RuntimeError(f"no certificate protects {key!r}")  # see protect's docstring
         return added
 
-    def near(self, key: Key, steps: int) -> list[int]:
-        """Columns of the cells at most ``steps`` shared constraints away from ``key``."""
-        seen, frontier = {key}, {key}
-        for _ in range(steps):
-            frontier = {c for cell in frontier for i in self.through[cell]
-                        for c in _cells(self.constraints[i])} - seen  # fmt: skip
-            seen |= frontier
-        return sorted(self.column[cell] for cell in seen)
-
     def certificate(self, key: Key, step: float) -> dict[Key, float] | None:
         """The cheapest change ``y`` of the table with ``y_key = step`` (see the module).
 
-        Tried on the cells at most three constraints from ``key`` first (the other cells
-        fixed: every row through a chosen cell is kept, so a solution there is one of the
-        whole table), then on all of them. Moving a cell up is always possible in the whole
-        table (add people like one already in it), so only a move down can fail.
+        One HiGHS model per table, ``y = p - n``, solved again for each cell with only the
+        moved cell's bounds and the withheld cells' costs changed (each solve starts from
+        the last basis). Moving a cell up is always possible (add people like one already
+        in it), so only a move down can fail.
         """
-        for columns in (self.near(key, 3), list(range(len(self.cells)))):
-            change = self._solve(key, step, columns)
-            if change is not None:
-                return change
-        return None
+        if self.model is None:
+            self.model = self._build()
+        h, size = self.model, len(self.cells)
+        for cell in self.repriced:
+            j = self.column[cell]
+            h.changeColsCost(2, np.array([j, size + j], dtype=np.int32),
+                             np.array([UNKNOWN_COST, UNKNOWN_COST]))  # fmt: skip
+        self.repriced = []
+        j = self.column[key]
+        up, down = (step, 0.0) if step > 0 else (0.0, -step)
+        h.changeColsBounds(2, np.array([j, size + j], dtype=np.int32), np.array([up, down]),
+                           np.array([up, down]))  # fmt: skip
+        h.run()
+        solved = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        h.changeColsBounds(2, np.array([j, size + j], dtype=np.int32), np.zeros(2),
+                           np.array([highspy.kHighsInf, self.room(key)]))  # fmt: skip
+        if not solved:
+            return None
+        x = np.array(h.getSolution().col_value)
+        y = x[:size] - x[size:]
+        return {self.cells[k]: y[k] for k in np.flatnonzero(np.abs(y) > TOLERANCE)}
 
-    def _solve(self, key: Key, step: float, columns: list[int]) -> dict[Key, float] | None:
-        sub = self.matrix[:, columns]
-        sub = sub[np.unique(sub.nonzero()[0])]
-        size = len(columns)
-        cost, down = np.zeros(size), np.zeros(size)
-        for position, j in enumerate(columns):
-            cell = self.cells[j]
+    def room(self, cell: Key) -> float:
+        """How far the attacker allows ``cell`` to fall (0: a zero, fixed)."""
+        value = self.value(cell)
+        return value - self.floor(cell) if value > 0 else 0.0
+
+    def _build(self) -> highspy.Highs:
+        """The LP over ``p`` then ``n``: ``M p - M n = 0``, bounds and costs per cell."""
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        size = len(self.cells)
+        cost, up, down = np.zeros(size), np.zeros(size), np.zeros(size)
+        for j, cell in enumerate(self.cells):
             value = self.value(cell)
             if value <= 0:
-                continue  # zeros stay zero (up = 0 below)
-            down[position] = value - self.floor(cell)
+                continue  # zeros stay zero
+            up[j], down[j] = highspy.kHighsInf, self.room(cell)
             known = cell in self.published and cell not in self.withheld
-            cost[position] = 1.0 + value if known else UNKNOWN_COST
-        up = np.where(cost > 0, np.inf, 0.0)
-        at = columns.index(self.column[key])
-        pick = sparse.csr_matrix(([1.0, -1.0], ([0, 0], [at, size + at])), shape=(1, 2 * size))
-        result = linprog(
-            np.concatenate([cost, cost]),
-            A_eq=sparse.vstack([sparse.hstack([sub, -sub]), pick]).tocsr(),
-            b_eq=np.concatenate([np.zeros(sub.shape[0]), [step]]),
-            bounds=np.column_stack([np.zeros(2 * size), np.concatenate([up, down])]),
-            method="highs",
-        )
-        if result.status != 0:
-            return None
-        y = result.x[:size] - result.x[size:]
-        return {self.cells[columns[k]]: y[k] for k in np.flatnonzero(np.abs(y) > TOLERANCE)}
+            cost[j] = 1.0 + value if known else UNKNOWN_COST
+        h.addVars(2 * size, np.zeros(2 * size), np.concatenate([up, down]))
+        h.changeColsCost(2 * size, np.arange(2 * size, dtype=np.int32),
+                         np.concatenate([cost, cost]))  # fmt: skip
+        both = sparse.hstack([self.matrix, -self.matrix]).tocsr()
+        zeros = np.zeros(both.shape[0])
+        h.addRows(both.shape[0], zeros, zeros, both.nnz, both.indptr[:-1].astype(np.int32),
+                  both.indices.astype(np.int32), both.data)  # fmt: skip
+        return h
 
     def record(self, change: dict[Key, float]) -> list[Key]:
         """Withhold the published cells ``change`` moves and widen the proven ranges of
@@ -190,6 +198,7 @@ class _Table:
         added = sorted((c for c in change if c in self.published and c not in self.withheld),
                        key=repr)  # fmt: skip
         self.withheld.update(added)
+        self.repriced += added
         forward, backward = np.inf, np.inf  # how far t may go up and down
         for cell, y in change.items():
             room = self.value(cell) - self.floor(cell)

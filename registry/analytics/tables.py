@@ -4,7 +4,8 @@ Public interface::
 
     Geography.load() -> Geography             # the org-unit tree (a small table)
     CanonicalTable                            # .cell(table, unit_id, sex, x) -> int | None
-    build_table(family, geography, leaf, *, threshold) -> CanonicalTable
+    build_table(family, geography, leaf, *, threshold, previous=()) -> CanonicalTable
+        # previous: the cells the last generation withheld (kept withheld below 2 x threshold)
     canonical_table(family, period, geography, leaf, *, threshold) -> CanonicalTable
         # build_table, memoised on the aggregated counts (same counts -> same table)
     population_cube(geography, rows) -> dict[(unit_id, sex, age), int]
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,12 +172,26 @@ def table_cells(family: Family, geography: Geography, leaf: Counter):
     return dict(values), constraints, published
 
 
+#: A cell withheld in the previous generation stays withheld while below this many times
+#: the threshold (a 9 that becomes 10 would otherwise reveal the 9 by differencing).
+KEEP_WITHHELD_BELOW = 2
+
+
 def build_table(
-    family: Family, geography: Geography, leaf: Counter, *, threshold: int
+    family: Family,
+    geography: Geography,
+    leaf: Counter,
+    *,
+    threshold: int,
+    previous: Iterable = (),
 ) -> CanonicalTable:
-    """Build and suppress ``family``'s canonical table from the leaf counts."""
+    """Build and suppress ``family``'s canonical table from the leaf counts; ``previous``
+    are the cells the last generation of the same table withheld (see docs/disclosure.md,
+    "Differencing")."""
     values, constraints, published = table_cells(family, geography, leaf)
-    suppressed = suppress(values, constraints, published, threshold=threshold)
+    limit = KEEP_WITHHELD_BELOW * threshold
+    forced = [cell for cell in previous if values.get(cell, 0) < limit]
+    suppressed = suppress(values, constraints, published, threshold=threshold, forced=forced)
     return CanonicalTable(values, suppressed)
 
 

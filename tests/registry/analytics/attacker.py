@@ -141,7 +141,7 @@ class Attacker:
 
     def _adx(self, path: str) -> None:
         """ADX leaves withheld values out: every value given must match."""
-        root = ElementTree.fromstring(self._fetch(path).get_data())
+        root = ElementTree.fromstring(self._fetch(path).get_data())  # noqa: S314 (our own answer)
         for group in root:
             period = group.get("period").split("-")[0]
             for value in group:
@@ -208,8 +208,11 @@ class _Model:
         free = [j for j in range(len(self.low)) if self.low[j] != self.high[j]]
         column = {j: c for c, j in enumerate(free)}
         inf = highspy.kHighsInf
-        h.addVars(len(free), np.array([self.low[j] for j in free]),
-                  np.array([inf if np.isinf(self.high[j]) else self.high[j] for j in free]))
+        h.addVars(
+            len(free),
+            np.array([self.low[j] for j in free]),
+            np.array([inf if np.isinf(self.high[j]) else self.high[j] for j in free]),
+        )
         for row, lo, hi in self.rows:
             fixed = sum(a * self.low[j] for j, a in row.items() if j not in column)
             cols = [j for j in row if j in column]
