@@ -275,7 +275,7 @@ def _table_model(model: _Model, published: Published, family: str, year: str, ta
     return withheld
 
 
-def attack(generations: list[Published], *, added: int | None = None) -> Findings:
+def attack(generations: list[Published], *, added: int | None = None, only=None) -> Findings:
     """Bound every withheld cell of every family and year by LP.
 
     With two generations and ``added`` people added in between (and nothing else
@@ -286,24 +286,25 @@ def attack(generations: list[Published], *, added: int | None = None) -> Finding
     findings = Findings()
     first = generations[0]
     years = sorted({k[1] for k in first.cells})
-    roots = sorted(set(first.parent.values()) - set(first.parent))
-    for family in FAMILIES:
+    for family, (tables, _nested, categories) in FAMILIES.items():
         for year in years:
+            if only is not None and not {(dx, year) for dx in (*tables, *categories)} & only:
+                continue
             model = _Model()
             withheld = []
             for tag, published in enumerate(generations):
                 withheld += _table_model(model, published, family, year, tag)
             if added is not None and len(generations) == 2:
-                _link(model, family, year, roots, added)
+                _link(model, added)
             hidden = [k for k in model.index if k[1] in ("own", "difference")]
             findings.withheld.update(withheld)
             _bound(model, withheld + hidden, findings)
     return findings
 
 
-def _link(model: _Model, family: str, year: str, roots, added: int) -> None:
-    """Generation 1 = generation 0 + the added people: no cell falls, the national total
-    of every table rises by at most ``added``."""
+def _link(model: _Model, added: int) -> None:
+    """Generation 1 = generation 0 + the added people: no cell falls, and none rises by
+    more than ``added`` (each person is in one cell of each breakdown)."""
     for key in list(model.index):
         if key[0] == 0:
             later = (1, *key[1:])
