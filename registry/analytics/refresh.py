@@ -6,7 +6,7 @@ Public interface::
     refresh_tables(*, today=None) -> AnalyticsGeneration
         # count and suppress every family for every year of data_years, then store them as
         # one new generation (commits; the previous generation stays readable until then);
-        # a cell the previous generation withheld stays withheld below 2 x threshold
+        # a cell the previous generation withheld stays withheld (unless zero)
     refresh_due(*, now=None) -> str | None # why a refresh is due (None: the tables are current)
 
 Counting people over a national registry takes seconds per family and suppressing a

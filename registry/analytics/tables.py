@@ -5,7 +5,7 @@ Public interface::
     Geography.load() -> Geography             # the org-unit tree (a small table)
     CanonicalTable                            # .cell(table, unit_id, sex, x) -> int | None
     build_table(family, geography, leaf, *, threshold, previous=()) -> CanonicalTable
-        # previous: the cells the last generation withheld (kept withheld below 2 x threshold)
+        # previous: the cells the last generation withheld (they stay withheld unless zero)
     canonical_table(family, period, geography, leaf, *, threshold) -> CanonicalTable
         # build_table, memoised on the aggregated counts (same counts -> same table)
     population_cube(geography, rows) -> dict[(unit_id, sex, age), int]
@@ -172,11 +172,6 @@ def table_cells(family: Family, geography: Geography, leaf: Counter):
     return dict(values), constraints, published
 
 
-#: A cell withheld in the previous generation stays withheld while below this many times
-#: the threshold (a 9 that becomes 10 would otherwise reveal the 9 by differencing).
-KEEP_WITHHELD_BELOW = 2
-
-
 def build_table(
     family: Family,
     geography: Geography,
@@ -186,12 +181,12 @@ def build_table(
     previous: Iterable = (),
 ) -> CanonicalTable:
     """Build and suppress ``family``'s canonical table from the leaf counts; ``previous``
-    are the cells the last generation of the same table withheld (see docs/disclosure.md,
-    "Differencing")."""
+    are the cells the last generation of the same table withheld: they stay withheld
+    (unless now zero), since publishing one would give its earlier value to within the
+    change of the table (a 9 that became 10, a complementary 27 that is still 27; see
+    docs/disclosure.md, "Differencing")."""
     values, constraints, published = table_cells(family, geography, leaf)
-    limit = KEEP_WITHHELD_BELOW * threshold
-    forced = [cell for cell in previous if values.get(cell, 0) < limit]
-    suppressed = suppress(values, constraints, published, threshold=threshold, forced=forced)
+    suppressed = suppress(values, constraints, published, threshold=threshold, forced=previous)
     return CanonicalTable(values, suppressed)
 
 
