@@ -313,6 +313,24 @@ def _link(model: _Model, added: int) -> None:
                                    float(added)))  # fmt: skip
 
 
+def _spread(h: highspy.Highs, n: int, seen_low, seen_high, tries: int = 6) -> None:
+    """Feasible points from random objectives (inside a box, so none is unbounded; a point
+    of the box is a point of the model): most cells are seen 3 apart without an LP each."""
+    lp = h.getLp()
+    upper = np.array(lp.col_upper_)
+    everything = np.arange(n, dtype=np.int32)
+    h.changeColsBounds(n, everything, np.array(lp.col_lower_), np.minimum(upper, 10_000.0))
+    rng = np.random.default_rng(12)
+    for _ in range(tries):
+        h.changeColsCost(n, everything, rng.choice([-1.0, 1.0], size=n))
+        h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            point = np.array(h.getSolution().col_value)
+            np.minimum(seen_low, point, out=seen_low)
+            np.maximum(seen_high, point, out=seen_high)
+    h.changeColsBounds(n, everything, np.array(lp.col_lower_), upper)
+
+
 def _bound(model: _Model, keys: list, findings: Findings, width: float = 3) -> None:
     """Minimise and maximise every key, skipping those that two feasible points already
     seen (solutions of earlier LPs) show to be at least ``width`` apart."""
@@ -323,6 +341,7 @@ def _bound(model: _Model, keys: list, findings: Findings, width: float = 3) -> N
     seen_low = np.full(n, np.inf)
     seen_high = np.full(n, -np.inf)
     everything = np.arange(n, dtype=np.int32)
+    _spread(h, n, seen_low, seen_high)
     for key in keys:
         j = column[model.index[key]]
         if seen_high[j] - seen_low[j] >= width:
