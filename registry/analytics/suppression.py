@@ -35,6 +35,8 @@ withheld only when nothing cheaper protects a cell.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 
@@ -51,6 +53,24 @@ PROTECTION = 3
 UNKNOWN_COST = 0.01
 #: Steps below this count as zero (the matrices hold 0, 1, -1).
 TOLERANCE = 1e-7
+
+
+def _first_solver_quietly() -> None:
+    """HiGHS prints a banner on standard output when a process makes its first solver
+    (before any option can turn output off); make that one with the output discarded, so
+    that CLI output and the worker's log stay clean."""
+    sys.stdout.flush()
+    saved, sink = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(sink, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(sink)
+
+
+_first_solver_quietly()
 
 
 def suppress(
