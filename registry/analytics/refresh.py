@@ -5,7 +5,8 @@ Public interface::
     data_years(today: date) -> range       # the first .. the last year with data
     refresh_tables(*, today=None) -> AnalyticsGeneration
         # count and suppress every family for every year of data_years, then store them as
-        # one new generation (commits; the previous generation stays readable until then)
+        # one new generation (commits; the previous generation stays readable until then);
+        # a cell the previous generation withheld stays withheld (unless zero)
     refresh_due(*, now=None) -> str | None # why a refresh is due (None: the tables are current)
 
 Counting people over a national registry takes seconds per family and suppressing a
@@ -99,12 +100,17 @@ def refresh_tables(*, today: date | None = None) -> AnalyticsGeneration:
     years = data_years(today)
     periods = [parse_period(str(year), today=today)[0] for year in years]
     geography = Geography.load()
+    latest = store.latest_generation()
+    previous = (store.withheld_cells(latest.id)
+                if latest is not None and latest.threshold == threshold else {})  # fmt: skip
     db.session.rollback()  # end the read transaction: each family reads in its own
     tables = {}
     for name, counts in _family_counts(periods):
         for period in periods:
             leaf = counts[period.iso]
-            table = (build_table(FAMILIES[name], geography, leaf, threshold=threshold) if leaf
+            kept = previous.get((name, period.end), ())
+            table = (build_table(FAMILIES[name], geography, leaf, threshold=threshold,
+                                 previous=kept) if leaf
                      else CanonicalTable({}, frozenset()))  # fmt: skip
             tables[(name, period.end)] = table
     generation = AnalyticsGeneration(

@@ -9,6 +9,8 @@ Public interface::
     newest_change() -> int
     stored_tables(generation, family, ends) -> dict[date, CanonicalTable]
         # the family's stored tables ending on those days (missing days are left out)
+    withheld_cells(generation_id) -> dict[(family, period_end), frozenset]
+        # the cells a generation withheld (the next refresh keeps them withheld)
     write_generation(generation: AnalyticsGeneration, tables) -> None
         # tables: {(family, period_end): CanonicalTable}; drops all but the previous one
 
@@ -71,6 +73,20 @@ def stored_tables(generation: Generation, family: str, ends: Iterable[date]) -> 
     if missing:
         _load(key, missing)
     return {end: _LOADED[(*key, table_id)] for end, table_id in found.items()}
+
+
+def withheld_cells(generation_id: int) -> dict[tuple[str, date], frozenset]:
+    """``{(family, period_end): cells}`` that ``generation_id`` withheld (stored as NULL)."""
+    c, t = AnalyticsCell, AnalyticsTable
+    rows = db.session.execute(
+        select(t.family, t.period_end, c.indicator, c.org_unit_id, c.sex, c.x)
+        .join(t, t.id == c.table_id)
+        .where(t.generation_id == generation_id, c.value.is_(None))
+    )
+    cells: dict[tuple[str, date], set] = {}
+    for family, end, *cell in rows:
+        cells.setdefault((family, end), set()).add(tuple(cell))
+    return {key: frozenset(found) for key, found in cells.items()}
 
 
 def _load(key: tuple, table_ids: list[int]) -> None:

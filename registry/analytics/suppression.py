@@ -1,50 +1,76 @@
-"""Primary and complementary cell suppression on an additive table.
+"""Primary and complementary cell suppression with protection intervals (docs/disclosure.md).
 
 Public interface::
 
     Constraint = tuple[Key, tuple[Key, ...]]          # total == sum(parts)
-    suppress(values, constraints, published, *, threshold) -> frozenset[Key]
+    PROTECTION = 3                                    # the attacker's interval, at least
+    suppress(values, constraints, published, *, threshold, forced=()) -> frozenset[Key]
         # the published cells to withhold
-    determined_cells(constraints, unknown) -> set[Key]
-        # the unknown cells that the known cells and the constraints pin down exactly
 
 Rules: a count from 1 to ``threshold - 1`` is *sensitive* and withheld (primary
-suppression); zero is shown. The attacker is assumed to know every published cell and
-every constraint, and to know that counts are non-negative. Cells that are never
-published (own counts of an org unit with children, hidden differences of nested counts)
-are unknown to the attacker when non-zero, and counted as known when zero (that assumes
-more knowledge than anyone has, so it can only make the protection stricter).
+suppression); zero is shown; ``forced`` cells (withheld in the previous generation of the
+same table) are withheld too unless they are zero. Cells that are never published (own
+counts of an org unit with children, hidden differences of nested counts) are *hidden*.
 
-Complementary suppression: with ``M`` the constraint matrix restricted to the unknown
-cells, a cell ``j`` is *determined* exactly when ``e_j`` lies in the row space of ``M``,
-i.e. when every null-space vector of ``M`` is zero at ``j`` (:func:`determined_cells`,
-an SVD per connected group of unknown cells). A cheap first pass withholds a partner in
-every constraint left with a single unknown sensitive cell. Then, for each sensitive cell
-still determined, a linear programme finds a direction ``x`` with ``M_all x = 0`` over the
-whole table, ``x_j = 1``, zero on known zero cells, at the least total value of published
-cells it touches; those cells are withheld. ``x`` is then a null-space vector through ``j``
-and through every cell it touches, so all of them stay free whatever else is withheld
-(withholding more never determines a free cell). Every unknown cell is positive, so the
-table can move a little both ways along ``x`` without a cell going negative: each
-withheld cell's feasible interval under non-negativity has positive width.
+The attacker knows every published cell and every constraint, and that a withheld cell is
+at least 1 (zeros are shown) and a hidden cell at least 0; it cannot tell a sensitive cell
+from a complementary one, so it has no upper bound. Goal: each withheld cell, and each
+sensitive hidden cell, can take values at least :data:`PROTECTION` apart in the attacker's
+feasible set (its linear-programming interval is at least that wide).
+
+Method (Fischetti and Salazar-Gonzalez 2000; Hundepool et al. 2012, ch. 4): a worklist of
+cells to protect. For a cell ``w`` whose proven range is too narrow, a linear programme
+finds a change ``y`` of the true table with ``M y = 0`` and ``y_w = s``, every cell staying
+within the attacker's bounds (withheld and published non-zero cells at least 1, hidden
+cells at least 0, published zeros fixed), at the least cost ``(1 + value)|y_j|`` over the
+published cells it moves, which are then withheld. Once they are, ``true + t y`` is a table
+the attacker cannot rule out for every ``t`` in a range computed from the bounds: ``y`` is a
+*certificate* that each cell it moves can take every value along it. The proven range of a
+cell is the span of its certificates; the worklist runs until every cell to protect has a
+range of at least :data:`PROTECTION`, including the complementary cells withheld on the
+way. Withholding more only widens the attacker's feasible set, so a certificate stays valid
+to the end. Totals are expensive (the cost grows with the value), so a national total is
+withheld only when nothing cheaper protects a cell.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 
+import highspy
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
-
-from registry.analytics.blas import one_blas_thread
 
 Key = Hashable
 Constraint = tuple[Key, tuple[Key, ...]]
 
-#: Singular values and residuals below this count as zero (the matrices hold 0, 1, -1).
-TOLERANCE = 1e-9
+#: The width the attacker's interval of every withheld cell must reach.
+PROTECTION = 3
+#: Cost of moving a cell that is already unknown (small: keeps the certificates sparse).
+UNKNOWN_COST = 0.01
+#: Steps below this count as zero (the matrices hold 0, 1, -1).
+TOLERANCE = 1e-7
+
+
+def _first_solver_quietly() -> None:
+    """HiGHS prints a banner on standard output when a process makes its first solver
+    (before any option can turn output off); make that one with the output discarded, so
+    that CLI output and the worker's log stay clean."""
+    sys.stdout.flush()
+    saved, sink = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(sink, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(sink)
+
+
+_first_solver_quietly()
 
 
 def suppress(
@@ -53,35 +79,34 @@ def suppress(
     published: Iterable[Key],
     *,
     threshold: int,
+    forced: Iterable[Key] = (),
 ) -> frozenset[Key]:
-    """The published cells to withhold so that no sensitive cell can be worked out."""
+    """The published cells to withhold so that no withheld count can be narrowed below
+    :data:`PROTECTION` (see the module docstring)."""
     constraints = [c for c in constraints if c[1]]
     published = set(published)
     sensitive = {k for k, v in values.items() if 1 <= v < threshold}
-    unknown = {k for k, v in values.items() if v > 0 and (k in sensitive or k not in published)}
-    _peel(values, constraints, published, sensitive, unknown)
-    with one_blas_thread():
-        exposed = sensitive & determined_cells(constraints, unknown)
-    freed: set[Key] = set()
-    table = _Table(constraints, values)
-    for key in sorted(exposed, key=repr):
-        if key in freed:
-            continue
-        support = table.cheapest_direction(key, unknown, published)
-        unknown.update(support)
-        freed.update(support)
-    return frozenset(unknown & published)
+    withheld = {k for k in (sensitive | set(forced)) & published if values.get(k, 0) > 0}
+    table = _Table(constraints, values, published, withheld)
+    pending = sorted(withheld | (sensitive - published), key=lambda k: (values[k], repr(k)))
+    while pending:
+        key = pending.pop(0)
+        for cell in table.protect(key):
+            pending.append(cell)
+    return frozenset(table.withheld)
 
 
 class _Table:
-    """The whole table as a sparse constraint matrix, for the direction-finding LP."""
+    """The whole table as a sparse constraint matrix, the cells withheld so far and the
+    range of values the certificates prove for each cell."""
 
-    def __init__(self, constraints: list[Constraint], values: Mapping[Key, int]) -> None:
+    def __init__(self, constraints, values, published: set, withheld: set) -> None:
         self.constraints = constraints
         self.through = _through(constraints)
         self.cells = sorted(self.through, key=repr)
         self.column = {cell: j for j, cell in enumerate(self.cells)}
         self.values = values
+        self.published, self.withheld = published, withheld
         rows, cols, data = [], [], []
         for i, (total, parts) in enumerate(constraints):
             for cell, sign in ((total, 1.0), *((p, -1.0) for p in parts)):
@@ -90,59 +115,123 @@ class _Table:
                 data.append(sign)
         shape = (len(constraints), len(self.cells))
         self.matrix = sparse.csc_matrix((data, (rows, cols)), shape=shape)
+        self.low: dict[Key, float] = {}
+        self.high: dict[Key, float] = {}
+        self.model: highspy.Highs | None = None
+        self.repriced: list[Key] = []  # withheld since the model last saw the costs
 
-    def near(self, key: Key, steps: int) -> list[int]:
-        """Columns of the cells at most ``steps`` shared constraints away from ``key``."""
-        seen, frontier = {key}, {key}
-        for _ in range(steps):
-            frontier = {c for cell in frontier for i in self.through[cell]
-                        for c in _cells(self.constraints[i])} - seen  # fmt: skip
-            seen |= frontier
-        return sorted(self.column[cell] for cell in seen)
+    def value(self, cell: Key) -> int:
+        return self.values.get(cell, 0)
 
-    def cheapest_direction(self, key: Key, unknown: set[Key], published: set[Key]) -> set[Key]:
-        """Cells to withhold so that a null-space vector through ``key`` exists.
+    def floor(self, cell: Key) -> int:
+        """The least value the attacker allows a non-zero cell: 1 if it is or would be
+        withheld (published), 0 if it is never published."""
+        return 1 if cell in self.published else 0
 
-        LP: ``x = p - n`` with ``M x = 0``, ``x_key = 1``, ``0 <= p, n <= 1``; cells that are
-        zero and known stay at 0; withholding a published cell costs its value, an unknown
-        cell nothing. The cells where ``x`` is not zero are returned (and, once withheld,
-        ``x`` frees every cell it touches). The LP is tried on the cells at most three
-        constraints from ``key`` first (any solution there is one of the whole table;
-        measured faster than 2-then-4 or 1-then-3 steps), then on all of them.
-        """
-        for columns in (self.near(key, 3), list(range(len(self.cells)))):
-            support = self._solve(key, columns, unknown, published)
-            if support is not None:
-                return support
-        raise RuntimeError(f"no direction frees {key!r}")  # not while non-zero cells remain
+    def width(self, cell: Key) -> float:
+        value = self.value(cell)
+        return self.high.get(cell, value) - self.low.get(cell, value)
 
-    def _solve(self, key, columns: list[int], unknown, published) -> set[Key] | None:
-        sub = self.matrix[:, columns]
-        sub = sub[np.unique(sub.nonzero()[0])]
-        size = len(columns)
-        cost, upper = np.zeros(size), np.ones(size)
-        for position, j in enumerate(columns):
-            cell = self.cells[j]
-            if cell in unknown:
-                continue
-            value = self.values.get(cell, 0)
-            if value <= 0 or cell not in published:
-                upper[position] = 0.0
+    def protect(self, key: Key) -> list[Key]:
+        """Widen ``key``'s proven range to :data:`PROTECTION`; the cells newly withheld."""
+        if key not in self.column:
+            return []  # in no constraint: nothing bounds it above
+        added: list[Key] = []
+        value = self.value(key)
+        for direction in (1, -1):
+            if self.width(key) >= PROTECTION - TOLERANCE:
+                break
+            low, high = self.low.get(key, value), self.high.get(key, value)
+            if direction > 0:
+                step = PROTECTION - (value - low)
             else:
-                cost[position] = 1.0 + value
-        at = columns.index(self.column[key])
-        pick = sparse.csr_matrix(([1.0, -1.0], ([0, 0], [at, size + at])), shape=(1, 2 * size))
-        result = linprog(
-            np.concatenate([cost, cost]),
-            A_eq=sparse.vstack([sparse.hstack([sub, -sub]), pick]).tocsr(),
-            b_eq=np.concatenate([np.zeros(sub.shape[0]), [1.0]]),
-            bounds=np.column_stack([np.zeros(2 * size), np.concatenate([upper, upper])]),
-            method="highs",
-        )
-        if result.status != 0:
+                step = -min(value - self.floor(key), PROTECTION - (high - value))
+            if abs(step) < TOLERANCE:
+                continue
+            change = self.certificate(key, step)
+            if change is not None:
+                added += self.record(change)
+        if self.width(key) < PROTECTION - TOLERANCE:
+            raise RuntimeError(f"no certificate protects {key!r}")  # see protect's docstring
+        return added
+
+    def certificate(self, key: Key, step: float) -> dict[Key, float] | None:
+        """The cheapest change ``y`` of the table with ``y_key = step`` (see the module).
+
+        One HiGHS model per table, ``y = p - n``, solved again for each cell with only the
+        moved cell's bounds and the withheld cells' costs changed (each solve starts from
+        the last basis). Moving a cell up is always possible (add people like one already
+        in it), so only a move down can fail.
+        """
+        if self.model is None:
+            self.model = self._build()
+        h, size = self.model, len(self.cells)
+        for cell in self.repriced:
+            j = self.column[cell]
+            h.changeColsCost(2, np.array([j, size + j], dtype=np.int32),
+                             np.array([UNKNOWN_COST, UNKNOWN_COST]))  # fmt: skip
+        self.repriced = []
+        j = self.column[key]
+        up, down = (step, 0.0) if step > 0 else (0.0, -step)
+        h.changeColsBounds(2, np.array([j, size + j], dtype=np.int32), np.array([up, down]),
+                           np.array([up, down]))  # fmt: skip
+        h.run()
+        solved = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        h.changeColsBounds(2, np.array([j, size + j], dtype=np.int32), np.zeros(2),
+                           np.array([highspy.kHighsInf, self.room(key)]))  # fmt: skip
+        if not solved:
             return None
-        x = result.x[:size] - result.x[size:]
-        return {self.cells[columns[k]] for k in np.flatnonzero(np.abs(x) > 1e-9)}
+        x = np.array(h.getSolution().col_value)
+        y = x[:size] - x[size:]
+        return {self.cells[k]: y[k] for k in np.flatnonzero(np.abs(y) > TOLERANCE)}
+
+    def room(self, cell: Key) -> float:
+        """How far the attacker allows ``cell`` to fall (0: a zero, fixed)."""
+        value = self.value(cell)
+        return value - self.floor(cell) if value > 0 else 0.0
+
+    def _build(self) -> highspy.Highs:
+        """The LP over ``p`` then ``n``: ``M p - M n = 0``, bounds and costs per cell."""
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        size = len(self.cells)
+        cost, up, down = np.zeros(size), np.zeros(size), np.zeros(size)
+        for j, cell in enumerate(self.cells):
+            value = self.value(cell)
+            if value <= 0:
+                continue  # zeros stay zero
+            up[j], down[j] = highspy.kHighsInf, self.room(cell)
+            known = cell in self.published and cell not in self.withheld
+            cost[j] = 1.0 + value if known else UNKNOWN_COST
+        h.addVars(2 * size, np.zeros(2 * size), np.concatenate([up, down]))
+        h.changeColsCost(2 * size, np.arange(2 * size, dtype=np.int32),
+                         np.concatenate([cost, cost]))  # fmt: skip
+        both = sparse.hstack([self.matrix, -self.matrix]).tocsr()
+        zeros = np.zeros(both.shape[0])
+        h.addRows(both.shape[0], zeros, zeros, both.nnz, both.indptr[:-1].astype(np.int32),
+                  both.indices.astype(np.int32), both.data)  # fmt: skip
+        return h
+
+    def record(self, change: dict[Key, float]) -> list[Key]:
+        """Withhold the published cells ``change`` moves and widen the proven ranges of
+        every cell along it by the full step range the bounds allow; the new cells."""
+        added = sorted((c for c in change if c in self.published and c not in self.withheld),
+                       key=repr)  # fmt: skip
+        self.withheld.update(added)
+        self.repriced += added
+        forward, backward = np.inf, np.inf  # how far t may go up and down
+        for cell, y in change.items():
+            room = self.value(cell) - self.floor(cell)
+            if y < 0:
+                forward = min(forward, room / -y)
+            else:
+                backward = min(backward, room / y)
+        for cell, y in change.items():
+            value = self.value(cell)
+            ends = (value + forward * y, value - backward * y)
+            self.low[cell] = min(self.low.get(cell, value), *ends)
+            self.high[cell] = max(self.high.get(cell, value), *ends)
+        return added
 
 
 def _through(constraints: list[Constraint]) -> dict[Key, list[int]]:
@@ -155,78 +244,3 @@ def _through(constraints: list[Constraint]) -> dict[Key, list[int]]:
 
 def _cells(constraint: Constraint) -> tuple[Key, ...]:
     return (constraint[0], *constraint[1])
-
-
-def _withholdable(cell: Key, values, published, unknown) -> bool:
-    return cell in published and cell not in unknown and values.get(cell, 0) > 0
-
-
-def _peel(values, constraints, published, sensitive, unknown) -> None:
-    """Cheap first pass: a constraint with one unknown cell gives it away; if that cell is
-    sensitive, withhold the smallest other cell of the constraint. Repeat until stable."""
-    changed = True
-    while changed:
-        changed = False
-        for constraint in constraints:
-            cells = [c for c in _cells(constraint) if c in unknown]
-            if len(cells) == 1 and cells[0] in sensitive:
-                others = [c for c in _cells(constraint)
-                          if _withholdable(c, values, published, unknown)]  # fmt: skip
-                if others:
-                    unknown.add(min(others, key=lambda c: (values[c], repr(c))))
-                    changed = True
-
-
-def _components(constraints, unknown: set[Key], through):
-    """Connected groups of unknown cells (linked by a shared constraint) and their rows."""
-    parent = {key: key for key in unknown}
-
-    def find(key: Key) -> Key:
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    rows_of: dict[Key, set[int]] = defaultdict(set)
-    for key in unknown:
-        for index in through.get(key, ()):
-            for other in _cells(constraints[index]):
-                if other in parent and other != key:
-                    parent[find(other)] = find(key)
-    groups: dict[Key, list[Key]] = defaultdict(list)
-    for key in unknown:
-        groups[find(key)].append(key)
-        rows_of[find(key)].update(through.get(key, ()))
-    for root, cells in groups.items():
-        yield sorted(cells, key=repr), sorted(rows_of[root])
-
-
-def _matrix(rows: list[int], cells: list[Key], constraints) -> np.ndarray:
-    column = {cell: j for j, cell in enumerate(cells)}
-    matrix = np.zeros((len(rows), len(cells)))
-    for i, index in enumerate(rows):
-        total, parts = constraints[index]
-        if total in column:
-            matrix[i, column[total]] += 1.0
-        for part in parts:
-            if part in column:
-                matrix[i, column[part]] -= 1.0
-    return matrix
-
-
-def determined_cells(constraints: list[Constraint], unknown: set[Key]) -> set[Key]:
-    """The ``unknown`` cells whose value follows from the known cells and the constraints."""
-    constraints = [c for c in constraints if c[1]]
-    through = _through(constraints)
-    determined: set[Key] = set()
-    with one_blas_thread():
-        for cells, rows in _components(constraints, unknown, through):
-            if not rows:
-                continue
-            singular_vectors = np.linalg.svd(_matrix(rows, cells, constraints))
-            singular, vt = singular_vectors[1], singular_vectors[2]
-            rank = int((singular > TOLERANCE * max(1.0, singular.max(initial=0.0))).sum())
-            null = vt[rank:].T
-            norms = np.linalg.norm(null, axis=1) if null.shape[1] else np.zeros(len(cells))
-            determined.update(cell for j, cell in enumerate(cells) if norms[j] < TOLERANCE)
-    return determined

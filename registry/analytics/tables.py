@@ -4,7 +4,8 @@ Public interface::
 
     Geography.load() -> Geography             # the org-unit tree (a small table)
     CanonicalTable                            # .cell(table, unit_id, sex, x) -> int | None
-    build_table(family, geography, leaf, *, threshold) -> CanonicalTable
+    build_table(family, geography, leaf, *, threshold, previous=()) -> CanonicalTable
+        # previous: the cells the last generation withheld (they stay withheld unless zero)
     canonical_table(family, period, geography, leaf, *, threshold) -> CanonicalTable
         # build_table, memoised on the aggregated counts (same counts -> same table)
     population_cube(geography, rows) -> dict[(unit_id, sex, age), int]
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,11 +173,20 @@ def table_cells(family: Family, geography: Geography, leaf: Counter):
 
 
 def build_table(
-    family: Family, geography: Geography, leaf: Counter, *, threshold: int
+    family: Family,
+    geography: Geography,
+    leaf: Counter,
+    *,
+    threshold: int,
+    previous: Iterable = (),
 ) -> CanonicalTable:
-    """Build and suppress ``family``'s canonical table from the leaf counts."""
+    """Build and suppress ``family``'s canonical table from the leaf counts; ``previous``
+    are the cells the last generation of the same table withheld: they stay withheld
+    (unless now zero), since publishing one would give its earlier value to within the
+    change of the table (a 9 that became 10, a complementary 27 that is still 27; see
+    docs/disclosure.md, "Differencing")."""
     values, constraints, published = table_cells(family, geography, leaf)
-    suppressed = suppress(values, constraints, published, threshold=threshold)
+    suppressed = suppress(values, constraints, published, threshold=threshold, forced=previous)
     return CanonicalTable(values, suppressed)
 
 
