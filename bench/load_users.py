@@ -36,7 +36,8 @@ PANELS = (
     "dx=REG_CLIENTS;EST_USERS;EST_USERS_LOW;EST_USERS_HIGH;EST_PER_REG&ou=LEVEL-1;LEVEL-2",
     "dx=OST_CLIENTS;EST_USERS;OST_COVERAGE&ou=LEVEL-1;LEVEL-2",
     "dx=REG_CLIENTS&ou=LEVEL-1;LEVEL-2&dimension=sex&dimension=age",
-    "dx=TDI_ENTRANTS;NEW_REG&ou=KG;LEVEL-2&dimension=sex",
+    "dx=TDI_ENTRANTS;REG_NEW&ou=KG;LEVEL-2&dimension=sex",
+    "dx=HIV_PWID_TESTED;HIV_PWID_POSITIVE;HIV_PWID_PREVALENCE&ou=LEVEL-1",
 )
 
 
@@ -108,7 +109,9 @@ class Browser:
             async with self.session.request(
                 method, path, data=data, allow_redirects=False
             ) as response:
-                body = await response.text()
+                raw = await response.read()
+                text = response.content_type.startswith("text/")
+                body = raw.decode(errors="replace") if text else ""
                 status, location = response.status, response.headers.get("Location", "")
         except (aiohttp.ClientError, TimeoutError) as error:
             self.recorder.add(kind, time.monotonic() - start, type(error).__name__, expected)
