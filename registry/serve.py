@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
     args = parser.parse_args(argv)
 
     commands = [
@@ -35,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.host}:{args.port}",
             "--workers",
             str(args.workers),
+            # threads: a request waiting on the database or the network does not hold a
+            # process, and a quick page is not queued behind a slow one (docs/operations.md)
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(args.threads),
             "--access-logfile",
             "-",
         ],  # fmt: skip
