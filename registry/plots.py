@@ -9,19 +9,30 @@ matplotlib is imported lazily (only when a plot is drawn) with the non-interacti
 canvas on a :class:`~matplotlib.figure.Figure` of its own, never ``pyplot``: no global
 state, safe in a threaded server. Axis texts are translatable (``lazy_gettext``) and render
 in the request's language, or in English outside a request.
+
+Drawing a plot takes 50-400 ms of CPU, more than any page, and a plot is asked for again
+and again with the same data (the ministry dashboard of a year, a study's result), so
+:func:`cached_png` keeps the last :data:`CACHE_SIZE` images of each server process, keyed
+by the plot, the language and the data drawn: different data is a different key, so a
+cached image is never stale.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 __all__ = [
     "bootstrap_distribution",
+    "cached_png",
     "hiv_prevalence",
     "kaplan_meier",
     "model_comparison",
@@ -48,6 +59,31 @@ TEXT = {
     "retention": _l("Retained in treatment"),
     "no_data": _l("No data to plot"),
 }
+
+
+#: Images kept by :func:`cached_png` in each server process (a plot is 20-60 kB).
+CACHE_SIZE = 128
+_cache: OrderedDict[str, bytes] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def cached_png(name: str, data: Any, draw: Callable[[], bytes]) -> bytes:
+    """``draw()``, or the image it gave before for the same ``name``, language and ``data``.
+
+    ``data`` is everything the plot shows (its ``repr`` is the key: plain values,
+    dataclasses and dicts of them); least recently used images are dropped first.
+    """
+    key = hashlib.sha256(repr((name, str(get_locale()), data)).encode()).hexdigest()
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    image = draw()
+    with _cache_lock:
+        _cache[key] = image
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return image
 
 
 def _figure(rows: int = 1, cols: int = 1, size: tuple[float, float] = SIZE) -> Any:

@@ -77,12 +77,20 @@ class Supervised:
             self.process.wait(timeout=30)
 
 
-def gunicorn_command(host: str, port: int, workers: int, instance: Path) -> list[str]:
-    """gunicorn serving ``wsgi:app``, with its control socket in ``instance``."""
+def gunicorn_command(
+    host: str, port: int, workers: int, instance: Path, threads: int = 4
+) -> list[str]:
+    """gunicorn serving ``wsgi:app``, with its control socket in ``instance``.
+
+    Threaded workers: a request waiting on the database or the network does not hold a
+    process, and a quick page is not queued behind a slow one (docs/operations.md).
+    """
     return [
         sys.executable, "-m", "gunicorn", "wsgi:app",
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
+        "--worker-class", "gthread",
+        "--threads", str(threads),
         "--access-logfile", "-",
         "--control-socket", str(instance / CONTROL_SOCKET),
     ]  # fmt: skip
@@ -94,12 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     instance = Path(Flask("registry", instance_path=instance_path()).instance_path)
     instance.mkdir(mode=0o700, parents=True, exist_ok=True)
-    web = subprocess.Popen(gunicorn_command(args.host, args.port, args.workers, instance))  # noqa: S603
+    web = subprocess.Popen(  # noqa: S603
+        gunicorn_command(args.host, args.port, args.workers, instance, args.threads)
+    )
     companions = [Supervised(command) for command in COMPANIONS]
     stopping = False
 

@@ -3,18 +3,26 @@
 Public interface::
 
     ESTIMATE_METHODS = ("capture_recapture", "count_estimators")
-    approved_estimate(area_code: str, period: str) -> Estimate | None
+    approved_estimates(periods) -> dict[(area_code, period), Estimate]   # one query
 
 Only results an epidemiologist approved reach ministry outputs. When several methods have
 an approved result for the same area and ISO period, the most recently approved wins
-(:func:`registry.services.approvals.latest_approved_result` per method).
+(the latest approved result of each method, as
+:func:`registry.services.approvals.latest_approved_result` finds it, then the latest of
+those that has an estimate). An analytics request reads every area's estimates of its
+periods at once (a region-level table would otherwise cost one query per region).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from registry.services.approvals import latest_approved_result
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.models import EstimationJob, EstimationResult, OrgUnit, Study
+from registry.models.studies import SUCCEEDED
 
 ESTIMATE_METHODS = ("capture_recapture", "count_estimators")
 
@@ -30,25 +38,37 @@ class Estimate:
     method: str
 
 
-def approved_estimate(area_code: str, period: str) -> Estimate | None:
-    """The latest approved estimate for the area's code and the ISO period, if any."""
-    results = [
-        (result, method)
-        for method in ESTIMATE_METHODS
-        if (result := latest_approved_result(method, area_code, period)) is not None
-    ]
-    results.sort(key=lambda pair: (pair[0].approved_at, pair[0].id), reverse=True)
-    for result, method in results:
+def approved_estimates(periods: Iterable[str]) -> dict[tuple[str, str], Estimate]:
+    """The estimate of every area with an approved one for the ISO ``periods``."""
+    rows = db.session.execute(
+        select(OrgUnit.code, Study.period, Study.method, EstimationResult)
+        .join(EstimationJob, EstimationResult.job_id == EstimationJob.id)
+        .join(Study, EstimationJob.study_id == Study.id)
+        .join(OrgUnit, Study.area_id == OrgUnit.id)
+        .where(
+            EstimationResult.approved.is_(True),
+            EstimationJob.state == SUCCEEDED,
+            Study.method.in_(ESTIMATE_METHODS),
+            Study.period.in_(set(periods)),
+        )
+        .order_by(EstimationResult.approved_at.desc(), EstimationResult.id.desc())
+    )
+    latest_of_method: set[tuple[str, str, str]] = set()
+    estimates: dict[tuple[str, str], Estimate] = {}
+    for code, period, method, result in rows:  # newest approval first
+        if (code, period, method) in latest_of_method:
+            continue  # an older result of a method: only its latest one counts
+        latest_of_method.add((code, period, method))
         estimate = (result.payload or {}).get("estimate") or {}
-        if estimate.get("abundance") is not None:
-            return Estimate(
+        if (code, period) not in estimates and estimate.get("abundance") is not None:
+            estimates[(code, period)] = Estimate(
                 float(estimate["abundance"]),
                 _number(estimate.get("ci_low")),
                 _number(estimate.get("ci_high")),
                 result.id,
                 method,
             )
-    return None
+    return estimates
 
 
 def _number(value) -> float | None:

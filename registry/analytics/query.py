@@ -25,7 +25,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from registry.analytics import cache, formats, sql, store
-from registry.analytics.estimates import approved_estimate
+from registry.analytics.estimates import approved_estimates
 from registry.analytics.indicators import (
     CATEGORY_OPTIONS,
     COUNT,
@@ -173,17 +173,17 @@ class _Cells:
             years = {period.end.year for period in request.periods}
             for year, rows in sql.populations(years).items():
                 self.populations[year] = population_cube(geography, rows)
-        self.estimates: dict[tuple[str, str], Any] = {}
+        self.periods = [period.iso for period in request.periods]
+        self.estimates: dict[tuple[str, str], Any] | None = None  # read at the first need
 
     def count(self, code: str, period: Period, unit: Unit, sex: str, x: str) -> int | None:
         table = self.tables[(family_of(code), period.iso)]
         return table.cell(code, unit.id, sex, x)
 
     def estimate(self, unit: Unit, period: Period):
-        key = (unit.code, period.iso)
-        if key not in self.estimates:
-            self.estimates[key] = approved_estimate(unit.code, period.iso)
-        return self.estimates[key]
+        if self.estimates is None:
+            self.estimates = approved_estimates(self.periods)
+        return self.estimates.get((unit.code, period.iso))
 
 
 def _value(cells: _Cells, indicator: Indicator, period: Period, unit: Unit, sex: str, x: str):

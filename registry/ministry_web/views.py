@@ -19,6 +19,7 @@ from registry.ministry_web.panels import (
     one_panel,
     panel_queries,
 )
+from registry.plots import cached_png
 from registry.studies_web.common import format_number
 
 #: The plots, by the ``chart`` query parameter (the panel of the same name).
@@ -103,4 +104,5 @@ def plot() -> Any:
         abort(404)
     panel = one_panel(year, name, actor=g.user)
     db.session.commit()
-    return Response(CHARTS[name](panel), mimetype="image/png")
+    image = cached_png(f"ministry-{name}", panel, lambda: CHARTS[name](panel))
+    return Response(image, mimetype="image/png")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from registry.extensions import db
 from registry.models import (
@@ -83,22 +83,24 @@ def current_ost_clients(actor: User, centre_id: int) -> list[OstRow]:
             .order_by(OstEnrolment.enrolment_date.desc(), OstEnrolment.id.desc())
         )
     )
-    last_dates = dict(
-        db.session.execute(
-            select(DosingEvent.enrolment_id, func.max(DosingEvent.dose_date))
-            .where(DosingEvent.enrolment_id.in_([e.id for e in enrolments]))
-            .group_by(DosingEvent.enrolment_id)
-        ).all()
+    # the last dose of each: two index seeks per enrolment (grouping would read every dose)
+    last_date = (
+        select(func.max(DosingEvent.dose_date))
+        .where(DosingEvent.enrolment_id == OstEnrolment.id)
+        .scalar_subquery()
     )
+    last_dose = aliased(DosingEvent)
     last_doses = {
         dose.enrolment_id: dose
         for dose in db.session.scalars(
-            select(DosingEvent).where(
-                DosingEvent.enrolment_id.in_(list(last_dates)),
-                DosingEvent.dose_date.in_(set(last_dates.values())),
+            select(last_dose)
+            .select_from(OstEnrolment)
+            .join(
+                last_dose,
+                (last_dose.enrolment_id == OstEnrolment.id) & (last_dose.dose_date == last_date),
             )
+            .where(OstEnrolment.id.in_([e.id for e in enrolments]))
         )
-        if last_dates.get(dose.enrolment_id) == dose.dose_date
     }
     record_event(
         actor,

@@ -171,7 +171,7 @@ def plot(job_id: int, name: str) -> Any:
     if name not in available_plots(payload):
         db.session.rollback()
         abort(404)
-    image = _draw(name, payload)
+    image = plots.cached_png(f"study-{name}", payload, lambda: _draw(name, payload))
     db.session.commit()
     return Response(image, mimetype="image/png")
 

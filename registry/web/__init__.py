@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from babel import dates, numbers
 from flask import Blueprint, abort, g, request
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, get_locale
 
 from registry import codes
 from registry.extensions import db
@@ -23,12 +25,20 @@ from registry.web.labels import HINTS, LABELS
 blueprint = Blueprint("web", __name__)
 
 
+#: Translated labels by (code list, code, language): a page lists hundreds of them, and
+#: each translation lookup costs more than the rest of the row.
+_labels: dict[tuple[int, str, str], str] = {}
+
+
 def code_label(code_list: dict[str, Any], code: str | None) -> str:
     """The translated label of ``code`` in ``code_list`` (the code itself if unknown)."""
     if code is None:
         return ""
-    label = code_list.get(code)
-    return str(label) if label is not None else code
+    key = (id(code_list), code, current_locale_name())
+    if key not in _labels:
+        label = code_list.get(code)
+        _labels[key] = str(label) if label is not None else code
+    return _labels[key]
 
 
 def current_locale_name() -> str:
@@ -36,12 +46,27 @@ def current_locale_name() -> str:
     return str(get_locale() or "ru")
 
 
+# Dates and doses repeat down a page and across pages; formatting one with Babel costs
+# about as much as a database row, so each is formatted once per language.
+@lru_cache(maxsize=8192)
+def _day(value: date, locale: str) -> str:
+    return dates.format_date(value, "dd.MM.yyyy" if locale == "ru" else "medium", locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _mg(value: Decimal | float, locale: str) -> str:
+    return numbers.format_decimal(value, "#,##0.##", locale=locale)
+
+
 @blueprint.app_template_filter("day")
 def day_filter(value: date | None) -> str:
     """A date as staff read it: 30.12.2004 in Russian, Dec 30, 2004 in English."""
     if value is None:
         return ""
-    return format_date(value, "dd.MM.yyyy" if current_locale_name() == "ru" else "medium")
+    locale = current_locale_name()
+    if type(value) is not date:  # a datetime: Flask-Babel moves it to the user's zone
+        return format_date(value, "dd.MM.yyyy" if locale == "ru" else "medium")
+    return _day(value, locale)
 
 
 @blueprint.app_template_filter("mg")
@@ -49,7 +74,7 @@ def mg_filter(value: Decimal | float | None) -> str:
     """A dose in mg without needless decimals, in the locale's notation (60, 62,5)."""
     if value is None:
         return ""
-    return format_decimal(value, "#,##0.##")
+    return _mg(value, current_locale_name())
 
 
 def client_here_or_404(client_id: int) -> Client:

@@ -177,3 +177,22 @@ def test_lab_test_is_recorded_and_audited(db_session, osh, actor, centre):
     with pytest.raises(ServiceError) as error:
         record_test(client, early, actor=staff, centre=clinic)
     assert error.value.field == "sample_date"
+
+
+def test_the_dashboard_list_shows_each_clients_last_dose(db_session, osh, actor, admission_form):
+    from registry.services.listings import current_ost_clients
+
+    staff, clinic, _client = osh
+    enrolment = enrol(osh)
+    for day, mg in (("2003-06-10", "30"), ("2003-06-12", "45"), ("2003-06-11", "40")):
+        dose(enrolment, staff, day, mg)
+    form = admission_form(programme="ost", region_code="KG-GO", admission_date="2003-06-01",
+                          family_name="Другой", birth_date="1981-02-02")  # fmt: skip
+    other = admit_client(AdmissionSchema().load(form), actor=staff, centre=clinic).client
+    without_doses = enrol_client(other, OstEnrolmentSchema().load(ENROLMENT), actor=staff,
+                                 centre=clinic)  # fmt: skip
+    db_session.commit()
+    rows = {row.enrolment.id: row.last_dose for row in current_ost_clients(staff, clinic.id)}
+    last = rows[enrolment.id]
+    assert (last.dose_date, last.dose_mg) == (date(2003, 6, 12), Decimal("45.00"))
+    assert rows[without_doses.id] is None

@@ -140,11 +140,12 @@ def small_registry(db_session, actor, centre, admission_form, registry_data):
     return registry_data
 
 
-def add_estimate(registry_data, area, period, value, low, high, *, approved):
-    """A succeeded capture-recapture study of ``area`` and ``period`` with its result."""
+def add_estimate(registry_data, area, period, value, low, high, *, approved,
+                 method="capture_recapture"):  # fmt: skip
+    """A succeeded ``method`` study of ``area`` and ``period`` with its result."""
     start, end = date(int(period[:4]), 1, 1), date(int(period[:4]), 12, 31)
     now = datetime.now(UTC)
-    study = Study(title="CR", method="capture_recapture", parameters={}, lists=[],
+    study = Study(title="CR", method=method, parameters={}, lists=[],
                   period=period, period_start=start, period_end=end,
                   area_id=registry_data.org_units[area])  # fmt: skip
     job = EstimationJob(study=study, state="succeeded")

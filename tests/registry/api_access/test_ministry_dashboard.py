@@ -13,15 +13,19 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from registry import plots
 from registry.analytics import store
 from registry.analytics.refresh import refresh_tables
+from registry.ministry_web import views
 from registry.ministry_web.views import BAND_LABELS, STATUS_LABELS
 from registry.models import AuditEvent
+from tests.registry.analytics.conftest import add_estimate
 from tests.registry.analytics.conftest import small_registry as small_registry  # fixture
 from tests.registry.web.conftest import AuthActions
 
@@ -118,6 +122,24 @@ def test_plots_are_pngs_and_unknown_charts_404(signed_in):
         assert response.status_code == 200 and response.mimetype == "image/png"
         assert response.data.startswith(b"\x89PNG") and len(response.data) > 5000
     assert client.get("/ministry/plot.png?chart=clients&year=2003").status_code == 404
+
+
+def test_a_plot_is_drawn_once_for_the_same_figures_and_again_when_they_change(
+    signed_in, small_registry, db_session, monkeypatch
+):
+    drawn = []
+    draw = views.CHARTS["regions"]
+    monkeypatch.setitem(views.CHARTS, "regions", lambda panel: drawn.append(1) or draw(panel))
+    plots._cache.clear()
+    client = signed_in("ministry")
+    first = client.get("/ministry/plot.png?chart=regions&year=2003").data
+    again = client.get("/ministry/plot.png?chart=regions&year=2003").data
+    assert again == first and len(drawn) == 1
+    newer = add_estimate(small_registry, "KG-GB", "2003", 40, 30, 50, approved=True)
+    newer.approved_at = datetime.now(UTC) + timedelta(minutes=1)
+    db_session.commit()
+    changed = client.get("/ministry/plot.png?chart=regions&year=2003").data
+    assert len(drawn) == 2 and changed != first
 
 
 def test_csv_links_give_the_same_figures_from_the_analytics_api(signed_in):
