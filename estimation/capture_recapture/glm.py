@@ -44,6 +44,12 @@ class BatchFit:
         value near zero signals a maximum likelihood estimate on the boundary.
     iterations : int
         Number of Newton iterations of the slowest model.
+    iterations_each : ndarray of int, shape (B,), optional
+        Newton iterations of each model (R's ``glm`` stops at 25: Rcapture's warning #1).
+    min_fitted : ndarray, shape (B,), optional
+        Smallest fitted mean over all cells (R warns below ``10 * .Machine$double.eps``).
+    bias : ndarray, shape (B,), optional
+        Rcapture's asymptotic bias of ``N`` (set by the search, ``nan`` if singular).
     information : ndarray, shape (B, P, P), optional
         Fisher information of the last iteration (only with ``keep_information=True``).
     """
@@ -57,6 +63,9 @@ class BatchFit:
     min_fitted_zero: np.ndarray
     iterations: int
     information: np.ndarray | None = None
+    iterations_each: np.ndarray | None = None
+    min_fitted: np.ndarray | None = None
+    bias: np.ndarray | None = None
 
 
 def _deviance(y: np.ndarray, mu: np.ndarray, y_log_y: np.ndarray) -> np.ndarray:
@@ -145,8 +154,10 @@ def fit_poisson_batch(
         H_last = np.empty((B, P, P)) if keep_information else None
         active = np.arange(B)
         iterations = 0
+        iterations_each = np.zeros(B, dtype=np.int64)
         while active.size and iterations < maxit:
             iterations += 1
+            iterations_each[active] += 1
             every = active.size == B
             w = mu if every else mu[active]
             z = (eta if every else eta[active]) + ((Y if every else Y[active]) - w) / w
@@ -190,6 +201,7 @@ def fit_poisson_batch(
         loglik = np.sum(xlogy(Y, mu) - mu - gammaln(Y + 1.0), axis=-1)
         zero = Y == 0
         min_zero = np.where(zero, mu, np.inf).min(axis=1)
+        min_fitted = mu.min(axis=1)
     return BatchFit(
         coef=coef,
         var_intercept=var0,
@@ -200,6 +212,8 @@ def fit_poisson_batch(
         min_fitted_zero=min_zero,
         iterations=iterations,
         information=H_last if keep_information else None,
+        iterations_each=iterations_each,
+        min_fitted=min_fitted,
     )
 
 
@@ -237,6 +251,8 @@ class PoissonFit:
     rank : int
         Number of estimated coefficients.
     converged, singular : bool
+    iterations : int
+        Newton iterations used.
     aliased : ndarray of bool
         Columns dropped as linear combinations of earlier ones.
     """
@@ -251,6 +267,7 @@ class PoissonFit:
     singular: bool
     aliased: np.ndarray
     min_fitted_zero: float
+    iterations: int = 0
 
 
 def fit_poisson(
@@ -300,4 +317,5 @@ def fit_poisson(
         singular=bool(batch.singular[0]),
         aliased=~keep,
         min_fitted_zero=float(batch.min_fitted_zero[0]),
+        iterations=int(batch.iterations_each[0]),
     )

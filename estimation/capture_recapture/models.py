@@ -37,6 +37,7 @@ from estimation.capture_recapture.design import (
     term_columns,
     term_label,
 )
+from estimation.capture_recapture.fit_warnings import rcapture_warnings
 from estimation.capture_recapture.glm import PoissonFit, fit_poisson
 from estimation.capture_recapture.histories import CaptureHistories
 from estimation.capture_recapture.identifiability import mle_exists
@@ -176,7 +177,7 @@ def _fit(
             "not_identifiable",
             f"design not of full rank: {', '.join(aliased)} aliased",
         )
-    elif not mle_exists(used, y):
+    elif not (exists := mle_exists(used, y)):
         status = "no_mle"
         message = (
             "the maximum likelihood estimate does not exist: zero cells send parameters "
@@ -197,6 +198,15 @@ def _fit(
         bias = asymptotic_bias(used, fit.fitted, fit.cov, fit.coef[0])
         if status == "ok" and abs(bias) > 0.1 * abundance:
             message = f"the asymptotic bias is large ({bias:.1f}, over 10% of N)"
+    warnings = rcapture_warnings(
+        iterations=fit.iterations,
+        converged=fit.converged,
+        singular=bool(fit.aliased.any()),
+        bias=bias,
+        abundance=float(abundance),
+        min_fitted=float(np.min(fit.fitted)),
+        mle_exists=bool(fit.aliased.any()) or exists,
+    )
     p = fit.rank
     return LoglinearResult(
         name=name,
@@ -217,6 +227,7 @@ def _fit(
         chao_columns=tuple(chao) if neg_eta else (),
         bias=bias,
         fitted=fit.fitted,
+        warnings=warnings,
     )
 
 

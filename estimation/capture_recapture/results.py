@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from estimation.capture_recapture.fit_warnings import FitWarning, info_fit
 from estimation.capture_recapture.intervals import (
     chao_log_interval,
     normal_quantile,
@@ -68,6 +69,10 @@ class LoglinearResult:
         when it exceeds 10% of ``N``.
     fitted : ndarray or None
         Fitted count of each observable history (single fits).
+    warnings : tuple of FitWarning
+        Rcapture's conditions on the fit (:mod:`~estimation.capture_recapture.fit_warnings`):
+        code 1 no convergence or large asymptotic bias, 2 design not of full rank, 3 fitted
+        rates numerically 0 or no MLE. Empty when Rcapture would print "OK".
     """
 
     name: str
@@ -88,6 +93,12 @@ class LoglinearResult:
     chao_columns: tuple[int, ...] = field(default=(), repr=False, compare=False)
     bias: float = field(default=float("nan"), repr=False)
     fitted: np.ndarray | None = field(default=None, repr=False, compare=False)
+    warnings: tuple[FitWarning, ...] = field(default=(), repr=False)
+
+    @property
+    def info_fit(self) -> int:
+        """Rcapture's ``infoFit`` code: 0 OK, 1, 2, 3 or combinations such as 13."""
+        return info_fit(self.warnings)
 
     @property
     def fit_ok(self) -> bool:
@@ -195,6 +206,8 @@ class LoglinearResult:
             "bic": _num(self.bic),
             "fit_ok": self.fit_ok,
             "message": self.message,
+            "info_fit": self.info_fit,
+            "warnings": [w.to_dict() for w in self.warnings],
         }
 
     def summary(self, alpha: float = 0.05, method: str = "lognormal") -> str:
@@ -213,6 +226,15 @@ class LoglinearResult:
         elif self.message:
             lines.append(f"Note: {self.message}")
         return "\n".join(lines)
+
+
+def _info_label(warnings: tuple[FitWarning, ...]) -> str:
+    """Rcapture's printed label: ``OK``, ``warning #1``, ``warnings #1 #3``."""
+    if not warnings:
+        return "OK"
+    codes = sorted({w.code for w in warnings})
+    word = "warning" if len(warnings) == 1 else "warnings"
+    return word + "".join(f" #{c}" for c in codes)
 
 
 def _exp(value: float) -> float:
@@ -258,6 +280,15 @@ class ModelTable:
                 return result
         raise ValueError("no model could be fitted properly")
 
+    def best_without_warnings(self) -> LoglinearResult | None:
+        """The first usable model that carries no Rcapture warning, by rank after a search:
+        the model an analyst reading Rcapture's table picks (``None`` if every model is
+        flagged)."""
+        for result in self.results:
+            if result.usable and not result.warnings:
+                return result
+        return None
+
     def to_frame(self) -> pd.DataFrame:
         """One row per model: abundance, stderr, deviance, df, AIC, BIC, status."""
         rows = [
@@ -270,6 +301,7 @@ class ModelTable:
                 "AIC": r.aic,
                 "BIC": r.bic,
                 "status": r.status,
+                "infoFit": _info_label(r.warnings),
             }
             for r in self.results
         ]
