@@ -10,10 +10,12 @@ fitting a model by a code, and prints them as "warning #1", "warnings #1 #2"...:
   occurred" (a fitted mean below ``10 * .Machine$double.eps``).
 
 This library raises the same conditions on the same fits (same starting values and
-convergence rule as R's ``glm``), and one more of code 3: the linear programme of
-:mod:`~estimation.capture_recapture.identifiability` proves that the maximum likelihood
-estimate does not exist (zero cells send a parameter to infinity), which R reports only when
-a fitted rate happens to fall below its threshold.
+convergence rule as R's ``glm``). It checks one more thing, kept apart as the fit's
+``status`` rather than mixed into Rcapture's codes: the linear programme of
+:mod:`~estimation.capture_recapture.identifiability` proves when the maximum likelihood
+estimate does not exist (zero cells send a parameter to infinity). R often stays silent
+then (``glm`` converges with fitted rates near, but above, its threshold); such a model has
+status ``"no_mle"`` and is never the best model of a search, warnings or not.
 
 The asymptotic bias (Rcapture's ``closedp.fitone``): with ``V`` the inverse information,
 ``h_c = x_c' V x_c`` and ``mu`` the fitted means,
@@ -24,6 +26,7 @@ The asymptotic bias (Rcapture's ``closedp.fitone``): with ``V`` the inverse info
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,9 +48,6 @@ NOT_CONVERGED = "glm: algorithm did not converge"
 BIAS_LARGE = "the asymptotic bias is large"
 NOT_FULL_RANK = "glm: design matrix not of full rank"
 ZERO_RATES = "glm: fitted rates numerically 0 occurred"
-NO_MLE = (
-    "the maximum likelihood estimate does not exist: zero cells send a parameter to infinity"
-)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class FitWarning:
     code : int
         Rcapture's code: 1 convergence or large bias, 2 rank, 3 other.
     message : str
-        Rcapture's message (or this library's, for the non-existent MLE).
+        Rcapture's message.
     """
 
     code: int
@@ -78,7 +78,6 @@ def rcapture_warnings(
     bias: float,
     abundance: float,
     min_fitted: float,
-    mle_exists: bool = True,
 ) -> tuple[FitWarning, ...]:
     """The warnings Rcapture attaches to a fit with these properties, in its order."""
     found = []
@@ -88,8 +87,6 @@ def rcapture_warnings(
         found.append(FitWarning(3, ZERO_RATES))
     if singular:
         found.append(FitWarning(2, NOT_FULL_RANK))
-    elif not mle_exists:
-        found.append(FitWarning(3, NO_MLE))
     if np.isfinite(bias) and abs(bias) > 0.1 * abundance:
         found.append(FitWarning(1, BIAS_LARGE))
     return tuple(found)
@@ -129,7 +126,8 @@ def batch_asymptotic_bias(
     bad = singular | ~np.all(np.isfinite(H), axis=(1, 2))
     H[bad] = np.eye(P)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        V = np.linalg.inv(H)
+        V = _inverse(H)
+        bad |= ~np.all(np.isfinite(V), axis=(1, 2))
         V[unused[:, :, None] | unused[:, None, :]] = 0.0
         eta = np.clip(coef @ X.T, -40.0, 700.0)
         mu = np.exp(eta)
@@ -139,3 +137,15 @@ def batch_asymptotic_bias(
         bias = -0.5 * np.exp(coef[:, 0]) * (np.sum(first * mu * h, axis=1) - V[:, 0, 0])
     bias[bad] = np.nan
     return bias
+
+
+def _inverse(H: np.ndarray) -> np.ndarray:
+    """Inverse of each matrix; ``nan`` where one is singular."""
+    try:
+        return np.linalg.inv(H)
+    except np.linalg.LinAlgError:
+        V = np.full_like(H, np.nan)
+        for i, matrix in enumerate(H):
+            with contextlib.suppress(np.linalg.LinAlgError):
+                V[i] = np.linalg.inv(matrix)
+        return V

@@ -9,10 +9,10 @@ come from one matrix product ``W @ Z`` where ``Z`` holds the column products of 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln, xlogy
 
 from estimation.capture_recapture.linear_solve import ColumnGroups, solve_batch
 
@@ -66,6 +66,22 @@ class BatchFit:
     iterations_each: np.ndarray | None = None
     min_fitted: np.ndarray | None = None
     bias: np.ndarray | None = None
+
+
+def xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x * log(y)``, 0 where ``x == 0`` (as ``scipy.special.xlogy``, without importing
+    scipy at start-up)."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x == 0, 0.0, x * np.log(y))
+
+
+def log_factorial(counts: np.ndarray) -> np.ndarray:
+    """``log(y!)`` (``gammaln(y + 1)``), one ``math.lgamma`` per distinct count."""
+    counts = np.asarray(counts, dtype=float)
+    values, index = np.unique(counts, return_inverse=True)
+    logs = np.array([math.lgamma(v + 1.0) for v in values.tolist()])
+    return logs[index].reshape(counts.shape)
 
 
 def _deviance(y: np.ndarray, mu: np.ndarray, y_log_y: np.ndarray) -> np.ndarray:
@@ -198,7 +214,7 @@ def fit_poisson_batch(
             active = active[~done]
 
         deviance = _deviance(Y, mu, y_log_y)
-        loglik = np.sum(xlogy(Y, mu) - mu - gammaln(Y + 1.0), axis=-1)
+        loglik = np.sum(xlogy(Y, mu) - mu - log_factorial(Y), axis=-1)
         zero = Y == 0
         min_zero = np.where(zero, mu, np.inf).min(axis=1)
         min_fitted = mu.min(axis=1)

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
 
 __all__ = ["Identifiability", "check_identifiability", "mle_exists", "mle_exists_many"]
 
@@ -60,6 +59,8 @@ def mle_exists(X: np.ndarray, y: np.ndarray, *, tol: float = 1e-9) -> bool:
 def _positive_table(X: np.ndarray, y: np.ndarray, tol: float) -> np.ndarray | None:
     """Solve the linear programme: a strictly positive table with the margins ``X' y``
     (scaled to total 1), or ``None`` when there is none (the MLE does not exist)."""
+    from scipy.optimize import linprog  # only when a programme must run
+
     n_cells = X.shape[0]
     scale = max(float(y.sum()), 1.0)
     # variables: x (n_cells) and s; maximise s

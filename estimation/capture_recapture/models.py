@@ -177,7 +177,7 @@ def _fit(
             "not_identifiable",
             f"design not of full rank: {', '.join(aliased)} aliased",
         )
-    elif not (exists := mle_exists(used, y)):
+    elif not mle_exists(used, y):
         status = "no_mle"
         message = (
             "the maximum likelihood estimate does not exist: zero cells send parameters "
@@ -205,7 +205,6 @@ def _fit(
         bias=bias,
         abundance=float(abundance),
         min_fitted=float(np.min(fit.fitted)),
-        mle_exists=bool(fit.aliased.any()) or exists,
     )
     p = fit.rank
     return LoglinearResult(

@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy.stats import chi2
 
 from estimation.capture_recapture.fit_warnings import FitWarning, info_fit
 from estimation.capture_recapture.intervals import (
@@ -16,6 +15,9 @@ from estimation.capture_recapture.intervals import (
     normal_quantile,
     profile_interval,
 )
+
+if TYPE_CHECKING:  # pandas and scipy load only when a method needs them
+    import pandas as pd
 
 __all__ = ["CI_METHODS", "LoglinearResult", "ModelTable"]
 
@@ -72,7 +74,8 @@ class LoglinearResult:
     warnings : tuple of FitWarning
         Rcapture's conditions on the fit (:mod:`~estimation.capture_recapture.fit_warnings`):
         code 1 no convergence or large asymptotic bias, 2 design not of full rank, 3 fitted
-        rates numerically 0 or no MLE. Empty when Rcapture would print "OK".
+        rates numerically 0. Empty when Rcapture would print "OK"; a missing MLE is the
+        status ``"no_mle"``.
     """
 
     name: str
@@ -123,12 +126,16 @@ class LoglinearResult:
         The chi-square approximation needs expected counts that are not too small; with
         sparse tables compare models by AIC/BIC rather than by this p-value.
         """
+        from scipy.stats import chi2
+
         return float(chi2.sf(self.deviance, self.df)) if self.df > 0 else float("nan")
 
     def residuals(self) -> pd.DataFrame:
         """Observed and fitted count and Pearson residual of every observable history."""
         if self.fitted is None or self.counts is None or len(self.fitted) != len(self.counts):
             raise ValueError(f"no fitted values kept for model {self.name}")
+        import pandas as pd
+
         from estimation.capture_recapture.histories import history_patterns
 
         k = len(self.lists)
@@ -205,6 +212,7 @@ class LoglinearResult:
             "aic": _num(self.aic),
             "bic": _num(self.bic),
             "fit_ok": self.fit_ok,
+            "status": self.status,
             "message": self.message,
             "info_fit": self.info_fit,
             "warnings": [w.to_dict() for w in self.warnings],
@@ -291,6 +299,8 @@ class ModelTable:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per model: abundance, stderr, deviance, df, AIC, BIC, status."""
+        import pandas as pd
+
         rows = [
             {
                 "model": r.name,

@@ -9,6 +9,7 @@ Model averaging over a search is in :mod:`estimation.capture_recapture.averaging
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 
@@ -69,8 +70,7 @@ def fit_masks(
         )
         if with_bias:
             bias = batch_asymptotic_bias(X, masks[part], fit.coef, fit.information, fit.singular)
-            fit = BatchFit(**{name: getattr(fit, name) for name in _BATCH_ARRAYS}, bias=bias,
-                           iterations=fit.iterations)  # fmt: skip
+            fit = dataclasses.replace(fit, bias=bias, information=None)
         parts.append(fit)
     extra = {
         name: np.concatenate([getattr(p, name) for p in parts])
@@ -134,7 +134,8 @@ def results_from_batch(
         status[dropped] = "eta_dropped"
     status[~(np.isfinite(abundance) & np.isfinite(stderr))] = "no_mle"
     status[~fit.converged] = "not_converged"
-    suspects = (fit.min_fitted_zero < ZERO_CELL_SUSPECT) & ~fit.singular
+    # an unconverged fit may not have approached the boundary yet: check it too
+    suspects = ((fit.min_fitted_zero < ZERO_CELL_SUSPECT) | ~fit.converged) & ~fit.singular
     exists = mle_exists_many(design.X, design.masks, y, suspects=suspects)
     exists |= fit.singular
     status[~exists] = "no_mle_zero_cells"
@@ -151,7 +152,6 @@ def results_from_batch(
             bias=float(bias[i]),
             abundance=float(abundance[i]),
             min_fitted=float(min_fitted[i]),
-            mle_exists=bool(exists[i]),
         )
         for i in range(len(rank))
     ]
