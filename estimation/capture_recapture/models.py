@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from estimation.capture_recapture.chao import fit_with_chao
 from estimation.capture_recapture.design import (
     Term,
     first_capture_columns,
@@ -59,31 +60,6 @@ STANDARD_MODELS = (
     ("Mb", None),
     ("Mbh", None),
 )
-
-
-def fit_with_chao(
-    X: np.ndarray, y: np.ndarray, chao: Sequence[int]
-) -> tuple[PoissonFit, np.ndarray]:
-    """Fit, then drop negative Chao ``eta`` columns one at a time (first one first), as
-    Rcapture's ``Chao.neg``; return the fit and the mask of kept columns."""
-    keep = np.ones(X.shape[1], dtype=bool)
-    fit = fit_poisson(X, y)
-    while True:
-        negative = [j for j in chao if keep[j] and _coef(fit, keep, j) < 0]
-        if not negative:
-            return fit, keep
-        keep[negative[0]] = False
-        fit = fit_poisson(X[:, keep], y)
-
-
-def _coef(fit: PoissonFit, keep: np.ndarray, column: int) -> float:
-    value = fit.coef[int(np.sum(keep[:column]))]
-    return float(value) if np.isfinite(value) else 0.0
-
-
-def chao_deviance(X: np.ndarray, y: np.ndarray, chao: Sequence[int]) -> float:
-    """Deviance of a Chao model after dropping negative ``eta`` (profile likelihood)."""
-    return fit_with_chao(X, y, chao)[0].deviance
 
 
 def _design(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from estimation.capture_recapture.chao import chao_deviance
 from estimation.capture_recapture.fit_warnings import FitWarning, info_fit
 from estimation.capture_recapture.intervals import (
     chao_log_interval,
@@ -186,8 +187,6 @@ class LoglinearResult:
             )
         refit = None
         if self.chao_columns:
-            from estimation.capture_recapture.models import chao_deviance
-
             columns = self.chao_columns
 
             def refit(X: np.ndarray, y: np.ndarray) -> float:
