@@ -54,9 +54,7 @@ def test_importing_the_library_loads_no_scientific_stack():
         "print(sorted(m for m in ('scipy', 'pandas', 'statsmodels', 'lifelines')"
         " if m in sys.modules))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 
