@@ -80,7 +80,7 @@ def main() -> None:
     hiv = write_csv(rome_hiv(), work / "hiv.csv")
     rng = np.random.default_rng(2026)
     sparse5 = simulate_histories(
-        population=20_000, probabilities=[0.05, 0.06, 0.04, 0.05, 0.03], rng=rng
+        population=13_000, probabilities=[0.05, 0.06, 0.04, 0.05, 0.03], rng=rng
     )
     dense6 = simulate_histories(
         population=34_000, probabilities=[0.10, 0.12, 0.08, 0.10, 0.06, 0.09], rng=rng
