@@ -104,7 +104,6 @@ def main() -> None:
         ("multiplier", ["multiplier", "--benchmark", "500", "--sample-size", "200",
                         "--in-benchmark", "40"]),
         ("regional-table", ["regional-table"]),
-        ("hiv-trend", ["hiv-trend"]),
     ]  # fmt: skip
     print("Every command on a small input (goal <= 0.3 s each):")
     for label, args in small:

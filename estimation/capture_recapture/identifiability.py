@@ -16,7 +16,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Identifiability", "check_identifiability", "mle_exists", "mle_exists_many"]
+__all__ = [
+    "ZERO_CELL_SUSPECT",
+    "Identifiability",
+    "check_identifiability",
+    "mle_exists",
+    "mle_exists_many",
+]
+
+#: A fitted mean of a zero cell below this makes a fit a suspect: the linear programme
+#: decides whether its MLE exists (above it, after convergence, the fit itself is a strictly
+#: positive solution of the likelihood equations).
+ZERO_CELL_SUSPECT = 1e-4
 
 
 @dataclass(frozen=True)

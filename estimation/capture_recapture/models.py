@@ -41,7 +41,7 @@ from estimation.capture_recapture.design import (
 from estimation.capture_recapture.fit_warnings import rcapture_warnings
 from estimation.capture_recapture.glm import PoissonFit, fit_poisson
 from estimation.capture_recapture.histories import CaptureHistories
-from estimation.capture_recapture.identifiability import mle_exists
+from estimation.capture_recapture.identifiability import ZERO_CELL_SUSPECT, mle_exists_many
 from estimation.capture_recapture.results import LoglinearResult, ModelTable
 
 __all__ = ["closed_population_models", "fit_loglinear"]
@@ -153,7 +153,7 @@ def _fit(
             "not_identifiable",
             f"design not of full rank: {', '.join(aliased)} aliased",
         )
-    elif not mle_exists(used, y):
+    elif not _mle_exists(used, y, fit):
         status = "no_mle"
         message = (
             "the maximum likelihood estimate does not exist: zero cells send parameters "
@@ -204,6 +204,14 @@ def _fit(
         fitted=fit.fitted,
         warnings=warnings,
     )
+
+
+def _mle_exists(X: np.ndarray, y: np.ndarray, fit: PoissonFit) -> bool:
+    """The existence check with the search's shortcuts: a fit that converged with its zero
+    cells away from 0 needs no linear programme (nor the import of scipy)."""
+    suspect = not fit.converged or fit.min_fitted_zero < ZERO_CELL_SUSPECT
+    mask = np.ones((1, X.shape[1]), dtype=bool)
+    return bool(mle_exists_many(X, mask, y, suspects=np.array([suspect]))[0])
 
 
 def asymptotic_bias(X: np.ndarray, fitted: np.ndarray, cov: np.ndarray, b0: float) -> float:

@@ -24,15 +24,13 @@ from estimation.capture_recapture.candidates import (
 from estimation.capture_recapture.fit_warnings import batch_asymptotic_bias, rcapture_warnings
 from estimation.capture_recapture.glm import BatchFit, fit_poisson_batch
 from estimation.capture_recapture.histories import CaptureHistories
-from estimation.capture_recapture.identifiability import mle_exists_many
+from estimation.capture_recapture.identifiability import ZERO_CELL_SUSPECT, mle_exists_many
 from estimation.capture_recapture.results import LoglinearResult, ModelTable
 
 __all__ = ["enumerate_models", "search_models"]
 
 MAX_MODELS = 100_000
 CHUNK_ELEMENTS = 4_000_000  # models x parameters^2 per batch: bounds memory (~32 MB arrays)
-# A zero cell whose fitted mean falls below this is checked by the linear programme.
-ZERO_CELL_SUSPECT = 1e-4
 
 
 def _chunks(total: int, size: int) -> Iterator[slice]:

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from estimation.capture_recapture import CaptureHistories, search_models
+from estimation.capture_recapture import CaptureHistories, fit_loglinear, search_models
 from estimation.capture_recapture.candidates import enumerate_models, search_design
 from estimation.capture_recapture.identifiability import mle_exists, mle_exists_many
 
@@ -70,3 +70,19 @@ def test_search_statuses_follow_the_linear_programme(counts):
         result = table[name]
         if result.status != "not_identifiable":
             assert (result.status == "no_mle") == (not decision), name
+
+
+@SETTINGS
+@given(sparse_table(4))
+def test_single_fits_follow_the_linear_programme(counts):
+    """``fit_loglinear`` skips the programme for fits that stay away from the boundary; its
+    ``no_mle`` status still equals the programme's decision."""
+    histories, _ = check(counts, 4)
+    y = histories.counts.astype(float)
+    for model in ("[1,2,3,4]", "[12,3,4]", "[12,13,14]", "[123,4]", "[12,13,14,23,24,34]"):
+        result = fit_loglinear(histories, model)
+        if result.status != "not_identifiable":
+            decision = mle_exists(result.design, y)
+            assert (result.status == "no_mle" and "does not exist" in result.message) == (
+                not decision
+            ), model
