@@ -131,9 +131,10 @@ def batch_asymptotic_bias(
         V[unused[:, :, None] | unused[:, None, :]] = 0.0
         eta = np.clip(coef @ X.T, -40.0, 700.0)
         mu = np.exp(eta)
-        XV = np.einsum("cp,bpq->bcq", X, V)
-        h = np.einsum("bcq,cq->bc", XV, X)
-        first = XV[:, :, 0]
+        # two large matrix products rather than one small one per model
+        products = (X[:, :, None] * X[:, None, :]).reshape(X.shape[0], P * P)
+        h = V.reshape(B, P * P) @ products.T  # h[b, c] = x_c' V_b x_c
+        first = V[:, :, 0] @ X.T  # (V_b x_c)_0, V symmetric
         bias = -0.5 * np.exp(coef[:, 0]) * (np.sum(first * mu * h, axis=1) - V[:, 0, 0])
     bias[bad] = np.nan
     return bias
