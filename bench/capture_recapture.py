@@ -1,83 +1,137 @@
-"""Benchmark of the capture-recapture library: prints wall-clock times (never asserted).
+"""Whole-process timings of ``python -m estimation``, each printed next to its goal.
 
-Run: ``.venv/bin/python bench/capture_recapture.py``
+Run: ``.venv/bin/python bench/capture_recapture.py [--quick]``
 
-For comparison, on this kind of machine Rcapture's ``closedpMS.t`` needs about 10 s for
-the 1,024 pairwise models of 5 lists and about 5 minutes for the 32,768 of 6 lists.
+Every figure is the wall-clock time of a fresh process, as a user runs it (imports
+included), the best of a few runs; the load average is printed because the machine may be
+shared. Where R with Rcapture is installed, R's time for the same search is printed too.
+Goals (issue 16): every command on a small input <= 0.3 s; the sparse 5-list pairwise
+search <= 0.5 s; all hierarchical 5-list models <= 2 s; the 6-list pairwise search <= 3 s;
+1,000 bootstrap replicates of a 4-list search <= 3 s.
 """
 
 from __future__ import annotations
 
 import os
-import platform
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
-from estimation.capture_recapture import (
-    bootstrap,
-    closed_population_models,
-    rome_hiv,
-    search_models,
-    simulate_histories,
-    stepwise,
-)
+from estimation.capture_recapture import rome_hiv, simulate_histories
+
+PYTHON = [sys.executable, "-m", "estimation"]
 
 
-def timed(label: str, action: Callable[[], object], repeat: int = 3) -> object:
-    """Run ``action`` ``repeat`` times; print the best wall-clock time and its CPU time
-    (CPU time helps when other jobs share the machine)."""
-    best, cpu = float("inf"), float("inf")
-    result = None
+def write_csv(histories, path: Path) -> Path:
+    """One 0/1 column per list plus ``freq`` (empty histories left out)."""
+    rows = [",".join(histories.lists) + ",freq"]
+    for pattern, count in zip(histories.patterns, histories.counts, strict=True):
+        if count:
+            rows.append(",".join(map(str, pattern)) + f",{count}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def wall(command: list[str], repeat: int) -> float:
+    """Best wall-clock time of ``repeat`` runs of a fresh process."""
+    best = float("inf")
     for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        result = action()
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - start
-        if elapsed < best:
-            best, cpu = elapsed, time.process_time() - start_cpu
-    print(f"{label:<62} {best:8.3f} s wall {cpu:8.3f} s CPU")
-    return result
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()}")
+        best = min(best, elapsed)
+    return best
+
+
+def report(label: str, seconds: float, goal: float | None) -> None:
+    verdict = "" if goal is None else ("  met" if seconds <= goal else "  MISSED")
+    target = "" if goal is None else f"goal <= {goal:g} s"
+    print(f"{label:<58} {seconds:7.2f} s   {target}{verdict}")
+
+
+def rcapture_available() -> bool:
+    if shutil.which("Rscript") is None:
+        return False
+    probe = ["Rscript", "-e", "quit(status = !requireNamespace('Rcapture', quietly = TRUE))"]
+    return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+
+
+def rcapture_time(csv: Path, maxorder: int) -> float:
+    script = (
+        "library(Rcapture); X <- read.csv(commandArgs(TRUE)[1]); "
+        f"invisible(closedpMS.t(X, dfreq = TRUE, maxorder = {maxorder}))"
+    )
+    return wall(["Rscript", "-e", script, str(csv)], 1)
 
 
 def main() -> None:
-    print(f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} CPUs")
-    print(f"load average {os.getloadavg()[0]:.2f} (timings grow when other jobs share the CPUs)")
-    hiv = rome_hiv()
+    quick = "--quick" in sys.argv
+    repeat = 1 if quick else 3
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs")
+    print(f"load average at start {os.getloadavg()[0]:.2f} (figures grow on a busy machine)")
+    work = Path(tempfile.mkdtemp(prefix="bench_cr_"))
+    hiv = write_csv(rome_hiv(), work / "hiv.csv")
     rng = np.random.default_rng(2026)
-    five = simulate_histories(
-        population=40_000, probabilities=[0.10, 0.12, 0.08, 0.10, 0.06], rng=rng
+    sparse5 = simulate_histories(
+        population=13_000, probabilities=[0.05, 0.06, 0.04, 0.05, 0.03], rng=rng
     )
-    six = simulate_histories(
+    dense6 = simulate_histories(
         population=34_000, probabilities=[0.10, 0.12, 0.08, 0.10, 0.06, 0.09], rng=rng
     )
-    print(f"5-list data: {five.observed} observed; 6-list data: {six.observed} observed")
+    five = write_csv(sparse5, work / "five.csv")
+    six = write_csv(dense6, work / "six.csv")
+    zeros = int(np.sum(sparse5.counts == 0))
+    print(f"sparse 5-list table: {sparse5.observed} people, {zeros} of 31 cells empty")
+    print(f"dense 6-list table: {dense6.observed} people\n")
 
-    timed("closedp.t table, Rome HIV data (12 models)", lambda: closed_population_models(hiv))
-    timed("profile-likelihood interval, model [12,3,4]", lambda: _profile(hiv))
-    timed("all 113 hierarchical models, 4 lists (HIV)", lambda: search_models(hiv))
-    timed(
-        "all 1,024 pairwise models, 5 lists",
-        lambda: search_models(five, max_order=2),
-    )
-    table = timed("all 6,893 hierarchical models, 5 lists", lambda: search_models(five))
-    print(f"    best by BIC: {table.results[0].name} N = {table.results[0].abundance:.1f}")
-    table = timed("all 32,768 pairwise models, 6 lists", lambda: search_models(six, max_order=2))
-    print(f"    best by BIC: {table.results[0].name} N = {table.results[0].abundance:.1f}")
-    timed("stepwise selection (SparseMSE), 6 lists", lambda: stepwise(six), repeat=1)
-    result = timed(
-        "1,000 bootstrap replicates of the 113-model search (HIV)",
-        lambda: bootstrap(hiv, rng=np.random.default_rng(1), replicates=1000),
-        repeat=1,
-    )
-    low, high = result.conf_int()
-    print(f"    percentile 95% interval {low:.1f} to {high:.1f}, {result.failures} failures")
-
-
-def _profile(histories):
-    from estimation.capture_recapture import fit_loglinear
-
-    return fit_loglinear(histories, "[12,3,4]").conf_int(method="profile")
+    small = [
+        ("--help", ["--help"]),
+        ("petersen 5600 1200 85", ["petersen", "5600", "1200", "85"]),
+        ("capture-recapture (closedp.t table, HIV)", ["capture-recapture", str(hiv)]),
+        ("capture-recapture --model [12,3,4] (HIV)", ["capture-recapture", str(hiv),
+                                                     "--model", "[12,3,4]"]),
+        ("capture-recapture --search bic (113 models, HIV)", ["capture-recapture", str(hiv),
+                                                             "--search", "bic"]),
+        ("coverage", ["coverage", "--on-ost", "100", "--estimate", "1000"]),
+        ("project", ["project", "--base-year", "2024", "--value", "100"]),
+        ("multiplier", ["multiplier", "--benchmark", "500", "--sample-size", "200",
+                        "--in-benchmark", "40"]),
+        ("regional-table", ["regional-table"]),
+    ]  # fmt: skip
+    print("Every command on a small input (goal <= 0.3 s each):")
+    for label, args in small:
+        try:
+            report(f"  {label}", wall(PYTHON + args, repeat), 0.3)
+        except RuntimeError as error:
+            print(f"  {label}: not run ({error})")
+    print()
+    searches = [
+        ("pairwise search, 5 lists, 1,024 models, sparse",
+         ["capture-recapture", str(five), "--search", "bic", "--max-order", "2"], 0.5, five, 2),
+        ("all hierarchical 5-list models (6,893, --max-order 4)",
+         ["capture-recapture", str(five), "--search", "bic", "--max-order", "4"], 2.0, five, 4),
+        ("pairwise search, 6 lists, 32,768 models, dense",
+         ["capture-recapture", str(six), "--search", "bic", "--max-order", "2"], 3.0, six, 2),
+        ("1,000 bootstrap replicates of the 4-list search (HIV)",
+         ["capture-recapture", str(hiv), "--search", "bic", "--ci", "bootstrap",
+          "--replicates", "1000", "--seed", "1"], 3.0, None, None),
+    ]  # fmt: skip
+    with_r = rcapture_available()
+    if not with_r:
+        print("(R with Rcapture is not installed here: no R timings)\n")
+    for label, args, goal, csv, order in searches:
+        report(label, wall(PYTHON + args, 1 if quick else 2), goal)
+        if with_r and csv is not None:
+            report("  Rcapture closedpMS.t, same input", rcapture_time(csv, order), None)
+    print(f"\nload average at end {os.getloadavg()[0]:.2f}")
+    shutil.rmtree(work)
 
 
 if __name__ == "__main__":

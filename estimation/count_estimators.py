@@ -16,6 +16,7 @@ from estimation.single_list import (
     INTERVALS,
     CountEstimate,
     frequency_table,
+    interval_method,
     population_interval,
 )
 from estimation.ztpoisson import ZeroTruncatedPoissonRegression, ztpoisson
@@ -34,7 +35,11 @@ __all__ = [
 
 
 def chao(
-    data: Mapping[int, int] | pd.DataFrame, *, interval: str = "lognormal", alpha: float = 0.05
+    data: Mapping[int, int] | pd.DataFrame,
+    *,
+    method: str | None = None,
+    interval: str = "lognormal",
+    alpha: float = 0.05,
 ) -> CountEstimate:
     """Chao's lower bound :math:`\\hat N = n + f_1^2 / (2 f_2)`.
 
@@ -42,7 +47,8 @@ def chao(
     ----------
     data : mapping or DataFrame
         Frequencies :math:`f_k` (see :func:`frequency_table`).
-    interval : {"lognormal", "normal"}
+    method : {"lognormal", "normal"}
+        Interval type (``interval=`` is the former name, kept for one release).
         Interval type; log-normal (Chao 1987) keeps the lower bound above :math:`n`.
     alpha : float, default 0.05
 
@@ -82,6 +88,7 @@ def chao(
         total = n + f0
         var = f1 * (f1 - 1) / 2 + f1 * (2 * f1 - 1) ** 2 / 4 - f1**4 / (4 * total) if f0 else 0.0
         note = "f2 = 0: bias-corrected Chao estimator f1(f1-1)/2"
+    interval = interval_method(method, interval)
     low, high = population_interval(n, f0, var, interval, alpha)
     return CountEstimate(
         "chao", n + f0, low, high, math.sqrt(max(var, 0.0)), n, interval, alpha, note
@@ -89,7 +96,11 @@ def chao(
 
 
 def zelterman(
-    data: Mapping[int, int] | pd.DataFrame, *, interval: str = "normal", alpha: float = 0.05
+    data: Mapping[int, int] | pd.DataFrame,
+    *,
+    method: str | None = None,
+    interval: str = "normal",
+    alpha: float = 0.05,
 ) -> CountEstimate:
     """Zelterman's estimator :math:`\\hat N = n / (1 - e^{-\\hat\\lambda})`.
 
@@ -100,7 +111,8 @@ def zelterman(
     ----------
     data : mapping or DataFrame
         Frequencies; needs :math:`f_1 > 0` and :math:`f_2 > 0`.
-    interval : {"normal", "lognormal"}
+    method : {"normal", "lognormal"}
+        Interval type (``interval=`` is the former name, kept for one release).
     alpha : float, default 0.05
 
     Returns
@@ -135,6 +147,7 @@ def zelterman(
     f0 = n / (1 - g) - n
     grad = n * g / (1 - g) ** 2
     var = grad + grad**2 * lam**2 * (1 / f1 + 1 / f2)
+    interval = interval_method(method, interval)
     low, high = population_interval(n, f0, var, interval, alpha)
     return CountEstimate("zelterman", n + f0, low, high, math.sqrt(var), n, interval, alpha)
 

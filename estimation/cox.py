@@ -25,6 +25,11 @@ class HazardRatio:
     coef: float
     se: float
 
+    @property
+    def stderr(self) -> float:
+        """Standard error of ``coef`` (the library's name; ``se`` is kept)."""
+        return self.se
+
 
 def cox_hazard_ratios(
     frame: pd.DataFrame, *, duration_col: str, event_col: str, alpha: float = 0.05

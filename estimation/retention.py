@@ -8,6 +8,7 @@ Retention at 6 and 12 months is the Kaplan-Meier survival at 182 and 365 days.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from estimation.intervals import check_alpha, normal_quantile
 __all__ = [
     "CONF_TYPES",
     "RetentionCurve",
+    "LogrankResult",
     "RetentionPoint",
     "kaplan_meier",
     "logrank_test",
@@ -95,6 +97,16 @@ class RetentionCurve:
             float(time), self.survival[index], self.ci_low[index], self.ci_high[index]
         )
 
+    @property
+    def stderr(self) -> tuple[float, ...]:
+        """Greenwood standard errors (the library's name; ``std_err`` is kept)."""
+        return self.std_err
+
+    @property
+    def method(self) -> str:
+        """Interval method (the library's name; ``conf_type`` is kept)."""
+        return self.conf_type
+
     def conf_int(self) -> pd.DataFrame:
         """Interval at each event time, as a frame indexed by time."""
         return pd.DataFrame(
@@ -155,7 +167,12 @@ def _median(times, surv, level: float = 0.5) -> float | None:
 
 
 def kaplan_meier(
-    durations: ArrayLike, events: ArrayLike, *, alpha: float = 0.05, conf_type: str = "log"
+    durations: ArrayLike,
+    events: ArrayLike,
+    *,
+    alpha: float = 0.05,
+    method: str | None = None,
+    conf_type: str = "log",
 ) -> RetentionCurve:
     """Kaplan-Meier (product-limit) retention curve with Greenwood intervals.
 
@@ -167,8 +184,10 @@ def kaplan_meier(
         1 if the person left treatment at that time, 0 if censored (still in treatment at
         the analysis date, transferred out, ...).
     alpha : float, default 0.05
-    conf_type : {"log", "log-log", "plain"}
+    method : {"log", "log-log", "plain"}
         ``"log"`` is R ``survfit``'s default; ``"log-log"`` is lifelines' default.
+    conf_type : str
+        The former name of ``method``, kept for one release.
 
     Returns
     -------
@@ -199,6 +218,7 @@ def kaplan_meier(
     JASA 53:457-481. Therneau TM, Grambsch PM (2000). Modeling Survival Data. Springer.
     """
     a = check_alpha(alpha)
+    conf_type = conf_type if method is None else method
     if conf_type not in CONF_TYPES:
         raise ValueError(f"conf_type must be one of {', '.join(CONF_TYPES)}; got {conf_type!r}")
     t, d = _validate(durations, events)
@@ -245,12 +265,34 @@ def kaplan_meier(
     )
 
 
-def logrank_test(
-    durations: ArrayLike, events: ArrayLike, groups: ArrayLike
-) -> tuple[float, float, int]:
+@dataclass(frozen=True)
+class LogrankResult:
+    """Log-rank test of equal retention across groups (:func:`logrank_test`).
+
+    Attributes
+    ----------
+    chi_square : float
+        The test statistic, as R's ``survival::survdiff``.
+    p_value : float
+        ``P(chi2_df > chi_square)``.
+    df : int
+        Number of groups minus one.
+
+    Unpacks as ``chi_square, p_value, df`` (the tuple earlier releases returned).
+    """
+
+    chi_square: float
+    p_value: float
+    df: int
+
+    def __iter__(self) -> Iterator[float | int]:
+        return iter((self.chi_square, self.p_value, self.df))
+
+
+def logrank_test(durations: ArrayLike, events: ArrayLike, groups: ArrayLike) -> LogrankResult:
     """Log-rank test of equal retention across groups (lifelines).
 
-    Returns ``(chi_square, p_value, df)``; identical to R ``survival::survdiff``.
+    Returns a :class:`LogrankResult`, identical to R ``survival::survdiff``.
     Raises ``ValueError`` with fewer than two non-empty groups.
     """
     from lifelines.statistics import multivariate_logrank_test
@@ -263,4 +305,4 @@ def logrank_test(
     if len(labels) < 2:
         raise ValueError("a log-rank comparison needs at least two non-empty groups")
     result = multivariate_logrank_test(t, g, d)
-    return float(result.test_statistic), float(result.p_value), len(labels) - 1
+    return LogrankResult(float(result.test_statistic), float(result.p_value), len(labels) - 1)

@@ -10,7 +10,13 @@ import pandas as pd
 
 from estimation.intervals import normal_quantile
 
-__all__ = ["INTERVALS", "CountEstimate", "frequency_table", "population_interval"]
+__all__ = [
+    "INTERVALS",
+    "CountEstimate",
+    "frequency_table",
+    "interval_method",
+    "population_interval",
+]
 
 INTERVALS = ("lognormal", "normal")
 
@@ -53,6 +59,21 @@ class CountEstimate:
         """Return ``(ci_low, ci_high)``."""
         return self.ci_low, self.ci_high
 
+    @property
+    def abundance(self) -> float:
+        """The population size :math:`\\hat N` (the library's name; ``estimate`` is kept)."""
+        return self.estimate
+
+    @property
+    def stderr(self) -> float:
+        """Standard error of :math:`\\hat N` (the library's name; ``se`` is kept)."""
+        return self.se
+
+    @property
+    def method(self) -> str:
+        """Interval method (the library's name; ``interval`` is kept)."""
+        return self.interval
+
     def summary(self) -> str:
         """One-line human-readable summary."""
         extra = f"; {self.note}" if self.note else ""
@@ -91,6 +112,12 @@ def frequency_table(data: Mapping[int, int] | pd.DataFrame) -> dict[int, int]:
     if sum(table.values()) == 0:
         raise ValueError("the frequency table lists nobody")
     return dict(sorted(table.items()))
+
+
+def interval_method(method: str | None, interval: str) -> str:
+    """``method=`` is the library's name for the interval choice; ``interval=`` is accepted
+    for one more release and used when ``method`` is not given."""
+    return interval if method is None else method
 
 
 def population_interval(

@@ -15,7 +15,12 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.special import gammaln
 
-from estimation.single_list import CountEstimate, frequency_table, population_interval
+from estimation.single_list import (
+    CountEstimate,
+    frequency_table,
+    interval_method,
+    population_interval,
+)
 
 __all__ = ["ZeroTruncatedPoissonRegression", "ztpoisson"]
 
@@ -33,7 +38,9 @@ class ZeroTruncatedPoissonRegression:
     ----------
     alpha : float, default 0.05
         One minus the confidence level of the population interval.
-    interval : {"normal", "lognormal"}
+    method : {"normal", "lognormal"}
+        Interval type (``interval=`` is the former name, kept for one release).
+    interval : str
         Interval type for :math:`N`.
     fit_intercept : bool, default True
     max_iter : int, default 100
@@ -70,13 +77,15 @@ class ZeroTruncatedPoissonRegression:
         self,
         *,
         alpha: float = 0.05,
+        method: str | None = None,
         interval: str = "normal",
         fit_intercept: bool = True,
         max_iter: int = 100,
         tol: float = 1e-10,
     ) -> None:
         self.alpha = alpha
-        self.interval = interval
+        self.method = interval_method(method, interval)
+        self.interval = self.method  # former name, kept for one release
         self.fit_intercept = fit_intercept
         self.max_iter = max_iter
         self.tol = tol
@@ -154,7 +163,11 @@ class ZeroTruncatedPoissonRegression:
 
 
 def ztpoisson(
-    data: Mapping[int, int] | pd.DataFrame, *, interval: str = "normal", alpha: float = 0.05
+    data: Mapping[int, int] | pd.DataFrame,
+    *,
+    method: str | None = None,
+    interval: str = "normal",
+    alpha: float = 0.05,
 ) -> CountEstimate:
     """Zero-truncated Poisson estimate without covariates.
 
@@ -173,7 +186,7 @@ def ztpoisson(
     counts = np.array(list(freq), dtype=float)
     weights = np.array(list(freq.values()), dtype=float)
     keep = weights > 0
-    model = ZeroTruncatedPoissonRegression(alpha=alpha, interval=interval)
+    model = ZeroTruncatedPoissonRegression(alpha=alpha, method=method, interval=interval)
     return model.fit(None, counts[keep], sample_weight=weights[keep]).population_
 
 

@@ -9,7 +9,9 @@ Modules, from data to inference:
 * :mod:`~.two_lists` Lincoln-Petersen and Chapman
 * :mod:`~.design` model notation and design columns; :mod:`~.models` the ``closedp.t``
   family and any hierarchical model; :mod:`~.results` result types
-* :mod:`~.identifiability` existence (linear programme) and rank checks
+* :mod:`~.identifiability` existence (linear programme, and its shortcuts) and rank checks
+* :mod:`~.fit_warnings` Rcapture's warnings on a fit (``infoFit``); :mod:`~.chao` Chao's
+  model with negative ``eta`` set to 0
 * :mod:`~.intervals` Wald, log-normal, Chao and profile-likelihood intervals
 * :mod:`~.candidates`, :mod:`~.search` all-model search; :mod:`~.averaging`
 * :mod:`~.stepwise` SparseMSE's stepwise selection; :mod:`~.stratified`; :mod:`~.bootstrap`
@@ -18,8 +20,9 @@ Modules, from data to inference:
 
 from estimation.capture_recapture.averaging import AveragedEstimate, model_average
 from estimation.capture_recapture.bootstrap import BootstrapResult, bootstrap
-from estimation.capture_recapture.candidates import enumerate_models
+from estimation.capture_recapture.candidates import count_models, enumerate_models
 from estimation.capture_recapture.datasets import rome_hiv
+from estimation.capture_recapture.fit_warnings import FitWarning
 from estimation.capture_recapture.histories import CaptureHistories, history_patterns
 from estimation.capture_recapture.identifiability import Identifiability, check_identifiability
 from estimation.capture_recapture.models import closed_population_models, fit_loglinear
@@ -34,6 +37,7 @@ __all__ = [
     "AveragedEstimate",
     "BootstrapResult",
     "CaptureHistories",
+    "FitWarning",
     "Identifiability",
     "LoglinearResult",
     "ModelTable",
@@ -43,6 +47,7 @@ __all__ = [
     "bootstrap",
     "check_identifiability",
     "closed_population_models",
+    "count_models",
     "enumerate_models",
     "fit_loglinear",
     "fit_pairwise",

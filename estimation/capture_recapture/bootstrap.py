@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import norm
 
 from estimation.capture_recapture.candidates import (
     SearchDesign,
@@ -110,6 +109,8 @@ class BootstrapResult:
             share = np.mean(values < self.abundance)
             if not 0 < share < 1:
                 return float("nan"), float("nan")
+            from scipy.stats import norm
+
             z0 = norm.ppf(share)
             z = z0 + norm.ppf(levels)
             levels = norm.cdf(z0 + z / (1 - self.acceleration * z))

@@ -1,14 +1,17 @@
 """Candidate models of a search: enumeration, names and the shared design.
 
 All hierarchical models containing every main effect and no interaction above
-``max_order`` (Rcapture's ``getAllModels`` with every list forced): 113 for 4 lists,
-6,893 for 5, and with ``max_order=2`` the ``2**(k(k-1)/2)`` pairwise models (32,768 for 6).
+``max_order`` (Rcapture's ``getAllModels`` with its default ``forced = 1:t``): 113 for 4
+lists, 6,893 for 5, and with ``max_order=2`` the ``2**(k(k-1)/2)`` pairwise models (32,768
+for 6). Rcapture with ``forced = NULL`` also lists the models that leave out main effects
+(7,579 for 5 lists); :func:`count_models` counts both sets.
 Each model is a column mask of one full design (intercept, main effects, interactions,
 optional heterogeneity column).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import combinations, product
 
@@ -23,7 +26,7 @@ from estimation.capture_recapture.design import (
 )
 from estimation.capture_recapture.histories import CaptureHistories
 
-__all__ = ["SearchDesign", "check_order", "enumerate_models", "search_design"]
+__all__ = ["SearchDesign", "check_order", "count_models", "enumerate_models", "search_design"]
 
 
 def _candidate_terms(n_lists: int, max_order: int) -> list[Term]:
@@ -68,6 +71,34 @@ def enumerate_models(n_lists: int, max_order: int | None = None) -> list[tuple[T
 
     extend(0, [], set())
     return models
+
+
+def count_models(n_lists: int, max_order: int, *, main_effects_forced: bool = True) -> int:
+    """Number of models of Rcapture's ``getAllModels(t, maxorder, forced)``.
+
+    With ``main_effects_forced`` (Rcapture's default ``forced = 1:t``) this is
+    ``len(enumerate_models(n_lists, max_order))``. Without (``forced = NULL``), a model may
+    use any subset of ``j`` lists, each subset counted with its own models (the ``j``-list
+    interaction allowed when ``j <= max_order``), plus the intercept-only model ``[]``.
+
+    Examples
+    --------
+    >>> count_models(5, 4), count_models(5, 4, main_effects_forced=False)
+    (6893, 7579)
+    """
+    if main_effects_forced:
+        return _count_forced(n_lists, max_order)
+    return sum(math.comb(n_lists, j) * _count_forced(j, max_order) for j in range(n_lists + 1))
+
+
+def _count_forced(n_lists: int, max_order: int) -> int:
+    if n_lists <= 1 or max_order <= 1:
+        return 1
+    if max_order >= n_lists:
+        return _count_forced(n_lists, n_lists - 1) + 1  # plus the saturated model
+    if max_order == 2:
+        return 2 ** math.comb(n_lists, 2)
+    return len(enumerate_models(n_lists, max_order))
 
 
 def check_order(n_lists: int, max_order: int | None) -> int:

@@ -9,10 +9,10 @@ come from one matrix product ``W @ Z`` where ``Z`` holds the column products of 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln, xlogy
 
 from estimation.capture_recapture.linear_solve import ColumnGroups, solve_batch
 
@@ -44,6 +44,12 @@ class BatchFit:
         value near zero signals a maximum likelihood estimate on the boundary.
     iterations : int
         Number of Newton iterations of the slowest model.
+    iterations_each : ndarray of int, shape (B,), optional
+        Newton iterations of each model (R's ``glm`` stops at 25: Rcapture's warning #1).
+    min_fitted : ndarray, shape (B,), optional
+        Smallest fitted mean over all cells (R warns below ``10 * .Machine$double.eps``).
+    bias : ndarray, shape (B,), optional
+        Rcapture's asymptotic bias of ``N`` (set by the search, ``nan`` if singular).
     information : ndarray, shape (B, P, P), optional
         Fisher information of the last iteration (only with ``keep_information=True``).
     """
@@ -57,6 +63,25 @@ class BatchFit:
     min_fitted_zero: np.ndarray
     iterations: int
     information: np.ndarray | None = None
+    iterations_each: np.ndarray | None = None
+    min_fitted: np.ndarray | None = None
+    bias: np.ndarray | None = None
+
+
+def xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x * log(y)``, 0 where ``x == 0`` (as ``scipy.special.xlogy``, without importing
+    scipy at start-up)."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x == 0, 0.0, x * np.log(y))
+
+
+def log_factorial(counts: np.ndarray) -> np.ndarray:
+    """``log(y!)`` (``gammaln(y + 1)``), one ``math.lgamma`` per distinct count."""
+    counts = np.asarray(counts, dtype=float)
+    values, index = np.unique(counts, return_inverse=True)
+    logs = np.array([math.lgamma(v + 1.0) for v in values.tolist()])
+    return logs[index].reshape(counts.shape)
 
 
 def _deviance(y: np.ndarray, mu: np.ndarray, y_log_y: np.ndarray) -> np.ndarray:
@@ -145,8 +170,10 @@ def fit_poisson_batch(
         H_last = np.empty((B, P, P)) if keep_information else None
         active = np.arange(B)
         iterations = 0
+        iterations_each = np.zeros(B, dtype=np.int64)
         while active.size and iterations < maxit:
             iterations += 1
+            iterations_each[active] += 1
             every = active.size == B
             w = mu if every else mu[active]
             z = (eta if every else eta[active]) + ((Y if every else Y[active]) - w) / w
@@ -187,9 +214,10 @@ def fit_poisson_batch(
             active = active[~done]
 
         deviance = _deviance(Y, mu, y_log_y)
-        loglik = np.sum(xlogy(Y, mu) - mu - gammaln(Y + 1.0), axis=-1)
+        loglik = np.sum(xlogy(Y, mu) - mu - log_factorial(Y), axis=-1)
         zero = Y == 0
         min_zero = np.where(zero, mu, np.inf).min(axis=1)
+        min_fitted = mu.min(axis=1)
     return BatchFit(
         coef=coef,
         var_intercept=var0,
@@ -200,6 +228,8 @@ def fit_poisson_batch(
         min_fitted_zero=min_zero,
         iterations=iterations,
         information=H_last if keep_information else None,
+        iterations_each=iterations_each,
+        min_fitted=min_fitted,
     )
 
 
@@ -237,6 +267,8 @@ class PoissonFit:
     rank : int
         Number of estimated coefficients.
     converged, singular : bool
+    iterations : int
+        Newton iterations used.
     aliased : ndarray of bool
         Columns dropped as linear combinations of earlier ones.
     """
@@ -251,6 +283,7 @@ class PoissonFit:
     singular: bool
     aliased: np.ndarray
     min_fitted_zero: float
+    iterations: int = 0
 
 
 def fit_poisson(
@@ -300,4 +333,5 @@ def fit_poisson(
         singular=bool(batch.singular[0]),
         aliased=~keep,
         min_fitted_zero=float(batch.min_fitted_zero[0]),
+        iterations=int(batch.iterations_each[0]),
     )

@@ -15,9 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
 
-__all__ = ["Identifiability", "check_identifiability", "mle_exists"]
+__all__ = [
+    "ZERO_CELL_SUSPECT",
+    "Identifiability",
+    "check_identifiability",
+    "mle_exists",
+    "mle_exists_many",
+]
+
+#: A fitted mean of a zero cell below this makes a fit a suspect: the linear programme
+#: decides whether its MLE exists (above it, after convergence, the fit itself is a strictly
+#: positive solution of the likelihood equations).
+ZERO_CELL_SUSPECT = 1e-4
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,14 @@ def mle_exists(X: np.ndarray, y: np.ndarray, *, tol: float = 1e-9) -> bool:
     y = np.asarray(y, dtype=float)
     if np.all(y > 0):
         return True
-    X = np.asarray(X, dtype=float)
+    return _positive_table(np.asarray(X, dtype=float), y, tol) is not None
+
+
+def _positive_table(X: np.ndarray, y: np.ndarray, tol: float) -> np.ndarray | None:
+    """Solve the linear programme: a strictly positive table with the margins ``X' y``
+    (scaled to total 1), or ``None`` when there is none (the MLE does not exist)."""
+    from scipy.optimize import linprog  # only when a programme must run
+
     n_cells = X.shape[0]
     scale = max(float(y.sum()), 1.0)
     # variables: x (n_cells) and s; maximise s
@@ -67,9 +84,66 @@ def mle_exists(X: np.ndarray, y: np.ndarray, *, tol: float = 1e-9) -> bool:
     result = linprog(
         c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs"
     )
-    if result.status != 0:
-        return False
-    return bool(-result.fun > tol)
+    if result.status != 0 or not -result.fun > tol:
+        return None
+    return result.x[:n_cells] * scale
+
+
+def mle_exists_many(
+    X: np.ndarray,
+    masks: np.ndarray,
+    y: np.ndarray,
+    *,
+    suspects: np.ndarray | None = None,
+    tol: float = 1e-9,
+) -> np.ndarray:
+    """Whether the MLE exists for each model (a column mask of ``X``): the decisions of
+    :func:`mle_exists`, with most linear programmes skipped.
+
+    Existence of a model is monotone in its columns: a strictly positive table with the
+    margins of a model also has the margins of every submodel, and a zero margin of a
+    submodel stays a zero margin of every larger model. So, in this order:
+
+    1. all cells positive: every MLE exists;
+    2. a model using a column that is of one sign, not all zero, and whose sufficient
+       statistic ``X_j' y`` is 0 (an interaction of lists nobody is on together) has no MLE;
+    3. models that are not ``suspects`` (when given: a search passes the models whose
+       fitted means of zero cells stayed away from 0) exist;
+    4. the others, largest first, reuse earlier answers: a model whose margins a positive
+       table found earlier already matches exists; a model containing all the columns of
+       a model without MLE has none; only the rest run the linear programme.
+    """
+    X = np.asarray(X, dtype=float)
+    masks = np.asarray(masks, dtype=bool)
+    y = np.asarray(y, dtype=float)
+    exists = np.ones(len(masks), dtype=bool)
+    if np.all(y > 0) or len(masks) == 0:
+        return exists
+    statistic = X.T @ y
+    one_sign = np.all(X >= 0, axis=0) | np.all(X <= 0, axis=0)
+    dead = one_sign & np.any(X != 0, axis=0) & (statistic == 0)
+    exists &= ~masks[:, dead].any(axis=1)
+    todo = exists.copy() if suspects is None else exists & np.asarray(suspects, dtype=bool)
+    order = np.flatnonzero(todo)
+    order = order[np.argsort(-masks[order].sum(axis=1), kind="stable")]
+    mismatch = np.zeros((0, X.shape[1]), dtype=bool)  # columns whose margin a table misses
+    missing = np.zeros((0, X.shape[1]), dtype=bool)  # masks of models without MLE
+    scale = np.maximum(np.abs(statistic), 1.0)
+    for i in order:
+        mask = masks[i]
+        if mismatch.size and not np.all(mismatch[:, mask].any(axis=1)):
+            continue
+        if missing.size and np.any(~(missing & ~mask).any(axis=1)):
+            exists[i] = False
+            continue
+        table = _positive_table(X[:, mask], y, tol)
+        if table is None:
+            exists[i] = False
+            missing = np.vstack([missing, mask])
+        else:
+            gap = np.abs(X.T @ table - statistic) > 1e-7 * scale
+            mismatch = np.vstack([mismatch, gap])
+    return exists
 
 
 def check_identifiability(X: np.ndarray, y: np.ndarray) -> Identifiability:

@@ -16,22 +16,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
-from scipy.special import gammaln
-from scipy.stats import chi2, norm
 
 from estimation.capture_recapture.glm import fit_poisson_batch
+from estimation.intervals import normal_quantile  # one definition, re-exported here
 
 __all__ = ["ProfileInterval", "chao_log_interval", "normal_quantile", "profile_interval"]
-
-
-@lru_cache(maxsize=64)
-def normal_quantile(alpha: float) -> float:
-    """``z = Φ⁻¹(1 - alpha/2)``, cached: tables of thousands of models share one alpha."""
-    return float(norm.ppf(1 - alpha / 2))
 
 
 def chao_log_interval(n: int, abundance: float, stderr: float, alpha: float) -> tuple[float, float]:
@@ -70,7 +61,7 @@ def _cormack_correction(n0: float, total: float) -> float:
             return -total + 0.5 * math.log(2 * math.pi * total)
         return n0 - total - 0.5 * math.log(n0 / total)
     n0_log_n0 = n0 * math.log(n0) if n0 > 0 else 0.0
-    return n0_log_n0 + gammaln(total + 1) - total * math.log(total) - gammaln(n0 + 1)
+    return n0_log_n0 + math.lgamma(total + 1) - total * math.log(total) - math.lgamma(n0 + 1)
 
 
 def _profile_function(
@@ -136,6 +127,8 @@ def profile_interval(
     Cormack, R. M. (1992). Interval estimation for mark-recapture studies of closed
     populations. Biometrics 48, 567-576.
     """
+    from scipy.optimize import brentq, minimize_scalar
+
     y = np.asarray(y, dtype=float)
     n = float(y.sum())
     loglik = _profile_function(np.asarray(X, dtype=float), y, refit)
@@ -144,7 +137,7 @@ def profile_interval(
         lambda N: -loglik(N), bounds=(n, upper), method="bounded", options={"xatol": 1e-6}
     )
     n_max, l_max = float(best.x), -float(best.fun)
-    target = l_max - chi2.ppf(1 - alpha, 1) / 2
+    target = l_max - normal_quantile(alpha) ** 2 / 2  # chi2_1(1 - alpha) = z**2
 
     def gap(N: float) -> float:
         return loglik(N) - target

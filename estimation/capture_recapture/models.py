@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from estimation.capture_recapture.chao import fit_with_chao
 from estimation.capture_recapture.design import (
     Term,
     first_capture_columns,
@@ -37,9 +38,10 @@ from estimation.capture_recapture.design import (
     term_columns,
     term_label,
 )
+from estimation.capture_recapture.fit_warnings import rcapture_warnings
 from estimation.capture_recapture.glm import PoissonFit, fit_poisson
 from estimation.capture_recapture.histories import CaptureHistories
-from estimation.capture_recapture.identifiability import mle_exists
+from estimation.capture_recapture.identifiability import ZERO_CELL_SUSPECT, mle_exists_many
 from estimation.capture_recapture.results import LoglinearResult, ModelTable
 
 __all__ = ["closed_population_models", "fit_loglinear"]
@@ -58,31 +60,6 @@ STANDARD_MODELS = (
     ("Mb", None),
     ("Mbh", None),
 )
-
-
-def fit_with_chao(
-    X: np.ndarray, y: np.ndarray, chao: Sequence[int]
-) -> tuple[PoissonFit, np.ndarray]:
-    """Fit, then drop negative Chao ``eta`` columns one at a time (first one first), as
-    Rcapture's ``Chao.neg``; return the fit and the mask of kept columns."""
-    keep = np.ones(X.shape[1], dtype=bool)
-    fit = fit_poisson(X, y)
-    while True:
-        negative = [j for j in chao if keep[j] and _coef(fit, keep, j) < 0]
-        if not negative:
-            return fit, keep
-        keep[negative[0]] = False
-        fit = fit_poisson(X[:, keep], y)
-
-
-def _coef(fit: PoissonFit, keep: np.ndarray, column: int) -> float:
-    value = fit.coef[int(np.sum(keep[:column]))]
-    return float(value) if np.isfinite(value) else 0.0
-
-
-def chao_deviance(X: np.ndarray, y: np.ndarray, chao: Sequence[int]) -> float:
-    """Deviance of a Chao model after dropping negative ``eta`` (profile likelihood)."""
-    return fit_with_chao(X, y, chao)[0].deviance
 
 
 def _design(
@@ -176,7 +153,7 @@ def _fit(
             "not_identifiable",
             f"design not of full rank: {', '.join(aliased)} aliased",
         )
-    elif not mle_exists(used, y):
+    elif not _mle_exists(used, y, fit):
         status = "no_mle"
         message = (
             "the maximum likelihood estimate does not exist: zero cells send parameters "
@@ -197,6 +174,14 @@ def _fit(
         bias = asymptotic_bias(used, fit.fitted, fit.cov, fit.coef[0])
         if status == "ok" and abs(bias) > 0.1 * abundance:
             message = f"the asymptotic bias is large ({bias:.1f}, over 10% of N)"
+    warnings = rcapture_warnings(
+        iterations=fit.iterations,
+        converged=fit.converged,
+        singular=bool(fit.aliased.any()),
+        bias=bias,
+        abundance=float(abundance),
+        min_fitted=float(np.min(fit.fitted)),
+    )
     p = fit.rank
     return LoglinearResult(
         name=name,
@@ -217,7 +202,16 @@ def _fit(
         chao_columns=tuple(chao) if neg_eta else (),
         bias=bias,
         fitted=fit.fitted,
+        warnings=warnings,
     )
+
+
+def _mle_exists(X: np.ndarray, y: np.ndarray, fit: PoissonFit) -> bool:
+    """The existence check with the search's shortcuts: a fit that converged with its zero
+    cells away from 0 needs no linear programme (nor the import of scipy)."""
+    suspect = not fit.converged or fit.min_fitted_zero < ZERO_CELL_SUSPECT
+    mask = np.ones((1, X.shape[1]), dtype=bool)
+    return bool(mle_exists_many(X, mask, y, suspects=np.array([suspect]))[0])
 
 
 def asymptotic_bias(X: np.ndarray, fitted: np.ndarray, cov: np.ndarray, b0: float) -> float:

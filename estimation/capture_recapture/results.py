@@ -5,16 +5,20 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy.stats import chi2
 
+from estimation.capture_recapture.chao import chao_deviance
+from estimation.capture_recapture.fit_warnings import FitWarning, info_fit
 from estimation.capture_recapture.intervals import (
     chao_log_interval,
     normal_quantile,
     profile_interval,
 )
+
+if TYPE_CHECKING:  # pandas and scipy load only when a method needs them
+    import pandas as pd
 
 __all__ = ["CI_METHODS", "LoglinearResult", "ModelTable"]
 
@@ -68,6 +72,11 @@ class LoglinearResult:
         when it exceeds 10% of ``N``.
     fitted : ndarray or None
         Fitted count of each observable history (single fits).
+    warnings : tuple of FitWarning
+        Rcapture's conditions on the fit (:mod:`~estimation.capture_recapture.fit_warnings`):
+        code 1 no convergence or large asymptotic bias, 2 design not of full rank, 3 fitted
+        rates numerically 0. Empty when Rcapture would print "OK"; a missing MLE is the
+        status ``"no_mle"``.
     """
 
     name: str
@@ -88,6 +97,12 @@ class LoglinearResult:
     chao_columns: tuple[int, ...] = field(default=(), repr=False, compare=False)
     bias: float = field(default=float("nan"), repr=False)
     fitted: np.ndarray | None = field(default=None, repr=False, compare=False)
+    warnings: tuple[FitWarning, ...] = field(default=(), repr=False)
+
+    @property
+    def info_fit(self) -> int:
+        """Rcapture's ``infoFit`` code: 0 OK, 1, 2, 3 or combinations such as 13."""
+        return info_fit(self.warnings)
 
     @property
     def fit_ok(self) -> bool:
@@ -112,12 +127,16 @@ class LoglinearResult:
         The chi-square approximation needs expected counts that are not too small; with
         sparse tables compare models by AIC/BIC rather than by this p-value.
         """
+        from scipy.stats import chi2
+
         return float(chi2.sf(self.deviance, self.df)) if self.df > 0 else float("nan")
 
     def residuals(self) -> pd.DataFrame:
         """Observed and fitted count and Pearson residual of every observable history."""
         if self.fitted is None or self.counts is None or len(self.fitted) != len(self.counts):
             raise ValueError(f"no fitted values kept for model {self.name}")
+        import pandas as pd
+
         from estimation.capture_recapture.histories import history_patterns
 
         k = len(self.lists)
@@ -168,8 +187,6 @@ class LoglinearResult:
             )
         refit = None
         if self.chao_columns:
-            from estimation.capture_recapture.models import chao_deviance
-
             columns = self.chao_columns
 
             def refit(X: np.ndarray, y: np.ndarray) -> float:
@@ -194,7 +211,10 @@ class LoglinearResult:
             "aic": _num(self.aic),
             "bic": _num(self.bic),
             "fit_ok": self.fit_ok,
+            "status": self.status,
             "message": self.message,
+            "info_fit": self.info_fit,
+            "warnings": [w.to_dict() for w in self.warnings],
         }
 
     def summary(self, alpha: float = 0.05, method: str = "lognormal") -> str:
@@ -213,6 +233,15 @@ class LoglinearResult:
         elif self.message:
             lines.append(f"Note: {self.message}")
         return "\n".join(lines)
+
+
+def _info_label(warnings: tuple[FitWarning, ...]) -> str:
+    """Rcapture's printed label: ``OK``, ``warning #1``, ``warnings #1 #3``."""
+    if not warnings:
+        return "OK"
+    codes = sorted({w.code for w in warnings})
+    word = "warning" if len(warnings) == 1 else "warnings"
+    return word + "".join(f" #{c}" for c in codes)
 
 
 def _exp(value: float) -> float:
@@ -258,8 +287,19 @@ class ModelTable:
                 return result
         raise ValueError("no model could be fitted properly")
 
+    def best_without_warnings(self) -> LoglinearResult | None:
+        """The first usable model that carries no Rcapture warning, by rank after a search:
+        the model an analyst reading Rcapture's table picks (``None`` if every model is
+        flagged)."""
+        for result in self.results:
+            if result.usable and not result.warnings:
+                return result
+        return None
+
     def to_frame(self) -> pd.DataFrame:
         """One row per model: abundance, stderr, deviance, df, AIC, BIC, status."""
+        import pandas as pd
+
         rows = [
             {
                 "model": r.name,
@@ -270,6 +310,7 @@ class ModelTable:
                 "AIC": r.aic,
                 "BIC": r.bic,
                 "status": r.status,
+                "infoFit": _info_label(r.warnings),
             }
             for r in self.results
         ]

@@ -9,6 +9,7 @@ Model averaging over a search is in :mod:`estimation.capture_recapture.averaging
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 
@@ -20,17 +21,16 @@ from estimation.capture_recapture.candidates import (
     enumerate_models,
     search_design,
 )
+from estimation.capture_recapture.fit_warnings import batch_asymptotic_bias, rcapture_warnings
 from estimation.capture_recapture.glm import BatchFit, fit_poisson_batch
 from estimation.capture_recapture.histories import CaptureHistories
-from estimation.capture_recapture.identifiability import mle_exists
+from estimation.capture_recapture.identifiability import ZERO_CELL_SUSPECT, mle_exists_many
 from estimation.capture_recapture.results import LoglinearResult, ModelTable
 
 __all__ = ["enumerate_models", "search_models"]
 
 MAX_MODELS = 100_000
 CHUNK_ELEMENTS = 4_000_000  # models x parameters^2 per batch: bounds memory (~32 MB arrays)
-# A zero cell whose fitted mean falls below this is checked by the linear programme.
-ZERO_CELL_SUSPECT = 1e-4
 
 
 def _chunks(total: int, size: int) -> Iterator[slice]:
@@ -46,8 +46,10 @@ def fit_masks(
     start: np.ndarray | None = None,
     maxit: int = 100,
     abandon_below: float | None = None,
+    with_bias: bool = False,
 ) -> BatchFit:
-    """Fit many column masks of ``X`` in memory-bounded chunks (``Y`` shared or per mask)."""
+    """Fit many column masks of ``X`` in memory-bounded chunks (``Y`` shared or per mask);
+    ``with_bias`` also computes Rcapture's asymptotic bias of each fit."""
     P = X.shape[1]
     size = max(1, CHUNK_ELEMENTS // (P * P))
     Y = np.asarray(Y, dtype=float)
@@ -55,11 +57,24 @@ def fit_masks(
     for part in _chunks(len(masks), size):
         y_part = Y if Y.ndim == 1 else Y[part]
         start_part = None if start is None else start[part]
-        parts.append(
-            fit_poisson_batch(
-                X, y_part, masks[part], start=start_part, maxit=maxit, abandon_below=abandon_below
-            )
+        fit = fit_poisson_batch(
+            X,
+            y_part,
+            masks[part],
+            start=start_part,
+            maxit=maxit,
+            abandon_below=abandon_below,
+            keep_information=with_bias,
         )
+        if with_bias:
+            bias = batch_asymptotic_bias(X, masks[part], fit.coef, fit.information, fit.singular)
+            fit = dataclasses.replace(fit, bias=bias, information=None)
+        parts.append(fit)
+    extra = {
+        name: np.concatenate([getattr(p, name) for p in parts])
+        for name in _EXTRA_ARRAYS
+        if all(getattr(p, name) is not None for p in parts)
+    }
     return BatchFit(
         coef=np.concatenate([p.coef for p in parts]),
         var_intercept=np.concatenate([p.var_intercept for p in parts]),
@@ -69,6 +84,7 @@ def fit_masks(
         singular=np.concatenate([p.singular for p in parts]),
         min_fitted_zero=np.concatenate([p.min_fitted_zero for p in parts]),
         iterations=max(p.iterations for p in parts),
+        **extra,
     )
 
 
@@ -116,10 +132,27 @@ def results_from_batch(
         status[dropped] = "eta_dropped"
     status[~(np.isfinite(abundance) & np.isfinite(stderr))] = "no_mle"
     status[~fit.converged] = "not_converged"
-    for i in np.flatnonzero(fit.min_fitted_zero < ZERO_CELL_SUSPECT):
-        if not fit.singular[i] and not mle_exists(design.X[:, design.masks[i]], y):
-            status[i] = "no_mle_zero_cells"
+    # an unconverged fit may not have approached the boundary yet: check it too
+    suspects = ((fit.min_fitted_zero < ZERO_CELL_SUSPECT) | ~fit.converged) & ~fit.singular
+    exists = mle_exists_many(design.X, design.masks, y, suspects=suspects)
+    exists |= fit.singular
+    status[~exists] = "no_mle_zero_cells"
     status[fit.singular] = "not_identifiable"
+    nan = np.full(len(rank), np.nan)
+    bias = nan if fit.bias is None else fit.bias
+    iterations = np.zeros(len(rank), int) if fit.iterations_each is None else fit.iterations_each
+    min_fitted = nan if fit.min_fitted is None else fit.min_fitted
+    warnings = [
+        rcapture_warnings(
+            iterations=int(iterations[i]),
+            converged=bool(fit.converged[i]),
+            singular=bool(fit.singular[i]),
+            bias=float(bias[i]),
+            abundance=float(abundance[i]),
+            min_fitted=float(min_fitted[i]),
+        )
+        for i in range(len(rank))
+    ]
     results = []
     columns = zip(
         design.names,
@@ -131,9 +164,11 @@ def results_from_batch(
         aic.tolist(),
         bic.tolist(),
         fit.var_intercept.tolist(),
+        bias.tolist(),
+        warnings,
         strict=True,
     )
-    for name, state, value, error, deviance, df, a, b, var0 in columns:
+    for name, state, value, error, deviance, df, a, b, var0, bias_i, flags in columns:
         state, message = _MESSAGES[state]
         results.append(
             LoglinearResult(
@@ -149,6 +184,8 @@ def results_from_batch(
                 status=state,
                 message=message,
                 var_intercept=var0,
+                bias=bias_i,
+                warnings=flags,
             )
         )
     return results
@@ -165,7 +202,8 @@ def _drop_negative_eta(
         return design, fit, dropped
     chao = np.array(design.chao_columns)
     masks = design.masks.copy()
-    arrays = {name: np.array(getattr(fit, name)) for name in _BATCH_ARRAYS}
+    names = _BATCH_ARRAYS + tuple(n for n in _EXTRA_ARRAYS if getattr(fit, n) is not None)
+    arrays = {name: np.array(getattr(fit, name)) for name in names}
     for _ in range(len(chao)):
         with np.errstate(invalid="ignore"):
             negative = (arrays["coef"][:, chao] < 0) & masks[:, chao]
@@ -174,8 +212,8 @@ def _drop_negative_eta(
             break
         masks[rows, chao[np.argmax(negative[rows], axis=1)]] = False
         dropped[rows] = True
-        refit = fit_masks(design.X, counts, masks[rows])
-        for name in _BATCH_ARRAYS:
+        refit = fit_masks(design.X, counts, masks[rows], with_bias=fit.bias is not None)
+        for name in names:
             arrays[name][rows] = getattr(refit, name)
     new_design = SearchDesign(
         X=design.X,
@@ -196,6 +234,7 @@ _BATCH_ARRAYS = (
     "singular",
     "min_fitted_zero",
 )
+_EXTRA_ARRAYS = ("iterations_each", "min_fitted", "bias")
 
 
 def rank_results(results: list[LoglinearResult], criterion: str) -> list[LoglinearResult]:
@@ -247,7 +286,7 @@ def search_models(
     if len(models) > MAX_MODELS:
         raise ValueError(f"{len(models)} models is too many; lower max_order")
     design = search_design(histories, models, max_order, heterogeneity, theta)
-    fit = fit_masks(design.X, histories.counts, design.masks)
+    fit = fit_masks(design.X, histories.counts, design.masks, with_bias=True)
     design, fit, dropped = _drop_negative_eta(design, fit, histories.counts)
     results = results_from_batch(histories, design, fit, dropped)
     results = rank_results(results, criterion)

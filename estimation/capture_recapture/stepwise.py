@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
-from scipy.stats import poisson
 
 from estimation.capture_recapture.design import model_name
 from estimation.capture_recapture.glm import fit_poisson
@@ -144,6 +143,8 @@ def stepwise(histories: CaptureHistories, *, threshold: float = 0.02) -> Stepwis
     -------
     StepwiseResult
     """
+    from scipy.stats import poisson
+
     if not 0 <= threshold <= 1:
         raise ValueError("threshold must be between 0 and 1")
     k = histories.n_lists

@@ -16,14 +16,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from estimation.capture_recapture.histories import CaptureHistories
 from estimation.capture_recapture.intervals import chao_log_interval
 from estimation.capture_recapture.models import fit_loglinear
 from estimation.capture_recapture.results import LoglinearResult
 from estimation.capture_recapture.search import search_models
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["StratifiedResult", "stratified"]
 
@@ -81,6 +83,8 @@ class StratifiedResult:
                 "status": "ok" if self.fit_ok else "see strata",
             }
         )
+        import pandas as pd
+
         return pd.DataFrame(rows).set_index("stratum")
 
 
@@ -113,7 +117,7 @@ def stratified(
     heterogeneity : str, optional
         Heterogeneity term for ``model``.
     """
-    if isinstance(data, pd.DataFrame):
+    if not isinstance(data, Mapping):  # a data frame
         if by is None or by not in data.columns:
             raise ValueError("give the stratum column with by=")
         if lists is None:

@@ -18,7 +18,6 @@ import json
 import math
 
 import numpy as np
-import pandas as pd
 
 from estimation.capture_recapture import (
     CaptureHistories,
@@ -32,6 +31,7 @@ from estimation.capture_recapture import (
     stepwise,
     stratified,
 )
+from estimation.capture_recapture.candidates import check_order, count_models
 
 CI_CHOICES = ("wald", "lognormal", "profile", "bootstrap", "bca")
 
@@ -85,17 +85,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pt.set_defaults(func=run_petersen)
 
 
-def read_frame(path: str) -> pd.DataFrame:
-    """Read the CSV file (one 0/1 column per list, optional ``freq``)."""
+def read_frame(path: str):
+    """Read the CSV file (one 0/1 column per list, optional ``freq``) as a data frame, for
+    ``--by`` (the other options read it without pandas, which takes a second to import)."""
+    import pandas as pd
+
     frame = pd.read_csv(path)
     if frame.empty:
         raise ValueError(f"{path}: no rows")
     return frame
 
 
-def _list_columns(args: argparse.Namespace, frame: pd.DataFrame) -> list[str]:
+def _list_columns(args: argparse.Namespace, frame) -> list[str] | None:
     if args.lists:
         return [name.strip() for name in args.lists.split(",") if name.strip()]
+    if frame is None:
+        return None
     return [c for c in frame.columns if c not in ("freq", args.by)]
 
 
@@ -105,10 +110,9 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
         raise ValueError("--alpha must be between 0 and 1")
     if args.replicates < 2:
         raise ValueError("--replicates must be at least 2")
-    frame = read_frame(args.file)
     if args.by:
-        return _run_stratified(args, frame)
-    histories = CaptureHistories.from_frame(frame, lists=_list_columns(args, frame), freq="freq")
+        return _run_stratified(args, read_frame(args.file))
+    histories = CaptureHistories.from_csv(args.file, lists=_list_columns(args, None), freq="freq")
     method = args.ci
     resampling = method in ("bootstrap", "bca")
     if resampling and not (args.model or args.search or args.stepwise):
@@ -129,6 +133,9 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
             heterogeneity=args.heterogeneity,
         )
         results = list(table.results)
+        best = table.best_without_warnings()
+        extra["best"] = None if best is None else best.name
+        extra["model_count"] = model_count_note(histories.n_lists, args.max_order, len(results))
         average = model_average(table, criterion=args.search)
         low, high = average.conf_int(args.alpha)
         extra["model_average"] = {
@@ -189,6 +196,25 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
     return 0
 
 
+def model_count_note(n_lists: int, max_order: int | None, fitted: int) -> dict[str, object]:
+    """How many models a search fitted, and the models Rcapture adds with ``forced=NULL``."""
+    order = check_order(n_lists, max_order)
+    without_forced = count_models(n_lists, order, main_effects_forced=False)
+    return {
+        "fitted": fitted,
+        "definition": (
+            f"every hierarchical model with all {n_lists} main effects and interactions up to "
+            f"order {order}, as Rcapture's closedpMS.t with its default forced = 1:{n_lists}"
+        ),
+        "left_out": without_forced - fitted,
+        "left_out_reason": (
+            "models that leave out a list's main effect (and the intercept-only model), "
+            f"which Rcapture also fits with forced = NULL ({without_forced} models): they "
+            "fix a list's odds of capture at one half and are not capture-recapture models"
+        ),
+    }
+
+
 def _interval_for(result: LoglinearResult, histories: CaptureHistories, method: str, alpha: float):
     if method == "profile" and result.design is None:
         if result.name in ("Mb", "Mbh"):
@@ -224,12 +250,27 @@ def _text(histories, rows, method, alpha, extra) -> str:
             f"{r['name']:<{width}}{_fmt(r['abundance'], 1):>11}{_fmt(r['stderr'], 1):>10}"
             f"{_fmt(r['ci_low'], 1):>11}{_fmt(r['ci_high'], 1):>11}{_fmt(r['deviance'], 3):>10}"
             f"{r['df']:>4}{_fmt(r['aic'], 3):>10}{_fmt(r['bic'], 3):>10}  "
-            f"{'ok' if r['fit_ok'] else 'WARNING'}"
+            f"{_fit_label(r)}"
         )
     lines.append(f"\nIntervals: {level}.")
     notes = [f"  {r['name']}: {r['message']}" for r in rows if r["message"]]
+    notes += [
+        f"  {r['name']}: Rcapture warning #{w['code']}: {w['message']}"
+        for r in rows
+        for w in r.get("warnings", ())
+    ]
     if notes:
         lines += ["Warnings:", *notes]
+    if "best" in extra:
+        lines.append(
+            f"Best model without warnings (by {extra['model_average']['criterion'].upper()}): "
+            f"{extra['best'] or 'none: every model is flagged'}"
+        )
+        count = extra["model_count"]
+        lines.append(
+            f"Models fitted: {count['fitted']} ({count['definition']}); "
+            f"{count['left_out']} left out: {count['left_out_reason']}."
+        )
     if "model_average" in extra:
         a = extra["model_average"]
         lines.append(
@@ -248,7 +289,16 @@ def _text(histories, rows, method, alpha, extra) -> str:
     return "\n".join(lines)
 
 
-def _run_stratified(args: argparse.Namespace, frame: pd.DataFrame) -> int:
+def _fit_label(row: dict) -> str:
+    """``ok``, or the status and Rcapture's codes (``no_mle``, ``warning #1``...)."""
+    codes = sorted({w["code"] for w in row.get("warnings", ())})
+    parts = [] if row["fit_ok"] else [str(row.get("status", "WARNING"))]
+    if codes:
+        parts.append("#" + " #".join(map(str, codes)))
+    return ", ".join(parts) if parts else "ok"
+
+
+def _run_stratified(args: argparse.Namespace, frame) -> int:
     """``--by``: one model per stratum (``--model``, default Mt, or ``--search``), summed."""
     if args.ci in ("bootstrap", "bca") or args.stepwise:
         raise ValueError("--by works with --model or --search and a wald, lognormal or profile ci")

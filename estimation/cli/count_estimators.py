@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from estimation.cli._common import add_common_options, emit, read_table
 from estimation.count_estimators import (
     CountEstimate,
     ZeroTruncatedPoissonRegression,
@@ -12,7 +13,6 @@ from estimation.count_estimators import (
     zelterman,
     ztpoisson,
 )
-from estimation.reporting import add_common_options, emit, read_table
 
 
 def register(subparsers) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from estimation.cli._common import emit
 from estimation.coverage import ost_coverage
-from estimation.reporting import emit
 
 
 def register(subparsers) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from estimation.cli._common import add_common_options, emit, read_table
 from estimation.hiv_trend import hiv_joinpoints, logistic_trend, yearly_prevalence
 from estimation.incidence import repeat_tester_incidence, repeat_tester_person_time
-from estimation.reporting import add_common_options, emit, read_table
 
 
 def register(subparsers) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from estimation.cli._common import add_common_options, emit, read_table
 from estimation.multiplier import METHODS, multiplier_estimate, rate_per_100k
 from estimation.pooling import combine_multipliers
-from estimation.reporting import add_common_options, emit, read_table
 
 
 def register(subparsers) -> None:

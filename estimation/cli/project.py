@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from estimation.cli._common import emit
 from estimation.projection import DEFAULT_SCENARIOS, parse_scenario, project
-from estimation.reporting import emit
 
 
 def register(subparsers) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from estimation.cli._common import emit, read_table
 from estimation.consistency import REQUIRED, regional_table
 from estimation.datasets import load_central_asia_2003, load_central_asia_hiv_2002
-from estimation.reporting import emit, read_table
 from estimation.shares import share_table
 
 

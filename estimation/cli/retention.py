@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from estimation.cli._common import add_common_options, emit, read_table
 from estimation.cox import cox_hazard_ratios
 from estimation.episodes import KYRGYZ_MAX_GAP_DAYS, episodes_from_doses
-from estimation.reporting import add_common_options, emit, read_table
 from estimation.retention import CONF_TYPES, kaplan_meier, logrank_test
 
 

@@ -42,7 +42,8 @@ The payload (``EstimationResult.payload``)::
                   "ci_high": ..., "interval": "lognormal", ...},
      "per_registered": 3.1,          # estimate / people on the registry's own lists
      "models": [{"name", "abundance", "stderr", "ci_low", "ci_high", "deviance", "df",
-                 "aic", "bic", "fit_ok", "message",
+                 "aic", "bic", "fit_ok", "status", "message",
+                 "info_fit", "warnings",  # Rcapture's codes: [{"code", "message"}]
                  "weight"}, ...],      # search, average (weight) and family
      "bootstrap": {"seed", "replicates", "values": [...], "selected": {...},
                    "ci_low", "ci_high", "method": "percentile"},  # bootstrap only

@@ -14,7 +14,7 @@ from estimation.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
 MODEL_KEYS = {"name", "abundance", "stderr", "ci_low", "ci_high", "deviance", "df", "aic", "bic",
-              "fit_ok", "message"}  # fmt: skip
+              "fit_ok", "status", "message", "info_fit", "warnings"}  # fmt: skip
 
 
 @pytest.fixture

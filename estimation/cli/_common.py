@@ -1,6 +1,7 @@
-"""Helpers shared by the estimation command-line modules: reading CSV and printing results.
+"""Helpers shared by the command-line modules: reading CSV and printing results.
 
-Kept outside :mod:`estimation.cli` because every module there is a command.
+Private to :mod:`estimation.cli` (the leading underscore: every other module there is a
+command); it was ``estimation.reporting`` before, which held no library code.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["add_common_options", "clean", "emit", "read_table"]
 
@@ -29,6 +32,8 @@ def read_table(path: str, columns: Iterable[str]) -> pd.DataFrame:
 
     ``#`` starts a comment line; the separator (comma, semicolon, tab) is detected.
     """
+    import pandas as pd
+
     file = Path(path)
     if not file.is_file():
         raise ValueError(f"no such file: {path}")
