@@ -1,7 +1,7 @@
 """Dose changes: coded reasons, the free text moved to a short note
 
 Revision ID: 4b068a9bdde0
-Revises: 4f770bcc1625
+Revises: b1609b215997
 Create Date: 2026-12-05 13:00:00.000000
 
 The dose-change reason was free text, and a typed name was stored verbatim. The reason is
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4b068a9bdde0'
-down_revision = '4f770bcc1625'
+down_revision = 'b1609b215997'
 branch_labels = None
 depends_on = None
 
