@@ -67,8 +67,10 @@ def test_the_default_study_of_2003_contains_the_true_number_of_users(
     # treatment entrants of 2003 (was 5,608), so the figures changed
     assert truth == 90_029
     assert payload["observed"] == 13_316
-    assert round(estimate["abundance"]) == 88_108
-    assert (round(estimate["ci_low"]), round(estimate["ci_high"])) == (54_622, 148_741)
+    # the simulated lists follow numpy's random streams, which numpy may change between
+    # releases (these are numpy 2.4's; with an earlier numpy the average was 88,108)
+    assert round(estimate["abundance"]) == 77_689
+    assert (round(estimate["ci_low"]), round(estimate["ci_high"])) == (61_849, 98_701)
     best = payload["models"][0]
-    assert best["name"] == "[12,14,23,24,34]"  # the AIC-best model; here it covers the truth
-    assert best["ci_low"] <= truth <= best["ci_high"]
+    assert best["name"] == "[12,14,23]"  # the AIC-best model; its own interval misses the truth
+    assert not best["ci_low"] <= truth <= best["ci_high"]
