@@ -18,11 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from registry.extensions import db
-from registry.models import EstimationJob, EstimationResult, OrgUnit, Study
-from registry.models.studies import SUCCEEDED
+from registry.models import EstimationResult, OrgUnit, Study
+from registry.services.approvals import approved_results
 
 ESTIMATE_METHODS = ("capture_recapture", "count_estimators")
 
@@ -41,17 +39,9 @@ class Estimate:
 def approved_estimates(periods: Iterable[str]) -> dict[tuple[str, str], Estimate]:
     """The estimate of every area with an approved one for the ISO ``periods``."""
     rows = db.session.execute(
-        select(OrgUnit.code, Study.period, Study.method, EstimationResult)
-        .join(EstimationJob, EstimationResult.job_id == EstimationJob.id)
-        .join(Study, EstimationJob.study_id == Study.id)
-        .join(OrgUnit, Study.area_id == OrgUnit.id)
-        .where(
-            EstimationResult.approved.is_(True),
-            EstimationJob.state == SUCCEEDED,
-            Study.method.in_(ESTIMATE_METHODS),
-            Study.period.in_(set(periods)),
+        approved_results(OrgUnit.code, Study.period, Study.method, EstimationResult).where(
+            Study.method.in_(ESTIMATE_METHODS), Study.period.in_(set(periods))
         )
-        .order_by(EstimationResult.approved_at.desc(), EstimationResult.id.desc())
     )
     latest_of_method: set[tuple[str, str, str]] = set()
     estimates: dict[tuple[str, str], Estimate] = {}

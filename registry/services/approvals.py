@@ -6,6 +6,7 @@ Public interface::
     withdraw_approval(result: EstimationResult, *, actor: User) -> EstimationResult
     latest_approved_result(method: str, area_code: str, period: str)
         -> EstimationResult | None
+    approved_results(*columns) -> Select    # approved results, newest first, with study and area
 
 An epidemiologist or an admin approves the result of a *succeeded* job after reading it
 (``approved``, ``approved_by_id``, ``approved_at`` of
@@ -66,21 +67,22 @@ def withdraw_approval(result: EstimationResult, *, actor: User) -> EstimationRes
     return result
 
 
-def latest_approved_result(method: str, area_code: str, period: str) -> EstimationResult | None:
-    """The most recently approved result of a ``method`` study of the area and ISO period."""
-    query = (
-        select(EstimationResult)
+def approved_results(*columns):
+    """``select(*columns)`` over approved results of succeeded jobs, newest approval first,
+    joined to their study and its area (``Study``, ``OrgUnit``) for the caller's filters."""
+    return (
+        select(*columns)
         .join(EstimationJob, EstimationResult.job_id == EstimationJob.id)
         .join(Study, EstimationJob.study_id == Study.id)
         .join(OrgUnit, Study.area_id == OrgUnit.id)
-        .where(
-            EstimationResult.approved.is_(True),
-            EstimationJob.state == SUCCEEDED,
-            Study.method == method,
-            OrgUnit.code == area_code,
-            Study.period == period,
-        )
+        .where(EstimationResult.approved.is_(True), EstimationJob.state == SUCCEEDED)
         .order_by(EstimationResult.approved_at.desc(), EstimationResult.id.desc())
-        .limit(1)
     )
-    return db.session.scalar(query)
+
+
+def latest_approved_result(method: str, area_code: str, period: str) -> EstimationResult | None:
+    """The most recently approved result of a ``method`` study of the area and ISO period."""
+    query = approved_results(EstimationResult).where(
+        Study.method == method, OrgUnit.code == area_code, Study.period == period
+    )
+    return db.session.scalar(query.limit(1))
