@@ -167,3 +167,18 @@ def row_counts(app):
             return counts
 
     return count
+
+
+@pytest.fixture
+def rnc_staff(auth, rnc_records) -> AuthActions:
+    """Signed in as the Bishkek centre's staff, with the centre's records in place."""
+    auth.login("clinic-bishkek")
+    return auth
+
+
+@pytest.fixture
+def client_not_on_ost(rnc_staff, admission_form) -> int:
+    """A client admitted through the form, with no OST enrolment."""
+    form = admission_form(family_name="Токтогулов", given_name="Нурлан", birth_date="1975-01-02")
+    response = rnc_staff.post("/admissions/new", form)
+    return int(response.headers["Location"].rsplit("/", 1)[1])

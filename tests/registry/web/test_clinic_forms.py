@@ -11,27 +11,14 @@ from registry.models import DosingEvent, LabTest, OstEnrolment, TreatmentEpisode
 from tests.registry.web.conftest import assert_no_identifiers
 from tests.registry.web.test_admission import error_beside
 
-
-@pytest.fixture
-def staff(auth, rnc_records):
-    auth.login("clinic-bishkek")
-    return auth
-
-
-@pytest.fixture
-def second_client(staff, admission_form) -> int:
-    """A client admitted through the form, with no OST enrolment."""
-    form = admission_form(family_name="Токтогулов", given_name="Нурлан", birth_date="1975-01-02")
-    response = staff.post("/admissions/new", form)
-    return int(response.headers["Location"].rsplit("/", 1)[1])
-
-
 # discharge -----------------------------------------------------------------------------
 
 
-def test_discharge_closes_the_episode(staff, app, rnc_records):
+def test_discharge_closes_the_episode(rnc_staff, app, rnc_records):
     url = f"/episodes/{rnc_records.episode_id}/discharge"
-    response = staff.post(url, {"discharge_date": "2003-06-01", "discharge_reason": "completed"})
+    response = rnc_staff.post(
+        url, {"discharge_date": "2003-06-01", "discharge_reason": "completed"}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == f"/clients/{rnc_records.client_id}"
     with app.app_context():
@@ -52,9 +39,9 @@ def test_discharge_closes_the_episode(staff, app, rnc_records):
         ("discharge_reason", {"discharge_date": "2003-06-01", "discharge_reason": "bored"}),
     ],
 )
-def test_invalid_discharge_changes_nothing(staff, app, rnc_records, row_counts, field, form):
+def test_invalid_discharge_changes_nothing(rnc_staff, app, rnc_records, row_counts, field, form):
     before = row_counts()
-    response = staff.post(f"/episodes/{rnc_records.episode_id}/discharge", form)
+    response = rnc_staff.post(f"/episodes/{rnc_records.episode_id}/discharge", form)
     assert response.status_code == 422
     assert error_beside(response.get_data(as_text=True), field)
     assert row_counts() == before
@@ -62,10 +49,10 @@ def test_invalid_discharge_changes_nothing(staff, app, rnc_records, row_counts, 
         assert db.session.get(TreatmentEpisode, rnc_records.episode_id).discharge_date is None
 
 
-def test_discharge_without_csrf_is_rejected(staff, app, rnc_records):
+def test_discharge_without_csrf_is_rejected(rnc_staff, app, rnc_records):
     url = f"/episodes/{rnc_records.episode_id}/discharge"
     form = {"discharge_date": "2003-06-01", "discharge_reason": "completed"}
-    assert staff.post(url, form, token=False).status_code == 400
+    assert rnc_staff.post(url, form, token=False).status_code == 400
     with app.app_context():
         assert db.session.get(TreatmentEpisode, rnc_records.episode_id).discharge_date is None
 
@@ -73,13 +60,13 @@ def test_discharge_without_csrf_is_rejected(staff, app, rnc_records):
 # OST enrolment -------------------------------------------------------------------------
 
 
-def test_enrolment_of_a_client_of_this_centre(staff, app, second_client):
+def test_enrolment_of_a_client_of_this_centre(rnc_staff, app, client_not_on_ost):
     form = {"medication": "methadone", "enrolment_date": "2003-05-10", "induction_dose_mg": "30"}
-    response = staff.post(f"/clients/{second_client}/ost/new", form)
+    response = rnc_staff.post(f"/clients/{client_not_on_ost}/ost/new", form)
     assert response.status_code == 302
     with app.app_context():
         enrolment = db.session.scalars(
-            db.select(OstEnrolment).where(OstEnrolment.client_id == second_client)
+            db.select(OstEnrolment).where(OstEnrolment.client_id == client_not_on_ost)
         ).one()
         assert enrolment.medication == "methadone"
         assert float(enrolment.induction_dose_mg) == 30
@@ -99,18 +86,18 @@ def test_enrolment_of_a_client_of_this_centre(staff, app, second_client):
                               "transferred_from": "RNC"}),
     ],
 )  # fmt: skip
-def test_invalid_enrolment_saves_nothing(staff, second_client, row_counts, field, form):
+def test_invalid_enrolment_saves_nothing(rnc_staff, client_not_on_ost, row_counts, field, form):
     before = row_counts()
-    response = staff.post(f"/clients/{second_client}/ost/new", form)
+    response = rnc_staff.post(f"/clients/{client_not_on_ost}/ost/new", form)
     assert response.status_code == 422
     assert error_beside(response.get_data(as_text=True), field)
     assert row_counts() == before
 
 
-def test_a_client_already_on_ost_cannot_be_enrolled_again(staff, rnc_records, row_counts):
+def test_a_client_already_on_ost_cannot_be_enrolled_again(rnc_staff, rnc_records, row_counts):
     before = row_counts()
     form = {"medication": "methadone", "enrolment_date": "2003-06-10"}
-    response = staff.post(f"/clients/{rnc_records.client_id}/ost/new", form)
+    response = rnc_staff.post(f"/clients/{rnc_records.client_id}/ost/new", form)
     assert response.status_code == 422
     assert "error-summary" in response.get_data(as_text=True)
     assert row_counts() == before
@@ -119,9 +106,9 @@ def test_a_client_already_on_ost_cannot_be_enrolled_again(staff, rnc_records, ro
 # dose visit ----------------------------------------------------------------------------
 
 
-def test_dose_visit_is_recorded(staff, app, rnc_records):
+def test_dose_visit_is_recorded(rnc_staff, app, rnc_records):
     form = {"dose_date": "2003-05-08", "kind": "observed", "dose_mg": "60"}
-    response = staff.post(f"/ost/{rnc_records.enrolment_id}/doses/new", form)
+    response = rnc_staff.post(f"/ost/{rnc_records.enrolment_id}/doses/new", form)
     assert response.status_code == 302
     with app.app_context():
         dose = db.session.scalars(db.select(DosingEvent)).one()
@@ -145,18 +132,20 @@ def test_dose_visit_is_recorded(staff, app, rnc_records):
                             "take_home_days": "3"}),
     ],
 )  # fmt: skip
-def test_invalid_dose_saves_nothing(staff, rnc_records, row_counts, field, form):
+def test_invalid_dose_saves_nothing(rnc_staff, rnc_records, row_counts, field, form):
     before = row_counts()
-    response = staff.post(f"/ost/{rnc_records.enrolment_id}/doses/new", form)
+    response = rnc_staff.post(f"/ost/{rnc_records.enrolment_id}/doses/new", form)
     assert response.status_code == 422
     assert error_beside(response.get_data(as_text=True), field)
     assert row_counts() == before
 
 
-def test_dose_visit_form_is_prefilled_with_today_and_the_current_dose(staff, client, rnc_records):
+def test_dose_visit_form_is_prefilled_with_today_and_the_current_dose(
+    rnc_staff, client, rnc_records
+):
     from datetime import date
 
-    staff.post(
+    rnc_staff.post(
         f"/ost/{rnc_records.enrolment_id}/dose-changes/new",
         {
             "effective_date": "2003-05-07",
@@ -173,13 +162,13 @@ def test_dose_visit_form_is_prefilled_with_today_and_the_current_dose(staff, cli
     assert 'value="observed" checked' in html
 
 
-def test_dose_change_and_exit(staff, app, rnc_records):
+def test_dose_change_and_exit(rnc_staff, app, rnc_records):
     url = f"/ost/{rnc_records.enrolment_id}"
     change = {"effective_date": "2003-05-20", "dose_mg": "80", "phase": "maintenance",
               "reason": "withdrawal", "note": "craving in the evenings"}  # fmt: skip
-    assert staff.post(f"{url}/dose-changes/new", change).status_code == 302
+    assert rnc_staff.post(f"{url}/dose-changes/new", change).status_code == 302
     exit_form = {"exit_date": "2003-07-01", "exit_reason": "dropped_out"}
-    assert staff.post(f"{url}/exit", exit_form).status_code == 302
+    assert rnc_staff.post(f"{url}/exit", exit_form).status_code == 302
     with app.app_context():
         enrolment = db.session.get(OstEnrolment, rnc_records.enrolment_id)
         assert [(float(c.dose_mg), c.phase, c.reason, c.note) for c in enrolment.dose_changes] == [
@@ -212,10 +201,10 @@ def test_dose_change_and_exit(staff, app, rnc_records):
     ],
 )  # fmt: skip
 def test_invalid_dose_change_or_exit_saves_nothing(
-    staff, rnc_records, row_counts, path, field, form
+    rnc_staff, rnc_records, row_counts, path, field, form
 ):
     before = row_counts()
-    response = staff.post(f"/ost/{rnc_records.enrolment_id}/{path}", form)
+    response = rnc_staff.post(f"/ost/{rnc_records.enrolment_id}/{path}", form)
     assert response.status_code == 422
     assert error_beside(response.get_data(as_text=True), field)
     assert row_counts() == before
@@ -224,9 +213,9 @@ def test_invalid_dose_change_or_exit_saves_nothing(
 # test result ---------------------------------------------------------------------------
 
 
-def test_test_result_is_recorded(staff, app, rnc_records):
+def test_test_result_is_recorded(rnc_staff, app, rnc_records):
     form = {"test": "HCV", "sample_date": "2003-05-09", "result": "positive"}
-    response = staff.post(f"/clients/{rnc_records.client_id}/lab-tests/new", form)
+    response = rnc_staff.post(f"/clients/{rnc_records.client_id}/lab-tests/new", form)
     assert response.status_code == 302
     with app.app_context():
         tests = db.session.scalars(db.select(LabTest).order_by(LabTest.id)).all()
@@ -243,9 +232,9 @@ def test_test_result_is_recorded(staff, app, rnc_records):
         ("result", {"test": "HIV", "sample_date": "2003-05-09", "result": "maybe"}),
     ],
 )
-def test_invalid_test_result_saves_nothing(staff, rnc_records, row_counts, field, form):
+def test_invalid_test_result_saves_nothing(rnc_staff, rnc_records, row_counts, field, form):
     before = row_counts()
-    response = staff.post(f"/clients/{rnc_records.client_id}/lab-tests/new", form)
+    response = rnc_staff.post(f"/clients/{rnc_records.client_id}/lab-tests/new", form)
     assert response.status_code == 422
     assert error_beside(response.get_data(as_text=True), field)
     assert row_counts() == before
@@ -254,8 +243,10 @@ def test_invalid_test_result_saves_nothing(staff, rnc_records, row_counts, field
 # client lookup and page ----------------------------------------------------------------
 
 
-def test_lookup_by_identifiers_opens_the_client_page(staff, client, rnc_records, identifiers_form):
-    response = staff.post("/clients/find", identifiers_form())
+def test_lookup_by_identifiers_opens_the_client_page(
+    rnc_staff, client, rnc_records, identifiers_form
+):
+    response = rnc_staff.post("/clients/find", identifiers_form())
     assert response.status_code == 302
     assert response.headers["Location"] == f"/clients/{rnc_records.client_id}"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -263,8 +254,8 @@ def test_lookup_by_identifiers_opens_the_client_page(staff, client, rnc_records,
     assert "06.05.2003" in page  # the admission, as dates are shown in Russian
 
 
-def test_lookup_of_an_unknown_person_says_so(staff, identifiers_form):
-    response = staff.post("/clients/find", identifiers_form(birth_date="1981-03-14"))
+def test_lookup_of_an_unknown_person_says_so(rnc_staff, identifiers_form):
+    response = rnc_staff.post("/clients/find", identifiers_form(birth_date="1981-03-14"))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'class="flash error"' in html
@@ -272,8 +263,8 @@ def test_lookup_of_an_unknown_person_says_so(staff, identifiers_form):
     assert "1981-03-14" not in html
 
 
-def test_lookup_validates_the_identifiers(staff, identifiers_form):
-    response = staff.post("/clients/find", identifiers_form(family_name="", sex="Q"))
+def test_lookup_validates_the_identifiers(rnc_staff, identifiers_form):
+    response = rnc_staff.post("/clients/find", identifiers_form(family_name="", sex="Q"))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert error_beside(html, "family_name") and error_beside(html, "sex")
@@ -322,7 +313,7 @@ def test_another_centre_cannot_post_to_this_centres_records(auth, app, rnc_recor
 
 
 def test_dashboard_lists_admissions_and_ost_clients_and_audits_the_read(
-    staff, client, app, rnc_records
+    rnc_staff, client, app, rnc_records
 ):
     from registry.models import AuditEvent
 
@@ -344,12 +335,12 @@ def test_dashboard_lists_admissions_and_ost_clients_and_audits_the_read(
     ],
 )
 def test_the_dose_change_page_shows_coded_reasons_and_warns_beside_the_note(
-    staff, client, rnc_records, language, reason_label, warning
+    rnc_staff, client, rnc_records, language, reason_label, warning
 ):
     url = f"/ost/{rnc_records.enrolment_id}/dose-changes/new"
     change = {"effective_date": "2003-05-20", "dose_mg": "50", "phase": "maintenance",
               "reason": "side_effects", "note": "drowsy at noon"}  # fmt: skip
-    assert staff.post(url, change).status_code == 302
+    assert rnc_staff.post(url, change).status_code == 302
     html = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
     assert f'<option value="side_effects">{reason_label}</option>' in html  # the choice
     assert f"<td>{reason_label}</td><td>drowsy at noon</td>" in html  # the recorded change

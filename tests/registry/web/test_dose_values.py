@@ -44,36 +44,22 @@ REFUSED = [
 ]
 
 
-@pytest.fixture
-def staff(auth, rnc_records):
-    auth.login("clinic-bishkek")
-    return auth
-
-
-@pytest.fixture
-def new_client(staff, admission_form) -> int:
-    """A client admitted through the form, not on OST (for the enrolment form)."""
-    form = admission_form(family_name="Токтогулов", given_name="Нурлан", birth_date="1975-01-02")
-    response = staff.post("/admissions/new", form)
-    return int(response.headers["Location"].rsplit("/", 1)[1])
-
-
-def path_of(form_name: str, rnc_records, new_client: int) -> str:
+def path_of(form_name: str, rnc_records, client_not_on_ost: int) -> str:
     owner, tail, _fields, _dose = FORMS[form_name]
     if owner == "ost":
         return f"/ost/{rnc_records.enrolment_id}/{tail}"
-    return f"/clients/{new_client}/{tail}"
+    return f"/clients/{client_not_on_ost}/{tail}"
 
 
 @pytest.mark.parametrize("form_name", list(FORMS))
 @pytest.mark.parametrize(("typed", "language", "message"), REFUSED)
 def test_a_dose_below_half_a_mg_or_with_two_decimals_is_refused_with_a_message(
-    staff, rnc_records, new_client, row_counts, form_name, typed, language, message
+    rnc_staff, rnc_records, client_not_on_ost, row_counts, form_name, typed, language, message
 ):
     _owner, _tail, fields, dose_field = FORMS[form_name]
     before = row_counts()
-    response = staff.post(
-        path_of(form_name, rnc_records, new_client),
+    response = rnc_staff.post(
+        path_of(form_name, rnc_records, client_not_on_ost),
         {**fields, dose_field: typed},
         headers={"Accept-Language": language},
     )
@@ -84,17 +70,19 @@ def test_a_dose_below_half_a_mg_or_with_two_decimals_is_refused_with_a_message(
 
 @pytest.mark.parametrize("typed", ["0.5", "12.5", "12.50", "8"])
 def test_doses_of_half_a_mg_or_more_with_one_decimal_are_kept_exactly(
-    staff, app, rnc_records, new_client, typed
+    rnc_staff, app, rnc_records, client_not_on_ost, typed
 ):
     fields = FORMS["dose change"][2]
-    response = staff.post(
+    response = rnc_staff.post(
         f"/ost/{rnc_records.enrolment_id}/dose-changes/new", {**fields, "dose_mg": typed}
     )
     assert response.status_code == 302
     form = {"dose_date": "2003-05-21", "kind": "observed", "dose_mg": typed}
-    assert staff.post(f"/ost/{rnc_records.enrolment_id}/doses/new", form).status_code == 302
+    assert rnc_staff.post(f"/ost/{rnc_records.enrolment_id}/doses/new", form).status_code == 302
     enrol = {"medication": "buprenorphine", "enrolment_date": "2003-05-10"}
-    response = staff.post(f"/clients/{new_client}/ost/new", {**enrol, "induction_dose_mg": typed})
+    response = rnc_staff.post(
+        f"/clients/{client_not_on_ost}/ost/new", {**enrol, "induction_dose_mg": typed}
+    )
     assert response.status_code == 302
     with app.app_context():
         stored = [
@@ -104,14 +92,14 @@ def test_doses_of_half_a_mg_or_more_with_one_decimal_are_kept_exactly(
             for model in (DoseChange, DosingEvent)
         ]
         enrolment = db.session.scalars(
-            db.select(OstEnrolment).where(OstEnrolment.client_id == new_client)
+            db.select(OstEnrolment).where(OstEnrolment.client_id == client_not_on_ost)
         ).one()
         stored.append(enrolment.induction_dose_mg)
     assert stored == [Decimal(typed)] * 3
 
 
-def test_a_missed_dose_may_still_be_typed_as_zero(staff, app, rnc_records):
+def test_a_missed_dose_may_still_be_typed_as_zero(rnc_staff, app, rnc_records):
     form = {"dose_date": "2003-05-08", "kind": "missed", "dose_mg": "0"}
-    assert staff.post(f"/ost/{rnc_records.enrolment_id}/doses/new", form).status_code == 302
+    assert rnc_staff.post(f"/ost/{rnc_records.enrolment_id}/doses/new", form).status_code == 302
     with app.app_context():
         assert db.session.scalars(db.select(DosingEvent.dose_mg)).one() == 0
