@@ -4,13 +4,15 @@ Public interface::
 
     Constraint = tuple[Key, tuple[Key, ...]]          # total == sum(parts)
     PROTECTION = 3                                    # the attacker's interval, at least
-    suppress(values, constraints, published, *, threshold, forced=()) -> frozenset[Key]
-        # the published cells to withhold
+    suppress(values, constraints, published, *, threshold, forced=(), fixed=()) -> frozenset[Key]
+        # the published cells to withhold; UnprotectableError if ``fixed`` leaves no way
 
 Rules: a count from 1 to ``threshold - 1`` is *sensitive* and withheld (primary
 suppression); zero is shown; ``forced`` cells (withheld in the previous generation of the
-same table) are withheld too unless they are zero. Cells that are never published (own
-counts of an org unit with children, hidden differences of nested counts) are *hidden*.
+same table) are withheld too unless they are zero; ``fixed`` cells are known to the
+attacker from elsewhere (never withheld, and no certificate may move them). Cells that are
+never published (own counts of an org unit with children, hidden differences of nested
+counts) are *hidden*.
 
 The attacker knows every published cell and every constraint, and that a withheld cell is
 at least 1 (zeros are shown) and a hidden cell at least 0; it cannot tell a sensitive cell
@@ -47,6 +49,12 @@ from scipy import sparse
 Key = Hashable
 Constraint = tuple[Key, tuple[Key, ...]]
 
+
+class UnprotectableError(RuntimeError):
+    """No change of the table within the attacker's bounds moves a cell to protect (only
+    possible with ``fixed`` cells: a move up is otherwise always possible)."""
+
+
 #: The width the attacker's interval of every withheld cell must reach.
 PROTECTION = 3
 #: Cost of moving a cell that is already unknown (small: keeps the certificates sparse).
@@ -80,14 +88,16 @@ def suppress(
     *,
     threshold: int,
     forced: Iterable[Key] = (),
+    fixed: Iterable[Key] = (),
 ) -> frozenset[Key]:
     """The published cells to withhold so that no withheld count can be narrowed below
-    :data:`PROTECTION` (see the module docstring)."""
+    :data:`PROTECTION` (see the module docstring); :class:`UnprotectableError` when the
+    ``fixed`` cells leave a cell no way to move."""
     constraints = [c for c in constraints if c[1]]
     published = set(published)
     sensitive = {k for k, v in values.items() if 1 <= v < threshold}
     withheld = {k for k in (sensitive | set(forced)) & published if values.get(k, 0) > 0}
-    table = _Table(constraints, values, published, withheld)
+    table = _Table(constraints, values, published, withheld, frozenset(fixed))
     pending = sorted(withheld | (sensitive - published), key=lambda k: (values[k], repr(k)))
     while pending:
         key = pending.pop(0)
@@ -100,13 +110,13 @@ class _Table:
     """The whole table as a sparse constraint matrix, the cells withheld so far and the
     range of values the certificates prove for each cell."""
 
-    def __init__(self, constraints, values, published: set, withheld: set) -> None:
+    def __init__(self, constraints, values, published: set, withheld: set, fixed) -> None:
         self.constraints = constraints
         self.through = _through(constraints)
         self.cells = sorted(self.through, key=repr)
         self.column = {cell: j for j, cell in enumerate(self.cells)}
         self.values = values
-        self.published, self.withheld = published, withheld
+        self.published, self.withheld, self.fixed = published, withheld, fixed
         rows, cols, data = [], [], []
         for i, (total, parts) in enumerate(constraints):
             for cell, sign in ((total, 1.0), *((p, -1.0) for p in parts)):
@@ -152,7 +162,7 @@ class _Table:
             if change is not None:
                 added += self.record(change)
         if self.width(key) < PROTECTION - TOLERANCE:
-            raise RuntimeError(f"no certificate protects {key!r}")  # see protect's docstring
+            raise UnprotectableError(f"no certificate protects {key!r}")
         return added
 
     def certificate(self, key: Key, step: float) -> dict[Key, float] | None:
@@ -186,9 +196,9 @@ class _Table:
         return {self.cells[k]: y[k] for k in np.flatnonzero(np.abs(y) > TOLERANCE)}
 
     def room(self, cell: Key) -> float:
-        """How far the attacker allows ``cell`` to fall (0: a zero, fixed)."""
+        """How far the attacker allows ``cell`` to fall (0: a zero, or a fixed cell)."""
         value = self.value(cell)
-        return value - self.floor(cell) if value > 0 else 0.0
+        return value - self.floor(cell) if value > 0 and cell not in self.fixed else 0.0
 
     def _build(self) -> highspy.Highs:
         """The LP over ``p`` then ``n``: ``M p - M n = 0``, bounds and costs per cell."""
@@ -198,8 +208,8 @@ class _Table:
         cost, up, down = np.zeros(size), np.zeros(size), np.zeros(size)
         for j, cell in enumerate(self.cells):
             value = self.value(cell)
-            if value <= 0:
-                continue  # zeros stay zero
+            if value <= 0 or cell in self.fixed:
+                continue  # zeros and what the attacker knows from elsewhere stay put
             up[j], down[j] = highspy.kHighsInf, self.room(cell)
             known = cell in self.published and cell not in self.withheld
             cost[j] = 1.0 + value if known else UNKNOWN_COST

@@ -4,7 +4,7 @@ Public interface::
 
     protect_report(report: dict, *, threshold: int) -> dict
         # a copy of the report of registry.services.linkage with withheld counts as None
-    linkage_table(report: dict) -> tuple[values, constraints, published]
+    linkage_table(report: dict) -> tuple[values, constraints, published, known]
         # the additive table the protection is computed on (the attacker tests read it)
 
 The rule is the analytics' rule (docs/disclosure.md): a count from 1 to ``threshold - 1``
@@ -47,10 +47,11 @@ def _on(patterns: list[str], *positions: int) -> list[str]:
 
 def linkage_table(
     report: dict[str, Any], *, threshold: int
-) -> tuple[dict[Key, int], list[Constraint], set[Key]]:
-    """``(values, constraints, published)`` of a report's capture-history table.
+) -> tuple[dict[Key, int], list[Constraint], set[Key], set[Key]]:
+    """``(values, constraints, published, known)`` of a report's capture-history table.
 
-    The table also holds what the attacker knows from elsewhere (:func:`_known_margins`).
+    ``known`` are the cells the attacker knows from elsewhere (:func:`_known_margins`):
+    the protection may neither withhold them nor rely on moving them.
     """
     lists = report["lists"]
     k = len(lists)
@@ -90,28 +91,26 @@ def linkage_table(
         values[("unknown_stratum",)] = report["unknown_stratum"]
         constraints.append((("unknown_stratum",), tuple(("unknown", p) for p in patterns)))
         published = {key for key in values if key[0] != "unknown"}
-    _known_margins(report, values, constraints, published, threshold)
-    return values, constraints, published
+    known = _known_margins(report, values, constraints, threshold)
+    return values, constraints, published | known, known
 
 
-def _known_margins(report, values, constraints, published, threshold: int) -> None:
-    """Add what the attacker knows without this report, as cells that are never withheld.
+def _known_margins(report, values, constraints, threshold: int) -> set[Key]:
+    """Add what the attacker knows without this report, as cells ``("known", side,
+    pattern)``; they are the ``fixed`` cells of the protection.
 
     The caller knows the marginal table of the uploaded lists (they hold the people) and
     can get the marginal table of the registry lists from an overlap of those alone. Each
     such margin of at least ``threshold`` people (smaller ones are withheld elsewhere) is
-    added as ``("known", side, pattern, copy)`` in enough copies that withholding them
-    costs more than withholding every other published count: the protection then never
-    relies on hiding a count the attacker has. :func:`protect_report` checks that none was
-    withheld all the same.
+    added, so the protection never relies on hiding or moving a count the attacker has.
     """
     lists = report["lists"]
     patterns = _patterns(len(lists))
-    cost = sum(values[key] + 1 for key in published)
     uploads = [i for i, entry in enumerate(lists) if entry["ref"].startswith("upload:")]
     registry = [i for i in range(len(lists)) if i not in uploads]
+    known: set[Key] = set()
     if not uploads or not registry:  # the marginal table is this table: nothing else known
-        return
+        return known
     for side, positions in (("upload", uploads), ("registry", registry)):
         margins: dict[str, list[str]] = {}
         for p in patterns:
@@ -122,11 +121,11 @@ def _known_margins(report, values, constraints, published, threshold: int) -> No
             value = sum(values[("history", p)] for p in parts)
             if value < threshold:
                 continue
-            for copy_number in range(cost // (value + 1) + 1):
-                key = ("known", side, sub, copy_number)
-                values[key] = value
-                published.add(key)
-                constraints.append((key, tuple(("history", p) for p in parts)))
+            key = ("known", side, sub)
+            values[key] = value
+            known.add(key)
+            constraints.append((key, tuple(("history", p) for p in parts)))
+    return known
 
 
 def protect_report(report: dict[str, Any], *, threshold: int) -> dict[str, Any]:
@@ -139,12 +138,13 @@ def protect_report(report: dict[str, Any], *, threshold: int) -> dict[str, Any]:
     if len(report["lists"]) < 2:
         return protected
     # imported here: the registry.analytics package imports the studies service
-    from registry.analytics.suppression import suppress
+    from registry.analytics.suppression import UnprotectableError, suppress
 
-    values, constraints, published = linkage_table(report, threshold=threshold)
-    withheld = suppress(values, constraints, published, threshold=threshold)
-    if any(key[0] == "known" for key in withheld):  # no protection without hiding them:
-        withheld = withheld | _everything_linked(values, report)  # show registry margins only
+    values, constraints, published, known = linkage_table(report, threshold=threshold)
+    try:
+        withheld = suppress(values, constraints, published, threshold=threshold, fixed=known)
+    except UnprotectableError:  # no protection without hiding what the caller has:
+        withheld = _everything_linked(values, report)  # show the registry margins only
 
     def shown(key: Key) -> int | None:
         return None if key in withheld else values[key]
@@ -162,8 +162,7 @@ def protect_report(report: dict[str, Any], *, threshold: int) -> dict[str, Any]:
         entry["histories"] = _shown_histories(entry["histories"], withheld, ("stratum", value))
     if "unknown_stratum" in protected:
         protected["unknown_stratum"] = shown(("unknown_stratum",))
-    cells = sum(1 for key in withheld if key[0] != "known")
-    protected["withheld"] = {"cells": cells, "threshold": threshold}
+    protected["withheld"] = {"cells": len(withheld), "threshold": threshold}
     return protected
 
 
