@@ -1,10 +1,12 @@
 """Whole-process timings of ``python -m estimation``, each printed next to its goal.
 
-Run: ``.venv/bin/python bench/capture_recapture.py [--quick]``
+Run: ``.venv/bin/python bench/capture_recapture.py [--quick] [--cpu]``
 
-Every figure is the wall-clock time of a fresh process, as a user runs it (imports
-included), the best of a few runs; the load average is printed because the machine may be
-shared. Where R with Rcapture is installed, R's time for the same search is printed too.
+Every figure is the time of a fresh process, as a user runs it (imports included), the
+best of a few runs: wall-clock time, then CPU time (user + system). The load average is
+printed because the machine may be shared; on a shared machine, ``--cpu`` judges the goals
+by CPU time, which the other processes barely change. Where R with Rcapture is
+installed, R's time for the same search is printed too.
 Goals (issue 16): every command on a small input <= 0.3 s; the sparse 5-list pairwise
 search <= 0.5 s; all hierarchical 5-list models <= 2 s; the 6-list pairwise search <= 3 s;
 1,000 bootstrap replicates of a 4-list search <= 3 s.
@@ -13,6 +15,7 @@ search <= 0.5 s; all hierarchical 5-list models <= 2 s; the 6-list pairwise sear
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -37,23 +40,33 @@ def write_csv(histories, path: Path) -> Path:
     return path
 
 
-def wall(command: list[str], repeat: int) -> float:
-    """Best wall-clock time of ``repeat`` runs of a fresh process."""
-    best = float("inf")
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wall(command: list[str], repeat: int) -> tuple[float, float]:
+    """Best wall-clock and best CPU time (user + system) of ``repeat`` fresh processes."""
+    best, best_cpu = float("inf"), float("inf")
     for _ in range(repeat):
+        cpu = _children_cpu()
         start = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - start
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()}")
-        best = min(best, elapsed)
-    return best
+        best, best_cpu = min(best, elapsed), min(best_cpu, _children_cpu() - cpu)
+    return best, best_cpu
 
 
-def report(label: str, seconds: float, goal: float | None) -> None:
-    verdict = "" if goal is None else ("  met" if seconds <= goal else "  MISSED")
+def report(label: str, seconds: tuple[float, float], goal: float | None) -> None:
+    """Wall and CPU time; the goal is judged on wall time, or on CPU time where the
+    machine is shared (``--cpu``: wall time then mostly measures the other processes)."""
+    elapsed, cpu = seconds
+    judged = cpu if "--cpu" in sys.argv else elapsed
+    verdict = "" if goal is None else ("  met" if judged <= goal else "  MISSED")
     target = "" if goal is None else f"goal <= {goal:g} s"
-    print(f"{label:<58} {seconds:7.2f} s   {target}{verdict}")
+    print(f"{label:<58} {elapsed:7.2f} s {cpu:7.2f} s   {target}{verdict}")
 
 
 def rcapture_available() -> bool:
@@ -76,6 +89,7 @@ def main() -> None:
     repeat = 1 if quick else 3
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs")
     print(f"load average at start {os.getloadavg()[0]:.2f} (figures grow on a busy machine)")
+    print(f"goals judged on {'CPU' if '--cpu' in sys.argv else 'wall-clock'} time")
     work = Path(tempfile.mkdtemp(prefix="bench_cr_"))
     hiv = write_csv(rome_hiv(), work / "hiv.csv")
     rng = np.random.default_rng(2026)
@@ -105,6 +119,7 @@ def main() -> None:
                         "--in-benchmark", "40"]),
         ("regional-table", ["regional-table"]),
     ]  # fmt: skip
+    print(f"{'':<58} {'wall':>9} {'CPU':>9}")
     print("Every command on a small input (goal <= 0.3 s each):")
     for label, args in small:
         try:
