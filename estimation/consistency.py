@@ -8,11 +8,15 @@ not follow, instead of silently repeating it.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from estimation.multiplier import rate_per_100k
+
+if TYPE_CHECKING:  # pandas takes a second to import: the command line does without
+    import pandas as pd
 
 __all__ = ["ConsistencyIssue", "RegionalRow", "RegionalTable", "regional_table"]
 
@@ -140,8 +144,24 @@ class RegionalTable:
         return "\n".join(line.rstrip() for line in lines)
 
 
+def table_records(
+    table: pd.DataFrame | Sequence[Mapping[str, object]],
+) -> tuple[list[str], list[dict[str, object]]]:
+    """Column names and rows (as dictionaries) of a data frame or a sequence of mappings."""
+    if hasattr(table, "to_dict"):  # a pandas DataFrame
+        return [str(c) for c in table.columns], table.to_dict("records")
+    rows = [dict(row) for row in table]
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    return columns, rows
+
+
+def is_missing(value: object) -> bool:
+    """A blank cell: ``None`` or NaN (as pandas reads an empty field)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def regional_table(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Sequence[Mapping[str, object]],
     *,
     tolerance: float = 1.0,
     claimed_ratio: tuple[float, float] | None = None,
@@ -151,8 +171,9 @@ def regional_table(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        Columns ``country, registered, population, estimate_low, estimate_high`` and
+    frame : pandas.DataFrame or sequence of mappings
+        One row per country (a data frame, or rows as dictionaries), columns ``country,
+        registered, population, estimate_low, estimate_high`` and
         optionally ``published_rate_low, published_rate_high`` (per 100,000).
     tolerance : float, default 1.0
         Largest allowed difference between a published and a recomputed rate per
@@ -179,14 +200,15 @@ def regional_table(
     >>> [issue.country for issue in table.issues]
     ['Tajikistan']
     """
-    missing = [c for c in REQUIRED if c not in frame.columns]
+    columns, records = table_records(frame)
+    missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise ValueError(f"regional table is missing columns: {', '.join(missing)}")
-    if frame.empty:
+    if not records:
         raise ValueError("regional table has no rows")
     rows: list[RegionalRow] = []
     issues: list[ConsistencyIssue] = []
-    for record in frame.to_dict("records"):
+    for record in records:
         country = str(record["country"])
         registered, population = float(record["registered"]), float(record["population"])
         low, high = float(record["estimate_low"]), float(record["estimate_high"])
@@ -218,7 +240,7 @@ def regional_table(
         for bound, estimate in (("low", low), ("high", high)):
             field = f"published_rate_{bound}"
             value = record.get(field)
-            published[bound] = None if value is None or pd.isna(value) else float(value)
+            published[bound] = None if is_missing(value) else float(value)
             recomputed = rate_per_100k(estimate, population)
             if published[bound] is not None and abs(published[bound] - recomputed) > tolerance:
                 issues.append(

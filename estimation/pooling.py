@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from scipy import stats
 
 from estimation.intervals import normal_quantile
 
@@ -118,6 +117,8 @@ def combine_multipliers(
     7:177-188. Higgins JPT, Thompson SG (2002). Quantifying heterogeneity in a
     meta-analysis. Stat Med 21:1539-1558.
     """
+    from scipy import stats  # here, not at start-up: only pooling needs it
+
     if len(estimates) < 2:
         raise ValueError("combining needs at least two multiplier estimates")
     se = np.array([e.se_log for e in estimates], dtype=float)

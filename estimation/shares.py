@@ -7,12 +7,15 @@ Wilson interval and reports the claims that the counts contradict.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from estimation.consistency import ConsistencyIssue
+from estimation.consistency import ConsistencyIssue, is_missing, table_records
 from estimation.intervals import wilson_interval
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ShareRow", "ShareTable", "share_table"]
 
@@ -64,7 +67,7 @@ class ShareTable:
 
 
 def share_table(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Sequence[Mapping[str, object]],
     *,
     total_col: str = "hiv_registered",
     part_col: str = "among_pwid",
@@ -76,7 +79,7 @@ def share_table(
 
     Parameters
     ----------
-    frame : DataFrame
+    frame : pandas.DataFrame or sequence of mappings
         Columns ``country``, ``total_col``, ``part_col`` and optionally ``claim_col``
         (a proportion, blank when nothing is claimed).
     overall_claim : float, optional
@@ -97,15 +100,16 @@ def share_table(
     >>> [i.country for i in share_table(load_central_asia_hiv_2002()).issues]
     ['Kazakhstan']
     """
-    missing = [c for c in ("country", total_col, part_col) if c not in frame.columns]
+    columns, records = table_records(frame)
+    missing = [c for c in ("country", total_col, part_col) if c not in columns]
     if missing:
         raise ValueError(f"share table is missing columns: {', '.join(missing)}")
-    if frame.empty:
+    if not records:
         raise ValueError("share table has no rows")
     rows, issues = [], []
-    for record in frame.to_dict("records"):
+    for record in records:
         country, total, part = str(record["country"]), record[total_col], record[part_col]
-        if pd.isna(total) or pd.isna(part) or total <= 0 or part < 0:
+        if is_missing(total) or is_missing(part) or total <= 0 or part < 0:
             raise ValueError(f"{country}: counts must be given, total positive, part >= 0")
         total, part = int(total), int(part)
         if part > total:
@@ -120,7 +124,7 @@ def share_table(
             )
             part = total
         claim = record.get(claim_col)
-        claim = None if claim is None or pd.isna(claim) else float(claim)
+        claim = None if is_missing(claim) else float(claim)
         rows.append(_row(country, total, part, claim, alpha))
     overall = _row(
         "overall", sum(r.total for r in rows), sum(r.part for r in rows), overall_claim, alpha

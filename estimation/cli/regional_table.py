@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from estimation.cli._common import emit, read_table
+from importlib import resources
+
+from estimation.cli._common import emit, read_rows
 from estimation.consistency import REQUIRED, regional_table
-from estimation.datasets import load_central_asia_2003, load_central_asia_hiv_2002
 from estimation.shares import share_table
+
+HIV_COLUMNS = ("country", "hiv_registered", "among_pwid")
+
+
+def _packaged(name: str) -> str:
+    """Path of a data set shipped in :mod:`estimation.datasets` (read without pandas)."""
+    return str(resources.files("estimation.datasets").joinpath(name))
 
 
 def register(subparsers) -> None:
@@ -49,7 +57,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     """Recompute, check and print the table."""
-    frame = read_table(args.file, REQUIRED) if args.file else load_central_asia_2003()
+    frame = read_rows(args.file or _packaged("central_asia_2003.csv"), REQUIRED)
     ratio = None
     if args.claimed_ratio:
         try:
@@ -65,11 +73,7 @@ def run(args) -> int:
     )
     payload, text, consistent = table.to_dict(), table.summary(), table.consistent
     if args.hiv is not None:
-        hiv_frame = (
-            read_table(args.hiv, ("country", "hiv_registered", "among_pwid"))
-            if args.hiv
-            else load_central_asia_hiv_2002()
-        )
+        hiv_frame = read_rows(args.hiv or _packaged("central_asia_hiv_2002.csv"), HIV_COLUMNS)
         shares = share_table(hiv_frame, overall_claim=args.claimed_hiv_share)
         payload["hiv"] = shares.to_dict()
         text += "\n\nHIV infections through injecting drug use:\n" + shares.summary()

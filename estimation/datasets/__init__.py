@@ -7,8 +7,10 @@ its citation in ``#`` comment lines at the top.
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "load_aml",
@@ -19,6 +21,8 @@ __all__ = [
 
 
 def _load(name: str) -> pd.DataFrame:
+    import pandas as pd
+
     with resources.files(__name__).joinpath(name).open(encoding="utf-8") as handle:
         return pd.read_csv(handle, comment="#")
 

@@ -99,3 +99,50 @@ def test_unknown_command_and_missing_command_are_usage_errors(capsys):
     err = capsys.readouterr().err
     assert "invalid choice: 'nope' (choose from 'capture-recapture', 'petersen'," in err
     assert "the following arguments are required: COMMAND" in err
+
+
+def _write_hiv_lists(path: Path) -> str:
+    from estimation.capture_recapture import rome_hiv
+
+    histories = rome_hiv()
+    rows = [",".join(histories.lists) + ",freq"]
+    rows += [
+        ",".join(map(str, pattern)) + f",{count}"
+        for pattern, count in zip(histories.patterns, histories.counts, strict=True)
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    return str(path)
+
+
+SMALL_COMMANDS = {
+    "petersen": ["petersen", "5600", "1200", "85"],
+    "closedp table": ["capture-recapture", "{lists}"],
+    "one model": ["capture-recapture", "{lists}", "--model", "[12,3,4]", "--ci", "wald"],
+    "coverage": ["coverage", "--on-ost", "100", "--estimate", "1000"],
+    "project": ["project", "--base-year", "2024", "--value", "100"],
+    "multiplier": ["multiplier", "--benchmark", "500", "--sample-size", "200",
+                   "--in-benchmark", "40"],
+    "regional table": ["regional-table", "--hiv", "--claimed-ratio", "10:15",
+                       "--claimed-total", "350000"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_COMMANDS))
+def test_small_commands_start_without_scipy_or_pandas(name, tmp_path):
+    """A second of start-up each (issue 16): neither is imported unless a method needs it."""
+    lists = _write_hiv_lists(tmp_path / "hiv.csv")
+    argv = [arg.format(lists=lists) for arg in SMALL_COMMANDS[name]]
+    probe = (
+        "import json, runpy, sys\n"
+        f"sys.argv = ['estimation', *{argv!r}]\n"
+        "try:\n"
+        "    runpy.run_module('estimation', run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "print(json.dumps([m for m in ('scipy', 'pandas') if m in sys.modules]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == []
