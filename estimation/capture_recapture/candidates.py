@@ -11,6 +11,7 @@ optional heterogeneity column).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from itertools import combinations, product
@@ -46,14 +47,20 @@ def enumerate_models(n_lists: int, max_order: int | None = None) -> list[tuple[T
     >>> len(enumerate_models(4)), len(enumerate_models(5))
     (113, 6893)
     """
-    max_order = check_order(n_lists, max_order)
+    return list(_enumerate(n_lists, check_order(n_lists, max_order)))
+
+
+@functools.lru_cache(maxsize=16)
+def _enumerate(n_lists: int, max_order: int) -> tuple[tuple[Term, ...], ...]:
+    """The models of :func:`enumerate_models`, kept: a search, its model count and its
+    bootstrap enumerate the same set (0.1 s for 5 lists)."""
     candidates = _candidate_terms(n_lists, max_order)
     if max_order <= 2:
         # every subset of pairs is hierarchical: the same order as the recursion below
-        return [
+        return tuple(
             tuple(term for term, bit in zip(candidates, bits, strict=True) if bit)
             for bits in product((False, True), repeat=len(candidates))
-        ]
+        )
     models: list[tuple[Term, ...]] = []
 
     def extend(index: int, chosen: list[Term], chosen_set: set[Term]) -> None:
@@ -70,7 +77,7 @@ def enumerate_models(n_lists: int, max_order: int | None = None) -> list[tuple[T
             chosen_set.discard(term)
 
     extend(0, [], set())
-    return models
+    return tuple(models)
 
 
 def count_models(n_lists: int, max_order: int, *, main_effects_forced: bool = True) -> int:

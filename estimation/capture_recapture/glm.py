@@ -4,7 +4,10 @@ Every capture-recapture model here is a Poisson GLM on the same ``2**k - 1`` cel
 the columns of the design change. :func:`fit_poisson_batch` therefore fits a whole batch
 of models (a boolean mask of columns of one full design each, possibly with their own
 response vectors) with vectorised Newton steps: the weighted cross-products of all models
-come from one matrix product ``W @ Z`` where ``Z`` holds the column products of the design.
+come from one matrix product ``W @ Z`` where ``Z`` holds the distinct column products of
+the design. The columns of a hierarchical design are products of 0/1 list indicators, so
+the product of two columns is the column of the union of their terms: of the ``P**2``
+products only ``2**k`` (at most the number of cells, plus one) are distinct.
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ import numpy as np
 
 from estimation.capture_recapture.linear_solve import ColumnGroups, solve_batch
 
-__all__ = ["BatchFit", "PoissonFit", "fit_poisson", "fit_poisson_batch", "independent_columns"]
+__all__ = [
+    "BatchFit",
+    "PoissonFit",
+    "column_products",
+    "fit_poisson",
+    "fit_poisson_batch",
+    "independent_columns",
+]
 
 # Linear predictors are kept in this range: below it a fitted count is zero for every
 # practical purpose (the MLE is on the boundary, which is flagged by the caller).
@@ -84,6 +94,18 @@ def log_factorial(counts: np.ndarray) -> np.ndarray:
     return logs[index].reshape(counts.shape)
 
 
+def column_products(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct products of pairs of columns of ``X`` and where each pair's is.
+
+    Returns ``(Z, index)``: ``Z[:, index[i * P + j]]`` equals ``X[:, i] * X[:, j]``, so a
+    weighted cross-product ``X' W X`` is ``(w @ Z)[index]`` reshaped to ``(P, P)``.
+    """
+    P = X.shape[1]
+    products = (X[:, :, None] * X[:, None, :]).reshape(X.shape[0], P * P)
+    distinct, index = np.unique(products, axis=1, return_inverse=True)
+    return distinct, index.reshape(P * P)
+
+
 def _deviance(y: np.ndarray, mu: np.ndarray, y_log_y: np.ndarray) -> np.ndarray:
     return 2.0 * (y_log_y - np.sum(xlogy(y, mu) - mu + y, axis=-1))
 
@@ -146,10 +168,10 @@ def fit_poisson_batch(
     shared_start = np.ndim(Y) == 1 and start is None
     Y = np.broadcast_to(np.asarray(Y, dtype=float), (B, C))
     off = np.zeros(C) if offset is None else np.asarray(offset, dtype=float)
-    Z = (X[:, :, None] * X[:, None, :]).reshape(C, P * P)
+    Z, product_index = column_products(X)
     fm = masks.astype(float)
     every_column = bool(masks.all())
-    groups = None if every_column else ColumnGroups(masks)
+    groups = None if every_column else ColumnGroups(masks, product_index)
     y_log_y = xlogy(Y, Y).sum(axis=-1)
     unit = np.zeros((B, P))
     unit[:, 0] = 1.0
@@ -167,7 +189,7 @@ def fit_poisson_batch(
         dev_old = np.full(B, np.inf)
         converged = np.zeros(B, dtype=bool)
         singular = np.zeros(B, dtype=bool)
-        H_last = np.empty((B, P, P)) if keep_information else None
+        H_last = np.empty((B, Z.shape[1])) if keep_information else None
         active = np.arange(B)
         iterations = 0
         iterations_each = np.zeros(B, dtype=np.int64)
@@ -179,7 +201,7 @@ def fit_poisson_batch(
             z = (eta if every else eta[active]) + ((Y if every else Y[active]) - w) / w
             if iterations == 1 and shared_start:
                 # every model starts from the same mu = y + 0.1: one product serves all
-                H = np.broadcast_to(w[:1] @ Z, (len(active), P * P))
+                H = np.broadcast_to(w[:1] @ Z, (len(active), Z.shape[1]))
                 rhs = np.broadcast_to((w[:1] * z[:1]) @ X, (len(active), P))
             else:
                 H = w @ Z
@@ -187,11 +209,11 @@ def fit_poisson_batch(
             # solving for the unit vector too gives Var(b0) from this iteration's weights
             both = np.stack([rhs, unit[: len(active)]], axis=-1)
             if groups is None:
-                solution, sing = solve_batch(H.reshape(-1, P, P), both)
+                solution, sing = solve_batch(H[:, product_index].reshape(-1, P, P), both)
             else:
                 solution, sing = groups.solve(H, both, active, B)
             if H_last is not None:
-                H_last[active] = H.reshape(-1, P, P)
+                H_last[active] = H
             # while every model is active, plain slices avoid copies by fancy indexing
             rows = slice(None) if every else active
             singular[rows] |= sing
@@ -227,7 +249,7 @@ def fit_poisson_batch(
         singular=singular,
         min_fitted_zero=min_zero,
         iterations=iterations,
-        information=H_last if keep_information else None,
+        information=None if H_last is None else H_last[:, product_index].reshape(B, P, P),
         iterations_each=iterations_each,
         min_fitted=min_fitted,
     )

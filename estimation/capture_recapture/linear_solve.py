@@ -16,9 +16,14 @@ __all__ = ["ColumnGroups", "solve_batch"]
 class ColumnGroups:
     """Models grouped by their number of columns, with the flat positions of their
     information-matrix entries, so each group is one batched LAPACK call on matrices no
-    larger than needed (excluded columns keep a zero coefficient)."""
+    larger than needed (excluded columns keep a zero coefficient).
 
-    def __init__(self, masks: np.ndarray) -> None:
+    ``product_index`` (optional, of length ``P * P``) says where entry ``(i, j)`` of an
+    information matrix is stored in the rows ``H`` passed to :meth:`solve` (the distinct
+    column products of :func:`~.glm.column_products`); by default ``H`` has all ``P * P``.
+    """
+
+    def __init__(self, masks: np.ndarray, product_index: np.ndarray | None = None) -> None:
         P = masks.shape[1]
         sizes = masks.sum(axis=1)
         self.groups = []
@@ -26,12 +31,15 @@ class ColumnGroups:
             rows = np.flatnonzero(sizes == size)
             idx = np.nonzero(masks[rows])[1].reshape(len(rows), size)
             flat = (idx[:, :, None] * P + idx[:, None, :]).reshape(len(rows), size * size)
+            if product_index is not None:
+                flat = product_index[flat]
             self.groups.append((int(size), rows, idx, flat))
 
     def solve(
         self, H: np.ndarray, rhs: np.ndarray, active: np.ndarray, n_models: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Solve the systems of the ``active`` models; ``H`` is (a, P*P), ``rhs`` (a, P, r)."""
+        """Solve the systems of the ``active`` models; ``H`` is (a, P*P) or (a, distinct
+        products), ``rhs`` (a, P, r)."""
         every = len(active) == n_models
         where = np.full(n_models, -1)
         where[active] = np.arange(len(active))
