@@ -22,6 +22,7 @@ __all__ = [
     "check_identifiability",
     "mle_exists",
     "mle_exists_many",
+    "no_mle_direction",
 ]
 
 #: A fitted mean of a zero cell below this makes a fit a suspect: the linear programme
@@ -95,6 +96,7 @@ def mle_exists_many(
     y: np.ndarray,
     *,
     suspects: np.ndarray | None = None,
+    eta: np.ndarray | None = None,
     tol: float = 1e-9,
 ) -> np.ndarray:
     """Whether the MLE exists for each model (a column mask of ``X``): the decisions of
@@ -111,7 +113,11 @@ def mle_exists_many(
        fitted means of zero cells stayed away from 0) exist;
     4. the others, largest first, reuse earlier answers: a model whose margins a positive
        table found earlier already matches exists; a model containing all the columns of
-       a model without MLE has none; only the rest run the linear programme.
+       a model without MLE has none;
+    5. with ``eta`` (each model's fitted linear predictor over the cells, from its
+       Newton iterations), a model whose fit sends zero cells to 0 along a direction that
+       :func:`no_mle_direction` verifies has none;
+    6. only the rest run the linear programme (and import scipy).
     """
     X = np.asarray(X, dtype=float)
     masks = np.asarray(masks, dtype=bool)
@@ -136,6 +142,10 @@ def mle_exists_many(
         if missing.size and np.any(~(missing & ~mask).any(axis=1)):
             exists[i] = False
             continue
+        if eta is not None and no_mle_direction(X[:, mask], y, eta[i]):
+            exists[i] = False
+            missing = np.vstack([missing, mask])
+            continue
         table = _positive_table(X[:, mask], y, tol)
         if table is None:
             exists[i] = False
@@ -144,6 +154,37 @@ def mle_exists_many(
             gap = np.abs(X.T @ table - statistic) > 1e-7 * scale
             mismatch = np.vstack([mismatch, gap])
     return exists
+
+
+def no_mle_direction(X: np.ndarray, y: np.ndarray, eta: np.ndarray) -> bool:
+    """Whether a direction proves that the MLE does not exist (without a linear programme).
+
+    The MLE does not exist exactly when some ``d = X b`` is 0 on every positive cell, at
+    most 0 on the zero cells and not 0 everywhere: the likelihood then grows without end
+    along ``b`` (Haberman 1974). A fit heading there shows the cells ``S`` it sends to 0
+    (zero cells with a fitted mean below :data:`ZERO_CELL_SUSPECT`); this looks for a
+    ``d`` that is 0 off ``S`` (``b`` in the null space of those rows of ``X``) and
+    negative on all of ``S``. ``True`` is a proof (up to rounding far below the linear
+    programme's tolerance); ``False`` decides nothing: the linear programme runs.
+    """
+    heading = (np.asarray(y) == 0) & (np.asarray(eta) < np.log(ZERO_CELL_SUSPECT))
+    if not heading.any():
+        return False
+    rest = X[~heading]
+    if rest.shape[0]:
+        _, s, vt = np.linalg.svd(rest, full_matrices=True)
+        rank = int(np.sum(s > 1e-10 * max(s[0], 1.0))) if s.size else 0
+    else:
+        vt, rank = np.eye(X.shape[1]), 0
+    null = vt[rank:].T
+    if null.shape[1] == 0:
+        return False
+    toward = X[heading] @ null
+    v = np.linalg.lstsq(toward, -np.ones(toward.shape[0]), rcond=None)[0]
+    d = toward @ v
+    off = rest @ (null @ v)
+    size = float(np.abs(d).max()) if d.size else 0.0
+    return size > 0 and bool(np.all(d < -1e-6 * size)) and bool(np.all(np.abs(off) < 1e-9 * size))
 
 
 def check_identifiability(X: np.ndarray, y: np.ndarray) -> Identifiability:

@@ -211,7 +211,9 @@ def _mle_exists(X: np.ndarray, y: np.ndarray, fit: PoissonFit) -> bool:
     cells away from 0 needs no linear programme (nor the import of scipy)."""
     suspect = not fit.converged or fit.min_fitted_zero < ZERO_CELL_SUSPECT
     mask = np.ones((1, X.shape[1]), dtype=bool)
-    return bool(mle_exists_many(X, mask, y, suspects=np.array([suspect]))[0])
+    with np.errstate(divide="ignore"):
+        eta = np.log(fit.fitted)[None, :]
+    return bool(mle_exists_many(X, mask, y, suspects=np.array([suspect]), eta=eta)[0])
 
 
 def asymptotic_bias(X: np.ndarray, fitted: np.ndarray, cov: np.ndarray, b0: float) -> float:

@@ -134,7 +134,10 @@ def results_from_batch(
     status[~fit.converged] = "not_converged"
     # an unconverged fit may not have approached the boundary yet: check it too
     suspects = ((fit.min_fitted_zero < ZERO_CELL_SUSPECT) | ~fit.converged) & ~fit.singular
-    exists = mle_exists_many(design.X, design.masks, y, suspects=suspects)
+    eta = np.full((len(rank), len(y)), np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        eta[suspects] = fit.coef[suspects] @ design.X.T  # excluded columns have coef 0
+    exists = mle_exists_many(design.X, design.masks, y, suspects=suspects, eta=eta)
     exists |= fit.singular
     status[~exists] = "no_mle_zero_cells"
     status[fit.singular] = "not_identifiable"

@@ -117,6 +117,7 @@ def _write_hiv_lists(path: Path) -> str:
 SMALL_COMMANDS = {
     "petersen": ["petersen", "5600", "1200", "85"],
     "closedp table": ["capture-recapture", "{lists}"],
+    "search": ["capture-recapture", "{lists}", "--search", "bic"],
     "one model": ["capture-recapture", "{lists}", "--model", "[12,3,4]", "--ci", "wald"],
     "coverage": ["coverage", "--on-ost", "100", "--estimate", "1000"],
     "project": ["project", "--base-year", "2024", "--value", "100"],

@@ -9,9 +9,14 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from estimation.capture_recapture import CaptureHistories, fit_loglinear, search_models
+from estimation.capture_recapture import CaptureHistories, fit_loglinear, rome_hiv, search_models
 from estimation.capture_recapture.candidates import enumerate_models, search_design
-from estimation.capture_recapture.identifiability import mle_exists, mle_exists_many
+from estimation.capture_recapture.identifiability import (
+    mle_exists,
+    mle_exists_many,
+    no_mle_direction,
+)
+from estimation.capture_recapture.search import fit_masks
 
 SETTINGS = settings(max_examples=25, deadline=None)
 
@@ -86,3 +91,42 @@ def test_single_fits_follow_the_linear_programme(counts):
             assert (result.status == "no_mle" and "does not exist" in result.message) == (
                 not decision
             ), model
+
+
+def _proofs(histories, order):
+    """For each model of a search: does its fit's direction prove that no MLE exists?"""
+    design = search_design(histories, enumerate_models(histories.n_lists, order), order)
+    y = histories.counts.astype(float)
+    fit = fit_masks(design.X, y, design.masks)
+    eta = fit.coef @ design.X.T
+    proofs = [no_mle_direction(design.X[:, mask], y, eta[i]) for i, mask in enumerate(design.masks)]
+    return design, y, np.array(proofs)
+
+
+@SETTINGS
+@given(sparse_table(4))
+def test_a_direction_proves_no_mle_only_where_the_programme_finds_none(counts):
+    histories, expected = check(counts, 4)
+    _, _, proofs = _proofs(histories, 3)
+    assert not np.any(proofs & expected)
+
+
+def test_the_directions_spare_the_rome_search_every_linear_programme():
+    """The Rome data: the fits' directions settle the suspects, so scipy is not needed."""
+    design, y, proofs = _proofs(rome_hiv(), 3)
+    expected = linear_programme_decisions(design, y)
+    assert proofs.any()
+    assert not np.any(proofs & expected)
+
+
+def test_a_fit_that_only_looks_headed_for_the_boundary_proves_nothing():
+    """Independence of 3 lists with one empty cell: the MLE exists, so no direction may be
+    found, however small the fitted mean of that cell is said to be."""
+    histories = CaptureHistories.from_frequencies(
+        ["A", "B", "C"], {"100": 30, "010": 25, "001": 20, "110": 6, "101": 5, "011": 4}
+    )
+    design = search_design(histories, [()], 1)
+    X, y = design.X, histories.counts.astype(float)
+    assert mle_exists(X, y)
+    eta = np.where(y == 0, -30.0, np.log(np.maximum(y, 1.0)))
+    assert not no_mle_direction(X, y, eta)
