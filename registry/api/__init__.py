@@ -125,12 +125,14 @@ def init_api(app: Flask) -> None:
     """Create the app's :class:`Api`, mount the blueprint, declare the document public."""
     from registry.api import jobs, linkage, uploads  # noqa: F401  (registers the routes)
     from registry.api.analytics import blueprint as analytics_blueprint
+    from registry.api.dhis2 import blueprint as dhis2_blueprint
 
     for name, value in API_SETTINGS.items():
         app.config.setdefault(name, value)
     api = ProblemApi(app)
     api.register_blueprint(blueprint)
     api.register_blueprint(analytics_blueprint)
+    api.register_blueprint(dhis2_blueprint)
     document = app.view_functions["api-docs.openapi_json"]
 
     @public
