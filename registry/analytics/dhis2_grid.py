@@ -81,7 +81,7 @@ class _Ids:
         category = CATEGORIES[key]
         return self.pick(category.option_uid(option), option, category.option_name(option))
 
-    def dimension(self, key: str, asked: str) -> str:
+    def dimension(self, key: str) -> str:
         if key in DIMENSION_NAMES:
             return key
         category = CATEGORIES[key]
@@ -110,68 +110,73 @@ def dhis2_grid(query: Dhis2Query, response: AnalyticsResponse,
                geography: Geography) -> dict[str, Any]:  # fmt: skip
     """The DHIS2 grid (``headers``, ``metaData``, ``rows``, sizes) of ``response``."""
     ids = _Ids(query.id_scheme, geography)
+    rows, combos = _rows(query, list(_native_rows(response)), ids)
+    headers = [{"name": ids.dimension(key), "column": _column(key), **TEXT}
+               for key in query.columns]  # fmt: skip
+    headers.append({"name": "value", "column": "Value", **NUMBER})
+    if query.include_num_den:
+        headers += [{"name": name, "column": column, **NUMBER} for name, column in NUM_DEN]
+    grid: dict[str, Any] = {"headers": headers}
+    if not query.skip_meta:
+        grid["metaData"] = _meta_data(query, response, ids, combos)
+    rows = [] if query.skip_data else rows
+    grid.update({"rowContext": {}, "rows": rows, "height": len(rows),
+                 "width": len(headers), "headerWidth": len(headers)})  # fmt: skip
+    return grid
+
+
+def _rows(query: Dhis2Query, natives: list, ids: _Ids) -> tuple[list[list[str]], dict]:
+    """The grid's rows from the published native rows, and the combos they name."""
     with_co = "co" in query.columns
-    shown_categories = [k for k in query.columns if k in CATEGORIES]
     kept = {key: set(opts) for key, opts in query.options.items()}
-    published: dict[tuple, Any] = {}  # (code, pe, ou, sex, age) -> cells, for totals
-    natives = list(_native_rows(response))
-    for cells, _parts in natives:
-        published[(cells["dx"], cells["pe"], cells["ou"], cells.get("sex", TOTAL),
-                   cells.get("age", TOTAL))] = cells  # fmt: skip
+    published = {(c["dx"], c["pe"], c["ou"], c.get("sex", TOTAL), c.get("age", TOTAL)): c
+                 for c, _parts in natives}  # fmt: skip
     rows: list[list[str]] = []
     combos: dict[str, str] = {}
     for cells, parts in natives:
         code = cells["dx"]
         if code not in query.asked_indicators:
-            continue
+            continue  # a total read for a breakdown (below)
         indicator = INDICATORS[code]
         options = _options_of(code, cells)
         own = {c.code for c in categories_of(indicator)}
-        if any(CATEGORIES[k].code not in own or options.get(k, TOTAL) == TOTAL
+        if any(CATEGORIES[k].code not in own or options[k] == TOTAL or options[k] not in kept[k]
                for k in kept):  # fmt: skip
             continue  # a category outside this data element's combo: no data, as in DHIS2
-        if any(options[k] not in kept[k] for k in kept):
-            continue
         breakdown = indicator.category
         if breakdown and not with_co and breakdown not in kept:
             if options[breakdown] != CATEGORIES[breakdown].options[0]:
                 continue  # one row for the total, read from the family's first count
-            total = published.get((indicator_total(code), cells["pe"], cells["ou"],
-                                   options["sex"], options["age"]))  # fmt: skip
-            if total is None:
+            key = (indicator_total(code), cells["pe"], cells["ou"], options["sex"], options["age"])
+            if key not in published:
                 continue
-            cells, parts = {**cells, "value": total["value"]}, None
-        row: list[str] = []
-        for key in query.columns:
-            if key == "dx":
-                row.append(ids.dx(code))
-            elif key == "pe":
-                row.append(cells["pe"])
-            elif key == "ou":
-                row.append(ids.ou(cells["ou"]))
-            elif key == "co":
-                chosen = tuple(options[c_key] for c_key in _keys(indicator))
-                row.append(combo_uid(indicator, chosen))
-                combos[row[-1]] = combo_name(indicator, chosen)
-            else:
-                row.append(ids.option(key, options[key]))
+            cells, parts = {**cells, "value": published[key]["value"]}, None
+        chosen = tuple(options[name] for name in _keys(indicator))
+        combo = combo_uid(indicator, chosen)
+        if with_co and query.combos and combo not in query.combos:
+            continue
+        if with_co:
+            combos[combo] = combo_name(indicator, chosen)
+        row = [_item(key, cells, options, combo, ids) for key in query.columns]
         row.append(_text(cells["value"]))
         if query.include_num_den:
             row += _num_den(parts)
         rows.append(row)
-    headers = [{"name": ids.dimension(key, query.dimension_ids.get(key, key)),
-                "column": _column(key), **TEXT} for key in query.columns]  # fmt: skip
-    headers.append({"name": "value", "column": "Value", **NUMBER})
-    if query.include_num_den:
-        headers += [{"name": name, "column": column, **NUMBER} for name, column in NUM_DEN]
-    if query.skip_data:
-        rows = []
-    grid: dict[str, Any] = {"headers": headers}
-    if not query.skip_meta:
-        grid["metaData"] = _meta_data(query, response, ids, combos, shown_categories)
-    grid.update({"rowContext": {}, "rows": rows, "height": len(rows),
-                 "width": len(headers), "headerWidth": len(headers)})  # fmt: skip
-    return grid
+    return rows, combos
+
+
+def _item(key: str, cells: dict[str, Any], options: dict[str, str], combo: str,
+          ids: _Ids) -> str:  # fmt: skip
+    """The identifier of one row's item of dimension ``key``."""
+    if key == "dx":
+        return ids.dx(cells["dx"])
+    if key == "pe":
+        return cells["pe"]
+    if key == "ou":
+        return ids.ou(cells["ou"])
+    if key == "co":
+        return combo
+    return ids.option(key, options[key])
 
 
 def indicator_total(code: str) -> str:
@@ -179,7 +184,8 @@ def indicator_total(code: str) -> str:
     return FAMILIES[INDICATORS[code].family].tables[0]
 
 
-def _keys(indicator) -> list[str]:  # noqa: ANN001
+def _keys(indicator: Any) -> list[str]:
+    """The category keys (``sex``, ``age``, ``drug`` ...) of ``indicator``'s combo."""
     return [next(k for k, c in CATEGORIES.items() if c is cat) for cat in categories_of(indicator)]
 
 
@@ -199,8 +205,8 @@ def _num_den(parts: tuple[Any, Any, float] | None) -> list[str]:
     return [_text(numerator), _text(denominator), factor_text, factor_text, "1"]
 
 
-def _meta_data(query, response, ids: _Ids, combos: dict[str, str],
-               categories: list[str]) -> dict[str, Any]:  # fmt: skip  # noqa: ANN001
+def _meta_data(query: Dhis2Query, response: AnalyticsResponse, ids: _Ids,
+               combos: dict[str, str]) -> dict[str, Any]:  # fmt: skip
     """``items`` (every item, dimension and relative period by name) and ``dimensions``."""
     native = response.meta_data
     items: dict[str, dict[str, Any]] = {
@@ -241,7 +247,7 @@ def _meta_data(query, response, ids: _Ids, combos: dict[str, str],
         items[combo] = {"uid": combo, "name": name}
     for key, options in query.options.items():
         category = CATEGORIES[key]
-        name = ids.dimension(key, "")
+        name = ids.dimension(key)
         items[name] = {"uid": category.uid, "code": category.code, "name": str(category.name),
                        "dimensionType": "CATEGORY"}  # fmt: skip
         dimensions[name] = [ids.option(key, option) for option in options]

@@ -9,7 +9,8 @@ Public interface::
 What DHIS2 clients send (``GET /api/analytics``)::
 
     dimension=dx:A;B,pe:2003;LAST_6_MONTHS,ou:KG    the comma form, or repeated dimension=
-    dimension=co | dimension=SEX:M;F | dimension=<category UID>:<option UIDs>
+    dimension=co | dimension=co:<combo UIDs>          category option combos
+    dimension=SEX:M;F | dimension=<category UID>:<option UIDs>
     filter=pe:2003 | filter=SEX:F                    one item each (a projection, never a sum)
     ou: codes or UIDs, LEVEL-n, LEVEL-n-<ou>, OU_GROUP-<group>, USER_ORGUNIT(_CHILDREN,
         _GRANDCHILDREN)
@@ -54,7 +55,8 @@ class Dhis2Query:
     """A DHIS2 query: the native request to compute and how to present the answer.
 
     ``columns`` are the dimensions shown, in the client's order (``dx``, ``pe``, ``ou``,
-    ``co`` or a category key such as ``sex``); ``filters`` the one item of each filter
+    ``co`` or a category key such as ``sex``); ``combos`` the category option combos
+    ``co`` is restricted to (none: all); ``filters`` the one item of each filter
     dimension; ``options`` the options kept per category dimension or filter;
     ``dimension_ids`` the identifier each category dimension was asked by; ``relative``
     the relative periods asked for and the periods each stands for; ``totals`` the count
@@ -68,6 +70,7 @@ class Dhis2Query:
     dimension_ids: dict[str, str] = field(default_factory=dict)
     relative: dict[str, list[str]] = field(default_factory=dict)
     groups: tuple[str, ...] = ()
+    combos: tuple[str, ...] = ()
     asked_indicators: tuple[str, ...] = ()
     skip_meta: bool = False
     skip_data: bool = False
@@ -196,6 +199,7 @@ def parse_dhis2(args: Mapping[str, Any], *, geography: Geography,
     options: dict[str, tuple[str, ...]] = {}
     dimension_ids: dict[str, str] = {}
     groups: list[str] = []
+    combos: list[str] = []
     for param in ("dimension", "filter"):
         for name, items in _split(args, param):
             key = name.lower()
@@ -220,6 +224,8 @@ def parse_dhis2(args: Mapping[str, Any], *, geography: Geography,
                 groups += asked_groups
             elif key == "pe":
                 native["pe"] += items
+            elif key == "co":
+                combos += items
             if param == "filter":
                 filters[key] = items[0]
             else:
@@ -251,7 +257,7 @@ def parse_dhis2(args: Mapping[str, Any], *, geography: Geography,
                 {**native_args, "pe": item}, today).periods]  # fmt: skip
     return Dhis2Query(
         native=request, columns=tuple(columns), filters=filters, options=options,
-        dimension_ids=dimension_ids, relative=relative, groups=tuple(groups),
+        dimension_ids=dimension_ids, relative=relative, groups=tuple(groups), combos=tuple(combos),
         asked_indicators=asked, skip_meta=flags["skipMeta"], skip_data=flags["skipData"],
         include_num_den=flags["includeNumDen"], id_scheme=scheme,
     )  # fmt: skip
