@@ -23,6 +23,8 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import ValidationError, missing
 from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
 from registry import json_body
 from registry.api.documentation import ProblemApi, api_docs
@@ -50,6 +52,14 @@ API_SETTINGS = {
                 "session": {"type": "apiKey", "in": "cookie", "name": "session", "description": (
                     "The signed-in browser session; POSTs also need the X-CSRFToken header."
                 )},
+                "dhis2ApiToken": {"type": "apiKey", "in": "header", "name": "Authorization",
+                                  "description": (
+                    "An API token as DHIS2 clients send it: `Authorization: ApiToken <token>`."
+                )},
+                "basicAuth": {"type": "http", "scheme": "basic", "description": (
+                    "A user's name and password (DHIS2 clients), on /api/analytics and "
+                    "/api/me only; wrong passwords lock the name as on the sign-in form."
+                )},
             }
         },
         "security": [{"bearerAuth": []}, {"session": []}],
@@ -66,6 +76,13 @@ class ProblemParser(FlaskParser):
     error). JSON bodies are read by :func:`registry.json_body.loads`: a body it refuses
     is a 400.
     """
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def load_multipart(self, req: Request, schema: Any) -> Any:
+        """Form fields and files of a multipart body as one mapping (one request body in
+        the OpenAPI document, as OpenAPI 3 has no form parameters)."""
+        return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
 
     def parse(self, *args: Any, **kwargs: Any) -> Any:
         parsed = super().parse(*args, **kwargs)
@@ -94,7 +111,7 @@ class ProblemParser(FlaskParser):
         messages = error.messages
         if isinstance(messages, dict) and len(messages) == 1:
             (location,) = messages
-            if location in ("json", "query", "form", "files", "view_args"):
+            if location in ("json", "query", "form", "files", "multipart", "view_args"):
                 messages = messages[location]
         raise ValidationError(messages)
 
@@ -108,9 +125,25 @@ def _integers(value: Any) -> list[int]:
 
 
 class ApiBlueprint(SmorestBlueprint):
-    """A flask-smorest blueprint whose argument errors use the registry's problem shape."""
+    """A flask-smorest blueprint whose argument errors use the registry's problem shape
+    (and whose ``multipart`` location documents form fields and files as one body)."""
 
     ARGUMENTS_PARSER = ProblemParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **SmorestBlueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+    }
+
+    def register_views_in_doc(self, *args: Any, **kwargs: Any) -> None:
+        """Document the views, with the docstrings' reST literals (double backticks) as
+        Markdown code, which OpenAPI viewers show."""
+        for methods in self._docs.values():
+            for doc in methods.values():
+                info = (doc or {}).get("docstring") or {}
+                for key in ("summary", "description"):
+                    if isinstance(info.get(key), str):
+                        info[key] = info[key].replace("``", "`")
+        super().register_views_in_doc(*args, **kwargs)
 
 
 blueprint = ApiBlueprint(

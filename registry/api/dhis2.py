@@ -33,6 +33,7 @@ from registry.analytics.dhis2_request import parse_dhis2
 from registry.analytics.query import ANALYTICS_ROLES, ensure_analytics
 from registry.analytics.tables import Geography
 from registry.api import ApiBlueprint, service_error
+from registry.api.documentation import TEXT_FILE
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.services.errors import ServiceError
@@ -45,6 +46,8 @@ blueprint = ApiBlueprint(
 )
 blueprint.errorhandler(ServiceError)(service_error)
 
+#: How DHIS2 clients sign in (see registry.auth.basic); documented on each operation.
+SECURITY = [{"bearerAuth": []}, {"dhis2ApiToken": []}, {"basicAuth": []}]
 _BOOLEAN = {"description": "true or false", "example": "true"}
 
 
@@ -140,6 +143,7 @@ def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
 class Analytics(MethodView):
     """Indicators as DHIS2's analytics grid (JSON)."""
 
+    @blueprint.doc(security=SECURITY)
     @blueprint.arguments(Dhis2QuerySchema, location="query")
     @blueprint.response(200, GridSchema)
     def get(self, _args: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +156,7 @@ class Analytics(MethodView):
 class AnalyticsJson(MethodView):
     """The same grid, under DHIS2's ``.json`` path."""
 
+    @blueprint.doc(security=SECURITY)
     @blueprint.arguments(Dhis2QuerySchema, location="query")
     @blueprint.response(200, GridSchema)
     def get(self, _args: dict[str, Any]) -> dict[str, Any]:
@@ -164,8 +169,9 @@ class AnalyticsJson(MethodView):
 class AnalyticsCsv(MethodView):
     """The grid as CSV."""
 
+    @blueprint.doc(security=SECURITY)
     @blueprint.arguments(Dhis2QuerySchema, location="query")
-    @blueprint.response(200, content_type="text/csv")
+    @blueprint.response(200, TEXT_FILE, content_type="text/csv")
     def get(self, _args: dict[str, Any]) -> Response:
         """A line of column names (Data, Period, Organisation unit, Value), then the rows."""
         return _download(grid_csv(_grid()), "text/csv", "analytics.csv")
@@ -176,8 +182,9 @@ class AnalyticsCsv(MethodView):
 class AnalyticsXml(MethodView):
     """The grid as XML."""
 
+    @blueprint.doc(security=SECURITY)
     @blueprint.arguments(Dhis2QuerySchema, location="query")
-    @blueprint.response(200, content_type="application/xml")
+    @blueprint.response(200, TEXT_FILE, content_type="application/xml")
     def get(self, _args: dict[str, Any]) -> Response:
         """DHIS2's grid XML: headers, then rows of fields."""
         return _download(grid_xml(_grid()), "application/xml", "analytics.xml")
@@ -188,6 +195,7 @@ class AnalyticsXml(MethodView):
 class Me(MethodView):
     """The signed-in caller."""
 
+    @blueprint.doc(security=SECURITY)
     @blueprint.arguments(MeQuerySchema, location="query")
     @blueprint.response(200, MeSchema)
     def get(self, _args: dict[str, Any]) -> Response:
