@@ -219,3 +219,15 @@ def test_me_answers_the_fields_asked_for(get):
     full = get("/api/me").get_json()
     assert full["organisationUnits"][0]["code"] == "KG"
     assert get("/api/me?paging=false").status_code == 422
+
+
+def test_errors_are_in_russian_on_request(client, small_registry, actor, db_session):
+    secret = create_token(actor("ministry"), "ru")[1]
+    db_session.commit()
+    headers = {"Authorization": f"ApiToken {secret}", "Accept-Language": "ru"}
+    query = "dimension=dx:TDI_ENTRANTS,ou:KG&filter=pe:2003;2004"
+    response = client.get(f"/api/analytics?{query}", headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["detail"] == (
+        "Фильтр здесь принимает ровно один элемент."
+    )
