@@ -66,6 +66,7 @@ def test_basic_is_refused_to_roles_without_analytics(client, registry_data):
 
 def test_basic_is_only_for_the_dhis2_endpoints(client, registry_data):
     header = basic("epi", registry_data.password)
+    assert client.get(ME, headers=header).status_code == 200
     assert client.get("/api/v1/analytics?dx=REG_CLIENTS&pe=2003&ou=KG",
                       headers=header).status_code == 401  # fmt: skip
     assert client.get("/api/jobs", headers=header).status_code == 401

@@ -52,7 +52,7 @@ def test_downloads_document_their_media_type(document, path, media_type):
     assert media_type in document["paths"][path]["get"]["responses"]["200"]["content"]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/analytics", "/api/analytics", "/api/analytics.csv"])
+@pytest.mark.parametrize("path", ["/api/analytics", "/api/analytics.csv", "/api/analytics.xml"])
 def test_the_dimension_parameter_is_listed(document, path):
     parameters = {p["name"]: p for p in document["paths"][path]["get"]["parameters"]}
     assert parameters["dimension"]["in"] == "query"
