@@ -220,6 +220,8 @@ def parse_dhis2(args: Mapping[str, Any], *, geography: Geography,
                 native["dx"] += _indicator_codes(items, param)
             elif key == "ou":
                 units, asked_groups = _org_units(items, geography, param)
+                if param == "filter" and (len(units) != 1 or units[0].upper().startswith("LEVEL")):
+                    raise ServiceError(_l("A filter takes exactly one item here."), param)
                 native["ou"] += units
                 groups += asked_groups
             elif key == "pe":
