@@ -6,7 +6,10 @@ An interactive viewer of the document (Swagger UI, served from ``registry/static
 internet needed) is at ``/api/docs``. Authentication is either an API token
 (``Authorization: Bearer <token>``, see :mod:`registry.auth.tokens`; no session, no CSRF
 token) or the signed-in session, whose POSTs carry the CSRF token in the ``X-CSRFToken``
-header (``GET /api/csrf-token`` gives it). Requests are rate-limited per token or user
+header (``GET /api/csrf-token`` gives it). DHIS2 clients may spell the token header
+``Authorization: ApiToken <token>``, and on the DHIS2-compatible endpoints
+(:mod:`registry.api.dhis2`) sign in with a password (HTTP Basic, :mod:`registry.auth.basic`).
+Requests are rate-limited per token or user
 (:mod:`registry.auth.rate_limits`). Estimation is for epidemiologists and admins only,
 every use is audited, and responses hold
 codes and counts, never identifiers. Errors are ``application/problem+json``
