@@ -234,3 +234,26 @@ def test_errors_are_in_russian_on_request(client, small_registry, actor, db_sess
     assert response.get_json()["errors"][0]["detail"] == (
         "Фильтр здесь принимает ровно один элемент."
     )
+
+
+def test_uids_are_dhis2_uids_unique_and_the_same_on_every_install():
+    import re
+    from itertools import product
+
+    from registry.analytics.dhis2_ids import categories_of, combo_uid
+    from registry.analytics.indicators import INDICATORS
+
+    uids = [uid("dx", code) for code in INDICATORS]
+    for category in CATEGORIES.values():
+        uids += [category.uid] + [category.option_uid(o) for o in category.options]
+    combos = set()  # a combo belongs to its category combo, which data elements share
+    for indicator in INDICATORS.values():
+        options = product(*(c.options for c in categories_of(indicator)))
+        combos |= {combo_uid(indicator, chosen) for chosen in options}
+    uids += sorted(combos)
+    assert len(combos) == 2 * 12 + 2 * (9 + 6 + 6) + 1  # sex x age, sex x each TDI item, default
+    assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9]{10}", value) for value in uids)
+    assert len(set(uids)) == len(uids)
+    # a DHIS2 instance that imported these once must keep matching: never change them
+    assert uid("dx", "REG_CLIENTS") == "zKbP1BautCw"
+    assert uid("ou", "KG") == "oULzfWaIFbD"
