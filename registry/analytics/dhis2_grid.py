@@ -75,7 +75,7 @@ class _Ids:
         return self.pick(uid("dx", code), code, INDICATORS[code].name)
 
     def ou(self, code: str) -> str:
-        return self.pick(uid("ou", code), code, self.geography.by_code[code].name)
+        return self.pick(uid("ou", code), code, self.geography.by_code[code].display_name)
 
     def option(self, key: str, option: str) -> str:
         category = CATEGORIES[key]
@@ -235,7 +235,7 @@ def _meta_data(query: Dhis2Query, response: AnalyticsResponse, ids: _Ids,
     for code in native["dimensions"]["ou"]:
         unit = ids.geography.by_code[code]
         ou.append(ids.ou(code))
-        items[ou[-1]] = {"uid": uid("ou", code), "code": code, "name": unit.name,
+        items[ou[-1]] = {"uid": uid("ou", code), "code": code, "name": unit.display_name,
                          "dimensionItemType": "ORGANISATION_UNIT"}  # fmt: skip
     for group in query.groups:
         kind = next(k for k in ORG_UNIT_GROUPS if group in (k, uid("organisationUnitGroup", k)))

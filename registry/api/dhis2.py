@@ -210,7 +210,7 @@ class Me(MethodView):
 def _me(wanted: str) -> dict[str, Any]:
     user = g.user
     roots = [u for u in Geography.load().units.values() if u.level == 1]
-    units = [{"id": uid("ou", u.code), "code": u.code, "name": u.name} for u in roots]
+    units = [{"id": uid("ou", u.code), "code": u.code, "name": u.display_name} for u in roots]
     role = {"id": uid("userRole", user.role), "name": user.role}
     me: dict[str, Any] = {
         "id": uid("user", str(user.id)),

@@ -257,3 +257,30 @@ def test_uids_are_dhis2_uids_unique_and_the_same_on_every_install():
     # a DHIS2 instance that imported these once must keep matching: never change them
     assert uid("dx", "REG_CLIENTS") == "zKbP1BautCw"
     assert uid("ou", "KG") == "oULzfWaIFbD"
+
+
+@pytest.mark.parametrize(
+    ("language", "unit", "indicator", "rule"),
+    [(None, "Bishkek city", "Treatment entrants, all", "counts 1-0 withheld"),
+     ("ru", "г. Бишкек", "Начавшие лечение, все", "числа от 1 до 0 скрыты")],
+)  # fmt: skip
+def test_one_language_throughout_english_by_default_for_tokens(
+    client, small_registry, actor, db_session, language, unit, indicator, rule
+):
+    secret = create_token(actor("ministry"), "language")[1]
+    db_session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    if language:
+        headers["Accept-Language"] = language
+    native = client.get("/api/v1/analytics?dx=TDI_ENTRANTS&pe=2003&ou=KG-GB", headers=headers)
+    meta = native.get_json()["metaData"]
+    assert (meta["items"]["KG-GB"]["name"], meta["items"]["TDI_ENTRANTS"]["name"]) == (
+        unit,
+        indicator,
+    )
+    assert meta["suppression"]["rule"].startswith(rule)
+    grid = client.get("/api/analytics?dimension=dx:TDI_ENTRANTS,pe:2003,ou:KG-GB",
+                      headers=headers).get_json()  # fmt: skip
+    items = grid["metaData"]["items"]
+    assert items[uid("ou", "KG-GB")]["name"] == unit
+    assert items[uid("dx", "TDI_ENTRANTS")]["name"] == indicator
