@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
+from flask_babel import lazy_gettext as _l
+
 from registry.analytics.indicators import INDICATORS, TOTAL
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ def meta_data(request: AnalyticsRequest, units: list[Unit], threshold: int) -> d
         items[period.iso] = {"name": period.iso, "startDate": period.start.isoformat(),
                              "endDate": period.end.isoformat()}  # fmt: skip
     for unit in units:
-        items[unit.code] = {"name": unit.name, "code": unit.code, "level": str(unit.level)}
+        items[unit.code] = {"name": unit.display_name, "code": unit.code, "level": str(unit.level)}
     dimensions: dict[str, list[str]] = {
         "dx": list(request.indicators),
         "pe": [period.iso for period in request.periods],
@@ -59,8 +61,13 @@ def meta_data(request: AnalyticsRequest, units: list[Unit], threshold: int) -> d
         "dimensions": dimensions,
         "suppression": {
             "threshold": threshold,
-            "rule": f"counts 1-{threshold - 1} withheld, with complementary cells; "
-            "rates and percentages withheld with their counts",
+            "rule": str(
+                _l(
+                    "counts 1-%(last)s withheld, with complementary cells; rates and "
+                    "percentages withheld with their counts",
+                    last=threshold - 1,
+                )
+            ),
         },
     }
 

@@ -11,7 +11,9 @@ A query names whole calendar periods only, never an arbitrary date range: that k
 cells of every answer inside the same canonical tables (see
 :mod:`registry.analytics.suppression`). Relative periods follow DHIS2: ``LAST_5_YEARS``
 is the five years *before* the current one, ``LAST_12_MONTHS`` the twelve months before
-the current month, and "current" is the day given as ``relativePeriodDate`` (default today).
+the current month, ``MONTHS_THIS_YEAR`` every month of the current year (the months to
+come too, as DHIS2 does), ``QUARTERS_LAST_YEAR`` the four quarters of the year before,
+and "current" is the day given as ``relativePeriodDate`` (default today).
 """
 
 from __future__ import annotations
@@ -87,6 +89,16 @@ def _relative(kind: str, count: int, *, include_current: bool) -> Callable[[date
     return periods
 
 
+def _whole_year(kind: str, years_back: int) -> Callable[[date], list[Period]]:
+    """Every period of ``kind`` in the current year (0) or the one before it (1)."""
+
+    def periods(today: date) -> list[Period]:
+        year = today.year - years_back
+        return [_make(kind, year, index) for index in range(1, 12 // _MONTHS[kind] + 1)]
+
+    return periods
+
+
 RELATIVE_PERIODS: dict[str, Callable[[date], list[Period]]] = {
     "THIS_YEAR": _relative(YEAR, 1, include_current=True),
     "LAST_YEAR": _relative(YEAR, 1, include_current=False),
@@ -101,7 +113,12 @@ RELATIVE_PERIODS: dict[str, Callable[[date], list[Period]]] = {
     "THIS_MONTH": _relative(MONTH, 1, include_current=True),
     "LAST_MONTH": _relative(MONTH, 1, include_current=False),
     "LAST_3_MONTHS": _relative(MONTH, 3, include_current=False),
+    "LAST_6_MONTHS": _relative(MONTH, 6, include_current=False),
     "LAST_12_MONTHS": _relative(MONTH, 12, include_current=False),
+    "MONTHS_THIS_YEAR": _whole_year(MONTH, 0),
+    "MONTHS_LAST_YEAR": _whole_year(MONTH, 1),
+    "QUARTERS_THIS_YEAR": _whole_year(QUARTER, 0),
+    "QUARTERS_LAST_YEAR": _whole_year(QUARTER, 1),
 }
 
 

@@ -18,7 +18,7 @@ medium 20-40%, high over 40%) in ``metaData.whoBands``.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
@@ -60,11 +60,17 @@ ANALYTICS_ROLES = (ADMIN, EPIDEMIOLOGIST, MINISTRY)
 
 @dataclass
 class AnalyticsResponse:
-    """DHIS2-like answer: ``headers`` (name, column), ``rows`` and ``meta_data``."""
+    """DHIS2-like answer: ``headers`` (name, column), ``rows`` and ``meta_data``.
+
+    ``num_den`` holds, for each row, the ``(numerator, denominator, factor)`` its value
+    was worked out from (``None`` for a count or a withheld value); the DHIS2 face shows
+    them on ``includeNumDen=true`` (they are cells published on their own anyway).
+    """
 
     headers: list[dict[str, str]]
     rows: list[list[Any]]
     meta_data: dict[str, Any]
+    num_den: list[tuple[Any, Any, float] | None] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """``{"headers", "rows", "metaData", "height", "width"}`` as DHIS2 names them."""
@@ -186,13 +192,14 @@ class _Cells:
         return self.estimates.get((unit.code, period.iso))
 
 
-def _value(cells: _Cells, indicator: Indicator, period: Period, unit: Unit, sex: str, x: str):
-    """``(value, status)`` of one row."""
+def _value(cells: _Cells, indicator: Indicator, period: Period, unit: Unit, sex: str,
+                x: str):  # fmt: skip
+    """``(value, status, (numerator, denominator, factor) or None)`` of one row."""
     if not _period_allowed(indicator, period):
-        return None, "whole_years_only"
+        return None, "whole_years_only", None
     if indicator.kind == COUNT:
         value = cells.count(indicator.code, period, unit, sex, x)
-        return value, "ok" if value is not None else "suppressed"
+        return value, "ok" if value is not None else "suppressed", None
     if indicator.kind in (PERCENT, RATE):
         numerator = cells.count(indicator.numerator, period, unit, sex, x)
         if indicator.denominator == "POPULATION":
@@ -201,25 +208,29 @@ def _value(cells: _Cells, indicator: Indicator, period: Period, unit: Unit, sex:
         else:
             denominator = cells.count(indicator.denominator, period, unit, sex, x)
         if numerator is None or denominator is None:
-            return None, "suppressed"
+            return None, "suppressed", None
         if not denominator:
-            return None, "no_denominator"
-        return round(indicator.factor * numerator / denominator, 1), "ok"
+            return None, "no_denominator", None
+        value = round(indicator.factor * numerator / denominator, 1)
+        return value, "ok", (numerator, denominator, indicator.factor)
     estimate = cells.estimate(unit, period)
     if estimate is None:
-        return None, "no_estimate"
+        return None, "no_estimate", None
     if indicator.kind == ESTIMATE:
         value = {"EST_USERS": estimate.value, "EST_USERS_LOW": estimate.low,
                  "EST_USERS_HIGH": estimate.high}[indicator.code]  # fmt: skip
-        return (round(value), "ok") if value is not None else (None, "no_estimate")
+        return (round(value), "ok", None) if value is not None else (None, "no_estimate", None)
     assert indicator.kind == RATIO
     count_code = next(c for c in (indicator.numerator, indicator.denominator) if c != "EST_USERS")
     count = cells.count(count_code, period, unit, TOTAL, TOTAL)
     if count is None:
-        return None, "suppressed"
+        return None, "suppressed", None
     if indicator.code == "EST_PER_REG":
-        return (round(estimate.value / count, 2), "ok") if count else (None, "no_denominator")
-    return round(indicator.factor * count / estimate.value, 1), "ok"
+        if not count:
+            return None, "no_denominator", None
+        return round(estimate.value / count, 2), "ok", (estimate.value, count, 1.0)
+    value = round(indicator.factor * count / estimate.value, 1)
+    return value, "ok", (count, estimate.value, indicator.factor)
 
 
 def _splits(indicator: Indicator, request: AnalyticsRequest) -> list[tuple[str, str]]:
@@ -242,13 +253,13 @@ def run_query(request: AnalyticsRequest, *, actor: User) -> AnalyticsResponse:
     has_co = any(INDICATORS[c].category for c in request.indicators)
     columns = ["dx", "pe", "ou"] + (["sex"] if request.sex else [])
     columns += (["age"] if request.age else []) + (["co"] if has_co else [])
-    rows, bands = [], []
+    rows, bands, num_den = [], [], []
     for code in request.indicators:
         indicator = INDICATORS[code]
         for period in request.periods:
             for unit in units:
                 for sex, x in _splits(indicator, request):
-                    value, status = _value(cells, indicator, period, unit, sex, x)
+                    value, status, parts = _value(cells, indicator, period, unit, sex, x)
                     row: list[Any] = [code, period.iso, unit.code]
                     row += [sex] if request.sex else []
                     if request.age:
@@ -258,10 +269,11 @@ def run_query(request: AnalyticsRequest, *, actor: User) -> AnalyticsResponse:
                     if code == "OST_COVERAGE" and value is not None:
                         bands.append({"pe": period.iso, "ou": unit.code, "band": who_band(value)})
                     rows.append([*row, value, status])
+                    num_den.append(parts)
     headers = [{"name": name, "column": name} for name in (*columns, "value", "status")]
     meta = formats.meta_data(request, units, current_app.config["SUPPRESSION_THRESHOLD"])
     meta.update(cells.source)
     if bands:
         meta["whoBands"] = bands
     record_event(actor, "read", "analytics", None, detail=formats.audit_detail(request, units))
-    return AnalyticsResponse(headers, rows, meta)
+    return AnalyticsResponse(headers, rows, meta, num_den)

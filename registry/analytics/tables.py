@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from registry.analytics.indicators import (
@@ -54,6 +55,13 @@ class Unit:
     level: int
     parent_id: int | None
     path: str
+    name_ru: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The name in the request's language (the Russian name in Russian, if it has one)."""
+        russian = str(get_locale() or "en") == "ru"
+        return self.name_ru if russian and self.name_ru else self.name
 
 
 @dataclass
@@ -74,7 +82,8 @@ class Geography:
     def load(cls) -> Geography:
         """Read every org unit (a few hundred rows at most)."""
         rows = db.session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.level,
-                                         OrgUnit.parent_id, OrgUnit.path))  # fmt: skip
+                                         OrgUnit.parent_id, OrgUnit.path,
+                                         OrgUnit.name_ru))  # fmt: skip
         return cls({row.id: Unit(*row) for row in rows})
 
     def ancestors(self, unit_id: int) -> list[int]:

@@ -6,7 +6,10 @@ An interactive viewer of the document (Swagger UI, served from ``registry/static
 internet needed) is at ``/api/docs``. Authentication is either an API token
 (``Authorization: Bearer <token>``, see :mod:`registry.auth.tokens`; no session, no CSRF
 token) or the signed-in session, whose POSTs carry the CSRF token in the ``X-CSRFToken``
-header (``GET /api/csrf-token`` gives it). Requests are rate-limited per token or user
+header (``GET /api/csrf-token`` gives it). DHIS2 clients may spell the token header
+``Authorization: ApiToken <token>``, and on the DHIS2-compatible endpoints
+(:mod:`registry.api.dhis2`) sign in with a password (HTTP Basic, :mod:`registry.auth.basic`).
+Requests are rate-limited per token or user
 (:mod:`registry.auth.rate_limits`). Estimation is for epidemiologists and admins only,
 every use is audited, and responses hold
 codes and counts, never identifiers. Errors are ``application/problem+json``
@@ -23,6 +26,8 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import ValidationError, missing
 from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
 from registry import json_body
 from registry.api.documentation import ProblemApi, api_docs
@@ -50,6 +55,14 @@ API_SETTINGS = {
                 "session": {"type": "apiKey", "in": "cookie", "name": "session", "description": (
                     "The signed-in browser session; POSTs also need the X-CSRFToken header."
                 )},
+                "dhis2ApiToken": {"type": "apiKey", "in": "header", "name": "Authorization",
+                                  "description": (
+                    "An API token as DHIS2 clients send it: `Authorization: ApiToken <token>`."
+                )},
+                "basicAuth": {"type": "http", "scheme": "basic", "description": (
+                    "A user's name and password (DHIS2 clients), on /api/analytics and "
+                    "/api/me only; wrong passwords lock the name as on the sign-in form."
+                )},
             }
         },
         "security": [{"bearerAuth": []}, {"session": []}],
@@ -66,6 +79,13 @@ class ProblemParser(FlaskParser):
     error). JSON bodies are read by :func:`registry.json_body.loads`: a body it refuses
     is a 400.
     """
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def load_multipart(self, req: Request, schema: Any) -> Any:
+        """Form fields and files of a multipart body as one mapping (one request body in
+        the OpenAPI document, as OpenAPI 3 has no form parameters)."""
+        return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
 
     def parse(self, *args: Any, **kwargs: Any) -> Any:
         parsed = super().parse(*args, **kwargs)
@@ -94,7 +114,7 @@ class ProblemParser(FlaskParser):
         messages = error.messages
         if isinstance(messages, dict) and len(messages) == 1:
             (location,) = messages
-            if location in ("json", "query", "form", "files", "view_args"):
+            if location in ("json", "query", "form", "files", "multipart", "view_args"):
                 messages = messages[location]
         raise ValidationError(messages)
 
@@ -108,9 +128,25 @@ def _integers(value: Any) -> list[int]:
 
 
 class ApiBlueprint(SmorestBlueprint):
-    """A flask-smorest blueprint whose argument errors use the registry's problem shape."""
+    """A flask-smorest blueprint whose argument errors use the registry's problem shape
+    (and whose ``multipart`` location documents form fields and files as one body)."""
 
     ARGUMENTS_PARSER = ProblemParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **SmorestBlueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+    }
+
+    def register_views_in_doc(self, *args: Any, **kwargs: Any) -> None:
+        """Document the views, with the docstrings' reST literals (double backticks) as
+        Markdown code, which OpenAPI viewers show."""
+        for methods in self._docs.values():
+            for doc in methods.values():
+                info = (doc or {}).get("docstring") or {}
+                for key in ("summary", "description"):
+                    if isinstance(info.get(key), str):
+                        info[key] = info[key].replace("``", "`")
+        super().register_views_in_doc(*args, **kwargs)
 
 
 blueprint = ApiBlueprint(
@@ -125,12 +161,14 @@ def init_api(app: Flask) -> None:
     """Create the app's :class:`Api`, mount the blueprint, declare the document public."""
     from registry.api import jobs, linkage, uploads  # noqa: F401  (registers the routes)
     from registry.api.analytics import blueprint as analytics_blueprint
+    from registry.api.dhis2 import blueprint as dhis2_blueprint
 
     for name, value in API_SETTINGS.items():
         app.config.setdefault(name, value)
     api = ProblemApi(app)
     api.register_blueprint(blueprint)
     api.register_blueprint(analytics_blueprint)
+    api.register_blueprint(dhis2_blueprint)
     document = app.view_functions["api-docs.openapi_json"]
 
     @public

@@ -25,6 +25,7 @@ from marshmallow import Schema, fields
 from registry.analytics import parse_request, run_query
 from registry.analytics.query import ANALYTICS_ROLES
 from registry.api import ApiBlueprint, service_error
+from registry.api.documentation import TEXT_FILE
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.services.errors import ServiceError
@@ -97,7 +98,7 @@ class AnalyticsCsv(MethodView):
     """Indicators as CSV."""
 
     @blueprint.arguments(AnalyticsQuerySchema, location="query")
-    @blueprint.response(200, content_type="text/csv")
+    @blueprint.response(200, TEXT_FILE, content_type="text/csv")
     def get(self, _args: dict[str, Any]) -> Response:
         """The same rows as CSV under a header line; withheld values are empty."""
         return _download(_answer().as_csv(), "text/csv", "analytics.csv")
@@ -109,7 +110,7 @@ class AnalyticsAdx(MethodView):
     """Indicators as ADX XML."""
 
     @blueprint.arguments(AnalyticsQuerySchema, location="query")
-    @blueprint.response(200, content_type=ADX_MIMETYPE)
+    @blueprint.response(200, TEXT_FILE, content_type=ADX_MIMETYPE)
     def get(self, _args: dict[str, Any]) -> Response:
         """IHE QRPH ADX (codes as identifiers) for a DHIS2 import; withheld values left out."""
         return _download(_answer().as_adx(), ADX_MIMETYPE, "analytics.adx.xml")

@@ -21,6 +21,10 @@ from marshmallow import Schema, fields
 from registry.auth.roles import public
 from registry.errors import PROBLEM_JSON
 
+#: The schema of a 200 answer that is a downloaded text file (CSV, ADX or XML): the
+#: response documents its media type with it, so clients see what they will get.
+TEXT_FILE = {"type": "string"}
+
 
 class FieldErrorSchema(Schema):
     """One invalid field: its name, a JSON pointer to it and the message."""

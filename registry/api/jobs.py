@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_wtf.csrf import generate_csrf
 
 from registry.api import blueprint
-from registry.api.documentation import CsrfTokenSchema
+from registry.api.documentation import TEXT_FILE, CsrfTokenSchema
 from registry.auth.roles import roles, signed_in
 from registry.extensions import db
 from registry.models import EstimationJob
@@ -104,7 +104,7 @@ class Result(MethodView):
 class ResultCsv(MethodView):
     """A job's result as CSV."""
 
-    @blueprint.response(200, content_type="text/csv")
+    @blueprint.response(200, TEXT_FILE, content_type="text/csv")
     def get(self, job_id: int) -> Response:
         """One row for the chosen estimate, then one per model or stratum."""
         _job(job_id)

@@ -13,7 +13,7 @@ from registry.api.jobs import EPIDEMIOLOGY
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models import SourceList
-from registry.schemas.studies import SourceListSchema, UploadFileSchema, UploadFormSchema
+from registry.schemas.studies import SourceListSchema, UploadSchema
 from registry.services import audit, studies, uploads
 
 
@@ -31,10 +31,9 @@ class Uploads(MethodView):
         db.session.commit()
         return lists
 
-    @blueprint.arguments(UploadFormSchema, location="form")
-    @blueprint.arguments(UploadFileSchema, location="files")
+    @blueprint.arguments(UploadSchema, location="multipart")
     @blueprint.response(201, SourceListSchema)
-    def post(self, form: dict[str, Any], files: dict[str, Any]) -> SourceList:
+    def post(self, form: dict[str, Any]) -> SourceList:
         """Upload a CSV (multipart field ``file``).
 
         ``kind=codes``: column ``code``. ``kind=identifiers``: columns ``family_name``,
@@ -50,7 +49,7 @@ class Uploads(MethodView):
             "area_code": form["area_code"],
             "actor": g.user,
         }
-        stream = files["file"].stream
+        stream = form["file"].stream
         if form["kind"] == "identifiers":
             source = uploads.upload_identifier_list(
                 stream, key=current_app.config["LINKAGE_KEY"], **options

@@ -9,7 +9,8 @@ Public interface::
     load_request_user() -> None               # before every request (see registry.auth)
     check_api_csrf() -> None                  # CSRF for API requests signed in by session
 
-A request to ``/api/`` with ``Authorization: Bearer <token>`` acts as the token's user,
+A request to ``/api/`` with ``Authorization: Bearer <token>`` (or DHIS2's spelling,
+``Authorization: ApiToken <token>``) acts as the token's user,
 with that user's role, and nothing else: the session cookie is neither read nor
 written, and no CSRF token is needed (a browser never sends the header by itself).
 Elsewhere the header is ignored, so a token never opens an HTML page. A bad, revoked or
@@ -33,6 +34,7 @@ from flask import abort, current_app, g, request, session
 from flask.wrappers import Response
 from sqlalchemy import select
 
+from registry.auth.basic import basic_credentials, sign_in_with_password
 from registry.auth.rate_limits import bad_token_wait, count_bad_token, too_many_bad_tokens
 from registry.auth.session import load_user
 from registry.extensions import csrf, db
@@ -123,21 +125,32 @@ def token_for(secret: str) -> ApiToken | None:
     return token
 
 
+#: The ``Authorization`` schemes that carry an API token (``ApiToken`` is DHIS2's).
+TOKEN_SCHEMES = ("bearer", "apitoken")
+
+
 def bearer_secret() -> str | None:
-    """The token of an ``Authorization: Bearer`` header on an API request, else ``None``."""
+    """The token of an ``Authorization: Bearer`` (or ``ApiToken``) header on an API
+    request, else ``None``."""
     if not request.path.startswith("/api/"):
         return None
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
+    if scheme.lower() not in TOKEN_SCHEMES:
         return None
     return secret.strip()
 
 
 def load_request_user() -> None:
-    """Set ``g.user`` from a bearer token on ``/api/``, otherwise from the session."""
+    """Set ``g.user`` from a token on ``/api/``, from a password on the DHIS2 endpoints
+    (:mod:`registry.auth.basic`), otherwise from the session."""
     g.api_token = None
+    g.password_request = False
     secret = bearer_secret()
     if secret is None:
+        credentials = basic_credentials()
+        if credentials is not None:
+            sign_in_with_password(*credentials)
+            return
         load_user()
         return
     g.user = None
@@ -176,7 +189,7 @@ def check_api_csrf() -> None:
     config = current_app.config
     if request.blueprint not in current_app.extensions.get(CSRF_EXEMPT_KEY, ()):
         return
-    if getattr(g, "api_token", None) is not None:
+    if getattr(g, "api_token", None) is not None or getattr(g, "password_request", False):
         return
     if not (config["WTF_CSRF_ENABLED"] and config["WTF_CSRF_CHECK_DEFAULT"]):
         return
@@ -185,8 +198,9 @@ def check_api_csrf() -> None:
 
 
 def keep_token_requests_sessionless(response: Response) -> Response:
-    """A token request never sets a session cookie, whatever a view put in the session."""
-    if getattr(g, "api_token", None) is not None:
+    """A token (or Basic) request never sets a session cookie, whatever a view put in the
+    session."""
+    if getattr(g, "api_token", None) is not None or getattr(g, "password_request", False):
         session.modified = False
     return response
 

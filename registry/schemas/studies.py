@@ -126,8 +126,8 @@ class UploadFormSchema(Schema):
     area_code = fields.String(required=True, error_messages=_required)
 
 
-class UploadFileSchema(Schema):
-    """The uploaded CSV file."""
+class UploadSchema(UploadFormSchema):
+    """A multipart list upload: the form fields and the CSV file, one request body."""
 
     file = Upload(required=True, error_messages=_required)
 
