@@ -1,6 +1,7 @@
 """CPU milliseconds per request by page type, in process (no sockets, no other clients).
 
-Run: ``.venv/bin/python bench/request_cpu.py [--rounds 30] [--profile KIND] [--sql]``
+Run: ``.venv/bin/python bench/request_cpu.py [--rounds 30] [--profile KIND] [--sql]
+[--project DIR]``
 
 Loads the app of this checkout on a copy of the cached demo database of ``bench/load.py``
 (built once into ``~/.cache/narcoregistry-bench``), signs in one clinic user, one
@@ -66,10 +67,14 @@ def main() -> None:
     parser.add_argument("--profile", help="print the cProfile of this request kind")
     parser.add_argument("--sql", action="store_true", help="count SQL statements")
     parser.add_argument(
+        "--project", type=Path, default=ROOT, help="checkout whose code is measured"
+    )
+    parser.add_argument(
         "--cache-dir", type=Path, default=Path.home() / ".cache" / "narcoregistry-bench"
     )
     args = parser.parse_args()
-    source, accounts = cached_database(ROOT, args.cache_dir)
+    project = args.project.resolve()
+    source, accounts = cached_database(project, args.cache_dir)
     with tempfile.TemporaryDirectory(prefix="registry-cpu-") as folder:
         database = Path(folder) / "registry.sqlite3"
         shutil.copy(source, database)
@@ -79,7 +84,7 @@ def main() -> None:
         os.environ.update(ENV, DATABASE_URL=f"sqlite:///{database}")
         os.environ["JOBS_SQLITE_PATH"] = str(Path(folder) / "jobs")
         os.environ["REGISTRY_INSTANCE_PATH"] = folder
-        sys.path.insert(0, str(ROOT))
+        sys.path.insert(0, str(project))
         from registry import create_app
         from registry.extensions import db
 
