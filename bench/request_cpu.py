@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import random
 import re
@@ -79,7 +80,6 @@ def main() -> None:
         database = Path(folder) / "registry.sqlite3"
         shutil.copy(source, database)
         targets = visit_targets(database, 2003)
-        import os
 
         os.environ.update(ENV, DATABASE_URL=f"sqlite:///{database}")
         os.environ["JOBS_SQLITE_PATH"] = str(Path(folder) / "jobs")
@@ -178,7 +178,8 @@ def run(app, db, accounts: dict, targets: dict, args: argparse.Namespace) -> Non
     print(f"\nmix-weighted mean CPU per request: {mean / total:.1f} ms "
           f"(2 cores: at most {2000 / (mean / total):.0f} requests/s)")  # fmt: skip
     if args.profile:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime
+        pstats.Stats(profiler).sort_stats(order).print_stats(40)
 
 
 if __name__ == "__main__":
