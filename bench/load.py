@@ -132,6 +132,8 @@ def cached_database(project: Path, cache_dir: Path) -> tuple[Path, dict]:
 def instance_env(folder: Path, database: Path, extra: dict[str, str] | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(ENV, DATABASE_URL=f"sqlite:///{database}", JOBS_SQLITE_PATH=str(folder / "jobs"))
+    # the temporary folder is the instance folder: no plots drawn by an earlier run
+    env.update(REGISTRY_INSTANCE_PATH=str(folder))
     env.update(extra or {})
     return env
 

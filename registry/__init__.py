@@ -32,7 +32,7 @@ def register_extensions(app: Flask) -> None:
     from registry.analytics.changes import track_changes
     from registry.database_errors import hide_error_details
     from registry.extensions import babel, csrf, db, migrate
-    from registry.i18n import select_locale
+    from registry.i18n import install_template_gettext, select_locale
     from registry.jobs import init_jobs
     from registry.json_body import StrictJSONProvider
     from registry.sqlite_pragmas import configure_sqlite
@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)  # templates' _(): looked up once per language
     init_jobs(app)
     track_changes()
 

@@ -41,6 +41,7 @@ ENV_SETTINGS = (
     "ANALYTICS_REFRESH_MINUTES",
     "ANALYTICS_REFRESH_MAX_AGE_HOURS",
     "SQLITE_BUSY_TIMEOUT_SECONDS",
+    "PLOT_CACHE_FOLDER",
 )
 
 #: Settings that must be whole numbers (the environment gives strings).
@@ -165,6 +166,9 @@ def load_settings(instance_path: str, override: Mapping[str, Any] | None = None)
             raise ConfigError(f"{name} must be a whole number, not {settings[name]!r}.") from None
     check_password_hash_profile(settings)
     settings["SESSION_COOKIE_SECURE"] = settings.get("SESSION_COOKIE_SECURE", production)
+    # drawn plots shared by the server processes (registry.plots); tests draw afresh
+    if "PLOT_CACHE_FOLDER" not in settings and not settings.get("TESTING"):
+        settings["PLOT_CACHE_FOLDER"] = str(Path(instance_path) / "plots")
     return settings
 
 

@@ -1,0 +1,186 @@
+"""CPU milliseconds per request by page type, in process (no sockets, no other clients).
+
+Run: ``.venv/bin/python bench/request_cpu.py [--rounds 30] [--profile KIND] [--sql]
+[--project DIR]``
+
+Loads the app of this checkout on a copy of the cached demo database of ``bench/load.py``
+(built once into ``~/.cache/narcoregistry-bench``), signs in one clinic user, one
+epidemiologist and one ministry token, and sends the requests of the load mix through
+Flask's test client, ``--rounds`` times each after one warm-up round. Prints the median
+and the 90th percentile of the thread's CPU time per request kind, the SQL statements per
+request (``--sql``), and the mix-weighted mean CPU per request (the load bench's shares),
+which sets the throughput the server can reach: 2 cores / mean CPU. ``--profile KIND``
+prints the cProfile of that kind (cumulative, top 40). Thread CPU time is not disturbed
+much by other work on a shared machine, unlike wall-clock latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from load import ENV, PASSWORD, ROOT, cached_database, visit_targets
+from load_users import PANELS
+from sqlalchemy import event
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+IMAGES = re.compile(r'<img src="([^"]+\.png[^"]*)"')
+#: Share of each kind in the requests of the load mix (``bench/load_users.py``): per
+#: 95 clinic actions 165 requests (dashboard 45, client page 50, form page 35, save 35),
+#: per 100 epidemiologist actions about 195 (studies pages 55, job pages 20 with a plot
+#: each, ministry pages 25 with 3 plots each), one request per ministry API action;
+#: users are 60/20/20 % of the clients. Close enough to weigh the mean.
+WEIGHTS = {
+    "dashboard": 0.6 * 45 / 165,
+    "client page": 0.6 * 50 / 165,
+    "form page": 0.6 * 35 / 165,
+    "save": 0.6 * 35 / 165,
+    "studies page": 0.2 * 55 / 195,
+    "job page": 0.2 * 20 / 195,
+    "ministry page": 0.2 * 25 / 195,
+    "plot": 0.2 * 95 / 195,
+    "api": 0.2,
+}
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.statements = 0
+
+    def __call__(self, *args: object) -> None:
+        self.statements += 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--profile", help="print the cProfile of this request kind")
+    parser.add_argument("--sql", action="store_true", help="count SQL statements")
+    parser.add_argument(
+        "--project", type=Path, default=ROOT, help="checkout whose code is measured"
+    )
+    parser.add_argument(
+        "--cache-dir", type=Path, default=Path.home() / ".cache" / "narcoregistry-bench"
+    )
+    args = parser.parse_args()
+    project = args.project.resolve()
+    source, accounts = cached_database(project, args.cache_dir)
+    with tempfile.TemporaryDirectory(prefix="registry-cpu-") as folder:
+        database = Path(folder) / "registry.sqlite3"
+        shutil.copy(source, database)
+        targets = visit_targets(database, 2003)
+
+        os.environ.update(ENV, DATABASE_URL=f"sqlite:///{database}")
+        os.environ["JOBS_SQLITE_PATH"] = str(Path(folder) / "jobs")
+        os.environ["REGISTRY_INSTANCE_PATH"] = folder
+        sys.path.insert(0, str(project))
+        from registry import create_app
+        from registry.extensions import db
+
+        app = create_app()
+        run(app, db, accounts, targets, args)
+
+
+def sign_in(app, username: str):  # noqa: ANN001, ANN201
+    client = app.test_client()
+    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
+    data = {"username": username, "password": PASSWORD, "csrf_token": token, "next": ""}
+    assert client.post("/login", data=data).status_code in (302, 303)
+    return client
+
+
+def run(app, db, accounts: dict, targets: dict, args: argparse.Namespace) -> None:  # noqa: ANN001
+    rng = random.Random(1)
+    name, centre = accounts["clinic"][0]
+    clinic, epi = sign_in(app, name), sign_in(app, accounts["epi"][0])
+    ministry = app.test_client()
+    bearer = {"Authorization": f"Bearer {accounts['tokens'][0]}"}
+    counter = Counter()
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", counter)
+    used: set[date] = set()
+
+    def csrf(client, path: str) -> str:  # noqa: ANN001
+        return CSRF.search(client.get(path).get_data(as_text=True)).group(1)
+
+    def requests(kind: str):  # noqa: ANN202
+        """(client, method, path, data, headers) of one request of ``kind``."""
+        client_id = rng.choice(targets["clients"][centre])
+        if kind == "dashboard":
+            return clinic, "GET", "/dashboard", None, None
+        if kind == "client page":
+            return clinic, "GET", f"/clients/{client_id}", None, None
+        if kind == "form page":
+            return clinic, "GET", f"/clients/{client_id}/lab-tests/new", None, None
+        if kind == "save":
+            path = f"/clients/{client_id}/lab-tests/new"
+            day = date(2005, 1, 1) + timedelta(days=rng.randrange(6000))
+            while day in used:
+                day += timedelta(days=1)
+            used.add(day)
+            data = {"test": "HIV", "sample_date": day.isoformat(), "result": "negative",
+                    "csrf_token": csrf(clinic, path)}  # fmt: skip
+            return clinic, "POST", path, data, None
+        if kind == "studies page":
+            path = rng.choice(("/studies/", "/studies/jobs",
+                               f"/studies/uploads/{rng.choice(targets['uploads'])}"))  # fmt: skip
+            return epi, "GET", path, None, None
+        if kind == "job page":
+            return epi, "GET", f"/studies/jobs/{rng.choice(targets['jobs'])}", None, None
+        if kind == "ministry page":
+            return epi, "GET", f"/ministry/?year={rng.choice(targets['years'])}", None, None
+        if kind == "plot":
+            page = epi.get(f"/ministry/?year={rng.choice(targets['years'])}")
+            image = rng.choice(IMAGES.findall(page.get_data(as_text=True)))
+            return epi, "GET", image.replace("&amp;", "&"), None, None
+        path = rng.choice(("/api/v1/analytics", "/api/v1/analytics.csv"))
+        query = f"{rng.choice(PANELS)}&pe={rng.choice(targets['years'])}"
+        return ministry, "GET", f"{path}?{query}", None, bearer
+
+    profiler = cProfile.Profile()
+    print(f"{'kind':<15}{'CPU p50 ms':>11}{'CPU p90 ms':>11}{'SQL':>6}  status")
+    mean = 0.0
+    for kind, weight in WEIGHTS.items():
+        times, statements, statuses = [], [], set()
+        for round_ in range(args.rounds + 1):
+            client, method, path, data, headers = requests(kind)
+            counter.statements = 0
+            profiling = kind == args.profile and round_ > 0
+            if profiling:
+                profiler.enable()
+            start = time.thread_time()
+            response = client.open(path, method=method, data=data, headers=headers)
+            response.get_data()
+            elapsed = time.thread_time() - start
+            if profiling:
+                profiler.disable()
+            statuses.add(response.status_code)
+            if round_:
+                times.append(elapsed * 1000)
+                statements.append(counter.statements)
+        times.sort()
+        p50 = statistics.median(times)
+        mean += weight * statistics.mean(times)
+        print(f"{kind:<15}{p50:>11.1f}{times[int(0.9 * len(times))]:>11.1f}"
+              f"{statistics.median(statements):>6.0f}  {sorted(statuses)}")  # fmt: skip
+    total = sum(WEIGHTS.values())
+    print(f"\nmix-weighted mean CPU per request: {mean / total:.1f} ms "
+          f"(2 cores: at most {2000 / (mean / total):.0f} requests/s)")  # fmt: skip
+    if args.profile:
+        order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime
+        pstats.Stats(profiler).sort_stats(order).print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
