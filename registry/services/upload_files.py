@@ -17,7 +17,9 @@ Why cp1251 is checked, not just decoded: every byte but 0x98 decodes in cp1251, 
 file in another encoding (cp866, KOI8-R, Latin-1, a corrupted UTF-8 file) would decode
 to plausible-looking nonsense and different people would merge. cp866 and broken UTF-8
 give symbols (``Ђ``, ``°``, ``®``) outside the accepted set; Latin-1 names give Latin
-letters run together with Cyrillic ones (``Mьller``), which genuine text does not do.
+letters run together with Cyrillic ones (``Mьller``), and KOI8-R's capitalised names a
+small letter before capitals (``бУБОПЧ`` for ``Асанов``), which genuine text does not do.
+A KOI8-R file written all in capitals or all in small letters is not told apart.
 """
 
 from __future__ import annotations
@@ -44,8 +46,12 @@ BOMS = (
 #: Characters outside ASCII that a cp1251 text of names may hold: the Russian alphabet,
 #: the Belarusian, Ukrainian and Uzbek letters cp1251 has, quotes, dashes, No. and NBSP.
 _CP1251_TEXT = re.compile("[^\x00-\x7f\u0410-\u044fЁёЎўІіЇїЄєҐґ«»„“”‘’–—…№\u00a0]")
-#: A Latin letter next to a Cyrillic one: what a Latin-1 file read as cp1251 looks like.
-_MIXED_SCRIPT = re.compile("[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
+#: A Latin letter next to a Cyrillic one: what a Latin-1 file read as cp1251 looks like;
+#: or a lower-case Cyrillic letter before capitals ("бУБОПЧ"): a KOI8-R file's capitalised
+#: names ("Асанов") read as cp1251, since KOI8-R has the two cases the other way round.
+_MIXED_SCRIPT = re.compile(
+    "[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]|(?<![\u0400-\u04ff])[а-яё][А-ЯЁ]{2}"
+)
 
 
 def _line(text: str | bytes, position: int) -> int:

@@ -81,6 +81,8 @@ REFUSED = {
     # cp866 (DOS Cyrillic): decodes in cp1251 to symbols such as "Ђ" and "®"
     "cp866": ((HEADER + "Asanov,Bakyt,1980-03-14,M\nАсанов,Бакыт,1980-03-14,M\n").encode("cp866"),
               3, NOT_READ),
+    # KOI8-R: capitalised Cyrillic names read in cp1251 as "бУБОПЧ"
+    "koi8-r": ((HEADER + "Асанов,Бакыт,1980-03-14,M\n").encode("koi8-r"), 2, NOT_READ),
     # Latin-1: "Müller" would read as "Mьller" in cp1251
     "latin-1": ((HEADER + "Asanov,Bakyt,1980-03-14,M\nMüller,Hans,1980-03-14,M\n")
                 .encode("latin-1"),
