@@ -125,19 +125,31 @@ class JobStopped(Exception):  # noqa: N818 - not an error: the job ends as asked
 HOLD_POLL_SECONDS = 0.05
 
 
-def job_checkpoint(job_id: int, worker: str) -> Callable[[], None]:
-    """``checkpoint()`` for job ``job_id`` run by ``worker``.
+def job_checkpoint(job_id: int, worker: str) -> Callable[..., None]:
+    """``checkpoint(done=None, total=None)`` for job ``job_id`` run by ``worker``.
 
     It raises :class:`JobStopped` if a cancel was requested or the job was reaped (no
     longer running for ``worker``), and returns otherwise; while the ``JOB_HOLD_FILE``
-    exists it waits, checking again every :data:`HOLD_POLL_SECONDS`.
+    exists it waits, checking again every :data:`HOLD_POLL_SECONDS`. Given ``done`` and
+    ``total`` (a long computation's steps: bootstrap replicates ...) it first records
+    them as the job's progress, in a transaction of its own on the job row only, so call
+    it with them before the job writes its own rows (on SQLite the job's open write
+    would make this one wait).
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     hold = app.config.get("JOB_HOLD_FILE") or None
     columns = (EstimationJob.state, EstimationJob.worker, EstimationJob.cancel_requested)
     query = select(*columns).where(EstimationJob.id == job_id)
 
-    def checkpoint() -> None:
+    def checkpoint(done: int | None = None, total: int | None = None) -> None:
+        if done is not None and total is not None:
+            with db.engine.begin() as connection:
+                connection.execute(
+                    update(EstimationJob)
+                    .where(EstimationJob.id == job_id, EstimationJob.worker == worker)
+                    .where(EstimationJob.state == RUNNING)
+                    .values(progress_done=done, progress_total=total)
+                )
         while True:
             with db.engine.connect() as connection:  # its own transaction: the latest commit
                 state, owner, cancel_requested = connection.execute(query).one()

@@ -173,6 +173,10 @@ class EstimationJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: what a running job reported at its last checkpoint: ``done`` of ``total`` steps
+    #: (bootstrap replicates ...); empty for a job that reports none
+    progress_done: Mapped[int | None] = mapped_column(Integer)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
 
     study: Mapped[Study] = relationship(back_populates="jobs")
     result: Mapped[EstimationResult | None] = relationship(back_populates="job")

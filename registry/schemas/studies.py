@@ -94,6 +94,12 @@ class JobSchema(Schema):
     error = fields.String(allow_none=True)
     attempts = fields.Integer()
     cancel_requested = fields.Boolean()
+    progress_done = fields.Integer(
+        allow_none=True, metadata={"description": "steps done (bootstrap replicates ...)"}
+    )
+    progress_total = fields.Integer(
+        allow_none=True, metadata={"description": "steps in all; null if the job reports none"}
+    )
     queued_at = UtcDateTime()
     started_at = UtcDateTime(allow_none=True)
     finished_at = UtcDateTime(allow_none=True)

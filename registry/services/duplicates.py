@@ -6,6 +6,7 @@ Public interface (also importable from :mod:`registry.services.linkage`)::
     review_duplicate(candidate: DuplicateCandidate, decision: str, *, actor: User) -> None
     find_duplicate_candidates(source: SourceList, keys: dict[str, str], *, key: str) -> int
     upload_pairs(slks: Iterable[str]) -> dict[tuple[str, str], str]   # the blocking search
+    registry_pairs(keys: dict[str, str], *, key: str) -> dict[tuple[str, str], str]
 
 Pairs are found while an identifier upload is in memory (the registry keeps no
 identifiers, so pairs of registry clients alone cannot be found afterwards). An accepted
@@ -15,24 +16,27 @@ it is not asked again.
 
 from __future__ import annotations
 
-import hmac
 from collections import defaultdict
 from collections.abc import Iterable
 from itertools import combinations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from registry.extensions import db
 from registry.models import Client, DuplicateCandidate, SourceList, User
 from registry.models.base import utcnow
 from registry.models.studies import ACCEPTED, PENDING, REJECTED
 from registry.services import audit
+from registry.services.bulk import insert_rows
+from registry.services.client_codes import keyed_hasher
 from registry.services.errors import ServiceError
 
 #: Identifier uploads larger than this skip the variant-code search against the registry.
 VARIANT_LIMIT = 50_000
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: The letters a normalised name can hold: the folds leave no Q, W, X or Y
+#: (:data:`registry.services.client_codes.LATIN_FOLDS`), so no registry code has them.
+_LETTERS = "ABCDEFGHIJKLMNOPRSTUVZ"
 
 
 def pending_duplicates(list_ids: list[int] | None = None) -> list[DuplicateCandidate]:
@@ -86,6 +90,44 @@ def upload_pairs(slks: Iterable[str]) -> dict[tuple[str, str], str]:
     return pairs
 
 
+def registry_pairs(keys: dict[str, str], *, key: str) -> dict[tuple[str, str], str]:
+    """``{(code_a, code_b): reason}`` of upload codes and registry clients' codes one letter apart.
+
+    Registry clients' identifiers are not kept, so every one-letter variant of each upload
+    key is coded and looked up among the codes of registry clients of that birth year and
+    sex (about 100 keyed hashes a key: the costly part of an upload). Keys whose birth
+    year and sex no registry client has are skipped.
+    """
+    sexes = {"1": "M", "2": "F"}
+    years = {int(slk[9:13]) for slk in keys}
+    rows = db.session.execute(
+        select(Client.code, Client.birth_year, Client.sex).where(Client.birth_year.in_(years))
+    )
+    registry: dict[bytes, str] = {}
+    present = set()
+    for code, year, sex in rows:
+        present.add((year, sex))
+        registry[bytes.fromhex(code)] = code
+    digest = keyed_hasher(key)
+    pairs: dict[tuple[str, str], str] = {}
+    for slk, code in keys.items():
+        if (int(slk[9:13]), sexes.get(slk[13])) not in present:
+            continue
+        for position in range(5):
+            current = slk[position]
+            if not current.isalpha():
+                continue
+            head, tail = slk[:position], slk[position + 1 :]
+            for letter in _LETTERS:
+                if letter == current:
+                    continue
+                other = registry.get(digest(f"{head}{letter}{tail}".encode()))
+                if other is not None and other != code:
+                    a, b = sorted((code, other))
+                    pairs.setdefault((a, b), _reason(position))
+    return pairs
+
+
 def find_duplicate_candidates(source: SourceList, keys: dict[str, str], *, key: str) -> int:
     """Add pending pairs for codes of near-identical identifiers; return how many.
 
@@ -99,25 +141,13 @@ def find_duplicate_candidates(source: SourceList, keys: dict[str, str], *, key: 
         pair = tuple(sorted((keys[a], keys[b])))
         pairs[pair] = ("upload", reason)  # type: ignore[index]
     if len(keys) <= VARIANT_LIMIT:
-        years = {int(slk[9:13]) for slk in keys}
-        registry = set(db.session.scalars(select(Client.code).where(Client.birth_year.in_(years))))
-        secret = key.encode()
-        for slk, code in keys.items():
-            for position in range(5):
-                if not slk[position].isalpha():
-                    continue
-                for letter in _LETTERS:
-                    if letter == slk[position]:
-                        continue
-                    variant = slk[:position] + letter + slk[position + 1 :]
-                    other = hmac.digest(secret, variant.encode(), "sha256").hex()
-                    if other in registry and other != code:
-                        pair = tuple(sorted((code, other)))
-                        pairs.setdefault(pair, ("registry", _reason(position)))  # type: ignore[arg-type]
-    if pairs:  # one executemany: ORM objects one by one took minutes for 10^5 pairs
-        db.session.execute(
-            insert(DuplicateCandidate),
-            [{"list_id": source.id, "code_a": a, "code_b": b, "scope": scope, "reason": reason}
-             for (a, b), (scope, reason) in sorted(pairs.items())],
-        )  # fmt: skip
+        for pair, reason in registry_pairs(keys, key=key).items():
+            pairs.setdefault(pair, ("registry", reason))
+    now = utcnow()  # one executemany: ORM objects one by one took minutes for 10^5 pairs
+    insert_rows(
+        DuplicateCandidate.__table__,
+        ("list_id", "code_a", "code_b", "scope", "reason", "decision", "created_at"),
+        [(source.id, a, b, scope, reason, PENDING, now)
+         for (a, b), (scope, reason) in sorted(pairs.items())],
+    )  # fmt: skip
     return len(pairs)

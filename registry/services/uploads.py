@@ -13,10 +13,11 @@ Public interface::
     ALIASES = {"client_code": "code", "date": "contact_date"}
     IDENTIFIER_COLUMNS = ("family_name", "given_name", "birth_date", "sex")
 
-``file`` is a binary or text stream of a CSV file with a header row (UTF-8, comma or
-semicolon separated; extra columns are ignored). ``period`` is an ISO period ("2003",
-"2003Q1", "200301"); ``area_code`` an org-unit code ("KG", "KG-GB"). ``key`` is the
-``LINKAGE_KEY`` (``current_app.config["LINKAGE_KEY"]``).
+``file`` is a binary or text stream of a CSV file with a header row (UTF-8 with or
+without a byte order mark, UTF-16 with one, or Windows-1251; comma or semicolon
+separated; extra columns are ignored; see :mod:`registry.services.upload_files`).
+``period`` is an ISO period ("2003", "2003Q1", "200301"); ``area_code`` an org-unit
+code ("KG", "KG-GB"). ``key`` is the ``LINKAGE_KEY`` (``current_app.config["LINKAGE_KEY"]``).
 
 Each row becomes a code; a code seen on several rows is kept once with its number of
 ``occurrences`` (what single-list count estimators need). Rows that cannot be used are
@@ -25,8 +26,9 @@ with a stable code of :data:`REJECTION_REASONS` (row 1 is the header; no submitt
 is ever kept); the API gives the code with its English message, pages translate it. A
 file with missing columns, no usable row, or a line the CSV reader cannot read (a
 carriage return without a line feed, a value over its 131,072-character field limit)
-raises :class:`~registry.services.errors.ServiceError` on field ``file`` (naming the
-line) and nothing is added to the session. Identifiers exist only in memory while the file is
+or an encoding that is not one of these raises
+:class:`~registry.services.errors.ServiceError` on field ``file`` (naming the line) and
+nothing is added to the session. Identifiers exist only in memory while the file is
 read: they are never stored or logged. Identifier uploads also add
 :class:`~registry.models.DuplicateCandidate` rows (see :mod:`registry.services.linkage`).
 The caller commits; every upload is audited (``create source_list``).
@@ -34,11 +36,8 @@ The caller commits; every upload is audited (``create source_list``).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -49,14 +48,18 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.models import OrgUnit, SourceList, SourceListCode, User
 from registry.services import audit
+from registry.services.bulk import insert_rows
 from registry.services.client_codes import (
-    ClientIdentifiers,
-    code_from_slk,
+    FAMILY_POSITIONS,
+    GIVEN_POSITIONS,
+    SEX_DIGITS,
+    keyed_hasher,
     normalise_name,
-    slk581,
+    slk_letters,
 )
 from registry.services.errors import ServiceError
 from registry.services.periods import find_area, parse_period
+from registry.services.upload_files import csv_rows
 
 CODE_COLUMNS = ("code",)
 #: Other names accepted for a column (the simulator's lists use ``client_code``).
@@ -65,8 +68,6 @@ IDENTIFIER_COLUMNS = ("family_name", "given_name", "birth_date", "sex")
 SEXES = {"M": "M", "F": "F", "М": "M", "Ж": "F", "1": "M", "2": "F"}
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
 _CODE = re.compile(r"^[0-9a-f]{64}$")
-#: A carriage return not followed by a line feed: the CSV reader cannot place it.
-_BARE_CR = re.compile(r"\r(?!\n)")
 #: Reasons kept for rejected rows (at most this many rows are listed; all are counted).
 MAX_LISTED_REJECTIONS = 1000
 
@@ -74,6 +75,7 @@ MAX_LISTED_REJECTIONS = 1000
 REJECTION_REASONS = {
     "code_format": _l("not a client code (64 hexadecimal digits)"),
     "missing": _l("missing"),
+    "letters": _l("no Cyrillic or Latin letter"),
     "date_format": _l("not a date (YYYY-MM-DD or DD.MM.YYYY)"),
     "out_of_range": _l("out of range"),
     "sex": _l("not M or F"),
@@ -105,58 +107,17 @@ def reason_message(stored: str) -> str:
         return str(REJECTION_REASONS.get(code, code))
 
 
-def _rows(file: IO[Any], required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """``(row number, row)`` of a CSV stream whose header has the ``required`` columns."""
-    raw = file.read()
-    text = raw.decode("utf-8-sig", errors="replace") if isinstance(raw, bytes) else raw
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        raise ServiceError(_l("The file is empty."), "file")
-    if (bare_cr := _BARE_CR.search(text)) is not None:
-        raise ServiceError(
-            _l("Line %(line)s has a carriage return (CR) without a line feed: save the file "
-               "with Windows (CR LF) or Unix (LF) line endings.",
-               line=text.count("\n", 0, bare_cr.start()) + 1),
-            "file",
-        )  # fmt: skip
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    columns = [(name or "").strip().lower() for name in reader.fieldnames or []]
-    columns = [ALIASES.get(name, name) for name in columns]
-    missing = [name for name in required if name not in columns]
-    if missing:
-        raise ServiceError(
-            _l("The file must have the columns: %(columns)s.", columns=", ".join(required)),
-            "file",
-        )
-    reader.fieldnames = columns
-    rows = enumerate(reader, start=2)
-    while True:
-        try:
-            number, row = next(rows)
-        except StopIteration:
-            return
-        except csv.Error:
-            raise _unreadable(reader.reader.line_num) from None
-        yield number, {k: (v or "").strip() for k, v in row.items() if k}
-
-
-def _unreadable(line: int) -> ServiceError:
-    """The error for a line the CSV reader refused (a value over its field limit, mostly).
-
-    The reader's own message is not shown: it is English and may quote the file.
-    """
-    return ServiceError(
-        _l("Line %(line)s cannot be read: a value is longer than %(limit)s characters or a "
-           "quotation mark is not closed.", line=line, limit=csv.field_size_limit()),
-        "file",
-    )  # fmt: skip
-
-
 def _parse_date(text: str) -> date | None:
+    """The date of ``YYYY-MM-DD`` or ``DD.MM.YYYY`` (one digit for day or month allowed)."""
+    if len(text) == 10 and text.isascii():  # the usual two forms, without strptime's cost
+        digits = text.replace("-", "").replace(".", "")
+        try:
+            if text[4] == text[7] == "-" and len(digits) == 8 and digits.isdigit():
+                return date(int(text[:4]), int(text[5:7]), int(text[8:]))
+            if text[2] == text[5] == "." and len(digits) == 8 and digits.isdigit():
+                return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+        except ValueError:  # 2003-02-30: strptime refuses it too
+            return None
     for pattern in DATE_FORMATS:
         try:
             return datetime.strptime(text, pattern).date()
@@ -199,19 +160,12 @@ def _store(
     db.session.add(source)
     db.session.flush()
     attributes = attributes or {}
-    db.session.execute(
-        SourceListCode.__table__.insert(),
-        [
-            {
-                "list_id": source.id,
-                "code": code,
-                "occurrences": number,
-                "sex": attributes.get(code, (None, None))[0],
-                "birth_year": attributes.get(code, (None, None))[1],
-            }
-            for code, number in sorted(counts.items())
-        ],
-    )
+    insert_rows(
+        SourceListCode.__table__,
+        ("list_id", "code", "occurrences", "sex", "birth_year"),
+        [(source.id, code, number, *attributes.get(code, (None, None)))
+         for code, number in sorted(counts.items())],
+    )  # fmt: skip
     audit.record_event(
         actor,
         "create",
@@ -237,7 +191,7 @@ def upload_code_list(
     counts: Counter[str] = Counter()
     rejected: list[dict[str, Any]] = []
     rows = 0
-    for number, row in _rows(file, CODE_COLUMNS):
+    for number, row in csv_rows(file, CODE_COLUMNS, ALIASES):
         rows += 1
         code = row.get("code", "").lower()
         if not _CODE.match(code):
@@ -267,28 +221,61 @@ def _units_inside(area_id: int) -> set[str]:
     return set(db.session.scalars(select(OrgUnit.code).where(OrgUnit.path.like(area.path + "%"))))
 
 
-def _identifiers(
-    row: dict[str, str], dates: dict[str, date | None]
-) -> tuple[ClientIdentifiers | None, str, str]:
-    """The row's identifiers, or ``None`` with the field and reason code of the first problem.
+class _IdentifierRows:
+    """SLK-581 keys of identifier rows, with memos of this file only.
 
-    ``dates`` memoises the file's date texts (a file repeats few thousand of them).
+    Names and dates repeat in a file: each distinct text is normalised or parsed once.
+    The memos hold identifiers, so they live as long as this object, one upload, and are
+    cleared at its end. The key is the one :func:`slk581` gives (a test checks it).
     """
-    if not row.get("family_name"):
-        return None, "family_name", "missing"
-    text = row.get("birth_date", "")
-    if text not in dates:
-        dates[text] = _parse_date(text)
-    birth_date = dates[text]
-    if birth_date is None:
-        return None, "birth_date", "date_format"
-    if not 1900 <= birth_date.year <= date.today().year:
-        return None, "birth_date", "out_of_range"
-    sex = SEXES.get(row.get("sex", "").upper())
-    if sex is None:
-        return None, "sex", "sex"
-    ids = ClientIdentifiers(row["family_name"], row.get("given_name", ""), birth_date, sex)
-    return ids, "", ""
+
+    def __init__(self) -> None:
+        self.family: dict[str, str | None] = {}
+        self.given: dict[str, str | None] = {}
+        self.dates: dict[str, tuple[int, str] | str] = {}
+        self.this_year = date.today().year
+
+    def _letters(self, memo: dict[str, str | None], text: str, positions: tuple[int, ...]):
+        if text not in memo:
+            name = normalise_name(text)
+            memo[text] = slk_letters(name, positions) if name else None
+        return memo[text]
+
+    def _date(self, text: str) -> tuple[int, str] | str:
+        """``(year, "DDMMYYYY")`` of a date text, or the reason code it is refused for."""
+        if text not in self.dates:
+            day = _parse_date(text)
+            if day is None:
+                self.dates[text] = "date_format"
+            elif not 1900 <= day.year <= self.this_year:
+                self.dates[text] = "out_of_range"
+            else:
+                self.dates[text] = (day.year, f"{day.day:02d}{day.month:02d}{day.year:04d}")
+        return self.dates[text]
+
+    def key(self, row: dict[str, str]) -> tuple[str, str, int] | tuple[None, str, str]:
+        """``(slk, sex, birth year)``, or ``(None, field, reason)`` of the first problem."""
+        for field in ("family_name", "given_name"):
+            if not row.get(field):
+                return None, field, "missing"
+        family = self._letters(self.family, row["family_name"], FAMILY_POSITIONS)
+        if family is None:
+            return None, "family_name", "letters"
+        given = self._letters(self.given, row["given_name"], GIVEN_POSITIONS)
+        if given is None:
+            return None, "given_name", "letters"
+        born = self._date(row.get("birth_date", ""))
+        if isinstance(born, str):
+            return None, "birth_date", born
+        sex = SEXES.get(row.get("sex", "").upper())
+        if sex is None:
+            return None, "sex", "sex"
+        return f"{family}{given}{born[1]}{SEX_DIGITS[sex]}", sex, born[0]
+
+    def clear(self) -> None:
+        self.family.clear()
+        self.given.clear()
+        self.dates.clear()
 
 
 def upload_identifier_list(
@@ -302,32 +289,25 @@ def upload_identifier_list(
     from registry.services.duplicates import find_duplicate_candidates
 
     source = _new_list(source_name, period, area_code, "identifiers")
+    code_of = keyed_hasher(key)
     counts: Counter[str] = Counter()
     attributes: dict[str, tuple[str, int]] = {}
     keys: dict[str, str] = {}  # SLK -> code, in memory only for the duplicate search
     rejected: list[dict[str, Any]] = []
     rows = 0
-    # memos of this file only (names repeat): identifiers never outlive the upload
-    names: dict[str, str] = {}
-    dates: dict[str, date | None] = {}
-
-    def normalise(name: str) -> str:
-        if name not in names:
-            names[name] = normalise_name(name)
-        return names[name]
-
-    for number, row in _rows(file, IDENTIFIER_COLUMNS):
+    reader = _IdentifierRows()
+    for number, row in csv_rows(file, IDENTIFIER_COLUMNS, ALIASES):
         rows += 1
-        ids, field, reason = _identifiers(row, dates)
-        if ids is None:
-            rejected.append({"row": number, "field": field, "reason": reason})
+        slk, sex, year = reader.key(row)
+        if slk is None:
+            rejected.append({"row": number, "field": sex, "reason": year})
             continue
-        slk = slk581(ids, normalise=normalise)
-        code = code_from_slk(slk, key)
+        code = keys.get(slk)
+        if code is None:
+            code = keys[slk] = code_of(slk.encode()).hex()
+            attributes[code] = (sex, year)  # type: ignore[assignment]
         counts[code] += 1
-        attributes[code] = (ids.sex, ids.birth_date.year)
-        keys[slk] = code
-    names.clear()
+    reader.clear()
     source = _store(source, counts, rejected, rows, actor, attributes)
     find_duplicate_candidates(source, keys, key=key)
     keys.clear()

@@ -8,6 +8,9 @@
  * a job missing from that list is asked for by its own URL.
  * a new state is written in place with its label from data-state-labels (JSON, in the
  * page's language). Once a job has finished the page reloads, so it shows the result.
+ * A job's progress (progress_done of progress_total) is written into the element with
+ * data-job-progress="<id>", from its data-progress-text ("{done} of {total} done", in the
+ * page's language) with the numbers in the page's notation.
  * After repeated failures (signed out, server down) polling stops; the page stays usable.
  * Pages keep a <noscript> meta refresh for browsers without scripts. No inline script is
  * needed, so the Content-Security-Policy (script-src 'self') holds.
@@ -34,8 +37,30 @@
     });
   }
 
-  /* Write the job's state into the element; true if the job has now finished. */
-  function show(element, state) {
+  function number(value) {
+    return Number(value).toLocaleString(document.documentElement.lang || undefined);
+  }
+
+  /* Write the job's progress into its progress element, if the page has one. */
+  function showProgress(job) {
+    var element = document.querySelector('[data-job-progress="' + job.id + '"]');
+    if (!element || !job.progress_total) {
+      return;
+    }
+    var bar = element.querySelector("progress");
+    var text = element.querySelector("span");
+    bar.max = job.progress_total;
+    bar.value = job.progress_done || 0;
+    text.textContent = element.getAttribute("data-progress-text")
+      .replace("{done}", number(job.progress_done || 0))
+      .replace("{total}", number(job.progress_total));
+    element.hidden = false;
+  }
+
+  /* Write the job's state (and progress) into the page; true if the job has now finished. */
+  function show(element, job) {
+    var state = job.state;
+    showProgress(job);
     if (state === element.getAttribute("data-state")) {
       return false;
     }
@@ -57,7 +82,7 @@
 
   function fetchState(element) {
     return getJson(element.getAttribute("data-job-url")).then(function (job) {
-      return show(element, job.state);
+      return show(element, job);
     });
   }
 
@@ -67,13 +92,13 @@
       return Promise.all(elements.map(fetchState));
     }
     return getJson(jobsUrl).then(function (jobs) {
-      var states = {};
+      var byId = {};
       jobs.forEach(function (job) {
-        states[String(job.id)] = job.state;
+        byId[String(job.id)] = job;
       });
       return Promise.all(elements.map(function (element) {
-        var state = states[element.getAttribute("data-job-id")];
-        return state === undefined ? fetchState(element) : show(element, state);
+        var job = byId[element.getAttribute("data-job-id")];
+        return job === undefined ? fetchState(element) : show(element, job);
       }));
     });
   }

@@ -143,8 +143,9 @@ HINTS = {
     "seed": _l("The same seed on unchanged data gives the same interval."),
     "source_name": _l("Who keeps the list, e.g. police or NGO outreach."),
     "file": _l(
-        "UTF-8, comma or semicolon separated, with a header row. Identifiers are turned into "
-        "codes while the file is read and are never stored."
+        "UTF-8, UTF-16 or Windows-1251 (Excel's “CSV”), comma or semicolon separated, with a "
+        "header row. Identifiers are turned into codes while the file is read and are never "
+        "stored."
     ),
     "strata": _l("Estimate separately for each value and add the estimates."),
     "benchmark": _l("Leave empty to count the people on the one list chosen above."),

@@ -140,7 +140,7 @@ def capture_recapture(
     parameters: dict[str, Any],
     *,
     registered: int,
-    checkpoint: Callable[[], None] | None = None,
+    checkpoint: Callable[..., None] | None = None,
 ) -> dict[str, Any]:
     """Payload of a capture-recapture study (see the module docstring)."""
     p = {**DEFAULTS, **parameters}
@@ -206,10 +206,13 @@ def capture_recapture(
     return payload
 
 
-def _between_batches(checkpoint: Callable[[], None]) -> Callable[[int, int], None]:
-    """The bootstrap's ``progress(done, total)`` that calls ``checkpoint()``."""
+def _between_batches(checkpoint: Callable[..., None]) -> Callable[[int, int], None]:
+    """The bootstrap's ``progress(done, total)``: ``checkpoint(done, total)`` (the job's).
 
-    def progress(_done: int, _total: int) -> None:
-        checkpoint()
+    The worker's checkpoint records the replicates done as the job's progress.
+    """
+
+    def progress(done: int, total: int) -> None:
+        checkpoint(done, total)
 
     return progress

@@ -18,6 +18,8 @@ IDENTIFIERS = (
     "Asanov,Bakyt,14/03/1980,M\n"  # 4: not a date
     "Asanov,Bakyt,1880-03-14,M\n"  # 5: out of range
     "Asanov,Bakyt,1980-03-14,X\n"  # 6: sex
+    "Asanov,,1980-03-14,M\n"  # 7: no given name
+    "Asanov,?? 12,1980-03-14,M\n"  # 8: a given name without a letter
 )
 CODES = (
     "code,contact_date,region_code\n"
@@ -29,6 +31,7 @@ CODES = (
 )
 ENGLISH = {
     "missing": "missing",
+    "letters": "no Cyrillic or Latin letter",
     "date_format": "not a date (YYYY-MM-DD or DD.MM.YYYY)",
     "out_of_range": "out of range",
     "sex": "not M or F",
@@ -39,6 +42,7 @@ ENGLISH = {
 #: Russian page text of each code (registry/translations/ru/LC_MESSAGES/messages.po).
 RUSSIAN = {
     "missing": "не заполнено",
+    "letters": "нет ни кириллической, ни латинской буквы",
     "date_format": "не дата (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)",
     "out_of_range": "вне допустимого диапазона",
     "sex": "не M и не F",
@@ -55,6 +59,7 @@ def test_the_api_gives_each_rejected_row_its_code_and_english_message(api):
     assert [(r["row"], r["field"], r["reason"]) for r in rows] == [
         (3, "family_name", "missing"), (4, "birth_date", "date_format"),
         (5, "birth_date", "out_of_range"), (6, "sex", "sex"),
+        (7, "given_name", "missing"), (8, "given_name", "letters"),
         (3, "code", "code_format"), (4, "contact_date", "date_format"),
         (5, "contact_date", "outside_period"), (6, "region_code", "outside_area"),
     ]  # fmt: skip

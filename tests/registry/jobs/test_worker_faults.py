@@ -131,7 +131,7 @@ def test_a_job_reaped_from_a_live_worker_is_dropped_there_and_run_once(
 def test_the_bootstrap_reaches_the_checkpoint_between_batches(app, population, registry_data):
     calls: list[int] = []
 
-    def checkpoint() -> None:  # cancelled while the first batch was fitted
+    def checkpoint(*_progress: int) -> None:  # cancelled while the first batch was fitted
         calls.append(len(calls))
         if len(calls) == 2:
             raise JobStopped(cancelled=True)
