@@ -2,7 +2,7 @@
 
 Public interface::
 
-    ESTIMATE_METHODS = ("capture_recapture", "count_estimators")
+    ESTIMATE_METHODS = registry.services.methods.ESTIMATING   # methods.<name>.estimates_population
     approved_estimates(periods) -> dict[(area_code, period), Estimate]   # one query
 
 Only results an epidemiologist approved reach ministry outputs. When several methods have
@@ -21,8 +21,11 @@ from dataclasses import dataclass
 from registry.extensions import db
 from registry.models import EstimationResult, OrgUnit, Study
 from registry.services.approvals import approved_results
+from registry.services.methods import ESTIMATING
 
-ESTIMATE_METHODS = ("capture_recapture", "count_estimators")
+#: The methods whose approved results are published as estimates: one flag per method
+#: (``estimates_population``), the same that coverage and projection build on.
+ESTIMATE_METHODS = ESTIMATING
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
 from registry.extensions import db
+from registry.schemas.base import error_paths
 from registry.services.errors import ServiceError
 
 #: marshmallow's fixed default messages, so they are extracted and translated.
@@ -99,25 +100,17 @@ def translate_message(message: Any) -> str:
     return _(text) if text else text
 
 
-def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """``{"field": ["message", ...]}`` from marshmallow's (possibly nested) messages.
+def flatten_errors(messages: Any) -> dict[str, list[str]]:
+    """``{"path": ["message", ...]}`` from marshmallow's (possibly nested) messages, translated.
 
-    Errors inside a list field (``{"secondary_drugs": {0: [...]}}``) go to the field.
+    The paths are those of :func:`registry.schemas.base.error_paths` (``parameters/alpha``,
+    ``parameters/surveys/0/in_benchmark``): the names of the form's inputs, and the
+    ``field`` of the API's problem details.
     """
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            name = prefix or str(key)
-            for sub, texts in flatten_errors(value, name).items():
-                flat.setdefault(sub, []).extend(t for t in texts if t not in flat.get(sub, []))
-        return flat
-    if isinstance(messages, list | tuple):
-        for value in messages:
-            for sub, texts in flatten_errors(value, prefix).items():
-                flat.setdefault(sub, []).extend(t for t in texts if t not in flat.get(sub, []))
-        return flat
-    flat[prefix or "_schema"] = [translate_message(messages)]
-    return flat
+    return {
+        path: list(dict.fromkeys(translate_message(m) for m in texts))
+        for path, texts in error_paths(messages).items()
+    }
 
 
 @dataclass
@@ -188,16 +181,93 @@ def form_input(schema: Schema, formdata: MultiDict[str, str]) -> dict[str, Any]:
     return data
 
 
+def nested_form_input(formdata: MultiDict[str, str], many: Iterable[str] = ()) -> dict:
+    """The posted form as the JSON a schema loads: ``a/b/0/c`` names become nested.
+
+    Blank inputs are left out; names in ``many`` are read as lists (checkboxes); a path
+    segment of digits is a list index (list items in index order, blank rows dropped).
+    """
+    many = set(many)
+    tree: dict[str, Any] = {}
+    for name in formdata:
+        if name in many:
+            values = [v.strip() for v in formdata.getlist(name) if v.strip()]
+            value: Any = values or None
+        else:
+            value = formdata.get(name, "").strip() or None
+        if value is None:
+            continue
+        *parents, last = name.split("/")
+        node = tree
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[last] = value
+    return _lists(tree)
+
+
+def _lists(node: Any) -> Any:
+    """Dicts whose keys are all digits become lists, in index order."""
+    if not isinstance(node, dict):
+        return node
+    items = {key: _lists(value) for key, value in node.items()}
+    if items and all(key.isdigit() for key in items):
+        return [items[key] for key in sorted(items, key=int)]
+    return items
+
+
+def posted_values(formdata: MultiDict[str, str], many: Iterable[str] = ()) -> dict[str, Any]:
+    """The posted values by input name, to put back into the form (lists for ``many``)."""
+    many = set(many)
+    return {
+        name: formdata.getlist(name) if name in many else formdata.get(name, "").strip()
+        for name in formdata
+        if name not in ("csrf_token", "action")
+    }
+
+
+def form_values(data: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """``data`` (JSON, as a schema dumps it) as the form's inputs: ``{"a/b": "text"}``.
+
+    Booleans become ``true``/``false`` (what a yes/no select posts); ``None`` is left out.
+    """
+    out: dict[str, str] = {}
+    items = enumerate(data) if isinstance(data, list) else data.items()
+    for key, value in items:
+        name = f"{prefix}/{key}" if prefix else str(key)
+        if isinstance(value, Mapping | list):
+            out.update(form_values(value, name))
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif value is not None:
+            out[name] = str(value)
+    return out
+
+
 def load_form(
-    schema: Schema, formdata: MultiDict[str, str], *, hidden: Iterable[str] = ()
+    schema: Schema,
+    formdata: MultiDict[str, str],
+    *,
+    hidden: Iterable[str] = (),
+    nested: bool = False,
 ) -> tuple[dict[str, Any] | None, FormState]:
     """Validate the posted form with ``schema``.
+
+    ``nested``: the inputs are named by path (``parameters/alpha``) and loaded as the
+    nested JSON the API takes (:func:`nested_form_input`).
 
     Returns ``(data, state)``: ``data`` is the loaded dict, or ``None`` when there are
     errors, which ``state`` then carries (translated) beside each field.
     """
-    raw = form_input(schema, formdata)
-    state = FormState(values=raw, hidden=frozenset(hidden))
+    if nested:
+        many = list_fields(schema)
+        raw = nested_form_input(formdata, many)
+        state = FormState(values=posted_values(formdata, many), hidden=frozenset(hidden))
+    else:
+        raw = form_input(schema, formdata)
+        state = FormState(values=raw, hidden=frozenset(hidden))
     try:
         data = schema.load(raw)
     except ValidationError as error:
@@ -221,6 +291,7 @@ def submit_form(
     *,
     saved: str,
     hidden: Iterable[str] = (),
+    nested: bool = False,
 ) -> tuple[Any, FormState]:
     """The one transaction shape of every clinic form.
 
@@ -229,7 +300,7 @@ def submit_form(
     error rolls back, so nothing is written, and returns ``(None, state)`` with the
     messages beside the fields. ``save`` must not return ``None`` on success.
     """
-    data, state = load_form(schema, request.form, hidden=hidden)
+    data, state = load_form(schema, request.form, hidden=hidden, nested=nested)
     if data is not None:
         try:
             result = save(data)
