@@ -17,11 +17,12 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
+    pre_load,
     validate,
     validates_schema,
 )
 
-from registry.schemas.base import CHOOSE, REQUIRED, max_length
+from registry.schemas.base import CHOOSE, REQUIRED, max_length, nul_errors
 from registry.services import uploads
 from registry.services.methods import METHODS
 
@@ -82,6 +83,13 @@ class StudySchema(Schema):
     )
     area_code = fields.String(required=True, error_messages=_required)
     strata = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["sex"]))
+
+    @pre_load
+    def _no_nul(self, data: Any, **_: Any) -> Any:
+        """Text holding a NUL character (which PostgreSQL cannot store) is refused first."""
+        if isinstance(data, dict) and (nul := nul_errors(data)):
+            raise ValidationError(nul)
+        return data
 
     @validates_schema(skip_on_field_errors=False)
     def _method_parameters(self, data: dict[str, Any], **_: Any) -> None:

@@ -72,13 +72,17 @@ PARAMETER_LABELS = {
     "horizon": _l("Years ahead"),
     "scenarios": _l("Scenarios (annual growth, %)"),
 }
-#: Survey rows of the multiplier's form, and the labels of their inputs.
+#: Survey rows of the multiplier's form (the API takes up to five), and their labels.
 SURVEY_ROWS = range(3)
 SURVEY_LABELS = {
-    "label": _l("Survey %(n)s: name"),
-    "in_benchmark": _l("Survey %(n)s: respondents in the benchmark"),
-    "sample_size": _l("Survey %(n)s: sample size"),
-    "design_effect": _l("Survey %(n)s: design effect"),
+    f"parameters/surveys/{i}/{key}": label
+    for i in SURVEY_ROWS
+    for key, label in (
+        ("label", _l("Survey %(n)s: name", n=i + 1)),
+        ("in_benchmark", _l("Survey %(n)s: respondents in the benchmark", n=i + 1)),
+        ("sample_size", _l("Survey %(n)s: sample size", n=i + 1)),
+        ("design_effect", _l("Survey %(n)s: design effect", n=i + 1)),
+    )
 }
 
 LABELS = {
@@ -94,12 +98,8 @@ LABELS = {
     "file": _l("CSV file"),
     "decision": _l("Decision"),
     **{f"parameters/{name}": label for name, label in PARAMETER_LABELS.items()},
+    **SURVEY_LABELS,
 }
-
-
-def survey_label(row: int, name: str) -> str:
-    """The label of input ``parameters/surveys/<row>/<name>`` (rows count from 1)."""
-    return str(SURVEY_LABELS[name]) % {"n": row + 1}
 
 
 HINTS = {

@@ -158,6 +158,8 @@ class Method:
     takes_strata: bool = False
     #: Its plots' captions, by plot name.
     plot_titles: Mapping[str, Any] = field(default_factory=dict)
+    #: The labelled choices of its coded parameters (what the form's selects offer).
+    choices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def result_template(self) -> str:

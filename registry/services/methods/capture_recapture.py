@@ -179,6 +179,12 @@ METHOD = Method(
     name="capture_recapture",
     label=_l("Capture-recapture (two or more linked lists)"),
     parameters=Parameters,
+    choices={
+        "analysis": ANALYSES,
+        "criterion": CRITERIA,
+        "interval": INTERVALS,
+        "heterogeneity": HETEROGENEITY,
+    },
     check=check,
     run=run,
     rows=rows,

@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from estimation import count_estimators as single_list
+from registry import plots as drawing
 from registry.models import Study, User
 from registry.services import linkage
 from registry.services.errors import ServiceError
@@ -93,5 +94,10 @@ METHOD = Method(
     run=run,
     rows=rows,
     estimate=lambda payload: Estimate.of(payload.get("estimate")),
+    plots=lambda payload: ["models"] if payload.get("models") else [],
+    draw=lambda name, payload: drawing.model_comparison(
+        payload["models"], chosen=payload["estimate"].get("name")
+    ),
     estimates_population=True,
+    plot_titles={"models": _l("Model comparison: estimates with intervals, AIC and BIC")},
 )

@@ -7,7 +7,7 @@ Parameters (``study.parameters``)::
                   "label": "RDS 2003"}, ...],                     # one to five proportions
      "interval": "log",              # delta / log / wilson / montecarlo (estimation.multiplier)
      "random_effects": false,        # pooling: DerSimonian-Laird instead of fixed effects
-     "seed": 20030101,               # Monte Carlo draws (survey i uses seed + i)
+     "seed": DEFAULT_SEED,           # Monte Carlo draws (survey i uses seed + i)
      "alpha": 0.05}
 
 The benchmark is either one list of the study (``"registry:ost"``, an upload ...: its
@@ -219,6 +219,7 @@ METHOD = Method(
     name="multiplier",
     label=_l("Multiplier (benchmark / survey proportion)"),
     parameters=Parameters,
+    choices={"interval": INTERVALS},
     check=check,
     run=run,
     rows=rows,

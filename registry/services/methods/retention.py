@@ -223,6 +223,7 @@ METHOD = Method(
     name="retention",
     label=_l("Retention (Kaplan-Meier)"),
     parameters=Parameters,
+    choices={"group": GROUPS},
     check=check,
     run=run,
     rows=rows,
