@@ -31,7 +31,7 @@ LANGUAGE_MARKS = {"ru": ("Выполнено", "Скачать CSV"), "en": ("Su
 def every_method(app, registry_data, study_records, ost_records):  # noqa: F811
     """One succeeded job of each method: ``{method: job id}``."""
     with app.app_context():
-        clients = [row for row in range(1, 12)]
+        clients = list(range(1, 12))
         db.session.execute(insert(LabTest), [
             {"client_id": c, "centre_id": registry_data.centres["OSH"], "test": "HIV",
              "sample_date": date(year, 6, 1), "result": "positive" if c % (year - 1998) == 0
@@ -43,8 +43,9 @@ def every_method(app, registry_data, study_records, ost_records):  # noqa: F811
         uploads = [f"upload:{i}" for i in study_records.list_ids]
 
         def run(method: str, lists: list[str], **parameters) -> int:
-            job = create_study({"method": method, "lists": lists, "period": "2003",
-                                "area_code": "KG", "parameters": parameters}, actor=epi)  # fmt: skip
+            data = {"method": method, "lists": lists, "period": "2003", "area_code": "KG",
+                    "parameters": parameters}  # fmt: skip
+            job = create_study(data, actor=epi)
             db.session.commit()
             run_job(job.id)
             return job.id
