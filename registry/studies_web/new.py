@@ -58,6 +58,15 @@ def parameter_defaults(method: Method) -> dict[str, str]:
     return form_values(schema.dump(method.defaults()), "parameters")
 
 
+def _general(given: Any) -> dict[str, Any]:
+    """The general fields of a query string or a posted form (``lists`` as a list)."""
+    return {
+        name: given.getlist(name) if name == "lists" else given[name]
+        for name in GENERAL_FIELDS
+        if name in given
+    }
+
+
 def _chosen(values: dict[str, Any]) -> Method:
     return METHODS.get(str(values.get("method") or ""), METHODS[GENERAL_DEFAULTS["method"]])
 
@@ -68,12 +77,11 @@ def new_study() -> Any:
     """Create a study and queue its first job; the job page then shows its progress."""
     action = request.form.get("action")
     report = None
-    if request.method == "GET":
-        values: dict[str, Any] = {**GENERAL_DEFAULTS, **request.args.to_dict()}
-        form = FormState(values={**values, **parameter_defaults(_chosen(values))})
-    elif action == "choose":  # the method changed: its own parameters, with their defaults
-        posted = {k: v for k, v in request.form.lists() if k in GENERAL_FIELDS}
-        values = {k: v if k == "lists" else v[0] for k, v in posted.items()}
+    if request.method == "GET" or action == "choose":
+        # a fresh form (?method=... chooses the method), or the method changed: the general
+        # fields as given, and the chosen method's own parameters with their defaults
+        given = request.args if request.method == "GET" else request.form
+        values: dict[str, Any] = {**GENERAL_DEFAULTS, **_general(given)}
         form = FormState(values={**values, **parameter_defaults(_chosen(values))})
     elif action == "overlap":
         report, form = _overlap()
