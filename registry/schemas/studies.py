@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
 from marshmallow import (
     EXCLUDE,
@@ -38,6 +39,8 @@ class UtcDateTime(fields.DateTime):
 
 
 _required = {"required": REQUIRED, "null": REQUIRED}
+#: marshmallow formats a validator's own message with ``str.format``: no braces in it.
+TOO_MANY_LISTS = _l("Choose at most ten lists.")
 
 
 class StudySchema(Schema):
@@ -71,7 +74,7 @@ class StudySchema(Schema):
     lists = fields.List(
         fields.String(validate=max_length(40)),
         load_default=list,
-        validate=validate.Length(max=10),
+        validate=validate.Length(max=10, error=TOO_MANY_LISTS),
         metadata={
             "description": 'list references: "registry:ost", "upload:12" ...; may be empty '
             "for the HIV trend, retention, coverage, projection and a multiplier with a "
@@ -82,7 +85,9 @@ class StudySchema(Schema):
         required=True, error_messages=_required, metadata={"description": "2003, 2003Q1, 200301"}
     )
     area_code = fields.String(required=True, error_messages=_required)
-    strata = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["sex"]))
+    strata = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(["sex"], error=CHOOSE)
+    )
 
     @pre_load
     def _no_nul(self, data: Any, **_: Any) -> Any:
@@ -155,7 +160,9 @@ class UploadFormSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    kind = fields.String(load_default="codes", validate=validate.OneOf(["codes", "identifiers"]))
+    kind = fields.String(
+        load_default="codes", validate=validate.OneOf(["codes", "identifiers"], error=CHOOSE)
+    )
     source_name = fields.String(required=True, error_messages=_required)
     period = fields.String(required=True, error_messages=_required)
     area_code = fields.String(required=True, error_messages=_required)
@@ -207,7 +214,7 @@ class OverlapQuerySchema(Schema):
     lists = fields.List(fields.String(), required=True, error_messages=_required)
     period = fields.String(required=True, error_messages=_required)
     area_code = fields.String(required=True, error_messages=_required)
-    strata = fields.String(load_default=None, validate=validate.OneOf(["sex"]))
+    strata = fields.String(load_default=None, validate=validate.OneOf(["sex"], error=CHOOSE))
 
 
 class DuplicateQuerySchema(Schema):

@@ -2,13 +2,12 @@
 
 The schemas of :mod:`registry.schemas` are the one validation layer; this module only
 adapts an HTML form to them (empty inputs become missing values, repeated checkboxes
-become lists) and translates marshmallow's built-in English messages, so every message
-beside a field is in the user's language.
+become lists, ``a/b/0`` names become nested JSON) and translates marshmallow's few fixed
+English messages, so every message beside a field is in the user's language.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,60 +42,20 @@ FIXED_MESSAGES = {
     "String does not match expected pattern.": _l("The value does not have the expected form."),
 }
 
-#: marshmallow's messages with parameters: (pattern, translated template).
-PATTERN_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (
-        re.compile(r"^Must be one of: .*\.$|^One or more of the choices you made was not in: "),
-        lambda m: _("Choose one of the listed options."),
-    ),
-    (
-        re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
-        lambda m: _("Must be between %(min)s and %(max)s.", min=m[1], max=m[2]),
-    ),
-    (
-        re.compile(r"^Must be greater than or equal to (\S+)\.$"),
-        lambda m: _("Must be at least %(min)s.", min=m[1]),
-    ),
-    (
-        re.compile(r"^Must be less than or equal to (\S+)\.$"),
-        lambda m: _("Must be at most %(max)s.", max=m[1]),
-    ),
-    (
-        re.compile(r"^Must be greater than (\S+)\.$"),
-        lambda m: _("Must be more than %(min)s.", min=m[1]),
-    ),
-    (
-        re.compile(r"^Must be less than (\S+)\.$"),
-        lambda m: _("Must be less than %(max)s.", max=m[1]),
-    ),
-    (
-        re.compile(r"^Shorter than minimum length (\d+)\.$"),
-        lambda m: _("Must be at least %(min)s characters.", min=m[1]),
-    ),
-    (
-        re.compile(r"^Longer than maximum length (\d+)\.$"),
-        lambda m: _("Must be at most %(max)s characters.", max=m[1]),
-    ),
-    (
-        re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
-        lambda m: _("Must be %(min)s to %(max)s characters.", min=m[1], max=m[2]),
-    ),
-]
-
 
 def translate_message(message: Any) -> str:
     """The user's-language text of one schema error message.
 
-    Lazy strings from the schemas translate themselves; marshmallow's own defaults are
-    looked up here; anything else goes through the catalogue as it is.
+    Lazy strings from the schemas translate themselves: every validator of the project's
+    schemas (``registry.schemas.base``: ``between``, ``max_length``, ``choice`` ...), and
+    every marshmallow validator they use, raises one, so no English message with numbers
+    in it needs reading back. marshmallow's few fixed defaults (a field's type error where
+    a schema gives no message of its own) are looked up here; anything else goes through
+    the catalogue.
     """
     text = str(message)
     if text in FIXED_MESSAGES:
         return str(FIXED_MESSAGES[text])
-    for pattern, translate in PATTERN_MESSAGES:
-        match = pattern.match(text)
-        if match:
-            return translate(match)
     return _(text) if text else text
 
 
