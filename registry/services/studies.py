@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -47,7 +48,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.extensions import db
-from registry.models import EstimationJob, EstimationResult, Study, User
+from registry.models import EstimationJob, EstimationResult, SourceList, Study, User
 from registry.models.base import utcnow
 from registry.models.studies import JobState
 from registry.services import audit, linkage
@@ -85,6 +86,26 @@ def _check_refs(refs: list[str]) -> None:
         linkage.check_upload_size(ref, minimum=current_app.config["LINKAGE_MIN_LIST_CODES"])
 
 
+def _check_list_periods(refs: list[str], start: date, end: date) -> None:
+    """Refuse an uploaded list whose period does not overlap the study's (issue 14: a 2026
+    study on 2004 lists ran, was labelled 2026 and could be approved). The registry's own
+    lists are always read for the study's period."""
+    for ref in refs:
+        kind, _, name = ref.partition(":")
+        source = db.session.get(SourceList, int(name)) if kind == "upload" else None
+        if source is None:
+            continue
+        first, last = parse_period(source.period)
+        if last < start or first > end:
+            message = _l(
+                "The list %(name)s is of %(period)s, outside the study's period: choose lists "
+                "of the same period, or study their period.",
+                name=source.source_name,
+                period=source.period,
+            )
+            raise ServiceError(message, "lists")
+
+
 def create_study(data: dict[str, Any], *, actor: User) -> EstimationJob:
     """Record a study and its first job (queued once the caller commits)."""
     ensure_epidemiology(actor)
@@ -104,6 +125,7 @@ def create_study(data: dict[str, Any], *, actor: User) -> EstimationJob:
         raise ServiceError(_l("Only capture-recapture studies take strata."), "strata")
     refs = method.check(refs, parameters, actor=actor, period=(start, end))
     _check_refs(refs)
+    _check_list_periods(refs, start, end)
     study = Study(
         title=(data.get("title") or "").strip() or f"{method.name} {data['period']}",
         method=method.name,

@@ -342,3 +342,33 @@ def test_hiv_trend_shows_prevalence_by_year_its_plot_and_csv(epi, client, rnc_re
     assert plot.status_code == 200 and plot.data.startswith(b"\x89PNG")
     rows = list(csv.DictReader(io.StringIO(text(client.get(f"/studies/jobs/{job_id}/result.csv")))))
     assert rows and rows[-1]["row"] == "year" and rows[-1]["tested"] == "1"
+
+
+def test_a_study_of_another_period_than_its_lists_is_refused(epi, client, study_records, app):
+    """Issue 14 item 4: a 2026 study on 2003 lists ran, labelled 2026, and was approvable."""
+    response = epi.post(
+        "/studies/new",
+        {
+            "method": "capture_recapture",
+            "lists": [f"upload:{i}" for i in study_records.list_ids],
+            "period": "2026",
+            "area_code": "KG",
+        },
+    )
+    assert response.status_code == 422
+    page = text(response)
+    assert 'id="e-lists"' in page and "is of 2003, outside the study&#39;s period" in page
+    with app.app_context():
+        from registry.models import Study
+
+        assert db.session.query(Study).filter_by(period="2026").count() == 0
+    quarter = epi.post(  # a part of the lists' year overlaps it: allowed
+        "/studies/new",
+        {
+            "method": "capture_recapture",
+            "lists": [f"upload:{i}" for i in study_records.list_ids],
+            "period": "2003Q2",
+            "area_code": "KG",
+        },
+    )
+    assert quarter.status_code == 302, text(quarter)
