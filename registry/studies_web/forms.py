@@ -103,7 +103,10 @@ LABELS = {
 
 
 HINTS = {
-    "period": _l("An ISO period: a year (2003), a quarter (2003Q1) or a month (200301)."),
+    "period": _l(
+        "An ISO period: a year (2003), a half-year (2003S1), a quarter (2003Q1) or a month "
+        "(200301)."
+    ),
     "parameters/model": _l(
         "For one chosen model: M0, Mt, Mh, Mth, Mb, Mbh or a log-linear model like [12,3]; Mh "
         "and Mth use the heterogeneity chosen here (Chao if none)."

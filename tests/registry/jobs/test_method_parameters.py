@@ -217,3 +217,15 @@ def _multidict(pairs) -> dict[str, list[str]]:
         else:
             posted[name] = [value]
     return posted
+
+
+def test_studies_take_the_periods_the_analytics_take(api):
+    """One period grammar: a half-year (DHIS2's 2003S1) names a study as it names a ``pe``."""
+    created = api.post("/api/jobs", json={**study("retention"), "period": "2003S2"})
+    assert created.status_code == 202, created.json
+    analytics = api.get("/api/v1/analytics", query_string={"dx": "REG_CLIENTS", "pe": "2003S2",
+                                                           "ou": "KG"})  # fmt: skip
+    assert analytics.status_code == 200
+    for bad in ("2003S3", "2003H1"):
+        refused = api.post("/api/jobs", json={**study("retention"), "period": bad})
+        assert [e["field"] for e in refused.json["errors"]] == ["period"]
