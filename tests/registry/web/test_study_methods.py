@@ -186,3 +186,23 @@ def test_every_result_section_renders_in_russian(epi, client, app, ost_records):
     assert "Параметры метода: Метод мультипликатора" in text(
         client.get("/studies/new?method=multiplier")
     )
+
+
+def test_without_scripts_the_button_shows_the_chosen_methods_parameters(epi, client, app):
+    posted = {
+        **FORM,
+        "title": "Прогноз",
+        "method": "projection",
+        "action": "choose",
+        "parameters/alpha": "0.05",
+    }  # fmt: skip  (capture-recapture's, left behind)
+    page = epi.post("/studies/new", posted)
+    assert page.status_code == 200
+    body = text(page)
+    assert 'name="parameters/scenarios"' in body and 'name="parameters/alpha"' not in body
+    assert 'value="Прогноз"' in body and 'value="2003"' in body  # the general fields stay
+    assert 'value="trend=5:7; best=-3:-2; worst=4:5"' in body  # the schema's defaults
+    with app.app_context():
+        from registry.models import Study
+
+        assert db.session.query(Study).count() == 0
