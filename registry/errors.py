@@ -26,6 +26,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from registry.extensions import db
+from registry.schemas.base import error_paths
 from registry.services.access import AccessDenied
 
 PROBLEM_JSON = "application/problem+json"
@@ -84,18 +85,14 @@ def wants_problem_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def field_errors(messages: Any, prefix: str = "") -> list[dict[str, str]]:
-    """Flatten marshmallow's nested error mapping into ``[{field, pointer, detail}]``."""
-    if isinstance(messages, Mapping):
-        flat: list[dict[str, str]] = []
-        for name, value in messages.items():
-            flat.extend(field_errors(value, f"{prefix}/{name}" if prefix else str(name)))
-        return flat
-    if isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
-        return [{"field": prefix, "pointer": f"#/{prefix}", "detail": str(m)} for m in messages]
-    if isinstance(messages, list | tuple):
-        return [e for m in messages for e in field_errors(m, prefix)]
-    return [{"field": prefix, "pointer": f"#/{prefix}", "detail": str(messages)}]
+def field_errors(messages: Any) -> list[dict[str, str]]:
+    """marshmallow's nested error mapping as ``[{field, pointer, detail}]`` (the paths of
+    :func:`registry.schemas.base.error_paths`, the one flattener)."""
+    return [
+        {"field": path, "pointer": f"#/{path}", "detail": str(message)}
+        for path, texts in error_paths(messages).items()
+        for message in texts
+    ]
 
 
 def problem(

@@ -2,7 +2,7 @@
 
 Public interface::
 
-    ESTIMATE_METHODS = ("capture_recapture", "count_estimators")
+    ESTIMATE_METHODS = registry.services.methods.ESTIMATING   # methods.<name>.estimates_population
     approved_estimates(periods) -> dict[(area_code, period), Estimate]   # one query
 
 Only results an epidemiologist approved reach ministry outputs. When several methods have
@@ -21,8 +21,11 @@ from dataclasses import dataclass
 from registry.extensions import db
 from registry.models import EstimationResult, OrgUnit, Study
 from registry.services.approvals import approved_results
+from registry.services.methods import ESTIMATING, METHODS
 
-ESTIMATE_METHODS = ("capture_recapture", "count_estimators")
+#: The methods whose approved results are published as estimates: one flag per method
+#: (``estimates_population``), the same that coverage and projection build on.
+ESTIMATE_METHODS = ESTIMATING
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,12 @@ def approved_estimates(periods: Iterable[str]) -> dict[tuple[str, str], Estimate
         if (code, period, method) in latest_of_method:
             continue  # an older result of a method: only its latest one counts
         latest_of_method.add((code, period, method))
-        estimate = (result.payload or {}).get("estimate") or {}
-        if (code, period) not in estimates and estimate.get("abundance") is not None:
+        estimate = METHODS[method].estimate(result.payload or {})
+        if (code, period) not in estimates and estimate is not None:
             estimates[(code, period)] = Estimate(
-                float(estimate["abundance"]),
-                _number(estimate.get("ci_low")),
-                _number(estimate.get("ci_high")),
+                float(estimate.abundance),
+                _number(estimate.ci_low),
+                _number(estimate.ci_high),
                 result.id,
                 method,
             )

@@ -2,10 +2,13 @@
 
 Public interface::
 
-    Period(iso, start, end)                       # frozen; .kind: year/semester/quarter/month
+    Period(start, end, iso, kind)                 # registry.services.periods.Period
     parse_period(text, *, today) -> list[Period]  # "2003", "2003S1", "2003Q2", "200305",
                                                   # or a relative period ("LAST_5_YEARS")
     RELATIVE_PERIODS                              # the relative period names understood
+
+The ISO grammar is the one studies and uploads use (:mod:`registry.services.periods`);
+this module adds DHIS2's relative periods.
 
 A query names whole calendar periods only, never an arbitrary date range: that keeps the
 cells of every answer inside the same canonical tables (see
@@ -18,63 +21,35 @@ and "current" is the day given as ``relativePeriodDate`` (default today).
 
 from __future__ import annotations
 
-import calendar
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
 from registry.services.errors import ServiceError
-from registry.services.periods import check_year
-
-YEAR, SEMESTER, QUARTER, MONTH = "year", "semester", "quarter", "month"
-
-_PATTERNS = (
-    (re.compile(r"^(\d{4})$"), YEAR),
-    (re.compile(r"^(\d{4})S([12])$"), SEMESTER),
-    (re.compile(r"^(\d{4})Q([1-4])$"), QUARTER),
-    (re.compile(r"^(\d{4})(0[1-9]|1[0-2])$"), MONTH),
+from registry.services.periods import (
+    MONTH,
+    MONTHS,
+    QUARTER,
+    SEMESTER,
+    YEAR,
+    Period,
+    match_period,
+    period_of,
 )
-#: Months in one period of each kind.
-_MONTHS = {YEAR: 12, SEMESTER: 6, QUARTER: 3, MONTH: 1}
 
-
-@dataclass(frozen=True, order=True)
-class Period:
-    """A whole calendar period: ISO name (DHIS2 style), first and last day, kind."""
-
-    start: date
-    end: date
-    iso: str
-    kind: str
-
-
-def _make(kind: str, year: int, index: int) -> Period:
-    """The ``index``-th (1-based) period of ``kind`` in ``year``."""
-    months = _MONTHS[kind]
-    first = (index - 1) * months + 1
-    last = first + months - 1
-    end = date(year, last, calendar.monthrange(year, last)[1])
-    iso = {
-        YEAR: f"{year}",
-        SEMESTER: f"{year}S{index}",
-        QUARTER: f"{year}Q{index}",
-        MONTH: f"{year}{index:02d}",
-    }[kind]
-    return Period(date(year, first, 1), end, iso, kind)
+__all__ = ["MONTH", "QUARTER", "RELATIVE_PERIODS", "SEMESTER", "YEAR", "Period", "parse_period"]
 
 
 def _shift(kind: str, year: int, index: int, steps: int) -> tuple[int, int]:
     """Move ``steps`` periods of ``kind`` from (year, index); negative goes back."""
-    per_year = 12 // _MONTHS[kind]
+    per_year = 12 // MONTHS[kind]
     position = year * per_year + (index - 1) + steps
     return position // per_year, position % per_year + 1
 
 
 def _current(kind: str, today: date) -> tuple[int, int]:
-    return today.year, (today.month - 1) // _MONTHS[kind] + 1
+    return today.year, (today.month - 1) // MONTHS[kind] + 1
 
 
 def _relative(kind: str, count: int, *, include_current: bool) -> Callable[[date], list[Period]]:
@@ -83,7 +58,7 @@ def _relative(kind: str, count: int, *, include_current: bool) -> Callable[[date
     def periods(today: date) -> list[Period]:
         year, index = _current(kind, today)
         last = 0 if include_current else -1
-        return [_make(kind, *_shift(kind, year, index, step)) for step in
+        return [period_of(kind, *_shift(kind, year, index, step)) for step in
                 range(last - count + 1, last + 1)]  # fmt: skip
 
     return periods
@@ -133,11 +108,8 @@ def parse_period(text: str, *, today: date, field: str = "pe") -> list[Period]:
     text = (text or "").strip()
     if text.upper() in RELATIVE_PERIODS and 1901 <= today.year <= 2100:
         return RELATIVE_PERIODS[text.upper()](today)
-    for pattern, kind in _PATTERNS:
-        if match := pattern.match(text):
-            year = check_year(int(match.group(1)), field)
-            index = int(match.group(2)) if kind != YEAR else 1
-            return [_make(kind, year, index)]
+    if (found := match_period(text, field)) is not None:
+        return [found]
     raise ServiceError(
         _l(
             "Give periods as ISO periods (2003, 2003S1, 2003Q1, 200301) or relative periods "

@@ -38,7 +38,7 @@ from registry.errors import UnreadableBody, problem
 from registry.extensions import db
 from registry.routing import MAX_ID
 from registry.schemas.base import nul_errors
-from registry.services.errors import ServiceError
+from registry.services.errors import NotFound, ServiceError
 
 API_SETTINGS = {
     "API_TITLE": "narcoregistry estimation API",
@@ -187,6 +187,8 @@ def init_api(app: Flask) -> None:
 def service_error(error: ServiceError) -> Response:
     """A rule the services enforce: 422 problem details naming the field."""
     db.session.rollback()
+    if isinstance(error, NotFound):
+        return problem(404, str(error.message))
     field = error.field or "_schema"
     detail = str(error.message)
     return problem(

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -35,14 +36,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from registry.models.base import Base, utcnow
 from registry.models.geography import OrgUnit
 
-QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
-    "queued",
-    "running",
-    "succeeded",
-    "failed",
-    "cancelled",
-)
-JOB_STATES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)
+
+class JobState(StrEnum):
+    """The states of an estimation job (stored as their text)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        """True once the job will not change state again."""
+        return self in FINISHED_STATES
+
+
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = JobState
+JOB_STATES = tuple(JobState)
 FINISHED_STATES = (SUCCEEDED, FAILED, CANCELLED)
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"

@@ -28,6 +28,8 @@ INVALID_INTEGER = _l("Enter a whole number.")
 INVALID_NUMBER = _l("Enter a number.")
 INVALID_TEXT = _l("Enter text.")
 FUTURE_DATE = _l("This date is in the future.")
+CHOOSE_YES_NO = _l("Choose yes or no.")
+UNKNOWN_FIELD = _l("Unknown field.")
 
 NUL_TEXT = _l("Remove the NUL character (code 0) from this text: it cannot be stored.")
 
@@ -192,13 +194,44 @@ def event_date(*, required: bool = True, earliest: date = EARLIEST_EVENT) -> fie
     )
 
 
-def integer(low: int, high: int, *, required: bool = False) -> fields.Integer:
-    """A whole number between ``low`` and ``high`` (``None`` when empty and optional)."""
+def integer(
+    low: int, high: int, *, required: bool = False, default: int | None = None
+) -> fields.Integer:
+    """A whole number between ``low`` and ``high`` (``default`` when empty and optional)."""
     return IntegerField(
         required=required,
-        load_default=None if not required else missing,
+        load_default=default if not required else missing,
         validate=between(low, high),
-        error_messages=_messages(invalid=INVALID_INTEGER),
+        error_messages=_messages(invalid=INVALID_INTEGER, too_large=INVALID_INTEGER),
+    )
+
+
+class FloatField(_DirectValidation, fields.Float):
+    """``fields.Float`` that checks a single validator without wrapping it (no NaN)."""
+
+
+def number(
+    low: float, high: float, *, default: float | None = None, required: bool = False
+) -> fields.Float:
+    """A finite number between ``low`` and ``high`` (``default`` when missing)."""
+    return FloatField(
+        required=required,
+        load_default=missing if required else default,
+        allow_none=not required and default is None,
+        validate=between(low, high),
+        error_messages=_messages(invalid=INVALID_NUMBER, special=INVALID_NUMBER),
+    )
+
+
+def flag(*, default: bool = False) -> fields.Boolean:
+    """Yes or no (``true``/``false`` in JSON; the form's select posts the same words)."""
+    return fields.Boolean(load_default=default, error_messages=_messages(invalid=CHOOSE_YES_NO))
+
+
+def day(*, default: date | None = None) -> fields.Date:
+    """An ISO date (``None`` when empty)."""
+    return DateField(
+        load_default=default, allow_none=True, error_messages=_messages(invalid=INVALID_DATE)
     )
 
 
@@ -329,3 +362,25 @@ def _flatten(value: Any) -> list[Any]:
         if not any(item is seen for seen in unique):
             unique.append(item)
     return unique
+
+
+def error_paths(messages: Any, prefix: str = "") -> dict[str, list[Any]]:
+    """marshmallow's nested messages as ``{"a/b/0/c": [message, ...]}``: the one flattener.
+
+    A message that belongs to no field is under ``_schema`` (or ``<prefix>/_schema``
+    flattened onto ``<prefix>``). The API names the fields of its problem details by
+    these paths, and the forms name their inputs by them.
+    """
+    flat: dict[str, list[Any]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = str(key) if not prefix else prefix if key == "_schema" else f"{prefix}/{key}"
+            for path, texts in error_paths(value, name).items():
+                flat.setdefault(path, []).extend(texts)
+        return flat
+    if isinstance(messages, list | tuple):
+        for value in messages:
+            for path, texts in error_paths(value, prefix).items():
+                flat.setdefault(path, []).extend(texts)
+        return flat
+    return {prefix or "_schema": [messages]}

@@ -10,12 +10,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
-from registry.schemas.base import CHOOSE, REQUIRED
+from registry.schemas.base import CHOOSE, REQUIRED, max_length, nul_errors
 from registry.services import uploads
-from registry.services.estimators import METHODS
+from registry.services.methods import METHODS
 
 
 class UtcDateTime(fields.DateTime):
@@ -28,18 +38,24 @@ class UtcDateTime(fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-#: Methods whose lists may be empty (typed benchmark, implied OST records, no list).
-LISTLESS_METHODS = ("multiplier", "retention", "coverage", "projection")
 _required = {"required": REQUIRED, "null": REQUIRED}
+#: marshmallow formats a validator's own message with ``str.format``: no braces in it.
+TOO_MANY_LISTS = _l("Choose at most ten lists.")
 
 
 class StudySchema(Schema):
-    """A new study: what to estimate, on which lists, for which period and area."""
+    """A new study: what to estimate, on which lists, for which period and area.
+
+    ``parameters`` are validated by the chosen method's own schema
+    (``registry.services.methods.<method>.Parameters``), which fills in its defaults: a
+    bad parameter is an error on ``parameters/<name>``. The HTML form posts the same
+    names (``parameters/alpha`` ...), so the form and the API share this one schema.
+    """
 
     class Meta:
         unknown = EXCLUDE
 
-    title = fields.String(load_default="", validate=validate.Length(max=200))
+    title = fields.String(load_default="", validate=max_length(200))
     method = fields.String(
         required=True,
         validate=validate.OneOf(METHODS, error=CHOOSE),
@@ -49,33 +65,57 @@ class StudySchema(Schema):
     parameters = fields.Dict(
         keys=fields.String(),
         load_default=dict,
+        error_messages={"invalid": REQUIRED},
         metadata={
-            "description": "per method, see registry.services.estimators and its modules "
-            "(capture_recapture: analysis, seed ...; multiplier: benchmark, surveys, "
-            "interval; retention: max_gap_days, analysis_date, group, cox; coverage: "
-            "census_date, source_job or estimate; projection: source_job or base, "
-            "horizon, scenarios) and docs/estimation-jobs.md"
+            "description": "the method's parameters, validated by its schema (one module "
+            "per method in registry.services.methods; see docs/estimation-jobs.md)"
         },
     )
     lists = fields.List(
-        fields.String(validate=validate.Length(max=40)),
+        fields.String(validate=max_length(40)),
         load_default=list,
-        validate=validate.Length(max=10),
+        validate=validate.Length(max=10, error=TOO_MANY_LISTS),
         metadata={
             "description": 'list references: "registry:ost", "upload:12" ...; may be empty '
-            "for retention, coverage, projection and a multiplier with a typed benchmark"
+            "for the HIV trend, retention, coverage, projection and a multiplier with a "
+            "typed benchmark"
         },
     )
     period = fields.String(
         required=True, error_messages=_required, metadata={"description": "2003, 2003Q1, 200301"}
     )
     area_code = fields.String(required=True, error_messages=_required)
-    strata = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["sex"]))
+    strata = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(["sex"], error=CHOOSE)
+    )
+
+    @pre_load
+    def _no_nul(self, data: Any, **_: Any) -> Any:
+        """Text holding a NUL character (which PostgreSQL cannot store) is refused first."""
+        if isinstance(data, dict) and (nul := nul_errors(data)):
+            raise ValidationError(nul)
+        return data
 
     @validates_schema(skip_on_field_errors=False)
-    def _lists_needed(self, data: dict, **_: object) -> None:
-        if not data.get("lists") and data.get("method") not in LISTLESS_METHODS:
-            raise ValidationError(REQUIRED, field_name="lists")
+    def _method_parameters(self, data: dict[str, Any], **_: Any) -> None:
+        """The parameters through the method's schema; lists unless the method needs none."""
+        method = METHODS.get(data.get("method", ""))
+        errors: dict[str, Any] = {}
+        if method is not None and "parameters" in data:
+            try:
+                method.load(data["parameters"])
+            except ValidationError as error:
+                errors.update(error.messages)
+        if not data.get("lists") and (method is None or not method.listless):
+            errors["lists"] = [REQUIRED]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _loaded_parameters(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """The parameters as the method's schema loads them (its defaults filled in)."""
+        data["parameters"] = METHODS[data["method"]].load(data["parameters"])
+        return data
 
 
 class JobSchema(Schema):
@@ -109,7 +149,7 @@ class ResultSchema(Schema):
     """A succeeded job's result and its provenance."""
 
     job_id = fields.Integer()
-    payload = fields.Dict(metadata={"description": "see registry.services.estimators"})
+    payload = fields.Dict(metadata={"description": "per method, see registry.services.methods"})
     history_counts = fields.Dict(allow_none=True)
     input_hash = fields.String()
     software_version = fields.String()
@@ -126,7 +166,9 @@ class UploadFormSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    kind = fields.String(load_default="codes", validate=validate.OneOf(["codes", "identifiers"]))
+    kind = fields.String(
+        load_default="codes", validate=validate.OneOf(["codes", "identifiers"], error=CHOOSE)
+    )
     source_name = fields.String(required=True, error_messages=_required)
     period = fields.String(required=True, error_messages=_required)
     area_code = fields.String(required=True, error_messages=_required)
@@ -178,7 +220,7 @@ class OverlapQuerySchema(Schema):
     lists = fields.List(fields.String(), required=True, error_messages=_required)
     period = fields.String(required=True, error_messages=_required)
     area_code = fields.String(required=True, error_messages=_required)
-    strata = fields.String(load_default=None, validate=validate.OneOf(["sex"]))
+    strata = fields.String(load_default=None, validate=validate.OneOf(["sex"], error=CHOOSE))
 
 
 class DuplicateQuerySchema(Schema):

@@ -16,7 +16,7 @@ records (they work on pseudonymised extracts and aggregates); anyone else is ref
 from __future__ import annotations
 
 from registry.models import User
-from registry.models.users import ADMIN, CLINIC_STAFF
+from registry.models.users import ADMIN, CLINIC_STAFF, EPIDEMIOLOGIST
 
 
 class AccessDenied(Exception):  # noqa: N818  (the name reads as the HTTP outcome)
@@ -52,3 +52,9 @@ def ensure_centre_access(actor: User | None, centre_id: int | None) -> None:
     """Raise :class:`AccessDenied` unless :func:`can_access_centre`."""
     if not can_access_centre(actor, centre_id):
         raise AccessDenied("no access to this centre's records")
+
+
+def ensure_epidemiology(actor: User | None) -> None:
+    """Raise :class:`AccessDenied` unless ``actor`` is an active epidemiologist or admin."""
+    if not _active(actor) or actor.role not in (ADMIN, EPIDEMIOLOGIST):  # type: ignore[union-attr]
+        raise AccessDenied("estimation studies are for epidemiologists")

@@ -50,3 +50,7 @@ class ClientAlreadyAdmittedError(ServiceError):
         super().__init__(message, "programme")
         self.client_id = client_id
         self.just_created = just_created
+
+
+class NotFound(ServiceError):  # noqa: N818 - reads as the HTTP outcome, like AccessDenied
+    """The record asked for does not exist (a view answers 404, not 422)."""

@@ -1,8 +1,12 @@
-"""ISO periods (DHIS2 style) and areas, as studies and uploads name them.
+"""ISO periods (DHIS2 style) and areas: the one period grammar of studies, uploads and
+the analytics (which adds relative periods, :mod:`registry.analytics.periods`).
 
 Public interface::
 
-    parse_period(text: str) -> tuple[date, date]      # "2003", "2003Q2", "200305"
+    Period(start, end, iso, kind)                     # frozen; kind: year/semester/...
+    iso_period(text: str, field) -> Period            # "2003", "2003S1", "2003Q2", "200305"
+    period_of(kind, year, index) -> Period            # the index-th period of kind in year
+    parse_period(text: str) -> tuple[date, date]      # iso_period's first and last day
     check_year(year: int, field: str) -> int          # 1900..2100, else ServiceError(field)
     FIRST_YEAR, LAST_YEAR = 1900, 2100
     find_area(code: str) -> OrgUnit                   # raises ServiceError(field="area_code")
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -25,31 +30,77 @@ from registry.services.errors import ServiceError
 #: outside is a typing error, and year 0 cannot even be a ``datetime.date``.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
-_YEAR = re.compile(r"^(\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-_MONTH = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")
+YEAR, SEMESTER, QUARTER, MONTH = "year", "semester", "quarter", "month"
+_PATTERNS = (
+    (re.compile(r"^(\d{4})$"), YEAR),
+    (re.compile(r"^(\d{4})S([12])$"), SEMESTER),
+    (re.compile(r"^(\d{4})Q([1-4])$"), QUARTER),
+    (re.compile(r"^(\d{4})(0[1-9]|1[0-2])$"), MONTH),
+)
+#: Months in one period of each kind.
+MONTHS = {YEAR: 12, SEMESTER: 6, QUARTER: 3, MONTH: 1}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A whole calendar period: first and last day, ISO name (DHIS2 style), kind."""
+
+    start: date
+    end: date
+    iso: str
+    kind: str
+
+
+def period_of(kind: str, year: int, index: int) -> Period:
+    """The ``index``-th (1-based) period of ``kind`` in ``year``."""
+    months = MONTHS[kind]
+    first = (index - 1) * months + 1
+    last = first + months - 1
+    end = date(year, last, calendar.monthrange(year, last)[1])
+    iso = {
+        YEAR: f"{year}",
+        SEMESTER: f"{year}S{index}",
+        QUARTER: f"{year}Q{index}",
+        MONTH: f"{year}{index:02d}",
+    }[kind]
+    return Period(date(year, first, 1), end, iso, kind)
+
+
+def match_period(text: str, field: str) -> Period | None:
+    """The ISO period ``text`` names (its year checked), or None if it names none."""
+    for pattern, kind in _PATTERNS:
+        if match := pattern.match(text):
+            year = check_year(int(match.group(1)), field)
+            return period_of(kind, year, int(match.group(2)) if kind != YEAR else 1)
+    return None
+
+
+def iso_period(text: str, field: str = "period") -> Period:
+    """The ISO period ``text`` names: a year, a half-year, a quarter or a month.
+
+    >>> iso_period("2003S2").start
+    datetime.date(2003, 7, 1)
+    """
+    found = match_period((text or "").strip(), field)
+    if found is None:
+        raise ServiceError(
+            _l(
+                "Give the period as a year (2003), a half-year (2003S1), a quarter (2003Q1) or "
+                "a month (200301)."
+            ),
+            field,
+        )
+    return found
 
 
 def parse_period(text: str, field: str = "period") -> tuple[date, date]:
-    """First and last day of an ISO period: a year, a quarter or a month.
+    """First and last day of an ISO period (:func:`iso_period`).
 
     >>> parse_period("2003Q2")
     (datetime.date(2003, 4, 1), datetime.date(2003, 6, 30))
     """
-    text = (text or "").strip()
-    if match := _YEAR.match(text):
-        year = check_year(int(match.group(1)), field)
-        return date(year, 1, 1), date(year, 12, 31)
-    if match := _QUARTER.match(text):
-        year, quarter = check_year(int(match.group(1)), field), int(match.group(2))
-        first = 3 * quarter - 2
-        return date(year, first, 1), date(year, first + 2, _last_day(year, first + 2))
-    if match := _MONTH.match(text):
-        year, month = check_year(int(match.group(1)), field), int(match.group(2))
-        return date(year, month, 1), date(year, month, _last_day(year, month))
-    raise ServiceError(
-        _l("Give the period as a year (2003), a quarter (2003Q1) or a month (200301)."), field
-    )
+    period = iso_period(text, field)
+    return period.start, period.end
 
 
 def check_year(year: int, field: str) -> int:
@@ -62,10 +113,6 @@ def check_year(year: int, field: str) -> int:
             field,
         )  # fmt: skip
     return year
-
-
-def _last_day(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
 
 
 def find_area(code: str, field: str = "area_code") -> OrgUnit:

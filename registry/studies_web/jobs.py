@@ -20,8 +20,10 @@ from registry import plots
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models import EstimationJob, EstimationResult, User
+from registry.models.studies import JobState
 from registry.services import approvals, studies
 from registry.services.errors import ServiceError
+from registry.services.methods import METHODS
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.common import list_choices
 from registry.studies_web.forms import METHOD_LABELS
@@ -46,43 +48,10 @@ def _result(job_id: int) -> EstimationResult:
         abort(404)
 
 
-def available_plots(payload: dict[str, Any]) -> list[str]:
-    """Names of the plots a result payload can draw (see :data:`PLOTS`)."""
-    names = []
-    if payload.get("models"):
-        names.append("models")
-    if (payload.get("bootstrap") or {}).get("values"):
-        names.append("bootstrap")
-    if payload.get("years"):
-        names.append("hiv")
-    if payload.get("curves"):
-        names.append("retention")
-    return names
-
-
 def confidence_level(parameters: dict[str, Any]) -> str:
     """``"95"`` for ``alpha=0.05`` (no needless decimals)."""
     level = 100 * (1 - float(parameters.get("alpha") or 0.05))
     return f"{level:.1f}".rstrip("0").rstrip(".")
-
-
-def _draw(name: str, payload: dict[str, Any]) -> bytes:
-    estimate = payload.get("estimate") or {}
-    if name == "models":
-        if payload.get("analysis") == "average":
-            return plots.model_comparison(payload["models"], average=estimate)
-        return plots.model_comparison(payload["models"], chosen=estimate.get("name"))
-    if name == "bootstrap":
-        boot = payload["bootstrap"]
-        return plots.bootstrap_distribution(
-            boot["values"],
-            estimate=estimate.get("abundance"),
-            ci_low=boot.get("ci_low"),
-            ci_high=boot.get("ci_high"),
-        )
-    if name == "hiv":
-        return plots.hiv_prevalence(payload["years"])
-    return plots.kaplan_meier(payload["curves"])
 
 
 @blueprint.route("/jobs")
@@ -106,16 +75,19 @@ def jobs() -> Any:
 def job(job_id: int) -> Any:
     """The job's state, then its result: estimate, model table, plots, provenance."""
     found = _job(job_id)
-    result = _result(job_id) if found.state == "succeeded" and found.result else None
+    succeeded = found.state == JobState.SUCCEEDED and found.result
+    result = _result(job_id) if succeeded else None
     payload = result.payload if result else {}
+    method = METHODS[found.study.method]
     approver = db.session.get(User, result.approved_by_id) if result and result.approved else None
     page = render_template(
         "studies/job.html",
         job=found,
         study=found.study,
+        method=method,
         result=result,
         payload=payload,
-        plots=available_plots(payload),
+        plots=method.plots(payload) if result else [],
         methods=METHOD_LABELS,
         refresh=None if found.finished else REFRESH_SECONDS,
         list_names=list_choices(),
@@ -167,11 +139,13 @@ def cancel_job(job_id: int) -> Any:
 @roles(*EPI_ROLES)
 def plot(job_id: int, name: str) -> Any:
     """One plot of the result as a PNG image (404 if the result has no such plot)."""
-    payload = _result(job_id).payload
-    if name not in available_plots(payload):
+    result = _result(job_id)
+    method, payload = METHODS[result.job.study.method], result.payload
+    if name not in method.plots(payload) or method.draw is None:
         db.session.rollback()
         abort(404)
-    image = plots.cached_png(f"study-{name}", payload, lambda: _draw(name, payload))
+    draw = method.draw
+    image = plots.cached_png(f"study-{name}", payload, lambda: draw(name, payload))
     db.session.commit()
     return Response(image, mimetype="image/png")
 

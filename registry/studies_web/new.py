@@ -1,4 +1,12 @@
-"""The new-study form: method, lists, period, area, strata and parameters."""
+"""The new-study form: method, lists, period, area, strata and the method's parameters.
+
+The form posts the API's own names (``parameters/alpha`` ...) and is loaded by the API's
+:class:`~registry.schemas.studies.StudySchema`, so a parameter's default, rule and error
+are the method's (:mod:`registry.services.methods`), in one place. It shows only the
+chosen method's parameters (its partial, ``studies/parameters/_<method>.html``): a
+method is chosen first, with the "Show its parameters" button or, with scripts on,
+``static/method-choice.js`` pressing it when the method changes.
+"""
 
 from __future__ import annotations
 
@@ -6,48 +14,23 @@ from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 
 from registry.auth.roles import roles
 from registry.extensions import db
-from registry.services import audit, estimators, linkage, studies
+from registry.models.studies import JobState
+from registry.schemas.studies import StudySchema
+from registry.services import audit, linkage, studies
 from registry.services.errors import ServiceError
-from registry.services.estimators.sources import ESTIMATING_METHODS
+from registry.services.methods import METHODS, Estimate, Method
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.common import area_choices, format_number, list_choices
-from registry.studies_web.forms import (
-    ANALYSIS_LABELS,
-    CRITERIA,
-    INTERVALS,
-    METHOD_LABELS,
-    MULTIPLIER_INTERVALS,
-    RETENTION_GROUPS,
-    STRATA,
-    SURVEY_ROWS,
-    YES_NO,
-    NewStudyFormSchema,
-    form_errors,
-)
-from registry.web.forms import FormState, errors_state, load_form, submit_form
+from registry.studies_web.forms import METHOD_LABELS
+from registry.web.forms import FormState, errors_state, form_values, load_form, submit_form
 
-#: What a fresh form proposes: the AIC model average at 95% on the whole country.
-DEFAULTS = {
-    "method": "capture_recapture",
-    "analysis": "average",
-    "criterion": "aic",
-    "interval": "lognormal",
-    "confidence": "95",
-    "replicates": "1000",
-    "seed": "20030101",
-    "area_code": "KG",
-    "multiplier_interval": "log",
-    "random_effects": "no",
-    "max_gap_days": "2",
-    "group": "dose",
-    "cox": "no",
-    "horizon": "5",
-    "scenarios": "trend=5:7; best=-3:-2; worst=4:5",
-}
+#: What a fresh form proposes besides the method's own defaults: the whole country.
+GENERAL_DEFAULTS = {"method": "capture_recapture", "area_code": "KG"}
+#: The inputs every method shares (kept when the method changes).
+GENERAL_FIELDS = ("title", "method", "lists", "period", "area_code", "strata")
 
 
 def estimate_job_choices() -> dict[str, str]:
@@ -58,52 +41,66 @@ def estimate_job_choices() -> dict[str, str]:
     """
     choices = {}
     for job in studies.list_jobs(actor=g.user, limit=200):
-        if job.state != "succeeded" or job.study.method not in ESTIMATING_METHODS:
+        method = METHODS.get(job.study.method)
+        if job.state != JobState.SUCCEEDED or job.result is None or method is None:
             continue
-        abundance = ((job.result.payload if job.result else {}).get("estimate") or {}).get(
-            "abundance"
-        )
-        if abundance:
+        estimate: Estimate | None = method.estimate(job.result.payload)
+        if method.estimates_population and estimate is not None:
             study = job.study
-            label = (study.title, study.period, study.area.code, format_number(abundance))
+            label = (study.title, study.period, study.area.code, format_number(estimate.abundance))
             choices[str(job.id)] = " · ".join((f"#{job.id}", *label))
     return choices
 
 
-def method_choices() -> dict[str, Any]:
-    """The methods the services can run, with their labels."""
-    return {m: label for m, label in METHOD_LABELS.items() if m in estimators.METHODS}
+def parameter_defaults(method: Method) -> dict[str, str]:
+    """The method's defaults as the form's inputs (``parameters/<name>``)."""
+    schema = method.parameters()
+    return form_values(schema.dump(method.defaults()), "parameters")
+
+
+def _general(given: Any) -> dict[str, Any]:
+    """The general fields of a query string or a posted form (``lists`` as a list)."""
+    return {
+        name: given.getlist(name) if name == "lists" else given[name]
+        for name in GENERAL_FIELDS
+        if name in given
+    }
+
+
+def _chosen(values: dict[str, Any]) -> Method:
+    return METHODS.get(str(values.get("method") or ""), METHODS[GENERAL_DEFAULTS["method"]])
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
 @roles(*EPI_ROLES)
 def new_study() -> Any:
     """Create a study and queue its first job; the job page then shows its progress."""
-    form = FormState(values=dict(DEFAULTS))
+    action = request.form.get("action")
     report = None
-    if request.method == "POST" and request.form.get("action") == "overlap":
+    if request.method == "GET" or action == "choose":
+        # a fresh form (?method=... chooses the method), or the method changed: the general
+        # fields as given, and the chosen method's own parameters with their defaults
+        given = request.args if request.method == "GET" else request.form
+        values: dict[str, Any] = {**GENERAL_DEFAULTS, **_general(given)}
+        form = FormState(values={**values, **parameter_defaults(_chosen(values))})
+    elif action == "overlap":
         report, form = _overlap()
-    elif request.method == "POST":
+    else:
         job, form = submit_form(
-            NewStudyFormSchema(),
-            _create,  # queued on commit
+            StudySchema(),
+            lambda data: studies.create_study(data, actor=g.user),  # queued on commit
             saved=_("The study was submitted; its job is queued."),
+            nested=True,
         )
         if job is not None:
             return redirect(url_for("studies.job", job_id=job.id))
+    method = _chosen(form.values)
     page = render_template(
         "studies/new.html",
         form=form,
-        methods=method_choices(),
-        analyses=ANALYSIS_LABELS,
-        criteria=CRITERIA,
-        intervals=INTERVALS,
-        strata=STRATA,
-        multiplier_intervals=MULTIPLIER_INTERVALS,
-        retention_groups=RETENTION_GROUPS,
-        yes_no=YES_NO,
-        survey_rows=SURVEY_ROWS,
-        estimate_jobs=estimate_job_choices(),
+        method=method,
+        methods=METHOD_LABELS,
+        estimate_jobs=estimate_job_choices() if method.name in ("coverage", "projection") else {},
         areas=area_choices(),
         lists=list_choices(),
         linkage=report,
@@ -112,17 +109,9 @@ def new_study() -> Any:
     return page, 422 if form.errors else 200
 
 
-def _create(data: dict[str, Any]) -> Any:
-    """Create the study; a parameter error goes beside the form field it came from."""
-    try:
-        return studies.create_study(data, actor=g.user)
-    except ValidationError as error:
-        raise ValidationError(form_errors(data["method"], error.messages)) from error
-
-
 def _overlap() -> tuple[dict[str, Any] | None, FormState]:
     """The linkage report of the chosen lists, before running anything (audited read)."""
-    data, form = load_form(NewStudyFormSchema(), request.form)
+    data, form = load_form(StudySchema(), request.form, nested=True)
     report = None
     if data is not None:
         try:

@@ -2,13 +2,12 @@
 
 The schemas of :mod:`registry.schemas` are the one validation layer; this module only
 adapts an HTML form to them (empty inputs become missing values, repeated checkboxes
-become lists) and translates marshmallow's built-in English messages, so every message
-beside a field is in the user's language.
+become lists, ``a/b/0`` names become nested JSON) and translates marshmallow's few fixed
+English messages, so every message beside a field is in the user's language.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
 from registry.extensions import db
+from registry.schemas.base import error_paths
 from registry.services.errors import ServiceError
 
 #: marshmallow's fixed default messages, so they are extracted and translated.
@@ -42,82 +42,34 @@ FIXED_MESSAGES = {
     "String does not match expected pattern.": _l("The value does not have the expected form."),
 }
 
-#: marshmallow's messages with parameters: (pattern, translated template).
-PATTERN_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (
-        re.compile(r"^Must be one of: .*\.$|^One or more of the choices you made was not in: "),
-        lambda m: _("Choose one of the listed options."),
-    ),
-    (
-        re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
-        lambda m: _("Must be between %(min)s and %(max)s.", min=m[1], max=m[2]),
-    ),
-    (
-        re.compile(r"^Must be greater than or equal to (\S+)\.$"),
-        lambda m: _("Must be at least %(min)s.", min=m[1]),
-    ),
-    (
-        re.compile(r"^Must be less than or equal to (\S+)\.$"),
-        lambda m: _("Must be at most %(max)s.", max=m[1]),
-    ),
-    (
-        re.compile(r"^Must be greater than (\S+)\.$"),
-        lambda m: _("Must be more than %(min)s.", min=m[1]),
-    ),
-    (
-        re.compile(r"^Must be less than (\S+)\.$"),
-        lambda m: _("Must be less than %(max)s.", max=m[1]),
-    ),
-    (
-        re.compile(r"^Shorter than minimum length (\d+)\.$"),
-        lambda m: _("Must be at least %(min)s characters.", min=m[1]),
-    ),
-    (
-        re.compile(r"^Longer than maximum length (\d+)\.$"),
-        lambda m: _("Must be at most %(max)s characters.", max=m[1]),
-    ),
-    (
-        re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
-        lambda m: _("Must be %(min)s to %(max)s characters.", min=m[1], max=m[2]),
-    ),
-]
-
 
 def translate_message(message: Any) -> str:
     """The user's-language text of one schema error message.
 
-    Lazy strings from the schemas translate themselves; marshmallow's own defaults are
-    looked up here; anything else goes through the catalogue as it is.
+    Lazy strings from the schemas translate themselves: every validator of the project's
+    schemas (``registry.schemas.base``: ``between``, ``max_length``, ``choice`` ...), and
+    every marshmallow validator they use, raises one, so no English message with numbers
+    in it needs reading back. marshmallow's few fixed defaults (a field's type error where
+    a schema gives no message of its own) are looked up here; anything else goes through
+    the catalogue.
     """
     text = str(message)
     if text in FIXED_MESSAGES:
         return str(FIXED_MESSAGES[text])
-    for pattern, translate in PATTERN_MESSAGES:
-        match = pattern.match(text)
-        if match:
-            return translate(match)
     return _(text) if text else text
 
 
-def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """``{"field": ["message", ...]}`` from marshmallow's (possibly nested) messages.
+def flatten_errors(messages: Any) -> dict[str, list[str]]:
+    """``{"path": ["message", ...]}`` from marshmallow's (possibly nested) messages, translated.
 
-    Errors inside a list field (``{"secondary_drugs": {0: [...]}}``) go to the field.
+    The paths are those of :func:`registry.schemas.base.error_paths` (``parameters/alpha``,
+    ``parameters/surveys/0/in_benchmark``): the names of the form's inputs, and the
+    ``field`` of the API's problem details.
     """
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            name = prefix or str(key)
-            for sub, texts in flatten_errors(value, name).items():
-                flat.setdefault(sub, []).extend(t for t in texts if t not in flat.get(sub, []))
-        return flat
-    if isinstance(messages, list | tuple):
-        for value in messages:
-            for sub, texts in flatten_errors(value, prefix).items():
-                flat.setdefault(sub, []).extend(t for t in texts if t not in flat.get(sub, []))
-        return flat
-    flat[prefix or "_schema"] = [translate_message(messages)]
-    return flat
+    return {
+        path: list(dict.fromkeys(translate_message(m) for m in texts))
+        for path, texts in error_paths(messages).items()
+    }
 
 
 @dataclass
@@ -188,16 +140,93 @@ def form_input(schema: Schema, formdata: MultiDict[str, str]) -> dict[str, Any]:
     return data
 
 
+def nested_form_input(formdata: MultiDict[str, str], many: Iterable[str] = ()) -> dict:
+    """The posted form as the JSON a schema loads: ``a/b/0/c`` names become nested.
+
+    Blank inputs are left out; names in ``many`` are read as lists (checkboxes); a path
+    segment of digits is a list index (list items in index order, blank rows dropped).
+    """
+    many = set(many)
+    tree: dict[str, Any] = {}
+    for name in formdata:
+        if name in many:
+            values = [v.strip() for v in formdata.getlist(name) if v.strip()]
+            value: Any = values or None
+        else:
+            value = formdata.get(name, "").strip() or None
+        if value is None:
+            continue
+        *parents, last = name.split("/")
+        node = tree
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[last] = value
+    return _lists(tree)
+
+
+def _lists(node: Any) -> Any:
+    """Dicts whose keys are all digits become lists, in index order."""
+    if not isinstance(node, dict):
+        return node
+    items = {key: _lists(value) for key, value in node.items()}
+    if items and all(key.isdigit() for key in items):
+        return [items[key] for key in sorted(items, key=int)]
+    return items
+
+
+def posted_values(formdata: MultiDict[str, str], many: Iterable[str] = ()) -> dict[str, Any]:
+    """The posted values by input name, to put back into the form (lists for ``many``)."""
+    many = set(many)
+    return {
+        name: formdata.getlist(name) if name in many else formdata.get(name, "").strip()
+        for name in formdata
+        if name not in ("csrf_token", "action")
+    }
+
+
+def form_values(data: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """``data`` (JSON, as a schema dumps it) as the form's inputs: ``{"a/b": "text"}``.
+
+    Booleans become ``true``/``false`` (what a yes/no select posts); ``None`` is left out.
+    """
+    out: dict[str, str] = {}
+    items = enumerate(data) if isinstance(data, list) else data.items()
+    for key, value in items:
+        name = f"{prefix}/{key}" if prefix else str(key)
+        if isinstance(value, Mapping | list):
+            out.update(form_values(value, name))
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif value is not None:
+            out[name] = str(value)
+    return out
+
+
 def load_form(
-    schema: Schema, formdata: MultiDict[str, str], *, hidden: Iterable[str] = ()
+    schema: Schema,
+    formdata: MultiDict[str, str],
+    *,
+    hidden: Iterable[str] = (),
+    nested: bool = False,
 ) -> tuple[dict[str, Any] | None, FormState]:
     """Validate the posted form with ``schema``.
+
+    ``nested``: the inputs are named by path (``parameters/alpha``) and loaded as the
+    nested JSON the API takes (:func:`nested_form_input`).
 
     Returns ``(data, state)``: ``data`` is the loaded dict, or ``None`` when there are
     errors, which ``state`` then carries (translated) beside each field.
     """
-    raw = form_input(schema, formdata)
-    state = FormState(values=raw, hidden=frozenset(hidden))
+    if nested:
+        many = list_fields(schema)
+        raw = nested_form_input(formdata, many)
+        state = FormState(values=posted_values(formdata, many), hidden=frozenset(hidden))
+    else:
+        raw = form_input(schema, formdata)
+        state = FormState(values=raw, hidden=frozenset(hidden))
     try:
         data = schema.load(raw)
     except ValidationError as error:
@@ -221,6 +250,7 @@ def submit_form(
     *,
     saved: str,
     hidden: Iterable[str] = (),
+    nested: bool = False,
 ) -> tuple[Any, FormState]:
     """The one transaction shape of every clinic form.
 
@@ -229,7 +259,7 @@ def submit_form(
     error rolls back, so nothing is written, and returns ``(None, state)`` with the
     messages beside the fields. ``save`` must not return ``None`` on success.
     """
-    data, state = load_form(schema, request.form, hidden=hidden)
+    data, state = load_form(schema, request.form, hidden=hidden, nested=nested)
     if data is not None:
         try:
             result = save(data)

@@ -225,3 +225,42 @@ def test_the_job_page_follows_the_state_in_place_and_reloads_when_it_finishes(
     assert page.evaluate("window.sameDocument") is None  # reloaded to show the result
     assert state.inner_text() == "Выполнено"
     assert page.locator("script[src$='job-status.js']").count() == 0
+
+
+def test_the_new_study_page_shows_only_the_chosen_methods_parameters(
+    studies_server, browser_page, screenshot
+):
+    """Issue 14 item 2: "Охват ОЗТ" and "Прогноз" are submitted as their form opens."""
+    page, server = browser_page, studies_server
+    sign_in(page, server)
+    page.goto(f"{server.url}/studies/new")
+    assert page.locator("#parameters").get_attribute("data-method") == "capture_recapture"
+    assert page.locator('[name="parameters/alpha"]').count() == 1
+    assert page.locator('[name="parameters/surveys/0/in_benchmark"]').count() == 0
+    assert not page.get_by_role("button", name="Показать параметры метода").is_visible()
+    screenshot(page, "studies-new-ru-capture-recapture")
+
+    page.get_by_label("Период").fill("2003")
+    page.locator("#f-method").select_option("coverage")  # the script reloads
+    page.wait_for_selector('#parameters[data-method="coverage"]')
+    assert page.get_by_label("Период").input_value() == "2003"  # the general fields stay
+    assert page.locator('[name="parameters/alpha"]').count() == 0
+    assert "Параметры метода: Охват ОЗТ" in page.content()
+    page.locator('[name="parameters/estimate"]').fill("25000")
+    screenshot(page, "studies-new-ru-coverage")
+    page.get_by_role("button", name="Запустить исследование").click()
+    page.wait_for_url(re.compile(r".*/studies/jobs/\d+$"))
+    assert "Охват ОЗТ" in page.content()
+
+    page.goto(f"{server.url}/studies/new")
+    page.locator("#f-method").select_option("projection")
+    page.wait_for_selector('#parameters[data-method="projection"]')
+    page.get_by_label("Период").fill("2003")
+    page.locator('[name="parameters/base"]').fill("5600")
+    assert (
+        "trend=5:7; best=-3:-2; worst=4:5"
+        in page.locator('[name="parameters/scenarios"]').input_value()
+    )
+    screenshot(page, "studies-new-ru-projection")
+    page.get_by_role("button", name="Запустить исследование").click()
+    page.wait_for_url(re.compile(r".*/studies/jobs/\d+$"))

@@ -18,7 +18,8 @@ from scipy.stats import norm
 from estimation.capture_recapture import CaptureHistories
 from registry import plots
 from registry.extensions import db
-from registry.services import estimators
+from registry.services.methods import capture_recapture as method
+from registry.services.methods.capture_recapture_payload import capture_recapture
 from registry.services.studies import create_study
 from tests.registry.web import study_fixtures
 from tests.registry.web.conftest import AuthActions
@@ -30,12 +31,12 @@ study_records = study_fixtures.study_records
 @pytest.fixture(scope="module")
 def payload() -> dict:
     histories = CaptureHistories.from_sets(dict(zip(SOURCES, map(set, code_lists()), strict=True)))
-    return estimators.capture_recapture(histories, {}, registered=100)
+    return capture_recapture(histories, method.METHOD.load({}), registered=100)
 
 
 def test_the_default_analysis_is_the_aic_average(payload):
-    assert estimators.DEFAULT_PARAMETERS["capture_recapture"]["analysis"] == "average"
-    assert estimators.ANALYSES[0] == "average"
+    assert method.METHOD.defaults()["analysis"] == "average"
+    assert next(iter(method.ANALYSES)) == "average"
     assert payload["analysis"] == "average"
     estimate = payload["estimate"]
     assert estimate["name"] == "average (AIC)" and estimate["criterion"] == "aic"
@@ -67,7 +68,7 @@ def test_weights_estimate_and_interval_follow_the_formulas(payload):
 
 def test_a_bic_average_weights_by_bic():
     histories = CaptureHistories.from_sets(dict(zip(SOURCES, map(set, code_lists()), strict=True)))
-    bic = estimators.capture_recapture(histories, {"criterion": "bic"}, registered=0)
+    bic = capture_recapture(histories, method.METHOD.load({"criterion": "bic"}), registered=0)
     rows = [m for m in bic["models"] if m["weight"] > 0]
     values = np.array([m["bic"] for m in rows])
     weights = np.exp(-(values - values.min()) / 2)
@@ -103,7 +104,7 @@ def test_the_result_page_shows_the_weights_and_the_plot_marks_the_average(
     assert Image.open(io.BytesIO(image.data)).size[0] >= 700
     form = client.get("/studies/new").get_data(as_text=True)
     assert form.index('value="average"') < form.index('value="search"')
-    assert 'name="analysis" value="average" checked' in form
+    assert 'name="parameters/analysis" value="average" checked' in form
 
 
 def test_with_strata_each_stratum_is_averaged_and_the_averages_summed():
@@ -114,9 +115,9 @@ def test_with_strata_each_stratum_is_averaged_and_the_averages_summed():
         name: CaptureHistories.from_sets(dict(zip(SOURCES, group, strict=True)))
         for name, group in (("F", women), ("M", men))
     }
-    payload = estimators.capture_recapture(strata, {}, registered=0)
+    payload = capture_recapture(strata, method.METHOD.load({}), registered=0)
     each = {
-        name: estimators.capture_recapture(h, {}, registered=0)["estimate"]
+        name: capture_recapture(h, method.METHOD.load({}), registered=0)["estimate"]
         for name, h in strata.items()
     }
     assert payload["strata"] == each  # the unstratified average of each stratum

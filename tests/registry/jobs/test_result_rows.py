@@ -1,7 +1,6 @@
 """CSV rows of a result: the chosen estimate first, or the years of an HIV trend."""
 
-from registry.models.studies import EstimationResult
-from registry.services.studies import result_rows
+from registry.services.methods import METHODS
 
 
 def test_capture_recapture_rows_start_with_the_chosen_estimate():
@@ -9,12 +8,12 @@ def test_capture_recapture_rows_start_with_the_chosen_estimate():
         "estimate": {"name": "[12,3]", "abundance": 120.0},
         "models": [{"name": "[1,2,3]", "abundance": 100.0}],
     }
-    rows = result_rows(EstimationResult(payload=payload))
+    rows = METHODS["capture_recapture"].rows(payload)
     assert [row["row"] for row in rows] == ["estimate", "model"]
     assert rows[0]["abundance"] == 120.0
 
 
 def test_hiv_trend_rows_are_its_years():
     payload = {"years": [{"year": 2003, "tested": 50, "positive": 2}], "trend": {}}
-    rows = result_rows(EstimationResult(payload=payload))
+    rows = METHODS["hiv_trend"].rows(payload)
     assert rows == [{"row": "year", "year": 2003, "tested": 50, "positive": 2}]

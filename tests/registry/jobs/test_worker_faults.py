@@ -1,5 +1,8 @@
 """The real worker under faults: killed mid-job, failing jobs, cancellation, reaping.
 
+Bad parameters never reach the worker: they are refused when the study is created
+(tests/registry/jobs/test_method_parameters.py); a job fails only on its data.
+
 A job that must be seen running is held by ``held_jobs`` (the worker's ``JOB_HOLD_FILE``)
 at its first checkpoint, so no test races the computation; a dead worker's heartbeat is
 aged with ``make_heartbeat_stale`` rather than by waiting.
@@ -14,6 +17,7 @@ from registry.jobs import enqueue
 from registry.jobs.runner import JobStopped
 from registry.models import EstimationJob, User
 from registry.services import studies
+from registry.services.methods.capture_recapture import MAX_REPLICATES
 from tests.registry.jobs.conftest import heartbeat, make_heartbeat_stale
 
 REGISTRY_LISTS = ["registry:treatment_entrants", "registry:ost"]
@@ -26,7 +30,7 @@ def study(**parameters) -> dict:
 
 
 #: A bootstrap: its checkpoints come between replicate batches (held there by the tests).
-BOOTSTRAP = {"analysis": "bootstrap", "replicates": 30_000}
+BOOTSTRAP = {"analysis": "bootstrap", "replicates": MAX_REPLICATES}
 
 
 def test_a_killed_workers_job_is_retried_then_failed_never_stuck(
@@ -58,13 +62,28 @@ def test_a_killed_workers_job_is_retried_then_failed_never_stuck(
     assert failed["finished_at"] is not None
 
 
+def test_a_bad_parameter_is_refused_at_creation_not_in_the_worker(api, population):
+    for parameters, field in (
+        ({"analysis": "model", "model": "[12,3,4]"}, "model"),
+        ({"alpha": "NaN"}, "alpha"),
+        ({**BOOTSTRAP, "replicates": 1_000_000}, "replicates"),
+    ):
+        response = api.post("/api/jobs", json=study(**parameters))
+        assert response.status_code == 422
+        assert [e["field"] for e in response.json["errors"]] == [f"parameters/{field}"]
+    assert api.get("/api/jobs").json == []
+
+
 def test_a_failing_estimation_fails_the_job_with_its_error(api, population, start_worker):
     start_worker()
-    job_id = api.post("/api/jobs", json=study(analysis="model", model="[12,3,4]")).json["id"]
-    job = api.wait(job_id, ("succeeded", "failed"))
+    # no OST client was initiated in 1995: nothing to compute a retention curve on
+    created = api.post("/api/jobs", json={"method": "retention", "period": "1995",
+                                          "area_code": "KG"})  # fmt: skip
+    assert created.status_code == 202, created.json
+    job = api.wait(created.json["id"], ("succeeded", "failed"))
     assert job["state"] == "failed"
-    assert job["error"].startswith("ValueError")
-    result = api.get(f"/api/jobs/{job_id}/result")
+    assert job["error"].startswith("ValueError: no OST client initiated")
+    result = api.get(f"/api/jobs/{job['id']}/result")
     assert result.status_code == 422
     assert result.json["errors"][0]["field"] == "job"
 
@@ -138,7 +157,9 @@ def test_the_bootstrap_reaches_the_checkpoint_between_batches(app, population, r
 
     with app.app_context():
         actor = db.session.get(User, registry_data.users["epi"])
-        job = studies.create_study(study(analysis="bootstrap", replicates=25_000), actor=actor)
+        job = studies.create_study(study(analysis="bootstrap"), actor=actor)
+        # more replicates than a study may ask for today, so that there are three batches
+        job.study.parameters = {**job.study.parameters, "replicates": 25_000}
         with pytest.raises(JobStopped):
             studies.compute_result(job, checkpoint)
         db.session.rollback()

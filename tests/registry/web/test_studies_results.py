@@ -39,11 +39,11 @@ def test_new_study_form_queues_a_job_and_its_page_waits_for_it(epi, client, stud
         {
             "title": "Three lists, stepwise",
             "method": "capture_recapture",
-            "analysis": "stepwise",
+            "parameters/analysis": "stepwise",
             "lists": [f"upload:{i}" for i in study_records.list_ids],
             "period": "2003",
             "area_code": "KG",
-            "confidence": "90",
+            "parameters/alpha": "0.1",
         },
     )
     assert response.status_code == 302
@@ -80,11 +80,11 @@ def test_new_study_errors_beside_the_fields(epi, client, study_records):
     assert 'id="e-lists"' in page or 'id="e-period"' in page
     response = epi.post(
         "/studies/new",
-        {"method": "astrology", "confidence": "200", "area_code": "KG"},
+        {"method": "capture_recapture", "parameters/alpha": "2", "area_code": "KG"},
     )
     assert response.status_code == 422
     page = text(response)
-    for name in ("method", "confidence", "lists", "period"):
+    for name in ("parameters/alpha", "lists", "period"):
         assert f'id="e-{name}"' in page, name
     assert "Nothing was saved" in page
 
@@ -223,9 +223,9 @@ def test_bootstrap_result_has_its_distribution_plot(epi, client, study_records, 
         "/studies/new",
         {
             "method": "capture_recapture",
-            "analysis": "bootstrap",
-            "replicates": "40",
-            "seed": "7",
+            "parameters/analysis": "bootstrap",
+            "parameters/replicates": "40",
+            "parameters/seed": "7",
             "lists": [f"upload:{i}" for i in study_records.list_ids],
             "period": "2003",
             "area_code": "KG",
@@ -299,8 +299,8 @@ def test_a_study_with_a_registry_list_shows_users_per_registered_user(
         "/studies/new",
         {
             "method": "capture_recapture",
-            "analysis": "model",
-            "model": "[1,2,3]",
+            "parameters/analysis": "model",
+            "parameters/model": "[1,2,3]",
             "lists": [
                 "registry:treatment_entrants",
                 *[f"upload:{i}" for i in study_records.list_ids[:2]],
@@ -342,3 +342,33 @@ def test_hiv_trend_shows_prevalence_by_year_its_plot_and_csv(epi, client, rnc_re
     assert plot.status_code == 200 and plot.data.startswith(b"\x89PNG")
     rows = list(csv.DictReader(io.StringIO(text(client.get(f"/studies/jobs/{job_id}/result.csv")))))
     assert rows and rows[-1]["row"] == "year" and rows[-1]["tested"] == "1"
+
+
+def test_a_study_of_another_period_than_its_lists_is_refused(epi, client, study_records, app):
+    """Issue 14 item 4: a 2026 study on 2003 lists ran, labelled 2026, and was approvable."""
+    response = epi.post(
+        "/studies/new",
+        {
+            "method": "capture_recapture",
+            "lists": [f"upload:{i}" for i in study_records.list_ids],
+            "period": "2026",
+            "area_code": "KG",
+        },
+    )
+    assert response.status_code == 422
+    page = text(response)
+    assert 'id="e-lists"' in page and "is of 2003, outside the study&#39;s period" in page
+    with app.app_context():
+        from registry.models import Study
+
+        assert db.session.query(Study).filter_by(period="2026").count() == 0
+    quarter = epi.post(  # a part of the lists' year overlaps it: allowed
+        "/studies/new",
+        {
+            "method": "capture_recapture",
+            "lists": [f"upload:{i}" for i in study_records.list_ids],
+            "period": "2003Q2",
+            "area_code": "KG",
+        },
+    )
+    assert quarter.status_code == 302, text(quarter)

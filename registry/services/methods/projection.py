@@ -23,43 +23,76 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import fields, validates_schema
 
-from estimation.projection import DEFAULT_SCENARIOS, project
+from estimation.projection import DEFAULT_SCENARIOS, parse_scenario, project
 from registry.models import Study
 from registry.models.users import User
+from registry.schemas.base import integer, number
 from registry.services.errors import ServiceError
-from registry.services.estimators import sources
-from registry.services.estimators.common import MAX_ID, check_interval, load_parameters, num
+from registry.services.methods import sources
+from registry.services.methods.base import (
+    MAX_ID,
+    Checkpoint,
+    Computed,
+    Method,
+    ParametersSchema,
+    check_interval,
+    num,
+)
 
-DEFAULTS: dict[str, Any] = {
-    "source_job": None,
-    "horizon": 5,
-    "scenarios": {name: list(bounds) for name, bounds in DEFAULT_SCENARIOS.items()},
-}
+SCENARIO_MESSAGE = _l("Write each scenario as NAME=LOW:HIGH, separated by semicolons.")
+MAX_SCENARIOS = 6
 
 
-def _count() -> fields.Float:
-    return fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=1))
+class Scenarios(fields.Field):
+    """Named growth ranges in % a year: ``{"trend": [5, 7], ...}`` in JSON, or the form's
+    text ``"trend=5:7; best=-3:-2"`` (what :meth:`_serialize` writes back into the form).
+    Each range is sorted; at most :data:`MAX_SCENARIOS`, rates from -99 to 100."""
+
+    default_error_messages = {"invalid": SCENARIO_MESSAGE}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            if isinstance(value, str):
+                pairs = [parse_scenario(part) for part in value.split(";") if part.strip()]
+            elif isinstance(value, dict):
+                pairs = [(str(k), (float(v[0]), float(v[1]))) for k, v in value.items()
+                         if isinstance(v, list | tuple) and len(v) == 2]  # fmt: skip
+                if len(pairs) != len(value):
+                    raise ValueError("a scenario is not a [low, high] pair")
+            else:
+                raise ValueError("not a mapping")
+        except (ValueError, TypeError):
+            raise self.make_error("invalid") from None
+        ranges = {name.strip(): sorted(bounds) for name, bounds in pairs}
+        if not 1 <= len(ranges) <= MAX_SCENARIOS or not all(
+            0 < len(name) <= 30 and -99 <= low <= high <= 100
+            for name, (low, high) in ranges.items()
+        ):  # NaN fails every comparison
+            raise self.make_error("invalid")
+        return ranges
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        return "; ".join(f"{name}={low:g}:{high:g}" for name, (low, high) in value.items())
 
 
-class ProjectionParameters(Schema):
+def _count():
+    return number(1, 10**9)
+
+
+class Parameters(ParametersSchema):
     """A projection study's parameters (see the module docstring)."""
 
-    source_job = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                validate=validate.Range(min=1, max=MAX_ID))  # fmt: skip
+    source_job = integer(1, MAX_ID)
     base = _count()
     base_low = _count()
     base_high = _count()
-    horizon = fields.Integer(load_default=5, strict=True, validate=validate.Range(min=1, max=5))
-    scenarios = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=30)),
-        values=fields.List(
-            fields.Float(validate=validate.Range(min=-99, max=100)),
-            validate=validate.Length(equal=2),
-        ),  # fmt: skip
-        validate=validate.Length(min=1, max=6),
-        load_default=lambda: dict(DEFAULTS["scenarios"]),
+    horizon = integer(1, 5, default=5)
+    scenarios = Scenarios(
+        load_default=lambda: {name: list(bounds) for name, bounds in DEFAULT_SCENARIOS.items()}
     )
 
     @validates_schema
@@ -72,16 +105,12 @@ class ProjectionParameters(Schema):
         )
 
 
-def check(
-    refs: list[str], parameters: dict[str, Any], *, actor: User, period: tuple[date, date]
-) -> tuple[list, dict]:
-    """Validated ``(lists, parameters)``: a projection links no lists."""
+def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date, date]) -> list:
+    """A projection links no lists; its base is a finished job or typed."""
     if refs:
         raise ServiceError(_l("A projection uses no lists."), "lists")
-    p = load_parameters(ProjectionParameters(), parameters)
-    p["scenarios"] = {k: sorted(v) for k, v in p["scenarios"].items()}
     sources.check_estimate_input(p, actor=actor, typed="base")
-    return [], p
+    return []
 
 
 def projection(
@@ -94,7 +123,7 @@ def projection(
     source: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Payload of a projection study (see the module docstring)."""
-    p = {**DEFAULTS, **parameters}
+    p = parameters
     scenarios = {name: (float(b[0]), float(b[1])) for name, b in p["scenarios"].items()}
     result = project(base_year, value, years=int(p["horizon"]), scenarios=scenarios,
                      value_low=low, value_high=high)  # fmt: skip
@@ -121,12 +150,12 @@ def projection(
     }
 
 
-def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     """``(payload, history_counts, hash basis)`` of a projection study."""
     p = study.parameters
     value, low, high, source, entry = sources.estimate_input(p, "base")
     payload = projection(study.period_end.year, value, p, low=low, high=high, source=source)
-    return payload, {"lists": [], "base": payload["base"]}, {"lists": [entry]}
+    return Computed(payload, {"lists": [], "base": payload["base"]}, {"lists": [entry]})
 
 
 def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -135,3 +164,14 @@ def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
     first = {"row": "base", "scenario": "", "year": payload["base_year"], "value": base["value"],
              "low": base["low"], "high": base["high"]}  # fmt: skip
     return [first, *({"row": "projection", **y} for y in payload["projections"])]
+
+
+METHOD = Method(
+    name="projection",
+    label=_l("Projection"),
+    parameters=Parameters,
+    check=check,
+    run=run,
+    rows=rows,
+    listless=True,
+)

@@ -1,4 +1,4 @@
-"""Capture-recapture payloads (see :mod:`registry.services.estimators`).
+"""Capture-recapture payloads: the computation of :mod:`.capture_recapture` on linked lists.
 
 The default analysis, ``"average"``, searches every hierarchical model and averages their
 estimates with AIC weights (Buckland, Burnham & Augustin 1997;
@@ -34,19 +34,8 @@ from estimation.capture_recapture import (
 from estimation.capture_recapture.averaging import AveragedEstimate
 from estimation.capture_recapture.intervals import chao_log_interval
 from estimation.capture_recapture.results import LoglinearResult
-from registry.services.estimators.common import num as _num
-from registry.services.estimators.common import ratio as _ratio
-
-ANALYSES = ("average", "search", "model", "family", "stepwise", "bootstrap")
-DEFAULTS: dict[str, Any] = {
-    "analysis": "average",
-    "criterion": "aic",
-    "alpha": 0.05,
-    "interval": "lognormal",
-    "replicates": 1000,
-    "seed": 20030101,
-    "threshold": 0.02,
-}
+from registry.services.methods.base import num as _num
+from registry.services.methods.base import ratio as _ratio
 
 
 def _estimate(result: LoglinearResult, alpha: float, interval: str) -> dict[str, Any]:
@@ -143,9 +132,7 @@ def capture_recapture(
     checkpoint: Callable[..., None] | None = None,
 ) -> dict[str, Any]:
     """Payload of a capture-recapture study (see the module docstring)."""
-    p = {**DEFAULTS, **parameters}
-    if p["analysis"] not in ANALYSES:
-        raise ValueError(f"unknown analysis {p['analysis']!r}")
+    p = parameters  # loaded by capture_recapture.Parameters: every key present
     alpha, interval = float(p["alpha"]), p["interval"]
     if isinstance(histories, dict) and p["analysis"] == "average":
         return _stratified_average(histories, p, alpha, registered)

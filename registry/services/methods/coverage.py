@@ -23,30 +23,37 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import validates_schema
 
 from estimation.coverage import ost_coverage
 from registry.models import Study
 from registry.models.users import User
+from registry.schemas.base import day, integer, number
 from registry.services.errors import ServiceError
-from registry.services.estimators import sources
-from registry.services.estimators.common import MAX_ID, check_interval, load_parameters, num
+from registry.services.methods import sources
+from registry.services.methods.base import (
+    MAX_ID,
+    Checkpoint,
+    Computed,
+    Method,
+    ParametersSchema,
+    check_interval,
+    num,
+)
 
-DEFAULTS: dict[str, Any] = {"census_date": None, "source_job": None}
 #: WHO target coverage (DOMAIN §4).
 TARGET = 0.40
 
 
-def _count() -> fields.Float:
-    return fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=1))
+def _count():
+    return number(1, 10**9)
 
 
-class CoverageParameters(Schema):
+class Parameters(ParametersSchema):
     """A coverage study's parameters (see the module docstring)."""
 
-    census_date = fields.Date(load_default=None, allow_none=True)
-    source_job = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                validate=validate.Range(min=1, max=MAX_ID))  # fmt: skip
+    census_date = day()
+    source_job = integer(1, MAX_ID)
     estimate = _count()
     estimate_low = _count()
     estimate_high = _count()
@@ -61,15 +68,12 @@ class CoverageParameters(Schema):
         )
 
 
-def check(
-    refs: list[str], parameters: dict[str, Any], *, actor: User, period: tuple[date, date]
-) -> tuple[list, dict]:
-    """Validated ``(lists, parameters)``: the census comes from the registry's OST records."""
+def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date, date]) -> list:
+    """The census comes from the registry's OST records; a job or a typed estimate."""
     if refs not in ([], ["registry:ost"]):
         raise ServiceError(_l("Coverage counts the registry's OST clients only."), "lists")
-    p = load_parameters(CoverageParameters(), parameters)
     sources.check_estimate_input(p, actor=actor, typed="estimate")
-    return ["registry:ost"], p
+    return ["registry:ost"]
 
 
 def coverage(
@@ -107,7 +111,7 @@ def coverage(
     }
 
 
-def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     """``(payload, history_counts, hash basis)`` of a coverage study on today's data."""
     p = study.parameters
     day = date.fromisoformat(p["census_date"]) if p.get("census_date") else study.period_end
@@ -115,7 +119,7 @@ def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     value, low, high, source, entry = sources.estimate_input(p, "estimate")
     payload = coverage(count, value, low, high, census_date=day.isoformat(), source=source)
     counts = {"lists": study.lists, "on_ost": count, "census_date": day.isoformat()}
-    return payload, counts, {"lists": [{"ref": "registry:ost", "digest": digest}, entry]}
+    return Computed(payload, counts, {"lists": [{"ref": "registry:ost", "digest": digest}, entry]})
 
 
 def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -127,3 +131,14 @@ def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
         {"row": "population_estimate", **{k: v for k, v in estimate.items() if k != "source"},
          "source_job": (estimate.get("source") or {}).get("job")},
     ]  # fmt: skip
+
+
+METHOD = Method(
+    name="coverage",
+    label=_l("OST coverage"),
+    parameters=Parameters,
+    check=check,
+    run=run,
+    rows=rows,
+    listless=True,
+)

@@ -1,4 +1,4 @@
-"""What the multiplier, retention, coverage and projection studies read from the registry.
+"""What the multiplier, retention, coverage and projection methods read from the registry.
 
 Public interface::
 
@@ -34,13 +34,12 @@ from registry.models import (
     Population,
     TreatmentCentre,
 )
-from registry.models.studies import SUCCEEDED
+from registry.models.studies import JobState
 from registry.models.users import User
-from registry.services import linkage
-from registry.services.estimators.common import parameter_error
+from registry.services import audit, linkage
+from registry.services.access import ensure_epidemiology
+from registry.services.methods.base import Estimate, parameter_error
 
-#: Methods whose result has an ``estimate`` of the population size to build on.
-ESTIMATING_METHODS = ("capture_recapture", "multiplier", "count_estimators")
 #: Dosing events in which the client took medication (ost.GIVEN_KINDS).
 GIVEN_KINDS = ("observed", "take_home")
 
@@ -154,21 +153,19 @@ def check_source_job(job_id: int, *, actor: User, field: str) -> None:
     """Raise a parameter error on ``field`` unless job ``job_id`` has a usable estimate.
 
     The job must exist, have succeeded, be visible to ``actor`` (epidemiologists and
-    admins see every job) and hold a population estimate (capture-recapture, count
-    estimators or multiplier). The read is audited.
+    admins see every job) and hold a population estimate (the result of a method that
+    ``estimates_population``: its payload's ``estimate`` has an abundance). The read of
+    the result is audited.
     """
-    from registry.services import studies  # studies imports this package
-
-    studies.ensure_epidemiology(actor)
+    ensure_epidemiology(actor)
     job = db.session.get(EstimationJob, job_id)
     if job is None:
         raise parameter_error(field, _l("There is no such job."))
-    if job.state != SUCCEEDED or job.result is None:
+    if job.state != JobState.SUCCEEDED or job.result is None:
         raise parameter_error(field, _l("This job has not succeeded: it has no result."))
-    estimate = job.result.payload.get("estimate") or {}
-    if job.study.method not in ESTIMATING_METHODS or not estimate.get("abundance"):
+    if Estimate.of(job.result.payload.get("estimate")) is None:
         raise parameter_error(field, _l("This job's result is not a population estimate."))
-    studies.get_result(job_id, actor=actor)  # audited read
+    audit.record_event(actor, "read", "estimation_result", job.result.id)
 
 
 def check_estimate_input(p: dict[str, Any], *, actor: User, typed: str) -> None:
@@ -185,19 +182,19 @@ def source_estimate(job_id: int) -> dict[str, Any]:
     """The estimate of a succeeded job: ``{"job", "method", "period", "area", "abundance",
     "ci_low", "ci_high", "input_hash"}`` (``ValueError`` if it has gone)."""
     job = db.session.get(EstimationJob, job_id)
-    if job is None or job.state != SUCCEEDED or job.result is None:
+    if job is None or job.state != JobState.SUCCEEDED or job.result is None:
         raise ValueError(f"job {job_id} has no result to build on")
-    estimate = job.result.payload.get("estimate") or {}
-    if not estimate.get("abundance"):
+    estimate = Estimate.of(job.result.payload.get("estimate"))
+    if estimate is None:
         raise ValueError(f"job {job_id} holds no population estimate")
     return {
         "job": job.id,
         "method": job.study.method,
         "period": job.study.period,
         "area": job.study.area.code,
-        "abundance": estimate["abundance"],
-        "ci_low": estimate.get("ci_low"),
-        "ci_high": estimate.get("ci_high"),
+        "abundance": estimate.abundance,
+        "ci_low": estimate.ci_low,
+        "ci_high": estimate.ci_high,
         "input_hash": job.result.input_hash,
     }
 

@@ -42,25 +42,27 @@ from typing import Any
 
 import pandas as pd
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
 
 from estimation.cox import cox_hazard_ratios
 from estimation.episodes import KYRGYZ_MAX_GAP_DAYS, episodes_from_doses
 from estimation.retention import RetentionCurve, kaplan_meier, logrank_test
+from registry import plots as drawing
 from registry.models import Study
 from registry.models.users import User
+from registry.schemas.base import code, day, flag, integer
 from registry.services.errors import ServiceError
-from registry.services.estimators import sources
-from registry.services.estimators.common import load_parameters, num, parameter_error
+from registry.services.methods import sources
+from registry.services.methods.base import (
+    Checkpoint,
+    Computed,
+    Method,
+    ParametersSchema,
+    alpha_field,
+    num,
+    parameter_error,
+)
 
-DEFAULTS: dict[str, Any] = {
-    "max_gap_days": KYRGYZ_MAX_GAP_DAYS,
-    "analysis_date": None,
-    "group": "dose",
-    "cox": False,
-    "alpha": 0.05,
-}
-GROUPS = ("dose", "sex")
+GROUPS = {"dose": _l("Dose (adequate vs low)"), "sex": _l("Sex")}
 #: Days at which retention is read off the curve, by months.
 RETENTION_DAYS = {6: 182, 12: 365}
 #: Minimum adequate maintenance dose in mg, by medication (DOMAIN §4).
@@ -69,27 +71,23 @@ DAYS_PER_MONTH = 365.25 / 12
 CURVE_LABELS = {"adequate": "adequate dose", "low": "low dose"}
 
 
-class RetentionParameters(Schema):
+class Parameters(ParametersSchema):
     """A retention study's parameters (see the module docstring)."""
 
-    max_gap_days = fields.Integer(load_default=KYRGYZ_MAX_GAP_DAYS, strict=True,
-                                  validate=validate.Range(min=0, max=60))  # fmt: skip
-    analysis_date = fields.Date(load_default=None, allow_none=True)
-    group = fields.String(load_default="dose", validate=validate.OneOf(GROUPS))
-    cox = fields.Boolean(load_default=False)
-    alpha = fields.Float(load_default=0.05, validate=validate.Range(min=0.001, max=0.5))
+    max_gap_days = integer(0, 60, default=KYRGYZ_MAX_GAP_DAYS)
+    analysis_date = day()
+    group = code(GROUPS, default="dose")
+    cox = flag(default=False)
+    alpha = alpha_field()
 
 
-def check(
-    refs: list[str], parameters: dict[str, Any], *, actor: User, period: tuple[date, date]
-) -> tuple[list, dict]:
-    """Validated ``(lists, parameters)``: the cohort comes from the registry's OST records."""
+def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date, date]) -> list:
+    """The cohort comes from the registry's OST records; the analysis date is in range."""
     if refs not in ([], ["registry:ost"]):
         raise ServiceError(_l("Retention uses the registry's OST records only."), "lists")
-    p = load_parameters(RetentionParameters(), parameters)
     if p["analysis_date"] and date.fromisoformat(p["analysis_date"]) < period[0]:
         raise parameter_error("analysis_date", _l("The analysis date precedes the period."))
-    return ["registry:ost"], p
+    return ["registry:ost"]
 
 
 def _curve(curve: RetentionCurve) -> dict[str, list[float | None]]:
@@ -144,7 +142,7 @@ def cohort_durations(
 
 def retention(durations: pd.DataFrame, parameters: dict[str, Any]) -> dict[str, Any]:
     """Payload of a retention study on ``durations`` (:func:`cohort_durations`)."""
-    p = {**DEFAULTS, **parameters}
+    p = parameters
     alpha = float(p["alpha"])
     if durations.empty:
         raise ValueError("no OST client initiated in this period and area has a dose recorded")
@@ -183,7 +181,7 @@ def retention(durations: pd.DataFrame, parameters: dict[str, Any]) -> dict[str, 
     }
 
 
-def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     """``(payload, history_counts, hash basis)`` of a retention study on today's data."""
     enrolments, doses = sources.ost_cohort(study.area, study.period_start, study.period_end)
     if doses.empty:
@@ -201,7 +199,7 @@ def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     digest = hashlib.sha256(enrolments.to_csv(index=False).encode())
     digest.update(pd.util.hash_pandas_object(doses, index=False).to_numpy().tobytes())
     basis = {"lists": [{"ref": "registry:ost", "digest": digest.hexdigest()}]}
-    return payload, counts, basis
+    return Computed(payload, counts, basis)
 
 
 def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -219,3 +217,18 @@ def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
     for column, group in payload["groups"].items():
         out.extend(row(f"{column} {level}", s) for level, s in group["levels"].items())
     return out
+
+
+METHOD = Method(
+    name="retention",
+    label=_l("Retention (Kaplan-Meier)"),
+    parameters=Parameters,
+    choices={"group": GROUPS},
+    check=check,
+    run=run,
+    rows=rows,
+    plots=lambda payload: ["retention"] if payload.get("curves") else [],
+    draw=lambda name, payload: drawing.kaplan_meier(payload["curves"]),
+    listless=True,
+    plot_titles={"retention": _l("Retention on treatment (Kaplan-Meier) with confidence bands")},
+)

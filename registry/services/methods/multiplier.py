@@ -7,7 +7,7 @@ Parameters (``study.parameters``)::
                   "label": "RDS 2003"}, ...],                     # one to five proportions
      "interval": "log",              # delta / log / wilson / montecarlo (estimation.multiplier)
      "random_effects": false,        # pooling: DerSimonian-Laird instead of fixed effects
-     "seed": 20030101,               # Monte Carlo draws (survey i uses seed + i)
+     "seed": DEFAULT_SEED,           # Monte Carlo draws (survey i uses seed + i)
      "alpha": 0.05}
 
 The benchmark is either one list of the study (``"registry:ost"``, an upload ...: its
@@ -37,34 +37,45 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from estimation.multiplier import METHODS as INTERVALS
 from estimation.multiplier import multiplier_estimate, rate_per_100k
 from estimation.pooling import combine_multipliers
 from registry.models import Study
 from registry.models.users import User
+from registry.schemas.base import REQUIRED, code, flag, integer, number, text
 from registry.services.errors import ServiceError
-from registry.services.estimators import sources
-from registry.services.estimators.common import load_parameters, num, parameter_error
+from registry.services.methods import sources
+from registry.services.methods.base import (
+    DEFAULT_SEED,
+    Checkpoint,
+    Computed,
+    Estimate,
+    Method,
+    ParametersSchema,
+    alpha_field,
+    num,
+    parameter_error,
+)
 
-DEFAULTS: dict[str, Any] = {
-    "benchmark": None,
-    "interval": "log",
-    "random_effects": False,
-    "seed": 20030101,
-    "alpha": 0.05,
+INTERVALS = {
+    "log": _l("Log scale (delta method)"),
+    "delta": _l("Delta method"),
+    "wilson": _l("Wilson interval of the proportion"),
+    "montecarlo": _l("Monte Carlo"),
 }
 MAX_SURVEYS = 5
+#: Survey rows the new-study form offers.
+FORM_SURVEYS = 3
 
 
-class SurveySchema(Schema):
+class SurveySchema(ParametersSchema):
     """One survey proportion: ``in_benchmark`` of ``sample_size`` respondents."""
 
-    label = fields.String(load_default="", validate=validate.Length(max=60))
-    in_benchmark = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    sample_size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    design_effect = fields.Float(load_default=1.0, validate=validate.Range(min=1, max=20))
+    label = text(60)
+    in_benchmark = integer(1, 10**7, required=True)
+    sample_size = integer(1, 10**7, required=True)
+    design_effect = number(1, 20, default=1.0)
 
     @validates_schema
     def _within_sample(self, data: dict[str, Any], **_: Any) -> None:
@@ -72,17 +83,22 @@ class SurveySchema(Schema):
             raise ValidationError(_l("Cannot exceed the sample size."), field_name="in_benchmark")
 
 
-class MultiplierParameters(Schema):
+class Parameters(ParametersSchema):
     """A multiplier study's parameters (see the module docstring)."""
 
-    benchmark = fields.Integer(load_default=None, allow_none=True, strict=True,
-                               validate=validate.Range(min=1))  # fmt: skip
-    surveys = fields.List(fields.Nested(SurveySchema), required=True,
-                          validate=validate.Length(min=1, max=MAX_SURVEYS))  # fmt: skip
-    interval = fields.String(load_default="log", validate=validate.OneOf(INTERVALS))
-    random_effects = fields.Boolean(load_default=False)
-    seed = fields.Integer(load_default=20030101, validate=validate.Range(min=0, max=2**31 - 1))
-    alpha = fields.Float(load_default=0.05, validate=validate.Range(min=0.001, max=0.5))
+    benchmark = integer(1, 10**8)
+    surveys = fields.List(
+        fields.Nested(SurveySchema),
+        required=True,
+        validate=validate.Length(
+            min=1, max=MAX_SURVEYS, error=_l("Give one to five surveys.")
+        ),  # fmt: skip
+        error_messages={"required": REQUIRED, "null": REQUIRED, "invalid": REQUIRED},
+    )
+    interval = code(INTERVALS, default="log")
+    random_effects = flag(default=False)
+    seed = integer(0, 2**31 - 1, default=DEFAULT_SEED)
+    alpha = alpha_field()
 
     @validates_schema
     def _interval_defined(self, data: dict[str, Any], **_: Any) -> None:
@@ -97,18 +113,15 @@ class MultiplierParameters(Schema):
             )
 
 
-def check(
-    refs: list[str], parameters: dict[str, Any], *, actor: User, period: tuple[date, date]
-) -> tuple[list, dict]:
-    """Validated ``(lists, parameters)`` of a new multiplier study."""
-    p = load_parameters(MultiplierParameters(), parameters)
+def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date, date]) -> list:
+    """One benchmark list, or a typed benchmark, not both."""
     if len(refs) > 1:
         raise ServiceError(_l("The multiplier uses one list as its benchmark."), "lists")
     if p["benchmark"] is None and not refs:
         raise parameter_error("benchmark", _l("Choose the benchmark list or type its count."))
     if p["benchmark"] is not None and refs:
         raise parameter_error("benchmark", _l("Type the benchmark or choose a list, not both."))
-    return refs, p
+    return refs
 
 
 def multiplier(
@@ -120,7 +133,7 @@ def multiplier(
     ref: str | None = None,
 ) -> dict[str, Any]:
     """Payload of a multiplier study (see the module docstring)."""
-    p = {**DEFAULTS, **parameters}
+    p = parameters
     alpha = float(p["alpha"])
     if benchmark <= 0:
         raise ValueError("the benchmark list is empty in this period and area")
@@ -174,7 +187,7 @@ def multiplier(
     }
 
 
-def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     """``(payload, history_counts, hash basis)`` of a multiplier study on today's data."""
     start, end, area = study.period_start, study.period_end, study.area
     ref = study.lists[0] if study.lists else None
@@ -190,7 +203,7 @@ def run(study: Study) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     basis = {"lists": [{"ref": ref or "typed", "digest": digest},
                        {"ref": "registry:registrations", "digest": str(users)},
                        {"ref": "population", "digest": str(people)}]}  # fmt: skip
-    return payload, counts, basis
+    return Computed(payload, counts, basis)
 
 
 def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -200,3 +213,17 @@ def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
                 "per_registered": payload.get("per_registered"),
                 "rate_per_100k": (payload.get("rate_per_100k") or {}).get("rate")}  # fmt: skip
     return [estimate, *({"row": "survey", **s} for s in payload["surveys"])]
+
+
+METHOD = Method(
+    name="multiplier",
+    label=_l("Multiplier (benchmark / survey proportion)"),
+    parameters=Parameters,
+    choices={"interval": INTERVALS},
+    check=check,
+    run=run,
+    rows=rows,
+    estimate=lambda payload: Estimate.of(payload.get("estimate")),
+    estimates_population=True,
+    listless=True,
+)

@@ -1,0 +1,200 @@
+"""Capture-recapture on two or more linked lists (log-linear models, Rcapture's notation).
+
+Parameters (:class:`Parameters`, all optional): ``analysis`` (default ``"average"``: the
+AIC-weighted average over the model search), ``criterion`` ("aic"/"bic": weights of the
+average, ranking of the search and bootstrap), ``max_order``, ``heterogeneity``, ``model``
+(for ``"model"`` and a fixed-model bootstrap, e.g. ``"[12,3]"`` or ``"Mth"``), ``alpha``,
+``interval`` ("lognormal"/"profile"), ``replicates`` and ``seed`` (bootstrap: the same
+seed on the same table gives the same numbers), ``threshold`` (stepwise).
+
+Payload (:mod:`.capture_recapture_payload`)::
+
+    {"method": "capture_recapture", "analysis": "search", "lists": ["ost", "police", ...],
+     "observed": 480, "registered": 300,
+     "estimate": {"name": "[12,3]", "abundance", "stderr", "ci_low", "ci_high",
+                  "interval": "lognormal", ...},
+     "per_registered": 3.1,          # estimate / people on the registry's own lists
+     "models": [{"name", "abundance", "stderr", "ci_low", "ci_high", "deviance", "df",
+                 "aic", "bic", "fit_ok", "status", "message", "info_fit", "warnings",
+                 "weight"}, ...],      # search, average (weight) and family
+     "bootstrap": {"seed", "replicates", "values": [...], "selected": {...},
+                   "ci_low", "ci_high", "method": "percentile"},  # bootstrap only
+     "steps": [["ost:police", 0.001], ...],                  # stepwise only
+     "strata": {"F": {...estimate...}, "M": {...}},          # with strata only
+     "linkage": {...the protected linkage report, without the lists' digests...}}
+
+With ``"average"`` the estimate is ``{"name": "average (AIC)", "abundance", "stderr"
+(unconditional), "ci_low", "ci_high", "interval": "chao_log", "criterion": "aic",
+"models": <number averaged>}``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+
+from estimation.capture_recapture.design import parse_model
+from registry import plots as drawing
+from registry.models import Study, User
+from registry.schemas.base import (
+    INVALID_TEXT,
+    StringField,
+    _messages,
+    code,
+    integer,
+    max_length,
+    number,
+)
+from registry.services import linkage
+from registry.services.errors import ServiceError
+from registry.services.linkage_disclosure import protect_report
+from registry.services.methods.base import (
+    DEFAULT_SEED,
+    Checkpoint,
+    Computed,
+    Estimate,
+    Method,
+    ParametersSchema,
+    alpha_field,
+    parameter_error,
+)
+from registry.services.methods.capture_recapture_payload import capture_recapture
+
+ANALYSES = {
+    "average": _l("Model average: all hierarchical models weighted by the criterion (recommended)"),
+    "search": _l("Model search: every hierarchical model, ranked by the criterion"),
+    "family": _l("The Rcapture family table (M0, Mt, Mh, Mth, Mb, Mbh)"),
+    "model": _l("One chosen model"),
+    "stepwise": _l("Stepwise selection (SparseMSE)"),
+    "bootstrap": _l("Bootstrap interval (model selection repeated in each replicate)"),
+}
+CRITERIA = {"aic": _l("AIC"), "bic": _l("BIC")}
+INTERVALS = {"lognormal": _l("Log-normal"), "profile": _l("Profile likelihood")}
+HETEROGENEITY = {"Chao": "Chao", "Poisson": "Poisson", "Darroch": "Darroch", "Gamma": "Gamma"}
+#: Rcapture's named closed-population models (besides the [12,3] notation).
+NAMED_MODELS = ("M0", "Mt", "Mh", "Mth", "Mb", "Mbh")
+#: The most bootstrap replicates a study may ask for (the form offers the same bound).
+MAX_REPLICATES = 10_000
+MODEL_MESSAGE = _l("Write a model as Mt, Mth, Mh or in the [12,3] notation.")
+
+
+def _model_syntax(value: str) -> None:
+    if value in NAMED_MODELS:
+        return
+    try:
+        parse_model(value, 9)
+    except ValueError:
+        raise ValidationError([MODEL_MESSAGE]) from None
+
+
+class Parameters(ParametersSchema):
+    """A capture-recapture study's parameters (see the module docstring)."""
+
+    analysis = code(ANALYSES, default="average")
+    criterion = code(CRITERIA, default="aic")
+    interval = code(INTERVALS, default="lognormal")
+    alpha = alpha_field()
+    model = StringField(load_default=None, validate=[max_length(40), _model_syntax],
+                        error_messages=_messages(invalid=INVALID_TEXT))  # fmt: skip
+    heterogeneity = code(HETEROGENEITY)
+    max_order = integer(1, 6)
+    threshold = number(0.0001, 0.5, default=0.02)
+    replicates = integer(10, MAX_REPLICATES, default=1000)
+    seed = integer(0, 2**31 - 1, default=DEFAULT_SEED)
+
+
+def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date, date]) -> list:
+    """Two or more lists; a chosen model must name only lists the study has."""
+    if len(set(refs)) < 2:
+        raise ServiceError(_l("Choose at least two lists."), "lists")
+    model = p.get("model")
+    if model and model not in NAMED_MODELS:
+        try:
+            parse_model(model, len(refs))
+        except ValueError:
+            raise parameter_error(
+                "model", _l("The model names more lists than the study has.")
+            ) from None
+    if model in ("Mh", "Mth") and len(refs) < 3:
+        raise parameter_error("model", _l("This model needs at least three lists."))
+    return refs
+
+
+def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
+    """Link the lists and fit; only the protected linkage counts are kept."""
+    histories, report = linkage.build_histories(
+        study.lists, period=study.period, area_code=study.area.code, strata=study.strata
+    )
+    payload = capture_recapture(
+        histories, study.parameters, registered=report["registered"], checkpoint=checkpoint
+    )
+    basis = {"lists": [{"ref": e["ref"], "digest": e["digest"]} for e in report["lists"]]}
+    report = protect_report(report, threshold=current_app.config["SUPPRESSION_THRESHOLD"])
+    history_counts = {
+        "lists": [entry["name"] for entry in report["lists"]],
+        "histories": report["histories"],
+        "strata": {k: v["histories"] for k, v in report.get("strata", {}).items()},
+    }
+    payload["linkage"] = {k: v for k, v in report.items() if k != "lists"}
+    payload["linkage"]["lists"] = [
+        {k: v for k, v in entry.items() if k != "digest"} for entry in report["lists"]
+    ]
+    return Computed(payload, history_counts, basis)
+
+
+def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """CSV rows: the chosen estimate, then each model, then each stratum."""
+    chosen = {"row": "estimate", **payload["estimate"]}
+    others = [{"row": "model", **m} for m in payload.get("models", [])]
+    strata = [{"row": f"stratum {k}", **v} for k, v in payload.get("strata", {}).items()]
+    return [chosen, *others, *strata]
+
+
+def plots(payload: dict[str, Any]) -> list[str]:
+    """The model comparison (with a model table) and the bootstrap distribution."""
+    names = ["models"] if payload.get("models") else []
+    if (payload.get("bootstrap") or {}).get("values"):
+        names.append("bootstrap")
+    return names
+
+
+def draw(name: str, payload: dict[str, Any]) -> bytes:
+    """One of :func:`plots` as PNG."""
+    estimate = payload["estimate"]
+    if name == "models":
+        if payload.get("analysis") == "average":
+            return drawing.model_comparison(payload["models"], average=estimate)
+        return drawing.model_comparison(payload["models"], chosen=estimate.get("name"))
+    boot = payload["bootstrap"]
+    return drawing.bootstrap_distribution(boot["values"], estimate=estimate.get("abundance"),
+                                          ci_low=boot.get("ci_low"),
+                                          ci_high=boot.get("ci_high"))  # fmt: skip
+
+
+METHOD = Method(
+    name="capture_recapture",
+    label=_l("Capture-recapture (two or more linked lists)"),
+    parameters=Parameters,
+    choices={
+        "analysis": ANALYSES,
+        "criterion": CRITERIA,
+        "interval": INTERVALS,
+        "heterogeneity": HETEROGENEITY,
+    },
+    check=check,
+    run=run,
+    rows=rows,
+    estimate=lambda payload: Estimate.of(payload.get("estimate")),
+    plots=plots,
+    draw=draw,
+    estimates_population=True,
+    takes_strata=True,
+    plot_titles={
+        "models": _l("Model comparison: estimates with intervals, AIC and BIC"),
+        "bootstrap": _l("Bootstrap distribution of the estimate"),
+    },
+)

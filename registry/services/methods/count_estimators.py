@@ -1,0 +1,103 @@
+"""Single-list count estimators (Chao, Zelterman ...) on how often each person was seen.
+
+Parameters: ``alpha``. Payload::
+
+    {"method": "count_estimators", "observed": 480, "registered": 0,
+     "frequencies": {"1": 300, "2": 120, ...},        # times seen -> people
+     "models": [{"name", "abundance", "stderr", "ci_low", "ci_high", "interval"}, ...],
+     "estimate": {...the first model...}, "per_registered": null}
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from estimation import count_estimators as single_list
+from registry import plots as drawing
+from registry.models import Study, User
+from registry.services import linkage
+from registry.services.errors import ServiceError
+from registry.services.methods.base import (
+    Checkpoint,
+    Computed,
+    Estimate,
+    Method,
+    ParametersSchema,
+    alpha_field,
+    num,
+    ratio,
+)
+
+
+class Parameters(ParametersSchema):
+    """A count-estimator study's parameters."""
+
+    alpha = alpha_field()
+
+
+def count_estimators(
+    frequencies: dict[int, int], parameters: dict[str, Any], *, registered: int
+) -> dict[str, Any]:
+    """Payload of single-list count estimators on ``{times seen: people}``."""
+    results = single_list.count_estimators(frequencies, alpha=float(parameters["alpha"]))
+    models = [
+        {"name": r.name, "abundance": num(r.estimate), "stderr": num(r.se),
+         "ci_low": num(r.ci_low), "ci_high": num(r.ci_high), "interval": r.interval}
+        for r in results
+    ]  # fmt: skip
+    return {
+        "method": "count_estimators",
+        "observed": int(sum(frequencies.values())),
+        "registered": registered,
+        "frequencies": {str(k): int(v) for k, v in sorted(frequencies.items())},
+        "models": models,
+        "estimate": models[0],
+        "per_registered": ratio(models[0]["abundance"], registered),
+    }
+
+
+def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date, date]) -> list:
+    """Exactly one list."""
+    if len(refs) != 1:
+        raise ServiceError(_l("Count estimators use exactly one list."), "lists")
+    return refs
+
+
+def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
+    """Count how often each person of the list was seen in the period and area."""
+    ref = study.lists[0]
+    counts = linkage.list_codes(ref, start=study.period_start, end=study.period_end,
+                                area=study.area)  # fmt: skip
+    frequencies: dict[int, int] = {}
+    for times in counts.values():
+        frequencies[times] = frequencies.get(times, 0) + 1
+    payload = count_estimators(frequencies, study.parameters, registered=0)
+    history_counts = {"lists": [ref], "frequencies": payload["frequencies"]}
+    return Computed(payload, history_counts,
+                    {"lists": [{"ref": ref, "digest": linkage.digest(set(counts))}]})  # fmt: skip
+
+
+def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """CSV rows: the chosen estimate, then each estimator."""
+    return [{"row": "estimate", **payload["estimate"]},
+            *({"row": "model", **m} for m in payload["models"])]  # fmt: skip
+
+
+METHOD = Method(
+    name="count_estimators",
+    label=_l("Count estimators (one list: Chao, Zelterman)"),
+    parameters=Parameters,
+    check=check,
+    run=run,
+    rows=rows,
+    estimate=lambda payload: Estimate.of(payload.get("estimate")),
+    plots=lambda payload: ["models"] if payload.get("models") else [],
+    draw=lambda name, payload: drawing.model_comparison(
+        payload["models"], chosen=payload["estimate"].get("name")
+    ),
+    estimates_population=True,
+    plot_titles={"models": _l("Model comparison: estimates with intervals, AIC and BIC")},
+)

@@ -1,0 +1,103 @@
+"""Every method's result page, the job list and the study form, in Russian and in English.
+
+Issue 14 item 1: the HIV-trend result page was a server error in Russian (a translated
+label with a bare ``%``). Each method runs here on real registry data as the worker runs
+it (a real payload), then every page an epidemiologist opens is rendered in both
+languages, with each of its plots.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import insert
+
+from registry.extensions import db
+from registry.models import LabTest, User
+from registry.services.methods import METHODS
+from registry.services.studies import create_study
+from tests.registry.jobs.test_methods_services import ost_records  # noqa: F401 - fixture
+from tests.registry.web import study_fixtures
+from tests.registry.web.study_fixtures import run_job
+
+study_records = study_fixtures.study_records
+
+#: Text every page of the language shows (the state of a succeeded job, the menu).
+LANGUAGE_MARKS = {"ru": ("Выполнено", "Скачать CSV"), "en": ("Succeeded", "Download CSV")}
+
+
+@pytest.fixture
+def every_method(app, registry_data, study_records, ost_records):  # noqa: F811
+    """One succeeded job of each method: ``{method: job id}``."""
+    with app.app_context():
+        clients = list(range(1, 12))
+        db.session.execute(insert(LabTest), [
+            {"client_id": c, "centre_id": registry_data.centres["OSH"], "test": "HIV",
+             "sample_date": date(year, 6, 1), "result": "positive" if c % (year - 1998) == 0
+             else "negative"}
+            for year in (2001, 2002, 2003) for c in clients
+        ])  # fmt: skip
+        epi = db.session.get(User, registry_data.users["epi"])
+        jobs = {"capture_recapture": study_records.job_id}
+        uploads = [f"upload:{i}" for i in study_records.list_ids]
+
+        def run(method: str, lists: list[str], **parameters) -> int:
+            data = {"method": method, "lists": lists, "period": "2003", "area_code": "KG",
+                    "parameters": parameters}  # fmt: skip
+            job = create_study(data, actor=epi)
+            db.session.commit()
+            run_job(job.id)
+            return job.id
+
+        jobs["bootstrap"] = run("capture_recapture", uploads, analysis="bootstrap",
+                                replicates=50, seed=7)  # fmt: skip
+        jobs["count_estimators"] = run("count_estimators", uploads[:1])
+        jobs["hiv_trend"] = run("hiv_trend", ["registry:hiv_tested"], years=3)
+        jobs["multiplier"] = run(
+            "multiplier",
+            [],
+            benchmark=1505,
+            surveys=[
+                {"in_benchmark": 100, "sample_size": 400},
+                {"in_benchmark": 140, "sample_size": 380},
+            ],
+        )
+        jobs["retention"] = run("retention", [], analysis_date="2004-12-31", cox=True)
+        jobs["coverage"] = run("coverage", [], source_job=jobs["multiplier"])
+        jobs["projection"] = run("projection", [], source_job=jobs["capture_recapture"])
+        db.session.remove()
+    return jobs
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_every_page_of_every_method_renders(auth, client, app, every_method, locale):
+    auth.login("epi")
+    auth.post("/language", {"locale": locale, "next": "/"}, form_path="/login")
+    assert set(METHODS) <= set(every_method)
+    for name, job_id in every_method.items():
+        page = client.get(f"/studies/jobs/{job_id}")
+        assert page.status_code == 200, (name, locale)
+        text = page.get_data(as_text=True)
+        assert f'<html lang="{locale}">' in text
+        assert all(mark in text for mark in LANGUAGE_MARKS[locale]), (name, locale)
+        with app.app_context():
+            from registry.models import EstimationJob
+
+            job = db.session.get(EstimationJob, job_id)
+            method, payload = METHODS[job.study.method], job.result.payload
+            plots = method.plots(payload)
+            db.session.remove()
+        for plot in plots:
+            assert f"/studies/jobs/{job_id}/plots/{plot}.png" in text
+            image = client.get(f"/studies/jobs/{job_id}/plots/{plot}.png")
+            assert image.status_code == 200 and image.data.startswith(b"\x89PNG"), plot
+    hiv = client.get(f"/studies/jobs/{every_method['hiv_trend']}").get_data(as_text=True)
+    change = {"ru": "Среднегодовое изменение (APC), %", "en": "Annual percent change (APC), %"}
+    assert change[locale] in hiv  # the trend is shown (three years), with its label
+    jobs = client.get("/studies/jobs")
+    assert jobs.status_code == 200
+    for name in METHODS:
+        form = client.get(f"/studies/new?method={name}")
+        assert form.status_code == 200, name
+        assert f'<option value="{name}" selected>' in form.get_data(as_text=True)
