@@ -76,9 +76,7 @@ def same_day_dose(enrolment_id: int, day: date, *, besides: int | None = None) -
     return db.session.scalar(query.limit(1))
 
 
-def same_day_dose_change(
-    enrolment_id: int, day: date, *, besides: int | None = None
-) -> int | None:
+def same_day_dose_change(enrolment_id: int, day: date, *, besides: int | None = None) -> int | None:
     """The id of the enrolment's dose change effective from ``day``."""
     query = select(DoseChange.id).where(
         DoseChange.enrolment_id == enrolment_id, DoseChange.effective_date == day

@@ -106,7 +106,9 @@ def _amend(
 ) -> RecordAmendment:
     kind = KINDS[entity]
     client_id, centre_id, record_id = where or (
-        kind.client_id(record), kind.centre_id(record), record.id
+        kind.client_id(record),
+        kind.centre_id(record),
+        record.id,
     )
     amendment = RecordAmendment(
         entity=entity, record_id=record_id, action=action, client_id=client_id,

@@ -43,8 +43,8 @@ from registry.models import (
 )
 from registry.schemas.ost import MAX_DOSE_MG
 from registry.services.access import ensure_centre_access
-from registry.services.audit import record_event
 from registry.services.amendment_rules import same_day_dose, same_day_dose_change
+from registry.services.audit import record_event
 from registry.services.errors import DuplicateEntryError, ServiceError
 
 REINDUCTION_GAP_DAYS = 2

@@ -227,7 +227,7 @@ def errors_state(
 
 
 def correct_existing_link(error: DuplicateEntryError) -> Markup:
-    """"It is already recorded: correct the existing one", linked to its correction form."""
+    """The "correct the existing one" message, linked to the record's correction form."""
     url = url_for("web.correct_record", entity=error.entity, record_id=error.record_id)
     link = Markup('<a href="{}">{}</a>').format(url, _("correct the existing one"))
     return escape(_("%(message)s You can %(link)s.")) % {"message": str(error), "link": link}

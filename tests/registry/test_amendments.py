@@ -108,7 +108,9 @@ def test_a_correction_obeys_the_admission_rules(db_session, bishkek):
     staff, _rnc, episode = bishkek  # age 23 at admission
     with pytest.raises(ServiceError) as error:
         correct_record(
-            "episode", episode, correction("episode", episode, age_first_injection="30"),
+            "episode",
+            episode,
+            correction("episode", episode, age_first_injection="30"),
             actor=staff,
         )
     assert error.value.field == "age_first_injection"
@@ -212,8 +214,12 @@ def test_exit_correction_and_void_reopen(db_session, bishkek, enrolment):
     exit_ost(enrolment, OstExitSchema().load(
         {"exit_date": "2003-07-01", "exit_reason": "dropped_out"}), actor=staff)  # fmt: skip
     db_session.commit()
-    correct_record("ost_exit", enrolment,
-                   correction("ost_exit", enrolment, exit_reason="imprisoned"), actor=staff)
+    correct_record(
+        "ost_exit",
+        enrolment,
+        correction("ost_exit", enrolment, exit_reason="imprisoned"),
+        actor=staff,
+    )
     db_session.commit()
     assert enrolment.exit_reason == "imprisoned"
     void_record("ost_exit", enrolment, VoidSchema().load(WRONG), actor=staff)
