@@ -98,7 +98,7 @@ def test_correcting_an_admission_item_keeps_the_old_value(db_session, bishkek):
 
 def test_nothing_changed_is_refused_and_nothing_written(db_session, bishkek):
     staff, _rnc, episode = bishkek
-    with pytest.raises(ServiceError, match="Nothing was changed"):
+    with pytest.raises(ServiceError, match="Ничего не изменено|Nothing was changed"):
         correct_record("episode", episode, correction("episode", episode), actor=staff)
     db_session.rollback()
     assert only_amendment(db_session) is None
