@@ -12,9 +12,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from registry.models.audit import AuditLogError
 from registry.models.base import Base, utcnow
 
 #: What an amendment did to its record.
@@ -51,3 +61,14 @@ class RecordAmendment(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     username: Mapped[str | None] = mapped_column(String(64))
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_amendment_changes(session: Session, _context: Any, _instances: Any) -> None:
+    """Refuse to flush an update or delete of an amendment: the history is append-only."""
+    for instance in session.deleted:
+        if isinstance(instance, RecordAmendment):
+            raise AuditLogError("record amendments cannot be deleted")
+    for instance in session.dirty:
+        if isinstance(instance, RecordAmendment) and session.is_modified(instance):
+            raise AuditLogError("record amendments cannot be changed")

@@ -290,3 +290,20 @@ def test_lab_correction_is_what_analytics_count(db_session, bishkek):
     assert db_session.get(LabTest, test_id) is None
     assert positives() == 0
     assert sum(sql.family_counts("hiv", year)["2003"].values()) == 0
+
+
+def test_the_history_cannot_be_rewritten(db_session, bishkek):
+    from registry.models.audit import AuditLogError
+
+    staff, _rnc, episode = bishkek
+    correct_record("episode", episode, correction("episode", episode, education="4"), actor=staff)
+    db_session.commit()
+    kept = only_amendment(db_session)
+    kept.reason = "other"
+    with pytest.raises(AuditLogError):
+        db_session.flush()
+    db_session.rollback()
+    db_session.delete(only_amendment(db_session))
+    with pytest.raises(AuditLogError):
+        db_session.flush()
+    db_session.rollback()
