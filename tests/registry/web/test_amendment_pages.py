@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from registry.extensions import db
-from registry.models import DoseChange, LabTest, RecordAmendment, TreatmentEpisode, User
+from registry.models import (
+    DoseChange,
+    DosingEvent,
+    LabTest,
+    RecordAmendment,
+    TreatmentEpisode,
+    User,
+)
 from registry.schemas.amendments import ADMISSION_FIXED, VoidSchema
 from registry.services.access import AccessDenied
 from registry.services.amendments import void_record
@@ -130,3 +137,52 @@ def test_another_centre_cannot_void_through_the_service(app, rnc_records, regist
 
 def test_an_unknown_record_kind_is_404(rnc_staff, rnc_records):
     assert rnc_staff.client.get(f"/records/client/{rnc_records.client_id}/void").status_code == 404
+
+
+def test_every_kind_has_its_correction_and_void_pages_in_both_languages(
+    app, rnc_staff, rnc_records
+):
+    enrolment = f"/ost/{rnc_records.enrolment_id}"
+    dose = {"dose_date": "2003-05-08", "kind": "observed", "dose_mg": "30"}
+    change = {"effective_date": "2003-05-09", "dose_mg": "40", "phase": "maintenance",
+              "reason": "withdrawal"}  # fmt: skip
+    assert rnc_staff.post(f"{enrolment}/doses/new", dose).status_code == 302
+    assert rnc_staff.post(f"{enrolment}/dose-changes/new", change).status_code == 302
+    assert (
+        rnc_staff.post(
+            f"{enrolment}/exit", {"exit_date": "2003-05-10", "exit_reason": "dropped_out"}
+        ).status_code
+        == 302
+    )
+    assert (
+        rnc_staff.post(
+            f"/episodes/{rnc_records.episode_id}/discharge",
+            {"discharge_date": "2003-05-11", "discharge_reason": "completed"},
+        ).status_code
+        == 302
+    )
+    with app.app_context():
+        ids = {
+            "episode": rnc_records.episode_id, "discharge": rnc_records.episode_id,
+            "ost_enrolment": rnc_records.enrolment_id, "ost_exit": rnc_records.enrolment_id,
+            "dosing_event": db.session.scalar(select(DosingEvent.id)),
+            "dose_change": db.session.scalar(
+                select(DoseChange.id).where(DoseChange.phase == "maintenance")),
+            "lab_test": db.session.scalar(select(LabTest.id)),
+        }  # fmt: skip
+    client_page = rnc_staff.client.get(f"/clients/{rnc_records.client_id}").get_data(as_text=True)
+    for language in ("ru", "en"):
+        rnc_staff.client.post(
+            "/language", data={"locale": language, "csrf_token": rnc_staff.token("/dashboard")}
+        )
+        for entity, record_id in ids.items():
+            for action in ("correct", "void"):
+                path = f"/records/{entity}/{record_id}/{action}"
+                assert f'href="{path}"' in client_page
+                response = rnc_staff.client.get(path)
+                assert response.status_code == 200, (language, path)
+                button = {("ru", "correct"): "Сохранить исправление",
+                          ("en", "correct"): "Save the correction",
+                          ("ru", "void"): "Аннулировать запись",
+                          ("en", "void"): "Void the record"}[(language, action)]  # fmt: skip
+                assert button in response.get_data(as_text=True), (language, path)
