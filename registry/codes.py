@@ -257,6 +257,36 @@ ROLES = {
 }
 
 
+#: The kinds of record staff can correct or void (an amendment's ``entity``).
+AMENDABLE_RECORDS = {
+    "episode": _l("Admission"),
+    "discharge": _l("Discharge"),
+    "ost_enrolment": _l("OST enrolment"),
+    "ost_exit": _l("OST exit"),
+    "dosing_event": _l("Dose"),
+    "dose_change": _l("Dose change"),
+    "lab_test": _l("Test result"),
+}
+
+#: Why a record was corrected (a code, so the reason itself can hold no name).
+CORRECTION_REASONS = {
+    "typing_error": _l("Typing error"),
+    "wrong_option": _l("Wrong option chosen"),
+    "new_information": _l("Information received later"),
+    "lab_correction": _l("Corrected by the laboratory"),
+    "other": _l("Other"),
+}
+
+#: Why a record was voided (entered in error).
+VOID_REASONS = {
+    "wrong_client": _l("Entered for the wrong client"),
+    "duplicate": _l("Entered twice"),
+    "did_not_happen": _l("The event did not take place"),
+    "test_entry": _l("Test or training entry"),
+    "other": _l("Other"),
+}
+
+
 def age_group(age: int) -> str:
     """Return the TDI five-year age group of an age in whole years."""
     if age < 15:

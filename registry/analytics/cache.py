@@ -24,7 +24,14 @@ from sqlalchemy import func, select
 from registry.analytics import sql
 from registry.analytics.periods import Period
 from registry.extensions import db
-from registry.models import Client, DoseChange, LabTest, OstEnrolment, TreatmentEpisode
+from registry.models import (
+    Client,
+    DoseChange,
+    LabTest,
+    OstEnrolment,
+    RecordAmendment,
+    TreatmentEpisode,
+)
 
 DEFAULT_SECONDS = 300
 _SIZE = 256
@@ -32,8 +39,12 @@ _ENTRIES: dict[tuple, tuple[float, dict[str, Counter]]] = {}
 
 
 def data_version() -> tuple:
-    """The largest id of every table the counts read (one round trip)."""
-    tables = (TreatmentEpisode, OstEnrolment, DoseChange, LabTest, Client)
+    """The largest id of every table the counts read (one round trip).
+
+    A correction changes a row in place and a void may remove the newest one, so the
+    newest amendment is part of the version too.
+    """
+    tables = (TreatmentEpisode, OstEnrolment, DoseChange, LabTest, Client, RecordAmendment)
     query = select(*(select(func.max(t.id)).scalar_subquery() for t in tables))
     return tuple(db.session.execute(query).one())
 

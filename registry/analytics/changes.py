@@ -28,13 +28,16 @@ from registry.models import (
     OrgUnit,
     OstEnrolment,
     Population,
+    RecordAmendment,
     TreatmentCentre,
     TreatmentEpisode,
 )
 from registry.models.base import utcnow
 
+#: A correction or void writes a RecordAmendment, so every amendment counts as a change
+#: (a dose's correction too, though dosing events are not counted themselves).
 SOURCE_MODELS = (Client, TreatmentEpisode, OstEnrolment, DoseChange, LabTest, OrgUnit,
-                 TreatmentCentre, Population)  # fmt: skip
+                 TreatmentCentre, Population, RecordAmendment)  # fmt: skip
 _MARKED = "analytics_change_marked"
 
 

@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 models, one module per aggregate. Importing this package registers them all."""
 
+from registry.models.amendments import RecordAmendment
 from registry.models.analytics import (
     AnalyticsCell,
     AnalyticsChange,
@@ -43,6 +44,7 @@ __all__ = [
     "OrgUnit",
     "OstEnrolment",
     "Population",
+    "RecordAmendment",
     "SignInFailure",
     "SourceList",
     "SourceListCode",

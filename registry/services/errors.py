@@ -54,3 +54,16 @@ class ClientAlreadyAdmittedError(ServiceError):
 
 class NotFound(ServiceError):  # noqa: N818 - reads as the HTTP outcome, like AccessDenied
     """The record asked for does not exist (a view answers 404, not 422)."""
+
+
+class DuplicateEntryError(ServiceError):
+    """A second record of something already recorded (the same test on the same day...).
+
+    ``entity`` and ``record_id`` name the existing record (an amendment ``entity``), so
+    a form can offer "correct the existing one" with a link to its correction form.
+    """
+
+    def __init__(self, message: Any, field: str, *, entity: str, record_id: int) -> None:
+        super().__init__(message, field)
+        self.entity = entity
+        self.record_id = record_id

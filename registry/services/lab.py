@@ -6,7 +6,9 @@ Public interface::
         # data = LabTestSchema().load(form)
 
 Checks the actor's access to ``centre`` and audits a ``create``; a sample date before
-the client's birth year raises :class:`ServiceError` on ``sample_date``.
+the client's birth year raises :class:`ServiceError` on ``sample_date``, and a second
+result of the same test on the same day at the centre raises
+:class:`DuplicateEntryError` naming the existing one (correct it instead).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from flask_babel import lazy_gettext as _l
 from registry.extensions import db
 from registry.models import Client, LabTest, TreatmentCentre, User
 from registry.services.access import ensure_centre_access
+from registry.services.amendment_rules import same_day_lab_test
 from registry.services.audit import record_event
-from registry.services.errors import ServiceError
+from registry.services.errors import DuplicateEntryError, ServiceError
 
 
 def record_test(
@@ -29,6 +32,12 @@ def record_test(
     ensure_centre_access(actor, centre.id)
     if data["sample_date"].year < client.birth_year:
         raise ServiceError(_l("Cannot be before the client's birth."), "sample_date")
+    existing = same_day_lab_test(client.id, centre.id, data["test"], data["sample_date"])
+    if existing is not None:
+        raise DuplicateEntryError(
+            _l("A result of this test on this day is already recorded."), "sample_date",
+            entity="lab_test", record_id=existing,
+        )  # fmt: skip
     test = LabTest(
         client_id=client.id,
         centre_id=centre.id,

@@ -17,8 +17,10 @@ Public interface::
 
 Each checks access to the enrolment's centre and audits. Rule violations raise
 :class:`ServiceError` with the form field: a client is on OST at one site at a time;
-doses and changes fall within the enrolment, at most one dose record per day, and within
-the medication's limit (:data:`registry.schemas.ost.MAX_DOSE_MG`).
+doses and changes fall within the enrolment, at most one dose record per day and one
+dose change per date (a second raises :class:`DuplicateEntryError` naming the existing
+record, to correct instead), and within the medication's limit
+(:data:`registry.schemas.ost.MAX_DOSE_MG`).
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ from registry.models import (
 )
 from registry.schemas.ost import MAX_DOSE_MG
 from registry.services.access import ensure_centre_access
+from registry.services.amendment_rules import same_day_dose, same_day_dose_change
 from registry.services.audit import record_event
-from registry.services.errors import ServiceError
+from registry.services.errors import DuplicateEntryError, ServiceError
 
 REINDUCTION_GAP_DAYS = 2
 GIVEN_KINDS = ("observed", "take_home")
@@ -128,13 +131,12 @@ def record_dose(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -
     ensure_centre_access(actor, enrolment.centre_id)
     _check_within(enrolment, data["dose_date"], "dose_date")
     _check_dose(enrolment, data["dose_mg"])
-    already = db.session.scalar(
-        select(DosingEvent.id).where(
-            DosingEvent.enrolment_id == enrolment.id, DosingEvent.dose_date == data["dose_date"]
-        )
-    )
+    already = same_day_dose(enrolment.id, data["dose_date"])
     if already is not None:
-        raise ServiceError(_l("A dose is already recorded for this day."), "dose_date")
+        raise DuplicateEntryError(
+            _l("A dose is already recorded for this day."), "dose_date",
+            entity="dosing_event", record_id=already,
+        )  # fmt: skip
     dose = DosingEvent(
         enrolment_id=enrolment.id,
         dose_date=data["dose_date"],
@@ -159,6 +161,12 @@ def change_dose(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -
         raise ServiceError(_l("This client has left OST at this site."))
     _check_within(enrolment, data["effective_date"], "effective_date")
     _check_dose(enrolment, data["dose_mg"])
+    existing = same_day_dose_change(enrolment.id, data["effective_date"])
+    if existing is not None:
+        raise DuplicateEntryError(
+            _l("A dose change from this date is already recorded."), "effective_date",
+            entity="dose_change", record_id=existing,
+        )  # fmt: skip
     change = DoseChange(
         enrolment_id=enrolment.id,
         effective_date=data["effective_date"],

@@ -136,4 +136,12 @@ def template_helpers() -> dict[str, Any]:
     }
 
 
-from registry.web import clients, dashboard, episodes, lab, ost, views  # noqa: E402, F401
+from registry.web import (  # noqa: E402, F401
+    amendments,
+    clients,
+    dashboard,
+    episodes,
+    lab,
+    ost,
+    views,
+)

@@ -12,15 +12,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import flash, request
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
 from registry.extensions import db
 from registry.schemas.base import error_paths
-from registry.services.errors import ServiceError
+from registry.services.errors import DuplicateEntryError, ServiceError
 
 #: marshmallow's fixed default messages, so they are extracted and translated.
 FIXED_MESSAGES = {
@@ -236,12 +237,29 @@ def load_form(
 
 
 def errors_state(
-    error: ValidationError, values: Mapping[str, Any], *, hidden: Iterable[str] = ()
+    error: ValidationError | ServiceError,
+    values: Mapping[str, Any],
+    *,
+    hidden: Iterable[str] = (),
 ) -> FormState:
-    """A form state for a ``ValidationError`` raised by a service after the schema."""
-    return FormState(
+    """A form state for an error raised by a service after the schema.
+
+    A :class:`DuplicateEntryError` also gets a form-level message linking to the
+    existing record's correction form ("correct the existing one").
+    """
+    state = FormState(
         values=dict(values), errors=flatten_errors(error.messages), hidden=frozenset(hidden)
     )
+    if isinstance(error, DuplicateEntryError):
+        state.errors.setdefault("_schema", []).append(correct_existing_link(error))
+    return state
+
+
+def correct_existing_link(error: DuplicateEntryError) -> Markup:
+    """The "correct the existing one" message, linked to the record's correction form."""
+    url = url_for("web.correct_record", entity=error.entity, record_id=error.record_id)
+    link = Markup('<a href="{}">{}</a>').format(url, _("correct the existing one"))
+    return escape(_("%(message)s You can %(link)s.")) % {"message": str(error), "link": link}
 
 
 def submit_form(

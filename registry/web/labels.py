@@ -14,6 +14,7 @@ LABELS = {
     # admission (TDI 3.0)
     "programme": _l("Programme"),
     "admission_date": _l("Date of admission"),
+    "age_at_admission": _l("Age at admission"),
     "ever_treated": _l("Ever treated for drug use before"),
     "referral_source": _l("Source of referral"),
     "living_with": _l("Living with"),
@@ -56,6 +57,9 @@ LABELS = {
     "test": _l("Test"),
     "sample_date": _l("Date of the sample"),
     "result": _l("Result"),
+    # corrections and voids
+    "amendment_reason": _l("Reason"),
+    "amendment_note": _l("Note on the reason"),
 }
 
 HINTS = {
