@@ -192,6 +192,16 @@ def event_date(*, required: bool = True, earliest: date = EARLIEST_EVENT) -> fie
     )
 
 
+def schedule_date(*, earliest: date = EARLIEST_EVENT) -> fields.Date:
+    """A date from which something applies: may be in the future (the service that takes
+    it sets how far ahead), never before ``earliest``."""
+    return DateField(
+        required=True,
+        validate=[not_before(earliest)],
+        error_messages=_messages(invalid=INVALID_DATE),
+    )
+
+
 def integer(low: int, high: int, *, required: bool = False) -> fields.Integer:
     """A whole number between ``low`` and ``high`` (``None`` when empty and optional)."""
     return IntegerField(
