@@ -103,3 +103,4 @@ def template_helpers() -> dict[str, Any]:
 
 
 from registry.web import clients, dashboard, episodes, lab, ost, views  # noqa: E402, F401
+from registry.web import dosing  # noqa: E402, F401

@@ -105,7 +105,7 @@ def enrolment_form(
             schema, lambda data: service(enrolment, data, actor=g.user), saved=saved
         )
         if result is not None:
-            if done == "web.dashboard":
+            if done in ("web.dashboard", "web.dosing_today"):
                 return redirect(url_for(done))
             return redirect(url_for(done, client_id=client_id))
         enrolment = listings.enrolment_at_centre(g.user, enrolment_id, g.user.centre_id)
@@ -128,7 +128,7 @@ def record_dose(enrolment_id: int) -> Any:
     """Record one day's dose of an open enrolment at this centre."""
     return enrolment_form(
         enrolment_id, DoseSchema(), record_dose_visit, "web/dose.html",
-        _("The dose was recorded."), defaults=usual_dose, done="web.dashboard",
+        _("The dose was recorded."), defaults=usual_dose, done="web.dosing_today",
     )  # fmt: skip
 
 
