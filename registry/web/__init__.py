@@ -102,5 +102,12 @@ def template_helpers() -> dict[str, Any]:
     }
 
 
-from registry.web import clients, dashboard, episodes, lab, ost, views  # noqa: E402, F401
-from registry.web import dosing  # noqa: E402, F401
+from registry.web import (  # noqa: E402, F401
+    clients,
+    dashboard,
+    dosing,
+    episodes,
+    lab,
+    ost,
+    views,
+)
