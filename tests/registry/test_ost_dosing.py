@@ -161,3 +161,29 @@ def test_todays_list_shows_each_clients_state(db_session, rnc, actor, centre):
     assert rows[due.id].quick_dose_mg == Decimal("80.00")
     assert not rows[due.id].needs_reinduction
     assert dosing_list(actor("clinic-osh"), centre("OSH").id, TODAY) == []
+
+
+def test_dashboard_reminders(db_session, rnc, actor, centre, admission_form):
+    from registry.schemas import LabTestSchema
+    from registry.services.lab import record_test
+    from registry.services.reminders import centre_reminders
+
+    staff, enrolled = rnc
+    regular, away = enrolled("Асанов"), enrolled("Бекова", last=3)
+    tested = {"test": "HIV", "sample_date": ago(400), "result": "negative"}
+    record_test(regular.client, LabTestSchema().load(tested), actor=staff, centre=centre("RNC"))
+    recent = {**tested, "test": "HCV", "sample_date": ago(30)}
+    record_test(regular.client, LabTestSchema().load(recent), actor=staff, centre=centre("RNC"))
+    form = admission_form(family_name="Давлетов", admission_date=ago(200))
+    quiet = admit_client(AdmissionSchema().load(form), actor=staff, centre=centre("RNC")).client
+    db_session.commit()
+    reminders = centre_reminders(staff, centre("RNC").id, TODAY)
+    assert [(r.client_id, r.days) for r in reminders.missed] == [(away.client_id, 2)]
+    retests = {(r.client_id, r.what) for r in reminders.retests}
+    assert (regular.client_id, "HIV") in retests  # 400 days after a negative test
+    assert (regular.client_id, "HCV") not in retests  # tested 30 days ago
+    assert (away.client_id, "HIV") in retests  # never tested here
+    assert [(r.client_id, r.since) for r in reminders.no_contact] == [
+        (quiet.id, TODAY - timedelta(days=200))
+    ]
+    assert centre_reminders(actor("clinic-osh"), centre("OSH").id, TODAY) == type(reminders)()
