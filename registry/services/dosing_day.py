@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -45,14 +46,14 @@ class DosingRow:
     needs_reinduction: bool
     decision: DoseChange | None  # an induction change dated after the gap began
 
-    @property
+    @cached_property
     def covered_until(self) -> date:
         """The last day before ``day`` covered by a dose (the day before enrolment if none)."""
         if self.last_given is None:
             return self.enrolment.enrolment_date - timedelta(days=1)
         return self.last_given.dose_date + timedelta(days=self.last_given.take_home_days - 1)
 
-    @property
+    @cached_property
     def status(self) -> str:
         """``dosed``, ``missed``, ``withheld``, ``take_home`` (covered) or ``due``."""
         if self.recorded is not None:
