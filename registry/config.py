@@ -42,6 +42,12 @@ ENV_SETTINGS = (
     "ANALYTICS_REFRESH_MAX_AGE_HOURS",
     "SQLITE_BUSY_TIMEOUT_SECONDS",
     "PLOT_CACHE_FOLDER",
+    "OST_REINDUCTION_GAP_DAYS",
+    "DOSE_CHANGE_SCHEDULE_DAYS",
+    "REMINDER_MISSED_DOSE_DAYS",
+    "REMINDER_HIV_RETEST_DAYS",
+    "REMINDER_HCV_RETEST_DAYS",
+    "REMINDER_NO_CONTACT_DAYS",
 )
 
 #: Settings that must be whole numbers (the environment gives strings).
@@ -58,6 +64,12 @@ INTEGER_SETTINGS = (
     "ANALYTICS_REFRESH_MINUTES",
     "ANALYTICS_REFRESH_MAX_AGE_HOURS",
     "SQLITE_BUSY_TIMEOUT_SECONDS",
+    "OST_REINDUCTION_GAP_DAYS",
+    "DOSE_CHANGE_SCHEDULE_DAYS",
+    "REMINDER_MISSED_DOSE_DAYS",
+    "REMINDER_HIV_RETEST_DAYS",
+    "REMINDER_HCV_RETEST_DAYS",
+    "REMINDER_NO_CONTACT_DAYS",
 )
 
 DEFAULTS: dict[str, Any] = {
@@ -108,6 +120,18 @@ DEFAULTS: dict[str, Any] = {
     # on a SQLite file (registry/sqlite_pragmas.py) a writer waits this long for another
     # writer before "database is locked"; readers never block it (WAL)
     "SQLITE_BUSY_TIMEOUT_SECONDS": 30,
+    # OST (docs/ost-dosing.md): more than this many days without a dose needs an explicit
+    # re-induction decision before the next dose (Kyrgyz OST protocol 2015: 2 days)
+    "OST_REINDUCTION_GAP_DAYS": 2,
+    # a dose change may be scheduled up to this many days ahead
+    "DOSE_CHANGE_SCHEDULE_DAYS": 90,
+    # dashboard reminders (docs/ost-dosing.md#reminders): OST clients without a dose for this
+    # many days; HIV and HCV re-tests this many days after the last negative result (WHO:
+    # at least yearly for people who inject drugs); open episodes without contact this long
+    "REMINDER_MISSED_DOSE_DAYS": 2,
+    "REMINDER_HIV_RETEST_DAYS": 365,
+    "REMINDER_HCV_RETEST_DAYS": 365,
+    "REMINDER_NO_CONTACT_DAYS": 90,
 }
 
 #: argon2.profiles names accepted for PASSWORD_HASH_PROFILE, and the one only tests may use.

@@ -194,6 +194,16 @@ def event_date(*, required: bool = True, earliest: date = EARLIEST_EVENT) -> fie
     )
 
 
+def schedule_date(*, earliest: date = EARLIEST_EVENT) -> fields.Date:
+    """A date from which something applies: may be in the future (the service that takes
+    it sets how far ahead), never before ``earliest``."""
+    return DateField(
+        required=True,
+        validate=[not_before(earliest)],
+        error_messages=_messages(invalid=INVALID_DATE),
+    )
+
+
 def integer(
     low: int, high: int, *, required: bool = False, default: int | None = None
 ) -> fields.Integer:

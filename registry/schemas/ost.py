@@ -7,7 +7,8 @@ Public interface (field names are the HTML form field names)::
                                         "transferred_from" (centre code | None),
                                         "episode_id" (int | None)}
     DoseSchema().load(form)         -> {"dose_date", "kind", "dose_mg" (Decimal),
-                                        "take_home_days" (int)}
+                                        "take_home_days" (int; typed for take-home),
+                                        ["reinduction_reason" (code), if chosen]}
     DoseChangeSchema().load(form)   -> {"effective_date", "dose_mg", "phase", "reason" (code),
                                         "note" (str | None)}
     OstExitSchema().load(form)      -> {"exit_date", "exit_reason"}
@@ -30,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, validates_schema
 
 from registry import codes
-from registry.schemas.base import FormSchema, code, event_date, integer, text
+from registry.schemas.base import FormSchema, code, event_date, integer, schedule_date, text
 from registry.schemas.doses import milligrams
 
 MAX_DOSE_MG = {"methadone": 300, "buprenorphine": 32}
@@ -73,6 +74,9 @@ class DoseSchema(FormSchema):
     kind = code(codes.DOSE_KINDS, required=True)
     dose_mg = milligrams(max(MAX_DOSE_MG.values()), zero_allowed=True)
     take_home_days = integer(1, MAX_TAKE_HOME_DAYS)
+    #: the re-induction decision after a gap (registry.services.ost.record_dose): absent
+    #: from the loaded data unless chosen
+    reinduction_reason = code(codes.DOSE_CHANGE_REASONS)
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _rules(self, data: dict[str, Any], original: Any, **_kwargs: Any) -> None:
@@ -92,6 +96,13 @@ class DoseSchema(FormSchema):
         days = data.get("take_home_days")
         if days is not None and days > 1 and kind != "take_home":
             errors["take_home_days"] = [_l("Only take-home doses cover more than one day.")]
+        typed_days = original.get("take_home_days") if isinstance(original, Mapping) else None
+        if kind == "take_home" and days is None and not str(typed_days or "").strip():
+            errors["take_home_days"] = [_l("Enter how many days the take-home doses cover.")]
+        if data.get("reinduction_reason") and kind != "observed":
+            errors["reinduction_reason"] = [
+                _l("A re-induction dose is given under observation: choose Observed.")
+            ]
         if errors:
             raise ValidationError(errors)
 
@@ -117,7 +128,7 @@ class DoseChangeSchema(FormSchema):
     never to type names or identifying details in it.
     """
 
-    effective_date = event_date()
+    effective_date = schedule_date()  # may be ahead: a scheduled change
     dose_mg = milligrams(max(MAX_DOSE_MG.values()), required=True)
     phase = code(codes.DOSE_PHASES, required=True)
     reason = code(codes.DOSE_CHANGE_REASONS, required=True)

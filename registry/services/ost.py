@@ -13,7 +13,15 @@ Public interface::
     get_enrolment(enrolment_id: int, *, actor: User) -> OstEnrolment | None
     open_enrolment(client: Client) -> OstEnrolment | None       # at any site, no audit
     needs_reinduction(enrolment: OstEnrolment, on: date) -> bool
-    REINDUCTION_GAP_DAYS = 2     # Kyrgyz 2015 protocol: a longer gap needs re-induction
+    reinduction_decision(enrolment: OstEnrolment, on: date) -> DoseChange | None
+    prescribed_dose(enrolment: OstEnrolment, on: date) -> DoseChange | None
+    reinduction_gap_days() -> int  # setting OST_REINDUCTION_GAP_DAYS (Kyrgyz protocol: 2)
+
+Re-induction (docs/ost-dosing.md): after more than ``OST_REINDUCTION_GAP_DAYS`` days
+without a dose, a dose is given only on an explicit re-induction decision: a dose change
+of phase ``induction`` dated after the gap began, either prescribed beforehand or made
+with the dose (``reinduction_reason``). The dose is observed, at most the decision's dose,
+and a decision made with the dose is at most the medication's induction limit.
 
 Each checks access to the enrolment's centre and audits. Rule violations raise
 :class:`ServiceError` with the form field: a client is on OST at one site at a time;
@@ -28,6 +36,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -41,13 +50,12 @@ from registry.models import (
     TreatmentEpisode,
     User,
 )
-from registry.schemas.ost import MAX_DOSE_MG
+from registry.schemas.ost import MAX_DOSE_MG, MAX_INDUCTION_MG
 from registry.services.access import ensure_centre_access
 from registry.services.amendment_rules import same_day_dose, same_day_dose_change
 from registry.services.audit import record_event
 from registry.services.errors import DuplicateEntryError, ServiceError
 
-REINDUCTION_GAP_DAYS = 2
 GIVEN_KINDS = ("observed", "take_home")
 
 
@@ -127,7 +135,11 @@ def _check_dose(enrolment: OstEnrolment, dose: Any) -> None:
 
 
 def record_dose(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -> DosingEvent:
-    """Record one dose visit (observed, take-home, missed or withheld)."""
+    """Record one dose visit (observed, take-home, missed or withheld).
+
+    A dose given after a gap needs a re-induction decision (see the module docstring);
+    ``data["reinduction_reason"]`` records one with the dose, as a dose change.
+    """
     ensure_centre_access(actor, enrolment.centre_id)
     _check_within(enrolment, data["dose_date"], "dose_date")
     _check_dose(enrolment, data["dose_mg"])
@@ -137,6 +149,9 @@ def record_dose(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -
             _l("A dose is already recorded for this day."), "dose_date",
             entity="dosing_event", record_id=already,
         )  # fmt: skip
+    reinduction = None
+    if data["kind"] in GIVEN_KINDS:
+        reinduction = _reinduce_if_needed(enrolment, data, actor=actor)
     dose = DosingEvent(
         enrolment_id=enrolment.id,
         dose_date=data["dose_date"],
@@ -147,19 +162,80 @@ def record_dose(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -
     )
     db.session.add(dose)
     db.session.flush()
+    detail = f"enrolment={enrolment.id} kind={dose.kind}"
+    if reinduction is not None:
+        detail += f" reinduction={reinduction.id}"
     record_event(
-        actor, "create", "dosing_event", dose.id, centre_id=enrolment.centre_id,
-        detail=f"enrolment={enrolment.id} kind={dose.kind}",
-    )  # fmt: skip
+        actor, "create", "dosing_event", dose.id, centre_id=enrolment.centre_id, detail=detail
+    )
     return dose
 
 
+def _reinduce_if_needed(
+    enrolment: OstEnrolment, data: dict[str, Any], *, actor: User
+) -> DoseChange | None:
+    """The re-induction decision a dose after a gap rests on (``None`` without a gap).
+
+    Refuses the dose (a :class:`ServiceError`) without a decision, as take-home, or above
+    the decision's dose; a decision given with the dose becomes an induction dose change.
+    """
+    day, mg = data["dose_date"], data["dose_mg"]
+    reason = data.get("reinduction_reason")
+    if not reason and not needs_reinduction(enrolment, day):
+        return None
+    if data["kind"] != "observed":
+        raise ServiceError(
+            _l("A re-induction dose is given under observation: choose Observed."), "kind"
+        )
+    if reason:
+        limit = MAX_INDUCTION_MG[enrolment.medication]
+        if mg > limit:
+            raise ServiceError(
+                _l("A re-induction dose is at most %(n)s mg (the induction limit).", n=limit),
+                "dose_mg",
+            )
+        decision = DoseChange(
+            enrolment_id=enrolment.id, effective_date=day, dose_mg=mg, phase="induction",
+            reason=reason, note=None, prescribed_by_id=actor.id,
+        )  # fmt: skip
+        db.session.add(decision)
+        db.session.flush()
+        record_event(
+            actor, "create", "dose_change", decision.id, centre_id=enrolment.centre_id,
+            detail=f"enrolment={enrolment.id} phase=induction reason={reason} reinduction=1",
+        )  # fmt: skip
+        return decision
+    decision = reinduction_decision(enrolment, day)
+    if decision is None:
+        raise ServiceError(
+            _l(
+                "More than %(n)s days without a dose: record the re-induction decision "
+                "(dose and reason) before giving a dose.",
+                n=reinduction_gap_days(),
+            ),
+            "reinduction_reason",
+        )
+    if mg > decision.dose_mg:
+        raise ServiceError(
+            _l("After the gap, at most the re-induction dose of %(n)s mg.",
+               n=format(decision.dose_mg.normalize(), "f")),
+            "dose_mg",
+        )  # fmt: skip
+    return decision
+
+
 def change_dose(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -> DoseChange:
-    """Prescribe a new dose from ``data["effective_date"]``."""
+    """Prescribe a new dose from ``data["effective_date"]`` (today, earlier, or scheduled
+    up to ``DOSE_CHANGE_SCHEDULE_DAYS`` ahead)."""
     ensure_centre_access(actor, enrolment.centre_id)
     if not enrolment.is_open:
         raise ServiceError(_l("This client has left OST at this site."))
     _check_within(enrolment, data["effective_date"], "effective_date")
+    ahead = current_app.config["DOSE_CHANGE_SCHEDULE_DAYS"]
+    if data["effective_date"] > date.today() + timedelta(days=ahead):
+        raise ServiceError(
+            _l("A change can be scheduled at most %(n)s days ahead.", n=ahead), "effective_date"
+        )
     _check_dose(enrolment, data["dose_mg"])
     existing = same_day_dose_change(enrolment.id, data["effective_date"])
     if existing is not None:
@@ -217,12 +293,14 @@ def get_enrolment(enrolment_id: int, *, actor: User) -> OstEnrolment | None:
     return enrolment
 
 
-def needs_reinduction(enrolment: OstEnrolment, on: date) -> bool:
-    """True if more than :data:`REINDUCTION_GAP_DAYS` days without a dose precede ``on``.
+def reinduction_gap_days() -> int:
+    """Days without a dose beyond which a dose needs re-induction (a setting)."""
+    return int(current_app.config["OST_REINDUCTION_GAP_DAYS"])
 
-    A take-home dose covers ``take_home_days`` days. With no dose given yet, the gap
-    counts from the enrolment date.
-    """
+
+def covered_until(enrolment: OstEnrolment, on: date) -> date:
+    """The last day before ``on`` covered by a dose given (a take-home dose covers
+    ``take_home_days`` days); the day before enrolment if none was given."""
     given = db.session.execute(
         select(DosingEvent.dose_date, DosingEvent.take_home_days)
         .where(
@@ -234,7 +312,46 @@ def needs_reinduction(enrolment: OstEnrolment, on: date) -> bool:
         .limit(1)
     ).first()
     if given is None:
-        covered_until = enrolment.enrolment_date - timedelta(days=1)
-    else:
-        covered_until = given.dose_date + timedelta(days=(given.take_home_days or 1) - 1)
-    return (on - covered_until).days - 1 > REINDUCTION_GAP_DAYS
+        return enrolment.enrolment_date - timedelta(days=1)
+    return given.dose_date + timedelta(days=(given.take_home_days or 1) - 1)
+
+
+def gap_needs_reinduction(last_covered: date, on: date) -> bool:
+    """True if the days strictly between ``last_covered`` and ``on`` exceed the limit."""
+    return (on - last_covered).days - 1 > reinduction_gap_days()
+
+
+def needs_reinduction(enrolment: OstEnrolment, on: date) -> bool:
+    """True if more than ``OST_REINDUCTION_GAP_DAYS`` days without a dose precede ``on``.
+
+    A take-home dose covers ``take_home_days`` days. With no dose given yet, the gap
+    counts from the enrolment date.
+    """
+    return gap_needs_reinduction(covered_until(enrolment, on), on)
+
+
+def reinduction_decision(enrolment: OstEnrolment, on: date) -> DoseChange | None:
+    """The latest induction dose change dated after the gap before ``on`` began, if any."""
+    start = covered_until(enrolment, on)
+    return db.session.scalar(
+        select(DoseChange)
+        .where(
+            DoseChange.enrolment_id == enrolment.id,
+            DoseChange.phase == "induction",
+            DoseChange.effective_date > start,
+            DoseChange.effective_date <= on,
+        )
+        .order_by(DoseChange.effective_date.desc(), DoseChange.id.desc())
+        .limit(1)
+    )
+
+
+def prescribed_dose(enrolment: OstEnrolment, on: date) -> DoseChange | None:
+    """The dose change in force on ``on``: the latest with ``effective_date <= on``
+    (the later entry on a tie); changes scheduled after ``on`` do not count."""
+    return db.session.scalar(
+        select(DoseChange)
+        .where(DoseChange.enrolment_id == enrolment.id, DoseChange.effective_date <= on)
+        .order_by(DoseChange.effective_date.desc(), DoseChange.id.desc())
+        .limit(1)
+    )

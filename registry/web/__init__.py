@@ -140,6 +140,7 @@ from registry.web import (  # noqa: E402, F401
     amendments,
     clients,
     dashboard,
+    dosing,
     episodes,
     lab,
     ost,

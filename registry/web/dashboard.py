@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, g, render_template
@@ -10,6 +11,7 @@ from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models.users import CLINIC_STAFF
 from registry.services import listings
+from registry.services.reminders import centre_reminders
 from registry.web import blueprint
 
 
@@ -19,7 +21,10 @@ def dashboard() -> Any:
     """Recent admissions and current OST clients of the user's centre."""
     admissions = listings.recent_admissions(g.user, g.user.centre_id)
     ost_rows = listings.current_ost_clients(g.user, g.user.centre_id)
-    page = render_template("web/dashboard.html", admissions=admissions, ost_rows=ost_rows)
+    reminders = centre_reminders(g.user, g.user.centre_id, date.today())
+    page = render_template(
+        "web/dashboard.html", admissions=admissions, ost_rows=ost_rows, reminders=reminders
+    )
     db.session.commit()  # the audit "read" events
     return page
 

@@ -47,6 +47,7 @@ LABELS = {
     "dose_mg": _l("Dose, mg"),
     "kind": _l("Dose given as"),
     "take_home_days": _l("Take-home days"),
+    "reinduction_reason": _l("Re-induction: reason"),
     "effective_date": _l("Effective from"),
     "phase": _l("Phase"),
     "reason": _l("Reason for the change"),

@@ -19,7 +19,13 @@ from registry.models.users import CLINIC_STAFF
 from registry.schemas import DoseChangeSchema, DoseSchema, OstEnrolmentSchema, OstExitSchema
 from registry.services import listings
 from registry.services.ost import change_dose as change_dose_service
-from registry.services.ost import enrol_client, needs_reinduction
+from registry.services.ost import (
+    enrol_client,
+    needs_reinduction,
+    prescribed_dose,
+    reinduction_decision,
+    reinduction_gap_days,
+)
 from registry.services.ost import exit_ost as exit_ost_service
 from registry.services.ost import record_dose as record_dose_visit
 from registry.web import blueprint, client_here_or_404, code_label, day_filter
@@ -27,11 +33,20 @@ from registry.web.forms import FormState, submit_form
 
 
 def usual_dose(enrolment: OstEnrolment) -> dict[str, str]:
-    """Today's visit as usually recorded: observed, at the current prescribed dose."""
-    values = {"dose_date": date.today().isoformat(), "kind": "observed"}
-    given = [d.dose_mg for d in enrolment.doses if d.kind in ("observed", "take_home")]
-    prescribed = [c.dose_mg for c in enrolment.dose_changes]
-    latest = prescribed[-1] if prescribed else (given[-1] if given else None)
+    """Today's visit as usually recorded: observed, at the dose prescribed for today.
+
+    After a gap over the protocol limit the dose is left empty unless a re-induction
+    decision was already prescribed (then its dose): staff decide, nothing is assumed.
+    """
+    today = date.today()
+    values = {"dose_date": today.isoformat(), "kind": "observed"}
+    if needs_reinduction(enrolment, today):
+        decision = reinduction_decision(enrolment, today)
+        latest = decision.dose_mg if decision is not None else None
+    else:
+        change = prescribed_dose(enrolment, today)
+        given = [d.dose_mg for d in enrolment.doses if d.kind in ("observed", "take_home")]
+        latest = change.dose_mg if change else (given[-1] if given else None)
     if latest is not None:
         values["dose_mg"] = format(Decimal(latest).normalize(), "f")
     return values
@@ -90,14 +105,18 @@ def enrolment_form(
             schema, lambda data: service(enrolment, data, actor=g.user), saved=saved
         )
         if result is not None:
-            if done == "web.dashboard":
+            if done in ("web.dashboard", "web.dosing_today"):
                 return redirect(url_for(done))
             return redirect(url_for(done, client_id=client_id))
         enrolment = listings.enrolment_at_centre(g.user, enrolment_id, g.user.centre_id)
     context = {"form": form, "enrolment": enrolment}
     if template == "web/dose.html":
         context["recent"] = list(reversed(enrolment.doses[-7:]))
-        context["reinduction"] = enrolment.is_open and needs_reinduction(enrolment, date.today())
+        today = date.today()
+        gap = enrolment.is_open and needs_reinduction(enrolment, today)
+        context["reinduction"] = gap
+        context["decided"] = gap and reinduction_decision(enrolment, today) is not None
+        context["gap_days"] = reinduction_gap_days()
     page = render_template(template, **context)
     db.session.commit()  # the audit "read" of the enrolment
     return page, 422 if form.errors else 200
@@ -109,7 +128,7 @@ def record_dose(enrolment_id: int) -> Any:
     """Record one day's dose of an open enrolment at this centre."""
     return enrolment_form(
         enrolment_id, DoseSchema(), record_dose_visit, "web/dose.html",
-        _("The dose was recorded."), defaults=usual_dose, done="web.dashboard",
+        _("The dose was recorded."), defaults=usual_dose, done="web.dosing_today",
     )  # fmt: skip
 
 

@@ -135,7 +135,7 @@ def test_reinduction_after_a_gap_of_more_than_two_days(db_session, osh):
 def test_dose_change_and_exit(db_session, osh):
     staff = osh[0]
     enrolment = enrol(osh)
-    dose(enrolment, staff, "2003-06-10")
+    dose(enrolment, staff, "2003-06-10", "25")  # after a gap: at most the induction dose
     change = DoseChangeSchema().load(
         {
             "effective_date": "2003-06-06",
@@ -184,7 +184,7 @@ def test_the_dashboard_list_shows_each_clients_last_dose(db_session, osh, actor,
 
     staff, clinic, _client = osh
     enrolment = enrol(osh)
-    for day, mg in (("2003-06-10", "30"), ("2003-06-12", "45"), ("2003-06-11", "40")):
+    for day, mg in (("2003-06-03", "30"), ("2003-06-05", "45"), ("2003-06-04", "40")):
         dose(enrolment, staff, day, mg)
     form = admission_form(programme="ost", region_code="KG-GO", admission_date="2003-06-01",
                           family_name="Другой", birth_date="1981-02-02")  # fmt: skip
@@ -194,5 +194,5 @@ def test_the_dashboard_list_shows_each_clients_last_dose(db_session, osh, actor,
     db_session.commit()
     rows = {row.enrolment.id: row.last_dose for row in current_ost_clients(staff, clinic.id)}
     last = rows[enrolment.id]
-    assert (last.dose_date, last.dose_mg) == (date(2003, 6, 12), Decimal("45.00"))
+    assert (last.dose_date, last.dose_mg) == (date(2003, 6, 5), Decimal("45.00"))
     assert rows[without_doses.id] is None

@@ -77,7 +77,8 @@ def test_doses_of_half_a_mg_or_more_with_one_decimal_are_kept_exactly(
         f"/ost/{rnc_records.enrolment_id}/dose-changes/new", {**fields, "dose_mg": typed}
     )
     assert response.status_code == 302
-    form = {"dose_date": "2003-05-21", "kind": "observed", "dose_mg": typed}
+    # the day after enrolment: no gap, so no re-induction decision is needed
+    form = {"dose_date": "2003-05-08", "kind": "observed", "dose_mg": typed}
     assert rnc_staff.post(f"/ost/{rnc_records.enrolment_id}/doses/new", form).status_code == 302
     enrol = {"medication": "buprenorphine", "enrolment_date": "2003-05-10"}
     response = rnc_staff.post(

@@ -62,6 +62,8 @@ EXPECTED: dict[str, Access] = {
     "web.record_dose": CLINIC,
     "web.change_dose": CLINIC,
     "web.exit_ost": CLINIC,
+    "web.dosing_today": CLINIC,
+    "web.dose_from_today": CLINIC,
     "web.record_lab_test": CLINIC,
     "web.correct_record": CLINIC,
     "web.void_record": CLINIC,
