@@ -20,7 +20,7 @@ from registry import codes
 from registry.extensions import db
 from registry.models import Client
 from registry.services import listings
-from registry.web.labels import HINTS, LABELS
+from registry.web.labels import ADMISSION_ITEMS, HINTS, LABELS
 
 blueprint = Blueprint("web", __name__)
 
@@ -89,6 +89,20 @@ def client_here_or_404(client_id: int) -> Client:
     return client
 
 
+def centre_name(centre: Any) -> str:
+    """A centre's name in the interface language (Russian when it has one)."""
+    if centre is None:
+        return ""
+    if current_locale_name() == "ru" and getattr(centre, "name_ru", None):
+        return str(centre.name_ru)
+    return str(centre.name)
+
+
+def region_name(unit: Any) -> str:
+    """An org unit's name in the interface language (Russian when it has one)."""
+    return centre_name(unit)
+
+
 @blueprint.app_context_processor
 def template_helpers() -> dict[str, Any]:
     """Names every template may use: the code lists, their labels, the locale."""
@@ -96,10 +110,22 @@ def template_helpers() -> dict[str, Any]:
         "codes": codes,
         "labels": LABELS,
         "hints": HINTS,
+        "admission_items_table": ADMISSION_ITEMS,
         "code_label": code_label,
+        "centre_name": centre_name,
+        "region_name": region_name,
+        "today": date.today(),
         "current_locale": current_locale_name(),
         "current_path": request.full_path.rstrip("?"),
     }
 
 
-from registry.web import clients, dashboard, episodes, lab, ost, views  # noqa: E402, F401
+from registry.web import (  # noqa: E402, F401
+    client_list,
+    clients,
+    dashboard,
+    episodes,
+    lab,
+    ost,
+    views,
+)
