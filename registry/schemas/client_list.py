@@ -17,7 +17,8 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, post_load, validates_schema
 
 from registry import codes
-from registry.schemas.base import FormSchema, code, event_date, integer, text
+from registry.schemas.base import FormSchema, event_date, integer, text
+from registry.schemas.base import code as code_list
 
 HIV_STATUS = {"known": _l("HIV status known"), "unknown": _l("HIV status not known")}
 YES = {"1": _l("Yes")}
@@ -28,10 +29,10 @@ class ClientListSchema(FormSchema):
     """Filters of the centre's client list; every one optional."""
 
     code = text(64)
-    open = code(YES)
-    programme = code(codes.PROGRAMMES)
-    ost = code(YES)
-    hiv = code(HIV_STATUS)
+    open = code_list(YES)
+    programme = code_list(codes.PROGRAMMES)
+    ost = code_list(YES)
+    hiv = code_list(HIV_STATUS)
     admitted_from = event_date(required=False)
     admitted_to = event_date(required=False)
     page = integer(1, 100_000)

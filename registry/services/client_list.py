@@ -5,7 +5,7 @@ Public interface::
     ClientFilters(code_prefix=None, open_episode=False, programme=None, on_ost=False,
                   hiv=None, admitted_from=None, admitted_to=None)
     list_clients(actor: User, centre_id: int, filters: ClientFilters, *, page: int = 1,
-                 per_page: int = PER_PAGE) -> ClientPage
+                 per_page: int | None = None) -> ClientPage
     export_rows(actor: User, centre_id: int) -> tuple[list[str], list[tuple]]
 
 A client is on the centre's list when the centre holds at least one treatment episode of
@@ -142,10 +142,14 @@ def list_clients(
     filters: ClientFilters,
     *,
     page: int = 1,
-    per_page: int = PER_PAGE,
+    per_page: int | None = None,
 ) -> ClientPage:
-    """Page ``page`` (from 1) of the centre's clients matching ``filters``, latest first."""
+    """Page ``page`` (from 1) of the centre's clients matching ``filters``, latest first.
+
+    ``per_page`` defaults to :data:`PER_PAGE`.
+    """
     ensure_centre_access(actor, centre_id)
+    per_page = per_page or PER_PAGE
     matching = _matching(centre_id, filters)
     found = db.session.execute(
         select(matching.c.client_id, matching.c.last_admitted, matching.c.open_episodes)
@@ -167,7 +171,9 @@ def list_clients(
         )
     )
     rows = [
-        ClientRow(clients[r.client_id], r.last_admitted, int(r.open_episodes), r.client_id in on_ost)
+        ClientRow(
+            clients[r.client_id], r.last_admitted, int(r.open_episodes), r.client_id in on_ost
+        )
         for r in found
     ]
     note = f"list=clients page={page} n={len(rows)} {filters.audit_note()}".strip()

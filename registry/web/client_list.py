@@ -50,9 +50,7 @@ def clients() -> Any:
     if filters.code_prefix and len(result.rows) == 1 and result.page == 1:
         return redirect(url_for("web.client", client_id=result.rows[0].client.id))
     args = {k: v for k, v in raw.items() if k != "page"}
-    return render_template(
-        "web/clients.html", form=form, result=result, hiv=HIV_STATUS, args=args
-    )
+    return render_template("web/clients.html", form=form, result=result, hiv=HIV_STATUS, args=args)
 
 
 @blueprint.route("/clients/<int:client_id>/print")
