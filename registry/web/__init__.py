@@ -114,7 +114,6 @@ def template_helpers() -> dict[str, Any]:
         "code_label": code_label,
         "centre_name": centre_name,
         "region_name": region_name,
-        "today": date.today(),
         "current_locale": current_locale_name(),
         "current_path": request.full_path.rstrip("?"),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 from flask import Response, abort, g, redirect, render_template, request, url_for
@@ -62,7 +63,9 @@ def print_card(client_id: int) -> Any:
         db.session.rollback()
         abort(404)
     doses = listings.current_doses(records.enrolments)
-    page = render_template("web/print_card.html", records=records, doses=doses)
+    page = render_template(
+        "web/print_card.html", records=records, doses=doses, today=date.today()
+    )
     db.session.commit()
     return page
 
