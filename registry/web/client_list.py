@@ -63,9 +63,7 @@ def print_card(client_id: int) -> Any:
         db.session.rollback()
         abort(404)
     doses = listings.current_doses(records.enrolments)
-    page = render_template(
-        "web/print_card.html", records=records, doses=doses, today=date.today()
-    )
+    page = render_template("web/print_card.html", records=records, doses=doses, today=date.today())
     db.session.commit()
     return page
 
