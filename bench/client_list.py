@@ -40,8 +40,10 @@ CASES = {
     "HIV known": (ClientFilters(hiv="known"), 1),
     "HIV not known": (ClientFilters(hiv="unknown"), 1),
     "programme": (ClientFilters(programme="detoxification"), 1),
-    "admitted 2003": (ClientFilters(admitted_from=date(2003, 1, 1),
-                                    admitted_to=date(2003, 12, 31)), 1),  # fmt: skip
+    "admitted 2003": (
+        ClientFilters(admitted_from=date(2003, 1, 1), admitted_to=date(2003, 12, 31)),
+        1,
+    ),  # fmt: skip
     "code prefix a3": (ClientFilters(code_prefix="a3"), 1),
     "open + OST + HIV": (ClientFilters(open_episode=True, on_ost=True, hiv="known"), 1),
 }

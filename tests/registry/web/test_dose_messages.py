@@ -13,4 +13,3 @@ def test_missed_with_the_dose_box_filled_is_saved_as_missed(rnc_staff, app, rnc_
     with app.app_context():
         dose = db.session.scalars(db.select(DosingEvent)).one()
         assert (dose.kind, dose.dose_mg) == ("missed", 0)
-
