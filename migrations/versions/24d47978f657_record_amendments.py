@@ -1,7 +1,7 @@
 """Record amendments: corrections and voids of client-level records, with old values
 
 Revision ID: 24d47978f657
-Revises: 4b068a9bdde0
+Revises: ef459823da50
 Create Date: 2026-12-05 17:30:00.000000
 
 Staff can now correct and void (entered in error) admissions, discharges, OST
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '24d47978f657'
-down_revision = '4b068a9bdde0'
+down_revision = 'ef459823da50'
 branch_labels = None
 depends_on = None
 

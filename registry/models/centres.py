@@ -14,7 +14,8 @@ class TreatmentCentre(Base):
 
     ``kind`` is the local service type (:data:`registry.codes.CENTRE_KINDS`);
     ``tdi_centre_type`` is the EMCDDA TDI treatment-centre type
-    (:data:`registry.codes.TDI_CENTRE_TYPES`) used by the indicators.
+    (:data:`registry.codes.TDI_CENTRE_TYPES`) used by the indicators. ``name_ru`` is the
+    Russian name the Russian interface shows (``name`` when there is none).
     """
 
     __tablename__ = "treatment_centres"
@@ -22,6 +23,7 @@ class TreatmentCentre(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     tdi_centre_type: Mapped[str] = mapped_column(String(4))
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)

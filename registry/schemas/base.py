@@ -122,12 +122,33 @@ def not_in_future(value: date) -> None:
         raise ValidationError([FUTURE_DATE])
 
 
+class LocalDate:
+    """A date in a message, written as the reader's language writes dates when shown.
+
+    Messages are lazy strings rendered in the request; the date is formatted then too:
+    01.01.1990 in Russian, Jan 1, 1990 in English (ISO outside a request, e.g. the API's
+    English problem details have a request and read the same as the form).
+    """
+
+    def __init__(self, value: date) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        from flask import has_request_context
+        from flask_babel import format_date, get_locale
+
+        if not has_request_context():
+            return self.value.isoformat()
+        russian = str(get_locale() or "ru") == "ru"
+        return format_date(self.value, "dd.MM.yyyy" if russian else "medium")
+
+
 def not_before(earliest: date) -> Callable[[date], None]:
-    """Validator: the date is on or after ``earliest``."""
+    """Validator: the date is on or after ``earliest`` (named in the reader's notation)."""
 
     def validate(value: date) -> None:
         if value < earliest:
-            raise ValidationError([_l("Enter a date from %(date)s on.", date=earliest.isoformat())])
+            raise ValidationError([_l("Enter a date from %(date)s on.", date=LocalDate(earliest))])
 
     return validate
 

@@ -37,6 +37,8 @@ from registry.schemas.doses import milligrams
 MAX_DOSE_MG = {"methadone": 300, "buprenorphine": 32}
 MAX_INDUCTION_MG = {"methadone": 40, "buprenorphine": 16}
 MAX_TAKE_HOME_DAYS = 14
+#: Dose kinds that record no dose (0 mg).
+NOT_GIVEN = ("missed", "withheld")
 
 
 class OstEnrolmentSchema(FormSchema):
@@ -91,8 +93,6 @@ class DoseSchema(FormSchema):
         refused = dose is None and typed is not None and str(typed).strip() != ""
         if kind in ("observed", "take_home") and not dose and not refused:
             errors["dose_mg"] = [_l("Enter the dose given: at least 0.5 mg.")]
-        if kind in ("missed", "withheld") and dose:
-            errors["dose_mg"] = [_l("Leave empty (0 mg) for a missed or withheld dose.")]
         days = data.get("take_home_days")
         if days is not None and days > 1 and kind != "take_home":
             errors["take_home_days"] = [_l("Only take-home doses cover more than one day.")]
@@ -107,7 +107,13 @@ class DoseSchema(FormSchema):
             raise ValidationError(errors)
 
     def load(self, data: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        """Load, then fill the defaults: 0 mg for missed/withheld, 1 take-home day."""
+        """Load, then fill the defaults: 0 mg for missed/withheld, 1 take-home day.
+
+        A missed or withheld day records no dose, whatever is left in the dose box (the
+        form pre-fills the prescribed dose; choosing "missed" must not then fail on it).
+        """
+        if isinstance(data, Mapping) and str(data.get("kind", "")).strip() in NOT_GIVEN:
+            data = {key: data[key] for key in data if key != "dose_mg"}
         result = super().load(data, **kwargs)
         if result.get("dose_mg") is None:
             result["dose_mg"] = Decimal(0)

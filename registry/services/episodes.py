@@ -29,11 +29,11 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from registry.extensions import db
-from registry.models import TreatmentCentre, TreatmentEpisode, User
+from registry.models import Client, OrgUnit, TreatmentCentre, TreatmentEpisode, User
 from registry.schemas.clients import age_on
 from registry.services.access import ensure_centre_access
 from registry.services.audit import record_event
@@ -67,6 +67,8 @@ def admit_client(data: dict[str, Any], *, actor: User, centre: TreatmentCentre) 
     if existing is not None:
         _check_no_overlap(existing.id, *rules)
     client, created = _find_or_create(code, ids, region, actor)
+    if not created:
+        _follow_residence(client, region, data["admission_date"], actor, centre)
     del ids  # the identifiers are not needed past this point
     just_created = existing is None and not created  # by another desk, a moment ago
     if just_created:
@@ -91,6 +93,29 @@ def admit_client(data: dict[str, Any], *, actor: User, centre: TreatmentCentre) 
         detail=f"programme={episode.programme}",
     )  # fmt: skip
     return episode
+
+
+def _follow_residence(
+    client: Client, region: OrgUnit, admitted: date, actor: User, centre: TreatmentCentre
+) -> None:
+    """The client's region is the region of residence stated at their latest admission.
+
+    An admission dated on or after every earlier one (at any centre) moves the client to
+    the region stated now; a back-dated one leaves it. The change is audited (codes only).
+    """
+    if client.region_id == region.id:
+        return
+    latest = db.session.scalar(
+        select(func.max(TreatmentEpisode.admission_date)).where(
+            TreatmentEpisode.client_id == client.id
+        )
+    )
+    if latest is not None and admitted < latest:
+        return
+    client.region_id = region.id
+    record_event(
+        actor, "update", "client", client.id, centre_id=centre.id, detail=f"region={region.code}"
+    )
 
 
 def _check_no_overlap(

@@ -10,6 +10,7 @@ view does). A record of another centre is simply not found (``None``), so pages 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -18,6 +19,7 @@ from sqlalchemy.orm import aliased, joinedload
 from registry.extensions import db
 from registry.models import (
     Client,
+    DoseChange,
     DosingEvent,
     LabTest,
     OrgUnit,
@@ -214,3 +216,18 @@ def other_centre_choices(centre_id: int) -> dict[str, str]:
         .order_by(TreatmentCentre.name)
     )
     return {centre.code: centre.name for centre in centres}
+
+
+def current_doses(enrolments: list[OstEnrolment], on: Any = None) -> dict[int, DoseChange]:
+    """The prescribed dose in force ``on`` (default today) of each enrolment, by its id.
+
+    The latest dose change effective on or before the day (the latest recorded of one
+    day). Reads records the caller has already been given (no access check, no audit).
+    """
+    on = on or date.today()
+    doses: dict[int, DoseChange] = {}
+    for enrolment in enrolments:
+        changes = [c for c in enrolment.dose_changes if c.effective_date <= on]
+        if changes:
+            doses[enrolment.id] = max(changes, key=lambda c: (c.effective_date, c.id))
+    return doses

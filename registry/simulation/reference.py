@@ -75,8 +75,9 @@ def load_centres(profile: CountryProfile, org_units: dict[str, int]) -> dict[str
     for region in profile.regions:
         if region.centre in existing:
             continue
-        name, _name_ru = centre_name(region.centre, region)
-        centre = TreatmentCentre(code=region.centre, name=name, kind="narcological_dispensary",
+        name, name_ru = centre_name(region.centre, region)
+        centre = TreatmentCentre(code=region.centre, name=name, name_ru=name_ru,
+                                 kind="narcological_dispensary",
                                  tdi_centre_type=TDI_TYPES.get(region.centre, "1"),
                                  org_unit_id=org_units[region.code])  # fmt: skip
         db.session.add(centre)

@@ -22,7 +22,7 @@ from registry import codes
 from registry.extensions import db
 from registry.models import Client
 from registry.services import listings
-from registry.web.labels import HINTS, LABELS
+from registry.web.labels import ADMISSION_ITEMS, HINTS, LABELS
 
 blueprint = Blueprint("web", __name__)
 
@@ -123,6 +123,20 @@ def client_here_or_404(client_id: int) -> Client:
     return client
 
 
+def centre_name(centre: Any) -> str:
+    """A centre's name in the interface language (Russian when it has one)."""
+    if centre is None:
+        return ""
+    if current_locale_name() == "ru" and getattr(centre, "name_ru", None):
+        return str(centre.name_ru)
+    return str(centre.name)
+
+
+def region_name(unit: Any) -> str:
+    """An org unit's name in the interface language (Russian when it has one)."""
+    return centre_name(unit)
+
+
 @blueprint.app_context_processor
 def template_helpers() -> dict[str, Any]:
     """Names every template may use: the code lists, their labels, the locale."""
@@ -131,6 +145,9 @@ def template_helpers() -> dict[str, Any]:
         "labels": LABELS,
         "hints": HINTS,
         "code_label": _template_code_label,
+        "admission_items_table": ADMISSION_ITEMS,
+        "centre_name": centre_name,
+        "region_name": region_name,
         "current_locale": current_locale_name(),
         "current_path": request.full_path.rstrip("?"),
     }
@@ -138,6 +155,7 @@ def template_helpers() -> dict[str, Any]:
 
 from registry.web import (  # noqa: E402, F401
     amendments,
+    client_list,
     clients,
     dashboard,
     dosing,

@@ -61,6 +61,12 @@ LABELS = {
     # corrections and voids
     "amendment_reason": _l("Reason"),
     "amendment_note": _l("Note on the reason"),
+    # client list filters
+    "code": _l("Client code begins with"),
+    "hiv": _l("HIV status"),
+    "admitted_from": _l("Admitted from"),
+    "admitted_to": _l("Admitted until"),
+    "page": _l("Page"),
 }
 
 HINTS = {
@@ -77,3 +83,28 @@ HINTS = {
 
 #: The identifying fields: used once to compute the client code, never shown again.
 IDENTIFIER_FIELDS = frozenset({"family_name", "given_name", "birth_date"})
+
+#: The recorded admission in the order of the form: (episode column, its code list, or
+#: ``None`` for a number); the client page and the printout list every item with it.
+ADMISSION_ITEMS = (
+    ("programme", "PROGRAMMES"),
+    ("ever_treated", "EVER_TREATED"),
+    ("referral_source", "REFERRAL_SOURCES"),
+    ("living_with", "LIVING_WITH"),
+    ("living_with_children", "LIVING_WITH_CHILDREN"),
+    ("living_where", "LIVING_WHERE"),
+    ("education", "EDUCATION"),
+    ("labour_status", "LABOUR_STATUS"),
+    ("primary_drug", "PRIMARY_DRUGS"),
+    ("route", "ROUTES"),
+    ("frequency", "FREQUENCIES"),
+    ("age_first_use", None),
+    ("secondary_drugs", "SECONDARY_DRUGS"),
+    ("injecting", "INJECTING"),
+    ("age_first_injection", None),
+    ("needle_sharing", "NEEDLE_SHARING"),
+    ("hiv_testing", "TESTING_HISTORY"),
+    ("hcv_testing", "TESTING_HISTORY"),
+    ("ost_history", "OST_HISTORY"),
+    ("ost_first_year", None),
+)

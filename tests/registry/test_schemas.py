@@ -176,7 +176,6 @@ SCHEMA_CASES = [
       ("kind", {"kind": "injected"}),
       ("dose_mg", {"dose_mg": ""}),
       ("dose_mg", {"dose_mg": "301"}),
-      ("dose_mg", {"kind": "missed", "dose_mg": "60"}),
       ("take_home_days", {"take_home_days": "3"}),
       ("take_home_days", {"kind": "take_home", "take_home_days": "15"})]),
     (DoseChangeSchema, {"effective_date": "2003-02-01", "dose_mg": "70", "phase": "maintenance",
@@ -231,3 +230,9 @@ def test_messages_are_translated_when_rendered(request_context):
     messages = errors_of(DischargeSchema(), {"discharge_reason": "completed"})
     with force_locale("en"):
         assert str(messages["discharge_date"][0]) == "This field is required."
+
+
+def test_a_missed_day_ignores_a_dose_left_in_the_box(request_context):
+    """The form pre-fills the dose; choosing "missed" records no dose (issue 13, item 7)."""
+    data = DoseSchema().load({"dose_date": "2003-02-01", "kind": "missed", "dose_mg": "60"})
+    assert data["dose_mg"] == 0
