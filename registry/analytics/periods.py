@@ -69,7 +69,7 @@ def _whole_year(kind: str, years_back: int) -> Callable[[date], list[Period]]:
 
     def periods(today: date) -> list[Period]:
         year = today.year - years_back
-        return [_make(kind, year, index) for index in range(1, 12 // _MONTHS[kind] + 1)]
+        return [period_of(kind, year, index) for index in range(1, 12 // MONTHS[kind] + 1)]
 
     return periods
 
