@@ -74,7 +74,11 @@ class ExitCorrectionSchema(CorrectionFields, OstExitSchema):
 
 
 class DoseCorrectionSchema(CorrectionFields, DoseSchema):
-    """A dose visit's date, kind, dose and take-home days."""
+    """A dose visit's date, kind, dose and take-home days (a re-induction decision given
+    with a dose is its own dose change, corrected there)."""
+
+    class Meta(DoseSchema.Meta):
+        exclude = ("reinduction_reason",)
 
 
 class DoseChangeCorrectionSchema(CorrectionFields, DoseChangeSchema):

@@ -43,7 +43,7 @@ def ten_clients_on_methadone(server) -> list[int]:
                 {"medication": "methadone", "enrolment_date": ago(10), "induction_dose_mg": "30"}
             ), actor=staff, centre=centre)  # fmt: skip
             change_dose(enrolment, DoseChangeSchema().load(
-                {"effective_date": ago(10), "dose_mg": "80", "phase": "maintenance",
+                {"effective_date": ago(9), "dose_mg": "80", "phase": "maintenance",
                  "reason": "clinical_review"}), actor=staff)  # fmt: skip
             last = 4 if number == 3 else 1
             for days in range(10, last - 1, -1):

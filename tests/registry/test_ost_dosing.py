@@ -26,8 +26,8 @@ def ago(days: int) -> str:
 
 @pytest.fixture
 def rnc(db_session, actor, centre, admission_form):
-    """``enrolled(family_name, last)``: a client of RNC on methadone since 10 days ago at
-    80 mg, dosed every day up to ``last`` days ago."""
+    """``enrolled(family_name, last)``: a client of RNC on methadone since 10 days ago
+    (30 mg induction, 80 mg from the next day), dosed every day up to ``last`` days ago."""
     staff, clinic = actor("clinic-bishkek"), centre("RNC")
 
     def enrolled(family_name: str = "Асанов", last: int = 1):
@@ -41,7 +41,7 @@ def rnc(db_session, actor, centre, admission_form):
             actor=staff,
             centre=clinic,
         )
-        change(enrolment, staff, ago(10), "80", phase="maintenance", reason="clinical_review")
+        change(enrolment, staff, ago(9), "80", phase="maintenance", reason="clinical_review")
         for days in range(10, last - 1, -1):
             dose(enrolment, staff, ago(days))
         return enrolment

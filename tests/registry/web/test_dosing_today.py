@@ -30,7 +30,8 @@ def on_methadone(app, rnc_staff, rnc_records):
                      "reinduction_reason": "missed_doses"}  # fmt: skip
             record_dose(enrolment, DoseSchema().load(first), actor=staff)
             change_dose(enrolment, DoseChangeSchema().load({
-                "effective_date": start, "dose_mg": "80", "phase": "maintenance",
+                "effective_date": (TODAY - timedelta(days=9)).isoformat(), "dose_mg": "80",
+                "phase": "maintenance",
                 "reason": "clinical_review"}), actor=staff)  # fmt: skip
             for days in range(9, last - 1, -1):
                 day = (TODAY - timedelta(days=days)).isoformat()
