@@ -103,13 +103,18 @@ def _heartbeat(app: Flask, job_id: int, worker: str, stop: threading.Event) -> N
         db.session.remove()
 
 
-def _finish(job_id: int, worker: str, **values: object) -> None:
-    db.session.execute(
+def _finish(job_id: int, worker: str, *, upload: int | None = None, **values: object) -> None:
+    """End the job as ``values`` say; an upload's staging rows go with it (never used)."""
+    from registry.services.upload_jobs import discard_staging
+
+    ended = db.session.execute(
         update(EstimationJob)
         .where(EstimationJob.id == job_id, EstimationJob.worker == worker)
         .where(EstimationJob.state == RUNNING)
         .values(finished_at=utcnow(), **values)
-    )
+    ).rowcount
+    if upload is not None and ended == 1:
+        discard_staging(upload)
     db.session.commit()
 
 
@@ -167,8 +172,10 @@ def job_checkpoint(job_id: int, worker: str) -> Callable[..., None]:
 def run_job(job_id: int) -> str | None:
     """Run one job if it is still queued; return its final state (``None`` if not run)."""
     from registry.services.studies import compute_result
+    from registry.services.upload_jobs import run_upload_job
 
     worker = worker_name()
+    upload = None
     if not _claim(job_id, worker):
         return None
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -179,9 +186,12 @@ def run_job(job_id: int) -> str | None:
         job = db.session.get(EstimationJob, job_id)
         assert job is not None
         checkpoint = job_checkpoint(job_id, worker)
-        result = compute_result(job, checkpoint)
-        checkpoint()  # cancelled or reaped while the last step ran: no result
-        db.session.add(result)
+        upload = job.source_list_id
+        if upload is not None:  # a large upload's pairing: codes, pairs, staging deleted
+            run_upload_job(job, checkpoint)
+        else:
+            db.session.add(compute_result(job, checkpoint))
+        checkpoint()  # cancelled or reaped while the last step ran: nothing stored
         job.state, job.finished_at = SUCCEEDED, utcnow()
         db.session.commit()
         return SUCCEEDED
@@ -189,12 +199,13 @@ def run_job(job_id: int) -> str | None:
         db.session.rollback()
         if not stopped.cancelled:
             return None  # reaped and given to another worker meanwhile
-        _finish(job_id, worker, state=CANCELLED)
+        _finish(job_id, worker, state=CANCELLED, upload=upload)
         return CANCELLED
     except Exception as error:  # the job fails with the error; the worker carries on
         db.session.rollback()
         log.exception("estimation job %s failed", job_id)
-        _finish(job_id, worker, state=FAILED, error=f"{type(error).__name__}: {error}"[:2000])
+        error_text = f"{type(error).__name__}: {error}"[:2000]
+        _finish(job_id, worker, state=FAILED, error=error_text, upload=upload)
         return FAILED
     finally:
         stop.set()
