@@ -164,6 +164,10 @@ def cancel_job(job: EstimationJob, *, actor: User) -> EstimationJob:
     if job.state == JobState.QUEUED:
         job.state = JobState.CANCELLED
         job.finished_at = utcnow()
+        if job.source_list_id is not None:  # an upload's staging rows are never used now
+            from registry.services.upload_jobs import discard_staging
+
+            discard_staging(job.source_list_id)
     job.cancel_requested = True
     audit.record_event(actor, "update", "estimation_job", job.id, detail="cancel")
     return job

@@ -145,3 +145,11 @@ def test_a_failing_upload_job_leaves_nothing(api, app, population, start_worker)
     assert refused.status_code == 422
     page = api.get(f"/studies/uploads/{source['id']}").get_data(as_text=True)
     assert "из этого списка ничего не сохранено" in page  # Russian, the working language
+
+
+def test_a_cancelled_upload_job_leaves_nothing(api, app, population):
+    source = api.upload(population.police_csv()).json  # no worker: the job stays queued
+    assert len(_staging(app, source["id"])) == source["code_count"]
+    assert api.post(f"/api/jobs/{source['job_id']}/cancel").json["state"] == "cancelled"
+    assert _staging(app, source["id"]) == [] and _kept(app, source["id"]) == (set(), set())
+    assert api.get(f"/api/uploads/{source['id']}").json["state"] == "cancelled"
