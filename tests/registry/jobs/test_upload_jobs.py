@@ -84,6 +84,7 @@ def test_a_large_upload_is_paired_by_the_worker_as_the_request_would(
     page = api.get(f"/studies/uploads/{source['id']}").get_data(as_text=True)
     assert f"выполнено 0 из {direct['code_count']}" in page  # Russian, the working language
     assert f"/api/jobs/{source['job_id']}" in page
+    assert "Использовать в новом исследовании" not in page  # not until the job has ended
 
     refused = api.post("/api/jobs", json={**study(), "lists": [source["ref"], "registry:ost"]})
     assert refused.status_code == 422
@@ -95,6 +96,8 @@ def test_a_large_upload_is_paired_by_the_worker_as_the_request_would(
     assert done["state"] == "succeeded", done["error"]
     assert done["progress_done"] == done["progress_total"] == direct["code_count"]
     assert api.get(f"/api/uploads/{source['id']}").json["state"] == "ready"
+    page = api.get(f"/studies/uploads/{source['id']}").get_data(as_text=True)
+    assert "Использовать в новом исследовании" in page
     codes, pairs = _kept(app, source["id"])
     assert (codes, pairs) == _kept(app, direct["id"])
     assert len(codes) == direct["code_count"] and len(pairs) >= 25  # the variants pair up
