@@ -14,6 +14,11 @@ without racing the clock. The *reaper*
 running jobs whose heartbeat is older than ``JOB_STALE_SECONDS`` -- their worker died --
 and queues them again, or fails them after ``JOB_MAX_ATTEMPTS`` attempts; it also
 re-sends queued jobs whose queue message was lost. No job stays running forever.
+
+A job with a ``source_list_id`` (and no study) pairs a large upload
+(:func:`registry.services.upload_jobs.run_upload_job`) instead of estimating: its codes
+and pairs are committed with the job's success, and a failed or cancelled one deletes
+the upload's staging rows.
 """
 
 from __future__ import annotations

@@ -89,6 +89,9 @@ def test_a_large_upload_is_paired_by_the_worker_as_the_request_would(
     refused = api.post("/api/jobs", json={**study(), "lists": [source["ref"], "registry:ost"]})
     assert refused.status_code == 422
     assert "still processing" in str(refused.json) or "обрабатывается" in str(refused.json)
+    query = {"lists": [source["ref"], "registry:ost"], "period": "2003", "area_code": "KG"}
+    overlap = api.get("/api/linkage/overlap", query_string=query)
+    assert overlap.status_code == 422 and "lists" in str(overlap.json)
     assert _kept(app, source["id"]) == (set(), set())  # nothing until the job ends
 
     held_jobs.unlink()
