@@ -231,10 +231,12 @@ def reap_stale_jobs(app: Flask) -> dict[str, list[int]]:
         cutoff = utcnow() - stale_after
         rows = db.session.execute(
             EstimationJob.__table__.select()
-            .with_only_columns(EstimationJob.id, EstimationJob.attempts)
+            .with_only_columns(
+                EstimationJob.id, EstimationJob.attempts, EstimationJob.source_list_id
+            )
             .where(EstimationJob.state == RUNNING, EstimationJob.heartbeat_at < cutoff)
         ).all()
-        for job_id, attempts in rows:
+        for job_id, attempts, upload in rows:
             retry = attempts < max_attempts
             where = (
                 (EstimationJob.id == job_id)
@@ -248,6 +250,10 @@ def reap_stale_jobs(app: Flask) -> dict[str, list[int]]:
                 else {"state": FAILED, "finished_at": utcnow(), "error": message}
             )
             changed = db.session.execute(update(EstimationJob).where(where).values(**values))
+            if upload is not None and not retry and changed.rowcount == 1:
+                from registry.services.upload_jobs import discard_staging
+
+                discard_staging(upload)  # the upload's job ends here: its rows go too
             db.session.commit()
             if changed.rowcount == 1:
                 outcome["retried" if retry else "failed"].append(job_id)

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from registry.extensions import db
 from registry.models import DuplicateCandidate, SourceListCode, UploadStaging
+from tests.registry.jobs.conftest import make_heartbeat_stale
 from tests.registry.jobs.test_worker_faults import study
 
 
@@ -159,3 +160,19 @@ def test_a_cancelled_upload_job_leaves_nothing(api, app, population):
     assert api.post(f"/api/jobs/{source['job_id']}/cancel").json["state"] == "cancelled"
     assert _staging(app, source["id"]) == [] and _kept(app, source["id"]) == (set(), set())
     assert api.get(f"/api/uploads/{source['id']}").json["state"] == "cancelled"
+
+
+def test_an_upload_job_whose_worker_died_for_good_leaves_nothing(
+    api, app, population, start_worker, held_jobs
+):
+    first = start_worker(JOB_MAX_ATTEMPTS=1)
+    source = api.upload(population.police_csv()).json
+    assert api.wait(source["job_id"], ("running",))["state"] == "running"  # held
+    first.kill()
+    first.wait()
+    make_heartbeat_stale(app, source["job_id"])
+    start_worker(JOB_MAX_ATTEMPTS=1)  # its reaper fails the job: no attempt is left
+    job = api.wait(source["job_id"], ("failed",))
+    assert job["state"] == "failed" and "worker stopped" in job["error"]
+    assert _staging(app, source["id"]) == [] and _kept(app, source["id"]) == (set(), set())
+    assert api.get(f"/api/uploads/{source['id']}").json["state"] == "failed"
