@@ -26,6 +26,7 @@ ENV_SETTINGS = (
     "REGISTRY_ENV",
     "SUPPRESSION_THRESHOLD",
     "LINKAGE_MIN_LIST_CODES",
+    "UPLOAD_BACKGROUND_ROWS",
     "SESSION_IDLE_MINUTES",
     "LOGIN_MAX_FAILURES",
     "LOGIN_LOCK_MINUTES",
@@ -54,6 +55,7 @@ ENV_SETTINGS = (
 INTEGER_SETTINGS = (
     "SUPPRESSION_THRESHOLD",
     "LINKAGE_MIN_LIST_CODES",
+    "UPLOAD_BACKGROUND_ROWS",
     "SESSION_IDLE_MINUTES",
     "LOGIN_MAX_FAILURES",
     "LOGIN_LOCK_MINUTES",
@@ -86,6 +88,9 @@ DEFAULTS: dict[str, Any] = {
     # an uploaded list used in linkage or a study needs at least this many distinct codes,
     # so that a list of one or a few people cannot test whether they are clients
     "LINKAGE_MIN_LIST_CODES": 50,
+    # an identifier upload of more rows is coded in the request and paired by the job
+    # worker (registry.services.upload_jobs); 0 pairs every upload in the request
+    "UPLOAD_BACKGROUND_ROWS": 20_000,
     # a signed-in session ends after this long without a request
     "SESSION_IDLE_MINUTES": 30,
     # this many failed sign-ins with one name (existing or not) within LOGIN_LOCK_MINUTES

@@ -40,7 +40,11 @@ class Uploads(MethodView):
         ``given_name``, ``birth_date`` (YYYY-MM-DD or DD.MM.YYYY), ``sex`` (M/F), turned
         into codes while the file is read and never stored. Unusable rows are listed with
         their reasons; a file with missing columns or no usable row is refused (422,
-        field ``file``) and nothing is stored.
+        field ``file``) and nothing is stored. An identifier file of more than
+        ``UPLOAD_BACKGROUND_ROWS`` rows is answered with ``state: processing`` and the
+        ``job_id`` of the worker's job that searches it for duplicates (progress at
+        ``GET /api/jobs/<id>``); studies, overlap and linkage refuse it until it is
+        ``ready``.
         """
         studies.ensure_epidemiology(g.user)
         options = {

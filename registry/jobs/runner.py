@@ -14,6 +14,11 @@ without racing the clock. The *reaper*
 running jobs whose heartbeat is older than ``JOB_STALE_SECONDS`` -- their worker died --
 and queues them again, or fails them after ``JOB_MAX_ATTEMPTS`` attempts; it also
 re-sends queued jobs whose queue message was lost. No job stays running forever.
+
+A job with a ``source_list_id`` (and no study) pairs a large upload
+(:func:`registry.services.upload_jobs.run_upload_job`) instead of estimating: its codes
+and pairs are committed with the job's success, and a failed or cancelled one deletes
+the upload's staging rows.
 """
 
 from __future__ import annotations
@@ -103,13 +108,18 @@ def _heartbeat(app: Flask, job_id: int, worker: str, stop: threading.Event) -> N
         db.session.remove()
 
 
-def _finish(job_id: int, worker: str, **values: object) -> None:
-    db.session.execute(
+def _finish(job_id: int, worker: str, *, upload: int | None = None, **values: object) -> None:
+    """End the job as ``values`` say; an upload's staging rows go with it (never used)."""
+    from registry.services.upload_jobs import discard_staging
+
+    ended = db.session.execute(
         update(EstimationJob)
         .where(EstimationJob.id == job_id, EstimationJob.worker == worker)
         .where(EstimationJob.state == RUNNING)
         .values(finished_at=utcnow(), **values)
-    )
+    ).rowcount
+    if upload is not None and ended == 1:
+        discard_staging(upload)
     db.session.commit()
 
 
@@ -167,8 +177,10 @@ def job_checkpoint(job_id: int, worker: str) -> Callable[..., None]:
 def run_job(job_id: int) -> str | None:
     """Run one job if it is still queued; return its final state (``None`` if not run)."""
     from registry.services.studies import compute_result
+    from registry.services.upload_jobs import run_upload_job
 
     worker = worker_name()
+    upload = None
     if not _claim(job_id, worker):
         return None
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -179,9 +191,12 @@ def run_job(job_id: int) -> str | None:
         job = db.session.get(EstimationJob, job_id)
         assert job is not None
         checkpoint = job_checkpoint(job_id, worker)
-        result = compute_result(job, checkpoint)
-        checkpoint()  # cancelled or reaped while the last step ran: no result
-        db.session.add(result)
+        upload = job.source_list_id
+        if upload is not None:  # a large upload's pairing: codes, pairs, staging deleted
+            run_upload_job(job, checkpoint)
+        else:
+            db.session.add(compute_result(job, checkpoint))
+        checkpoint()  # cancelled or reaped while the last step ran: nothing stored
         job.state, job.finished_at = SUCCEEDED, utcnow()
         db.session.commit()
         return SUCCEEDED
@@ -189,12 +204,13 @@ def run_job(job_id: int) -> str | None:
         db.session.rollback()
         if not stopped.cancelled:
             return None  # reaped and given to another worker meanwhile
-        _finish(job_id, worker, state=CANCELLED)
+        _finish(job_id, worker, state=CANCELLED, upload=upload)
         return CANCELLED
     except Exception as error:  # the job fails with the error; the worker carries on
         db.session.rollback()
         log.exception("estimation job %s failed", job_id)
-        _finish(job_id, worker, state=FAILED, error=f"{type(error).__name__}: {error}"[:2000])
+        error_text = f"{type(error).__name__}: {error}"[:2000]
+        _finish(job_id, worker, state=FAILED, error=error_text, upload=upload)
         return FAILED
     finally:
         stop.set()
@@ -215,10 +231,12 @@ def reap_stale_jobs(app: Flask) -> dict[str, list[int]]:
         cutoff = utcnow() - stale_after
         rows = db.session.execute(
             EstimationJob.__table__.select()
-            .with_only_columns(EstimationJob.id, EstimationJob.attempts)
+            .with_only_columns(
+                EstimationJob.id, EstimationJob.attempts, EstimationJob.source_list_id
+            )
             .where(EstimationJob.state == RUNNING, EstimationJob.heartbeat_at < cutoff)
         ).all()
-        for job_id, attempts in rows:
+        for job_id, attempts, upload in rows:
             retry = attempts < max_attempts
             where = (
                 (EstimationJob.id == job_id)
@@ -232,6 +250,10 @@ def reap_stale_jobs(app: Flask) -> dict[str, list[int]]:
                 else {"state": FAILED, "finished_at": utcnow(), "error": message}
             )
             changed = db.session.execute(update(EstimationJob).where(where).values(**values))
+            if upload is not None and not retry and changed.rowcount == 1:
+                from registry.services.upload_jobs import discard_staging
+
+                discard_staging(upload)  # the upload's job ends here: its rows go too
             db.session.commit()
             if changed.rowcount == 1:
                 outcome["retried" if retry else "failed"].append(job_id)

@@ -22,6 +22,7 @@ from registry.models.studies import (
     SourceList,
     SourceListCode,
     Study,
+    UploadStaging,
 )
 from registry.models.tokens import ApiToken
 from registry.models.users import SignInFailure, User
@@ -48,6 +49,7 @@ __all__ = [
     "SignInFailure",
     "SourceList",
     "SourceListCode",
+    "UploadStaging",
     "Study",
     "TreatmentCentre",
     "TreatmentEpisode",

@@ -56,6 +56,9 @@ QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = JobState
 JOB_STATES = tuple(JobState)
 FINISHED_STATES = (SUCCEEDED, FAILED, CANCELLED)
 
+#: the states of an uploaded list (see :attr:`SourceList.state`)
+LIST_READY, LIST_PROCESSING = "ready", "processing"
+
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
 REVIEW_DECISIONS = (PENDING, ACCEPTED, REJECTED)
 
@@ -85,11 +88,52 @@ class SourceList(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     area: Mapped[OrgUnit] = relationship()
+    #: the worker's job that pairs a large upload (``None``: stored in the request)
+    job: Mapped[EstimationJob | None] = relationship(
+        primaryjoin="SourceList.id == foreign(EstimationJob.source_list_id)",
+        viewonly=True,
+        uselist=False,
+    )
 
     @property
     def ref(self) -> str:
         """The reference a study uses for this list (``upload:<id>``)."""
         return f"upload:{self.id}"
+
+    @property
+    def state(self) -> str:
+        """``ready``, or while its job pairs it ``processing``, then ``failed``/``cancelled``."""
+        if self.job is None or self.job.state == SUCCEEDED:
+            return LIST_READY
+        if self.job.state in (QUEUED, RUNNING):
+            return LIST_PROCESSING
+        return self.job.state
+
+
+class UploadStaging(Base):
+    """One code of a large identifier upload, waiting for the worker to pair it.
+
+    Only what the pairing needs and no identifier: the code, its occurrences, sex and
+    birth year, the keyed hashes of its five blocking keys (:mod:`registry.services.
+    upload_jobs`; truncated HMACs, never the letters or the date) and the registry
+    clients' codes it matched in the request. The job deletes the rows it used.
+    """
+
+    __tablename__ = "upload_staging"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("source_lists.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(64))
+    occurrences: Mapped[int] = mapped_column(Integer)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    #: five keyed hashes, 16 hex digits each, joined by spaces (position 0 to 4)
+    blocks: Mapped[str] = mapped_column(String(84))
+    #: ``[[code_a, code_b, reason], ...]`` as JSON text: the pairs with registry clients
+    #: found in the request (text, as the bulk insert sends it on both backends)
+    registry_pairs: Mapped[str] = mapped_column(Text, default="[]")
 
 
 class SourceListCode(Base):
@@ -173,7 +217,12 @@ class EstimationJob(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    #: the study the job runs, or ``None`` for the pairing of a large upload
+    study_id: Mapped[int | None] = mapped_column(ForeignKey("studies.id"), index=True)
+    #: the upload whose duplicate pairs the job finds (``None`` for a study's job)
+    source_list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("source_lists.id", ondelete="CASCADE"), index=True
+    )
     state: Mapped[str] = mapped_column(String(16), default=QUEUED)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -189,7 +238,7 @@ class EstimationJob(Base):
     progress_done: Mapped[int | None] = mapped_column(Integer)
     progress_total: Mapped[int | None] = mapped_column(Integer)
 
-    study: Mapped[Study] = relationship(back_populates="jobs")
+    study: Mapped[Study | None] = relationship(back_populates="jobs")
     result: Mapped[EstimationResult | None] = relationship(back_populates="job")
 
     @property

@@ -122,7 +122,10 @@ class JobSchema(Schema):
     """A job's state (and its study's settings)."""
 
     id = fields.Integer()
-    study_id = fields.Integer()
+    study_id = fields.Integer(allow_none=True)
+    source_list_id = fields.Integer(
+        allow_none=True, metadata={"description": "the upload a pairing job works on"}
+    )
     title = fields.String(attribute="study.title")
     method = fields.String(attribute="study.method")
     lists = fields.List(fields.String(), attribute="study.lists")
@@ -209,6 +212,14 @@ class SourceListSchema(Schema):
     code_count = fields.Integer()
     rejected_rows = fields.List(fields.Nested(RejectedRowSchema))
     created_at = UtcDateTime()
+    state = fields.String(
+        metadata={"description": "ready; processing while its job pairs it; failed; cancelled"}
+    )
+    job_id = fields.Function(
+        lambda source: source.job.id if source.job is not None else None,
+        allow_none=True,
+        metadata={"description": "the job pairing a large upload (GET /api/jobs/<id>)"},
+    )
 
 
 class OverlapQuerySchema(Schema):

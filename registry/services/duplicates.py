@@ -7,6 +7,7 @@ Public interface (also importable from :mod:`registry.services.linkage`)::
     find_duplicate_candidates(source: SourceList, keys: dict[str, str], *, key: str) -> int
     upload_pairs(slks: Iterable[str]) -> dict[tuple[str, str], str]   # the blocking search
     registry_pairs(keys: dict[str, str], *, key: str) -> dict[tuple[str, str], str]
+    store_pairs(list_id: int, pairs: dict[tuple[str, str], tuple[str, str]]) -> None
 
 Pairs are found while an identifier upload is in memory (the registry keeps no
 identifiers, so pairs of registry clients alone cannot be found afterwards). An accepted
@@ -143,11 +144,16 @@ def find_duplicate_candidates(source: SourceList, keys: dict[str, str], *, key: 
     if len(keys) <= VARIANT_LIMIT:
         for pair, reason in registry_pairs(keys, key=key).items():
             pairs.setdefault(pair, ("registry", reason))
+    store_pairs(source.id, pairs)
+    return len(pairs)
+
+
+def store_pairs(list_id: int, pairs: dict[tuple[str, str], tuple[str, str]]) -> None:
+    """Add ``{(code_a, code_b): (scope, reason)}`` as pending pairs of list ``list_id``."""
     now = utcnow()  # one executemany: ORM objects one by one took minutes for 10^5 pairs
     insert_rows(
         DuplicateCandidate.__table__,
         ("list_id", "code_a", "code_b", "scope", "reason", "decision", "created_at"),
-        [(source.id, a, b, scope, reason, PENDING, now)
+        [(list_id, a, b, scope, reason, PENDING, now)
          for (a, b), (scope, reason) in sorted(pairs.items())],
     )  # fmt: skip
-    return len(pairs)

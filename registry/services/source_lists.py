@@ -19,7 +19,8 @@ the area) or ``"upload:<id>"`` (an uploaded :class:`~registry.models.SourceList`
 
 An uploaded list used in linkage or a study must hold at least ``LINKAGE_MIN_LIST_CODES``
 distinct codes (:func:`check_upload_size`): a list of one or a few people linked with a
-registry list would tell whether those people are clients (docs/disclosure.md).
+registry list would tell whether those people are clients (docs/disclosure.md). It must
+also be ``ready``: a large upload is ``processing`` until the job worker has paired it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from registry.models import (
     TreatmentCentre,
     TreatmentEpisode,
 )
+from registry.models.studies import LIST_PROCESSING, LIST_READY
 from registry.services.errors import ServiceError
 
 REGISTRY_LISTS = {
@@ -52,6 +54,13 @@ REGISTRY_LISTS = {
     "registry:prison": _l("Prison-unit admissions"),
 }
 PRISON_TYPE = "3"
+#: What an uploaded list's state (:attr:`SourceList.state`) is called on pages and in errors.
+LIST_STATE_LABELS = {
+    LIST_READY: _l("ready"),
+    LIST_PROCESSING: _l("still processing"),
+    "failed": _l("failed"),
+    "cancelled": _l("cancelled"),
+}
 
 
 def _in_area(area: OrgUnit):
@@ -168,7 +177,10 @@ def list_name(ref: str) -> str:
 
 
 def check_upload_size(ref: str, *, minimum: int) -> None:
-    """Refuse an uploaded list with fewer than ``minimum`` distinct codes (field ``lists``).
+    """Refuse an uploaded list not ready, or with fewer than ``minimum`` distinct codes.
+
+    A list whose job is still pairing it (or failed or was cancelled) is refused first,
+    naming its state (field ``lists``).
 
     Registry lists are not checked: they are the registry's own counts, protected where
     they are published. The message names the list and both numbers, never a code.
@@ -177,6 +189,16 @@ def check_upload_size(ref: str, *, minimum: int) -> None:
     if kind != "upload" or not name.isdigit():
         return
     source = db.session.get(SourceList, int(name))
+    if source is not None and source.state != LIST_READY:
+        raise ServiceError(
+            _l(
+                "The list “%(name)s” is %(state)s: only a list whose duplicate search has "
+                "finished can be used in linkage or a study.",
+                name=source.source_name,
+                state=LIST_STATE_LABELS[source.state],
+            ),
+            "lists",
+        )
     if source is not None and source.code_count < minimum:
         raise ServiceError(
             _l(

@@ -164,6 +164,10 @@ def cancel_job(job: EstimationJob, *, actor: User) -> EstimationJob:
     if job.state == JobState.QUEUED:
         job.state = JobState.CANCELLED
         job.finished_at = utcnow()
+        if job.source_list_id is not None:  # an upload's staging rows are never used now
+            from registry.services.upload_jobs import discard_staging
+
+            discard_staging(job.source_list_id)
     job.cancel_requested = True
     audit.record_event(actor, "update", "estimation_job", job.id, detail="cancel")
     return job
@@ -185,9 +189,13 @@ def get_job(job_id: int, *, actor: User) -> EstimationJob:
 
 
 def list_jobs(*, actor: User, limit: int = 100) -> list[EstimationJob]:
-    """The latest jobs, newest first (audited as one read)."""
+    """The latest studies' jobs, newest first (audited as one read).
+
+    An upload's pairing job is shown with its upload (``SourceList.job``), not here.
+    """
     ensure_epidemiology(actor)
-    jobs = db.session.scalars(select(EstimationJob).order_by(EstimationJob.id.desc()).limit(limit))
+    query = select(EstimationJob).where(EstimationJob.study_id.is_not(None))  # not uploads
+    jobs = db.session.scalars(query.order_by(EstimationJob.id.desc()).limit(limit))
     audit.record_event(actor, "read", "estimation_job", None, detail="list")
     return list(jobs)
 

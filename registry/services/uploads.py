@@ -41,6 +41,7 @@ from collections import Counter
 from datetime import date, datetime
 from typing import IO, Any
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -149,6 +150,8 @@ def _store(
     rows: int,
     actor: User,
     attributes: dict[str, tuple[str, int]] | None = None,
+    *,
+    staged: bool = False,
 ) -> SourceList:
     if not counts:
         raise ServiceError(_l("The file has no usable row: nothing was stored."), "file")
@@ -160,12 +163,13 @@ def _store(
     db.session.add(source)
     db.session.flush()
     attributes = attributes or {}
-    insert_rows(
-        SourceListCode.__table__,
-        ("list_id", "code", "occurrences", "sex", "birth_year"),
-        [(source.id, code, number, *attributes.get(code, (None, None)))
-         for code, number in sorted(counts.items())],
-    )  # fmt: skip
+    if not staged:  # a staged upload's codes are written by its job (upload_jobs)
+        insert_rows(
+            SourceListCode.__table__,
+            ("list_id", "code", "occurrences", "sex", "birth_year"),
+            [(source.id, code, number, *attributes.get(code, (None, None)))
+             for code, number in sorted(counts.items())],
+        )  # fmt: skip
     audit.record_event(
         actor,
         "create",
@@ -284,9 +288,13 @@ def upload_identifier_list(
     """Turn a CSV of identifiers into codes in memory and store only the codes.
 
     Potential duplicates (one SLK letter different, same date of birth and sex) within
-    the file and against registry clients are added for review.
+    the file and against registry clients are added for review. A file of more than
+    ``UPLOAD_BACKGROUND_ROWS`` rows is coded and searched against the registry here,
+    then paired by the job worker: the list is ``processing`` until its job has stored
+    the codes and pairs (:mod:`registry.services.upload_jobs`).
     """
     from registry.services.duplicates import find_duplicate_candidates
+    from registry.services.upload_jobs import stage_upload
 
     source = _new_list(source_name, period, area_code, "identifiers")
     code_of = keyed_hasher(key)
@@ -308,7 +316,12 @@ def upload_identifier_list(
             attributes[code] = (sex, year)  # type: ignore[assignment]
         counts[code] += 1
     reader.clear()
-    source = _store(source, counts, rejected, rows, actor, attributes)
-    find_duplicate_candidates(source, keys, key=key)
+    background = current_app.config["UPLOAD_BACKGROUND_ROWS"]
+    if counts and background and rows > background:
+        source = _store(source, counts, rejected, rows, actor, attributes, staged=True)
+        stage_upload(source, counts, attributes, keys, key=key, actor=actor)
+    else:
+        source = _store(source, counts, rejected, rows, actor, attributes)
+        find_duplicate_candidates(source, keys, key=key)
     keys.clear()
     return source

@@ -75,6 +75,9 @@ def jobs() -> Any:
 def job(job_id: int) -> Any:
     """The job's state, then its result: estimate, model table, plots, provenance."""
     found = _job(job_id)
+    if found.study is None:  # an upload's pairing job: shown with its upload
+        db.session.commit()
+        return redirect(url_for("studies.upload", list_id=found.source_list_id))
     succeeded = found.state == JobState.SUCCEEDED and found.result
     result = _result(job_id) if succeeded else None
     payload = result.payload if result else {}

@@ -18,6 +18,7 @@ from registry.services.errors import ServiceError
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.common import area_choices, uploads
 from registry.studies_web.forms import UploadFormSchema
+from registry.studies_web.jobs import REFRESH_SECONDS
 from registry.web.forms import FormState, errors_state, load_form
 
 #: Rejected rows listed one by one on the upload page (all are counted by reason).
@@ -46,7 +47,13 @@ def new_upload() -> Any:
                 form = errors_state(error, form.values)
             else:
                 db.session.commit()
-                flash(_("The list was uploaded."), "info")
+                if source.job is None:
+                    flash(_("The list was uploaded."), "info")
+                else:
+                    flash(
+                        _("The list was uploaded; the job worker is searching it for duplicates."),
+                        "info",
+                    )
                 return redirect(url_for("studies.upload", list_id=source.id))
         db.session.rollback()
     page = render_template(
@@ -71,7 +78,8 @@ def _store(stream: Any, data: dict[str, Any]) -> SourceList:
 @blueprint.route("/uploads/<int:list_id>")
 @roles(*EPI_ROLES)
 def upload(list_id: int) -> Any:
-    """One upload: its counts and the rejected rows with their reasons (no values)."""
+    """One upload: its counts, the rejected rows with their reasons (no values), and the
+    progress of the job that pairs a large upload (the page follows it until it ends)."""
     source = db.session.get(SourceList, list_id)
     if source is None:
         abort(404)
@@ -85,6 +93,8 @@ def upload(list_id: int) -> Any:
     page = render_template(
         "studies/upload.html",
         source=source,
+        job=source.job,
+        refresh=REFRESH_SECONDS if source.job and not source.job.finished else None,
         pending=pending,
         reasons=reasons.most_common(),
         listed=rows[:LISTED_ROWS],
