@@ -40,6 +40,7 @@ from registry.models import EstimationJob, User
 from registry.models.studies import SUCCEEDED
 from registry.services import approvals, studies, uploads
 from registry.services.errors import ServiceError
+from registry.services.job_queue import ENQUEUE_KEY
 from registry.simulation.outputs import LIST_SOURCES
 from registry.simulation.profiles import PROFILES
 
@@ -122,7 +123,7 @@ def _create_study(
     job = studies.create_study(study, actor=epi)
     # this process runs the job: no queue message, so a running worker cannot take it
     # (were the process to die first, the worker's reaper re-sends the lost message)
-    db.session.info.get(studies.ENQUEUE_KEY, []).remove(job.id)
+    db.session.info.get(ENQUEUE_KEY, []).remove(job.id)
     db.session.commit()
     return job
 

@@ -30,7 +30,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from registry.services.studies import ENQUEUE_KEY
+from registry.services.job_queue import ENQUEUE_KEY
 
 QUEUE_NAME = "narcoregistry"
 _QUEUES: dict[tuple[str, str], tuple[Huey, Any]] = {}

@@ -54,11 +54,9 @@ from registry.models.studies import JobState
 from registry.services import audit, linkage
 from registry.services.access import ensure_epidemiology
 from registry.services.errors import NotFound, ServiceError
+from registry.services.job_queue import queue_after_commit
 from registry.services.methods import METHODS
 from registry.services.periods import find_area, parse_period
-
-#: ``db.session.info`` key of the job ids to enqueue after the commit.
-ENQUEUE_KEY = "registry_jobs_to_enqueue"
 
 
 def software_version() -> str:
@@ -67,11 +65,6 @@ def software_version() -> str:
         return f"narcoregistry {version('narcoregistry')}"
     except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         return "narcoregistry unknown"
-
-
-def _queue(job: EstimationJob) -> None:
-    db.session.flush()
-    db.session.info.setdefault(ENQUEUE_KEY, []).append(job.id)
 
 
 def _check_refs(refs: list[str]) -> None:
@@ -151,7 +144,7 @@ def rerun_study(study: Study, *, actor: User) -> EstimationJob:
         study=study, state=JobState.QUEUED, created_by_id=actor.id, queued_at=utcnow()
     )
     db.session.add(job)
-    _queue(job)
+    queue_after_commit(job)
     audit.record_event(actor, "create", "estimation_job", job.id, detail=f"study={study.id}")
     return job
 

@@ -42,7 +42,7 @@ from registry.services import audit
 from registry.services.bulk import insert_rows
 from registry.services.client_codes import keyed_hasher
 from registry.services.duplicates import VARIANT_LIMIT, registry_pairs, store_pairs
-from registry.services.studies import ENQUEUE_KEY
+from registry.services.job_queue import queue_after_commit
 
 #: Staging rows grouped between two progress reports.
 PROGRESS_STEP = 10_000
@@ -84,8 +84,7 @@ def stage_upload(
     )  # fmt: skip
     job = EstimationJob(source_list_id=source.id, created_by_id=actor.id)
     db.session.add(job)
-    db.session.flush()
-    db.session.info.setdefault(ENQUEUE_KEY, []).append(job.id)
+    queue_after_commit(job)
     audit.record_event(actor, "create", "estimation_job", job.id, detail=f"upload={source.id}")
     return job
 
