@@ -12,6 +12,7 @@
                                                           # a simulated national registry
     flask demo logins                                     # prints the demo accounts
     flask tokens create|list|revoke ...                   # API tokens (registry.tokens_cli)
+    flask centres list|add|rename ...                     # centres (registry.centres_cli)
 
 Commands own their transaction: they commit on success and roll back on error.
 """
@@ -38,12 +39,14 @@ demo_cli.add_command(load_command)
 def init_commands(app: Flask) -> None:
     """Register the command groups on ``app``."""
     from registry.analytics_cli import analytics_cli
+    from registry.centres_cli import centres_cli
     from registry.tokens_cli import tokens_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(analytics_cli)
+    app.cli.add_command(centres_cli)
 
 
 @users_cli.command("create")
