@@ -27,6 +27,7 @@ import hashlib
 import io
 import math
 import os
+import textwrap
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -160,6 +161,29 @@ def _empty(ax: Any) -> None:
     ax.set_axis_off()
 
 
+def _criteria(rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether any row has a finite AIC or BIC (count estimators have neither)."""
+    return any(_finite(m.get(key)) for m in rows for key in ("aic", "bic"))
+
+
+def wrapped(text: Any, width: int = 38) -> str:
+    """An axis label broken into lines of at most ``width`` characters, so a long (Russian)
+    label is never cut off at the figure's edge."""
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def legend_below(figure: Any, axes: Any) -> None:
+    """The legend of ``axes`` under the plot, never over its data (top rows, first years)."""
+    handles, labels = [], []
+    for ax in axes:
+        more, texts = ax.get_legend_handles_labels()
+        handles.extend(more)
+        labels.extend(texts)
+    if handles:
+        figure.legend(handles, labels, loc="outside lower center", ncols=min(4, len(handles)),
+                      fontsize="small", frameon=False)  # fmt: skip
+
+
 def model_comparison(
     models: Sequence[Mapping[str, Any]],
     *,
@@ -174,20 +198,28 @@ def model_comparison(
     models
         Rows as :meth:`LoglinearResult.to_dict` gives them: ``name``, ``abundance``,
         ``ci_low``, ``ci_high``, ``aic``, ``bic`` (``None`` where not finite). Drawn in the
-        given order (a search ranks them), at most ``limit`` rows.
+        given order (a search ranks them), at most ``limit`` rows. Without any AIC or BIC
+        (count estimators) the criterion panel is left out.
     chosen
         Name of the chosen model, drawn in red.
     average
         A model-averaged estimate (``abundance``, ``ci_low``, ``ci_high``), drawn in red
         across the models as a line with its interval shaded.
+
+    The legends sit under the plot, so they never hide the top model's row.
     """
     rows = [m for m in models if _finite(m.get("abundance"))][:limit]
-    height = max(SIZE[1], 1.2 + 0.32 * len(rows))
-    figure, axes = _figure(1, 2, (SIZE[0] + 2.0, height))
-    left, right = axes[0]
+    height = max(SIZE[1], 1.6 + 0.32 * len(rows))
+    with_criteria = _criteria(rows)
+    if with_criteria:
+        figure, axes = _figure(1, 2, (SIZE[0] + 2.0, height))
+        left, right = axes[0]
+    else:
+        figure, axes = _figure(1, 1, (SIZE[0], height))
+        left, right = axes[0][0], None
     if not rows:
-        _empty(left)
-        _empty(right)
+        for ax in axes[0]:
+            _empty(ax)
         return _png(figure)
     names = [str(m["name"]) for m in rows]
     positions = list(range(len(rows)))[::-1]
@@ -202,26 +234,22 @@ def model_comparison(
         if _finite(low) and _finite(high):
             left.axvspan(low, high, color=CHOSEN, alpha=0.12, linewidth=0)
         left.axvline(average["abundance"], color=CHOSEN, linewidth=2, label=str(TEXT["average"]))
-        left.legend(loc="best", fontsize="small")
     left.set_yticks(positions, names)
-    left.set_xlabel(str(TEXT["estimate"]))
+    left.set_ylim(-0.7, len(rows) - 0.3)
+    left.set_xlabel(wrapped(TEXT["estimate"], 60))
     left.grid(axis="x", color="#dddddd")
-    for key, marker in (("aic", "s"), ("bic", "^")):
-        values = [(y, m.get(key)) for y, m in zip(positions, rows, strict=True)]
-        points = [(y, v) for y, v in values if _finite(v)]
-        if points:
-            right.plot(
-                [v for _, v in points],
-                [y for y, _ in points],
-                marker,
-                label=key.upper(),
-                color=ACCENT if key == "aic" else MUTED,
-            )
-    right.set_yticks(positions, [""] * len(positions))
-    right.set_xlabel(str(TEXT["criterion"]))
-    right.grid(axis="x", color="#dddddd")
-    if right.get_legend_handles_labels()[0]:
-        right.legend(loc="best", fontsize="small")
+    if right is not None:
+        for key, marker in (("aic", "s"), ("bic", "^")):
+            values = [(y, m.get(key)) for y, m in zip(positions, rows, strict=True)]
+            points = [(y, v) for y, v in values if _finite(v)]
+            if points:
+                right.plot([v for _, v in points], [y for y, _ in points], marker,
+                           label=key.upper(), color=ACCENT if key == "aic" else MUTED)  # fmt: skip
+        right.set_yticks(positions, [""] * len(positions))
+        right.set_ylim(-0.7, len(rows) - 0.3)
+        right.set_xlabel(str(TEXT["criterion"]))
+        right.grid(axis="x", color="#dddddd")
+    legend_below(figure, axes[0])
     return _png(figure)
 
 
@@ -242,6 +270,7 @@ def bootstrap_distribution(
     ax.hist(values, bins=min(40, max(5, len(values) // 10)), color=ACCENT, alpha=0.75)
     if _finite(estimate):
         ax.axvline(estimate, color=CHOSEN, linewidth=2, label=str(TEXT["chosen"]))
+        legend_below(figure, [ax])
     for bound in (ci_low, ci_high):
         if _finite(bound):
             ax.axvline(bound, color="#333333", linestyle="--", linewidth=1)
@@ -270,7 +299,7 @@ def hiv_prevalence(years: Sequence[Mapping[str, Any]]) -> bytes:
     ax.set_xticks(x, [str(v) for v in x])
     ax.set_ylim(bottom=0)
     ax.set_xlabel(str(TEXT["year"]))
-    ax.set_ylabel(str(TEXT["prevalence"]))
+    ax.set_ylabel(wrapped(TEXT["prevalence"], 30))
     ax.grid(axis="y", color="#dddddd")
     return _png(figure)
 
@@ -306,8 +335,8 @@ def kaplan_meier(curves: Mapping[str, Mapping[str, Sequence[float]]]) -> bytes:
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
     ax.set_xlabel(str(TEXT["months"]))
-    ax.set_ylabel(str(TEXT["retention"]))
+    ax.set_ylabel(wrapped(TEXT["retention"], 30))
     ax.grid(color="#eeeeee")
     if len(curves) > 1:
-        ax.legend(loc="best", fontsize="small")
+        legend_below(figure, [ax])
     return _png(figure)
