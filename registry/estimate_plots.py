@@ -12,8 +12,18 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from registry.plots import ACCENT, CHOSEN, MUTED, SIZE, _empty, _figure, _finite, _png
-from registry.plots import legend_below, wrapped
+from registry.plots import (
+    ACCENT,
+    CHOSEN,
+    MUTED,
+    SIZE,
+    _empty,
+    _figure,
+    _finite,
+    _png,
+    legend_below,
+    wrapped,
+)
 
 __all__ = ["coverage_bands", "multiplier_surveys", "projection_scenarios"]
 
@@ -35,7 +45,11 @@ TEXT = {
 #: Colours of the scenarios, in their order.
 COLOURS = (ACCENT, CHOSEN, "#2e7d32", "#6a1b9a", "#ef6c00", MUTED)
 #: WHO coverage bands (DOMAIN §4), as proportions, with their shading.
-BANDS = (("low", 0.0, 0.2, "#f6d5d3"), ("medium", 0.2, 0.4, "#fbeccb"), ("high", 0.4, 1.0, "#d9ecd9"))
+BANDS = (
+    ("low", 0.0, 0.2, "#f6d5d3"),
+    ("medium", 0.2, 0.4, "#fbeccb"),
+    ("high", 0.4, 1.0, "#d9ecd9"),
+)
 
 
 def multiplier_surveys(

@@ -41,9 +41,13 @@ from flask_babel import lazy_gettext as _l
 __all__ = [
     "bootstrap_distribution",
     "cached_png",
+    "hiv_figure",
     "hiv_prevalence",
     "kaplan_meier",
+    "legend_below",
     "model_comparison",
+    "model_figure",
+    "wrapped",
 ]
 
 #: Figure size in inches at :data:`DPI`: 720 x 400 pixels, readable on a laptop.
@@ -191,6 +195,17 @@ def model_comparison(
     limit: int = 15,
     average: Mapping[str, Any] | None = None,
 ) -> bytes:
+    """:func:`model_figure` as PNG."""
+    return _png(model_figure(models, chosen=chosen, limit=limit, average=average))
+
+
+def model_figure(
+    models: Sequence[Mapping[str, Any]],
+    *,
+    chosen: str | None = None,
+    limit: int = 15,
+    average: Mapping[str, Any] | None = None,
+) -> Any:
     """Estimates with intervals (left) and AIC/BIC (right) of each fitted model.
 
     Parameters
@@ -220,7 +235,7 @@ def model_comparison(
     if not rows:
         for ax in axes[0]:
             _empty(ax)
-        return _png(figure)
+        return figure
     names = [str(m["name"]) for m in rows]
     positions = list(range(len(rows)))[::-1]
     for y, m in zip(positions, rows, strict=True):
@@ -250,7 +265,7 @@ def model_comparison(
         right.set_xlabel(str(TEXT["criterion"]))
         right.grid(axis="x", color="#dddddd")
     legend_below(figure, axes[0])
-    return _png(figure)
+    return figure
 
 
 def bootstrap_distribution(
@@ -280,6 +295,11 @@ def bootstrap_distribution(
 
 
 def hiv_prevalence(years: Sequence[Mapping[str, Any]]) -> bytes:
+    """:func:`hiv_figure` as PNG."""
+    return _png(hiv_figure(years))
+
+
+def hiv_figure(years: Sequence[Mapping[str, Any]]) -> Any:
     """Yearly HIV prevalence (%) with Wilson intervals.
 
     ``years``: rows with ``year``, ``prevalence``, ``ci_low``, ``ci_high`` (proportions,
@@ -290,7 +310,7 @@ def hiv_prevalence(years: Sequence[Mapping[str, Any]]) -> bytes:
     ax = axes[0][0]
     if not rows:
         _empty(ax)
-        return _png(figure)
+        return figure
     x = [int(r["year"]) for r in rows]
     y = [100 * r["prevalence"] for r in rows]
     low = [100 * (r["prevalence"] - r["ci_low"]) for r in rows]
@@ -301,7 +321,7 @@ def hiv_prevalence(years: Sequence[Mapping[str, Any]]) -> bytes:
     ax.set_xlabel(str(TEXT["year"]))
     ax.set_ylabel(wrapped(TEXT["prevalence"], 30))
     ax.grid(axis="y", color="#dddddd")
-    return _png(figure)
+    return figure
 
 
 def kaplan_meier(curves: Mapping[str, Mapping[str, Sequence[float]]]) -> bytes:

@@ -89,7 +89,7 @@ def parameter_value(method: str, name: str, value: Any, locale: str) -> str:
             for i, s in enumerate(value)
         )  # fmt: skip
     if name == "source_job":
-        return f"#{value}"
+        return str(value)
     if isinstance(value, int | float):
         return str(value) if name == "seed" else _number(value, locale)
     return str(value)
