@@ -117,7 +117,7 @@ def coverage_bands(coverage: Mapping[str, Any], *, target: float | None = None) 
     ax.plot(100 * value, 0, "D", color=ACCENT, markersize=9)
     if _finite(target):
         ax.axvline(100 * target, color=CHOSEN, linestyle="--", label=str(TEXT["target"]))
-    ax.set_xlim(0, 100 * top)
+    ax.set_xlim(-1.5, 100 * top)  # a margin: a coverage near 0 is not cut in half
     ax.set_ylim(-1, 1)
     ax.set_yticks([])
     ax.set_xlabel(str(TEXT["coverage"]))
@@ -153,8 +153,10 @@ def projection_scenarios(
         low = [base.get("low") or base["value"], *(r["low"] for r in rows)]
         high = [base.get("high") or base["value"], *(r["high"] for r in rows)]
         ax.plot(years, values, "o-", color=colour, label=labels.get(name, name))
-        if all(_finite(v) for v in (*low, *high)):
-            ax.fill_between(years, low, high, color=colour, alpha=0.12, linewidth=0)
+        if all(_finite(v) for v in (*low, *high)):  # ranges overlap: light, edged
+            ax.fill_between(years, low, high, color=colour, alpha=0.07, linewidth=0)
+            for bound in (low, high):
+                ax.plot(years, bound, "--", color=colour, linewidth=0.8, alpha=0.8)
     ax.plot([base_year], [base["value"]], "D", color="#333333", label=str(TEXT["base"]))
     last = max(int(r["year"]) for r in projections)
     ax.set_xticks(range(base_year, last + 1), [str(y) for y in range(base_year, last + 1)])

@@ -43,6 +43,17 @@ SHORT_NAMES = {
 }
 SURVEY_TEXT = _l("%(label)s: %(in_benchmark)s of %(sample_size)s (design effect %(deff)s)")
 DATE_PARAMETERS = ("census_date", "analysis_date")
+#: What a fitted model's ``status`` means (the estimation library's message is English).
+MODEL_NOTES = {
+    "no_mle": _l(
+        "No maximum likelihood estimate: zero cells send parameters to infinity "
+        "(the figures are those of the extended estimate)."
+    ),
+    "not_converged": _l("The fit did not converge."),
+    "not_identifiable": _l("Not identifiable: the design is not of full rank."),
+    "boundary": _l("A heterogeneity parameter is at its boundary (set to 0)."),
+}
+BIAS_NOTE = _l("The asymptotic bias is large: over a tenth of the estimate.")
 
 
 def study_title(study: Study) -> str:
@@ -50,6 +61,41 @@ def study_title(study: Study) -> str:
     if study.title == f"{study.method} {study.period}" and study.method in SHORT_NAMES:
         return f"{SHORT_NAMES[study.method]} {study.period}"
     return study.title
+
+
+def model_note(model: dict[str, Any]) -> str:
+    """The note of a fitted model in the page's language (its status, or a large bias)."""
+    note = MODEL_NOTES.get(str(model.get("status") or ""))
+    if note is not None:
+        return str(note)
+    message = str(model.get("message") or "")
+    if message.startswith("the asymptotic bias is large"):
+        return str(BIAS_NOTE)
+    return message
+
+
+#: Why a Cox model was not fitted (the estimation library's English message, by its start).
+COX_ERRORS = {
+    "no subjects": _l("No client to fit the Cox model on."),
+    "every subject is censored": _l(
+        "No client has left treatment: hazard ratios cannot be estimated."
+    ),
+    "the Cox model needs at least one covariate": _l(
+        "Dose group and sex are the same for every client: there is nothing to compare."
+    ),
+    "covariates without variation": _l(
+        "Dose group and sex are the same for every client: there is nothing to compare."
+    ),
+    "the Cox model could not be fitted": _l("The Cox model could not be fitted."),
+}
+
+
+def cox_error(message: str) -> str:
+    """Why the Cox model is missing, in the page's language."""
+    for start, text in COX_ERRORS.items():
+        if message.startswith(start):
+            return str(text)
+    return message
 
 
 def scenario_name(name: str) -> str:
@@ -134,6 +180,9 @@ def readable_results() -> dict[str, Any]:
     return {
         "study_title": study_title,
         "scenario_name": scenario_name,
+        "model_note": model_note,
+        "cox_error": cox_error,
+        "short_methods": SHORT_NAMES,
         "parameter_rows": parameter_rows,
         "explain_model": explain_model,
         "result_list_names": result_list_names,

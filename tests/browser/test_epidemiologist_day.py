@@ -79,13 +79,15 @@ def run_study(page, server: LiveServer, method: str, *, lists=(), wait=True, **f
     """Fill the new-study form for ``method`` (its own parameter names) and run it; wait
     for the real worker to finish it unless ``wait`` is false. Returns the job id."""
     page.goto(f"{server.url}/studies/new?method={method}")
-    page.get_by_label("Период").fill("2003")
+    page.locator('[name="period"]').fill("2003")
     page.get_by_label("Территория").select_option("KG")
     for ref in lists:
         page.locator(f'input[name="lists"][value="{ref}"]').check()
     for name, value in fields.items():
         box = page.locator(f'[name="{name.replace("__", "/")}"]')
-        if box.evaluate("e => e.tagName") == "SELECT":
+        if box.count() > 1:  # radio buttons
+            box.and_(page.locator(f'[value="{value}"]')).check()
+        elif box.evaluate("e => e.tagName") == "SELECT":
             box.select_option(value)
         else:
             box.fill(value)
