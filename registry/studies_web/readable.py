@@ -8,10 +8,10 @@ dates as dd.mm.yyyy on Russian pages (``Dec 30, 2004`` on English ones).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from babel import numbers
+from babel import dates, numbers
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
@@ -162,6 +162,19 @@ def when_filter(context: Context, value: datetime | None) -> str:
         return ""
     russian = page_locale(context) == "ru"
     return format_datetime(value, "dd.MM.yyyy HH:mm" if russian else "MMM d, yyyy HH:mm")
+
+
+@blueprint.app_template_filter("utc_when")
+@pass_context
+def utc_when_filter(context: Context, value: str | None) -> str:
+    """An ISO moment (``"2026-12-06T00:28:00+00:00"``) in UTC, as :func:`when_filter`
+    writes moments (for texts that say "UTC")."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value).astimezone(UTC)
+    locale = page_locale(context)
+    pattern = "dd.MM.yyyy HH:mm" if locale == "ru" else "MMM d, yyyy HH:mm"
+    return dates.format_datetime(moment, pattern, tzinfo=UTC, locale=locale)
 
 
 @blueprint.app_template_filter("iso_day")
