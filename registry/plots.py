@@ -62,6 +62,8 @@ TEXT = {
     "estimate": _l("Estimated number of people (%(level)s interval)", level="95%"),
     "criterion": _l("Information criterion"),
     "chosen": _l("chosen model"),
+    "point": _l("the estimate"),
+    "bootstrap_interval": _l("Bootstrap interval"),
     "average": _l("model average with its interval"),
     "replicates": _l("Bootstrap replicates"),
     "count": _l("Number of replicates"),
@@ -284,11 +286,11 @@ def bootstrap_distribution(
         return _png(figure)
     ax.hist(values, bins=min(40, max(5, len(values) // 10)), color=ACCENT, alpha=0.75)
     if _finite(estimate):
-        ax.axvline(estimate, color=CHOSEN, linewidth=2, label=str(TEXT["chosen"]))
-        legend_below(figure, [ax])
-    for bound in (ci_low, ci_high):
-        if _finite(bound):
-            ax.axvline(bound, color="#333333", linestyle="--", linewidth=1)
+        ax.axvline(estimate, color=CHOSEN, linewidth=2, label=str(TEXT["point"]))
+    for index, bound in enumerate(b for b in (ci_low, ci_high) if _finite(b)):
+        label = str(TEXT["bootstrap_interval"]) if index == 0 else None
+        ax.axvline(bound, color="#333333", linestyle="--", linewidth=1, label=label)
+    legend_below(figure, [ax])
     ax.set_xlabel(str(TEXT["replicates"]))
     ax.set_ylabel(str(TEXT["count"]))
     return _png(figure)
