@@ -38,8 +38,9 @@ RUN_TIMEOUT_MS = 120_000
 def day_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A live server on the demo registry (scale 0.1), with the real worker running."""
     database = tmp_path / "registry.sqlite3"
-    app = create_app({"DATABASE_URL": f"sqlite:///{database}",
-                      "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"), **TEST_SECRETS})  # fmt: skip
+    jobs = str(tmp_path / "jobs.sqlite3")
+    app = create_app({"DATABASE_URL": f"sqlite:///{database}", "JOBS_SQLITE_PATH": jobs,
+                      **TEST_SECRETS})  # fmt: skip
     with app.app_context():
         db.create_all()
     lists = tmp_path / "lists"
