@@ -23,6 +23,7 @@ does not draw them all again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import math
@@ -87,7 +88,8 @@ def cached_png(name: str, data: Any, draw: Callable[[], bytes]) -> bytes:
     ``data`` is everything the plot shows (its ``repr`` is the key: plain values,
     dataclasses and dicts of them); least recently used images are dropped first.
     """
-    key = hashlib.sha256(repr((name, str(get_locale()), data)).encode()).hexdigest()
+    basis = (name, str(get_locale()), data, drawing_version())
+    key = hashlib.sha256(repr(basis).encode()).hexdigest()
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -103,6 +105,21 @@ def cached_png(name: str, data: Any, draw: Callable[[], bytes]) -> bytes:
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return image
+
+
+#: The modules whose code draws the cached images (relative to the ``registry`` package).
+DRAWING_MODULES = ("plots.py", "estimate_plots.py", "ministry_web/charts.py")
+
+
+@functools.cache
+def drawing_version() -> str:
+    """A digest of the drawing code, part of every image's key: after an upgrade that
+    changes how a plot is drawn, the files drawn by the old code are never served."""
+    digest = hashlib.sha256()
+    for name in DRAWING_MODULES:
+        with contextlib.suppress(OSError):
+            digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 #: Image files kept in ``PLOT_CACHE_FOLDER``; the oldest are deleted beyond it.

@@ -40,7 +40,7 @@ def day_server(tmp_path: Path) -> Iterator[LiveServer]:
     database = tmp_path / "registry.sqlite3"
     jobs = str(tmp_path / "jobs.sqlite3")
     app = create_app({"DATABASE_URL": f"sqlite:///{database}", "JOBS_SQLITE_PATH": jobs,
-                      **TEST_SECRETS})  # fmt: skip
+                      "PLOT_CACHE_FOLDER": str(tmp_path / "plots"), **TEST_SECRETS})  # fmt: skip
     with app.app_context():
         db.create_all()
     lists = tmp_path / "lists"

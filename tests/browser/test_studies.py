@@ -46,6 +46,7 @@ def studies_server(tmp_path: Path) -> Iterator[LiveServer]:
     settings = {
         "DATABASE_URL": f"sqlite:///{database}",
         "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
+        "PLOT_CACHE_FOLDER": str(tmp_path / "plots"),  # not the checkout's instance/
         **TEST_SECRETS,
     }
     app = create_app(settings)
