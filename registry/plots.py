@@ -23,10 +23,12 @@ does not draw them all again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import math
 import os
+import textwrap
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -40,9 +42,13 @@ from flask_babel import lazy_gettext as _l
 __all__ = [
     "bootstrap_distribution",
     "cached_png",
+    "hiv_figure",
     "hiv_prevalence",
     "kaplan_meier",
+    "legend_below",
     "model_comparison",
+    "model_figure",
+    "wrapped",
 ]
 
 #: Figure size in inches at :data:`DPI`: 720 x 400 pixels, readable on a laptop.
@@ -57,6 +63,8 @@ TEXT = {
     "estimate": _l("Estimated number of people (%(level)s interval)", level="95%"),
     "criterion": _l("Information criterion"),
     "chosen": _l("chosen model"),
+    "point": _l("the estimate"),
+    "bootstrap_interval": _l("Bootstrap interval"),
     "average": _l("model average with its interval"),
     "replicates": _l("Bootstrap replicates"),
     "count": _l("Number of replicates"),
@@ -80,7 +88,8 @@ def cached_png(name: str, data: Any, draw: Callable[[], bytes]) -> bytes:
     ``data`` is everything the plot shows (its ``repr`` is the key: plain values,
     dataclasses and dicts of them); least recently used images are dropped first.
     """
-    key = hashlib.sha256(repr((name, str(get_locale()), data)).encode()).hexdigest()
+    basis = (name, str(get_locale()), data, drawing_version())
+    key = hashlib.sha256(repr(basis).encode()).hexdigest()
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -96,6 +105,21 @@ def cached_png(name: str, data: Any, draw: Callable[[], bytes]) -> bytes:
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return image
+
+
+#: The modules whose code draws the cached images (relative to the ``registry`` package).
+DRAWING_MODULES = ("plots.py", "estimate_plots.py", "ministry_web/charts.py")
+
+
+@functools.cache
+def drawing_version() -> str:
+    """A digest of the drawing code, part of every image's key: after an upgrade that
+    changes how a plot is drawn, the files drawn by the old code are never served."""
+    digest = hashlib.sha256()
+    for name in DRAWING_MODULES:
+        with contextlib.suppress(OSError):
+            digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 #: Image files kept in ``PLOT_CACHE_FOLDER``; the oldest are deleted beyond it.
@@ -160,6 +184,29 @@ def _empty(ax: Any) -> None:
     ax.set_axis_off()
 
 
+def _criteria(rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether any row has a finite AIC or BIC (count estimators have neither)."""
+    return any(_finite(m.get(key)) for m in rows for key in ("aic", "bic"))
+
+
+def wrapped(text: Any, width: int = 38) -> str:
+    """An axis label broken into lines of at most ``width`` characters, so a long (Russian)
+    label is never cut off at the figure's edge."""
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def legend_below(figure: Any, axes: Any) -> None:
+    """The legend of ``axes`` under the plot, never over its data (top rows, first years)."""
+    handles, labels = [], []
+    for ax in axes:
+        more, texts = ax.get_legend_handles_labels()
+        handles.extend(more)
+        labels.extend(texts)
+    if handles:
+        figure.legend(handles, labels, loc="outside lower center", ncols=min(4, len(handles)),
+                      fontsize="small", frameon=False)  # fmt: skip
+
+
 def model_comparison(
     models: Sequence[Mapping[str, Any]],
     *,
@@ -167,6 +214,17 @@ def model_comparison(
     limit: int = 15,
     average: Mapping[str, Any] | None = None,
 ) -> bytes:
+    """:func:`model_figure` as PNG."""
+    return _png(model_figure(models, chosen=chosen, limit=limit, average=average))
+
+
+def model_figure(
+    models: Sequence[Mapping[str, Any]],
+    *,
+    chosen: str | None = None,
+    limit: int = 15,
+    average: Mapping[str, Any] | None = None,
+) -> Any:
     """Estimates with intervals (left) and AIC/BIC (right) of each fitted model.
 
     Parameters
@@ -174,21 +232,29 @@ def model_comparison(
     models
         Rows as :meth:`LoglinearResult.to_dict` gives them: ``name``, ``abundance``,
         ``ci_low``, ``ci_high``, ``aic``, ``bic`` (``None`` where not finite). Drawn in the
-        given order (a search ranks them), at most ``limit`` rows.
+        given order (a search ranks them), at most ``limit`` rows. Without any AIC or BIC
+        (count estimators) the criterion panel is left out.
     chosen
         Name of the chosen model, drawn in red.
     average
         A model-averaged estimate (``abundance``, ``ci_low``, ``ci_high``), drawn in red
         across the models as a line with its interval shaded.
+
+    The legends sit under the plot, so they never hide the top model's row.
     """
     rows = [m for m in models if _finite(m.get("abundance"))][:limit]
-    height = max(SIZE[1], 1.2 + 0.32 * len(rows))
-    figure, axes = _figure(1, 2, (SIZE[0] + 2.0, height))
-    left, right = axes[0]
+    height = max(SIZE[1], 1.6 + 0.32 * len(rows))
+    with_criteria = _criteria(rows)
+    if with_criteria:
+        figure, axes = _figure(1, 2, (SIZE[0] + 2.0, height))
+        left, right = axes[0]
+    else:
+        figure, axes = _figure(1, 1, (SIZE[0], height))
+        left, right = axes[0][0], None
     if not rows:
-        _empty(left)
-        _empty(right)
-        return _png(figure)
+        for ax in axes[0]:
+            _empty(ax)
+        return figure
     names = [str(m["name"]) for m in rows]
     positions = list(range(len(rows)))[::-1]
     for y, m in zip(positions, rows, strict=True):
@@ -202,27 +268,23 @@ def model_comparison(
         if _finite(low) and _finite(high):
             left.axvspan(low, high, color=CHOSEN, alpha=0.12, linewidth=0)
         left.axvline(average["abundance"], color=CHOSEN, linewidth=2, label=str(TEXT["average"]))
-        left.legend(loc="best", fontsize="small")
     left.set_yticks(positions, names)
-    left.set_xlabel(str(TEXT["estimate"]))
+    left.set_ylim(-0.7, len(rows) - 0.3)
+    left.set_xlabel(wrapped(TEXT["estimate"], 60))
     left.grid(axis="x", color="#dddddd")
-    for key, marker in (("aic", "s"), ("bic", "^")):
-        values = [(y, m.get(key)) for y, m in zip(positions, rows, strict=True)]
-        points = [(y, v) for y, v in values if _finite(v)]
-        if points:
-            right.plot(
-                [v for _, v in points],
-                [y for y, _ in points],
-                marker,
-                label=key.upper(),
-                color=ACCENT if key == "aic" else MUTED,
-            )
-    right.set_yticks(positions, [""] * len(positions))
-    right.set_xlabel(str(TEXT["criterion"]))
-    right.grid(axis="x", color="#dddddd")
-    if right.get_legend_handles_labels()[0]:
-        right.legend(loc="best", fontsize="small")
-    return _png(figure)
+    if right is not None:
+        for key, marker in (("aic", "s"), ("bic", "^")):
+            values = [(y, m.get(key)) for y, m in zip(positions, rows, strict=True)]
+            points = [(y, v) for y, v in values if _finite(v)]
+            if points:
+                right.plot([v for _, v in points], [y for y, _ in points], marker,
+                           label=key.upper(), color=ACCENT if key == "aic" else MUTED)  # fmt: skip
+        right.set_yticks(positions, [""] * len(positions))
+        right.set_ylim(-0.7, len(rows) - 0.3)
+        right.set_xlabel(str(TEXT["criterion"]))
+        right.grid(axis="x", color="#dddddd")
+    legend_below(figure, axes[0])
+    return figure
 
 
 def bootstrap_distribution(
@@ -241,16 +303,22 @@ def bootstrap_distribution(
         return _png(figure)
     ax.hist(values, bins=min(40, max(5, len(values) // 10)), color=ACCENT, alpha=0.75)
     if _finite(estimate):
-        ax.axvline(estimate, color=CHOSEN, linewidth=2, label=str(TEXT["chosen"]))
-    for bound in (ci_low, ci_high):
-        if _finite(bound):
-            ax.axvline(bound, color="#333333", linestyle="--", linewidth=1)
+        ax.axvline(estimate, color=CHOSEN, linewidth=2, label=str(TEXT["point"]))
+    for index, bound in enumerate(b for b in (ci_low, ci_high) if _finite(b)):
+        label = str(TEXT["bootstrap_interval"]) if index == 0 else None
+        ax.axvline(bound, color="#333333", linestyle="--", linewidth=1, label=label)
+    legend_below(figure, [ax])
     ax.set_xlabel(str(TEXT["replicates"]))
     ax.set_ylabel(str(TEXT["count"]))
     return _png(figure)
 
 
 def hiv_prevalence(years: Sequence[Mapping[str, Any]]) -> bytes:
+    """:func:`hiv_figure` as PNG."""
+    return _png(hiv_figure(years))
+
+
+def hiv_figure(years: Sequence[Mapping[str, Any]]) -> Any:
     """Yearly HIV prevalence (%) with Wilson intervals.
 
     ``years``: rows with ``year``, ``prevalence``, ``ci_low``, ``ci_high`` (proportions,
@@ -261,7 +329,7 @@ def hiv_prevalence(years: Sequence[Mapping[str, Any]]) -> bytes:
     ax = axes[0][0]
     if not rows:
         _empty(ax)
-        return _png(figure)
+        return figure
     x = [int(r["year"]) for r in rows]
     y = [100 * r["prevalence"] for r in rows]
     low = [100 * (r["prevalence"] - r["ci_low"]) for r in rows]
@@ -270,9 +338,9 @@ def hiv_prevalence(years: Sequence[Mapping[str, Any]]) -> bytes:
     ax.set_xticks(x, [str(v) for v in x])
     ax.set_ylim(bottom=0)
     ax.set_xlabel(str(TEXT["year"]))
-    ax.set_ylabel(str(TEXT["prevalence"]))
+    ax.set_ylabel(wrapped(TEXT["prevalence"], 30))
     ax.grid(axis="y", color="#dddddd")
-    return _png(figure)
+    return figure
 
 
 def kaplan_meier(curves: Mapping[str, Mapping[str, Sequence[float]]]) -> bytes:
@@ -306,8 +374,8 @@ def kaplan_meier(curves: Mapping[str, Mapping[str, Sequence[float]]]) -> bytes:
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
     ax.set_xlabel(str(TEXT["months"]))
-    ax.set_ylabel(str(TEXT["retention"]))
+    ax.set_ylabel(wrapped(TEXT["retention"], 30))
     ax.grid(color="#eeeeee")
     if len(curves) > 1:
-        ax.legend(loc="best", fontsize="small")
+        legend_below(figure, [ax])
     return _png(figure)

@@ -89,7 +89,7 @@ def estimate_demo(country: str, years: tuple[int, int], lists_dir: Path) -> Demo
         outcome.error = f"no demo user {EPIDEMIOLOGIST!r}"
         return outcome
     try:
-        job = _create_study(profile.name, outcome.area_code, outcome.period, lists_dir, epi)
+        job = _create_study(outcome.area_code, outcome.period, lists_dir, epi)
     except (ServiceError, OSError) as error:
         db.session.rollback()
         outcome.error = str(error)
@@ -109,17 +109,16 @@ def estimate_demo(country: str, years: tuple[int, int], lists_dir: Path) -> Demo
     return outcome
 
 
-def _create_study(
-    name: str, area_code: str, period: str, lists_dir: Path, epi: User
-) -> EstimationJob:
+def _create_study(area_code: str, period: str, lists_dir: Path, epi: User) -> EstimationJob:
     """Upload the lists and create the study as ``epi``; committed, not put on the queue."""
     refs = [REGISTRY_LIST]
     for source in LIST_SOURCES:
         with (lists_dir / f"{source}.csv").open("rb") as handle:
             refs.append(uploads.upload_code_list(handle, source_name=source, period=period,
                                                  area_code=area_code, actor=epi).ref)  # fmt: skip
-    study = {"title": f"{name} {period}", "method": "capture_recapture", "lists": refs,
-             "period": period, "area_code": area_code}  # fmt: skip
+    # no title: the default one ("capture_recapture 2003") reads in each page's language
+    study = {"method": "capture_recapture", "lists": refs, "period": period,
+             "area_code": area_code}  # fmt: skip
     job = studies.create_study(study, actor=epi)
     # this process runs the job: no queue message, so a running worker cannot take it
     # (were the process to die first, the worker's reaper re-sends the lost message)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from registry.ministry_web.panels import Panel
-from registry.plots import ACCENT, CHOSEN, MUTED, _empty, _figure, _png
+from registry.plots import ACCENT, CHOSEN, MUTED, _empty, _figure, _png, legend_below, wrapped
 
 TEXT = {
     "registered": _l("Registered clients"),
@@ -56,7 +56,7 @@ def registered_vs_estimated(panel: Panel) -> bytes:
     ax.set_yticks(range(len(regions)), [label for _key, label in regions])
     ax.invert_yaxis()
     ax.set_xlabel(str(TEXT["people"]))
-    ax.legend(loc="lower right")
+    legend_below(figure, [ax])  # never over the bottom region's bar
     return _png(figure)
 
 
@@ -74,7 +74,7 @@ def hiv_trend(panel: Panel) -> bytes:
     ax.plot(years, values, marker="o", color=CHOSEN)
     ax.set_xticks(list(years))
     ax.set_xlabel(str(TEXT["year"]))
-    ax.set_ylabel(str(TEXT["prevalence"]))
+    ax.set_ylabel(wrapped(TEXT["prevalence"], 30))
     ax.set_ylim(bottom=0)
     return _png(figure)
 
@@ -95,5 +95,5 @@ def ost_coverage(panel: Panel) -> bytes:
     ax.axvline(20, color=MUTED, linestyle="--", label=str(TEXT["low_band"]))
     ax.axvline(40, color=CHOSEN, linestyle="--", label=str(TEXT["high_band"]))
     ax.set_xlabel(str(TEXT["coverage"]))
-    ax.legend(loc="lower right")
+    legend_below(figure, [ax])  # never over the bottom region's bar
     return _png(figure)

@@ -25,5 +25,6 @@ from registry.studies_web import (  # noqa: E402, F401  (registers the routes)
     home,
     jobs,
     new,
+    readable,
     uploads,
 )

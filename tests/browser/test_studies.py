@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,7 @@ def studies_server(tmp_path: Path) -> Iterator[LiveServer]:
     settings = {
         "DATABASE_URL": f"sqlite:///{database}",
         "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
+        "PLOT_CACHE_FOLDER": str(tmp_path / "plots"),  # not the checkout's instance/
         **TEST_SECRETS,
     }
     app = create_app(settings)
@@ -67,10 +69,18 @@ def studies_server(tmp_path: Path) -> Iterator[LiveServer]:
 @pytest.fixture
 def worker(studies_server: LiveServer, tmp_path: Path) -> Iterator[subprocess.Popen]:
     """The real worker on the live server's database and Huey file, stopped with SIGTERM."""
+    with running_worker(studies_server, tmp_path) as process:
+        yield process
+
+
+@contextmanager
+def running_worker(server: LiveServer, tmp_path: Path) -> Iterator[subprocess.Popen]:
+    """Run the real worker (``python -m registry.jobs.worker``) on ``server``'s database
+    and Huey file until the block ends."""
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(TEST_SECRETS)
-    env["DATABASE_URL"] = studies_server.app.config["DATABASE_URL"]
-    env["JOBS_SQLITE_PATH"] = str(studies_server.app.config["JOBS_SQLITE_PATH"])
+    env["DATABASE_URL"] = server.app.config["DATABASE_URL"]
+    env["JOBS_SQLITE_PATH"] = str(server.app.config["JOBS_SQLITE_PATH"])
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "registry.jobs.worker", "--workers", "1"],

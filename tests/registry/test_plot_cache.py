@@ -36,6 +36,18 @@ def test_another_process_reuses_the_drawn_image_and_new_data_is_drawn(app, tmp_p
     assert len(files) == 3 and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
 
 
+def test_an_image_drawn_by_older_drawing_code_is_not_served(app, monkeypatch):
+    # a deployment that changed a plot (issue 14: legends, labels) kept serving the files
+    # the old code had drawn, as the data, and so the key, had not changed
+    panel = {"year": 2003, "rows": [["KG", 20]]}
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        plots._cache.clear()
+        assert plots.cached_png("ministry-regions", panel, lambda: b"old drawing") == b"old drawing"
+        plots._cache.clear()
+        monkeypatch.setattr(plots, "drawing_version", lambda: "changed code")
+        assert plots.cached_png("ministry-regions", panel, lambda: b"new drawing") == b"new drawing"
+
+
 def test_only_the_newest_images_are_kept(app, tmp_path, monkeypatch):
     monkeypatch.setattr(plots, "DISK_CACHE_SIZE", 2)
     with app.test_request_context("/"):

@@ -92,3 +92,76 @@ def test_axis_texts_follow_the_request_language(app, locale):
                 [{"year": 2003, "prevalence": 0.1, "ci_low": 0.05, "ci_high": 0.2}]
             )
         )
+
+
+def _extent(artist, figure):
+    return artist.get_window_extent(figure.canvas.get_renderer())
+
+
+def _drawn(figure):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure).draw()
+    return figure
+
+
+def test_the_average_legend_sits_under_the_plot_not_over_the_top_model(app):
+    # issue 14 item 8: the legend was drawn inside the axes, over the top model's row
+    rows = [
+        {"name": f"[{i}]", "abundance": 600 + 10 * i, "ci_low": 500, "ci_high": 800,
+         "aic": 40 + i, "bic": 60 + i}
+        for i in range(8)
+    ]  # fmt: skip
+    average = {"abundance": 640, "ci_low": 560, "ci_high": 760}
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        figure = _drawn(plots.model_figure(rows, average=average))
+    assert figure.legends, "the legends belong to the figure, outside the axes"
+    legend = _extent(figure.legends[0], figure)
+    for ax in figure.axes:
+        assert not legend.overlaps(_extent(ax, figure))
+        assert ax.get_legend() is None
+
+
+def test_count_estimators_have_no_empty_criterion_panel():
+    # issue 14 item 8: Chao and Zelterman have no AIC/BIC; the right panel was empty
+    rows = [{"name": "chao", "abundance": 1400.0, "ci_low": 1100.0, "ci_high": 1900.0,
+             "aic": None, "bic": None}]  # fmt: skip
+    assert len(plots.model_figure(rows).axes) == 1
+    rows[0]["aic"] = 12.5
+    assert len(plots.model_figure(rows).axes) == 2
+
+
+def test_the_russian_hiv_axis_label_is_inside_the_image(app):
+    # issue 14 item 8: "Распространённость ВИЧ, % (95% интервал Уилсона)" was cut at the top
+    years = [{"year": y, "prevalence": 0.1 + y % 3 / 20, "ci_low": 0.05, "ci_high": 0.3}
+             for y in (2001, 2002, 2003)]  # fmt: skip
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        figure = _drawn(plots.hiv_figure(years))
+        label = figure.axes[0].yaxis.label
+        assert "ВИЧ" in label.get_text()
+        box, whole = _extent(label, figure), figure.bbox
+    assert whole.y0 <= box.y0 and box.y1 <= whole.y1 and whole.x0 <= box.x0
+
+
+def test_multiplier_coverage_and_projection_plots(app):
+    from registry import estimate_plots
+
+    surveys = [
+        {"label": "RDS 2003", "abundance": 6020, "ci_low": 5080, "ci_high": 7134},
+        {"label": "", "abundance": 4085, "ci_low": 3581, "ci_high": 4660},
+    ]
+    pooled = {"abundance": 4725, "ci_low": 4259, "ci_high": 5243}
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        image(estimate_plots.multiplier_surveys(surveys, pooled, pooled=True, registered=3508))
+        image(estimate_plots.coverage_bands(
+            {"coverage": 0.06, "ci_low": 0.05, "ci_high": 0.075}, target=0.4))  # fmt: skip
+        projections = [{"scenario": name, "year": 2003 + k, "value": 600 * (1 + g) ** k,
+                        "low": 550 * (1 + g) ** k, "high": 700 * (1 + g) ** k}
+                       for name, g in (("trend", 0.06), ("best", -0.025))
+                       for k in range(1, 6)]  # fmt: skip
+        image(estimate_plots.projection_scenarios(
+            2003, {"value": 600, "low": 550, "high": 700}, projections,
+            {"trend": "экстраполяция тренда"}))  # fmt: skip
+    image(estimate_plots.multiplier_surveys([], None))
+    image(estimate_plots.coverage_bands({"coverage": None}))
+    image(estimate_plots.projection_scenarios(2003, {"value": None}, []))

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import validates_schema
 
 from estimation.coverage import ost_coverage
+from registry.estimate_plots import coverage_bands
 from registry.models import Study
 from registry.models.users import User
 from registry.schemas.base import day, integer, number
@@ -140,5 +141,8 @@ METHOD = Method(
     check=check,
     run=run,
     rows=rows,
+    plots=lambda payload: ["coverage"] if payload.get("coverage") else [],
+    draw=lambda name, payload: coverage_bands(payload["coverage"], target=payload.get("target")),
+    plot_titles={"coverage": _l("Coverage with its interval against the WHO bands and target")},
     listless=True,
 )

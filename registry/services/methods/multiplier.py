@@ -41,6 +41,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from estimation.multiplier import multiplier_estimate, rate_per_100k
 from estimation.pooling import combine_multipliers
+from registry.estimate_plots import multiplier_surveys
 from registry.models import Study
 from registry.models.users import User
 from registry.schemas.base import REQUIRED, code, flag, integer, number, text
@@ -224,6 +225,14 @@ METHOD = Method(
     run=run,
     rows=rows,
     estimate=lambda payload: Estimate.of(payload.get("estimate")),
+    plots=lambda payload: ["surveys"] if payload.get("surveys") else [],
+    draw=lambda name, payload: multiplier_surveys(
+        payload["surveys"],
+        payload.get("estimate"),
+        pooled=bool(payload.get("pooling")),
+        registered=payload.get("registered_users"),
+    ),
+    plot_titles={"surveys": _l("Each survey's estimate and the pooled estimate, with intervals")},
     estimates_population=True,
     listless=True,
 )

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validates_schema
 
 from estimation.projection import DEFAULT_SCENARIOS, parse_scenario, project
+from registry.estimate_plots import projection_scenarios
 from registry.models import Study
 from registry.models.users import User
 from registry.schemas.base import integer, number
@@ -41,6 +42,12 @@ from registry.services.methods.base import (
     num,
 )
 
+#: The default scenarios' names as pages and plots show them (typed names stay as typed).
+SCENARIO_NAMES = {
+    "trend": _l("trend extrapolation"),
+    "best": _l("best case"),
+    "worst": _l("worst case"),
+}
 SCENARIO_MESSAGE = _l("Write each scenario as NAME=LOW:HIGH, separated by semicolons.")
 MAX_SCENARIOS = 6
 
@@ -173,5 +180,13 @@ METHOD = Method(
     check=check,
     run=run,
     rows=rows,
+    plots=lambda payload: ["projection"] if payload.get("projections") else [],
+    draw=lambda name, payload: projection_scenarios(
+        payload["base_year"],
+        payload["base"],
+        payload["projections"],
+        {name: str(label) for name, label in SCENARIO_NAMES.items()},
+    ),
+    plot_titles={"projection": _l("Projected numbers by scenario, with their ranges")},
     listless=True,
 )

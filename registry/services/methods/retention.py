@@ -69,6 +69,16 @@ RETENTION_DAYS = {6: 182, 12: 365}
 MINIMUM_DOSE = {"methadone": 60.0, "buprenorphine": 8.0}
 DAYS_PER_MONTH = 365.25 / 12
 CURVE_LABELS = {"adequate": "adequate dose", "low": "low dose"}
+#: The curves' names (payload keys) as the plot's legend shows them.
+CURVE_NAMES = {
+    "all": _l("All clients"),
+    "adequate dose": _l("Adequate dose"),
+    "low dose": _l("Lower dose"),
+    "F": _l("Women"),
+    "M": _l("Men"),
+}
+#: The Cox model's covariates as the result page names them.
+COX_TERMS = {"adequate_dose": _l("Adequate dose"), "male": _l("Men (against women)")}
 
 
 class Parameters(ParametersSchema):
@@ -228,7 +238,9 @@ METHOD = Method(
     run=run,
     rows=rows,
     plots=lambda payload: ["retention"] if payload.get("curves") else [],
-    draw=lambda name, payload: drawing.kaplan_meier(payload["curves"]),
+    draw=lambda name, payload: drawing.kaplan_meier(
+        {str(CURVE_NAMES.get(key, key)): curve for key, curve in payload["curves"].items()}
+    ),
     listless=True,
     plot_titles={"retention": _l("Retention on treatment (Kaplan-Meier) with confidence bands")},
 )

@@ -98,7 +98,7 @@ def test_the_page_says_how_current_its_figures_are_and_where_estimates_are(signe
     assert 'href="/ministry/?year=2003">2003</a>' in html
     generation = refresh_tables()
     html = client.get("/ministry/?year=2003").get_data(as_text=True)
-    moment = store.as_utc(generation.finished_at).isoformat()[:16].replace("T", " ")
+    moment = store.as_utc(generation.finished_at).strftime("%d.%m.%Y %H:%M")  # dd.mm.yyyy
     assert f"Данные на {moment} UTC" in html
     assert "ещё не утверждена" not in html
     rows = cells(html)

@@ -135,7 +135,8 @@ def test_result_page_shows_the_estimate_models_linkage_and_plots(epi, client, st
     assert "Estimated users per registered user" not in page  # no registry list: no ratio
     assert 'class="chosen"' in page and "Models" in page
     assert "Capture histories" in page and "police × ngo" in page
-    assert "Input hash" in page and payload["parameters"]["criterion"] in page
+    criterion = payload["parameters"]["criterion"].upper()  # the parameters as a table
+    assert "Input hash" in page and f"Selection criterion</th><td>{criterion}<" in page
     assert f'src="/studies/jobs/{study_records.job_id}/plots/models.png"' in page
     assert_no_identifiers(page)
 
