@@ -49,7 +49,7 @@ def test_version_one_codes_kept_doubled_letters():
 
 
 def admit(db_session, actor, centre, **form):
-    data = AdmissionSchema().load(build_admission_form(**form))
+    data = AdmissionSchema().load(build_admission_form(**{"near_match": "", **form}))
     episode = admit_client(data, actor=actor, centre=centre)
     db_session.flush()
     return episode
