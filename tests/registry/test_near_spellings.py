@@ -83,9 +83,7 @@ def test_a_doubled_letter_finds_the_client_itself(db_session, actor, centre):
     assert again.client_id == first.client_id
 
 
-def test_staff_choose_the_existing_client_and_the_decision_is_audited(
-    db_session, actor, centre
-):
+def test_staff_choose_the_existing_client_and_the_decision_is_audited(db_session, actor, centre):
     staff, rnc = actor("clinic-bishkek"), centre("RNC")
     first = admit(db_session, staff, rnc)
     again = admit(db_session, staff, rnc, family_name="Асонов", programme="outpatient",
@@ -107,7 +105,8 @@ def test_staff_register_a_new_person(db_session, actor, centre):
         select(AuditEvent).where(AuditEvent.entity == "near_match_decision")
     ).one()
     assert (event.entity_id, event.detail) == (
-        other.client_id, f"decision=new candidates={first.client_id}"
+        other.client_id,
+        f"decision=new candidates={first.client_id}",
     )
 
 

@@ -45,9 +45,7 @@ def test_the_same_day_test_names_the_existing_one_even_beside_a_schema_error(
     rnc_staff, rnc_records
 ):
     url = f"/clients/{rnc_records.client_id}/lab-tests/new"
-    html = rnc_staff.post(url, {"test": "HIV", "sample_date": "2003-05-07"}).get_data(
-        as_text=True
-    )
+    html = rnc_staff.post(url, {"test": "HIV", "sample_date": "2003-05-07"}).get_data(as_text=True)
     assert errors_beside(html) >= {"result", "sample_date"}
     assert re.search(r'href="/records/lab_test/\d+/correct"', html)
 
