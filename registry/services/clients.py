@@ -58,7 +58,8 @@ def client_by_code(code: str) -> Client | None:
 
 @dataclass(frozen=True)
 class RegionChange:
-    """The client's latest move: from ``previous`` (``None`` if unknown) on ``day``."""
+    """The client's latest move: from ``previous`` (``None`` if unknown), with the
+    admission of ``day`` (the day it was recorded, for moves audited before that)."""
 
     previous: OrgUnit | None
     day: date
@@ -82,9 +83,11 @@ def latest_region_change(client_id: int) -> RegionChange | None:
     )
     if event is None:
         return None
-    old = dict(part.split("=", 1) for part in event.detail.split() if "=" in part).get("from")
+    parts = dict(part.split("=", 1) for part in (event.detail or "").split() if "=" in part)
+    old = parts.get("from")
     previous = db.session.scalar(select(OrgUnit).where(OrgUnit.code == old)) if old else None
-    return RegionChange(previous, event.at.date())
+    admitted = parts.get("admitted")
+    return RegionChange(previous, date.fromisoformat(admitted) if admitted else event.at.date())
 
 
 def resolve_region(code: str, *, field: str = "region_code") -> OrgUnit:

@@ -183,8 +183,9 @@ def _follow_residence(
     """The client's region is the region of residence stated at their latest admission.
 
     An admission dated on or after every earlier one (at any centre) moves the client to
-    the region stated now; a back-dated one leaves it. The change is audited (codes only:
-    ``region=NEW from=OLD``). Returns the region the client moved from, if they moved.
+    the region stated now; a back-dated one leaves it. The change is audited (codes and the
+    admission date: ``region=NEW from=OLD admitted=YYYY-MM-DD``). Returns the region the
+    client moved from, if they moved.
     """
     if client.region_id == region.id:
         return None
@@ -197,7 +198,7 @@ def _follow_residence(
         return None
     previous = db.session.get(OrgUnit, client.region_id) if client.region_id else None
     client.region_id = region.id
-    moved = f"region={region.code} from={previous.code if previous else ''}"
+    moved = f"region={region.code} from={previous.code if previous else ''} admitted={admitted}"
     record_event(actor, "update", "client", client.id, centre_id=centre.id, detail=moved)
     return previous
 

@@ -36,8 +36,13 @@ OSH_CLIENT = {"family_name": "Осмонова", "given_name": "Айгуль", "
 
 
 def admitted_at_osh(server) -> int:
-    """A client admitted at the Osh centre, living in Osh city (region KG-GO)."""
+    """A client admitted at the Osh centre, living in Osh city (region KG-GO); the
+    centres get their Russian names."""
     with server.app.app_context():
+        for code, name in (("RNC", "Республиканский центр наркологии"),
+                           ("OSH", "Ошский наркологический центр")):  # fmt: skip
+            found = select(TreatmentCentre).where(TreatmentCentre.code == code)
+            db.session.scalar(found).name_ru = name
         staff = db.session.scalar(select(User).where(User.username == "clinic-osh"))
         centre = db.session.scalar(select(TreatmentCentre).where(TreatmentCentre.code == "OSH"))
         form = build_admission_form(**OSH_CLIENT, region_code="KG-GO")
@@ -137,7 +142,8 @@ def test_a_registrars_day(live_server, browser_page, screenshot):
     assert on_client_page(page, server) == osh_client
     notice = page.locator(".flash.warning").inner_text()
     assert "г. Ош" in notice and "г. Бишкек" in notice
-    assert "Изменён с «г. Ош»" in page.locator(".region-change").inner_text()
+    moved = page.locator(".region-change").inner_text()
+    assert "Изменён с «г. Ош» при поступлении 01.02.2004" in moved
     screenshot(page, "day-06-region-changed")
 
     # 5. correct one item of the new client's admission
@@ -171,9 +177,9 @@ def test_a_registrars_day(live_server, browser_page, screenshot):
     page.goto(f"{server.url}/dashboard")
     page.get_by_role("link", name="Выдача доз сегодня").click()
     page.wait_for_url(f"{server.url}/ost/today")
-    dose_the_list(page, server, on_ost, screenshot)
+    dose_the_list(page, server, on_ost, screenshot, prefix="day-08-dosing")
     assert english_left(page) == []
-    schedule_a_change(page, server, on_ost[0], screenshot)
+    schedule_a_change(page, server, on_ost[0], screenshot, prefix="day-08-dosing")
 
     # 8. discharge the new client's outpatient episode
     outpatient = scalar(
