@@ -38,7 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--lang=ru",  # date inputs as a Russian user sees them (dd.mm.yyyy)
 ]
 
 

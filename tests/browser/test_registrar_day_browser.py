@@ -177,9 +177,9 @@ def test_a_registrars_day(live_server, browser_page, screenshot):
     page.goto(f"{server.url}/dashboard")
     page.get_by_role("link", name="Выдача доз сегодня").click()
     page.wait_for_url(f"{server.url}/ost/today")
-    dose_the_list(page, server, on_ost, screenshot, prefix="day-08-dosing")
+    dose_the_list(page, server, on_ost, screenshot, prefix="day-09-dosing")
     assert english_left(page) == []
-    schedule_a_change(page, server, on_ost[0], screenshot, prefix="day-08-dosing")
+    schedule_a_change(page, server, on_ost[0], screenshot, prefix="day-09-dosing")
 
     # 8. discharge the new client's outpatient episode
     outpatient = scalar(
@@ -195,7 +195,7 @@ def test_a_registrars_day(live_server, browser_page, screenshot):
     page.get_by_role("button", name="Сохранить выписку").click()
     assert on_client_page(page, server) == new_client
     assert "01.06.2003" in page.locator("table").first.inner_text()
-    screenshot(page, "day-09-discharged")
+    screenshot(page, "day-10-discharged")
 
     # 9. print the card of a client on OST
     page.goto(f"{server.url}/clients/1")
@@ -207,4 +207,4 @@ def test_a_registrars_day(live_server, browser_page, screenshot):
     assert card.get_by_role("heading", name=f"Карта клиента {first_code[:8]}").is_visible()
     assert card.get_by_role("navigation").count() == 0
     assert card.get_by_role("button").count() == 0
-    screenshot(card, "day-10-card-printed")
+    screenshot(card, "day-11-card-printed")
