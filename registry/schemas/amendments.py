@@ -30,7 +30,7 @@ MAX_AMENDMENT_NOTE = 100
 
 #: Admission fields a correction cannot change (see the module docstring).
 ADMISSION_FIXED = ("family_name", "given_name", "birth_date", "sex", "region_code",
-                   "programme", "admission_date")  # fmt: skip
+                   "programme", "admission_date", "near_match")  # fmt: skip
 
 
 class CorrectionFields(FormSchema):

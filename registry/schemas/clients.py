@@ -19,7 +19,6 @@ client code and drop it. TDI items left empty become "not known" (``99``; ``3`` 
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -50,15 +49,12 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-@lru_cache(maxsize=8192)
-def _keeps_letters(value: str) -> bool:
-    """Whether ``value`` keeps a letter after normalisation (memoised: names recur)."""
-    return bool(normalise_name(value))
-
-
 def _has_letters(value: str) -> None:
-    """Validator: a name must keep at least one letter after normalisation."""
-    if not _keeps_letters(value):
+    """Validator: a name must keep at least one letter after normalisation.
+
+    Not memoised: a cache would keep typed names in the process's memory.
+    """
+    if not normalise_name(value):
         raise ValidationError([_l("Enter the name in Cyrillic or Latin letters.")])
 
 
@@ -125,6 +121,8 @@ class AdmissionSchema(ClientLookupSchema):
     hcv_testing = _not_known(codes.TESTING_HISTORY)
     ost_history = _not_known(codes.OST_HISTORY)
     ost_first_year = integer(1990, 2100)
+    #: The answer to a near-spelling warning: a near client's id, or "new" (a new person).
+    near_match = StringField(validate=max_length(16), error_messages=_messages())
 
     @validates_schema(skip_on_field_errors=False)
     def _cross_field_rules(self, data: dict[str, Any], **_kwargs: Any) -> None:

@@ -3,9 +3,11 @@
 Public interface::
 
     ClientIdentifiers(family_name: str, given_name: str, birth_date: date, sex: "M" | "F")
-    normalise_name(text: str) -> str                  # "Асанов" -> "ASANOV", "Алиев" == "Aliyev"
+    normalise_name(text: str, *, fold_doubles=True) -> str   # "Ассанов" -> "ASANOV"
+    legacy_normalise_name(text: str) -> str           # code version 1: doubles kept
     slk581(ids: ClientIdentifiers, *, normalise=normalise_name) -> str   # "SANZA140319851"
     client_code(ids: ClientIdentifiers, key: str) -> str   # 64 hex chars, stored in Client.code
+    client_codes(ids: ClientIdentifiers, key: str) -> tuple[str, ...]  # current, then legacy
     code_from_slk(slk: str, key: str) -> str               # the same, from the SLK
     keyed_hasher(key: str) -> Callable[[bytes], bytes]     # HMAC-SHA256 digests, fast
     slk_letters(name: str, positions) -> str               # the letters of a normalised name
@@ -42,6 +44,20 @@ Normalisation (one fixed table, applied the same way to Cyrillic and Latin input
    Y -> I, runs of I -> I    Й, Ы, И: Yusupov / Iusupov / Юсупов; Evgeny / Evgenii /
                              Yevgeniy / Евгений; Mariya / Maria / Мария
    ========================  ======================================================
+
+3. Code version 2 (issue 13): a run of one letter becomes one letter, after the folds,
+   so a doubled letter typed or left out gives the same letters: Ассанов / Асанов,
+   Алла / Ала, Muhammad / Mukhammad / Мухаммад. (Collapsing a run puts no new pair of
+   letters side by side, so no fold applies afterwards: one pass is enough.)
+
+Code versions and the migration path (docs/client-codes.md)
+-----------------------------------------------------------
+Version 1 (:func:`legacy_normalise_name`) kept doubled letters. Codes are never
+recomputed (the registry keeps no names), so a client coded under version 1 keeps that
+code. The two versions give the same letters for every name without a doubled letter;
+for a name with one, :func:`client_codes` gives both codes and a lookup tries the
+version-1 code first (the exact match of how the client was first typed), then the
+current one. New clients are coded with the current version.
 
 Limits (documented, deliberate): the folds merge some distinct names (Ц/ТС, Й/И/Ы,
 НГ/Ң), which only makes the SLK letters slightly less specific -- the code also holds the
@@ -112,6 +128,7 @@ _TRANSLITERATION = {
     ord(char): latin for char, latin in {**CYRILLIC_TO_LATIN, **LATIN_SPECIALS}.items()
 }
 _RUN_OF_I = re.compile(r"I+")
+_RUN_OF_A_LETTER = re.compile(r"([A-Z])\1+")
 #: Some fold's input (or a run of I): a name without one is left as it is by the folds.
 _FOLDABLE = re.compile("|".join([*(source for source, _ in LATIN_FOLDS), "II"]))
 
@@ -152,12 +169,16 @@ def _transliterate(char: str) -> str:
     return "".join(c for c in decomposed if "A" <= c <= "Z")
 
 
-def normalise_name(text: str) -> str:
+def normalise_name(text: str, *, fold_doubles: bool = True) -> str:
     """Return the folded Latin letters of a name (see the module docstring).
+
+    ``fold_doubles=False`` is code version 1 (:func:`legacy_normalise_name`).
 
     >>> normalise_name("  Асанов ") == normalise_name("Asanov") == "ASANOV"
     True
     >>> normalise_name("Жапаров") == normalise_name("Japarov") == normalise_name("Zhaparov")
+    True
+    >>> normalise_name("Ассанов") == "ASANOV" and legacy_normalise_name("Ассанов") == "ASSANOV"
     True
     """
     upper = unicodedata.normalize("NFC", text or "").strip().upper()
@@ -176,7 +197,12 @@ def normalise_name(text: str) -> str:
         for source, target in LATIN_FOLDS:
             latin = latin.replace(source, target)
         latin = _RUN_OF_I.sub("I", latin)
-    return latin
+    return _RUN_OF_A_LETTER.sub(r"\1", latin) if fold_doubles else latin
+
+
+def legacy_normalise_name(text: str) -> str:
+    """The letters of code version 1, which kept doubled letters (existing clients' codes)."""
+    return normalise_name(text, fold_doubles=False)
 
 
 #: 1-based positions of the SLK-581 letters in the normalised family and given names.
@@ -212,6 +238,14 @@ def client_code(ids: ClientIdentifiers, key: str) -> str:
     by enumerating names and dates against the stored codes.
     """
     return code_from_slk(slk581(ids), key)
+
+
+def client_codes(ids: ClientIdentifiers, key: str) -> tuple[str, ...]:
+    """The codes a person may be registered under: the current one, then the version-1
+    code if it differs (only names with a doubled letter); see the module docstring."""
+    current = client_code(ids, key)
+    legacy = code_from_slk(slk581(ids, normalise=legacy_normalise_name), key)
+    return (current,) if legacy == current else (current, legacy)
 
 
 def code_from_slk(slk: str, key: str) -> str:

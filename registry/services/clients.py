@@ -7,14 +7,21 @@ Public interface::
                           actor: User) -> tuple[Client, bool]     # (client, created)
     get_client(client_id: int, *, actor: User) -> Client | None
     resolve_region(code: str, *, field: str = "region_code") -> OrgUnit
+    latest_region_change(client_id: int) -> RegionChange | None   # from the audit trail
     code_for(ids: ClientIdentifiers) -> str         # HMAC with the app's LINKAGE_KEY
+    registered_code(ids: ClientIdentifiers) -> str  # the code the person is registered under
 
 Only admins and clinic staff may look clients up (:class:`AccessDenied` otherwise).
 A found client is audited as ``read``, a new one as ``create``. The identifiers are used
 to compute the code and then dropped: only the code, sex, birth year and region are kept.
+A client coded before doubled letters were folded keeps that code (code version 1):
+lookups try it first (:func:`registered_code`, docs/client-codes.md).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -22,11 +29,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from registry.extensions import db
-from registry.models import Client, OrgUnit, User
+from registry.models import AuditEvent, Client, OrgUnit, User
 from registry.models.geography import DISTRICT, REGION
 from registry.services.access import ensure_clinic_forms
 from registry.services.audit import record_event
-from registry.services.client_codes import ClientIdentifiers, client_code
+from registry.services.client_codes import ClientIdentifiers, client_code, client_codes
 from registry.services.errors import ServiceError
 
 
@@ -35,9 +42,52 @@ def code_for(ids: ClientIdentifiers) -> str:
     return client_code(ids, current_app.config["LINKAGE_KEY"])
 
 
+def registered_code(ids: ClientIdentifiers) -> str:
+    """The code ``ids`` are registered under: the version-1 code if a client holds it (a
+    client coded before doubled letters were folded), else the current code."""
+    current, *legacy = client_codes(ids, current_app.config["LINKAGE_KEY"])
+    if legacy and db.session.scalar(select(Client.id).where(Client.code == legacy[0])):
+        return legacy[0]
+    return current
+
+
 def client_by_code(code: str) -> Client | None:
     """The client with this code, or ``None`` (no access check, no audit: internal)."""
     return db.session.scalar(select(Client).where(Client.code == code))
+
+
+@dataclass(frozen=True)
+class RegionChange:
+    """The client's latest move: from ``previous`` (``None`` if unknown), with the
+    admission of ``day`` (the day it was recorded, for moves audited before that)."""
+
+    previous: OrgUnit | None
+    day: date
+
+
+def latest_region_change(client_id: int) -> RegionChange | None:
+    """The latest change of the client's region by an admission (audited ``region=...``).
+
+    Read from the audit trail, which records each move with the codes of both regions.
+    """
+    event = db.session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity == "client",
+            AuditEvent.entity_id == client_id,
+            AuditEvent.action == "update",
+            AuditEvent.detail.like("region=%"),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return None
+    parts = dict(part.split("=", 1) for part in (event.detail or "").split() if "=" in part)
+    old = parts.get("from")
+    previous = db.session.scalar(select(OrgUnit).where(OrgUnit.code == old)) if old else None
+    admitted = parts.get("admitted")
+    return RegionChange(previous, date.fromisoformat(admitted) if admitted else event.at.date())
 
 
 def resolve_region(code: str, *, field: str = "region_code") -> OrgUnit:
@@ -53,7 +103,7 @@ def resolve_region(code: str, *, field: str = "region_code") -> OrgUnit:
 def find_client(ids: ClientIdentifiers, *, actor: User) -> Client | None:
     """The client these identifiers belong to, or ``None``; audits a ``read`` if found."""
     ensure_clinic_forms(actor)
-    client = client_by_code(code_for(ids))
+    client = client_by_code(registered_code(ids))
     if client is not None:
         record_event(actor, "read", "client", client.id, detail="lookup")
     return client
@@ -64,7 +114,7 @@ def find_or_create_client(
 ) -> tuple[Client, bool]:
     """The existing client for ``ids`` (audited ``read``) or a new one (``create``)."""
     ensure_clinic_forms(actor)
-    return _find_or_create(code_for(ids), ids, region, actor)
+    return _find_or_create(registered_code(ids), ids, region, actor)
 
 
 def _find_or_create(

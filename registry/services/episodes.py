@@ -3,10 +3,14 @@
 Public interface::
 
     admit_client(data: dict, *, actor: User, centre: TreatmentCentre) -> TreatmentEpisode
-        # data = AdmissionSchema().load(form)
+        # data = AdmissionSchema().load(form); the episode's ``region_moved_from`` is the
+        # region the client left if this admission moved them (else None)
         # ServiceError on "region_code" or "admission_date" (inside an earlier episode of
         # the programme there); ClientAlreadyAdmittedError (a ServiceError on "programme", with
-        # the client's id) for a second open episode of a programme per client and centre
+        # the client's id) for a second open episode of a programme per client and centre;
+        # NearClientsError (on "near_match") when no client has these identifiers but
+        # clients of the centre are one spelling edit away and data["near_match"] (a near
+        # client's id, or "new") does not say which person this is
     discharge_episode(episode: TreatmentEpisode, data: dict, *, actor: User) -> TreatmentEpisode
         # data = DischargeSchema().load(form); ServiceError on "discharge_date" / None
     get_episode(episode_id: int, *, actor: User) -> TreatmentEpisode | None
@@ -37,8 +41,23 @@ from registry.models import Client, OrgUnit, TreatmentCentre, TreatmentEpisode, 
 from registry.schemas.clients import age_on
 from registry.services.access import ensure_centre_access
 from registry.services.audit import record_event
-from registry.services.clients import _find_or_create, client_by_code, code_for, resolve_region
-from registry.services.errors import ClientAlreadyAdmittedError, ServiceError
+from registry.services.client_codes import ClientIdentifiers
+from registry.services.clients import (
+    _find_or_create,
+    client_by_code,
+    registered_code,
+    resolve_region,
+)
+from registry.services.errors import (
+    ClientAlreadyAdmittedError,
+    NearClientsError,
+    ServiceError,
+    raise_all,
+)
+from registry.services.near_clients import near_clients, record_near_decision
+
+#: The ``near_match`` answer "a new person" (otherwise the id of the near client chosen).
+NEW_PERSON = "new"
 
 #: AdmissionSchema keys that are episode columns (the rest are identifiers/region).
 EPISODE_FIELDS = (
@@ -59,17 +78,19 @@ def admit_client(data: dict[str, Any], *, actor: User, centre: TreatmentCentre) 
     """
     ensure_centre_access(actor, centre.id)
     ids = data["identifiers"]
+    errors, code, existing, near = _admission_check(data, centre)
+    raise_all(errors)
     region = resolve_region(data["region_code"])
-    code = code_for(ids)
     age = age_on(ids.birth_date, data["admission_date"])
-    existing = client_by_code(code)
     rules = (centre.id, data["programme"], data["admission_date"])
-    if existing is not None:
-        _check_no_overlap(existing.id, *rules)
     client, created = _find_or_create(code, ids, region, actor)
+    moved_from = None
     if not created:
-        _follow_residence(client, region, data["admission_date"], actor, centre)
+        moved_from = _follow_residence(client, region, data["admission_date"], actor, centre)
     del ids  # the identifiers are not needed past this point
+    if near:
+        decision = "new" if created else "existing"
+        record_near_decision(actor, centre.id, client.id, [c.id for c in near], decision)
     just_created = existing is None and not created  # by another desk, a moment ago
     if just_created:
         _check_no_overlap(client.id, *rules, just_created=True)
@@ -92,30 +113,94 @@ def admit_client(data: dict[str, Any], *, actor: User, centre: TreatmentCentre) 
         actor, "create", "episode", episode.id, centre_id=centre.id,
         detail=f"programme={episode.programme}",
     )  # fmt: skip
+    episode.region_moved_from = moved_from  # for the confirmation (not a column)
     return episode
+
+
+def admission_problems(data: dict[str, Any], centre: TreatmentCentre) -> list[ServiceError]:
+    """Every rule of an admission that ``data`` breaks, all at once: the region, the
+    near-spelling question, and the episode rules for an existing client. ``data`` is
+    the loaded form, or the fields a failed schema accepted (identifiers still loose)."""
+    return _admission_check(data, centre)[0]
+
+
+def _admission_check(
+    data: dict[str, Any], centre: TreatmentCentre
+) -> tuple[list[ServiceError], str | None, Client | None, list[Client]]:
+    """``(errors, the code to admit under, the existing client, the near clients)``."""
+    errors: list[ServiceError] = []
+    if data.get("region_code"):
+        try:
+            resolve_region(data["region_code"])
+        except ServiceError as error:
+            errors.append(error)
+    ids = data.get("identifiers") or _loose_identifiers(data)
+    if ids is None:
+        return errors, None, None, []
+    code = registered_code(ids)
+    existing = client_by_code(code)
+    near: list[Client] = []
+    if existing is None:
+        near = near_clients(ids, centre_id=centre.id, own_code=code)
+        try:
+            existing = _near_decision(near, data.get("near_match"))
+        except NearClientsError as warning:
+            errors.append(warning)
+        code = existing.code if existing is not None else code
+    if existing is not None and data.get("programme") and data.get("admission_date"):
+        try:
+            _check_no_overlap(existing.id, centre.id, data["programme"], data["admission_date"])
+        except ServiceError as error:
+            errors.append(error)
+    return errors, code, existing, near
+
+
+def _loose_identifiers(data: dict[str, Any]) -> ClientIdentifiers | None:
+    """The identifiers of a form whose schema failed, if all four were valid."""
+    names = ("family_name", "given_name", "birth_date", "sex")
+    if not all(data.get(name) for name in names):
+        return None
+    return ClientIdentifiers(*(data[name] for name in names))
+
+
+def _near_decision(near: list[Client], choice: str | None) -> Client | None:
+    """The near client staff chose (``None``: a new person); asks when they have not."""
+    if not near:
+        return None
+    if not choice:
+        raise NearClientsError(near)
+    if choice == NEW_PERSON:
+        return None
+    chosen = [client for client in near if str(client.id) == choice]
+    if not chosen:
+        raise NearClientsError(near, _l("Choose one of the clients listed, or a new person."))
+    return chosen[0]
 
 
 def _follow_residence(
     client: Client, region: OrgUnit, admitted: date, actor: User, centre: TreatmentCentre
-) -> None:
+) -> OrgUnit | None:
     """The client's region is the region of residence stated at their latest admission.
 
     An admission dated on or after every earlier one (at any centre) moves the client to
-    the region stated now; a back-dated one leaves it. The change is audited (codes only).
+    the region stated now; a back-dated one leaves it. The change is audited (codes and the
+    admission date: ``region=NEW from=OLD admitted=YYYY-MM-DD``). Returns the region the
+    client moved from, if they moved.
     """
     if client.region_id == region.id:
-        return
+        return None
     latest = db.session.scalar(
         select(func.max(TreatmentEpisode.admission_date)).where(
             TreatmentEpisode.client_id == client.id
         )
     )
     if latest is not None and admitted < latest:
-        return
+        return None
+    previous = db.session.get(OrgUnit, client.region_id) if client.region_id else None
     client.region_id = region.id
-    record_event(
-        actor, "update", "client", client.id, centre_id=centre.id, detail=f"region={region.code}"
-    )
+    moved = f"region={region.code} from={previous.code if previous else ''} admitted={admitted}"
+    record_event(actor, "update", "client", client.id, centre_id=centre.id, detail=moved)
+    return previous
 
 
 def _check_no_overlap(
@@ -147,15 +232,22 @@ def _check_no_overlap(
         )
 
 
+def discharge_problems(episode: TreatmentEpisode, data: dict[str, Any]) -> list[ServiceError]:
+    """Every rule of a discharge that ``data`` (possibly partial) breaks."""
+    if not episode.is_open:
+        return [ServiceError(_l("This episode has already been discharged."))]
+    day = data.get("discharge_date")
+    if day is not None and day < episode.admission_date:
+        return [ServiceError(_l("Cannot be before the admission date."), "discharge_date")]
+    return []
+
+
 def discharge_episode(
     episode: TreatmentEpisode, data: dict[str, Any], *, actor: User
 ) -> TreatmentEpisode:
     """Close ``episode`` with ``data["discharge_date"]`` and ``data["discharge_reason"]``."""
     ensure_centre_access(actor, episode.centre_id)
-    if not episode.is_open:
-        raise ServiceError(_l("This episode has already been discharged."))
-    if data["discharge_date"] < episode.admission_date:
-        raise ServiceError(_l("Cannot be before the admission date."), "discharge_date")
+    raise_all(discharge_problems(episode, data))
     episode.discharge_date = data["discharge_date"]
     episode.discharge_reason = data["discharge_reason"]
     db.session.flush()

@@ -22,7 +22,25 @@ from registry.models import Client, LabTest, TreatmentCentre, User
 from registry.services.access import ensure_centre_access
 from registry.services.amendment_rules import same_day_lab_test
 from registry.services.audit import record_event
-from registry.services.errors import DuplicateEntryError, ServiceError
+from registry.services.errors import DuplicateEntryError, ServiceError, raise_all
+
+
+def test_problems(
+    client: Client, centre: TreatmentCentre, data: dict[str, Any]
+) -> list[ServiceError]:
+    """Every rule of a test result that ``data`` (possibly partial) breaks."""
+    day = data.get("sample_date")
+    if day is None:
+        return []
+    if day.year < client.birth_year:
+        return [ServiceError(_l("Cannot be before the client's birth."), "sample_date")]
+    existing = data.get("test") and same_day_lab_test(client.id, centre.id, data["test"], day)
+    if existing:
+        return [DuplicateEntryError(
+            _l("A result of this test on this day is already recorded."), "sample_date",
+            entity="lab_test", record_id=existing,
+        )]  # fmt: skip
+    return []
 
 
 def record_test(
@@ -30,14 +48,7 @@ def record_test(
 ) -> LabTest:
     """Add one test result of ``client`` taken at ``centre``."""
     ensure_centre_access(actor, centre.id)
-    if data["sample_date"].year < client.birth_year:
-        raise ServiceError(_l("Cannot be before the client's birth."), "sample_date")
-    existing = same_day_lab_test(client.id, centre.id, data["test"], data["sample_date"])
-    if existing is not None:
-        raise DuplicateEntryError(
-            _l("A result of this test on this day is already recorded."), "sample_date",
-            entity="lab_test", record_id=existing,
-        )  # fmt: skip
+    raise_all(test_problems(client, centre, data))
     test = LabTest(
         client_id=client.id,
         centre_id=centre.id,

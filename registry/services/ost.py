@@ -16,6 +16,8 @@ Public interface::
     reinduction_decision(enrolment: OstEnrolment, on: date) -> DoseChange | None
     prescribed_dose(enrolment: OstEnrolment, on: date) -> DoseChange | None
     reinduction_gap_days() -> int  # setting OST_REINDUCTION_GAP_DAYS (Kyrgyz protocol: 2)
+    dose_problems / dose_change_problems / exit_problems(enrolment, data) -> [ServiceError]
+        # every rule the (possibly partial) data breaks; the services raise them all at once
 
 Re-induction (docs/ost-dosing.md): after more than ``OST_REINDUCTION_GAP_DAYS`` days
 without a dose, a dose is given only on an explicit re-induction decision: a dose change
@@ -54,7 +56,7 @@ from registry.schemas.ost import MAX_DOSE_MG, MAX_INDUCTION_MG
 from registry.services.access import ensure_centre_access
 from registry.services.amendment_rules import same_day_dose, same_day_dose_change
 from registry.services.audit import record_event
-from registry.services.errors import DuplicateEntryError, ServiceError
+from registry.services.errors import DuplicateEntryError, ServiceError, raise_all
 
 GIVEN_KINDS = ("observed", "take_home")
 
@@ -68,25 +70,36 @@ def open_enrolment(client: Client) -> OstEnrolment | None:
     )
 
 
+def _centre_id(code: str) -> int | None:
+    return db.session.scalar(select(TreatmentCentre.id).where(TreatmentCentre.code == code))
+
+
+def enrolment_problems(
+    client: Client, centre: TreatmentCentre, data: dict[str, Any]
+) -> list[ServiceError]:
+    """Every rule of an OST enrolment that ``data`` (possibly partial) breaks."""
+    errors = []
+    if open_enrolment(client) is not None:
+        message = _l("This client is already on OST. Record the exit or transfer first.")
+        errors.append(ServiceError(message))
+    if data.get("transferred_from") and _centre_id(data["transferred_from"]) in (None, centre.id):
+        errors.append(ServiceError(_l("Choose another site from the list."), "transferred_from"))
+    if data.get("episode_id") is not None:
+        episode = db.session.get(TreatmentEpisode, data["episode_id"])
+        if episode is None or episode.client_id != client.id or episode.centre_id != centre.id:
+            errors.append(ServiceError(_l("Choose an episode of this client here."), "episode_id"))
+    return errors
+
+
 def enrol_client(
     client: Client, data: dict[str, Any], *, actor: User, centre: TreatmentCentre
 ) -> OstEnrolment:
     """Enrol ``client`` at ``centre``; an induction dose also starts the dose series."""
     ensure_centre_access(actor, centre.id)
-    if open_enrolment(client) is not None:
-        raise ServiceError(_l("This client is already on OST. Record the exit or transfer first."))
+    raise_all(enrolment_problems(client, centre, data))
     transferred_from_id = None
     if data.get("transferred_from"):
-        source = db.session.scalar(
-            select(TreatmentCentre).where(TreatmentCentre.code == data["transferred_from"])
-        )
-        if source is None or source.id == centre.id:
-            raise ServiceError(_l("Choose another site from the list."), "transferred_from")
-        transferred_from_id = source.id
-    if data.get("episode_id") is not None:
-        episode = db.session.get(TreatmentEpisode, data["episode_id"])
-        if episode is None or episode.client_id != client.id or episode.centre_id != centre.id:
-            raise ServiceError(_l("Choose an episode of this client here."), "episode_id")
+        transferred_from_id = _centre_id(data["transferred_from"])
     enrolment = OstEnrolment(
         client_id=client.id,
         centre_id=centre.id,
@@ -118,20 +131,35 @@ def enrol_client(
     return enrolment
 
 
-def _check_within(enrolment: OstEnrolment, day: date, field: str) -> None:
+def _outside(enrolment: OstEnrolment, day: date | None, field: str) -> list[ServiceError]:
     """``day`` must fall between enrolment and exit (or today, if still open)."""
-    if day < enrolment.enrolment_date:
-        raise ServiceError(_l("Cannot be before the enrolment date."), field)
-    if enrolment.exit_date is not None and day > enrolment.exit_date:
-        raise ServiceError(_l("Cannot be after the exit from OST."), field)
+    if day is not None and day < enrolment.enrolment_date:
+        return [ServiceError(_l("Cannot be before the enrolment date."), field)]
+    if day is not None and enrolment.exit_date is not None and day > enrolment.exit_date:
+        return [ServiceError(_l("Cannot be after the exit from OST."), field)]
+    return []
 
 
-def _check_dose(enrolment: OstEnrolment, dose: Any) -> None:
+def _over_limit(enrolment: OstEnrolment, dose: Any) -> list[ServiceError]:
     limit = MAX_DOSE_MG[enrolment.medication]
     if dose is not None and dose > limit:
-        raise ServiceError(
-            _l("Above the limit of %(n)s mg for this medication.", n=limit), "dose_mg"
-        )
+        message = _l("Above the limit of %(n)s mg for this medication.", n=limit)
+        return [ServiceError(message, "dose_mg")]
+    return []
+
+
+def dose_problems(enrolment: OstEnrolment, data: dict[str, Any]) -> list[ServiceError]:
+    """Every rule of a dose visit that ``data`` breaks (fields missing from it are not
+    judged: a form whose schema failed asks about the valid fields)."""
+    errors = _outside(enrolment, data.get("dose_date"), "dose_date")
+    errors += _over_limit(enrolment, data.get("dose_mg"))
+    already = data.get("dose_date") and same_day_dose(enrolment.id, data["dose_date"])
+    if already:
+        errors.append(DuplicateEntryError(
+            _l("A dose is already recorded for this day."), "dose_date",
+            entity="dosing_event", record_id=already,
+        ))  # fmt: skip
+    return errors
 
 
 def record_dose(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -> DosingEvent:
@@ -141,14 +169,7 @@ def record_dose(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -
     ``data["reinduction_reason"]`` records one with the dose, as a dose change.
     """
     ensure_centre_access(actor, enrolment.centre_id)
-    _check_within(enrolment, data["dose_date"], "dose_date")
-    _check_dose(enrolment, data["dose_mg"])
-    already = same_day_dose(enrolment.id, data["dose_date"])
-    if already is not None:
-        raise DuplicateEntryError(
-            _l("A dose is already recorded for this day."), "dose_date",
-            entity="dosing_event", record_id=already,
-        )  # fmt: skip
+    raise_all(dose_problems(enrolment, data))
     reinduction = None
     if data["kind"] in GIVEN_KINDS:
         reinduction = _reinduce_if_needed(enrolment, data, actor=actor)
@@ -224,25 +245,31 @@ def _reinduce_if_needed(
     return decision
 
 
+def dose_change_problems(enrolment: OstEnrolment, data: dict[str, Any]) -> list[ServiceError]:
+    """Every rule of a dose change that ``data`` (possibly partial) breaks."""
+    if not enrolment.is_open:
+        return [ServiceError(_l("This client has left OST at this site."))]
+    day = data.get("effective_date")
+    errors = _outside(enrolment, day, "effective_date")
+    ahead = current_app.config["DOSE_CHANGE_SCHEDULE_DAYS"]
+    if day is not None and day > date.today() + timedelta(days=ahead):
+        message = _l("A change can be scheduled at most %(n)s days ahead.", n=ahead)
+        errors.append(ServiceError(message, "effective_date"))
+    errors += _over_limit(enrolment, data.get("dose_mg"))
+    existing = day is not None and same_day_dose_change(enrolment.id, day)
+    if existing:
+        errors.append(DuplicateEntryError(
+            _l("A dose change from this date is already recorded."), "effective_date",
+            entity="dose_change", record_id=existing,
+        ))  # fmt: skip
+    return errors
+
+
 def change_dose(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -> DoseChange:
     """Prescribe a new dose from ``data["effective_date"]`` (today, earlier, or scheduled
     up to ``DOSE_CHANGE_SCHEDULE_DAYS`` ahead)."""
     ensure_centre_access(actor, enrolment.centre_id)
-    if not enrolment.is_open:
-        raise ServiceError(_l("This client has left OST at this site."))
-    _check_within(enrolment, data["effective_date"], "effective_date")
-    ahead = current_app.config["DOSE_CHANGE_SCHEDULE_DAYS"]
-    if data["effective_date"] > date.today() + timedelta(days=ahead):
-        raise ServiceError(
-            _l("A change can be scheduled at most %(n)s days ahead.", n=ahead), "effective_date"
-        )
-    _check_dose(enrolment, data["dose_mg"])
-    existing = same_day_dose_change(enrolment.id, data["effective_date"])
-    if existing is not None:
-        raise DuplicateEntryError(
-            _l("A dose change from this date is already recorded."), "effective_date",
-            entity="dose_change", record_id=existing,
-        )  # fmt: skip
+    raise_all(dose_change_problems(enrolment, data))
     change = DoseChange(
         enrolment_id=enrolment.id,
         effective_date=data["effective_date"],
@@ -261,18 +288,27 @@ def change_dose(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -
     return change
 
 
-def exit_ost(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -> OstEnrolment:
-    """Close the enrolment on ``data["exit_date"]`` for ``data["exit_reason"]``."""
-    ensure_centre_access(actor, enrolment.centre_id)
+def exit_problems(enrolment: OstEnrolment, data: dict[str, Any]) -> list[ServiceError]:
+    """Every rule of an exit from OST that ``data`` (possibly partial) breaks."""
     if not enrolment.is_open:
-        raise ServiceError(_l("This client has already left OST at this site."))
-    if data["exit_date"] < enrolment.enrolment_date:
-        raise ServiceError(_l("Cannot be before the enrolment date."), "exit_date")
+        return [ServiceError(_l("This client has already left OST at this site."))]
+    day = data.get("exit_date")
+    if day is None:
+        return []
+    if day < enrolment.enrolment_date:
+        return [ServiceError(_l("Cannot be before the enrolment date."), "exit_date")]
     last_dose = db.session.scalar(
         select(func.max(DosingEvent.dose_date)).where(DosingEvent.enrolment_id == enrolment.id)
     )
-    if last_dose is not None and data["exit_date"] < last_dose:
-        raise ServiceError(_l("Cannot be before the last recorded dose."), "exit_date")
+    if last_dose is not None and day < last_dose:
+        return [ServiceError(_l("Cannot be before the last recorded dose."), "exit_date")]
+    return []
+
+
+def exit_ost(enrolment: OstEnrolment, data: dict[str, Any], *, actor: User) -> OstEnrolment:
+    """Close the enrolment on ``data["exit_date"]`` for ``data["exit_reason"]``."""
+    ensure_centre_access(actor, enrolment.centre_id)
+    raise_all(exit_problems(enrolment, data))
     enrolment.exit_date = data["exit_date"]
     enrolment.exit_reason = data["exit_reason"]
     db.session.flush()

@@ -47,7 +47,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.extensions import db
-from registry.models import OrgUnit, SourceList, SourceListCode, User
+from registry.models import Client, OrgUnit, SourceList, SourceListCode, User
 from registry.services import audit
 from registry.services.bulk import insert_rows
 from registry.services.client_codes import (
@@ -55,6 +55,7 @@ from registry.services.client_codes import (
     GIVEN_POSITIONS,
     SEX_DIGITS,
     keyed_hasher,
+    legacy_normalise_name,
     normalise_name,
     slk_letters,
 )
@@ -234,15 +235,21 @@ class _IdentifierRows:
     """
 
     def __init__(self) -> None:
-        self.family: dict[str, str | None] = {}
-        self.given: dict[str, str | None] = {}
+        Letters = dict[str, tuple[str, str] | None]  # text -> (current, version-1 letters)
+        self.family: Letters = {}
+        self.given: Letters = {}
         self.dates: dict[str, tuple[int, str] | str] = {}
         self.this_year = date.today().year
+        #: current SLK -> version-1 SLK, for keys of names with a doubled letter
+        self.legacy: dict[str, str] = {}
 
-    def _letters(self, memo: dict[str, str | None], text: str, positions: tuple[int, ...]):
+    def _letters(self, memo, text: str, positions: tuple[int, ...]):
         if text not in memo:
             name = normalise_name(text)
-            memo[text] = slk_letters(name, positions) if name else None
+            legacy = legacy_normalise_name(text) if name else ""
+            memo[text] = (
+                (slk_letters(name, positions), slk_letters(legacy, positions)) if name else None
+            )
         return memo[text]
 
     def _date(self, text: str) -> tuple[int, str] | str:
@@ -274,12 +281,46 @@ class _IdentifierRows:
         sex = SEXES.get(row.get("sex", "").upper())
         if sex is None:
             return None, "sex", "sex"
-        return f"{family}{given}{born[1]}{SEX_DIGITS[sex]}", sex, born[0]
+        rest = f"{born[1]}{SEX_DIGITS[sex]}"
+        slk = f"{family[0]}{given[0]}{rest}"
+        if family[1] != family[0] or given[1] != given[0]:
+            self.legacy[slk] = f"{family[1]}{given[1]}{rest}"
+        return slk, sex, born[0]
 
     def clear(self) -> None:
         self.family.clear()
         self.given.clear()
         self.dates.clear()
+        self.legacy.clear()
+
+
+def _keep_registered_codes(
+    keys: dict[str, str], counts: Counter[str], attributes: dict, legacy: dict[str, str], code_of
+) -> None:
+    """Count a person under the version-1 code a registry client holds, if any.
+
+    A name with a doubled letter has a version-1 SLK (doubles kept) besides the current
+    one; a client registered before doubles were folded keeps the version-1 code, so a
+    row of theirs links to them only under that code (docs/client-codes.md).
+    """
+    if not legacy:
+        return
+    old = {code_of(slk.encode()).hex(): slk for slk in set(legacy.values())}
+    registered: set[str] = set()
+    codes = sorted(old)
+    for start in range(0, len(codes), 500):
+        chunk = codes[start : start + 500]
+        registered.update(db.session.scalars(select(Client.code).where(Client.code.in_(chunk))))
+    for slk, legacy_slk in legacy.items():
+        legacy_code = code_of(legacy_slk.encode()).hex()
+        if legacy_code not in registered or slk not in keys:
+            continue
+        code = keys[slk]
+        keys[slk] = legacy_code
+        counts[legacy_code] += counts.pop(code, 0)
+        attributes.setdefault(legacy_code, attributes[code])
+        if code not in counts:
+            attributes.pop(code, None)
 
 
 def upload_identifier_list(
@@ -315,6 +356,7 @@ def upload_identifier_list(
             code = keys[slk] = code_of(slk.encode()).hex()
             attributes[code] = (sex, year)  # type: ignore[assignment]
         counts[code] += 1
+    _keep_registered_codes(keys, counts, attributes, reader.legacy, code_of)
     reader.clear()
     background = current_app.config["UPLOAD_BACKGROUND_ROWS"]
     if counts and background and rows > background:

@@ -8,6 +8,10 @@ URL or an access log.
 An admission refused because the client already has an open episode of the programme
 here (typically: another desk saved the same new person a moment ago) names that client
 by code, with a link to their page, so nothing needs typing again to find them.
+
+An admission whose identifiers match no client but are one spelling edit away from
+clients of this centre (:mod:`registry.services.near_clients`) is not saved: the form
+lists those clients by code and asks whether this is one of them or a new person.
 """
 
 from __future__ import annotations
@@ -26,10 +30,15 @@ from registry.models.users import CLINIC_STAFF
 from registry.schemas import AdmissionSchema, ClientLookupSchema
 from registry.services import listings
 from registry.services.clients import find_client as lookup_client
-from registry.services.clients import get_client
-from registry.services.episodes import admit_client
-from registry.services.errors import ClientAlreadyAdmittedError, ServiceError
-from registry.web import blueprint, current_locale_name
+from registry.services.clients import get_client, latest_region_change
+from registry.services.episodes import admission_problems, admit_client
+from registry.services.errors import (
+    ClientAlreadyAdmittedError,
+    NearClientsError,
+    ServiceError,
+    each_error,
+)
+from registry.web import blueprint, current_locale_name, region_name
 from registry.web.forms import FormState, errors_state, load_form
 from registry.web.labels import IDENTIFIER_FIELDS
 
@@ -59,29 +68,65 @@ def new_admission() -> Any:
     """The TDI admission form; the client is found by identifiers or created."""
     regions = listings.region_choices(current_locale_name())
     form = FormState(hidden=IDENTIFIER_FIELDS)
+    near: list[Client] = []
     if request.method == "POST":
         data, form = load_form(AdmissionSchema(), request.form, hidden=IDENTIFIER_FIELDS)
-        if data is not None:
+        if data is None:  # the rules on the valid fields too: every error at once
+            problems = admission_problems(form.valid, g.user.centre)
+            form.valid = {}
+            db.session.rollback()
+            form.add_rule_errors(problems)
+            near = explain_problems(form, problems)
+        else:
             try:
                 episode = admit_client(data, actor=g.user, centre=g.user.centre)
-            except ClientAlreadyAdmittedError as error:
-                db.session.rollback()
-                form = errors_state(error, form.values, hidden=IDENTIFIER_FIELDS)
-                client = get_client(error.client_id, actor=g.user)  # audited "read"
-                db.session.commit()
-                form.errors["_schema"] = [link_to_client(client)]
             except (ValidationError, ServiceError) as error:
                 db.session.rollback()
                 form = errors_state(error, form.values, hidden=IDENTIFIER_FIELDS)
+                near = explain_problems(form, each_error(error))
             else:
                 client_id = episode.client_id
+                moved_from = episode.region_moved_from
                 db.session.commit()
                 flash(_("The admission was saved."), "info")
+                if moved_from is not None:
+                    flash(region_moved_message(moved_from, data["region_code"]), "warning")
                 return redirect(url_for("web.client", client_id=client_id))
-        if form.errors:
-            db.session.rollback()
+        db.session.commit()  # only the audited "read" of a client named in a message
     status = 422 if form.errors else 200
-    return render_template("web/admission.html", form=form, regions=regions), status
+    page = render_template("web/admission.html", form=form, regions=regions, near=near)
+    return page, status
+
+
+def explain_problems(form: FormState, problems: list[Any]) -> list[Client]:
+    """Name the client of an open episode (a link: nothing to type again) and return the
+    near clients to choose from, if the problems hold those questions."""
+    near: list[Client] = []
+    for problem in problems:
+        if isinstance(problem, NearClientsError):
+            near = problem.clients
+        elif isinstance(problem, ClientAlreadyAdmittedError):
+            client = get_client(problem.client_id, actor=g.user)  # audited "read"
+            form.errors["programme"] = [str(problem.message)]
+            form.errors["_schema"] = [link_to_client(client)]
+    return near
+
+
+def region_moved_message(previous: Any, region_code: str) -> str:
+    """The confirmation's notice that the client's region follows this admission."""
+    region = listings.region_choices(current_locale_name()).get(region_code, region_code)
+    return _(
+        "The client's region changed from %(old)s to %(new)s: a client belongs to the region "
+        "of residence stated at their latest admission.",
+        old=region_name(previous),
+        new=region,
+    )
+
+
+@blueprint.app_template_global()
+def region_change(client_id: int) -> Any:
+    """The client's latest move between regions (for the client page), or ``None``."""
+    return latest_region_change(client_id)
 
 
 def link_to_client(client: Client) -> Markup:

@@ -12,7 +12,7 @@ from registry.extensions import db
 from registry.models.users import CLINIC_STAFF
 from registry.schemas import DischargeSchema
 from registry.services import listings
-from registry.services.episodes import discharge_episode
+from registry.services.episodes import discharge_episode, discharge_problems
 from registry.web import blueprint
 from registry.web.forms import FormState, submit_form
 
@@ -32,6 +32,7 @@ def discharge(episode_id: int) -> Any:
             DischargeSchema(),
             lambda data: discharge_episode(episode, data, actor=g.user),
             saved=_("The discharge was saved."),
+            rules=lambda valid: discharge_problems(episode, valid),
         )
         if saved is not None:
             return redirect(url_for("web.client", client_id=client_id))

@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from registry.extensions import db
 from registry.schemas.base import error_paths
-from registry.services.errors import DuplicateEntryError, ServiceError
+from registry.services.errors import DuplicateEntryError, ServiceError, each_error
 
 #: marshmallow's fixed default messages, so they are extracted and translated.
 FIXED_MESSAGES = {
@@ -84,6 +84,18 @@ class FormState:
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
     hidden: frozenset[str] = frozenset()
+    #: The fields the schema accepted when others failed (for the service's rules only).
+    valid: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def add_rule_errors(self, errors: list[ServiceError]) -> None:
+        """Add the messages of rules checked on the valid fields, beside fields that have
+        no message yet (a rule about a field the schema refused would repeat it)."""
+        for error in errors:
+            for name, texts in flatten_errors(error.messages).items():
+                if name == "_schema" or name not in self.errors:
+                    self.errors.setdefault(name, []).extend(texts)
+            if isinstance(error, DuplicateEntryError):
+                self.errors.setdefault("_schema", []).append(correct_existing_link(error))
 
     def value(self, name: str, default: str = "") -> str:
         """The value to put back into input ``name`` (never an identifier)."""
@@ -232,6 +244,7 @@ def load_form(
         data = schema.load(raw)
     except ValidationError as error:
         state.errors = flatten_errors(error.messages)
+        state.valid = error.valid_data if isinstance(error.valid_data, dict) else {}
         return None, state
     return data, state
 
@@ -250,8 +263,9 @@ def errors_state(
     state = FormState(
         values=dict(values), errors=flatten_errors(error.messages), hidden=frozenset(hidden)
     )
-    if isinstance(error, DuplicateEntryError):
-        state.errors.setdefault("_schema", []).append(correct_existing_link(error))
+    for single in each_error(error):
+        if isinstance(single, DuplicateEntryError):
+            state.errors.setdefault("_schema", []).append(correct_existing_link(single))
     return state
 
 
@@ -269,6 +283,7 @@ def submit_form(
     saved: str,
     hidden: Iterable[str] = (),
     nested: bool = False,
+    rules: Callable[[dict[str, Any]], list[ServiceError]] | None = None,
 ) -> tuple[Any, FormState]:
     """The one transaction shape of every clinic form.
 
@@ -276,8 +291,14 @@ def submit_form(
     success commits, flashes ``saved`` and returns ``(save's result, state)``; on any
     error rolls back, so nothing is written, and returns ``(None, state)`` with the
     messages beside the fields. ``save`` must not return ``None`` on success.
+
+    ``rules(valid fields)`` is the service's rule check (what ``save`` checks first):
+    when the schema refuses some fields it is called on the others, so every error of
+    the submission is shown at once, not the service's only after the schema's.
     """
     data, state = load_form(schema, request.form, hidden=hidden, nested=nested)
+    if data is None and rules is not None:
+        state.add_rule_errors(rules(state.valid))
     if data is not None:
         try:
             result = save(data)

@@ -11,7 +11,7 @@ from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models.users import CLINIC_STAFF
 from registry.schemas import LabTestSchema
-from registry.services.lab import record_test
+from registry.services.lab import record_test, test_problems
 from registry.web import blueprint, client_here_or_404
 from registry.web.forms import FormState, submit_form
 
@@ -27,6 +27,7 @@ def record_lab_test(client_id: int) -> Any:
             LabTestSchema(),
             lambda data: record_test(client, data, actor=g.user, centre=g.user.centre),
             saved=_("The test result was saved."),
+            rules=lambda valid: test_problems(client, g.user.centre, valid),
         )
         if saved is not None:
             return redirect(url_for("web.client", client_id=client_id))

@@ -11,6 +11,7 @@ LABELS = {
     "birth_date": _l("Date of birth"),
     "sex": _l("Sex"),
     "region_code": _l("Region of residence"),
+    "near_match": _l("Existing client or new person"),
     # admission (TDI 3.0)
     "programme": _l("Programme"),
     "admission_date": _l("Date of admission"),

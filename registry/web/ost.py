@@ -20,7 +20,11 @@ from registry.schemas import DoseChangeSchema, DoseSchema, OstEnrolmentSchema, O
 from registry.services import listings
 from registry.services.ost import change_dose as change_dose_service
 from registry.services.ost import (
+    dose_change_problems,
+    dose_problems,
     enrol_client,
+    enrolment_problems,
+    exit_problems,
     needs_reinduction,
     prescribed_dose,
     reinduction_decision,
@@ -63,6 +67,7 @@ def enrol_ost(client_id: int) -> Any:
             OstEnrolmentSchema(),
             lambda data: enrol_client(client, data, actor=g.user, centre=g.user.centre),
             saved=_("The client was enrolled on OST."),
+            rules=lambda valid: enrolment_problems(client, g.user.centre, valid),
         )
         if saved is not None:
             return redirect(url_for("web.client", client_id=client_id))
@@ -89,6 +94,7 @@ def enrolment_form(
     saved: str,
     defaults: Callable[[OstEnrolment], dict[str, str]] | None = None,
     done: str = "web.client",
+    rules: Callable[[OstEnrolment, dict[str, Any]], list[Any]] | None = None,
 ) -> Any:
     """The shape of every form on one enrolment: find it at this centre (404 otherwise),
     validate with ``schema``, call ``service(enrolment, data, actor=...)``, commit, or
@@ -102,8 +108,9 @@ def enrolment_form(
     if request.method == "POST":
         client_id = enrolment.client_id
         result, form = submit_form(
-            schema, lambda data: service(enrolment, data, actor=g.user), saved=saved
-        )
+            schema, lambda data: service(enrolment, data, actor=g.user), saved=saved,
+            rules=(lambda valid: rules(enrolment, valid)) if rules else None,
+        )  # fmt: skip
         if result is not None:
             if done in ("web.dashboard", "web.dosing_today"):
                 return redirect(url_for(done))
@@ -129,6 +136,7 @@ def record_dose(enrolment_id: int) -> Any:
     return enrolment_form(
         enrolment_id, DoseSchema(), record_dose_visit, "web/dose.html",
         _("The dose was recorded."), defaults=usual_dose, done="web.dosing_today",
+        rules=dose_problems,
     )  # fmt: skip
 
 
@@ -138,7 +146,7 @@ def change_dose(enrolment_id: int) -> Any:
     """Prescribe a new dose (induction, maintenance or tapering) from a date."""
     return enrolment_form(
         enrolment_id, DoseChangeSchema(), change_dose_service, "web/dose_change.html",
-        _("The new dose was saved."),
+        _("The new dose was saved."), rules=dose_change_problems,
     )  # fmt: skip
 
 
@@ -148,5 +156,5 @@ def exit_ost(enrolment_id: int) -> Any:
     """End OST at this site with a date and a reason."""
     return enrolment_form(
         enrolment_id, OstExitSchema(), exit_ost_service, "web/ost_exit.html",
-        _("The exit from OST was saved."),
+        _("The exit from OST was saved."), rules=exit_problems,
     )  # fmt: skip

@@ -67,17 +67,18 @@ def todays_doses(server) -> dict[int, tuple[str, str]]:
     return {e: (kind, format(mg.normalize(), "f")) for e, kind, mg in rows}
 
 
-def test_ten_clients_dosed_from_todays_list(live_server, browser_page, screenshot):
-    page = browser_page
-    ids = ten_clients_on_methadone(live_server)
+def dose_the_list(
+    page, server, ids: list[int], screenshot, prefix: str = "dosing-today-ru"
+) -> tuple[int, int]:
+    """From today's list: the fourth client after a gap (re-induction at 30 mg, the
+    decision asked for), the seventh missed, the others observed at 80 mg. Returns
+    (gap, missed) enrolment ids; the page ends on the list."""
     gap, missed = ids[3], ids[6]
-    sign_in(page, live_server)
-    page.get_by_role("link", name="Выдача доз сегодня").click()
-    page.wait_for_url(f"{live_server.url}/ost/today")
+    page.goto(f"{server.url}/ost/today")
     gap_row = page.locator(f"#row-{gap}")
     assert "Нужна повторная индукция" in gap_row.inner_text()
     assert gap_row.get_by_role("button", name=re.compile("Под наблюдением")).count() == 0
-    screenshot(page, "dosing-today-ru-start")
+    screenshot(page, f"{prefix}-start")
 
     for enrolment_id in ids:
         row = page.locator(f"#row-{enrolment_id}")
@@ -91,36 +92,53 @@ def test_ten_clients_dosed_from_todays_list(live_server, browser_page, screensho
                 "поддерживающая доза не выдаётся"
                 in page.locator("#reinduction-warning").inner_text()
             )
-            screenshot(page, "dosing-today-ru-reinduction-asked")
+            screenshot(page, f"{prefix}-reinduction-asked")
             page.get_by_label("Доза, мг").fill("30")
             page.get_by_label("Повторная индукция: причина").select_option("missed_doses")
             page.get_by_role("button", name="Сохранить дозу").click()
         else:
             row.get_by_role("button", name="Под наблюдением 80 мг").click()
-        page.wait_for_url(re.compile(rf"{re.escape(live_server.url)}/ost/today(#.*)?$"))
-    screenshot(page, "dosing-today-ru-done")
+        page.wait_for_url(re.compile(rf"{re.escape(server.url)}/ost/today(#.*)?$"))
+    screenshot(page, f"{prefix}-done")
 
-    doses = todays_doses(live_server)
+    doses = todays_doses(server)
     expected = {e: ("observed", "80") for e in ids}
     expected[gap], expected[missed] = ("observed", "30"), ("missed", "0")
     assert doses == expected
     assert page.locator('tr[data-status="dosed"]').count() == 9
     assert "Пропущена" in page.locator(f"#row-{missed}").inner_text()
-    assert "0 мг" not in page.locator(f"#row-{missed}").inner_text()
+    assert "0 мг" not in page.locator(f"#row-{missed}").inner_text().replace("\xa0", " ")
+    return gap, missed
 
+
+def schedule_a_change(
+    page, server, enrolment_id: int, screenshot, prefix: str = "dosing-today-ru"
+) -> date:
+    """Change the dose to 90 mg a week ahead, from the list's "Изменить дозу"."""
     ahead = TODAY + timedelta(days=7)
-    page.locator(f"#row-{ids[0]}").get_by_role("link", name="Изменить дозу").click()
+    page.locator(f"#row-{enrolment_id}").get_by_role("link", name="Изменить дозу").click()
     page.get_by_label("Действует с").fill(ahead.isoformat())
     page.get_by_label("Доза, мг").fill("90")
     page.get_by_label("Поддерживающая").check()
     page.get_by_label("Причина изменения").select_option("clinical_review")
     page.get_by_role("button", name="Сохранить новую дозу").click()
-    page.wait_for_url(re.compile(rf"{re.escape(live_server.url)}/clients/\d+$"))
-    page.goto(f"{live_server.url}/ost/today")
-    row = page.locator(f"#row-{ids[0]}").inner_text()
+    page.wait_for_url(re.compile(rf"{re.escape(server.url)}/clients/\d+$"))
+    page.goto(f"{server.url}/ost/today")
+    row = page.locator(f"#row-{enrolment_id}").inner_text()
     assert f"с {ahead.strftime('%d.%m.%Y')}: 90" in row
-    screenshot(page, "dosing-today-ru-change-scheduled")
-    with live_server.app.app_context():
+    screenshot(page, f"{prefix}-change-scheduled")
+    with server.app.app_context():
         scheduled = db.session.scalar(select(DoseChange).where(DoseChange.effective_date == ahead))
         assert scheduled.dose_mg == 90
         db.session.remove()
+    return ahead
+
+
+def test_ten_clients_dosed_from_todays_list(live_server, browser_page, screenshot):
+    page = browser_page
+    ids = ten_clients_on_methadone(live_server)
+    sign_in(page, live_server)
+    page.get_by_role("link", name="Выдача доз сегодня").click()
+    page.wait_for_url(f"{live_server.url}/ost/today")
+    dose_the_list(page, live_server, ids, screenshot)
+    schedule_a_change(page, live_server, ids[0], screenshot)

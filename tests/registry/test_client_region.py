@@ -30,7 +30,8 @@ def test_a_later_admission_elsewhere_moves_the_client(db_session, actor, centre)
     event = db_session.scalars(
         select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.entity == "client")
     ).one()
-    assert (event.entity_id, event.detail) == (first.id, "region=KG-GO")
+    moved = "region=KG-GO from=KG-GB admitted=2004-02-01"
+    assert (event.entity_id, event.detail) == (first.id, moved)
 
 
 def test_a_back_dated_admission_leaves_the_region(db_session, actor, centre):

@@ -27,6 +27,8 @@ def error_beside(html: str, field: str) -> str:
 def test_form_shows_every_field_with_a_label(staff, client, admission_form):
     html = client.get("/admissions/new").get_data(as_text=True)
     for name in admission_form():
+        if name == "near_match":  # asked only after a near spelling (test_near_admission)
+            continue
         assert f'name="{name}"' in html, name
         assert f'for="f-{name}"' in html or f'id="f-{name}"' in html, name
     assert "Bishkek city" in html or "г. Бишкек" in html

@@ -1,0 +1,134 @@
+"""Item 5 of issue 13: doubled letters fold into one code (existing codes stay valid),
+and an admission one spelling edit away from a client of the centre asks staff first."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.models import AuditEvent, Client, TreatmentEpisode
+from registry.schemas import AdmissionSchema
+from registry.services.client_codes import (
+    ClientIdentifiers,
+    client_code,
+    client_codes,
+    code_from_slk,
+    legacy_normalise_name,
+    normalise_name,
+    slk581,
+)
+from registry.services.episodes import admit_client
+from registry.services.errors import NearClientsError
+from registry.services.near_clients import MAX_NEAR_CODES, near_codes
+from tests.registry.conftest import build_admission_form
+
+KEY = "k" * 40
+BORN = date(1980, 3, 14)
+
+
+def ids(family: str, given: str = "Бакыт") -> ClientIdentifiers:
+    return ClientIdentifiers(family, given, BORN, "M")
+
+
+@pytest.mark.parametrize(
+    ("doubled", "single"),
+    [("Ассанов", "Асанов"), ("Алла", "Ала"), ("Muhammad", "Мухаммад"), ("Жанна", "Zhana")],
+)
+def test_a_doubled_letter_gives_the_same_code(doubled, single):
+    assert normalise_name(doubled) == normalise_name(single)
+    assert client_code(ids(doubled), KEY) == client_code(ids(single), KEY)
+
+
+def test_version_one_codes_kept_doubled_letters():
+    assert legacy_normalise_name("Ассанов") == "ASSANOV"
+    legacy = code_from_slk(slk581(ids("Ассанов"), normalise=legacy_normalise_name), KEY)
+    assert client_codes(ids("Ассанов"), KEY) == (client_code(ids("Ассанов"), KEY), legacy)
+    assert client_codes(ids("Асанов"), KEY) == (client_code(ids("Асанов"), KEY),)
+
+
+def admit(db_session, actor, centre, **form):
+    data = AdmissionSchema().load(build_admission_form(**{"near_match": "", **form}))
+    episode = admit_client(data, actor=actor, centre=centre)
+    db_session.flush()
+    return episode
+
+
+def test_a_client_coded_before_the_fold_keeps_their_code(db_session, actor, centre, app):
+    legacy = code_from_slk(slk581(ids("Ассанов"), normalise=legacy_normalise_name),
+                           app.config["LINKAGE_KEY"])  # fmt: skip
+    db_session.add(Client(code=legacy, sex="M", birth_year=1980))
+    db_session.flush()
+    episode = admit(db_session, actor("clinic-bishkek"), centre("RNC"), family_name="Ассанов")
+    assert episode.client.code == legacy
+    assert db_session.scalar(select(func.count()).select_from(Client)) == 1
+
+
+def test_a_near_spelling_is_not_created_silently(db_session, actor, centre):
+    staff, rnc = actor("clinic-bishkek"), centre("RNC")
+    first = admit(db_session, staff, rnc)  # Асанов Бакыт
+    for typed in ({"family_name": "Асонов"}, {"family_name": "Асанв"},
+                  {"family_name": "Асманов"}, {"given_name": "Бкыт"}):  # fmt: skip
+        with pytest.raises(NearClientsError) as warned:
+            admit(db_session, staff, rnc, programme="outpatient", **typed)
+        assert [client.id for client in warned.value.clients] == [first.client_id], typed
+    assert db_session.scalar(select(func.count()).select_from(Client)) == 1
+
+
+def test_a_doubled_letter_finds_the_client_itself(db_session, actor, centre):
+    staff, rnc = actor("clinic-bishkek"), centre("RNC")
+    first = admit(db_session, staff, rnc)  # Асанов Бакыт
+    again = admit(db_session, staff, rnc, family_name="Ассанов", programme="outpatient")
+    assert again.client_id == first.client_id
+
+
+def test_staff_choose_the_existing_client_and_the_decision_is_audited(db_session, actor, centre):
+    staff, rnc = actor("clinic-bishkek"), centre("RNC")
+    first = admit(db_session, staff, rnc)
+    again = admit(db_session, staff, rnc, family_name="Асонов", programme="outpatient",
+                  near_match=str(first.client_id))  # fmt: skip
+    assert again.client_id == first.client_id
+    event = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == "near_match_decision")
+    ).one()
+    assert event.entity_id == first.client_id
+    assert event.detail == f"decision=existing candidates={first.client_id}"
+
+
+def test_staff_register_a_new_person(db_session, actor, centre):
+    staff, rnc = actor("clinic-bishkek"), centre("RNC")
+    first = admit(db_session, staff, rnc)
+    other = admit(db_session, staff, rnc, family_name="Асонов", near_match="new")
+    assert other.client_id != first.client_id
+    event = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == "near_match_decision")
+    ).one()
+    assert (event.entity_id, event.detail) == (
+        other.client_id,
+        f"decision=new candidates={first.client_id}",
+    )
+
+
+def test_a_chosen_client_must_be_one_of_the_near_ones(db_session, actor, centre):
+    staff, rnc = actor("clinic-bishkek"), centre("RNC")
+    admit(db_session, staff, rnc)
+    stranger = admit(db_session, staff, rnc, family_name="Исмаилов")
+    with pytest.raises(NearClientsError) as refused:
+        admit(db_session, staff, rnc, family_name="Асонов", near_match=str(stranger.client_id))
+    assert refused.value.field == "near_match"
+    assert db_session.scalar(select(func.count()).select_from(TreatmentEpisode)) == 2
+
+
+def test_clients_of_another_centre_are_not_offered(db_session, actor, centre):
+    admit(db_session, actor("clinic-osh"), centre("OSH"))
+    episode = admit(db_session, actor("clinic-bishkek"), centre("RNC"), family_name="Асонов")
+    assert episode.client.code != ""  # created without a question
+    assert db_session.scalar(select(func.count()).select_from(Client)) == 2
+
+
+def test_the_work_per_admission_is_bounded():
+    sizes = [len(near_codes(ids(family, given), KEY))
+             for family in ("Ли", "Асанов", "Ассанов", "Джумабеков", "Щукин")
+             for given in ("Ян", "Бакыт", "Алла")]  # fmt: skip
+    assert 0 < max(sizes) <= MAX_NEAR_CODES
