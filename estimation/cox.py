@@ -187,20 +187,21 @@ def _newton_raphson(X, T, E) -> tuple[np.ndarray, np.ndarray]:
                 "the Cox model could not be fitted: singular information (collinear covariates?)"
             ) from None
         norm_delta = float(np.linalg.norm(delta))
-        if norm_delta < _PRECISION:
-            success = True
-        elif previous != 0 and abs(loglik - previous) / (-previous) < _RELATIVE_LOGLIK:
-            success = True
-        elif gradient @ delta / 2 < _PRECISION:
-            success = True
-        elif iteration >= _MAX_STEPS or step_size <= 1e-5:
-            success = False
-        elif abs(loglik) < 1e-4 and norm_delta > 1.0:
-            success = False
-        else:
+        converged = (
+            norm_delta < _PRECISION
+            or (previous != 0 and abs(loglik - previous) / (-previous) < _RELATIVE_LOGLIK)
+            or gradient @ delta / 2 < _PRECISION
+        )
+        failed = (
+            iteration >= _MAX_STEPS
+            or step_size <= 1e-5
+            or (abs(loglik) < 1e-4 and norm_delta > 1.0)
+        )
+        if not (converged or failed):
             previous = loglik
             step_size = steps.update(norm_delta)
             continue
+        success = converged
         break
     if not success:
         raise ValueError("the Cox model could not be fitted: Newton-Raphson did not converge")

@@ -33,19 +33,18 @@ def chi2_sf(x: float, df: int) -> float:
     if x <= 0:
         return 1.0
     y = x / 2.0
+    log_y = math.log(y)
+    # Terms in logarithms: e^{-y} alone underflows for large x (many degrees of freedom).
     if df % 2 == 0:
-        term = total = math.exp(-y)
-        for j in range(1, int(df) // 2):
-            term *= y / j
-            total += term
-        return min(total, 1.0)
-    total = math.erfc(math.sqrt(y))
-    if df > 1:
-        term = math.exp(-y) * math.sqrt(y) / math.gamma(1.5)
-        total += term
-        for j in range(2, (int(df) - 1) // 2 + 1):
-            term *= y / (j - 0.5)
-            total += term
+        logs = [j * log_y - y - math.lgamma(j + 1.0) for j in range(int(df) // 2)]
+        head = 0.0
+    else:
+        logs = [(j - 0.5) * log_y - y - math.lgamma(j + 0.5) for j in range(1, int(df) // 2 + 1)]
+        head = math.erfc(math.sqrt(y))
+    if not logs:
+        return min(head, 1.0)
+    top = max(logs)
+    total = head + math.exp(top) * math.fsum(math.exp(v - top) for v in logs)
     return min(total, 1.0)
 
 
@@ -69,8 +68,8 @@ def chi2_quantile(p: float, df: int) -> float:
             low = x
         else:
             high = x
-        step = gap / _chi2_pdf(x, df) if x > 0 else math.inf
-        candidate = x + step
+        density = _chi2_pdf(x, df) if x > 0 else 0.0
+        candidate = x + gap / density if density > 0 else math.inf
         x_new = candidate if low < candidate < high else (low + high) / 2.0
         if abs(x_new - x) <= 4 * _EPS * max(x_new, 1e-300):
             return x_new
@@ -106,11 +105,7 @@ def _incomplete_beta(a: float, b: float, x: float) -> float:
     if x >= 1.0:
         return 1.0
     log_front = (
-        math.lgamma(a + b)
-        - math.lgamma(a)
-        - math.lgamma(b)
-        + a * math.log(x)
-        + b * math.log1p(-x)
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
     )
     if x < (a + 1.0) / (a + b + 2.0):
         return math.exp(log_front) * _beta_fraction(a, b, x) / a

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
-
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
