@@ -6,13 +6,11 @@ import math
 
 from estimation.cli._common import add_common_options, emit, read_columns, read_table
 from estimation.cox import cox_hazard_ratios
+from estimation.episodes import KYRGYZ_MAX_GAP_DAYS
 from estimation.retention import CONF_TYPES, kaplan_meier, logrank_test
 
 #: the data as lists of values by column name (pandas is imported only for --doses)
 Columns = dict[str, list]
-
-#: :data:`estimation.episodes.KYRGYZ_MAX_GAP_DAYS` (that module imports pandas)
-KYRGYZ_MAX_GAP_DAYS = 2
 
 
 def register(subparsers) -> None:
