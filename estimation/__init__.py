@@ -1,7 +1,7 @@
 """Epidemiological estimation for hidden populations of people who use drugs.
 
-A pure library (numpy, scipy, pandas, statsmodels, lifelines): it never imports Flask or
-the registry, so epidemiologists can use it from a notebook or the command line
+A pure library (numpy, scipy, pandas): it never imports Flask or the registry, so
+epidemiologists can use it from a notebook or the command line
 (``python -m estimation --help``).
 
 The public interface is what this package exports (``from estimation import

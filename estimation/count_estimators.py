@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from estimation.single_list import (
     INTERVALS,
@@ -20,6 +19,9 @@ from estimation.single_list import (
     population_interval,
 )
 from estimation.ztpoisson import ZeroTruncatedPoissonRegression, ztpoisson
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ZeroTruncatedPoissonRegression",

@@ -12,7 +12,10 @@ observed so far and no event.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["KYRGYZ_MAX_GAP_DAYS", "durations_from_dates", "episodes_from_doses"]
 
@@ -21,6 +24,8 @@ KYRGYZ_MAX_GAP_DAYS = 2
 
 
 def _as_date(value, name: str) -> pd.Timestamp:
+    import pandas as pd  # here, not at import: the command line reads the constant above
+
     try:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError):
@@ -74,6 +79,7 @@ def episodes_from_doses(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> doses = pd.DataFrame({"client_id": [1, 1, 1], "date": ["2024-01-01", "2024-01-02",
     ...                                                      "2024-01-06"]})
     >>> episodes_from_doses(doses, analysis_date="2024-01-07")[["episode", "duration", "event"]]
@@ -81,6 +87,8 @@ def episodes_from_doses(
     0        1         2      1
     1        2         2      0
     """
+    import pandas as pd
+
     if max_gap_days < 0 or int(max_gap_days) != max_gap_days:
         raise ValueError(f"max_gap_days must be a whole number >= 0, got {max_gap_days!r}")
     for column in (client_col, date_col):
@@ -137,6 +145,8 @@ def durations_from_dates(
     DataFrame
         The input with columns ``duration`` and ``event`` added.
     """
+    import pandas as pd
+
     cutoff = _as_date(analysis_date, "analysis date")
     for column in (start_col, exit_col):
         if column not in frame.columns:

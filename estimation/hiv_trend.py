@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from statsmodels.genmod import families
-from statsmodels.genmod.generalized_linear_model import GLM
-from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from estimation.incidence import IncidenceRate, repeat_tester_incidence
 from estimation.intervals import check_alpha, normal_quantile, wilson_interval
+from estimation.irls import GLMFit, fit_binomial_logit, fit_poisson_log
 from estimation.joinpoint import Joinpoint
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    #: a data frame, or rows such as :func:`csv.DictReader` gives (numbers, not text)
+    Surveillance = pd.DataFrame | Sequence[Mapping[str, object]]
 
 __all__ = [
     "IncidenceRate",
@@ -46,33 +51,60 @@ class YearPrevalence:
     ci_high: float
 
 
-def check_surveillance(frame: pd.DataFrame) -> pd.DataFrame:
-    """Validate ``year, tested, positive`` rows; return them sorted by year as integers."""
-    missing = {"year", "tested", "positive"} - set(frame.columns)
+_COLUMNS = ("year", "tested", "positive")
+
+
+def _surveillance(data: Surveillance) -> np.ndarray:
+    """Validated ``year, tested, positive`` as an integer array of shape (years, 3), sorted
+    by year; ``data`` is a data frame or a sequence of rows (mappings)."""
+    if hasattr(data, "columns"):  # a data frame
+        names = {str(c) for c in data.columns}
+        rows = len(data)
+    else:
+        names = set(data[0]) if len(data) else set(_COLUMNS)
+        rows = len(data)
+    missing = set(_COLUMNS) - names
     if missing:
         raise ValueError(
             f"surveillance data needs columns year, tested, positive; missing {sorted(missing)}"
         )
-    if frame.empty:
+    if rows == 0:
         raise ValueError("surveillance data has no rows")
-    data = frame[["year", "tested", "positive"]]
-    if data.isna().any().any() or not np.all(np.mod(data.to_numpy(float), 1) == 0):
+    if hasattr(data, "columns"):
+        values = data[list(_COLUMNS)].to_numpy(float)
+    else:
+        cells = [[math.nan if row.get(c) is None else row[c] for c in _COLUMNS] for row in data]
+        values = np.array(cells, dtype=float)
+    if np.isnan(values).any() or not np.all(np.mod(values, 1) == 0):
         raise ValueError("year, tested and positive must be whole numbers with no blanks")
-    data = data.astype(int).sort_values("year").reset_index(drop=True)
-    if data["year"].duplicated().any():
+    table = values.astype(int)
+    table = table[np.argsort(table[:, 0], kind="stable")]
+    year, tested, positive = table.T
+    if len(np.unique(year)) != len(year):
         raise ValueError("each year must appear once")
-    if (data["tested"] <= 0).any():
+    if (tested <= 0).any():
         raise ValueError("every year needs at least one person tested")
-    if ((data["positive"] < 0) | (data["positive"] > data["tested"])).any():
+    if ((positive < 0) | (positive > tested)).any():
         raise ValueError("positive must lie between 0 and tested")
-    return data
+    return table
 
 
-def yearly_prevalence(frame: pd.DataFrame, *, alpha: float = 0.05) -> list[YearPrevalence]:
-    """Prevalence :math:`x_t/n_t` per year with Wilson intervals (see :func:`wilson_interval`)."""
-    data = check_surveillance(frame)
+def check_surveillance(frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate ``year, tested, positive`` rows; return them sorted by year as integers."""
+    import pandas as pd
+
+    return pd.DataFrame(_surveillance(frame), columns=list(_COLUMNS))
+
+
+def yearly_prevalence(frame: Surveillance, *, alpha: float = 0.05) -> list[YearPrevalence]:
+    """Prevalence :math:`x_t/n_t` per year with Wilson intervals (see :func:`wilson_interval`).
+
+    ``frame`` has columns ``year, tested, positive``: a data frame, or a sequence of rows
+    (mappings from column to number), as :func:`logistic_trend` and :func:`hiv_joinpoints`.
+    """
+    data = _surveillance(frame)
     rows = []
-    for year, tested, positive in data.itertuples(index=False):
+    for year, tested, positive in data.tolist():
         low, high = wilson_interval(positive, tested, alpha)
         rows.append(
             YearPrevalence(int(year), int(tested), int(positive), positive / tested, low, high)
@@ -143,30 +175,24 @@ def _separated(positive: np.ndarray, tested: np.ndarray) -> bool:
     return False
 
 
-def _glm(endog, exog, family, offset=None):
-    # statsmodels flags any exact fit as "perfect separation", including harmless exact
-    # log-linear fits; real separation is checked by _separated, so only other warnings
-    # (non-convergence) inside this one fit are turned into a clear error.
+def _glm(fit, *args) -> GLMFit:
+    # Real separation is checked by _separated; numerical trouble inside this one fit
+    # (overflow, an infinite standard error) is turned into a clear error.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = GLM(endog, exog, family=family, offset=offset).fit()
-    # A saturated fit (two years) has no residual degrees of freedom and statsmodels'
-    # scale estimate divides by zero: harmless for these fixed-scale families.
-    harmless = DeprecationWarning | PerfectSeparationWarning
-    if result.df_resid == 0:
-        harmless = harmless | RuntimeWarning
-    problems = sorted({str(w.message) for w in caught if not issubclass(w.category, harmless)})
+        result = fit(*args)
+    problems = sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
     if problems or not np.all(np.isfinite(result.bse)):
         raise ValueError("trend model cannot be estimated from these data: " + "; ".join(problems))
     return result
 
 
-def logistic_trend(frame: pd.DataFrame, *, alpha: float = 0.05) -> LogisticTrend:
+def logistic_trend(frame: Surveillance, *, alpha: float = 0.05) -> LogisticTrend:
     """Logistic regression of HIV prevalence on calendar year.
 
     Parameters
     ----------
-    frame : DataFrame
+    frame : DataFrame or sequence of mappings
         Columns ``year, tested, positive``; at least two years, with at least one
         positive and one negative result overall.
     alpha : float, default 0.05
@@ -189,10 +215,10 @@ def logistic_trend(frame: pd.DataFrame, *, alpha: float = 0.05) -> LogisticTrend
     McCullagh P, Nelder JA (1989). Generalized Linear Models, 2nd ed. Chapman & Hall.
     """
     a = check_alpha(alpha)
-    data = check_surveillance(frame)
+    data = _surveillance(frame).astype(float)
     if len(data) < 2:
         raise ValueError("a trend needs at least two years of data")
-    positives, tested = data["positive"].to_numpy(float), data["tested"].to_numpy(float)
+    t, tested, positives = data.T
     if positives.sum() == 0 or positives.sum() == tested.sum():
         raise ValueError("a trend needs at least one positive and one negative test overall")
     if _separated(positives, tested):
@@ -200,12 +226,11 @@ def logistic_trend(frame: pd.DataFrame, *, alpha: float = 0.05) -> LogisticTrend
             "the years separate negatives from positives (perfect separation): the trend "
             "is infinite and cannot be estimated"
         )
-    t = data["year"].to_numpy(float)
     exog = np.column_stack([np.ones_like(t), t - t.mean()])
-    fit = _glm(np.column_stack([positives, tested - positives]), exog, families.Binomial())
+    fit = _glm(fit_binomial_logit, positives, tested, exog)
     z = normal_quantile(a)
     slope, se = float(fit.params[1]), float(fit.bse[1])
-    loglin = _glm(positives, exog, families.Poisson(), offset=np.log(tested))
+    loglin = _glm(fit_poisson_log, positives, exog, np.log(tested))
     g, g_se = float(loglin.params[1]), float(loglin.bse[1])
     return LogisticTrend(
         odds_ratio_per_year=math.exp(slope),
@@ -223,7 +248,7 @@ def logistic_trend(frame: pd.DataFrame, *, alpha: float = 0.05) -> LogisticTrend
     )
 
 
-def hiv_joinpoints(frame: pd.DataFrame, **kwargs) -> Joinpoint:
+def hiv_joinpoints(frame: Surveillance, **kwargs) -> Joinpoint:
     """Joinpoint model of log prevalence over years (keyword arguments go to :class:`Joinpoint`).
 
     Notes
@@ -233,9 +258,9 @@ def hiv_joinpoints(frame: pd.DataFrame, **kwargs) -> Joinpoint:
     the 1/2 keeps years with no positives finite). Segment slopes are then annual percent
     changes of prevalence, as in NCI Joinpoint's log-linear model.
     """
-    data = check_surveillance(frame)
-    x, n = data["positive"].to_numpy(float) + 0.5, data["tested"].to_numpy(float) + 0.5
+    data = _surveillance(frame).astype(float)
+    x, n = data[:, 2] + 0.5, data[:, 1] + 0.5
     if len(data) < 2:
         raise ValueError("joinpoint regression needs at least two years")
     weights = 1.0 / np.maximum(1.0 / x - 1.0 / n, 1e-12)
-    return Joinpoint(**kwargs).fit(data["year"].to_numpy(float), np.log(x / n), weights)
+    return Joinpoint(**kwargs).fit(data[:, 0], np.log(x / n), weights)

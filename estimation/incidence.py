@@ -8,10 +8,12 @@ negative and the first positive test.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from estimation.intervals import check_alpha, exact_poisson_interval
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["IncidenceRate", "RepeatTesters", "repeat_tester_incidence", "repeat_tester_person_time"]
 
@@ -129,6 +131,7 @@ def repeat_tester_person_time(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> tests = pd.DataFrame({"client_id": [1, 1, 2, 2, 2],
     ...                       "date": ["2020-01-01", "2021-01-01", "2020-01-01",
     ...                                "2020-07-01", "2021-07-01"],
@@ -137,6 +140,8 @@ def repeat_tester_person_time(
     >>> result.seroconversions, round(result.person_years, 2)
     (1, 2.0)
     """
+    import pandas as pd
+
     for column in (client_col, date_col, result_col):
         if column not in tests.columns:
             raise ValueError(f"test records have no column {column!r}")

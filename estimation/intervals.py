@@ -11,6 +11,8 @@ import math
 from functools import lru_cache
 from statistics import NormalDist
 
+from estimation.distributions import chi2_quantile
+
 __all__ = ["check_alpha", "exact_poisson_interval", "normal_quantile", "wilson_interval"]
 
 
@@ -129,8 +131,6 @@ def exact_poisson_interval(
     if exposure <= 0:
         raise ValueError(f"exposure must be positive, got {exposure!r}")
     a = check_alpha(alpha)
-    from scipy import stats
-
-    low = 0.0 if count == 0 else float(stats.chi2.ppf(a / 2.0, 2 * count)) / 2.0
-    high = float(stats.chi2.ppf(1.0 - a / 2.0, 2 * count + 2)) / 2.0
+    low = 0.0 if count == 0 else chi2_quantile(a / 2.0, 2 * int(count)) / 2.0
+    high = chi2_quantile(1.0 - a / 2.0, 2 * int(count) + 2) / 2.0
     return low / exposure, high / exposure

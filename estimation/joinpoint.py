@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
+
+from estimation.distributions import t_quantile
 
 __all__ = ["Joinpoint", "Segment", "default_max_joinpoints"]
 
@@ -246,7 +247,7 @@ class Joinpoint:
         df = len(x) - design.shape[1] - len(knots)  # joinpoint locations are estimated too
         sigma2 = float(np.sum(w * resid**2) / df) if df > 0 else 0.0
         cov = sigma2 * np.linalg.inv(xtwx)
-        t = float(stats.t.ppf(1 - self.alpha / 2, df)) if df > 0 else 0.0
+        t = t_quantile(1 - self.alpha / 2, df) if df > 0 else 0.0
         bounds = [x[0], *knots, x[-1]]
         segments = []
         for j in range(len(knots) + 1):

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
+from estimation.distributions import chi2_sf
 from estimation.intervals import check_alpha, normal_quantile
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CONF_TYPES",
@@ -109,6 +113,8 @@ class RetentionCurve:
 
     def conf_int(self) -> pd.DataFrame:
         """Interval at each event time, as a frame indexed by time."""
+        import pandas as pd
+
         return pd.DataFrame(
             {"ci_low": self.ci_low, "ci_high": self.ci_high},
             index=pd.Index(self.times, name="time"),
@@ -116,6 +122,8 @@ class RetentionCurve:
 
     def summary(self) -> pd.DataFrame:
         """R ``summary(survfit)``-style table."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "time": self.times,
@@ -290,19 +298,52 @@ class LogrankResult:
 
 
 def logrank_test(durations: ArrayLike, events: ArrayLike, groups: ArrayLike) -> LogrankResult:
-    """Log-rank test of equal retention across groups (lifelines).
+    """Log-rank test of equal retention across groups.
 
-    Returns a :class:`LogrankResult`, identical to R ``survival::survdiff``.
+    Returns a :class:`LogrankResult`, identical to R ``survival::survdiff`` (and to
+    lifelines' ``multivariate_logrank_test``, which the tests compare).
     Raises ``ValueError`` with fewer than two non-empty groups.
-    """
-    from lifelines.statistics import multivariate_logrank_test
 
+    Notes
+    -----
+    At each distinct time :math:`t_j` with :math:`n_j` at risk (:math:`n_{gj}` in group
+    :math:`g`) and :math:`d_j` events, group :math:`g` expects
+    :math:`E_g = \\sum_j d_j n_{gj}/n_j` events; with
+    :math:`V_{gh} = \\sum_j d_j (n_j - d_j)/(n_j - 1)\\, n_{gj}(\\delta_{gh} n_j - n_{hj})/n_j^2`
+    the statistic is :math:`(O - E)^\\top V^{-1} (O - E)` over all groups but one, with
+    as many degrees of freedom.
+    """
     t, d = _validate(durations, events)
     g = np.asarray(groups)
     if len(g) != len(t):
         raise ValueError("groups must have one label per subject")
-    labels = pd.unique(g)
+    labels = list(dict.fromkeys(g.tolist()))  # in order of appearance
     if len(labels) < 2:
         raise ValueError("a log-rank comparison needs at least two non-empty groups")
-    result = multivariate_logrank_test(t, g, d)
-    return LogrankResult(float(result.test_statistic), float(result.p_value), len(labels) - 1)
+    index = {label: i for i, label in enumerate(labels)}
+    code = np.array([index[v] for v in g.tolist()])
+    times = np.unique(t)
+    # At risk and events per time (rows) and group (columns).
+    at_risk = np.column_stack(
+        [
+            len(t[code == k]) - np.searchsorted(np.sort(t[code == k]), times)
+            for k in range(len(labels))
+        ]
+    ).astype(float)
+    observed = np.column_stack(
+        [
+            np.bincount(np.searchsorted(times, t[(code == k) & (d == 1)]), minlength=len(times))
+            for k in range(len(labels))
+        ]
+    ).astype(float)
+    n, deaths = at_risk.sum(axis=1), observed.sum(axis=1)
+    expected = at_risk * (deaths / n)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (n - deaths) / (n - 1)
+    factor = np.where(np.isfinite(ratio), ratio, 1.0) * deaths / n**2
+    weighted = at_risk * factor[:, None]
+    V = np.diag(weighted.T @ n) - weighted.T @ at_risk
+    Z = (observed - expected).sum(axis=0)
+    chi_square = float(Z[:-1] @ np.linalg.pinv(V[:-1, :-1]) @ Z[:-1])
+    df = len(labels) - 1
+    return LogrankResult(chi_square, chi2_sf(chi_square, df), df)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from estimation.intervals import normal_quantile
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "INTERVALS",
@@ -83,22 +85,27 @@ class CountEstimate:
         )
 
 
-def frequency_table(data: Mapping[int, int] | pd.DataFrame) -> dict[int, int]:
-    """Validate frequencies ``{k: f_k}`` (or a frame with columns ``count, freq``).
+def frequency_table(
+    data: Mapping[int, int] | pd.DataFrame | Iterable[tuple[int, int]],
+) -> dict[int, int]:
+    """Validate frequencies ``{k: f_k}`` (or a frame with columns ``count, freq``, or
+    ``(k, f_k)`` pairs; a count given twice has its frequencies added).
 
     Counts must be positive integers (nobody is listed zero times) and frequencies
     non-negative integers, with at least one person listed.
     """
-    if isinstance(data, pd.DataFrame):
+    if hasattr(data, "columns"):  # a data frame (pandas is not imported for the others)
         if not {"count", "freq"} <= set(data.columns):
             raise ValueError("frequency table needs columns 'count' and 'freq'")
         pairs = list(zip(data["count"], data["freq"], strict=True))
-    else:
+    elif isinstance(data, Mapping):
         pairs = list(data.items())
+    else:
+        pairs = [tuple(pair) for pair in data]
     table: dict[int, int] = {}
     for k, f in pairs:
         try:
-            whole = not (pd.isna(k) or pd.isna(f)) and float(k) == int(k) and float(f) == int(f)
+            whole = not (_blank(k) or _blank(f)) and float(k) == int(k) and float(f) == int(f)
         except (TypeError, ValueError):
             whole = False
         if not whole:
@@ -112,6 +119,12 @@ def frequency_table(data: Mapping[int, int] | pd.DataFrame) -> dict[int, int]:
     if sum(table.values()) == 0:
         raise ValueError("the frequency table lists nobody")
     return dict(sorted(table.items()))
+
+
+def _blank(value) -> bool:
+    """A missing cell: None or NaN (what ``pandas.isna`` says of a scalar; pandas' own
+    missing values, ``NA`` and ``NaT``, fail the conversion to a number instead)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def interval_method(method: str | None, interval: str) -> str:

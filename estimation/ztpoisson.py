@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.special import gammaln
 
 from estimation.single_list import (
     CountEstimate,
@@ -21,6 +20,9 @@ from estimation.single_list import (
     interval_method,
     population_interval,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ZeroTruncatedPoissonRegression", "ztpoisson"]
 
@@ -190,6 +192,12 @@ def ztpoisson(
     return model.fit(None, counts[keep], sample_weight=weights[keep]).population_
 
 
+def _log_factorial(y: np.ndarray) -> np.ndarray:
+    """:math:`\\log y!` for whole numbers (``math.lgamma``, once per distinct count)."""
+    values, inverse = np.unique(y, return_inverse=True)
+    return np.array([math.lgamma(v + 1.0) for v in values.tolist()])[inverse.reshape(-1)]
+
+
 def _loglik(beta: np.ndarray, design: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     """Zero-truncated Poisson log-likelihood (``-inf`` where it overflows).
 
@@ -198,5 +206,5 @@ def _loglik(beta: np.ndarray, design: np.ndarray, y: np.ndarray, w: np.ndarray) 
     eta = design @ beta
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         lam = np.exp(eta)
-        value = np.sum(w * (y * eta - lam - np.log(-np.expm1(-lam)) - gammaln(y + 1)))
+        value = np.sum(w * (y * eta - lam - np.log(-np.expm1(-lam)) - _log_factorial(y)))
     return float(value) if np.isfinite(value) else -math.inf

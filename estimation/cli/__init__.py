@@ -4,9 +4,10 @@ Each module of this package defines one or more subcommands through a function
 ``register(subparsers)`` that adds its parsers and sets ``func`` (returning the exit
 code). :data:`COMMANDS` names every subcommand with its one-line help and its module, so
 ``--help`` and the choice of a command need no module: only the module of the command
-that runs is imported (numpy, scipy, pandas, statsmodels and lifelines take seconds to
-import). A new command is a new module plus its rows in :data:`COMMANDS`;
-tests/estimation/test_cli_dispatch.py checks that the table matches the modules.
+that runs is imported (scipy and pandas take about a second to import; a command
+imports them only for an option that needs them). A new command is a new module plus its
+rows in :data:`COMMANDS`; tests/estimation/test_cli_dispatch.py checks that the table
+matches the modules.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["add_common_options", "clean", "emit", "read_rows", "read_table"]
+__all__ = ["add_common_options", "clean", "emit", "read_columns", "read_rows", "read_table"]
 
 
 def add_common_options(parser) -> None:
@@ -74,6 +74,34 @@ def read_rows(path: str, columns: Iterable[str]) -> list[dict[str, object]]:
     For commands whose library function takes rows as well as a data frame (pandas takes
     about a second to import). Numbers become ``int`` or ``float``, blank cells ``None``.
     """
+    header, body = _read_cells(path, columns)
+    return [{name: _cell(value) for name, value in zip(header, row, strict=True)} for row in body]
+
+
+def read_columns(path: str, columns: Iterable[str]) -> dict[str, list[object]]:
+    """Read a CSV file as :func:`read_table` does, but as lists of values by column.
+
+    Each column is typed as a whole, as pandas does: ``int`` if every cell is a whole
+    number, else ``float`` if every cell is a number, else the text of each cell;
+    blank cells are ``None``.
+    """
+    header, body = _read_cells(path, columns)
+    table = {}
+    for index, name in enumerate(header):
+        cells = [row[index].strip() for row in body]
+        filled = [cell for cell in cells if cell]
+        for kind in (int, float, str):
+            try:
+                values = {cell: kind(cell) for cell in filled}
+            except ValueError:
+                continue
+            table[name] = [values[cell] if cell else None for cell in cells]
+            break
+    return table
+
+
+def _read_cells(path: str, columns: Iterable[str]) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of text cells (padded to the header's length)."""
     file, separator = _sniff(path)
     try:
         with file.open(encoding="utf-8-sig", newline="") as handle:
@@ -89,11 +117,8 @@ def read_rows(path: str, columns: Iterable[str]) -> list[dict[str, object]]:
     for number, row in enumerate(body, start=2):
         if len(row) > len(header):
             raise ValueError(f"{path} line {number}: {len(row)} fields, {len(header)} columns")
-    rows = []
-    for row in body:
-        padded = row + [""] * (len(header) - len(row))  # trailing blank cells left out
-        rows.append({name: _cell(value) for name, value in zip(header, padded, strict=True)})
-    return rows
+    # trailing blank cells may be left out of a row
+    return header, [row + [""] * (len(header) - len(row)) for row in body]
 
 
 def _cell(text: str) -> object:

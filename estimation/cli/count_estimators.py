@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from estimation.cli._common import add_common_options, emit, read_table
+from estimation.cli._common import add_common_options, emit, read_rows, read_table
 from estimation.count_estimators import (
     CountEstimate,
     ZeroTruncatedPoissonRegression,
@@ -13,6 +13,9 @@ from estimation.count_estimators import (
     zelterman,
     ztpoisson,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(subparsers) -> None:
@@ -40,6 +43,8 @@ def register(subparsers) -> None:
 
 
 def _regression(frame: pd.DataFrame, covariates: list[str], options: dict) -> CountEstimate:
+    import pandas as pd
+
     frequency_table(frame[["count", "freq"]])  # same validation as the marginal table
     design = pd.get_dummies(frame[covariates], drop_first=True, dtype=float)
     model = ZeroTruncatedPoissonRegression(**options)
@@ -51,10 +56,21 @@ def _regression(frame: pd.DataFrame, covariates: list[str], options: dict) -> Co
 def run(args) -> int:
     """Compute every estimator that the frequencies allow and print them."""
     covariates = [c.strip() for c in (args.covariates or "").split(",") if c.strip()]
-    frame = read_table(args.file, ("count", "freq", *covariates))
-    if covariates and frame[covariates].isna().any().any():
-        raise ValueError("covariate columns must not be blank")
-    freq = frequency_table(frame[["count", "freq"]])
+    if covariates:  # the regression takes a data frame (pandas only for this option)
+        frame = read_table(args.file, ("count", "freq", *covariates))
+        if frame[covariates].isna().any().any():
+            raise ValueError("covariate columns must not be blank")
+        freq = frequency_table(frame[["count", "freq"]])
+    else:
+        rows = read_rows(args.file, ("count", "freq"))
+        blank = float("nan")  # as pandas reads a blank cell
+        freq = frequency_table(
+            (
+                blank if row["count"] is None else row["count"],
+                blank if row["freq"] is None else row["freq"],
+            )
+            for row in rows
+        )
     options = {"alpha": args.alpha}
     if args.interval != "default":
         options["interval"] = args.interval

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from estimation.cli._common import add_common_options, emit, read_table
+from estimation.cli._common import add_common_options, emit, read_rows, read_table
 from estimation.hiv_trend import hiv_joinpoints, logistic_trend, yearly_prevalence
 from estimation.incidence import repeat_tester_incidence, repeat_tester_person_time
 
@@ -37,7 +37,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     """Compute and print prevalence, trend and joinpoints."""
-    frame = read_table(args.file, ("year", "tested", "positive"))
+    frame = read_rows(args.file, ("year", "tested", "positive"))
     years = yearly_prevalence(frame, alpha=args.alpha)
     notes, lines = [], []
     payload: dict = {

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import math
 
-from estimation.cli._common import add_common_options, emit, read_table
+from estimation.cli._common import add_common_options, emit, read_columns, read_table
 from estimation.cox import cox_hazard_ratios
-from estimation.episodes import KYRGYZ_MAX_GAP_DAYS, episodes_from_doses
+from estimation.episodes import KYRGYZ_MAX_GAP_DAYS
 from estimation.retention import CONF_TYPES, kaplan_meier, logrank_test
+
+#: the data as lists of values by column name (pandas is imported only for --doses)
+Columns = dict[str, list]
 
 
 def register(subparsers) -> None:
@@ -62,60 +65,90 @@ def _parse_times(text: str) -> list[float]:
     return times
 
 
-def _load(args) -> tuple[pd.DataFrame, str, str, str | None]:
+def _load(args) -> tuple[Columns, str, str, str | None]:
     """Return the data, the duration and event columns, and the group column (or None)."""
     if args.doses:
-        if not args.analysis_date:
-            raise ValueError("--doses needs --analysis-date for right censoring")
-        if args.dose_col and args.group_col:
-            raise ValueError("--dose-col defines the groups: do not also give --group-col")
-        extra = ([args.group_col] if args.group_col else []) + _covariates(args)
-        doses = read_table(args.file, ["client_id", "date", *extra, *filter(None, [args.dose_col])])
-        episodes = episodes_from_doses(
-            doses,
-            analysis_date=args.analysis_date,
-            max_gap_days=args.max_gap_days,
-            dose_col=args.dose_col,
-        )
-        for column in extra:  # client-level attributes: the first value per client
-            values = doses.groupby("client_id")[column].first()
-            episodes[column] = episodes["client_id"].map(values)
-        if args.dose_col:
-            high = episodes["median_dose"] >= args.dose_threshold
-            limit = f"{args.dose_threshold:g} mg"
-            episodes["dose_band"] = high.map({True: f">={limit}", False: f"<{limit}"})
-            return episodes, "duration", "event", "dose_band"
-        return episodes, "duration", "event", args.group_col
+        return _load_doses(args)
     if not (args.duration_col and args.event_col):
         raise ValueError("give --duration-col and --event-col (or --doses)")
     columns = [args.duration_col, args.event_col] + ([args.group_col] if args.group_col else [])
     columns += _covariates(args)
-    frame = read_table(args.file, columns)
-    if frame[columns].isna().any().any():
+    data = read_columns(args.file, columns)
+    if any(value is None for column in columns for value in data[column]):
         raise ValueError("durations, events, groups and covariates must not be blank")
-    return frame, args.duration_col, args.event_col, args.group_col
+    return data, args.duration_col, args.event_col, args.group_col
 
 
-def _hazard_ratios(frame, duration, event, group_col, args, groups, lines, notes) -> list[dict]:
+def _load_doses(args) -> tuple[Columns, str, str, str | None]:
+    """Episodes from dosing records (pandas: dates and grouping by client)."""
+    from estimation.episodes import episodes_from_doses
+
+    if not args.analysis_date:
+        raise ValueError("--doses needs --analysis-date for right censoring")
+    if args.dose_col and args.group_col:
+        raise ValueError("--dose-col defines the groups: do not also give --group-col")
+    extra = ([args.group_col] if args.group_col else []) + _covariates(args)
+    doses = read_table(args.file, ["client_id", "date", *extra, *filter(None, [args.dose_col])])
+    episodes = episodes_from_doses(
+        doses,
+        analysis_date=args.analysis_date,
+        max_gap_days=args.max_gap_days,
+        dose_col=args.dose_col,
+    )
+    for column in extra:  # client-level attributes: the first value per client
+        values = doses.groupby("client_id")[column].first()
+        episodes[column] = episodes["client_id"].map(values)
+    group_col = args.group_col
+    if args.dose_col:
+        high = episodes["median_dose"] >= args.dose_threshold
+        limit = f"{args.dose_threshold:g} mg"
+        episodes["dose_band"] = high.map({True: f">={limit}", False: f"<{limit}"})
+        group_col = "dose_band"
+    wanted = ["duration", "event", *extra] + ([group_col] if args.dose_col else [])
+    return {c: episodes[c].tolist() for c in dict.fromkeys(wanted)}, "duration", "event", group_col
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _groups(data: Columns, group_col: str | None) -> list[tuple[object, list[int]]]:
+    """Group labels in sorted order with the rows of each (blank labels left out)."""
+    if not group_col:
+        return [("all", list(range(len(data[next(iter(data))]))))]
+    rows: dict[object, list[int]] = {}
+    for index, label in enumerate(data[group_col]):
+        if not _missing(label):
+            rows.setdefault(label, []).append(index)
+    return sorted(rows.items(), key=lambda item: item[0])
+
+
+def _dummies(values: list, name: str) -> Columns:
+    """Indicators of every level but the first (sorted), named ``name_level``."""
+    levels = sorted({str(v) for v in values})
+    return {f"{name}_{level}": [float(str(v) == level) for v in values] for level in levels[1:]}
+
+
+def _hazard_ratios(data, duration, event, group_col, args, groups, lines, notes) -> list[dict]:
     """Cox model on group indicators (first group = reference) and any --covariates."""
     covariates = _covariates(args)
-    parts = [frame[[duration, event]]]
+    model: Columns = {duration: data[duration], event: data[event]}
     group_terms: set[str] = set()
     if group_col and len(groups) > 1:
-        labels = pd.Categorical(
-            frame[group_col].astype(str), categories=[g["group"] for g in groups]
-        )
-        indicators = pd.get_dummies(labels, drop_first=True, dtype=int).set_index(frame.index)
-        group_terms = {str(c) for c in indicators.columns}
-        parts.append(indicators)
-    if covariates:
-        parts.append(pd.get_dummies(frame[covariates], drop_first=True, dtype=float))
-    if len(parts) == 1 or frame[event].sum() == 0:
+        labels = [str(v) for v in data[group_col]]
+        for group in groups[1:]:
+            model[group["group"]] = [int(label == group["group"]) for label in labels]
+        group_terms = {g["group"] for g in groups[1:]}
+    # Numeric covariates as they are, then indicators of the levels of text ones.
+    text = [c for c in covariates if any(isinstance(v, str) for v in data[c])]
+    model.update({c: data[c] for c in covariates if c not in text})
+    for column in text:
+        model.update(_dummies(data[column], column))
+    given = len(group_terms) > 0 or len(covariates) > 0
+    if not given or sum(data[event]) == 0:
         return []
     try:
-        ratios = cox_hazard_ratios(
-            pd.concat(parts, axis=1), duration_col=duration, event_col=event, alpha=args.alpha
-        )
+        ratios = cox_hazard_ratios(model, duration_col=duration, event_col=event, alpha=args.alpha)
     except ValueError as error:
         notes.append(str(error))
         return []
@@ -144,12 +177,14 @@ def _covariates(args) -> list[str]:
 def run(args) -> int:
     """Compute and print retention by group."""
     times = _parse_times(args.at)
-    frame, duration, event, group_col = _load(args)
-    grouped = frame.groupby(group_col, sort=True) if group_col else [("all", frame)]
+    data, duration, event, group_col = _load(args)
     groups, lines = [], []
-    for label, part in grouped:
+    for label, rows in _groups(data, group_col):
         curve = kaplan_meier(
-            part[duration], part[event], alpha=args.alpha, conf_type=args.conf_type
+            [data[duration][i] for i in rows],
+            [data[event][i] for i in rows],
+            alpha=args.alpha,
+            conf_type=args.conf_type,
         )
         points = [curve.at(t) for t in times]
         groups.append(
@@ -183,16 +218,16 @@ def run(args) -> int:
     payload = {"groups": groups, "logrank_p": None, "hazard_ratios": []}
     notes: list[str] = []
     if group_col and len(groups) > 1:
-        if frame[event].sum() == 0:
+        if sum(data[event]) == 0:
             notes.append("every subject is censored: groups cannot be compared")
         else:
-            _, p_value, _ = logrank_test(frame[duration], frame[event], frame[group_col])
+            _, p_value, _ = logrank_test(data[duration], data[event], data[group_col])
             payload["logrank_p"] = p_value
             lines.append(f"log-rank p = {p_value:.4g}")
     elif group_col:
         notes.append("only one group: nothing to compare")
     payload["hazard_ratios"] = _hazard_ratios(
-        frame, duration, event, group_col, args, groups, lines, notes
+        data, duration, event, group_col, args, groups, lines, notes
     )
     if notes:
         payload["notes"] = notes

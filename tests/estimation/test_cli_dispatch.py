@@ -125,14 +125,36 @@ SMALL_COMMANDS = {
                    "--in-benchmark", "40"],
     "regional table": ["regional-table", "--hiv", "--claimed-ratio", "10:15",
                        "--claimed-total", "350000"],
+    "count estimators": ["count-estimators", "{counts}"],
+    "hiv trend": ["hiv-trend", "{years}"],
+    "hiv trend, permutation": ["hiv-trend", "{years}", "--selection", "permutation",
+                               "--permutations", "99", "--seed", "1"],
+    "hiv trend, incidence": ["hiv-trend", "{years}", "--seroconversions", "3",
+                             "--person-years", "120"],
+    "retention": ["retention", "{retention}", "--duration-col", "time", "--event-col", "status",
+                  "--group-col", "x", "--covariates", "age"],
 }  # fmt: skip
+
+
+def _write_small_inputs(folder: Path) -> dict[str, str]:
+    counts, years, retention = folder / "counts.csv", folder / "years.csv", folder / "aml.csv"
+    counts.write_text("count,freq\n1,120\n2,30\n3,8\n4,2\n")
+    years.write_text("year,tested,positive\n2019,250,20\n2020,260,25\n2021,240,27\n")
+    rows = ["time,status,x,age"] + [
+        f"{t},{e},{'Maintained' if i % 2 else 'Nonmaintained'},{30 + 7 * i % 25}"
+        for i, (t, e) in enumerate(zip([9, 13, 18, 23, 28, 31, 34, 45, 48, 5, 8, 12, 27, 30],
+                                       [1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1], strict=True))
+    ]  # fmt: skip
+    retention.write_text("\n".join(rows) + "\n")
+    return {"counts": str(counts), "years": str(years), "retention": str(retention)}
 
 
 @pytest.mark.parametrize("name", sorted(SMALL_COMMANDS))
 def test_small_commands_start_without_scipy_or_pandas(name, tmp_path):
-    """A second of start-up each (issue 16): neither is imported unless a method needs it."""
+    """A second of start-up each (issue 16): none is imported unless a method needs it."""
+    files = _write_small_inputs(tmp_path)
     lists = _write_hiv_lists(tmp_path / "hiv.csv")
-    argv = [arg.format(lists=lists) for arg in SMALL_COMMANDS[name]]
+    argv = [arg.format(lists=lists, **files) for arg in SMALL_COMMANDS[name]]
     probe = (
         "import json, runpy, sys\n"
         f"sys.argv = ['estimation', *{argv!r}]\n"
@@ -140,7 +162,8 @@ def test_small_commands_start_without_scipy_or_pandas(name, tmp_path):
         "    runpy.run_module('estimation', run_name='__main__')\n"
         "except SystemExit as exit:\n"
         "    assert exit.code == 0, exit.code\n"
-        "print(json.dumps([m for m in ('scipy', 'pandas') if m in sys.modules]))\n"
+        "heavy = ('scipy', 'pandas', 'statsmodels', 'lifelines')\n"
+        "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
