@@ -24,6 +24,8 @@ from registry.errors import PROBLEM_JSON
 #: The schema of a 200 answer that is a downloaded text file (CSV, ADX or XML): the
 #: response documents its media type with it, so clients see what they will get.
 TEXT_FILE = {"type": "string"}
+#: The schema of a 200 answer that is a downloaded binary file (an XLSX workbook).
+BINARY_FILE = {"type": "string", "format": "binary"}
 
 
 class FieldErrorSchema(Schema):
