@@ -42,8 +42,8 @@ COLUMN_LABELS = {
     "numerator": _l("Numerator"),
     "denominator": _l("Denominator"),
     "factor": _l("Factor"),
-    "multiplier": _l("Multiplier"),
-    "divisor": _l("Divisor"),
+    "multiplier": _l("Factor multiplier"),
+    "divisor": _l("Factor divisor"),
 }
 #: What each ``status`` of a native row means (the legend's names of the codes).
 STATUS_LABELS = {

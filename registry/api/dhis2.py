@@ -89,7 +89,8 @@ class Dhis2CsvQuerySchema(Dhis2QuerySchema):
     """DHIS2's parameters, and the CSV's byte order mark (not a DHIS2 parameter)."""
 
     bom = fields.String(metadata={"description": "1: start with the UTF-8 byte order mark "
-                                  "(for Excel); 0 (default): none", "enum": ["0", "1"]})  # fmt: skip
+                                  "(for Excel); 0 (default): none",
+                                  "enum": ["0", "1"]})  # fmt: skip
 
 
 class GridSchema(Schema):

@@ -10,7 +10,12 @@ from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 
 from registry.api import blueprint
-from registry.api.documentation import BINARY_FILE, TEXT_FILE, CsrfTokenSchema
+from registry.api.documentation import (
+    BINARY_FILE,
+    TEXT_FILE,
+    CsrfTokenSchema,
+    study_request_body,
+)
 from registry.auth.roles import roles, signed_in
 from registry.extensions import db
 from registry.models import EstimationJob
@@ -48,6 +53,7 @@ class Jobs(MethodView):
         return jobs
 
     @blueprint.arguments(StudySchema)
+    @blueprint.doc(requestBody=study_request_body())
     @blueprint.response(202, JobSchema)
     def post(self, data: dict[str, Any]) -> EstimationJob:
         """Create a study and queue its job; returns at once (poll the job)."""

@@ -26,6 +26,7 @@ from registry.spreadsheets import XLSX_MIMETYPE, Sheet, xlsx_bytes
 from registry.web import blueprint
 from registry.web.forms import FormState, flatten_errors, form_input
 
+
 @blueprint.route("/clients")
 @roles(CLINIC_STAFF)
 def clients() -> Any:
@@ -83,7 +84,8 @@ def export_csv() -> Any:
 @roles(CLINIC_STAFF)
 def export_xlsx() -> Any:
     """The centre's episodes as an Excel workbook (one sheet)."""
-    body = xlsx_bytes([Sheet("episodes", EXPORT_COLUMNS, centre_episodes(g.user, g.user.centre_id))])
+    rows = centre_episodes(g.user, g.user.centre_id)
+    body = xlsx_bytes([Sheet("episodes", EXPORT_COLUMNS, rows)])
     db.session.commit()
     return _download(body, XLSX_MIMETYPE, "xlsx")
 
