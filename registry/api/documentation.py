@@ -12,9 +12,9 @@ responses match. :func:`validator_properties` documents the registry's own valid
 /api/jobs`` is one schema per method (:func:`study_request_body`), a ``oneOf`` on the
 ``method`` discriminator whose ``parameters`` are the method module's own ``Parameters``
 schema (:func:`register_study_schemas`): the one source of the defaults and bounds the
-server applies, so the document cannot drift from them. :func:`api_docs` serves Swagger UI from ``registry/static/swagger-ui``
-(vendored, no internet needed; started by an external script, as the content security
-policy allows no inline script).
+server applies, so the document cannot drift from them. :func:`api_docs` serves Swagger
+UI from ``registry/static/swagger-ui`` (vendored, no internet needed; started by an
+external script, as the content security policy allows no inline script).
 """
 
 from __future__ import annotations

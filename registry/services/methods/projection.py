@@ -97,8 +97,12 @@ class Parameters(ParametersSchema):
             "type": "object",
             "minProperties": 1,
             "maxProperties": MAX_SCENARIOS,
-            "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2,
-                                     "items": {"type": "number", "minimum": -99, "maximum": 100}},
+            "additionalProperties": {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 2,
+                "items": {"type": "number", "minimum": -99, "maximum": 100},
+            },
             "description": "Named growth ranges in % a year: a name of 1-30 characters and "
             "[low, high]",
         },

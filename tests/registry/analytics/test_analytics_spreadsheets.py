@@ -61,7 +61,7 @@ def assert_cell_is(cell, value) -> None:
     """``cell`` holds ``value``: an empty cell for None, a typed number for a number."""
     if value is None:
         assert cell.value is None
-    elif isinstance(value, bool) or isinstance(value, str):
+    elif isinstance(value, str):
         assert (cell.data_type, cell.value) == ("s", value)
     else:
         assert cell.data_type == "n"
