@@ -4,7 +4,7 @@ Public interface::
 
     ANALYTICS_ROLES = (ADMIN, EPIDEMIOLOGIST, MINISTRY)
     run_query(request: AnalyticsRequest, *, actor: User) -> AnalyticsResponse
-    AnalyticsResponse(headers, rows, meta_data)  # .as_json() .as_csv() .as_adx()
+    AnalyticsResponse(headers, rows, meta_data)  # .as_json() .as_csv() .as_adx() .as_xlsx()
 
 Clinic staff get no analytics at all (AccessDenied): their centre's own small counts are
 exactly what suppression hides, and they have the clinic pages for their own clients.
@@ -24,7 +24,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from registry.analytics import cache, formats, sql, store
+from registry.analytics import cache, formats, sql, store, workbook
 from registry.analytics.estimates import approved_estimates
 from registry.analytics.indicators import (
     CATEGORY_OPTIONS,
@@ -84,6 +84,10 @@ class AnalyticsResponse:
     def as_adx(self) -> bytes:
         """IHE QRPH ADX XML (codes as identifiers); withheld values are left out."""
         return formats.to_adx(self)
+
+    def as_xlsx(self) -> bytes:
+        """An XLSX workbook: the rows with number cells, then a legend of the codes."""
+        return workbook.answer_workbook(self)
 
 
 def ensure_analytics(actor: User | None) -> None:

@@ -30,7 +30,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
 from registry import json_body
-from registry.api.documentation import ProblemApi, api_docs
+from registry.api.documentation import ProblemApi, api_docs, register_study_schemas
 from registry.auth.rate_limits import init_rate_limits
 from registry.auth.roles import public
 from registry.auth.tokens import exempt_api_blueprints_from_csrf
@@ -38,6 +38,7 @@ from registry.errors import UnreadableBody, problem
 from registry.extensions import db
 from registry.routing import MAX_ID
 from registry.schemas.base import nul_errors
+from registry.schemas.studies import StudySchema
 from registry.services.errors import NotFound, ServiceError
 
 API_SETTINGS = {
@@ -166,6 +167,7 @@ def init_api(app: Flask) -> None:
     for name, value in API_SETTINGS.items():
         app.config.setdefault(name, value)
     api = ProblemApi(app)
+    register_study_schemas(api.spec, StudySchema)
     api.register_blueprint(blueprint)
     api.register_blueprint(analytics_blueprint)
     api.register_blueprint(dhis2_blueprint)

@@ -1,9 +1,10 @@
-"""``/api/v1/analytics``: aggregate indicators, DHIS2 style, as JSON, CSV or ADX.
+"""``/api/v1/analytics``: aggregate indicators, DHIS2 style, as JSON, CSV, XLSX or ADX.
 
 ::
 
     GET /api/v1/analytics?dx=REG_CLIENTS;TDI_ENTRANTS&pe=2003;2004Q1&ou=KG;LEVEL-2
-    GET /api/v1/analytics.csv?...        the same rows as CSV
+    GET /api/v1/analytics.csv?...        the same rows as CSV (``bom=1``: for Excel)
+    GET /api/v1/analytics.xlsx?...       the same rows as an XLSX workbook (number cells)
     GET /api/v1/analytics.adx?...        IHE QRPH ADX XML for a DHIS2 import
 
 For ministry, epidemiologist and admin users (session or API token); clinic staff are
@@ -25,10 +26,11 @@ from marshmallow import Schema, fields
 from registry.analytics import parse_request, run_query
 from registry.analytics.query import ANALYTICS_ROLES
 from registry.api import ApiBlueprint, service_error
-from registry.api.documentation import TEXT_FILE
+from registry.api.documentation import BINARY_FILE, TEXT_FILE
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.services.errors import ServiceError
+from registry.spreadsheets import BOM, XLSX_MIMETYPE, bom_requested
 
 ADX_MIMETYPE = "application/adx+xml"
 
@@ -59,6 +61,14 @@ class AnalyticsQuerySchema(Schema):
     )
 
 
+class AnalyticsCsvQuerySchema(AnalyticsQuerySchema):
+    """The query parameters, and the CSV's byte order mark."""
+
+    bom = fields.String(metadata={"description": "1: start with the UTF-8 byte order mark, "
+                                  "which Excel needs to read Cyrillic; 0 (default): none",
+                                  "enum": ["0", "1"]})  # fmt: skip
+
+
 class AnalyticsSchema(Schema):
     """An answer: DHIS2-like headers, rows and metaData."""
 
@@ -69,8 +79,12 @@ class AnalyticsSchema(Schema):
     width = fields.Integer()
 
 
-def _answer():
-    response = run_query(parse_request(request.args), actor=g.user)
+def _answer(*, download_options: tuple[str, ...] = ()):
+    """The answer to the query (audited); ``download_options`` are read by the view."""
+    args = request.args.copy()
+    for name in download_options:
+        args.poplist(name)
+    response = run_query(parse_request(args), actor=g.user)
     db.session.commit()  # the audit row
     return response
 
@@ -97,11 +111,27 @@ class Analytics(MethodView):
 class AnalyticsCsv(MethodView):
     """Indicators as CSV."""
 
-    @blueprint.arguments(AnalyticsQuerySchema, location="query")
+    @blueprint.arguments(AnalyticsCsvQuerySchema, location="query")
     @blueprint.response(200, TEXT_FILE, content_type="text/csv")
     def get(self, _args: dict[str, Any]) -> Response:
-        """The same rows as CSV under a header line; withheld values are empty."""
-        return _download(_answer().as_csv(), "text/csv", "analytics.csv")
+        """The same rows as CSV under a header line of column codes; withheld values are
+        empty; decimals with a point (``bom=1`` starts it with a byte order mark)."""
+        bom = bom_requested(request.args)
+        body = (BOM if bom else "") + _answer(download_options=("bom",)).as_csv()
+        return _download(body, "text/csv", "analytics.csv")
+
+
+@blueprint.route("/analytics.xlsx")
+@roles(*ANALYTICS_ROLES)
+class AnalyticsXlsx(MethodView):
+    """Indicators as an XLSX workbook."""
+
+    @blueprint.arguments(AnalyticsQuerySchema, location="query")
+    @blueprint.response(200, BINARY_FILE, content_type=XLSX_MIMETYPE)
+    def get(self, _args: dict[str, Any]) -> Response:
+        """The same cells as the JSON answer, with numbers as number cells and withheld
+        values empty; headers in the request's language; a second sheet names the codes."""
+        return _download(_answer().as_xlsx(), XLSX_MIMETYPE, "analytics.xlsx")
 
 
 @blueprint.route("/analytics.adx")

@@ -4,6 +4,7 @@
 
     GET /api/analytics?dimension=dx:REG_CLIENTS,pe:2003,ou:LEVEL-2;KG&dimension=SEX
     GET /api/analytics.json | .csv | .xml       the same grid as JSON, CSV or XML
+    GET /api/analytics.xlsx                     the same grid as an XLSX workbook
     GET /api/me?fields=id,username              the caller, as DHIS2 describes a user
 
 Parameters and the answer follow DHIS2's analytics API (see
@@ -32,11 +33,13 @@ from registry.analytics.dhis2_ids import uid
 from registry.analytics.dhis2_request import parse_dhis2
 from registry.analytics.query import ANALYTICS_ROLES, ensure_analytics
 from registry.analytics.tables import Geography
+from registry.analytics.workbook import grid_workbook
 from registry.api import ApiBlueprint, service_error
-from registry.api.documentation import TEXT_FILE
+from registry.api.documentation import BINARY_FILE, TEXT_FILE
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.services.errors import ServiceError
+from registry.spreadsheets import BOM, XLSX_MIMETYPE, bom_requested
 
 blueprint = ApiBlueprint(
     "dhis2_api",
@@ -82,6 +85,14 @@ class Dhis2QuerySchema(Schema):
     )
 
 
+class Dhis2CsvQuerySchema(Dhis2QuerySchema):
+    """DHIS2's parameters, and the CSV's byte order mark (not a DHIS2 parameter)."""
+
+    bom = fields.String(metadata={"description": "1: start with the UTF-8 byte order mark "
+                                  "(for Excel); 0 (default): none",
+                                  "enum": ["0", "1"]})  # fmt: skip
+
+
 class GridSchema(Schema):
     """DHIS2's analytics grid."""
 
@@ -124,10 +135,13 @@ class MeSchema(Schema):
     settings = fields.Dict()
 
 
-def _grid() -> dict[str, Any]:
+def _grid(*, download_options: tuple[str, ...] = ()) -> dict[str, Any]:
     ensure_analytics(g.user)
     geography = Geography.load()
-    query = parse_dhis2(request.args, geography=geography)
+    args = request.args.copy()
+    for name in download_options:  # read by the view, not a DHIS2 parameter
+        args.poplist(name)
+    query = parse_dhis2(args, geography=geography)
     response = run_query(query.native, actor=g.user)
     db.session.commit()  # the audit row
     return dhis2_grid(query, response, geography)
@@ -170,11 +184,28 @@ class AnalyticsCsv(MethodView):
     """The grid as CSV."""
 
     @blueprint.doc(security=SECURITY)
-    @blueprint.arguments(Dhis2QuerySchema, location="query")
+    @blueprint.arguments(Dhis2CsvQuerySchema, location="query")
     @blueprint.response(200, TEXT_FILE, content_type="text/csv")
     def get(self, _args: dict[str, Any]) -> Response:
-        """A line of column names (Data, Period, Organisation unit, Value), then the rows."""
-        return _download(grid_csv(_grid()), "text/csv", "analytics.csv")
+        """A line of column names (Data, Period, Organisation unit, Value), then the rows
+        (``bom=1``: starting with a byte order mark, for Excel)."""
+        bom = bom_requested(request.args)
+        body = (BOM if bom else "") + grid_csv(_grid(download_options=("bom",)))
+        return _download(body, "text/csv", "analytics.csv")
+
+
+@blueprint.route("/analytics.xlsx")
+@roles(*ANALYTICS_ROLES)
+class AnalyticsXlsx(MethodView):
+    """The grid as an XLSX workbook."""
+
+    @blueprint.doc(security=SECURITY)
+    @blueprint.arguments(Dhis2QuerySchema, location="query")
+    @blueprint.response(200, BINARY_FILE, content_type=XLSX_MIMETYPE)
+    def get(self, _args: dict[str, Any]) -> Response:
+        """The grid's rows with values as number cells, headers in the request's language,
+        and a second sheet naming the items (unless ``skipMeta``)."""
+        return _download(grid_workbook(_grid()), XLSX_MIMETYPE, "analytics.xlsx")
 
 
 @blueprint.route("/analytics.xml")

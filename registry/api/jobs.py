@@ -1,24 +1,29 @@
-"""``/api/jobs``: create, list, get and cancel estimation jobs; results as JSON and CSV."""
+"""``/api/jobs``: create, list, get and cancel estimation jobs; results as JSON, CSV, XLSX."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
-from flask import Response, g
+from flask import Response, g, request
 from flask.views import MethodView
 from flask_wtf.csrf import generate_csrf
+from marshmallow import Schema, fields
 
 from registry.api import blueprint
-from registry.api.documentation import TEXT_FILE, CsrfTokenSchema
+from registry.api.documentation import (
+    BINARY_FILE,
+    TEXT_FILE,
+    CsrfTokenSchema,
+    study_request_body,
+)
 from registry.auth.roles import roles, signed_in
 from registry.extensions import db
 from registry.models import EstimationJob
 from registry.models.users import ADMIN, EPIDEMIOLOGIST
 from registry.schemas.studies import JobSchema, ResultSchema, StudySchema
 from registry.services import approvals, studies
+from registry.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, bom_requested
+from registry.study_downloads import result_csv, result_xlsx
 
 EPIDEMIOLOGY = (ADMIN, EPIDEMIOLOGIST)
 
@@ -48,6 +53,7 @@ class Jobs(MethodView):
         return jobs
 
     @blueprint.arguments(StudySchema)
+    @blueprint.doc(requestBody=study_request_body())
     @blueprint.response(202, JobSchema)
     def post(self, data: dict[str, Any]) -> EstimationJob:
         """Create a study and queue its job; returns at once (poll the job)."""
@@ -95,29 +101,47 @@ class Result(MethodView):
         return result
 
 
+class CsvQuerySchema(Schema):
+    """Options of a CSV download."""
+
+    bom = fields.String(metadata={"description": "1: start with the UTF-8 byte order mark, "
+                                  "which Excel needs to read Cyrillic; 0 (default): none",
+                                  "enum": ["0", "1"]})  # fmt: skip
+
+
 @blueprint.route("/jobs/<int:job_id>/result.csv")
 @roles(*EPIDEMIOLOGY)
 class ResultCsv(MethodView):
     """A job's result as CSV."""
 
+    @blueprint.arguments(CsvQuerySchema, location="query")
     @blueprint.response(200, TEXT_FILE, content_type="text/csv")
-    def get(self, job_id: int) -> Response:
-        """One row for the chosen estimate, then one per model or stratum."""
+    def get(self, _args: dict[str, Any], job_id: int) -> Response:
+        """One row for the chosen estimate, then one per model or stratum (``bom=1``: with
+        a byte order mark, for Excel)."""
+        bom = bom_requested(request.args)
         result = studies.get_result(job_id, actor=g.user)
         db.session.commit()
-        rows = studies.result_rows(result)
-        columns = list(dict.fromkeys(key for row in rows for key in row))
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: json.dumps(v) if isinstance(v, dict | list) else v
-                             for k, v in row.items()})  # fmt: skip
-        return Response(
-            out.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename=job-{job_id}.csv"},
-        )
+        return _file(result_csv(result, bom=bom), CSV_MIMETYPE, f"job-{job_id}.csv")
+
+
+@blueprint.route("/jobs/<int:job_id>/result.xlsx")
+@roles(*EPIDEMIOLOGY)
+class ResultXlsx(MethodView):
+    """A job's result as an XLSX workbook."""
+
+    @blueprint.response(200, BINARY_FILE, content_type=XLSX_MIMETYPE)
+    def get(self, job_id: int) -> Response:
+        """The CSV's rows and cells with numbers as number cells, headers in the request's
+        language (audited like the CSV)."""
+        result = studies.get_result(job_id, actor=g.user)
+        db.session.commit()
+        return _file(result_xlsx(result), XLSX_MIMETYPE, f"job-{job_id}.xlsx")
+
+
+def _file(body: str | bytes, mimetype: str, filename: str) -> Response:
+    disposition = f"attachment; filename={filename}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
 
 
 # Approval of a result for publication (issue 7): only approved results reach ministries.

@@ -42,6 +42,8 @@ BAND_LABELS = {"low": _l("low"), "medium": _l("medium"), "high": _l("high")}
 
 #: Where the panels' figures can be downloaded (the analytics API, CSV rendering).
 ANALYTICS_CSV = "/api/v1/analytics.csv"
+#: The same as an XLSX workbook (numbers stay numbers in a Russian-locale spreadsheet).
+ANALYTICS_XLSX = "/api/v1/analytics.xlsx"
 
 
 @blueprint.context_processor
@@ -70,9 +72,9 @@ def chosen_year(years: list[int]) -> int | None:
     return asked
 
 
-def csv_links(year: int) -> dict[str, str]:
-    """The analytics API's CSV of each panel."""
-    return {name: f"{ANALYTICS_CSV}?{urlencode(params)}"
+def csv_links(year: int, path: str = ANALYTICS_CSV) -> dict[str, str]:
+    """The analytics API's CSV (or, with ``path``, XLSX) of each panel."""
+    return {name: f"{path}?{urlencode(params)}"
             for name, params in panel_queries(year).items()}  # fmt: skip
 
 
@@ -91,6 +93,7 @@ def dashboard() -> Any:
         panels=panels,
         estimate_years=estimate_years(),
         csv=csv_links(year) if year is not None else {},
+        xlsx=csv_links(year, ANALYTICS_XLSX) if year is not None else {},
     )
 
 

@@ -66,37 +66,58 @@ def _messages(**extra: Any) -> dict[str, Any]:
     return {"required": REQUIRED, "null": REQUIRED, "validator_failed": CHOOSE, **extra}
 
 
-def choice(choices: Mapping[str, Any] | tuple[str, ...]) -> Callable[[Any], None]:
-    """Validator: the value must be one of ``choices`` (keys of a code list)."""
-    allowed = frozenset(choices)
+class Choice:
+    """Validator: the value must be one of ``choices`` (keys of a code list); the OpenAPI
+    document lists them (:mod:`registry.api.documentation`)."""
 
-    def validate(value: Any) -> None:
-        if value not in allowed:
+    def __init__(self, choices: Mapping[str, Any] | tuple[str, ...]) -> None:
+        self.choices = tuple(choices)
+        self._allowed = frozenset(self.choices)
+
+    def __call__(self, value: Any) -> None:
+        if value not in self._allowed:
             raise ValidationError([CHOOSE])
 
-    return validate
 
+class Between:
+    """Validator: ``low <= value <= high``, with a message naming the bounds (the OpenAPI
+    document gives them as ``minimum`` and ``maximum``)."""
 
-def between(low: int | Decimal, high: int | Decimal) -> Callable[[Any], None]:
-    """Validator: ``low <= value <= high``, with a message naming the bounds."""
+    def __init__(self, low: int | Decimal | float, high: int | Decimal | float) -> None:
+        self.low, self.high = low, high
 
-    def validate(value: Any) -> None:
+    def __call__(self, value: Any) -> None:
+        low, high = self.low, self.high
         if not low <= value <= high:
             raise ValidationError(
                 [_l("Enter a number from %(low)s to %(high)s.", low=low, high=high)]
             )
 
-    return validate
+
+class MaxLength:
+    """Validator: at most ``limit`` characters (``maxLength`` in the OpenAPI document)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __call__(self, value: str) -> None:
+        if len(value) > self.limit:
+            raise ValidationError([_l("Use at most %(n)s characters.", n=self.limit)])
+
+
+def choice(choices: Mapping[str, Any] | tuple[str, ...]) -> Callable[[Any], None]:
+    """Validator: the value must be one of ``choices`` (keys of a code list)."""
+    return Choice(choices)
+
+
+def between(low: int | Decimal, high: int | Decimal) -> Callable[[Any], None]:
+    """Validator: ``low <= value <= high``, with a message naming the bounds."""
+    return Between(low, high)
 
 
 def max_length(limit: int) -> Callable[[str], None]:
     """Validator: at most ``limit`` characters."""
-
-    def validate(value: str) -> None:
-        if len(value) > limit:
-            raise ValidationError([_l("Use at most %(n)s characters.", n=limit)])
-
-    return validate
+    return MaxLength(limit)
 
 
 #: The local date and the ``time.time()`` span it covers: [date, start, end).

@@ -8,15 +8,13 @@ A page showing an unfinished job updates its state in place: ``static/job-status
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from registry import plots
+from registry import plots, study_downloads
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models import EstimationJob, EstimationResult, User
@@ -24,6 +22,7 @@ from registry.models.studies import JobState
 from registry.services import approvals, studies
 from registry.services.errors import ServiceError
 from registry.services.methods import METHODS
+from registry.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, bom_requested
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.common import list_choices
 from registry.studies_web.forms import METHOD_LABELS
@@ -167,19 +166,25 @@ def result_json(job_id: int) -> Any:
 @blueprint.route("/jobs/<int:job_id>/result.csv")
 @roles(*EPI_ROLES)
 def result_csv(job_id: int) -> Any:
-    """One row per model (chosen estimate first) as a CSV file."""
+    """One row per model (chosen estimate first) as a CSV file (``bom=1``: for Excel)."""
+    try:
+        bom = bom_requested(request.args)
+    except ServiceError:
+        abort(422)
     result = _result(job_id)
-    rows = studies.result_rows(result)
+    body = study_downloads.result_csv(result, bom=bom)
     db.session.commit()
-    columns: list[str] = []
-    for row in rows:
-        columns.extend(k for k in row if k not in columns)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
-    return _attachment(buffer.getvalue(), "text/csv", f"study-{job_id}.csv")
+    return _attachment(body, CSV_MIMETYPE, f"study-{job_id}.csv")
+
+
+@blueprint.route("/jobs/<int:job_id>/result.xlsx")
+@roles(*EPI_ROLES)
+def result_xlsx(job_id: int) -> Any:
+    """The CSV's rows as an Excel workbook: number cells, headers in the page language."""
+    result = _result(job_id)
+    body = study_downloads.result_xlsx(result)
+    db.session.commit()
+    return _attachment(body, XLSX_MIMETYPE, f"study-{job_id}.xlsx")
 
 
 def export_document(result: EstimationResult) -> dict[str, Any]:
@@ -208,11 +213,7 @@ def export_document(result: EstimationResult) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> Any:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
-
-
-def _attachment(body: str, mimetype: str, filename: str) -> Response:
+def _attachment(body: str | bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -22,10 +22,9 @@ from registry.schemas.client_list import HIV_STATUS, ClientListSchema
 from registry.services import listings
 from registry.services.centre_export import EXPORT_COLUMNS, centre_episodes
 from registry.services.client_list import ClientFilters, list_clients
+from registry.spreadsheets import XLSX_MIMETYPE, Sheet, xlsx_bytes
 from registry.web import blueprint
 from registry.web.forms import FormState, flatten_errors, form_input
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blueprint.route("/clients")
@@ -85,17 +84,10 @@ def export_csv() -> Any:
 @roles(CLINIC_STAFF)
 def export_xlsx() -> Any:
     """The centre's episodes as an Excel workbook (one sheet)."""
-    from openpyxl import Workbook  # imported here: only this view needs it
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("episodes")
-    sheet.append(EXPORT_COLUMNS)
-    for row in centre_episodes(g.user, g.user.centre_id):
-        sheet.append(row)
+    rows = centre_episodes(g.user, g.user.centre_id)
+    body = xlsx_bytes([Sheet("episodes", EXPORT_COLUMNS, rows)])
     db.session.commit()
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return _download(buffer.getvalue(), XLSX, "xlsx")
+    return _download(body, XLSX_MIMETYPE, "xlsx")
 
 
 def _download(body: bytes, mimetype: str, extension: str) -> Response:

@@ -99,7 +99,20 @@ class Parameters(ParametersSchema):
     base_high = _count()
     horizon = integer(1, 5, default=5)
     scenarios = Scenarios(
-        load_default=lambda: {name: list(bounds) for name, bounds in DEFAULT_SCENARIOS.items()}
+        load_default=lambda: {name: list(bounds) for name, bounds in DEFAULT_SCENARIOS.items()},
+        metadata={  # the OpenAPI document's description of what _deserialize accepts
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": MAX_SCENARIOS,
+            "additionalProperties": {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 2,
+                "items": {"type": "number", "minimum": -99, "maximum": 100},
+            },
+            "description": "Named growth ranges in % a year: a name of 1-30 characters and "
+            "[low, high]",
+        },
     )
 
     @validates_schema

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from registry import plots
@@ -152,6 +153,19 @@ def test_csv_links_give_the_same_figures_from_the_analytics_api(signed_in):
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     kg = {row["dx"]: row["value"] for row in rows if row["ou"] == "KG"}
     assert kg["REG_CLIENTS"] == "2" and kg["EST_USERS"] == "20"
+
+
+def test_excel_links_give_the_same_figures_as_number_cells(signed_in):
+    client = signed_in("ministry")
+    html = client.get("/ministry/?year=2003").get_data(as_text=True)
+    links = re.findall(r'href="(/api/v1/analytics\.xlsx\?[^"]+)"', html)
+    assert len(links) == 3
+    response = client.get(links[0].replace("&amp;", "&"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    kg = {row[0]: row[-2] for row in sheet.iter_rows(min_row=2, values_only=True)
+          if row[2] == "KG"}  # fmt: skip
+    assert kg["REG_CLIENTS"] == 2 and kg["EST_USERS"] == 20
 
 
 def test_every_dashboard_query_is_audited(signed_in, db_session):
