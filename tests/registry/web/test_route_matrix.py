@@ -91,6 +91,7 @@ EXPECTED: dict[str, Access] = {
     "analytics_api.Analytics": ANALYTICS,
     "analytics_api.AnalyticsCsv": ANALYTICS,
     "analytics_api.AnalyticsAdx": ANALYTICS,
+    "analytics_api.Dhis2Metadata": ANALYTICS,
     "dhis2_api.Analytics": ANALYTICS,
     "dhis2_api.AnalyticsJson": ANALYTICS,
     "dhis2_api.AnalyticsCsv": ANALYTICS,
