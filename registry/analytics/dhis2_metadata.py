@@ -143,7 +143,13 @@ def metadata_package(units: list[Unit]) -> dict[str, Any]:
     DHIS2 must read it rather than add up the level below.
     """
     categories = list(CATEGORIES.values())
-    combos = {element.categories for element in DATA_ELEMENTS.values() if element.categories}
+    combos = [
+        combo
+        for code, combo in sorted(
+            {category_combo_code(e.categories): e.categories for e in DATA_ELEMENTS.values()
+             if e.categories}.items()  # fmt: skip
+        )
+    ]
     levels = sorted({unit.level for unit in units})
     by_id = {unit.id: unit for unit in units}
     data_set = {
@@ -175,7 +181,7 @@ def metadata_package(units: list[Unit]) -> dict[str, Any]:
              "name": " / ".join(str(category.name) for category in combo),
              "dataDimensionType": "DISAGGREGATION", "skipTotal": False,
              "categories": [_reference(category.uid) for category in combo]}
-            for combo in sorted(combos, key=category_combo_code)
+            for combo in combos
         ],
         "categoryOptionCombos": [
             {"id": option_combo_uid(combo, options),
@@ -183,7 +189,7 @@ def metadata_package(units: list[Unit]) -> dict[str, Any]:
              "categoryCombo": _reference(category_combo_uid(combo)),
              "categoryOptions": [_reference(c.option_uid(o))
                                  for c, o in zip(combo, options, strict=True)]}
-            for combo in sorted(combos, key=category_combo_code)
+            for combo in combos
             for options in itertools.product(*(category.options for category in combo))
         ],
         "dataElements": [
