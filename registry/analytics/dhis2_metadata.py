@@ -143,13 +143,8 @@ def metadata_package(units: list[Unit]) -> dict[str, Any]:
     DHIS2 must read it rather than add up the level below.
     """
     categories = list(CATEGORIES.values())
-    combos = [
-        combo
-        for code, combo in sorted(
-            {category_combo_code(e.categories): e.categories for e in DATA_ELEMENTS.values()
-             if e.categories}.items()  # fmt: skip
-        )
-    ]
+    by_code = {category_combo_code(e.categories): e.categories for e in DATA_ELEMENTS.values()}
+    combos = [combo for code, combo in sorted(by_code.items()) if combo]
     levels = sorted({unit.level for unit in units})
     by_id = {unit.id: unit for unit in units}
     data_set = {

@@ -46,7 +46,7 @@ ADX_NAMESPACE = "urn:ihe:qrph:adx:2015"
 ADX_DATA_SET = DATA_SET_CODE
 
 
-class NothingToPublish(ServiceError):
+class NothingToPublish(ServiceError):  # noqa: N818 - reads as the HTTP outcome, like NotFound
     """An answer with no value to publish: every value withheld or not available."""
 
 

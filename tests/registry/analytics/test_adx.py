@@ -100,9 +100,10 @@ def test_every_indicator_and_split_is_valid_adx_that_imports(client, token, pack
         indicator = INDICATORS[cell["dx"]]
         chosen = {"sex": cell.get("sex", TOTAL), "age": cell.get("age", TOTAL),
                   indicator.category: cell.get("co", TOTAL)}  # fmt: skip
+        combo = categories_of(indicator)
         split_by = [(key, c) for key, c in CATEGORIES.items()
-                    if c in categories_of(indicator) and chosen.get(key, TOTAL) != TOTAL]  # fmt: skip
-        element = cell["dx"] if len(split_by) == len(categories_of(indicator)) else (
+                    if c in combo and chosen.get(key, TOTAL) != TOTAL]  # fmt: skip
+        element = cell["dx"] if len(split_by) == len(combo) else (
             f"{cell['dx']}_BY_" + "_".join(c.code for _k, c in split_by) if split_by
             else f"{cell['dx']}_TOTAL")  # fmt: skip
         attributes = sorted((c.code, c.option_code(chosen[k])) for k, c in split_by)
@@ -131,7 +132,8 @@ def test_each_data_element_always_carries_its_whole_combo(client, token, package
     assert by_sex and all(seen[code] == {frozenset({"SEX"})} for code in by_sex)
     assert seen["EST_USERS"] == {frozenset()}  # the approved estimate, default combo
     elements = {e["code"]: e for e in package["dataElements"]}
-    assert elements["TDI_ENTRANTS_DRUG"]["id"] == uid("dx", "TDI_ENTRANTS_DRUG")  # as /api/analytics
+    # the full-combo data element has the indicator's UID on /api/analytics
+    assert elements["TDI_ENTRANTS_DRUG"]["id"] == uid("dx", "TDI_ENTRANTS_DRUG")
 
 
 @pytest.mark.parametrize(
