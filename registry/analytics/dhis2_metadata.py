@@ -147,14 +147,18 @@ def metadata_package(units: list[Unit]) -> dict[str, Any]:
     combos = [combo for code, combo in sorted(by_code.items()) if combo]
     levels = sorted({unit.level for unit in units})
     by_id = {unit.id: unit for unit in units}
+    data_set_uid = uid("dataSet", DATA_SET_CODE)
     data_set = {
-        "id": uid("dataSet", DATA_SET_CODE),
+        "id": data_set_uid,
         "code": DATA_SET_CODE,
         "name": str(_l("Narcology registry indicators")),
         "shortName": DATA_SET_CODE,
         "periodType": "Yearly",
         "categoryCombo": _reference(category_combo_uid(())),
-        "dataSetElements": [{"dataElement": _reference(e.uid)} for e in DATA_ELEMENTS.values()],
+        "dataSetElements": [
+            {"dataSet": _reference(data_set_uid), "dataElement": _reference(e.uid)}
+            for e in DATA_ELEMENTS.values()
+        ],
         "organisationUnits": [_reference(uid("ou", unit.code)) for unit in units],
     }
     return {

@@ -70,7 +70,8 @@ def import_errors(body: bytes, package: dict[str, Any], *, org_units: bool = Tru
             if element is None:
                 errors.append(f"no data element coded {code}")
                 continue
-            if {"dataElement": {"id": element["id"]}} not in data_set["dataSetElements"]:
+            members = {member["dataElement"]["id"] for member in data_set["dataSetElements"]}
+            if element["id"] not in members:
                 errors.append(f"{code} is not in the data set")
             combo = combos.get(element["categoryCombo"]["id"])
             wanted = {}
