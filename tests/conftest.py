@@ -111,3 +111,25 @@ def client(app):
 def runner(app):
     """Flask CLI runner."""
     return app.test_cli_runner()
+
+
+@pytest.fixture(autouse=True)
+def every_adx_answer_is_valid():
+    """Every ADX answer of any test validates against the IHE ADX schema and imports into
+    DHIS2 with our metadata package (:mod:`tests.registry.analytics.adx_check`)."""
+    from flask import request_finished
+
+    errors: list[str] = []
+
+    def check(_sender, response, **_extra):
+        if response.mimetype != "application/adx+xml":
+            return
+        from registry.analytics.dhis2_metadata import metadata_package
+        from tests.registry.analytics.adx_check import record_adx_errors
+
+        errors.extend(record_adx_errors(response, metadata_package([])))
+
+    request_finished.connect(check)
+    yield
+    request_finished.disconnect(check)
+    assert errors == [], "ADX answers DHIS2 would refuse:\n" + "\n".join(errors[:20])

@@ -9,7 +9,8 @@ Public interface (what the API, the dashboard and the bench call)::
         # audited ("read" of "analytics", detail = the codes asked for); never commits
     AnalyticsResponse.as_json() -> dict      # {"headers": [...], "rows": [...], "metaData": {...}}
     AnalyticsResponse.as_csv() -> str
-    AnalyticsResponse.as_adx() -> bytes      # IHE QRPH ADX XML, codes as identifiers
+    AnalyticsResponse.as_adx() -> bytes      # IHE QRPH ADX XML, codes as identifiers;
+        # NothingToPublish (409) when no value is published; codes: dhis2_metadata
     INDICATORS                               # {code: Indicator}, see docs/indicators.md
 
 Query parameters (``GET /api/v1/analytics``)::

@@ -5,15 +5,21 @@ Public interface::
     meta_data(request, units, threshold) -> dict     # DHIS2-like items and dimensions
     audit_detail(request, units) -> str              # codes only, at most 255 characters
     to_csv(response) -> str
-    to_adx(response, *, data_set=ADX_DATA_SET) -> bytes
-    ADX_NAMESPACE, ADX_DATA_SET
+    to_adx(response, *, data_set=ADX_DATA_SET) -> bytes   # NothingToPublish if empty
+    ADX_NAMESPACE, ADX_DATA_SET, NothingToPublish
 
 ADX: one ``group`` per org unit and period with the required attributes ``dataSet``,
 ``orgUnit`` and ``period`` (ISO 8601 ``start/duration``: ``2003-01-01/P1Y``), and one
-``dataValue`` per row with ``dataElement`` (the indicator code), ``value`` and one
-attribute per disaggregation (``sex="M"``, ``age="15-19"``, the category name such as
-``drug="1"``); totals carry no attribute. Identifiers are codes, as DHIS2's ADX import
-expects (data elements, org units, category option codes); withheld values are left out.
+``dataValue`` per row with a value: ``dataElement``, ``value`` and one attribute per
+category of the data element's combo, named by the category code with the option's
+DHIS2 code (``SEX="SEX_M" AGE="AGE_15-19"``, ``DRUG="DRUG_1"``). The data element is the
+indicator at the row's level of disaggregation (``REG_CLIENTS_BY_SEX``, ...,
+:mod:`registry.analytics.dhis2_metadata`), so every value of a data element carries
+exactly its combo's categories, as DHIS2's import needs. Identifiers are codes, as in the
+metadata package (``GET /api/v1/dhis2/metadata.json``). Withheld values are left out; an
+answer with no value to publish has no valid ADX document (the schema wants a group),
+so :func:`to_adx` raises :class:`NothingToPublish` instead (a 409), or a
+:class:`ServiceError` on ``pe`` (a 422) when every row is a flow asked for part of a year.
 """
 
 from __future__ import annotations
@@ -26,7 +32,10 @@ from xml.etree import ElementTree
 
 from flask_babel import lazy_gettext as _l
 
+from registry.analytics.dhis2_ids import CATEGORIES, categories_of
+from registry.analytics.dhis2_metadata import DATA_SET_CODE, data_element_of
 from registry.analytics.indicators import INDICATORS, TOTAL
+from registry.services.errors import ServiceError
 
 if TYPE_CHECKING:
     from registry.analytics.query import AnalyticsResponse
@@ -34,7 +43,11 @@ if TYPE_CHECKING:
     from registry.analytics.tables import Unit
 
 ADX_NAMESPACE = "urn:ihe:qrph:adx:2015"
-ADX_DATA_SET = "NARCO_INDICATORS"
+ADX_DATA_SET = DATA_SET_CODE
+
+
+class NothingToPublish(ServiceError):  # noqa: N818 - reads as the HTTP outcome, like NotFound
+    """An answer with no value to publish: every value withheld or not available."""
 
 
 def meta_data(request: AnalyticsRequest, units: list[Unit], threshold: int) -> dict[str, Any]:
@@ -97,15 +110,17 @@ def to_csv(response: AnalyticsResponse) -> str:
 
 
 def to_adx(response: AnalyticsResponse, *, data_set: str = ADX_DATA_SET) -> bytes:
-    """ADX XML of the rows that have a value."""
+    """ADX XML of the rows that have a value (see the module docstring)."""
     names = [header["name"] for header in response.headers]
     items = response.meta_data["items"]
     exported = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     root = ElementTree.Element("adx", {"xmlns": ADX_NAMESPACE, "exported": exported})
     groups: dict[tuple[str, str], ElementTree.Element] = {}
+    statuses: set[str] = set()
     for row in response.rows:
         cell = dict(zip(names, row, strict=True))
         if cell["value"] is None:
+            statuses.add(cell.get("status", ""))
             continue
         key = (cell["ou"], cell["pe"])
         if key not in groups:
@@ -113,17 +128,35 @@ def to_adx(response: AnalyticsResponse, *, data_set: str = ADX_DATA_SET) -> byte
             groups[key] = ElementTree.SubElement(root, "group", {
                 "dataSet": data_set, "orgUnit": cell["ou"],
                 "period": _adx_period(period["startDate"], period["endDate"])})  # fmt: skip
-        attributes = {"dataElement": cell["dx"]}
-        for name in ("sex", "age"):
-            if cell.get(name, TOTAL) != TOTAL:
-                attributes[name] = cell[name]
-        category = INDICATORS[cell["dx"]].category
-        if category and cell.get("co", TOTAL) != TOTAL:
-            attributes[category] = cell["co"]
-        attributes["value"] = str(cell["value"])
-        ElementTree.SubElement(groups[key], "dataValue", attributes)
+        ElementTree.SubElement(groups[key], "dataValue", _data_value(cell))
+    if not groups:
+        if statuses == {"whole_years_only"}:
+            raise ServiceError(_l("These indicators are counted by whole years only."), "pe")
+        raise NothingToPublish(_l("Nothing to publish: every value asked for is withheld "
+                                  "or not available, and ADX has no empty document."))  # fmt: skip
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _data_value(cell: dict[str, Any]) -> dict[str, str]:
+    """``dataElement``, one attribute per category of its combo, and ``value``."""
+    indicator = INDICATORS[cell["dx"]]
+    chosen = {"sex": cell.get("sex", TOTAL), "age": cell.get("age", TOTAL)}
+    if indicator.category is not None:
+        chosen[indicator.category] = cell.get("co", TOTAL)
+    split = tuple(
+        category for category in categories_of(indicator)
+        if chosen[_key(category.code)] != TOTAL
+    )  # fmt: skip
+    attributes = {"dataElement": data_element_of(indicator, split).code}
+    for category in split:
+        attributes[category.code] = category.option_code(chosen[_key(category.code)])
+    attributes["value"] = str(cell["value"])
+    return attributes
+
+
+def _key(category_code: str) -> str:
+    return next(key for key, category in CATEGORIES.items() if category.code == category_code)
 
 
 def _adx_period(start: str, end: str) -> str:

@@ -6,10 +6,14 @@
     GET /api/v1/analytics.csv?...        the same rows as CSV (``bom=1``: for Excel)
     GET /api/v1/analytics.xlsx?...       the same rows as an XLSX workbook (number cells)
     GET /api/v1/analytics.adx?...        IHE QRPH ADX XML for a DHIS2 import
+    GET /api/v1/dhis2/metadata.json      the DHIS2 metadata the ADX imports with
 
 For ministry, epidemiologist and admin users (session or API token); clinic staff are
 refused (403). Every answer is audited and disclosure-controlled
 (:mod:`registry.analytics`); bad parameters give 422 problem details naming the field.
+An ADX answer with no value to publish is a 409 (ADX has no empty document). The
+metadata package (:mod:`registry.analytics.dhis2_metadata`) holds no data: it is what a
+DHIS2 administrator imports once so that every ADX export imports with no mapping.
 The query schema below documents the parameters in the OpenAPI document; the values are
 read by :func:`registry.analytics.parse_request`, which also accepts a repeated
 ``dimension`` parameter.
@@ -21,13 +25,18 @@ from typing import Any
 
 from flask import Response, g, request
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
 from registry.analytics import parse_request, run_query
-from registry.analytics.query import ANALYTICS_ROLES
+from registry.analytics.dhis2_metadata import metadata_package
+from registry.analytics.formats import NothingToPublish
+from registry.analytics.query import ANALYTICS_ROLES, ensure_analytics
+from registry.analytics.tables import Geography
 from registry.api import ApiBlueprint, service_error
 from registry.api.documentation import BINARY_FILE, TEXT_FILE
 from registry.auth.roles import roles
+from registry.errors import problem
 from registry.extensions import db
 from registry.services.errors import ServiceError
 from registry.spreadsheets import BOM, XLSX_MIMETYPE, bom_requested
@@ -141,6 +150,43 @@ class AnalyticsAdx(MethodView):
 
     @blueprint.arguments(AnalyticsQuerySchema, location="query")
     @blueprint.response(200, TEXT_FILE, content_type=ADX_MIMETYPE)
+    @blueprint.alt_response(409, response="CONFLICT")
     def get(self, _args: dict[str, Any]) -> Response:
-        """IHE QRPH ADX (codes as identifiers) for a DHIS2 import; withheld values left out."""
-        return _download(_answer().as_adx(), ADX_MIMETYPE, "analytics.adx.xml")
+        """IHE QRPH ADX (codes as identifiers) for a DHIS2 import; withheld values left out.
+
+        Identifiers are those of ``/api/v1/dhis2/metadata.json``. An answer with no value
+        to publish (every value withheld, no estimate) is a 409: ADX has no empty document.
+        """
+        try:
+            body = _answer().as_adx()
+        except NothingToPublish as error:
+            return problem(409, str(error.message))
+        return _download(body, ADX_MIMETYPE, "analytics.adx.xml")
+
+
+class MetadataPackageSchema(Schema):
+    """DHIS2's metadata import JSON (``POST /api/metadata`` on a DHIS2 instance)."""
+
+    categoryOptions = fields.List(fields.Dict())  # noqa: N815  (DHIS2's names)
+    categories = fields.List(fields.Dict())
+    categoryCombos = fields.List(fields.Dict())  # noqa: N815
+    categoryOptionCombos = fields.List(fields.Dict())  # noqa: N815
+    dataElements = fields.List(fields.Dict())  # noqa: N815
+    dataSets = fields.List(fields.Dict())  # noqa: N815
+    organisationUnits = fields.List(fields.Dict())  # noqa: N815
+
+
+@blueprint.route("/dhis2/metadata.json")
+@roles(*ANALYTICS_ROLES)
+class Dhis2Metadata(MethodView):
+    """The DHIS2 metadata of the indicators (no data)."""
+
+    @blueprint.response(200, MetadataPackageSchema)
+    def get(self) -> dict[str, Any]:
+        """Data elements, categories, options, combos, the data set and the org units, with
+        the UIDs of ``/api/analytics`` and the codes of the ADX export, for a DHIS2
+        administrator to import once (names in the request's language)."""
+        ensure_analytics(g.user)
+        for name in request.args:
+            raise ServiceError(_l("Unknown parameter."), name[:40])
+        return metadata_package(list(Geography.load().units.values()))

@@ -140,15 +140,19 @@ class Attacker:
             self._row(names, row, source)
 
     def _adx(self, path: str) -> None:
-        """ADX leaves withheld values out: every value given must match."""
+        """ADX leaves withheld values out: every value given must match. A data element is
+        an indicator at one level of disaggregation, an option its category's code and its
+        own (``REG_CLIENTS_BY_SEX`` with ``SEX="SEX_M"``): read back to the native keys."""
         root = ElementTree.fromstring(self._fetch(path).get_data())  # noqa: S314 (our own answer)
         for group in root:
             period = group.get("period").split("-")[0]
             for value in group:
                 attrs = dict(value.attrib)
-                dx, number = attrs.pop("dataElement"), int(attrs.pop("value"))
-                sex = attrs.pop("sex", T)
-                x = next(iter(attrs.values()), T)
+                element, number = attrs.pop("dataElement"), int(attrs.pop("value"))
+                dx = element.removesuffix("_TOTAL").split("_BY_")[0]
+                options = {name: option.removeprefix(f"{name}_") for name, option in attrs.items()}
+                sex = options.pop("SEX", T)
+                x = next(iter(options.values()), T)
                 key = (dx, period, group.get("orgUnit"), sex, x)
                 self.published.see(key, number, "adx")
 

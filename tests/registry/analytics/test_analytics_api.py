@@ -82,12 +82,14 @@ def test_adx_has_what_a_dhis2_import_requires(client, token):
     assert ADX_PERIOD.match(group.get("period")) and group.get("period") == "2003-01-01/P1Y"
     values = group.findall("adx:dataValue", ns)
     assert values and all(v.get("dataElement") and v.get("value") for v in values)
-    entrants = {(v.get("sex"), v.get("age")): v.get("value") for v in values
+    # category codes as attributes, DHIS2 option codes (category code + TDI code) as values
+    entrants = {(v.get("SEX"), v.get("AGE")): v.get("value") for v in values
                 if v.get("dataElement") == "TDI_ENTRANTS"}  # fmt: skip
-    assert entrants[("F", "<15")] == "1"  # B, aged 12
-    routes = {v.get("route"): v.get("value") for v in values
-              if v.get("dataElement") == "TDI_ENTRANTS_ROUTE" and v.get("sex") == "M"}  # fmt: skip
-    assert routes["1"] == "2"  # A and C inject
+    assert entrants[("SEX_F", "AGE_<15")] == "1"  # B, aged 12
+    men = [v for v in values if v.get("SEX") == "SEX_M"]
+    routes = {v.get("ROUTE"): v.get("value") for v in men
+              if v.get("dataElement") == "TDI_ENTRANTS_ROUTE"}  # fmt: skip
+    assert routes["ROUTE_1"] == "2"  # A and C inject
 
 
 def test_adx_periods_of_quarters_and_months(client, token):

@@ -105,8 +105,8 @@ def test_co_comes_only_when_asked_and_names_every_combo(get):
     assert len(keys) == len(set(keys))
     by_combo = {grid["metaData"]["items"][row[3]]["name"]: row[4] for row in grid["rows"]
                 if row[0] == "TDI_ENTRANTS_DRUG"}  # fmt: skip
-    assert by_combo["Male, 1"] == "2"  # A and C: heroin (TDI 1)
-    assert by_combo["Female, 3"] == "1"  # B: methamphetamine in 2003
+    assert by_combo["Male, Opioids"] == "2"  # A and C: heroin (TDI group 1)
+    assert by_combo["Female, Stimulants other than cocaine"] == "1"  # B: methamphetamine
     assert sorted(grid["metaData"]["dimensions"]["co"]) == sorted({row[3] for row in grid["rows"]})
     assert ["EST_USERS", "2003", "KG", DEFAULT_COMBO, "20"] in grid["rows"]
 

@@ -59,6 +59,12 @@ def test_the_dimension_parameter_is_listed(document, path):
     assert parameters["dimension"]["schema"]["type"] == "array"
 
 
+def test_the_dhis2_metadata_package_and_the_adx_conflict_are_documented(document):
+    package = document["paths"]["/api/v1/dhis2/metadata.json"]["get"]["responses"]["200"]
+    assert "application/json" in package["content"]
+    assert "409" in document["paths"]["/api/v1/analytics.adx"]["get"]["responses"]
+
+
 def test_no_rest_literals_in_descriptions(document):
     texts: list[str] = []
 

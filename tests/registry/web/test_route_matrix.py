@@ -93,6 +93,7 @@ EXPECTED: dict[str, Access] = {
     "analytics_api.AnalyticsCsv": ANALYTICS,
     "analytics_api.AnalyticsAdx": ANALYTICS,
     "analytics_api.AnalyticsXlsx": ANALYTICS,
+    "analytics_api.Dhis2Metadata": ANALYTICS,
     "dhis2_api.Analytics": ANALYTICS,
     "dhis2_api.AnalyticsJson": ANALYTICS,
     "dhis2_api.AnalyticsCsv": ANALYTICS,
