@@ -131,7 +131,8 @@ def _retests(centre_id: int, on: date, config: dict) -> ReminderList:
 
     # one row per client with its latest test of each kind, read once for both kinds
     latest_tests = (
-        select(active.c.client_id, *(latest(test) for test in RETESTED))
+        select(active.c.client_id, Client.code, *(latest(test) for test in RETESTED))
+        .join(Client, Client.id == active.c.client_id)
         .cte("latest_tests")
         .prefix_with("MATERIALIZED")
     )
@@ -139,9 +140,8 @@ def _retests(centre_id: int, on: date, config: dict) -> ReminderList:
     for order, test in enumerate(RETESTED):
         cutoff = on - timedelta(days=config[f"REMINDER_{test}_RETEST_DAYS"])
         branches.append(
-            select(latest_tests.c.client_id, Client.code, literal(test).label("test"),
+            select(latest_tests.c.client_id, latest_tests.c.code, literal(test).label("test"),
                    literal(order).label("ord"), LabTest.sample_date)
-            .join(Client, Client.id == latest_tests.c.client_id)
             .outerjoin(LabTest, LabTest.id == latest_tests.c[test])
             .where(LabTest.id.is_(None)
                    | ((LabTest.result != "positive") & (LabTest.sample_date < cutoff)))
@@ -194,14 +194,19 @@ def _no_contact(centre_id: int, on: date, days: int) -> ReminderList:
     c = contacts.c
     seen = _later(_later(c.admission_date, func.coalesce(c.dose_date, c.admission_date)),
                   func.coalesce(c.test_date, c.admission_date))  # fmt: skip
-    rows = db.session.execute(
-        select(c.client_id, Client.code, seen.label("seen"), func.count().over().label("total"))
-        .join(Client, Client.id == c.client_id)
+    first = (
+        select(c.id, c.client_id, seen.label("seen"), func.count().over().label("total"))
         .where(or_(c.dose_date.is_(None), c.dose_date < cutoff),
                or_(c.test_date.is_(None), c.test_date < cutoff))
         .order_by(seen, c.id)
         .limit(SHOWN)
-    ).all()  # fmt: skip
+        .subquery()
+    )  # fmt: skip
+    rows = db.session.execute(  # the client codes of the rows shown only
+        select(first.c.client_id, Client.code, first.c.seen, first.c.total)
+        .join(Client, Client.id == first.c.client_id)
+        .order_by(first.c.seen, first.c.id)
+    ).all()
     shown = tuple(
         Reminder(r.client_id, r.code, "no_contact", r.seen, (on - r.seen).days) for r in rows
     )
