@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Select, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from registry.extensions import db
@@ -101,6 +102,21 @@ def centre_reminders(actor: User, centre_id: int, on: date) -> Reminders:
 
 def _retests(centre_id: int, on: date, config: dict) -> ReminderList:
     """HIV then HCV per client, by client code; one statement, the first ``SHOWN`` rows."""
+    cutoffs = {f"cutoff_{test}": on - timedelta(days=config[f"REMINDER_{test}_RETEST_DAYS"])
+               for test in RETESTED}  # fmt: skip
+    rows = db.session.execute(_retests_statement(), {"centre_id": centre_id, **cutoffs}).all()
+    shown = tuple(
+        Reminder(r.client_id, r.code, r.test, r.sample_date,
+                 None if r.sample_date is None else (on - r.sample_date).days)
+        for r in rows
+    )  # fmt: skip
+    return ReminderList(shown, rows[0].total if rows else 0)
+
+
+@cache
+def _retests_statement() -> Select:
+    """Built once (building it costs about as much as running it on a small centre)."""
+    centre_id = bindparam("centre_id", type_=Integer)
     active = (
         select(TreatmentEpisode.client_id)
         .where(
@@ -138,7 +154,7 @@ def _retests(centre_id: int, on: date, config: dict) -> ReminderList:
     )
     branches = []
     for order, test in enumerate(RETESTED):
-        cutoff = on - timedelta(days=config[f"REMINDER_{test}_RETEST_DAYS"])
+        cutoff = bindparam(f"cutoff_{test}", type_=Date)
         branches.append(
             select(latest_tests.c.client_id, latest_tests.c.code, literal(test).label("test"),
                    literal(order).label("ord"), LabTest.sample_date)
@@ -147,21 +163,27 @@ def _retests(centre_id: int, on: date, config: dict) -> ReminderList:
                    | ((LabTest.result != "positive") & (LabTest.sample_date < cutoff)))
         )  # fmt: skip
     due = union_all(*branches).subquery()
-    rows = db.session.execute(
+    return (
         select(due, func.count().over().label("total")).order_by(due.c.code, due.c.ord).limit(SHOWN)
-    ).all()
-    shown = tuple(
-        Reminder(r.client_id, r.code, r.test, r.sample_date,
-                 None if r.sample_date is None else (on - r.sample_date).days)
-        for r in rows
-    )  # fmt: skip
-    return ReminderList(shown, rows[0].total if rows else 0)
+    )
 
 
 def _no_contact(centre_id: int, on: date, days: int) -> ReminderList:
     """Open episodes whose last contact here (admission, dose given, test) is older than
     ``days``, longest first; one statement, the first ``SHOWN`` rows."""
     cutoff = on - timedelta(days=days)
+    params = {"centre_id": centre_id, "cutoff": cutoff}
+    rows = db.session.execute(_no_contact_statement(), params).all()
+    shown = tuple(
+        Reminder(r.client_id, r.code, "no_contact", r.seen, (on - r.seen).days) for r in rows
+    )
+    return ReminderList(shown, rows[0].total if rows else 0)
+
+
+@cache
+def _no_contact_statement() -> Select:
+    """Built once, like :func:`_retests_statement`."""
+    centre_id, cutoff = bindparam("centre_id", type_=Integer), bindparam("cutoff", type_=Date)
     episode = TreatmentEpisode
     last_given = (
         select(func.max(DosingEvent.dose_date))
@@ -202,15 +224,11 @@ def _no_contact(centre_id: int, on: date, days: int) -> ReminderList:
         .limit(SHOWN)
         .subquery()
     )  # fmt: skip
-    rows = db.session.execute(  # the client codes of the rows shown only
+    return (  # the client codes of the rows shown only
         select(first.c.client_id, Client.code, first.c.seen, first.c.total)
         .join(Client, Client.id == first.c.client_id)
         .order_by(first.c.seen, first.c.id)
-    ).all()
-    shown = tuple(
-        Reminder(r.client_id, r.code, "no_contact", r.seen, (on - r.seen).days) for r in rows
     )
-    return ReminderList(shown, rows[0].total if rows else 0)
 
 
 def _later(first: Any, second: Any) -> Any:
