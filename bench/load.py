@@ -88,8 +88,6 @@ print(json.dumps(out))
 
 CLINIC_CLIENTS = """SELECT DISTINCT client_id FROM treatment_episodes
     WHERE centre_id = (SELECT id FROM treatment_centres WHERE code = ?)"""
-OPEN_ENROLMENTS = """SELECT id FROM ost_enrolments WHERE exit_date IS NULL
-    AND centre_id = (SELECT id FROM treatment_centres WHERE code = ?)"""
 
 
 def cache_key(project: Path) -> str:
@@ -139,25 +137,23 @@ def instance_env(folder: Path, database: Path, extra: dict[str, str] | None = No
 
 
 def visit_targets(database: Path, seed: int) -> dict:
-    """Client, enrolment, job and upload ids to visit, read from the copied database."""
+    """Client, job and upload ids to visit, read from the copied database."""
     rng = random.Random(seed)
     with sqlite3.connect(database) as connection:
 
         def ids(sql: str, *params: object) -> list[int]:
             return [row[0] for row in connection.execute(sql, params)]
 
-        clients, enrolments = {}, {}
+        clients = {}
         for centre in ("RNC", "OSH"):
             found = ids(CLINIC_CLIENTS, centre)
             clients[centre] = rng.sample(found, min(2000, len(found)))
-            enrolments[centre] = ids(OPEN_ENROLMENTS, centre)
         first, last = connection.execute(
             "SELECT min(substr(admission_date, 1, 4)), max(substr(admission_date, 1, 4)) "
             "FROM treatment_episodes"
         ).fetchone()
         return {
             "clients": clients,
-            "enrolments": enrolments,
             "jobs": ids("SELECT job_id FROM estimation_results"),
             "uploads": ids("SELECT id FROM source_lists"),
             "years": list(range(int(first), int(last) + 1)),

@@ -6,7 +6,9 @@ of issue 12 did. One action can be several requests, timed one by one under a *k
 
 - clinic staff (signed in): the centre dashboard; a client page; a test result, a dose
   visit or a new admission (the form page, the POST with its CSRF token, then the page the
-  redirect leads to); every ``actions_per_session`` actions, sign out and in again;
+  redirect leads to); a dose visit starts from today's dosing list and doses a client not
+  yet dosed today, as staff do; every ``actions_per_session`` actions, sign out and in
+  again;
 - epidemiologists (signed in): the studies pages, a job page with its plots, the ministry
   dashboard of a year with its three plots, an upload;
 - ministry machines (``Authorization: Bearer``): analytics API reads, JSON and CSV.
@@ -30,6 +32,10 @@ import aiohttp
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 DOSE_INPUT = re.compile(r'<input[^>]*name="dose_mg"[^>]*>')
 VALUE = re.compile(r'value="([^"]*)"')
+#: A row of today's dosing list (``/ost/today``): enrolment id, status, the row's cells.
+ROW = re.compile(r'<tr id="row-(\d+)" data-status="(\w+)">(.*?)</tr>', re.S)
+QUICK_DOSE = 'name="kind" value="observed"'  # the row's one-click dose button
+REINDUCTION_MG = "8"  # within the induction limit of both medications (16 and 40 mg)
 IMAGES = re.compile(r'<img src="([^"]+\.png[^"]*)"')
 FIRST_DAY, LAST_DAY = date(2005, 1, 1), date.today() - timedelta(days=1)
 PANELS = (
@@ -76,12 +82,11 @@ class Shared:
     base: str
     password: str
     clients: dict[str, list[int]]  # centre code -> client ids with records there
-    enrolments: dict[str, list[int]]  # centre code -> open OST enrolment ids
     jobs: list[int]
     uploads: list[int]
     years: list[int]
     actions_per_session: int
-    used_dose_days: set[tuple[int, date]] = field(default_factory=set)
+    dosed_today: set[int] = field(default_factory=set)  # enrolment ids
 
 
 class Browser:
@@ -184,29 +189,47 @@ class ClinicStaff(SignedInUser):
         elif choice == "client":
             await self.call("client page", "GET", f"/clients/{client}")
         elif choice == "lab":
-            path = f"/clients/{client}/lab-tests/new"
-            await self.call("form page", "GET", path)
-            fields = {"test": self.rng.choice(("HIV", "HCV", "TB")),
-                      "sample_date": self.day().isoformat(), "result": "negative"}  # fmt: skip
-            await self.call("client page", "GET", await self.post("save", path, fields))
+            await self.lab_test(client)
         elif choice == "dose":
             await self.dose()
         else:
             await self.admission()
 
     async def dose(self) -> None:
-        enrolment = self.rng.choice(self.shared.enrolments[self.centre])
+        """A dose visit as staff record one: today's list, a client not yet dosed today
+        (claimed so that no other virtual user doses them too), then the row's button, or
+        the dose form with a re-induction decision when the row asks for one (after a gap
+        over the protocol limit, as every client of the demo is on its first dose: its
+        records end years ago). With everybody dosed, a test result is recorded instead."""
+        _, body, _ = await self.call("dosing list", "GET", "/ost/today")
+        due = [(int(m.group(1)), m.group(3)) for m in ROW.finditer(body) if m.group(2) == "due"]
+        free = [(row, cells) for row, cells in due if row not in self.shared.dosed_today]
+        if not free:
+            await self.lab_test(self.rng.choice(self.shared.clients[self.centre]))
+            return
+        enrolment, cells = self.rng.choice(free)
+        self.shared.dosed_today.add(enrolment)
+        if QUICK_DOSE in cells:
+            path = f"/ost/today/{enrolment}"
+            location = await self.post("save", path, {"kind": "observed"})
+            await self.call("dosing list", "GET", location)
+            return
         path = f"/ost/{enrolment}/doses/new"
         _, body, _ = await self.call("form page", "GET", path)
         given = DOSE_INPUT.search(body)
         value = VALUE.search(given.group(0)) if given else None
-        day = self.day()
-        while (enrolment, day) in self.shared.used_dose_days:  # one dose a day
-            day = self.day()
-        self.shared.used_dose_days.add((enrolment, day))
-        fields = {"dose_date": day.isoformat(), "kind": "observed",
-                  "dose_mg": value.group(1) if value and value.group(1) else "10"}  # fmt: skip
-        await self.call("dashboard", "GET", await self.post("save", path, fields))
+        dose = value.group(1) if value and value.group(1) else REINDUCTION_MG
+        fields = {"dose_date": date.today().isoformat(), "kind": "observed", "dose_mg": dose}
+        if 'name="reinduction_reason"' in body:
+            fields["reinduction_reason"] = "missed_doses"
+        await self.call("dosing list", "GET", await self.post("save", path, fields))
+
+    async def lab_test(self, client: int) -> None:
+        path = f"/clients/{client}/lab-tests/new"
+        await self.call("form page", "GET", path)
+        fields = {"test": self.rng.choice(("HIV", "HCV", "TB")),
+                  "sample_date": self.day().isoformat(), "result": "negative"}  # fmt: skip
+        await self.call("client page", "GET", await self.post("save", path, fields))
 
     async def admission(self) -> None:
         await self.call("form page", "GET", "/admissions/new")

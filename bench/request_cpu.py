@@ -37,15 +37,17 @@ from sqlalchemy import event
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 IMAGES = re.compile(r'<img src="([^"]+\.png[^"]*)"')
 #: Share of each kind in the requests of the load mix (``bench/load_users.py``): per
-#: 95 clinic actions 165 requests (dashboard 45, client page 50, form page 35, save 35),
-#: per 100 epidemiologist actions about 195 (studies pages 55, job pages 20 with a plot
-#: each, ministry pages 25 with 3 plots each), one request per ministry API action;
-#: users are 60/20/20 % of the clients. Close enough to weigh the mean.
+#: 95 clinic actions about 180 requests (dashboard 30; client page 50; form page 35 and
+#: save 35: test results, dose visits, admissions; today's dosing list 30, before and
+#: after each dose visit), per 100 epidemiologist actions about 195 (studies pages 55, job
+#: pages 20 with a plot each, ministry pages 25 with 3 plots each), one request per
+#: ministry API action; users are 60/20/20 % of the clients. Close enough to weigh the mean.
 WEIGHTS = {
-    "dashboard": 0.6 * 45 / 165,
-    "client page": 0.6 * 50 / 165,
-    "form page": 0.6 * 35 / 165,
-    "save": 0.6 * 35 / 165,
+    "dashboard": 0.6 * 30 / 180,
+    "client page": 0.6 * 50 / 180,
+    "form page": 0.6 * 35 / 180,
+    "save": 0.6 * 35 / 180,
+    "dosing list": 0.6 * 30 / 180,
     "studies page": 0.2 * 55 / 195,
     "job page": 0.2 * 20 / 195,
     "ministry page": 0.2 * 25 / 195,
@@ -119,6 +121,8 @@ def run(app, db, accounts: dict, targets: dict, args: argparse.Namespace) -> Non
         client_id = rng.choice(targets["clients"][centre])
         if kind == "dashboard":
             return clinic, "GET", "/dashboard", None, None
+        if kind == "dosing list":
+            return clinic, "GET", "/ost/today", None, None
         if kind == "client page":
             return clinic, "GET", f"/clients/{client_id}", None, None
         if kind == "form page":

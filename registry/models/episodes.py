@@ -32,6 +32,14 @@ class TreatmentEpisode(TimestampMixin, Base):
         ),
         Index("ix_treatment_episodes_centre_admission", "centre_id", "admission_date"),
         Index("ix_treatment_episodes_client_admission", "client_id", "admission_date"),
+        # the centre's open episodes (the dashboard's reminders), without its closed ones
+        Index(
+            "ix_treatment_episodes_open_centre",
+            "centre_id",
+            "admission_date",
+            sqlite_where=text("discharge_date IS NULL"),
+            postgresql_where=text("discharge_date IS NULL"),
+        ),
         # at most one open episode of a programme per client and centre (partial index)
         Index(
             "uq_treatment_episodes_open_programme",

@@ -16,7 +16,11 @@ class LabTest(TimestampMixin, Base):
     """One test of one client, recorded at one centre."""
 
     __tablename__ = "lab_tests"
-    __table_args__ = (Index("ix_lab_tests_test_sample_date", "test", "sample_date"),)
+    __table_args__ = (
+        Index("ix_lab_tests_test_sample_date", "test", "sample_date"),
+        # a client's latest test of a kind at a centre (the dashboard's re-test reminders)
+        Index("ix_lab_tests_client_centre_test", "client_id", "centre_id", "test", "sample_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)

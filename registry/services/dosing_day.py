@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from registry.extensions import db
@@ -111,32 +112,32 @@ def dosing_list(actor: User, centre_id: int, on: date) -> list[DosingRow]:
             )
         )
     }
-    last_date = (
-        select(DosingEvent.enrolment_id, func.max(DosingEvent.dose_date).label("day"))
+    # the last dose given before the day: one backward index seek per enrolment
+    last_given_id = (
+        select(DosingEvent.id)
         .where(
-            DosingEvent.enrolment_id.in_(open_here),
+            DosingEvent.enrolment_id == OstEnrolment.id,
             DosingEvent.kind.in_(GIVEN_KINDS),
             DosingEvent.dose_date < on,
         )
-        .group_by(DosingEvent.enrolment_id)
-        .subquery()
+        .order_by(DosingEvent.dose_date.desc())
+        .limit(1)
+        .scalar_subquery()
     )
     last_given = {
         d.enrolment_id: d
         for d in db.session.scalars(
-            select(DosingEvent).join(
-                last_date,
-                (DosingEvent.enrolment_id == last_date.c.enrolment_id)
-                & (DosingEvent.dose_date == last_date.c.day),
+            select(DosingEvent).where(
+                DosingEvent.id.in_(
+                    select(last_given_id).where(
+                        OstEnrolment.centre_id == centre_id, OstEnrolment.exit_date.is_(None)
+                    )
+                )
             )
         )
     }
     changes: dict[int, list[DoseChange]] = {}
-    for change in db.session.scalars(
-        select(DoseChange)
-        .where(DoseChange.enrolment_id.in_(open_here))
-        .order_by(DoseChange.effective_date, DoseChange.id)
-    ):
+    for change in db.session.scalars(_changes_needed(centre_id, on)):
         changes.setdefault(change.enrolment_id, []).append(change)
     rows = [_row(e, on, recorded, last_given, changes.get(e.id, [])) for e in enrolments]
     record_event(
@@ -144,6 +145,45 @@ def dosing_list(actor: User, centre_id: int, on: date) -> list[DosingRow]:
         detail=f"list=dosing_today n={len(rows)}",
     )  # fmt: skip
     return rows
+
+
+def _changes_needed(centre_id: int, on: date) -> Any:
+    """The dose changes the rows can show: per open enrolment here, the one in force on
+    ``on`` and every change after the last dose given before it (scheduled ones,
+    re-induction decisions after a gap; see :func:`_row`), not years of earlier ones."""
+    in_force = (
+        select(DoseChange.id)
+        .where(DoseChange.enrolment_id == OstEnrolment.id, DoseChange.effective_date <= on)
+        .order_by(DoseChange.effective_date.desc(), DoseChange.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    last_given = (
+        select(func.max(DosingEvent.dose_date))
+        .where(
+            DosingEvent.enrolment_id == OstEnrolment.id,
+            DosingEvent.kind.in_(GIVEN_KINDS),
+            DosingEvent.dose_date < on,
+        )
+        .scalar_subquery()
+    )
+    bounds = (
+        select(OstEnrolment.id, in_force.label("in_force"), last_given.label("given"))
+        .where(OstEnrolment.centre_id == centre_id, OstEnrolment.exit_date.is_(None))
+        .cte("bounds")
+        .prefix_with("MATERIALIZED")  # once per enrolment, not once per change
+    )
+    return (
+        select(DoseChange)
+        .join(bounds, DoseChange.enrolment_id == bounds.c.id)
+        .where(
+            or_(
+                DoseChange.id == bounds.c.in_force,
+                DoseChange.effective_date > func.coalesce(bounds.c.given, date(1, 1, 1)),
+            )
+        )
+        .order_by(DoseChange.effective_date, DoseChange.id)
+    )
 
 
 def _row(

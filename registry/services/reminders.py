@@ -11,15 +11,24 @@ Public interface::
   (WHO: retest people who inject drugs at least once a year);
 * ``no_contact``: open episodes with no admission, dose given or test for
   ``REMINDER_NO_CONTACT_DAYS`` days.
+
+Each list is a :class:`ReminderList`: its first :data:`SHOWN` reminders and how many there
+are. A centre that does not record discharges keeps thousands of open episodes, so the
+re-test and no-contact lists are counted, ordered and cut in one statement each, whatever
+the number of clients (bench/request_cpu.py, "dashboard").
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, Select, bindparam, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from registry.extensions import db
 from registry.models import Client, DosingEvent, LabTest, OstEnrolment, TreatmentEpisode, User
@@ -30,6 +39,8 @@ from registry.services.ost import GIVEN_KINDS
 
 INJECTING_CODES = ("2", "2.1", "2.2", "2.3")
 RETESTED = ("HIV", "HCV")
+#: Reminders listed per list on the dashboard (the others are counted).
+SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -45,12 +56,23 @@ class Reminder:
 
 
 @dataclass(frozen=True)
+class ReminderList:
+    """The first :data:`SHOWN` reminders of a list, in order, and how many it has."""
+
+    shown: tuple[Reminder, ...] = ()
+    total: int = 0
+
+    def __iter__(self) -> Iterator[Reminder]:
+        return iter(self.shown)
+
+
+@dataclass(frozen=True)
 class Reminders:
     """The dashboard's three lists."""
 
-    missed: list[Reminder] = field(default_factory=list)
-    retests: list[Reminder] = field(default_factory=list)
-    no_contact: list[Reminder] = field(default_factory=list)
+    missed: ReminderList = field(default_factory=ReminderList)
+    retests: ReminderList = field(default_factory=ReminderList)
+    no_contact: ReminderList = field(default_factory=ReminderList)
 
 
 def centre_reminders(actor: User, centre_id: int, on: date) -> Reminders:
@@ -65,18 +87,36 @@ def centre_reminders(actor: User, centre_id: int, on: date) -> Reminders:
             since = row.last_given.dose_date if row.last_given else None
             missed.append(Reminder(row.enrolment.client_id, row.enrolment.client.code,
                                    "missed", since, days))  # fmt: skip
+    missed.sort(key=lambda r: -(r.days or 0))
     reminders = Reminders(
-        sorted(missed, key=lambda r: -(r.days or 0)),
+        ReminderList(tuple(missed[:SHOWN]), len(missed)),
         _retests(centre_id, on, config),
         _no_contact(centre_id, on, config["REMINDER_NO_CONTACT_DAYS"]),
     )
-    shown = len(reminders.missed) + len(reminders.retests) + len(reminders.no_contact)
+    lists = (reminders.missed, reminders.retests, reminders.no_contact)
+    shown = sum(len(each.shown) for each in lists)
     record_event(actor, "read", "client", None, centre_id=centre_id,
                  detail=f"list=reminders n={shown}")  # fmt: skip
     return reminders
 
 
-def _retests(centre_id: int, on: date, config: dict) -> list[Reminder]:
+def _retests(centre_id: int, on: date, config: dict) -> ReminderList:
+    """HIV then HCV per client, by client code; one statement, the first ``SHOWN`` rows."""
+    cutoffs = {f"cutoff_{test}": on - timedelta(days=config[f"REMINDER_{test}_RETEST_DAYS"])
+               for test in RETESTED}  # fmt: skip
+    rows = db.session.execute(_retests_statement(), {"centre_id": centre_id, **cutoffs}).all()
+    shown = tuple(
+        Reminder(r.client_id, r.code, r.test, r.sample_date,
+                 None if r.sample_date is None else (on - r.sample_date).days)
+        for r in rows
+    )  # fmt: skip
+    return ReminderList(shown, rows[0].total if rows else 0)
+
+
+@cache
+def _retests_statement() -> Select:
+    """Built once (building it costs about as much as running it on a small centre)."""
+    centre_id = bindparam("centre_id", type_=Integer)
     active = (
         select(TreatmentEpisode.client_id)
         .where(
@@ -89,66 +129,108 @@ def _retests(centre_id: int, on: date, config: dict) -> list[Reminder]:
                 OstEnrolment.centre_id == centre_id, OstEnrolment.exit_date.is_(None)
             )
         )
+        .subquery()
     )
-    rows = db.session.execute(select(Client.id, Client.code).where(Client.id.in_(active))).all()
-    codes = dict(rows)
-    latest: dict[tuple[int, str], LabTest] = {}
-    for test in db.session.scalars(
-        select(LabTest)
-        .where(LabTest.centre_id == centre_id, LabTest.test.in_(RETESTED),
-               LabTest.client_id.in_(list(codes)))
-        .order_by(LabTest.sample_date, LabTest.id)
-    ):  # fmt: skip
-        latest[(test.client_id, test.test)] = test
-    intervals = {"HIV": config["REMINDER_HIV_RETEST_DAYS"],
-                 "HCV": config["REMINDER_HCV_RETEST_DAYS"]}  # fmt: skip
-    due = []
-    for client_id, code in sorted(codes.items(), key=lambda item: item[1]):
-        for test in RETESTED:
-            last = latest.get((client_id, test))
-            if last is None:
-                due.append(Reminder(client_id, code, test, None))
-            elif last.result != "positive" and last.sample_date < on - timedelta(
-                days=intervals[test]
-            ):
-                due.append(Reminder(client_id, code, test, last.sample_date,
-                                    (on - last.sample_date).days))  # fmt: skip
-    return due
+    earlier = aliased(LabTest)
+
+    def latest(test: str) -> Any:
+        """The client's latest test of this kind here (the later entry on a tie)."""
+        return (
+            select(earlier.id)
+            .where(earlier.client_id == active.c.client_id, earlier.centre_id == centre_id,
+                   earlier.test == test)
+            .order_by(earlier.sample_date.desc(), earlier.id.desc())
+            .limit(1)
+            .scalar_subquery()
+            .label(test)
+        )  # fmt: skip
+
+    # one row per client with its latest test of each kind, read once for both kinds
+    latest_tests = (
+        select(active.c.client_id, Client.code, *(latest(test) for test in RETESTED))
+        .join(Client, Client.id == active.c.client_id)
+        .cte("latest_tests")
+        .prefix_with("MATERIALIZED")
+    )
+    branches = []
+    for order, test in enumerate(RETESTED):
+        cutoff = bindparam(f"cutoff_{test}", type_=Date)
+        branches.append(
+            select(latest_tests.c.client_id, latest_tests.c.code, literal(test).label("test"),
+                   literal(order).label("ord"), LabTest.sample_date)
+            .outerjoin(LabTest, LabTest.id == latest_tests.c[test])
+            .where(LabTest.id.is_(None)
+                   | ((LabTest.result != "positive") & (LabTest.sample_date < cutoff)))
+        )  # fmt: skip
+    due = union_all(*branches).subquery()
+    return (
+        select(due, func.count().over().label("total")).order_by(due.c.code, due.c.ord).limit(SHOWN)
+    )
 
 
-def _no_contact(centre_id: int, on: date, days: int) -> list[Reminder]:
+def _no_contact(centre_id: int, on: date, days: int) -> ReminderList:
+    """Open episodes whose last contact here (admission, dose given, test) is older than
+    ``days``, longest first; one statement, the first ``SHOWN`` rows."""
     cutoff = on - timedelta(days=days)
-    episodes = list(
-        db.session.execute(
-            select(TreatmentEpisode.client_id, Client.code, TreatmentEpisode.admission_date)
-            .join(Client, Client.id == TreatmentEpisode.client_id)
-            .where(
-                TreatmentEpisode.centre_id == centre_id,
-                TreatmentEpisode.discharge_date.is_(None),
-                TreatmentEpisode.admission_date < cutoff,
-            )
+    params = {"centre_id": centre_id, "cutoff": cutoff}
+    rows = db.session.execute(_no_contact_statement(), params).all()
+    shown = tuple(
+        Reminder(r.client_id, r.code, "no_contact", r.seen, (on - r.seen).days) for r in rows
+    )
+    return ReminderList(shown, rows[0].total if rows else 0)
+
+
+@cache
+def _no_contact_statement() -> Select:
+    """Built once, like :func:`_retests_statement`."""
+    centre_id, cutoff = bindparam("centre_id", type_=Integer), bindparam("cutoff", type_=Date)
+    episode = TreatmentEpisode
+    last_given = (
+        select(func.max(DosingEvent.dose_date))
+        .where(DosingEvent.enrolment_id == OstEnrolment.id, DosingEvent.kind.in_(GIVEN_KINDS))
+        .scalar_subquery()
+    )
+    # each open episode admitted before the cutoff with its client's last dose and test here
+    contacts = (
+        select(
+            episode.id,
+            episode.client_id,
+            episode.admission_date,
+            select(func.max(last_given))
+            .where(OstEnrolment.client_id == episode.client_id, OstEnrolment.centre_id == centre_id)
+            .scalar_subquery()
+            .label("dose_date"),
+            select(func.max(LabTest.sample_date))
+            .where(LabTest.client_id == episode.client_id, LabTest.centre_id == centre_id)
+            .scalar_subquery()
+            .label("test_date"),
         )
+        .where(
+            episode.centre_id == centre_id,
+            episode.discharge_date.is_(None),
+            episode.admission_date < cutoff,
+        )
+        .cte("contacts")
+        .prefix_with("MATERIALIZED")  # the subqueries once per episode, not once per use
     )
-    ids = [e.client_id for e in episodes]
-    last_dose = dict(
-        db.session.execute(
-            select(OstEnrolment.client_id, func.max(DosingEvent.dose_date))
-            .join(DosingEvent, DosingEvent.enrolment_id == OstEnrolment.id)
-            .where(OstEnrolment.centre_id == centre_id, OstEnrolment.client_id.in_(ids),
-                   DosingEvent.kind.in_(GIVEN_KINDS))
-            .group_by(OstEnrolment.client_id)
-        ).all()
+    c = contacts.c
+    seen = _later(_later(c.admission_date, func.coalesce(c.dose_date, c.admission_date)),
+                  func.coalesce(c.test_date, c.admission_date))  # fmt: skip
+    first = (
+        select(c.id, c.client_id, seen.label("seen"), func.count().over().label("total"))
+        .where(or_(c.dose_date.is_(None), c.dose_date < cutoff),
+               or_(c.test_date.is_(None), c.test_date < cutoff))
+        .order_by(seen, c.id)
+        .limit(SHOWN)
+        .subquery()
     )  # fmt: skip
-    last_test = dict(
-        db.session.execute(
-            select(LabTest.client_id, func.max(LabTest.sample_date))
-            .where(LabTest.centre_id == centre_id, LabTest.client_id.in_(ids))
-            .group_by(LabTest.client_id)
-        ).all()
+    return (  # the client codes of the rows shown only
+        select(first.c.client_id, Client.code, first.c.seen, first.c.total)
+        .join(Client, Client.id == first.c.client_id)
+        .order_by(first.c.seen, first.c.id)
     )
-    stale = []
-    for client_id, code, admitted in episodes:
-        seen = max(d for d in (admitted, last_dose.get(client_id), last_test.get(client_id)) if d)
-        if seen < cutoff:
-            stale.append(Reminder(client_id, code, "no_contact", seen, (on - seen).days))
-    return sorted(stale, key=lambda r: -(r.days or 0))
+
+
+def _later(first: Any, second: Any) -> Any:
+    """The later of two dates in SQL (``greatest`` is not in SQLite)."""
+    return case((first >= second, first), else_=second)

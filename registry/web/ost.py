@@ -10,16 +10,17 @@ from typing import Any
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema
+from sqlalchemy import select
 
 from registry.auth.roles import roles
 from registry.codes import PROGRAMMES
 from registry.extensions import db
-from registry.models import OstEnrolment
+from registry.models import DosingEvent, OstEnrolment
 from registry.models.users import CLINIC_STAFF
 from registry.schemas import DoseChangeSchema, DoseSchema, OstEnrolmentSchema, OstExitSchema
 from registry.services import listings
-from registry.services.ost import change_dose as change_dose_service
 from registry.services.ost import (
+    GIVEN_KINDS,
     dose_change_problems,
     dose_problems,
     enrol_client,
@@ -30,6 +31,7 @@ from registry.services.ost import (
     reinduction_decision,
     reinduction_gap_days,
 )
+from registry.services.ost import change_dose as change_dose_service
 from registry.services.ost import exit_ost as exit_ost_service
 from registry.services.ost import record_dose as record_dose_visit
 from registry.web import blueprint, client_here_or_404, code_label, day_filter
@@ -49,11 +51,23 @@ def usual_dose(enrolment: OstEnrolment) -> dict[str, str]:
         latest = decision.dose_mg if decision is not None else None
     else:
         change = prescribed_dose(enrolment, today)
-        given = [d.dose_mg for d in enrolment.doses if d.kind in ("observed", "take_home")]
-        latest = change.dose_mg if change else (given[-1] if given else None)
+        if change is not None:
+            latest = change.dose_mg
+        else:  # the last dose given, without reading the enrolment's years of doses
+            given = _last_doses(enrolment.id, 1, given=True)
+            latest = given[0].dose_mg if given else None
     if latest is not None:
         values["dose_mg"] = format(Decimal(latest).normalize(), "f")
     return values
+
+
+def _last_doses(enrolment_id: int, n: int, given: bool = False) -> list[DosingEvent]:
+    """The enrolment's last ``n`` dosing events (doses given only, if ``given``), latest
+    first: an index seek, not a load of every dose of a long enrolment."""
+    query = select(DosingEvent).where(DosingEvent.enrolment_id == enrolment_id)
+    if given:
+        query = query.where(DosingEvent.kind.in_(GIVEN_KINDS))
+    return list(db.session.scalars(query.order_by(DosingEvent.dose_date.desc()).limit(n)))
 
 
 @blueprint.route("/clients/<int:client_id>/ost/new", methods=["GET", "POST"])
@@ -118,7 +132,7 @@ def enrolment_form(
         enrolment = listings.enrolment_at_centre(g.user, enrolment_id, g.user.centre_id)
     context = {"form": form, "enrolment": enrolment}
     if template == "web/dose.html":
-        context["recent"] = list(reversed(enrolment.doses[-7:]))
+        context["recent"] = _last_doses(enrolment.id, 7)
         today = date.today()
         gap = enrolment.is_open and needs_reinduction(enrolment, today)
         context["reinduction"] = gap

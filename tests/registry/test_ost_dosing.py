@@ -1,5 +1,7 @@
-"""Re-induction after a gap, scheduled dose changes, take-home days, today's list --
-through the services, on both database backends."""
+"""Re-induction after a gap, scheduled dose changes, take-home days, today's list and the
+dashboard's reminders -- through the services, on both database backends. The list and the
+reminders read what they show, not the centre's history: long reminder lists come counted
+with their first ``SHOWN`` rows, and the list loads only the dose changes a row shows."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from registry.models import AuditEvent, DoseChange, DosingEvent
 from registry.schemas import AdmissionSchema, DoseChangeSchema, DoseSchema, OstEnrolmentSchema
@@ -16,6 +18,7 @@ from registry.services import ServiceError
 from registry.services.dosing_day import dose_from_list, dosing_list
 from registry.services.episodes import admit_client
 from registry.services.ost import change_dose, enrol_client, prescribed_dose, record_dose
+from registry.services.reminders import SHOWN, centre_reminders
 
 TODAY = date.today()
 
@@ -166,7 +169,6 @@ def test_todays_list_shows_each_clients_state(db_session, rnc, actor, centre):
 def test_dashboard_reminders(db_session, rnc, actor, centre, admission_form):
     from registry.schemas import LabTestSchema
     from registry.services.lab import record_test
-    from registry.services.reminders import centre_reminders
 
     staff, enrolled = rnc
     regular, away = enrolled("Асанов"), enrolled("Бекова", last=3)
@@ -187,3 +189,49 @@ def test_dashboard_reminders(db_session, rnc, actor, centre, admission_form):
         (quiet.id, TODAY - timedelta(days=200))
     ]
     assert centre_reminders(actor("clinic-osh"), centre("OSH").id, TODAY) == type(reminders)()
+
+
+def test_long_reminder_lists_give_the_first_rows_in_order_and_count_all(
+    db_session, actor, centre, admission_form
+):
+    staff, clinic = actor("clinic-bishkek"), centre("RNC")
+    n, codes = SHOWN + 5, []
+    for i in range(n):  # injecting, never tested here, admitted 200+i days ago
+        form = admission_form(birth_date=(date(1970, 1, 1) + timedelta(days=i)).isoformat(),
+                              admission_date=ago(200 + i))  # fmt: skip
+        codes.append(
+            admit_client(AdmissionSchema().load(form), actor=staff, centre=clinic).client.code
+        )
+    db_session.commit()
+    reminders = centre_reminders(staff, clinic.id, TODAY)
+    assert reminders.no_contact.total == n
+    assert [r.days for r in reminders.no_contact] == list(range(200 + n - 1, 204, -1))
+    assert reminders.retests.total == 2 * n  # HIV and HCV for each
+    shown = [(r.code, r.what) for r in reminders.retests]
+    first = sorted(codes)[: SHOWN // 2]
+    assert shown == [(code, test) for code in first for test in ("HIV", "HCV")]
+    assert reminders.missed.total == 0 and list(reminders.missed) == []
+
+
+def test_todays_list_loads_only_the_dose_changes_it_can_show(db_session, rnc, actor, centre):
+    staff, enrolled = rnc
+    enrolment = enrolled(last=1)
+    for days in range(8, 0, -1):  # a change a day: 78 mg ... 71 mg (yesterday)
+        change(enrolment, staff, ago(days), str(70 + days))
+    scheduled = change(enrolment, staff, (TODAY + timedelta(days=2)).isoformat(), "60").id
+    db_session.commit()
+    db_session.expunge_all()
+    loaded: list[int] = []
+
+    def count(target: DoseChange, context: object) -> None:
+        loaded.append(target.id)
+
+    event.listen(DoseChange, "load", count)
+    try:
+        (row,) = dosing_list(actor("clinic-bishkek"), centre("RNC").id, TODAY)
+    finally:
+        event.remove(DoseChange, "load", count)
+    assert row.prescribed.dose_mg == Decimal("71.00")
+    assert row.scheduled.id == scheduled
+    # not the induction, the first maintenance dose and the seven changes before yesterday
+    assert sorted(loaded) == sorted([row.prescribed.id, scheduled])

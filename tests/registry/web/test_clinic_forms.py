@@ -327,6 +327,30 @@ def test_dashboard_lists_admissions_and_ost_clients_and_audits_the_read(
     assert {"episode", "ost_enrolment"} <= set(reads)
 
 
+def test_the_dashboard_counts_a_long_reminder_list_and_lists_its_first_50(
+    rnc_staff, client, app, registry_data, rnc_records
+):
+    from datetime import date, timedelta
+
+    from registry.models import TreatmentCentre, User
+    from registry.schemas import AdmissionSchema
+    from registry.services.episodes import admit_client
+    from tests.registry.conftest import build_admission_form
+
+    with app.app_context():  # 52 more open episodes without contact since 2004
+        actor = db.session.get(User, registry_data.users["clinic-bishkek"])
+        centre = db.session.get(TreatmentCentre, registry_data.centres["RNC"])
+        for i in range(52):
+            birth = (date(1970, 1, 1) + timedelta(days=i)).isoformat()
+            form = build_admission_form(birth_date=birth, admission_date="2004-02-01")
+            admit_client(AdmissionSchema().load(form), actor=actor, centre=centre)
+        db.session.commit()
+    html = client.get("/dashboard").get_data(as_text=True)
+    section = html[html.index('id="reminders-no-contact"') :]
+    assert section[: section.index("</h3>")].endswith('<span class="muted">(53)</span>')
+    assert section[: section.index("</ul>")].count("<li>") == 50
+
+
 @pytest.mark.parametrize(
     ("language", "reason_label", "warning"),
     [
