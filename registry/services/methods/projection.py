@@ -7,12 +7,14 @@ Parameters::
 
     {"source_job": 12 or null, "base": 5600 or null, "base_low": null, "base_high": null,
      "horizon": 5,                                       # years ahead, 1 to 5
+     "key_population": null,     # a typed base's population, if it is an estimate of one
      "scenarios": {"trend": [5, 7], "best": [-3, -2], "worst": [4, 5]}}   # % a year
 
 Payload (:func:`estimation.projection.project`; ranges carry no probability)::
 
     {"method": "projection", "base_year": 2003,
-     "base": {"value", "low", "high", "source": {"job", "method", "period", "area"} or null},
+     "base": {"value", "low", "high", "key_population": "pwud" or null,  # a job's: its own
+              "source": {"job", "method", "period", "area", "key_population"} or null},
      "scenarios": {"trend": [5.0, 7.0], ...},
      "projections": [{"scenario", "year", "value", "low", "high"}, ...]}
 """
@@ -40,6 +42,7 @@ from registry.services.methods.base import (
     check_interval,
     num,
 )
+from registry.services.methods.population import key_population_field
 
 SCENARIO_MESSAGE = _l("Write each scenario as NAME=LOW:HIGH, separated by semicolons.")
 MAX_SCENARIOS = 6
@@ -91,6 +94,7 @@ class Parameters(ParametersSchema):
     base_low = _count()
     base_high = _count()
     horizon = integer(1, 5, default=5)
+    key_population = key_population_field()
     scenarios = Scenarios(
         load_default=lambda: {name: list(bounds) for name, bounds in DEFAULT_SCENARIOS.items()}
     )
@@ -121,6 +125,7 @@ def projection(
     low: float | None = None,
     high: float | None = None,
     source: dict[str, Any] | None = None,
+    key_population: str | None = None,
 ) -> dict[str, Any]:
     """Payload of a projection study (see the module docstring)."""
     p = parameters
@@ -134,6 +139,7 @@ def projection(
             "value": num(result.value),
             "low": num(result.value_low),
             "high": num(result.value_high),
+            "key_population": key_population,
             "source": source,
         },  # fmt: skip
         "scenarios": {k: list(v) for k, v in result.scenarios.items()},
@@ -154,7 +160,9 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     """``(payload, history_counts, hash basis)`` of a projection study."""
     p = study.parameters
     value, low, high, source, entry = sources.estimate_input(p, "base")
-    payload = projection(study.period_end.year, value, p, low=low, high=high, source=source)
+    population = p.get("key_population") if source is None else source.get("key_population")
+    payload = projection(study.period_end.year, value, p, low=low, high=high, source=source,
+                         key_population=population)  # fmt: skip
     return Computed(payload, {"lists": [], "base": payload["base"]}, {"lists": [entry]})
 
 
