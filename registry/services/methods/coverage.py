@@ -51,7 +51,11 @@ from registry.services.methods.base import (
     check_interval,
     num,
 )
-from registry.services.methods.population import COVERAGE_POPULATION, key_population_field
+from registry.services.methods.population import (
+    COVERAGE_POPULATION,
+    KEY_POPULATIONS,
+    key_population_field,
+)
 
 #: Target coverage: 40% (UNAIDS indicator registry, "Coverage of opioid substitution
 #: therapy"; the WHO/UNODC/UNAIDS technical guide's "high" band starts there).
@@ -158,6 +162,7 @@ METHOD = Method(
     name="coverage",
     label=_l("OST coverage"),
     parameters=Parameters,
+    choices={"key_population": KEY_POPULATIONS},
     check=check,
     run=run,
     rows=rows,

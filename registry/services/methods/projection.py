@@ -42,7 +42,7 @@ from registry.services.methods.base import (
     check_interval,
     num,
 )
-from registry.services.methods.population import key_population_field
+from registry.services.methods.population import KEY_POPULATIONS, key_population_field
 
 SCENARIO_MESSAGE = _l("Write each scenario as NAME=LOW:HIGH, separated by semicolons.")
 MAX_SCENARIOS = 6
@@ -178,6 +178,7 @@ METHOD = Method(
     name="projection",
     label=_l("Projection"),
     parameters=Parameters,
+    choices={"key_population": KEY_POPULATIONS},
     check=check,
     run=run,
     rows=rows,
