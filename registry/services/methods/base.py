@@ -104,7 +104,9 @@ class Estimate:
     key_population: str | None = None
 
     @classmethod
-    def of(cls, entry: Mapping[str, Any] | None, key_population: str | None = None) -> Estimate | None:
+    def of(
+        cls, entry: Mapping[str, Any] | None, key_population: str | None = None
+    ) -> Estimate | None:
         """The estimate of a payload's ``estimate`` entry (None without an abundance)."""
         if not entry or not entry.get("abundance"):
             return None

@@ -190,8 +190,9 @@ def multiplier(
         "observed": None,
         "registered": None,
         "key_population": p.get("key_population") or DEFAULT_POPULATION,
-        **per_registered(num(value), num(low), num(high), registered=registered,
-                         on=registered_on),  # fmt: skip
+        **per_registered(
+            num(value), num(low), num(high), registered=registered, on=registered_on
+        ),  # fmt: skip
         "population": population,
         "rate_per_100k": rate,
     }
