@@ -43,6 +43,7 @@ from registry.models import (
     User,
 )
 from registry.services import linkage, studies, uploads
+from registry.services.methods import sources
 from registry.simulation.forms import ITEM_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,6 +129,12 @@ def bench_linkage(url: str, clients: int, episodes: int, list_size: int) -> None
             print(f"histories of 5 lists, 2003 (run {attempt + 1})".ljust(50),
                   f"{elapsed:7.2f} s  observed {report['observed']:,}, "
                   f"lists {[e['count'] for e in report['lists']]}")  # fmt: skip
+        kg = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "KG"))
+        for day in (date(2003, 12, 31), date(2003, 6, 30)):
+            began = time.perf_counter()
+            count = sources.registered(kg, day)  # the users-per-registered denominator
+            print(f"register on {day} (ratio's denominator)".ljust(50),
+                  f"{time.perf_counter() - began:7.2f} s  {count:,} people")  # fmt: skip
     with app.app_context():
         db.engine.dispose()
 

@@ -22,6 +22,7 @@ from registry.extensions import db
 from registry.models import EstimationResult, OrgUnit, Study
 from registry.services.approvals import approved_results
 from registry.services.methods import ESTIMATING, METHODS
+from registry.services.methods.population import RegisteredRatio
 
 #: The methods whose approved results are published as estimates: one flag per method
 #: (``estimates_population``), the same that coverage and projection build on.
@@ -30,13 +31,19 @@ ESTIMATE_METHODS = ESTIMATING
 
 @dataclass(frozen=True)
 class Estimate:
-    """Estimated number of people who use drugs, with its interval, and where it came from."""
+    """An approved population estimate, with its interval, and where it came from."""
 
     value: float
     low: float | None
     high: float | None
     result_id: int
     method: str
+    #: The people on the narcological register the result divided by (its "per
+    #: registered user" denominator, :mod:`registry.services.methods.population`);
+    #: None for a result computed before it recorded one.
+    registered: int | None = None
+    #: Which population the estimate is of (None: not recorded).
+    key_population: str | None = None
 
 
 def approved_estimates(periods: Iterable[str]) -> dict[tuple[str, str], Estimate]:
@@ -52,14 +59,18 @@ def approved_estimates(periods: Iterable[str]) -> dict[tuple[str, str], Estimate
         if (code, period, method) in latest_of_method:
             continue  # an older result of a method: only its latest one counts
         latest_of_method.add((code, period, method))
-        estimate = METHODS[method].estimate(result.payload or {})
+        payload = result.payload or {}
+        estimate = METHODS[method].estimate(payload)
         if (code, period) not in estimates and estimate is not None:
+            ratio = RegisteredRatio.of(payload)
             estimates[(code, period)] = Estimate(
                 float(estimate.abundance),
                 _number(estimate.ci_low),
                 _number(estimate.ci_high),
                 result.id,
                 method,
+                ratio.registered if ratio is not None else None,
+                estimate.key_population,
             )
     return estimates
 

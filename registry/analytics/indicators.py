@@ -209,14 +209,14 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("EST_USERS_HIGH", _l("Estimated number, upper bound"), ESTIMATE),
         Indicator(
             "EST_PER_REG",
-            _l("Estimated users per registered user"),
+            _l("Estimated users per person on the narcological register at the period's end"),
             RATIO,
             numerator="EST_USERS",
             denominator="REG_CLIENTS",
         ),
         Indicator(
             "OST_COVERAGE",
-            _l("OST coverage of estimated users (%)"),
+            _l("OST coverage: clients on OST per estimated opioid-dependent PWID (%)"),
             RATIO,
             numerator="OST_CLIENTS",
             denominator="EST_USERS",

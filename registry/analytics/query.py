@@ -12,7 +12,12 @@ A row is ``[dx, pe, ou, (sex), (age or co), value, status]``; ``status`` is ``ok
 ``suppressed`` (value withheld), ``no_estimate`` (no approved estimate for the area and
 period), ``no_denominator`` (zero denominator) or ``whole_years_only`` (a flow indicator
 asked for a part of a year). OST coverage rows get their WHO band (low under 20%,
-medium 20-40%, high over 40%) in ``metaData.whoBands``.
+medium 20-40%, high over 40%) in ``metaData.whoBands``. Rows worked out from an approved
+estimate name its population in ``metaData.estimatePopulations`` (``{"pe", "ou",
+"population"}``, ``population`` None when the result did not record it); an OST coverage
+row whose estimate is not of opioid-dependent PWID adds ``"warning":
+"coverage_population"`` there. ``EST_PER_REG`` divides by the register count the
+approved result divided by (:mod:`registry.services.methods.population`).
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ from registry.models.users import ADMIN, EPIDEMIOLOGIST, MINISTRY
 from registry.services.access import AccessDenied
 from registry.services.audit import record_event
 from registry.services.errors import ServiceError
+from registry.services.methods.population import COVERAGE_POPULATION
 
 ANALYTICS_ROLES = (ADMIN, EPIDEMIOLOGIST, MINISTRY)
 
@@ -230,11 +236,28 @@ def _value(cells: _Cells, indicator: Indicator, period: Period, unit: Unit, sex:
     if count is None:
         return None, "suppressed", None
     if indicator.code == "EST_PER_REG":
-        if not count:
+        # the result's own denominator (the same definition, counted when it ran), so the
+        # ratio reads as on its result page; today's count for an older result
+        denominator = estimate.registered if estimate.registered is not None else count
+        if not denominator:
             return None, "no_denominator", None
-        return round(estimate.value / count, 2), "ok", (estimate.value, count, 1.0)
+        if denominator < current_app.config["SUPPRESSION_THRESHOLD"]:
+            return None, "suppressed", None
+        return round(estimate.value / denominator, 2), "ok", (estimate.value, denominator, 1.0)
     value = round(indicator.factor * count / estimate.value, 1)
     return value, "ok", (count, estimate.value, indicator.factor)
+
+
+def _note_population(
+    populations: dict[tuple[str, str], dict[str, Any]], estimate: Any, code: str, pe: str, ou: str
+) -> None:
+    """Which population the estimate behind a row is of; coverage of another population
+    than opioid-dependent PWID (the indicator's denominator) is flagged ``warning``."""
+    entry = populations.setdefault(
+        (pe, ou), {"pe": pe, "ou": ou, "population": estimate.key_population}
+    )
+    if code == "OST_COVERAGE" and estimate.key_population != COVERAGE_POPULATION:
+        entry["warning"] = "coverage_population"
 
 
 def _splits(indicator: Indicator, request: AnalyticsRequest) -> list[tuple[str, str]]:
@@ -258,6 +281,7 @@ def run_query(request: AnalyticsRequest, *, actor: User) -> AnalyticsResponse:
     columns = ["dx", "pe", "ou"] + (["sex"] if request.sex else [])
     columns += (["age"] if request.age else []) + (["co"] if has_co else [])
     rows, bands, num_den = [], [], []
+    populations: dict[tuple[str, str], dict[str, Any]] = {}
     for code in request.indicators:
         indicator = INDICATORS[code]
         for period in request.periods:
@@ -272,6 +296,9 @@ def run_query(request: AnalyticsRequest, *, actor: User) -> AnalyticsResponse:
                         row.append(x if indicator.category is not None else TOTAL)
                     if code == "OST_COVERAGE" and value is not None:
                         bands.append({"pe": period.iso, "ou": unit.code, "band": who_band(value)})
+                    if indicator.kind in (ESTIMATE, RATIO) and value is not None:
+                        _note_population(populations, cells.estimate(unit, period), code,
+                                         period.iso, unit.code)  # fmt: skip
                     rows.append([*row, value, status])
                     num_den.append(parts)
     headers = [{"name": name, "column": name} for name in (*columns, "value", "status")]
@@ -279,5 +306,7 @@ def run_query(request: AnalyticsRequest, *, actor: User) -> AnalyticsResponse:
     meta.update(cells.source)
     if bands:
         meta["whoBands"] = bands
+    if populations:
+        meta["estimatePopulations"] = list(populations.values())
     record_event(actor, "read", "analytics", None, detail=formats.audit_detail(request, units))
     return AnalyticsResponse(headers, rows, meta, num_den)

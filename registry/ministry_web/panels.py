@@ -70,6 +70,10 @@ class Panel:
     rows: list[tuple[str, str]] = field(default_factory=list)  # (key, label)
     values: dict[tuple[str, str], Cell] = field(default_factory=dict)  # (row key, dx)
     bands: dict[str, str] = field(default_factory=dict)  # row key -> WHO band
+    #: row key -> which population its approved estimate is of (None: not recorded)
+    populations: dict[str, str | None] = field(default_factory=dict)
+    #: row key -> warning code (``coverage_population``: not of opioid-dependent PWID)
+    warnings: dict[str, str] = field(default_factory=dict)
     levels: dict[str, int] = field(default_factory=dict)  # org unit code -> level
     params: dict[str, str] = field(default_factory=dict)
     #: when the analytics tables it was read from were generated (None: counted now)
@@ -124,6 +128,10 @@ def _panel(params: dict[str, str], actor: User, by: str) -> Panel:
     panel.rows = list(seen.items())
     for band in response.meta_data.get("whoBands", []):
         panel.bands[band[by]] = band["band"]
+    for entry in response.meta_data.get("estimatePopulations", []):
+        panel.populations[entry[by]] = entry["population"]
+        if entry.get("warning"):
+            panel.warnings[entry[by]] = entry["warning"]
     return panel
 
 

@@ -20,6 +20,7 @@ from registry.ministry_web.panels import (
     panel_queries,
 )
 from registry.plots import cached_png
+from registry.services.methods.population import KEY_POPULATIONS
 from registry.studies_web.common import format_number
 
 #: The plots, by the ``chart`` query parameter (the panel of the same name).
@@ -55,7 +56,7 @@ def dashboard_helpers() -> dict[str, Any]:
             return format_number(cell.value, digits)
         return str(STATUS_LABELS.get(cell.status, cell.status))
 
-    return {"shown": shown, "band_labels": BAND_LABELS}
+    return {"shown": shown, "band_labels": BAND_LABELS, "key_populations": KEY_POPULATIONS}
 
 
 def chosen_year(years: list[int]) -> int | None:

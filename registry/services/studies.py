@@ -235,8 +235,10 @@ def compute_result(
     """
     study = job.study
     started = utcnow()
-    computed = METHODS[study.method].run(study, checkpoint)
+    method = METHODS[study.method]
+    computed = method.run(study, checkpoint)
     payload = {**computed.payload, "parameters": study.parameters}
+    payload["warnings"] = method.warnings(payload)
     return EstimationResult(
         job=job,
         payload=payload,

@@ -63,7 +63,7 @@ PARAMETER_LABELS = {
     "cox": _l("Cox model"),
     "census_date": _l("Census date"),
     "source_job": _l("Estimate from job number"),
-    "estimate": _l("Or typed estimate of people who inject opioids"),
+    "estimate": _l("Or typed estimate of opioid-dependent people who inject drugs"),
     "estimate_low": _l("Its interval: lower bound"),
     "estimate_high": _l("Its interval: upper bound"),
     "base": _l("Or typed base value"),
@@ -71,6 +71,7 @@ PARAMETER_LABELS = {
     "base_high": _l("Base range: upper bound"),
     "horizon": _l("Years ahead"),
     "scenarios": _l("Scenarios (annual growth, %)"),
+    "key_population": _l("Population estimated"),
 }
 #: Survey rows of the multiplier's form (the API takes up to five), and their labels.
 SURVEY_ROWS = range(3)
@@ -128,6 +129,11 @@ HINTS = {
     "parameters/analysis_date": _l("Empty: the last dose recorded for the cohort."),
     "parameters/census_date": _l("Empty: the last day of the period."),
     "parameters/source_job": _l("A succeeded capture-recapture, count or multiplier job."),
+    "parameters/key_population": _l(
+        "Which population the estimate is of. Coverage and projection: only for a typed "
+        "value (a job's estimate brings its own); OST coverage needs opioid-dependent "
+        "people who inject drugs."
+    ),
     "parameters/scenarios": _l(
         "NAME=LOW:HIGH separated by semicolons, e.g. trend=5:7; best=-3:-2."
     ),

@@ -79,11 +79,6 @@ def num(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def ratio(abundance: float | None, registered: int) -> float | None:
-    """Estimated people per person on the registry's own lists (None without both)."""
-    return num(abundance / registered) if abundance is not None and registered else None
-
-
 def check_interval(data: dict[str, Any], value: str, *, above: Any, below: Any) -> None:
     """Refuse ``<value>_low`` above ``<value>`` (message ``above``) or ``<value>_high`` below
     it (message ``below``); a missing value or bound is not checked."""
@@ -104,14 +99,24 @@ class Estimate:
     ci_low: float | None
     ci_high: float | None
     name: str = ""
+    #: Which population it is of (:data:`.population.KEY_POPULATIONS`; None: results
+    #: computed before estimates recorded it).
+    key_population: str | None = None
 
     @classmethod
-    def of(cls, entry: Mapping[str, Any] | None) -> Estimate | None:
+    def of(
+        cls, entry: Mapping[str, Any] | None, key_population: str | None = None
+    ) -> Estimate | None:
         """The estimate of a payload's ``estimate`` entry (None without an abundance)."""
         if not entry or not entry.get("abundance"):
             return None
         return cls(entry["abundance"], entry.get("ci_low"), entry.get("ci_high"),
-                   str(entry.get("name") or ""))  # fmt: skip
+                   str(entry.get("name") or ""), key_population)  # fmt: skip
+
+    @classmethod
+    def of_payload(cls, payload: Mapping[str, Any]) -> Estimate | None:
+        """The estimate of a population-estimating method's payload, with its population."""
+        return cls.of(payload.get("estimate"), payload.get("key_population"))
 
 
 class Computed(NamedTuple):
@@ -138,7 +143,8 @@ class Method:
     ``lists`` / ``ValidationError`` on ``parameters/<name>``. ``run(study, checkpoint)``
     computes on today's data. ``rows(payload)`` are the CSV rows, ``estimate(payload)``
     the population estimate (None unless ``estimates_population``), ``plots(payload)``
-    the names of the plots it can draw and ``draw(name, payload)`` one as PNG.
+    the names of the plots it can draw and ``draw(name, payload)`` one as PNG,
+    ``warnings(payload)`` its coded plausibility warnings.
     """
 
     name: str
@@ -160,6 +166,9 @@ class Method:
     plot_titles: Mapping[str, Any] = field(default_factory=dict)
     #: The labelled choices of its coded parameters (what the form's selects offer).
     choices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Its plausibility warnings on a payload (:mod:`.plausibility`), kept in the
+    #: payload's ``warnings``.
+    warnings: Callable[[dict[str, Any]], list[dict[str, Any]]] = lambda payload: []
 
     @property
     def result_template(self) -> str:
@@ -192,5 +201,4 @@ __all__ = [
     "load_parameters",
     "num",
     "parameter_error",
-    "ratio",
 ]

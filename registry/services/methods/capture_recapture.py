@@ -5,15 +5,21 @@ AIC-weighted average over the model search), ``criterion`` ("aic"/"bic": weights
 average, ranking of the search and bootstrap), ``max_order``, ``heterogeneity``, ``model``
 (for ``"model"`` and a fixed-model bootstrap, e.g. ``"[12,3]"`` or ``"Mth"``), ``alpha``,
 ``interval`` ("lognormal"/"profile"), ``replicates`` and ``seed`` (bootstrap: the same
-seed on the same table gives the same numbers), ``threshold`` (stepwise).
+seed on the same table gives the same numbers), ``threshold`` (stepwise),
+``key_population`` (which population the lists cover: ``"pwud"``, ``"pwid"`` or
+``"opioid_pwid"``; default ``"pwud"``).
 
 Payload (:mod:`.capture_recapture_payload`)::
 
     {"method": "capture_recapture", "analysis": "search", "lists": ["ost", "police", ...],
-     "observed": 480, "registered": 300,
+     "observed": 480, "registered": 300,   # of them on the registry's own lists
      "estimate": {"name": "[12,3]", "abundance", "stderr", "ci_low", "ci_high",
                   "interval": "lognormal", ...},
-     "per_registered": 3.1,          # estimate / people on the registry's own lists
+     "key_population": "pwud",       # which population the estimate is of (parameter)
+     "registered_users": 6340, "registered_on": "2003-12-31",   # the narcological register
+     "per_registered": 3.1, "per_registered_ci": [low, high],  # estimate / registered_users
+     "per_registered_denominator": "register_at_period_end",   # .population
+     "warnings": [{"code": "estimate_below_registered", ...}],  # .plausibility
      "models": [{"name", "abundance", "stderr", "ci_low", "ci_high", "deviance", "df",
                  "aic", "bic", "fit_ok", "status", "message", "info_fit", "warnings",
                  "weight"}, ...],      # search, average (weight) and family
@@ -52,6 +58,7 @@ from registry.schemas.base import (
 from registry.services import linkage
 from registry.services.errors import ServiceError
 from registry.services.linkage_disclosure import protect_report
+from registry.services.methods import plausibility, population, sources
 from registry.services.methods.base import (
     DEFAULT_SEED,
     Checkpoint,
@@ -63,6 +70,12 @@ from registry.services.methods.base import (
     parameter_error,
 )
 from registry.services.methods.capture_recapture_payload import capture_recapture
+from registry.services.methods.population import (
+    DEFAULT_POPULATION,
+    KEY_POPULATIONS,
+    key_population_field,
+    per_registered,
+)
 
 ANALYSES = {
     "average": _l("Model average: all hierarchical models weighted by the criterion (recommended)"),
@@ -105,6 +118,7 @@ class Parameters(ParametersSchema):
     threshold = number(0.0001, 0.5, default=0.02)
     replicates = integer(10, MAX_REPLICATES, default=1000)
     seed = integer(0, 2**31 - 1, default=DEFAULT_SEED)
+    key_population = key_population_field(default=DEFAULT_POPULATION)
 
 
 def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date, date]) -> list:
@@ -132,6 +146,12 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     payload = capture_recapture(
         histories, study.parameters, registered=report["registered"], checkpoint=checkpoint
     )
+    estimate = payload["estimate"]
+    payload["key_population"] = study.parameters.get("key_population") or DEFAULT_POPULATION
+    payload.update(per_registered(
+        estimate["abundance"], estimate.get("ci_low"), estimate.get("ci_high"),
+        registered=sources.registered(study.area, study.period_end), on=study.period_end,
+    ))  # fmt: skip
     basis = {"lists": [{"ref": e["ref"], "digest": e["digest"]} for e in report["lists"]]}
     report = protect_report(report, threshold=current_app.config["SUPPRESSION_THRESHOLD"])
     history_counts = {
@@ -148,7 +168,7 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
 
 def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """CSV rows: the chosen estimate, then each model, then each stratum."""
-    chosen = {"row": "estimate", **payload["estimate"]}
+    chosen = {"row": "estimate", **payload["estimate"], **population.estimate_row(payload)}
     others = [{"row": "model", **m} for m in payload.get("models", [])]
     strata = [{"row": f"stratum {k}", **v} for k, v in payload.get("strata", {}).items()]
     return [chosen, *others, *strata]
@@ -184,15 +204,17 @@ METHOD = Method(
         "criterion": CRITERIA,
         "interval": INTERVALS,
         "heterogeneity": HETEROGENEITY,
+        "key_population": KEY_POPULATIONS,
     },
     check=check,
     run=run,
     rows=rows,
-    estimate=lambda payload: Estimate.of(payload.get("estimate")),
+    estimate=Estimate.of_payload,
     plots=plots,
     draw=draw,
     estimates_population=True,
     takes_strata=True,
+    warnings=plausibility.estimate_warnings,
     plot_titles={
         "models": _l("Model comparison: estimates with intervals, AIC and BIC"),
         "bootstrap": _l("Bootstrap distribution of the estimate"),

@@ -9,6 +9,10 @@ Chao's log-transformed interval; each model row carries its ``weight`` (0 for mo
 left out: failed fits). With strata, each stratum's average is computed and the averages
 are summed (standard errors added in quadrature, Chao's interval on the total).
 
+``registered`` is the linkage report's count of people on the registry's own lists;
+estimated users per registered user divides by the narcological register instead
+(:mod:`.population`, added by :func:`.capture_recapture.run`).
+
 ``checkpoint`` (the worker's, :func:`registry.jobs.runner.job_checkpoint`) is called
 between the bootstrap's replicate batches; it raises to stop a cancelled job there.
 """
@@ -35,7 +39,6 @@ from estimation.capture_recapture.averaging import AveragedEstimate
 from estimation.capture_recapture.intervals import chao_log_interval
 from estimation.capture_recapture.results import LoglinearResult
 from registry.services.methods.base import num as _num
-from registry.services.methods.base import ratio as _ratio
 
 
 def _estimate(result: LoglinearResult, alpha: float, interval: str) -> dict[str, Any]:
@@ -119,7 +122,6 @@ def _stratified_average(
             "ci_high": _num(high),
             "interval": "chao_log",
         },  # fmt: skip
-        "per_registered": _ratio(total, registered),
         "strata": {name: _averaged(a, alpha) for name, a in averages.items()},
     }
 
@@ -155,7 +157,6 @@ def capture_recapture(
                 "ci_high": _num(high),
                 "interval": "lognormal",
             },  # fmt: skip
-            "per_registered": _ratio(fitted.abundance, registered),
             "strata": {name: _estimate(r, alpha, "lognormal") for name, r in fitted.strata.items()},
         }
     chosen, extra = _select(histories, p)
@@ -170,7 +171,6 @@ def capture_recapture(
         "observed": int(histories.observed),
         "registered": registered,
         "estimate": estimate,
-        "per_registered": _ratio(estimate["abundance"], registered),
         **extra,
     }
     if p["analysis"] == "bootstrap":

@@ -1,11 +1,14 @@
 """Single-list count estimators (Chao, Zelterman ...) on how often each person was seen.
 
-Parameters: ``alpha``. Payload::
+Parameters: ``alpha``, ``key_population`` (default ``"pwud"``). Payload::
 
     {"method": "count_estimators", "observed": 480, "registered": 0,
      "frequencies": {"1": 300, "2": 120, ...},        # times seen -> people
      "models": [{"name", "abundance", "stderr", "ci_low", "ci_high", "interval"}, ...],
-     "estimate": {...the first model...}, "per_registered": null}
+     "estimate": {...the first model...}, "key_population": "pwud",
+     "registered_users", "registered_on", "per_registered", "per_registered_ci",
+     "per_registered_denominator",                    # .population.per_registered
+     "warnings": [...]}                               # .plausibility
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from registry import plots as drawing
 from registry.models import Study, User
 from registry.services import linkage
 from registry.services.errors import ServiceError
+from registry.services.methods import plausibility, population, sources
 from registry.services.methods.base import (
     Checkpoint,
     Computed,
@@ -28,7 +32,12 @@ from registry.services.methods.base import (
     ParametersSchema,
     alpha_field,
     num,
-    ratio,
+)
+from registry.services.methods.population import (
+    DEFAULT_POPULATION,
+    KEY_POPULATIONS,
+    key_population_field,
+    per_registered,
 )
 
 
@@ -36,6 +45,7 @@ class Parameters(ParametersSchema):
     """A count-estimator study's parameters."""
 
     alpha = alpha_field()
+    key_population = key_population_field(default=DEFAULT_POPULATION)
 
 
 def count_estimators(
@@ -55,7 +65,7 @@ def count_estimators(
         "frequencies": {str(k): int(v) for k, v in sorted(frequencies.items())},
         "models": models,
         "estimate": models[0],
-        "per_registered": ratio(models[0]["abundance"], registered),
+        "key_population": parameters.get("key_population") or DEFAULT_POPULATION,
     }
 
 
@@ -75,6 +85,11 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     for times in counts.values():
         frequencies[times] = frequencies.get(times, 0) + 1
     payload = count_estimators(frequencies, study.parameters, registered=0)
+    estimate = payload["estimate"]
+    payload.update(per_registered(
+        estimate["abundance"], estimate["ci_low"], estimate["ci_high"],
+        registered=sources.registered(study.area, study.period_end), on=study.period_end,
+    ))  # fmt: skip
     history_counts = {"lists": [ref], "frequencies": payload["frequencies"]}
     return Computed(payload, history_counts,
                     {"lists": [{"ref": ref, "digest": linkage.digest(set(counts))}]})  # fmt: skip
@@ -82,7 +97,7 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
 
 def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """CSV rows: the chosen estimate, then each estimator."""
-    return [{"row": "estimate", **payload["estimate"]},
+    return [{"row": "estimate", **payload["estimate"], **population.estimate_row(payload)},
             *({"row": "model", **m} for m in payload["models"])]  # fmt: skip
 
 
@@ -93,7 +108,9 @@ METHOD = Method(
     check=check,
     run=run,
     rows=rows,
-    estimate=lambda payload: Estimate.of(payload.get("estimate")),
+    estimate=Estimate.of_payload,
+    choices={"key_population": KEY_POPULATIONS},
+    warnings=plausibility.estimate_warnings,
     plots=lambda payload: ["models"] if payload.get("models") else [],
     draw=lambda name, payload: drawing.model_comparison(
         payload["models"], chosen=payload["estimate"].get("name")

@@ -4,17 +4,28 @@ Parameters (the estimate comes from a succeeded job or is typed, not both)::
 
     {"census_date": "2003-12-31" or null,   # null: the last day of the period
      "source_job": 12 or null,              # a capture-recapture / multiplier / count job
-     "estimate": 25000 or null, "estimate_low": 20000 or null, "estimate_high": 30000 or null}
+     "estimate": 25000 or null, "estimate_low": 20000 or null, "estimate_high": 30000 or null,
+     "key_population": null}    # a typed estimate's population (default: opioid_pwid);
+                                # a job's estimate brings its own
+
+The indicator is UNAIDS's "Coverage of opioid substitution therapy": people on OST at a
+date / opioid-dependent people who inject drugs, target 40%; the bands are the
+WHO/UNODC/UNAIDS technical guide's (2012 revision; docs/methods/coverage.md). Coverage of
+an estimate of another population (all people who use drugs, all PWID, or one that did
+not record its population) carries the warning ``coverage_population``.
 
 Payload (proportions, not percentages; :func:`estimation.coverage.ost_coverage`)::
 
     {"method": "coverage", "census_date": "2003-12-31", "on_ost": 1505,
      "estimate": null,                     # not a population estimate itself
      "population_estimate": {"abundance", "ci_low", "ci_high",
-                             "source": {"job", "method", "period", "area"} or null},
+                             "key_population": "opioid_pwid" / "pwid" / "pwud" / null,
+                             "source": {"job", "method", "period", "area",
+                                        "key_population"} or null},
      "coverage": {"coverage", "ci_low", "ci_high", "band", "band_low", "band_high",
                   "capped"},
-     "target": 0.4}
+     "target": 0.4,
+     "warnings": [{"code": "coverage_population", "population", "expected"}]}
 """
 
 from __future__ import annotations
@@ -31,7 +42,7 @@ from registry.models import Study
 from registry.models.users import User
 from registry.schemas.base import day, integer, number
 from registry.services.errors import ServiceError
-from registry.services.methods import sources
+from registry.services.methods import plausibility, sources
 from registry.services.methods.base import (
     MAX_ID,
     Checkpoint,
@@ -41,8 +52,14 @@ from registry.services.methods.base import (
     check_interval,
     num,
 )
+from registry.services.methods.population import (
+    COVERAGE_POPULATION,
+    KEY_POPULATIONS,
+    key_population_field,
+)
 
-#: WHO target coverage (DOMAIN §4).
+#: Target coverage: 40% (UNAIDS indicator registry, "Coverage of opioid substitution
+#: therapy"; the WHO/UNODC/UNAIDS technical guide's "high" band starts there).
 TARGET = 0.40
 
 
@@ -58,6 +75,7 @@ class Parameters(ParametersSchema):
     estimate = _count()
     estimate_low = _count()
     estimate_high = _count()
+    key_population = key_population_field()
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:
@@ -85,6 +103,7 @@ def coverage(
     *,
     census_date: str,
     source: dict[str, Any] | None = None,
+    key_population: str | None = COVERAGE_POPULATION,
 ) -> dict[str, Any]:
     """Payload of a coverage study (see the module docstring)."""
     result = ost_coverage(on_ost, estimate, ci_low, ci_high)
@@ -97,6 +116,7 @@ def coverage(
             "abundance": num(result.estimate),
             "ci_low": num(result.estimate_low),
             "ci_high": num(result.estimate_high),
+            "key_population": key_population,
             "source": source,
         },
         "coverage": {
@@ -118,7 +138,12 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     day = date.fromisoformat(p["census_date"]) if p.get("census_date") else study.period_end
     count, digest = sources.on_ost(study.area, day)
     value, low, high, source, entry = sources.estimate_input(p, "estimate")
-    payload = coverage(count, value, low, high, census_date=day.isoformat(), source=source)
+    if source is None:
+        population = p.get("key_population") or COVERAGE_POPULATION
+    else:
+        population = source.get("key_population")
+    payload = coverage(count, value, low, high, census_date=day.isoformat(), source=source,
+                       key_population=population)  # fmt: skip
     counts = {"lists": study.lists, "on_ost": count, "census_date": day.isoformat()}
     return Computed(payload, counts, {"lists": [{"ref": "registry:ost", "digest": digest}, entry]})
 
@@ -138,6 +163,7 @@ METHOD = Method(
     name="coverage",
     label=_l("OST coverage"),
     parameters=Parameters,
+    choices={"key_population": KEY_POPULATIONS},
     check=check,
     run=run,
     rows=rows,
@@ -145,4 +171,5 @@ METHOD = Method(
     draw=lambda name, payload: coverage_bands(payload["coverage"], target=payload.get("target")),
     plot_titles={"coverage": _l("Coverage with its interval against the WHO bands and target")},
     listless=True,
+    warnings=plausibility.coverage_warnings,
 )

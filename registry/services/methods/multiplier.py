@@ -8,7 +8,8 @@ Parameters (``study.parameters``)::
      "interval": "log",              # delta / log / wilson / montecarlo (estimation.multiplier)
      "random_effects": false,        # pooling: DerSimonian-Laird instead of fixed effects
      "seed": DEFAULT_SEED,           # Monte Carlo draws (survey i uses seed + i)
-     "alpha": 0.05}
+     "alpha": 0.05,
+     "key_population": "pwud"}       # what the survey sampled: pwud / pwid / opioid_pwid
 
 The benchmark is either one list of the study (``"registry:ost"``, an upload ...: its
 people in the period and area) or typed, never both. Each survey proportion gives one
@@ -25,10 +26,13 @@ Payload::
      "pooling": {"q", "df", "p_heterogeneity", "i_squared", "tau_squared",
                  "random_effects", "weights"} or null,          # two or more surveys
      "observed": null, "registered": null,
-     "registered_users": 5600,       # narcological registrations in the period and area
+     "key_population": "pwud",       # which population the estimate is of (parameter)
+     "registered_users": 5600, "registered_on": "2003-12-31",
      "per_registered": 1.07, "per_registered_ci": [low, high] or null,
+     "per_registered_denominator": "register_at_period_end",     # .population
      "population": 4867481 or null,  # Population rows of the area for the period's year
-     "rate_per_100k": {"rate", "ci_low", "ci_high"} or null}
+     "rate_per_100k": {"rate", "ci_low", "ci_high"} or null,
+     "warnings": [{"code": "estimate_below_registered", ...}]}  # .plausibility
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from registry.models import Study
 from registry.models.users import User
 from registry.schemas.base import REQUIRED, code, flag, integer, number, text
 from registry.services.errors import ServiceError
-from registry.services.methods import sources
+from registry.services.methods import plausibility, population, sources
 from registry.services.methods.base import (
     DEFAULT_SEED,
     Checkpoint,
@@ -57,6 +61,12 @@ from registry.services.methods.base import (
     alpha_field,
     num,
     parameter_error,
+)
+from registry.services.methods.population import (
+    DEFAULT_POPULATION,
+    KEY_POPULATIONS,
+    key_population_field,
+    per_registered,
 )
 
 INTERVALS = {
@@ -100,6 +110,7 @@ class Parameters(ParametersSchema):
     random_effects = flag(default=False)
     seed = integer(0, 2**31 - 1, default=DEFAULT_SEED)
     alpha = alpha_field()
+    key_population = key_population_field(default=DEFAULT_POPULATION)
 
     @validates_schema
     def _interval_defined(self, data: dict[str, Any], **_: Any) -> None:
@@ -130,6 +141,7 @@ def multiplier(
     parameters: dict[str, Any],
     *,
     registered: int = 0,
+    registered_on: date,
     population: int | None = None,
     ref: str | None = None,
 ) -> dict[str, Any]:
@@ -178,11 +190,10 @@ def multiplier(
         "pooling": pooling,
         "observed": None,
         "registered": None,
-        "registered_users": int(registered),
-        "per_registered": num(value / registered) if registered else None,
-        "per_registered_ci": [num(low / registered), num(high / registered)]
-        if registered
-        else None,
+        "key_population": p.get("key_population") or DEFAULT_POPULATION,
+        **per_registered(
+            num(value), num(low), num(high), registered=registered, on=registered_on
+        ),  # fmt: skip
         "population": population,
         "rate_per_100k": rate,
     }
@@ -196,9 +207,10 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
         count, digest = int(study.parameters["benchmark"]), f"typed:{study.parameters['benchmark']}"
     else:
         count, digest = sources.list_count(ref, start=start, end=end, area=area)
-    users = sources.registered(start=start, end=end, area=area)
+    users = sources.registered(area, end)
     people = sources.population(area, end.year)
-    payload = multiplier(count, study.parameters, registered=users, population=people, ref=ref)
+    payload = multiplier(count, study.parameters, registered=users, registered_on=end,
+                         population=people, ref=ref)  # fmt: skip
     counts = {"lists": study.lists, "benchmark": count, "registered_users": users,
               "population": people}  # fmt: skip
     basis = {"lists": [{"ref": ref or "typed", "digest": digest},
@@ -211,7 +223,7 @@ def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """CSV rows: the estimate (with the rate and ratio), then one per survey."""
     estimate = {"row": "estimate", **payload["estimate"],
                 "benchmark": payload["benchmark"]["count"],
-                "per_registered": payload.get("per_registered"),
+                **population.estimate_row(payload),
                 "rate_per_100k": (payload.get("rate_per_100k") or {}).get("rate")}  # fmt: skip
     return [estimate, *({"row": "survey", **s} for s in payload["surveys"])]
 
@@ -220,11 +232,10 @@ METHOD = Method(
     name="multiplier",
     label=_l("Multiplier (benchmark / survey proportion)"),
     parameters=Parameters,
-    choices={"interval": INTERVALS},
     check=check,
     run=run,
     rows=rows,
-    estimate=lambda payload: Estimate.of(payload.get("estimate")),
+    estimate=Estimate.of_payload,
     plots=lambda payload: ["surveys"] if payload.get("surveys") else [],
     draw=lambda name, payload: multiplier_surveys(
         payload["surveys"],
@@ -235,4 +246,6 @@ METHOD = Method(
     plot_titles={"surveys": _l("Each survey's estimate and the pooled estimate, with intervals")},
     estimates_population=True,
     listless=True,
+    warnings=plausibility.estimate_warnings,
+    choices={"interval": INTERVALS, "key_population": KEY_POPULATIONS},
 )

@@ -7,12 +7,14 @@ Parameters::
 
     {"source_job": 12 or null, "base": 5600 or null, "base_low": null, "base_high": null,
      "horizon": 5,                                       # years ahead, 1 to 5
+     "key_population": null,     # a typed base's population, if it is an estimate of one
      "scenarios": {"trend": [5, 7], "best": [-3, -2], "worst": [4, 5]}}   # % a year
 
 Payload (:func:`estimation.projection.project`; ranges carry no probability)::
 
     {"method": "projection", "base_year": 2003,
-     "base": {"value", "low", "high", "source": {"job", "method", "period", "area"} or null},
+     "base": {"value", "low", "high", "key_population": "pwud" or null,  # a job's: its own
+              "source": {"job", "method", "period", "area", "key_population"} or null},
      "scenarios": {"trend": [5.0, 7.0], ...},
      "projections": [{"scenario", "year", "value", "low", "high"}, ...]}
 """
@@ -41,6 +43,7 @@ from registry.services.methods.base import (
     check_interval,
     num,
 )
+from registry.services.methods.population import KEY_POPULATIONS, key_population_field
 
 #: The default scenarios' names as pages and plots show them (typed names stay as typed).
 SCENARIO_NAMES = {
@@ -98,6 +101,7 @@ class Parameters(ParametersSchema):
     base_low = _count()
     base_high = _count()
     horizon = integer(1, 5, default=5)
+    key_population = key_population_field()
     scenarios = Scenarios(
         load_default=lambda: {name: list(bounds) for name, bounds in DEFAULT_SCENARIOS.items()},
         metadata={  # the OpenAPI document's description of what _deserialize accepts
@@ -141,6 +145,7 @@ def projection(
     low: float | None = None,
     high: float | None = None,
     source: dict[str, Any] | None = None,
+    key_population: str | None = None,
 ) -> dict[str, Any]:
     """Payload of a projection study (see the module docstring)."""
     p = parameters
@@ -154,6 +159,7 @@ def projection(
             "value": num(result.value),
             "low": num(result.value_low),
             "high": num(result.value_high),
+            "key_population": key_population,
             "source": source,
         },  # fmt: skip
         "scenarios": {k: list(v) for k, v in result.scenarios.items()},
@@ -174,7 +180,9 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     """``(payload, history_counts, hash basis)`` of a projection study."""
     p = study.parameters
     value, low, high, source, entry = sources.estimate_input(p, "base")
-    payload = projection(study.period_end.year, value, p, low=low, high=high, source=source)
+    population = p.get("key_population") if source is None else source.get("key_population")
+    payload = projection(study.period_end.year, value, p, low=low, high=high, source=source,
+                         key_population=population)  # fmt: skip
     return Computed(payload, {"lists": [], "base": payload["base"]}, {"lists": [entry]})
 
 
@@ -190,6 +198,7 @@ METHOD = Method(
     name="projection",
     label=_l("Projection"),
     parameters=Parameters,
+    choices={"key_population": KEY_POPULATIONS},
     check=check,
     run=run,
     rows=rows,

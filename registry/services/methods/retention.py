@@ -51,7 +51,7 @@ from registry.models import Study
 from registry.models.users import User
 from registry.schemas.base import code, day, flag, integer
 from registry.services.errors import ServiceError
-from registry.services.methods import sources
+from registry.services.methods import plausibility, sources
 from registry.services.methods.base import (
     Checkpoint,
     Computed,
@@ -242,5 +242,6 @@ METHOD = Method(
         {str(CURVE_NAMES.get(key, key)): curve for key, curve in payload["curves"].items()}
     ),
     listless=True,
+    warnings=plausibility.retention_warnings,
     plot_titles={"retention": _l("Retention on treatment (Kaplan-Meier) with confidence bands")},
 )

@@ -3,12 +3,13 @@
 Public interface::
 
     list_count(ref, *, start, end, area) -> tuple[int, str]   # distinct codes, digest
-    registered(*, start, end, area) -> int        # people with a narcological registration
+    registered(area, day) -> int       # people on the narcological register on ``day``
     population(area: OrgUnit, year: int) -> int | None
     on_ost(area: OrgUnit, day: date) -> tuple[int, str]        # clients on OST that day
     ost_cohort(area, start, end) -> tuple[DataFrame, DataFrame] # enrolments, given doses
     check_source_job(job_id, *, actor, field) -> None   # exists, succeeded, has an estimate
     check_estimate_input(parameters, *, actor, typed) -> None  # a job or a typed value
+                                                # (key_population only with a typed one)
     source_estimate(job_id: int) -> dict                # {"job", "method", "period", ...}
     estimate_input(parameters, typed: str) -> tuple     # the job's estimate or the typed one
 
@@ -33,6 +34,7 @@ from registry.models import (
     OstEnrolment,
     Population,
     TreatmentCentre,
+    TreatmentEpisode,
 )
 from registry.models.studies import JobState
 from registry.models.users import User
@@ -40,6 +42,8 @@ from registry.services import audit, linkage
 from registry.services.access import ensure_epidemiology
 from registry.services.methods.base import Estimate, parameter_error
 
+#: The centres whose open episodes are registrations (analytics.sql.DISPENSARY).
+DISPENSARY = "narcological_dispensary"
 #: Dosing events in which the client took medication (ost.GIVEN_KINDS).
 GIVEN_KINDS = ("observed", "take_home")
 
@@ -58,9 +62,39 @@ def list_count(ref: str, *, start: date, end: date, area: OrgUnit) -> tuple[int,
     return len(codes), linkage.digest(codes)
 
 
-def registered(*, start: date, end: date, area: OrgUnit) -> int:
-    """People with a narcological registration open in the period, in the area."""
-    return len(linkage.list_codes("registry:registrations", start=start, end=end, area=area))
+def registered(area: OrgUnit, day: date) -> int:
+    """People on the narcological register on ``day`` in ``area``: the denominator of
+    estimated users per registered user (:mod:`.population`).
+
+    A person is on the register with a registration (an episode at a narcological
+    dispensary) open on ``day``, counted in the area of the latest one: exactly the
+    analytics' ``REG_CLIENTS`` at a census date (``registry.analytics.sql``), so the
+    result page and the ministry dashboard divide by the same number.
+    """
+    episode = TreatmentEpisode
+    # On SQLite "+ 0" keeps the planner off the (centre, admission) and (client,
+    # admission) indexes, whose range scans over most of the table took 1.5 s where
+    # reading the table takes 0.1 s (bench/jobs.py; as in source_lists._registry_query).
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    client = episode.client_id + 0 if sqlite else episode.client_id
+    centre = episode.centre_id + 0 if sqlite else episode.centre_id
+    latest = func.row_number().over(
+        partition_by=client, order_by=(episode.admission_date.desc(), episode.id.desc())
+    )
+    dispensaries = select(TreatmentCentre.id).where(TreatmentCentre.kind == DISPENSARY)
+    open_then = (
+        select(episode.client_id, episode.centre_id, latest.label("rn"))
+        .where(
+            episode.admission_date <= day,
+            or_(episode.discharge_date.is_(None), episode.discharge_date > day),
+            centre.in_(dispensaries),
+        )
+        .subquery()
+    )
+    count = select(func.count()).where(
+        open_then.c.rn == 1, open_then.c.centre_id.in_(_centres_in(area))
+    )
+    return int(db.session.scalar(count.select_from(open_then)) or 0)
 
 
 def population(area: OrgUnit, year: int) -> int | None:
@@ -176,15 +210,22 @@ def check_estimate_input(p: dict[str, Any], *, actor: User, typed: str) -> None:
         raise parameter_error(typed, _l("Choose a job or type the value, not both."))
     if p["source_job"] is not None:
         check_source_job(p["source_job"], actor=actor, field="source_job")
+        if p.get("key_population") is not None:
+            raise parameter_error(
+                "key_population",
+                _l("The job's result records which population it is of: choose the "
+                   "population only for a typed value."),
+            )  # fmt: skip
 
 
 def source_estimate(job_id: int) -> dict[str, Any]:
     """The estimate of a succeeded job: ``{"job", "method", "period", "area", "abundance",
-    "ci_low", "ci_high", "input_hash"}`` (``ValueError`` if it has gone)."""
+    "ci_low", "ci_high", "key_population", "input_hash"}`` (``ValueError`` if it has gone;
+    ``key_population`` is None for a result computed before estimates recorded it)."""
     job = db.session.get(EstimationJob, job_id)
     if job is None or job.state != JobState.SUCCEEDED or job.result is None:
         raise ValueError(f"job {job_id} has no result to build on")
-    estimate = Estimate.of(job.result.payload.get("estimate"))
+    estimate = Estimate.of_payload(job.result.payload)
     if estimate is None:
         raise ValueError(f"job {job_id} holds no population estimate")
     return {
@@ -195,6 +236,7 @@ def source_estimate(job_id: int) -> dict[str, Any]:
         "abundance": estimate.abundance,
         "ci_low": estimate.ci_low,
         "ci_high": estimate.ci_high,
+        "key_population": estimate.key_population,
         "input_hash": job.result.input_hash,
     }
 
@@ -205,11 +247,12 @@ def estimate_input(
     """``(value, low, high, source, hash entry)`` from ``source_job`` or the typed value.
 
     ``typed`` names the typed parameter (``"estimate"``, ``"base"``); its bounds are
-    ``<typed>_low`` and ``<typed>_high``. ``source`` is None for a typed value.
+    ``<typed>_low`` and ``<typed>_high``. ``source`` is None for a typed value; for a job
+    it holds the job's ``key_population`` too.
     """
     if parameters.get("source_job") is not None:
         found = source_estimate(int(parameters["source_job"]))
-        source = {k: found[k] for k in ("job", "method", "period", "area")}
+        source = {k: found[k] for k in ("job", "method", "period", "area", "key_population")}
         entry = {"ref": f"job:{found['job']}", "digest": found["input_hash"]}
         return found["abundance"], found["ci_low"], found["ci_high"], source, entry
     value = parameters[typed]

@@ -49,6 +49,12 @@ def signed_in(app, small_registry, db_session):
     return sign_in
 
 
+#: What the Russian page shows for an estimate that did not record its population, and
+#: beside coverage divided by it.
+NOT_RECORDED = "не указана"
+NOT_PWID = "⚠ не опиоидозависимые ЛУИН: это не индикатор охвата UNAIDS/WHO"
+
+
 def label(status: str) -> str:
     """What the Russian page shows for a value with ``status``."""
     with force_locale("ru"):
@@ -68,16 +74,19 @@ def test_ministry_users_start_on_the_dashboard_with_hand_computed_figures(signed
     page = client.get("/ministry/?year=2003")
     assert page.status_code == 200
     rows = cells(page.get_data(as_text=True))
-    assert ["Кыргызская Республика", "2", "20", "15 – 30", "10,00"] in rows
+    # the estimate's population: the fixture's result did not record one
+    assert ["Кыргызская Республика", "2", "20", "15 – 30", "10,00", NOT_RECORDED] in rows
     assert ["2003", "2", "1", "50,0"] in rows
     assert ["2002", "0", "0", label("no_denominator")] in rows  # five years up to 2003
     assert ["1999", "0", "0", label("no_denominator")] in rows
     with force_locale("ru"):
         low = str(BAND_LABELS["low"])
-    assert ["Кыргызская Республика", "1", "20", "5,0", low] in rows
+    # coverage of an estimate not recorded as of opioid-dependent PWID is flagged
+    flagged = f"{NOT_RECORDED}  {NOT_PWID}"  # two spaces: one each side of the <strong> tag
+    assert ["Кыргызская Республика", "1", "20", "5,0", low, flagged] in rows
     # regions have no approved estimate of their own
     none = label("no_estimate")
-    assert ["г. Бишкек", "1", none, "", none] in rows
+    assert ["г. Бишкек", "1", none, "", none, ""] in rows
     html = page.get_data(as_text=True)
     assert ">999<" not in html and "900" not in html and "1100" not in html  # not approved
 
@@ -103,7 +112,7 @@ def test_the_page_says_how_current_its_figures_are_and_where_estimates_are(signe
     assert f"Данные на {moment} UTC" in html
     assert "ещё не утверждена" not in html
     rows = cells(html)
-    assert ["Кыргызская Республика", "2", "20", "15 – 30", "10,00"] in rows  # the same figures
+    assert ["Кыргызская Республика", "2", "20", "15 – 30", "10,00", NOT_RECORDED] in rows
 
 
 def test_with_the_default_threshold_small_counts_are_suppressed(app, signed_in):
@@ -112,8 +121,8 @@ def test_with_the_default_threshold_small_counts_are_suppressed(app, signed_in):
     rows = cells(client.get("/ministry/?year=2003").get_data(as_text=True))
     hidden = label("suppressed")
     assert ["2003", hidden, hidden, hidden] in rows
-    assert ["Кыргызская Республика", hidden, "20", "15 – 30", hidden] in rows
-    assert ["Кыргызская Республика", hidden, "20", hidden, ""] in rows
+    assert ["Кыргызская Республика", hidden, "20", "15 – 30", hidden, NOT_RECORDED] in rows
+    assert ["Кыргызская Республика", hidden, "20", hidden, "", NOT_RECORDED] in rows
 
 
 def test_plots_are_pngs_and_unknown_charts_404(signed_in):

@@ -57,7 +57,9 @@ def test_model_search_through_the_api_equals_the_library(api, population, start_
     assert [m["name"] for m in payload["models"]] == [r.name for r in table.results]
     registered = len(expected["treatment"] | expected["ost"])
     assert payload["registered"] == registered
-    assert payload["per_registered"] == pytest.approx(best.abundance / registered)
+    # users per registered user divides by the narcological register at the end of 2003,
+    # not by the people on the registry's lists: every episode here closed in March
+    assert payload["registered_users"] == 0 and payload["per_registered"] is None
     assert result["history_counts"]["histories"] == {
         "".join(map(str, row)): int(n)
         for row, n in zip(histories.patterns, histories.counts, strict=True) if n

@@ -97,8 +97,10 @@ def ost_records(app, registry_data) -> OstRecords:
         db.session.execute(insert(TreatmentEpisode), [
             {"client_id": 8 + k % 4, "centre_id": rnc, "programme": "detoxification",
              "admission_date": date(2003, 3 + k, 1), "age_at_admission": 23,
-             "secondary_drugs": [], "discharge_date": date(2003, 3 + k, 20),
-             "discharge_reason": "completed", **EPISODE_CODES}
+             "secondary_drugs": [],
+             # the last two stay open: on the register at the end of 2003
+             "discharge_date": date(2003, 3 + k, 20) if k < 3 else None,
+             "discharge_reason": "completed" if k < 3 else None, **EPISODE_CODES}
             for k in range(5)
         ])  # fmt: skip
         db.session.execute(insert(Population), [
@@ -144,8 +146,13 @@ def test_multiplier_from_the_ost_list_pools_two_surveys(app, ost_records):
         (pooled.estimate, pooled.ci_low, pooled.ci_high), rel=1e-12
     )
     assert payload["pooling"]["weights"] == pytest.approx(list(pooled.weights))
-    assert payload["registered_users"] == 4  # four clients with a registration in 2003
-    assert payload["per_registered"] == pytest.approx(pooled.estimate / 4)
+    # on the narcological register on 31 December 2003: clients 11 and 8 (still open)
+    assert payload["registered_users"] == 2
+    assert payload["registered_on"] == "2003-12-31"
+    assert payload["per_registered_denominator"] == "register_at_period_end"
+    assert payload["per_registered"] == pytest.approx(pooled.estimate / 2)
+    assert payload["per_registered_ci"] == pytest.approx([pooled.ci_low / 2, pooled.ci_high / 2])
+    assert payload["key_population"] == "pwud"  # the multiplier's default
     assert payload["population"] == KG_POPULATION
     assert payload["rate_per_100k"]["rate"] == pytest.approx(
         rate_per_100k(pooled.estimate, KG_POPULATION)
