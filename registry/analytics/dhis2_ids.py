@@ -18,7 +18,7 @@ instance that imported them once keeps matching. Codes stay codes: every query p
 accepts either, and ``outputIdScheme=CODE`` answers with codes.
 
 A data element's category combo is what it can be split by: sex and age group for a
-count, rate or percentage; sex and its TDI category (drug, route, injecting) for an
+count, rate or percentage; sex and its TDI category (drug, route, injecting, polydrug) for an
 entrants' breakdown; nothing (DHIS2's ``default`` combo) for estimates and their ratios.
 """
 
@@ -82,6 +82,7 @@ CATEGORIES: dict[str, Category] = {
     "drug": Category("DRUG", _l("Primary drug"), CATEGORY_OPTIONS["drug"]),
     "route": Category("ROUTE", _l("Route of administration"), CATEGORY_OPTIONS["route"]),
     "injecting": Category("INJECTING", _l("Injecting status"), CATEGORY_OPTIONS["injecting"]),
+    "polydrug": Category("POLYDRUG", _l("Polydrug use problem"), CATEGORY_OPTIONS["polydrug"]),
 }
 
 
