@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from registry import create_app
+from registry import codes, create_app
 from registry.models import Client, TreatmentCentre, TreatmentEpisode
 from registry.schemas import AdmissionSchema, ClientLookupSchema
 from registry.services.client_codes import ClientIdentifiers, client_code, code_from_slk, slk581
@@ -56,7 +57,9 @@ def test_never_injected_cannot_have_ever_shared(request_context, admission_form)
     form = admission_form(route="2", injecting="1", age_first_injection="", needle_sharing="2")
     with pytest.raises(ValidationError) as error:
         AdmissionSchema().load(form)
-    assert list(error.value.messages) == ["needle_sharing"]
+    assert [str(m) for m in error.value.messages["needle_sharing"]] == [
+        gettext("A client who never injected cannot have shared needles.")
+    ]
 
 
 def test_sex_not_known_is_a_sex(request_context, identifiers_form):
@@ -105,7 +108,8 @@ def test_the_database_refuses_a_code_outside_its_list(
     db_session.rollback()
 
 
-def test_the_database_takes_the_not_known_centre_type(db_session, registry_data):
+def test_the_database_takes_the_not_known_centre_type(request_context, db_session, registry_data):
+    assert str(codes.TDI_CENTRE_TYPES["99"]) == gettext("Not known")
     db_session.execute(update(TreatmentCentre).values(tdi_centre_type="99"))
     db_session.commit()
     assert {c.tdi_centre_type for c in db_session.query(TreatmentCentre)} == {"99"}
