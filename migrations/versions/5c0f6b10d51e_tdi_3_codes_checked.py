@@ -7,6 +7,9 @@ code list (with the new codes: injecting and needle sharing ``2`` "ever", HIV an
 testing ``2`` "ever tested"). The lists are copies of ``registry.codes`` as of this
 revision, so it never changes with the code.
 
+The stored analytics tables have no polydrug breakdown: the upgrade records a data change,
+so the analytics worker refreshes them within its usual delay.
+
 An upgrade refuses a database holding a code outside these lists (it names the column
 and how many rows), rather than failing half-way on the first constraint. A downgrade
 refuses while a client's sex is ``U``, which the earlier schema cannot hold; the other
@@ -91,6 +94,9 @@ def upgrade():
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_clients_sex_code"), type_="check")
         batch_op.create_check_constraint(op.f("ck_clients_sex_code"), _in("sex", SEXES))
+    # the stored analytics tables have no polydrug breakdown yet (they would read zeros):
+    # a data change makes the worker refresh them (or run `flask analytics refresh`)
+    op.execute("INSERT INTO analytics_changes (at) VALUES (CURRENT_TIMESTAMP)")
     with op.batch_alter_table("treatment_centres", schema=None) as batch_op:
         batch_op.create_check_constraint(
             op.f("ck_treatment_centres_tdi_centre_type_code"),

@@ -173,6 +173,8 @@ def test_tdi3_upgrade_adds_polydrug_use_and_checks_the_codes_and_downgrades(
     assert result.exit_code == 0, result.output
     with app.app_context(), db.engine.connect() as connection:
         assert connection.scalar(text("SELECT polydrug_use FROM treatment_episodes")) == "99"
+        # a data change, so the stored analytics tables gain the polydrug breakdown
+        assert connection.scalar(text("SELECT count(*) FROM analytics_changes")) == 1
         insert = ("INSERT INTO clients (id, code, sex, birth_year, created_at)"
                   " VALUES (2, 'c0d2', '{}', 1981, '2003-01-01 00:00:00+00:00')")  # fmt: skip
         assert _refused(connection, insert.format("X"))
