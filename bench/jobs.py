@@ -49,7 +49,8 @@ from registry.simulation.forms import ITEM_FIELDS
 ROOT = Path(__file__).resolve().parents[1]
 SECRETS = {"SECRET_KEY": "b" * 40, "LINKAGE_KEY": "k" * 40}
 #: every coded TDI item "not known"
-CODES = dict.fromkeys((*ITEM_FIELDS, "ost_history"), "99")
+#: every item "not known" ("ever treated" has its own code for it: 3)
+CODES = {**dict.fromkeys((*ITEM_FIELDS, "ost_history"), "99"), "ever_treated": "3"}
 
 
 def code(number: int) -> str:

@@ -11,7 +11,12 @@ from flask_babel import lazy_gettext as _l
 
 NOT_KNOWN = "99"
 
-SEXES = {"M": _l("Male"), "F": _l("Female")}
+#: Sex "not known" (TDI 3.0: male, female, not known). Sex is stored as one letter, as HL7 v2
+#: administrative sex writes it (table 0001: M, F, U "unknown"); in the SLK-581 key of the
+#: client code it is the digit 9, "not stated" (see registry.services.client_codes).
+SEX_NOT_KNOWN = "U"
+
+SEXES = {"M": _l("Male"), "F": _l("Female"), SEX_NOT_KNOWN: _l("Not known")}
 
 AGE_GROUPS = (
     "<15", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44",
@@ -34,6 +39,7 @@ TDI_CENTRE_TYPES = {
     "4": _l("General practitioner"),
     "5": _l("Low-threshold agency"),
     "6": _l("Other"),
+    NOT_KNOWN: _l("Not known"),
 }
 
 #: The programme of a dispensary registration ("учёт"): not a treatment, so not a TDI
@@ -158,9 +164,11 @@ FREQUENCIES = {
     NOT_KNOWN: _l("Not known"),
 }
 
-#: Injecting and needle/syringe sharing share one structure.
+#: Injecting and needle/syringe sharing share one structure:
+#: ``2`` is "ever", for when the time of the last injection (or sharing) is not known.
 INJECTING = {
     "1": _l("Never"),
+    "2": _l("Ever (when last not known)"),
     "2.1": _l("Ever, not in the last 12 months"),
     "2.2": _l("In the last 12 months, not in the last 30 days"),
     "2.3": _l("In the last 30 days"),
@@ -169,13 +177,19 @@ INJECTING = {
 }
 NEEDLE_SHARING = INJECTING
 
+#: HIV and HCV testing: ``2`` is "ever tested", for when the time of the last test is not
+#: known.
 TESTING_HISTORY = {
     "1": _l("Never tested"),
+    "2": _l("Ever tested (when last not known)"),
     "2.1": _l("Tested, not in the last 12 months"),
     "2.2": _l("Tested in the last 12 months"),
     "3": _l("Declined to answer"),
     NOT_KNOWN: _l("Not known"),
 }
+
+#: Polydrug use problem (TDI 3.0): problems with more than one substance.
+POLYDRUG_USE = {"1": _l("Yes"), "2": _l("No"), NOT_KNOWN: _l("Not known")}
 
 OST_HISTORY = {
     "1": _l("Never"),

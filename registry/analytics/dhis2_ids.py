@@ -25,7 +25,7 @@ route and an injecting status), so DHIS2's metadata and ADX give an option as it
 category's code and its own, ``DRUG_1``; the native API keeps the TDI code itself.
 
 A data element's category combo is what it can be split by: sex and age group for a
-count, rate or percentage; sex and its TDI category (drug, route, injecting) for an
+count, rate or percentage; sex and its TDI category (drug, route, injecting, polydrug) for an
 entrants' breakdown; nothing (DHIS2's ``default`` combo) for estimates and their ratios.
 """
 
@@ -43,7 +43,7 @@ from registry.analytics.indicators import (
     SEX_OPTIONS,
     Indicator,
 )
-from registry.codes import CENTRE_KINDS, INJECTING, ROUTES, SEXES
+from registry.codes import CENTRE_KINDS, INJECTING, POLYDRUG_USE, ROUTES, SEXES
 
 _LETTERS = string.ascii_letters
 _ALPHABET = string.ascii_letters + string.digits
@@ -108,6 +108,9 @@ CATEGORIES: dict[str, Category] = {
     "route": Category("ROUTE", _l("Route of administration"), CATEGORY_OPTIONS["route"], ROUTES),
     "injecting": Category(
         "INJECTING", _l("Injecting status"), CATEGORY_OPTIONS["injecting"], INJECTING
+    ),
+    "polydrug": Category(
+        "POLYDRUG", _l("Polydrug use problem"), CATEGORY_OPTIONS["polydrug"], POLYDRUG_USE
     ),
 }
 

@@ -6,7 +6,7 @@ Public interface::
     FAMILIES: dict[str, Family]
     Indicator(code, name, kind, family, numerator, denominator, factor, category)
     INDICATORS: dict[str, Indicator]                   # definitions: docs/indicators.md
-    CATEGORY_OPTIONS: dict[str, tuple[str, ...]]       # "drug", "route", "injecting"
+    CATEGORY_OPTIONS: dict[str, tuple[str, ...]]       # "drug", "route", "injecting", "polydrug"
 
 Kinds: ``count`` (persons; a cell of its family's canonical table), ``percent`` and
 ``rate`` (a count over a count or over the population, suppressed with either cell),
@@ -26,17 +26,19 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from registry.codes import AGE_GROUPS
+from registry.codes import AGE_GROUPS, INJECTING, POLYDRUG_USE, SEXES
 
 COUNT, PERCENT, RATE, ESTIMATE, RATIO = "count", "percent", "rate", "estimate", "ratio"
 
-#: Category options of the entrants' breakdowns (TDI codes; "99" not known).
+#: Category options of the entrants' breakdowns (TDI 3.0 codes; "99" not known).
 CATEGORY_OPTIONS: dict[str, tuple[str, ...]] = {
     "drug": ("1", "2", "3", "4", "5", "6", "7", "9", "99"),
     "route": ("1", "2", "3", "4", "5", "99"),
-    "injecting": ("1", "2.1", "2.2", "2.3", "3", "99"),
+    "injecting": tuple(INJECTING),
+    "polydrug": tuple(POLYDRUG_USE),
 }
-SEX_OPTIONS = ("M", "F")
+#: Sex options: male, female and not known (``U``), each a cell suppressed like any other.
+SEX_OPTIONS = tuple(SEXES)
 AGE_OPTIONS = AGE_GROUPS
 TOTAL = "T"
 
@@ -78,6 +80,7 @@ FAMILIES = {
                 "TDI_ENTRANTS_DRUG": "drug",
                 "TDI_ENTRANTS_ROUTE": "route",
                 "TDI_ENTRANTS_INJECTING": "injecting",
+                "TDI_ENTRANTS_POLYDRUG": "polydrug",
             },
         ),
         Family(
@@ -150,6 +153,7 @@ def _counts() -> list[Indicator]:
         "TDI_ENTRANTS_DRUG": _l("Treatment entrants by primary drug"),
         "TDI_ENTRANTS_ROUTE": _l("Treatment entrants by route of the primary drug"),
         "TDI_ENTRANTS_INJECTING": _l("Treatment entrants by injecting status"),
+        "TDI_ENTRANTS_POLYDRUG": _l("Treatment entrants by polydrug use problem"),
     }
     counts = []
     for family in FAMILIES.values():

@@ -48,7 +48,8 @@ from registry.models import (
 
 E, OST, L = TreatmentEpisode, OstEnrolment, LabTest
 DISPENSARY = "narcological_dispensary"
-#: TDI injecting answers that make a client a person who injects drugs (with route 1).
+#: TDI injecting answers that make a client a person who injects drugs (with route 1):
+#: injecting in the last 12 months. "2" (ever, last time not known) is not among them.
 RECENT_INJECTING = ("2.2", "2.3")
 
 
@@ -59,15 +60,17 @@ def _entrants(periods):
     )
     inner = (
         select(period.label("p"), E.client_id, E.centre_id, E.age_at_admission.label("age"),
-               E.ever_treated, E.primary_drug, E.route, E.injecting, first.label("rn"))
+               E.ever_treated, E.primary_drug, E.route, E.injecting, E.polydrug_use,
+               first.label("rn"))
         .where(within(E.admission_date, periods), E.programme != REGISTRATION_PROGRAMME)
         .subquery()
     )  # fmt: skip
     drug = case((inner.c.primary_drug == "99", "99"), else_=func.substr(inner.c.primary_drug, 1, 1))
     columns = (age_group_sql(inner.c.age), flag(inner.c.ever_treated == "1"),
                option(drug, "drug"), option(inner.c.route, "route"),
-               option(inner.c.injecting, "injecting"))  # fmt: skip
-    for p_, unit, sex, age, first_time, drug_, route, injecting, n in run(
+               option(inner.c.injecting, "injecting"),
+               option(inner.c.polydrug_use, "polydrug"))  # fmt: skip
+    for p_, unit, sex, age, first_time, drug_, route, injecting, polydrug, n in run(
         grouped(inner, *columns, where=inner.c.rn == 1)
     ):
         yield p_, ("TDI_ENTRANTS", unit, sex, age), n
@@ -76,6 +79,7 @@ def _entrants(periods):
         yield p_, ("TDI_ENTRANTS_DRUG", unit, sex, drug_), n
         yield p_, ("TDI_ENTRANTS_ROUTE", unit, sex, route), n
         yield p_, ("TDI_ENTRANTS_INJECTING", unit, sex, injecting), n
+        yield p_, ("TDI_ENTRANTS_POLYDRUG", unit, sex, polydrug), n
 
 
 def _dispensaries():

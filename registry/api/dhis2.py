@@ -62,7 +62,7 @@ class Dhis2QuerySchema(Schema):
         "UIDs or codes), pe (ISO or relative periods such as LAST_6_MONTHS, "
         "QUARTERS_THIS_YEAR), ou (org unit UIDs or codes, LEVEL-n, LEVEL-n-<ou>, "
         "OU_GROUP-<group>, USER_ORGUNIT), co (category option combos), or a category "
-        "(SEX, AGE, DRUG, ROUTE, INJECTING, or its UID) with its options.",
+        "(SEX, AGE, DRUG, ROUTE, INJECTING, POLYDRUG, or its UID) with its options.",
         "example": "dx:REG_CLIENTS;TDI_ENTRANTS,pe:2003,ou:KG"})  # fmt: skip
     filter = fields.List(fields.String(), metadata={
         "description": "A dimension with exactly one item that the answer is restricted to, "

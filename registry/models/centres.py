@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.codes import TDI_CENTRE_TYPES
 from registry.models.base import Base
 from registry.models.geography import OrgUnit
 
@@ -14,11 +15,18 @@ class TreatmentCentre(Base):
 
     ``kind`` is the local service type (:data:`registry.codes.CENTRE_KINDS`);
     ``tdi_centre_type`` is the EMCDDA TDI treatment-centre type
-    (:data:`registry.codes.TDI_CENTRE_TYPES`) used by the indicators. ``name_ru`` is the
-    Russian name the Russian interface shows (``name`` when there is none).
+    (:data:`registry.codes.TDI_CENTRE_TYPES`, ``99`` not known; checked by the database)
+    used by the indicators. ``name_ru`` is the Russian name the Russian interface shows
+    (``name`` when there is none).
     """
 
     __tablename__ = "treatment_centres"
+    __table_args__ = (
+        CheckConstraint(
+            f"tdi_centre_type IN ({', '.join(repr(t) for t in TDI_CENTRE_TYPES)})",
+            name="tdi_centre_type_code",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)

@@ -12,16 +12,20 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.codes import SEXES
 from registry.models.base import Base, utcnow
 from registry.models.geography import OrgUnit
 
 
 class Client(Base):
-    """A person known to the registry, identified only by ``code``."""
+    """A person known to the registry, identified only by ``code``.
+
+    ``sex`` is a code of :data:`registry.codes.SEXES`: ``M``, ``F`` or ``U`` (not known).
+    """
 
     __tablename__ = "clients"
     __table_args__ = (
-        CheckConstraint("sex IN ('M', 'F')", name="sex_code"),
+        CheckConstraint(f"sex IN ({', '.join(repr(sex) for sex in SEXES)})", name="sex_code"),
         CheckConstraint("birth_year BETWEEN 1900 AND 2100", name="birth_year_range"),
     )
 

@@ -1,4 +1,9 @@
-"""Treatment episodes: an admission with the EMCDDA TDI 3.0 items, and its discharge."""
+"""Treatment episodes: an admission with the EMCDDA TDI 3.0 items, and its discharge.
+
+Each coded TDI item is checked by the database against its code list
+(:data:`CODED_ITEMS`, constraints ``ck_treatment_episodes_<item>_code``), so a code
+outside :mod:`registry.codes` cannot be stored by any path, form or bulk load.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,38 @@ from datetime import date
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry import codes
 from registry.models.base import Base, TimestampMixin
 from registry.models.centres import TreatmentCentre
 from registry.models.clients import Client
 
 Code = String(8)
+
+#: Every single-code TDI item of an admission and its code list (checked by the database).
+CODED_ITEMS: dict[str, dict] = {
+    "ever_treated": codes.EVER_TREATED,
+    "referral_source": codes.REFERRAL_SOURCES,
+    "living_with": codes.LIVING_WITH,
+    "living_with_children": codes.LIVING_WITH_CHILDREN,
+    "living_where": codes.LIVING_WHERE,
+    "education": codes.EDUCATION,
+    "labour_status": codes.LABOUR_STATUS,
+    "primary_drug": codes.PRIMARY_DRUGS,
+    "route": codes.ROUTES,
+    "frequency": codes.FREQUENCIES,
+    "injecting": codes.INJECTING,
+    "needle_sharing": codes.NEEDLE_SHARING,
+    "hiv_testing": codes.TESTING_HISTORY,
+    "hcv_testing": codes.TESTING_HISTORY,
+    "polydrug_use": codes.POLYDRUG_USE,
+    "ost_history": codes.OST_HISTORY,
+}
+
+
+def code_check(column: str, choices: dict) -> CheckConstraint:
+    """``<column> IN (<codes>)``, named ``<column>_code`` (prefixed by the convention)."""
+    allowed = ", ".join(f"'{code}'" for code in choices)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_code")
 
 
 class TreatmentEpisode(TimestampMixin, Base):
@@ -30,6 +62,7 @@ class TreatmentEpisode(TimestampMixin, Base):
         CheckConstraint(
             "(discharge_date IS NULL) = (discharge_reason IS NULL)", name="discharge_complete"
         ),
+        *(code_check(column, choices) for column, choices in CODED_ITEMS.items()),
         Index("ix_treatment_episodes_centre_admission", "centre_id", "admission_date"),
         Index("ix_treatment_episodes_client_admission", "client_id", "admission_date"),
         # the centre's open episodes (the dashboard's reminders), without its closed ones
@@ -77,6 +110,8 @@ class TreatmentEpisode(TimestampMixin, Base):
     needle_sharing: Mapped[str] = mapped_column(Code)
     hiv_testing: Mapped[str] = mapped_column(Code)
     hcv_testing: Mapped[str] = mapped_column(Code)
+    #: "not known" for the admissions recorded before the form asked it
+    polydrug_use: Mapped[str] = mapped_column(Code, server_default=codes.NOT_KNOWN)
     ost_history: Mapped[str] = mapped_column(Code)
     ost_first_year: Mapped[int | None] = mapped_column(Integer)
 

@@ -41,7 +41,8 @@ from registry.services.client_codes import ClientIdentifiers, normalise_name
 
 MIN_AGE_AT_ADMISSION, MAX_AGE_AT_ADMISSION = 10, 100
 MAX_SECONDARY_DRUGS = 4
-EVER_INJECTED = ("2.1", "2.2", "2.3")
+#: Injecting (and sharing) answers that say "ever": ``2`` when the last time is not known.
+EVER_INJECTED = ("2", "2.1", "2.2", "2.3")
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -119,6 +120,7 @@ class AdmissionSchema(ClientLookupSchema):
     needle_sharing = _not_known(codes.NEEDLE_SHARING)
     hiv_testing = _not_known(codes.TESTING_HISTORY)
     hcv_testing = _not_known(codes.TESTING_HISTORY)
+    polydrug_use = _not_known(codes.POLYDRUG_USE)
     ost_history = _not_known(codes.OST_HISTORY)
     ost_first_year = integer(1990, 2100)
     #: The answer to a near-spelling warning: a near client's id, or "new" (a new person).

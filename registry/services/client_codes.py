@@ -2,7 +2,7 @@
 
 Public interface::
 
-    ClientIdentifiers(family_name: str, given_name: str, birth_date: date, sex: "M" | "F")
+    ClientIdentifiers(family_name: str, given_name: str, birth_date: date, sex: "M" | "F" | "U")
     normalise_name(text: str, *, fold_doubles=True) -> str   # "Ассанов" -> "ASANOV"
     legacy_normalise_name(text: str) -> str           # code version 1: doubles kept
     slk581(ids: ClientIdentifiers, *, normalise=normalise_name) -> str   # "SANZA140319851"
@@ -134,15 +134,18 @@ _FOLDABLE = re.compile("|".join([*(source for source, _ in LATIN_FOLDS), "II"]))
 
 #: SLK-581 fillers: a position past the end of a name, and a name that is missing.
 SHORT_FILLER, MISSING_FILLER = "2", "9"
-SEX_DIGITS = {"M": "1", "F": "2"}
+#: SLK-581 sex digit (AIHW "sex code"): 1 male, 2 female, 9 not stated. A sex not known
+#: ("U", :data:`registry.codes.SEX_NOT_KNOWN`) enters the key as 9, so codes of men and
+#: women are those computed before "not known" existed.
+SEX_DIGITS = {"M": "1", "F": "2", "U": "9"}
 
 
 @dataclass(frozen=True, slots=True)
 class ClientIdentifiers:
     """What staff type to identify a person; kept in memory only, never stored.
 
-    ``sex`` is ``"M"`` or ``"F"``. The ``repr`` hides every value so the identifiers
-    cannot leak into logs, tracebacks or error pages.
+    ``sex`` is ``"M"``, ``"F"`` or ``"U"`` (not known). The ``repr`` hides every value so
+    the identifiers cannot leak into logs, tracebacks or error pages.
     """
 
     family_name: str = field(repr=False)
@@ -217,7 +220,7 @@ def slk_letters(name: str, positions: tuple[int, ...]) -> str:
 
 
 def slk581(ids: ClientIdentifiers, *, normalise: Callable[[str], str] = normalise_name) -> str:
-    """The statistical linkage key: 3 + 2 letters, date of birth DDMMYYYY, sex 1/2.
+    """The statistical linkage key: 3 + 2 letters, date of birth DDMMYYYY, sex 1/2/9.
 
     Letters 2, 3 and 5 of the normalised family name and 2 and 3 of the given name;
     ``2`` fills a position past the end of a short name, ``9`` every position of a
@@ -225,7 +228,7 @@ def slk581(ids: ClientIdentifiers, *, normalise: Callable[[str], str] = normalis
     ``normalise`` is :func:`normalise_name` (an upload passes a memo of it, per file).
     """
     if ids.sex not in SEX_DIGITS:
-        raise ValueError("sex must be 'M' or 'F'")
+        raise ValueError("sex must be 'M', 'F' or 'U'")
     family = slk_letters(normalise(ids.family_name), FAMILY_POSITIONS)
     given = slk_letters(normalise(ids.given_name), GIVEN_POSITIONS)
     return f"{family}{given}{ids.birth_date:%d%m%Y}{SEX_DIGITS[ids.sex]}"

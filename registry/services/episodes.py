@@ -64,8 +64,8 @@ EPISODE_FIELDS = (
     "programme", "admission_date", "ever_treated", "referral_source", "living_with",
     "living_with_children", "living_where", "education", "labour_status", "primary_drug",
     "route", "frequency", "age_first_use", "secondary_drugs", "injecting",
-    "age_first_injection", "needle_sharing", "hiv_testing", "hcv_testing", "ost_history",
-    "ost_first_year",
+    "age_first_injection", "needle_sharing", "hiv_testing", "hcv_testing", "polydrug_use",
+    "ost_history", "ost_first_year",
 )  # fmt: skip
 
 

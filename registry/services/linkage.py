@@ -40,6 +40,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from estimation.capture_recapture import CaptureHistories
+from registry.codes import SEX_NOT_KNOWN
 from registry.extensions import db
 from registry.models import Client, DuplicateCandidate, SourceListCode
 from registry.models.studies import ACCEPTED
@@ -74,7 +75,8 @@ def accepted_merges() -> dict[str, str]:
 
 
 def _sexes(codes: set[str], list_ids: list[int]) -> dict[str, str]:
-    """Sex of each code: from the registry, else from an identifier upload."""
+    """Sex of each code: from the registry, else from an identifier upload (a registry
+    sex "not known", ``U``, is no sex: the upload's is kept, or the code has none)."""
     sexes: dict[str, str] = {}
     if list_ids:
         rows = db.session.execute(
@@ -84,7 +86,7 @@ def _sexes(codes: set[str], list_ids: list[int]) -> dict[str, str]:
         )
         sexes.update((row[0], row[1]) for row in rows)
     rows = db.session.execute(select(Client.code, Client.sex))
-    sexes.update((code, sex) for code, sex in rows if code in codes)
+    sexes.update((code, sex) for code, sex in rows if code in codes and sex != SEX_NOT_KNOWN)
     return sexes
 
 

@@ -38,6 +38,15 @@ DISCHARGES = (
      "moved_away", "other"),
     (0.38, 0.10, 0.30, 0.06, 0.08, 0.03, 0.05),
 )  # fmt: skip
+#: TDI 3.0 answers the simulator gained later. They are drawn from a stream of their own
+#: (``tdi3`` of :func:`draw_admission_items`), so every earlier draw, and with it the
+#: default demo's clients, episodes and figures, stays as it was. An "ever" answer
+#: (injecting, sharing, HIV or HCV testing) becomes "2", last time not known, this often:
+LAST_TIME_NOT_KNOWN = 0.05
+EVER_ITEMS = ("injecting", "needle_sharing", "hiv_testing", "hcv_testing")
+#: Polydrug use problem (1 yes, 2 no, 99 not known), by whether other drugs are used.
+POLYDRUG_WITH_OTHER_DRUGS = (("1", "2", "99"), (0.70, 0.25, 0.05))
+POLYDRUG_WITHOUT_OTHER_DRUGS = (("1", "2", "99"), (0.03, 0.90, 0.07))
 #: Discharge reason of the OST episode for each OST exit reason.
 OST_TO_DISCHARGE = {"interrupted": "dropped_out"}
 
@@ -126,8 +135,10 @@ def draw_admission_items(
     police: np.ndarray,
     previous: np.ndarray,
     lab_rates: tuple[float, float, float],
+    tdi3: np.random.Generator,
 ) -> AdmissionItems:
-    """Draw the TDI items of ``len(drug)`` admissions of people with these attributes."""
+    """Draw the TDI items of ``len(drug)`` admissions of people with these attributes
+    (the TDI 3.0 answers added later from ``tdi3``, a generator of their own)."""
     n = len(drug)
     items = {name: _pick(rng, spec, n) for name, spec in SOCIAL_ITEMS.items()}
     partner = items["living_with"] == "3"
@@ -149,9 +160,11 @@ def draw_admission_items(
     items["injecting"] = np.where(injects, _pick(rng, INJECTING_RECENT, n), never)
     items["needle_sharing"] = np.where(injects, _pick(rng, SHARING, n), "1")
     hiv, hcv, tb = lab_rates
+    secondary = rng.choice(len(SECONDARY), n, p=SECONDARY_P)
+    _draw_tdi3_items(tdi3, items, secondary)
     return AdmissionItems(
         items={name: Coded.of(values) for name, values in items.items()},
-        secondary=rng.choice(len(SECONDARY), n, p=SECONDARY_P),
+        secondary=secondary,
         first_injection_lag=rng.integers(0, 3, n),
         discharge_reason=Coded.of(_pick(rng, DISCHARGES, n)),
         lab_hiv=rng.random(n) < hiv,
@@ -159,4 +172,20 @@ def draw_admission_items(
         lab_tb=rng.random(n) < tb,
         lab_delay=rng.integers(0, 3, n),
         lab_noise=rng.random(n),
+    )
+
+
+def _draw_tdi3_items(rng: np.random.Generator, items: dict, secondary: np.ndarray) -> None:
+    """Add the TDI 3.0 answers to ``items`` (in place): "2" (ever, last time not known)
+    for some "ever" answers, and the polydrug use problem."""
+    n = len(secondary)
+    for name in EVER_ITEMS:
+        values = np.asarray(items[name], dtype=str)
+        ever = np.char.startswith(values, "2.")
+        items[name] = np.where(ever & (rng.random(n) < LAST_TIME_NOT_KNOWN), "2", values)
+    with_other = secondary > 0  # SECONDARY[0] is "no other drug"
+    items["polydrug_use"] = np.where(
+        with_other,
+        _pick(rng, POLYDRUG_WITH_OTHER_DRUGS, n),
+        _pick(rng, POLYDRUG_WITHOUT_OTHER_DRUGS, n),
     )

@@ -20,7 +20,7 @@ from registry.simulation.simulate import Simulation
 ITEM_FIELDS = (
     "ever_treated", "referral_source", "living_with", "living_with_children", "living_where",
     "education", "labour_status", "primary_drug", "route", "frequency", "injecting",
-    "needle_sharing", "hiv_testing", "hcv_testing",
+    "needle_sharing", "hiv_testing", "hcv_testing", "polydrug_use",
 )  # fmt: skip
 
 

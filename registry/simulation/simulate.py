@@ -75,6 +75,11 @@ class Simulation:
         return [r.code for r in self.profile.regions]
 
 
+#: Seeds, with the run's seed, the generator of the TDI 3.0 answers added later, so that
+#: adding them changed none of the draws before (see ``admissions.LAST_TIME_NOT_KNOWN``).
+TDI3_STREAM = 3
+
+
 def simulate(
     country: str = "KG",
     first_year: int = 1998,
@@ -102,8 +107,9 @@ def simulate(
                               spells.registered_since(profile.ost_start, len(population)),
                               first_year, last_year, scale)  # fmt: skip
     identities = assign_identities(rng, profile, population)
+    tdi3 = np.random.default_rng((seed, TDI3_STREAM))  # after rng's draws: they stay as they were
     episodes = _episodes(rng, profile, params, population, contacts, spells, enrolments,
-                         first_year, last_year)  # fmt: skip
+                         first_year, last_year, tdi3)  # fmt: skip
     typing = {
         source: draw_typing(rng, len(persons), params.latin_spelling, params.typo_rate)
         for source, persons in (
@@ -126,6 +132,7 @@ def _episodes(
     enrolments: list[Enrolment],
     first_year: int,
     last_year: int,
+    tdi3: np.random.Generator,
 ) -> Episodes:
     """Treatment episodes from ``first_year`` on, one OST episode per enrolment and the
     registrations on the register at some time from ``first_year`` on.
@@ -168,6 +175,7 @@ def _episodes(
         np.r_[police, np.zeros(n_ost, dtype=bool), contacts.episode_police_referral[opening]],
         np.r_[previous, np.ones(n_ost, dtype=bool), contacts.episode_previous[opening]],
         (params.lab_hiv, params.lab_hcv, params.lab_tb),
+        tdi3,
     )
     first_reg = len(person) + n_ost
     copied = np.flatnonzero(source >= 0)

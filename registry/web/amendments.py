@@ -35,7 +35,8 @@ SELECTS = {
     "labour_status": codes.LABOUR_STATUS, "primary_drug": codes.PRIMARY_DRUGS,
     "route": codes.ROUTES, "frequency": codes.FREQUENCIES, "injecting": codes.INJECTING,
     "needle_sharing": codes.NEEDLE_SHARING, "hiv_testing": codes.TESTING_HISTORY,
-    "hcv_testing": codes.TESTING_HISTORY, "ost_history": codes.OST_HISTORY,
+    "hcv_testing": codes.TESTING_HISTORY, "polydrug_use": codes.POLYDRUG_USE,
+    "ost_history": codes.OST_HISTORY,
     "discharge_reason": codes.DISCHARGE_REASONS, "exit_reason": codes.OST_EXIT_REASONS,
     "reason": codes.DOSE_CHANGE_REASONS,
 }  # fmt: skip

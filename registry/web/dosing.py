@@ -16,7 +16,10 @@ from registry.services import listings
 from registry.services.dosing_day import dose_from_list, dosing_list
 from registry.services.errors import ServiceError
 from registry.web import blueprint
-from registry.web.forms import flatten_errors
+from registry.web.forms import FORM_CONTROLS, flatten_errors, unknown_fields_message
+
+#: What a row of the list posts: the button's kind and the take-home days.
+ROW_INPUTS = frozenset({"kind", "take_home_days"})
 
 
 def render_list(errors: dict[int, list[str]] | None = None) -> Any:
@@ -43,6 +46,10 @@ def dose_from_today(enrolment_id: int) -> Any:
     if enrolment is None or not enrolment.is_open:
         db.session.rollback()
         abort(404)
+    unknown = [name for name in request.form if name not in ROW_INPUTS | FORM_CONTROLS]
+    if unknown:
+        db.session.rollback()
+        return render_list({enrolment_id: [str(unknown_fields_message(unknown))]})
     kind = request.form.get("kind", "").strip()
     days = request.form.get("take_home_days", "").strip() or None
     try:

@@ -132,11 +132,39 @@ def list_fields(schema: Schema) -> set[str]:
     }
 
 
+#: Inputs every form may post besides its schema's fields: the CSRF token (checked by
+#: Flask-WTF before the view) and the ``action`` of a form with several submit buttons.
+FORM_CONTROLS = frozenset({"csrf_token", "action"})
+
+
+def unknown_fields(schema: Schema, formdata: Iterable[str], *, nested: bool = False) -> list[str]:
+    """The posted input names that are neither a field of ``schema`` nor a form control.
+
+    ``nested``: inputs are named by path (``parameters/alpha``) and only the first segment
+    is a field of ``schema`` (the nested schema refuses its own unknown keys).
+    """
+    names = {(f.data_key or name) for name, f in schema.fields.items() if not f.dump_only}
+    posted = dict.fromkeys(name.split("/", 1)[0] if nested else name for name in formdata)
+    return [name for name in posted if name not in names and name not in FORM_CONTROLS]
+
+
+def unknown_fields_message(names: list[str]) -> Any:
+    """The form-level message refusing a submission with fields the form does not have
+    (the first five names, each cut to 40 characters: they are whatever was posted)."""
+    shown = ", ".join(name[:40] for name in names[:5])
+    return _l(
+        "The form was sent with fields it does not have (%(names)s): nothing was saved. "
+        "Reload the page and fill the form again.",
+        names=shown,
+    )
+
+
 def form_input(schema: Schema, formdata: MultiDict[str, str]) -> dict[str, Any]:
     """The posted values the schema knows, as it expects them.
 
     Blank inputs are left out (so "required" errors come from the schema, not from an
-    empty string failing a type check); other keys (``csrf_token``, buttons) are dropped.
+    empty string failing a type check); other keys are dropped here, after
+    :func:`load_form` has refused any that is not a form control (:data:`FORM_CONTROLS`).
     """
     names = {(f.data_key or name) for name, f in schema.fields.items() if not f.dump_only}
     many = list_fields(schema)
@@ -196,7 +224,7 @@ def posted_values(formdata: MultiDict[str, str], many: Iterable[str] = ()) -> di
     return {
         name: formdata.getlist(name) if name in many else formdata.get(name, "").strip()
         for name in formdata
-        if name not in ("csrf_token", "action")
+        if name not in FORM_CONTROLS
     }
 
 
@@ -231,7 +259,10 @@ def load_form(
     nested JSON the API takes (:func:`nested_form_input`).
 
     Returns ``(data, state)``: ``data`` is the loaded dict, or ``None`` when there are
-    errors, which ``state`` then carries (translated) beside each field.
+    errors, which ``state`` then carries (translated) beside each field. A form posted with
+    an input the schema does not know (other than :data:`FORM_CONTROLS`) is refused as a
+    whole, as the API refuses an unknown parameter: silently dropping it would lose what
+    the user typed (a field of a newer form, a misspelt name of a scripted post).
     """
     if nested:
         many = list_fields(schema)
@@ -240,11 +271,22 @@ def load_form(
     else:
         raw = form_input(schema, formdata)
         state = FormState(values=raw, hidden=frozenset(hidden))
+    unknown = unknown_fields(schema, formdata, nested=nested)
     try:
         data = schema.load(raw)
     except ValidationError as error:
-        state.errors = flatten_errors(error.messages)
+        messages = error.messages
+        data = None
         state.valid = error.valid_data if isinstance(error.valid_data, dict) else {}
+    else:
+        messages = {}
+    if unknown:  # refused whole, with the fields' own messages beside it
+        if data is not None:  # the rules still check what was typed
+            state.valid = data
+        general = [unknown_fields_message(unknown), *messages.get("_schema", [])]
+        messages = {**messages, "_schema": general}
+    if messages:
+        state.errors = flatten_errors(messages)
         return None, state
     return data, state
 

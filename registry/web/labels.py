@@ -28,6 +28,7 @@ LABELS = {
     "frequency": _l("Frequency of use (last 30 days)"),
     "age_first_use": _l("Age at first use of the primary drug"),
     "secondary_drugs": _l("Other drugs used (secondary)"),
+    "polydrug_use": _l("Polydrug use problem"),
     "injecting": _l("Injecting"),
     "age_first_injection": _l("Age at first injection"),
     "needle_sharing": _l("Needle or syringe sharing"),
@@ -80,6 +81,7 @@ HINTS = {
     "dose_mg": _l("At least 0.5 mg, with at most one decimal (for example 62.5)."),
     "induction_dose_mg": _l("At least 0.5 mg, with at most one decimal (for example 62.5)."),
     "secondary_drugs": _l("Tick every other drug used in the last 30 days, alcohol included."),
+    "polydrug_use": _l("Does the client have problems with more than one substance?"),
 }
 
 #: The identifying fields: used once to compute the client code, never shown again.
@@ -101,6 +103,7 @@ ADMISSION_ITEMS = (
     ("frequency", "FREQUENCIES"),
     ("age_first_use", None),
     ("secondary_drugs", "SECONDARY_DRUGS"),
+    ("polydrug_use", "POLYDRUG_USE"),
     ("injecting", "INJECTING"),
     ("age_first_injection", None),
     ("needle_sharing", "NEEDLE_SHARING"),

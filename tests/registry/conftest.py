@@ -157,6 +157,7 @@ def build_admission_form(**overrides: str | list[str]) -> dict[str, str | list[s
         "needle_sharing": "2.2",
         "hiv_testing": "2.2",
         "hcv_testing": "1",
+        "polydrug_use": "1",
         "ost_history": "1",
         "ost_first_year": "",
         # fixtures admit many people of one birth date: staff have decided they are

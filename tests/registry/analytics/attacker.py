@@ -40,7 +40,8 @@ FAMILIES = {
                    ()),
     "new_registrations": (("REG_NEW",), (), ()),
     "entrants": (("TDI_ENTRANTS", "TDI_FIRST"), (("TDI_ENTRANTS", "TDI_FIRST"),),
-                 ("TDI_ENTRANTS_DRUG", "TDI_ENTRANTS_ROUTE", "TDI_ENTRANTS_INJECTING")),
+                 ("TDI_ENTRANTS_DRUG", "TDI_ENTRANTS_ROUTE", "TDI_ENTRANTS_INJECTING",
+                  "TDI_ENTRANTS_POLYDRUG")),
     "ost_cohort": (("OST_INITIATED", "OST_RETAINED_6M", "OST_RETAINED_12M"),
                    (("OST_INITIATED", "OST_RETAINED_6M"), ("OST_RETAINED_6M", "OST_RETAINED_12M")),
                    ()),
@@ -49,6 +50,8 @@ FAMILIES = {
 }  # fmt: skip
 SPLITS = ("", "&dimension=sex", "&dimension=age", "&dimension=sex&dimension=age")
 T = "T"
+#: The sex options (U: not known); the total is their sum.
+SEXES = ("M", "F", "U")
 
 
 @dataclass
@@ -243,7 +246,7 @@ def _table_model(model: _Model, published: Published, family: str, year: str, ta
     for dx in (*tables, *categories):
         xs = sorted(options[dx]) + ([] if dx in categories else [T])
         for ou in units:
-            for sex in ("M", "F", T):
+            for sex in (*SEXES, T):
                 for x in xs:
                     value = published.cells.get((dx, year, ou, sex, x), 0)
                     key = (tag, dx, year, ou, sex, x)
@@ -258,11 +261,11 @@ def _table_model(model: _Model, published: Published, family: str, year: str, ta
             lambda ou, sex, dx=dx: (tag, dx, year, ou, sex, T))  # fmt: skip
         for ou in units:
             for x in xs + ([] if dx in categories else [T]):
-                model.equal((tag, dx, year, ou, T, x), [(tag, dx, year, ou, s, x) for s in "MF"])
-            for sex in ("M", "F", T):
+                model.equal((tag, dx, year, ou, T, x), [(tag, dx, year, ou, s, x) for s in SEXES])
+            for sex in (*SEXES, T):
                 model.equal(total(ou, sex), [(tag, dx, year, ou, sex, x) for x in xs])
             if children[ou]:
-                for sex in "MF":
+                for sex in SEXES:
                     for x in xs:
                         own = (tag, "own", dx, year, ou, sex, x)
                         model.var(own)
@@ -270,7 +273,7 @@ def _table_model(model: _Model, published: Published, family: str, year: str, ta
                         model.equal((tag, dx, year, ou, sex, x), [*parts, own])
     for outer, inner in nested:
         for ou in units:
-            for sex in "MF":
+            for sex in SEXES:
                 for x in sorted(options[outer]):
                     hidden = (tag, "difference", outer, inner, year, ou, sex, x)
                     model.var(hidden)

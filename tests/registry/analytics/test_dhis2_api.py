@@ -251,7 +251,8 @@ def test_uids_are_dhis2_uids_unique_and_the_same_on_every_install():
         options = product(*(c.options for c in categories_of(indicator)))
         combos |= {combo_uid(indicator, chosen) for chosen in options}
     uids += sorted(combos)
-    assert len(combos) == 2 * 12 + 2 * (9 + 6 + 6) + 1  # sex x age, sex x each TDI item, default
+    # sex (M, F, U) x age, sex x each TDI item (drug, route, injecting, polydrug), default
+    assert len(combos) == 3 * 12 + 3 * (9 + 6 + 7 + 3) + 1
     assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9]{10}", value) for value in uids)
     assert len(set(uids)) == len(uids)
     # a DHIS2 instance that imported these once must keep matching: never change them

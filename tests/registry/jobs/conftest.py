@@ -117,7 +117,8 @@ def _name(rng: np.random.Generator) -> str:
 
 
 #: every coded TDI item "not known"
-EPISODE_CODES = dict.fromkeys((*ITEM_FIELDS, "ost_history"), "99")
+#: every item "not known" ("ever treated" has its own code for it: 3)
+EPISODE_CODES = {**dict.fromkeys((*ITEM_FIELDS, "ost_history"), "99"), "ever_treated": "3"}
 
 
 @pytest.fixture

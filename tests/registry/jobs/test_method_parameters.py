@@ -111,17 +111,24 @@ def test_the_seed_is_written_once():
 
 
 class Inputs(HTMLParser):
-    """The values a browser would post from a form page as it opens (enabled inputs)."""
+    """The values a browser would post from a form page as it opens (enabled inputs of the
+    form posting to ``action``; the page's other forms, such as the language switch, are
+    not sent with it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, action: str = "/studies/new") -> None:
         super().__init__()
         self.values: list[tuple[str, str]] = []
         self._select: str | None = None
         self._first: tuple[str, str] | None = None
         self._chosen = False
+        self._action, self._inside = action, False
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
+        if tag == "form":
+            self._inside = (a.get("action") or "").split("?")[0] == self._action
+        if not self._inside:
+            return
         posted = a.get("type") not in ("checkbox", "radio") or "checked" in a
         if tag == "input" and a.get("name") and posted:
             self.values.append((a["name"], a.get("value") or ""))
@@ -135,6 +142,8 @@ class Inputs(HTMLParser):
                 self._chosen = True
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._inside = False
         if tag == "select" and self._select and not self._chosen and self._first:
             self.values.append(self._first)
         if tag == "select":

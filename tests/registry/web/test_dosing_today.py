@@ -97,6 +97,17 @@ def test_a_client_is_dosed_from_the_list_in_one_action(client, on_methadone, app
     assert 'data-status="dosed"' in html
 
 
+def test_a_row_posted_with_an_unknown_field_records_nothing(client, on_methadone, app):
+    enrolment_id = on_methadone(last=1)
+    html = client.get("/ost/today").get_data(as_text=True)
+    token = html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    data = {"kind": "observed", "dose_mg": "200", "csrf_token": token}
+    response = client.post(f"/ost/today/{enrolment_id}", data=data)
+    assert response.status_code == 422
+    assert "dose_mg" in response.get_data(as_text=True)
+    assert doses_today(app) == []
+
+
 def test_a_missed_dose_is_shown_as_missed(client, on_methadone, app):
     enrolment_id = on_methadone(last=1)
     html = client.get("/ost/today").get_data(as_text=True)
