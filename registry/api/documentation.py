@@ -6,7 +6,7 @@ flask-smorest documents every operation's error responses with its own error sch
 (:mod:`registry.errors`), so :class:`ProblemApi` documents those instead, and the
 schemathesis run (``tests/registry/api_access/test_schemathesis.py``) checks that the
 responses match. :func:`validator_properties` documents the registry's own validators
-(:class:`~registry.schemas.base.Between`, :class:`~registry.schemas.base.Choice`,
+(:class:`~registry.schemas.validators.Between`, :class:`~registry.schemas.validators.Choice`,
 :class:`~registry.schemas.base.MaxLength`) as ``minimum``/``maximum``, ``enum`` and
 ``maxLength``, and a default made by a function as its value. The body of ``POST
 /api/jobs`` is one schema per method (:func:`study_request_body`), a ``oneOf`` on the
@@ -30,7 +30,7 @@ from marshmallow import Schema, fields
 
 from registry.auth.roles import public
 from registry.errors import PROBLEM_JSON
-from registry.schemas.base import Between, Choice, MaxLength
+from registry.schemas.validators import Between, Choice, MaxLength
 from registry.services.methods import METHODS
 
 #: The schema of a 200 answer that is a downloaded text file (CSV, ADX or XML): the
