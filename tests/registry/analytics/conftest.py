@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from registry.auth.tokens import create_token
 from registry.extensions import db
 from registry.models import EstimationJob, EstimationResult, Population, Study
 from registry.schemas import (
@@ -78,6 +79,19 @@ def _ost(client, staff, centre, start, induction, maintenance, mg):
         "reason": "induction"}),
         actor=staff)  # fmt: skip
     return enrolment
+
+
+@pytest.fixture
+def token(small_registry, actor, db_session):
+    """``token(username) -> Authorization header`` of a fresh API token on the small
+    registry (the analytics API is read with tokens, as ministries read it)."""
+
+    def make(username: str) -> dict[str, str]:
+        _token, secret = create_token(actor(username), "analytics test")
+        db_session.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
 
 
 @pytest.fixture

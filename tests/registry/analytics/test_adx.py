@@ -27,7 +27,6 @@ from registry.analytics.dhis2_ids import (
 )
 from registry.analytics.formats import ADX_NAMESPACE
 from registry.analytics.indicators import INDICATORS, TOTAL
-from registry.auth.tokens import create_token
 from tests.registry.analytics.adx_check import import_errors, schema_errors
 
 SPLITS = ("", "&dimension=sex", "&dimension=age", "&dimension=sex&dimension=age")
@@ -43,18 +42,6 @@ XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 def app_config() -> dict:
     """Counts of 1 are withheld, so answers hold both published and withheld cells."""
     return {"SUPPRESSION_THRESHOLD": 2}
-
-
-@pytest.fixture
-def token(small_registry, actor, db_session):
-    """``token(username) -> Authorization header`` of a fresh API token."""
-
-    def make(username: str) -> dict[str, str]:
-        _token, secret = create_token(actor(username), "adx test")
-        db_session.commit()
-        return {"Authorization": f"Bearer {secret}"}
-
-    return make
 
 
 @pytest.fixture

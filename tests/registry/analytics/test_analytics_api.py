@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from registry.analytics.formats import ADX_DATA_SET, ADX_NAMESPACE
-from registry.auth.tokens import create_token
 from registry.models import AuditEvent
 
 QUERY = "dx=TDI_ENTRANTS;REG_CLIENTS&pe=2003;2003Q4&ou=KG;LEVEL-2&dimension=sex"
@@ -22,18 +21,6 @@ ADX_PERIOD = re.compile(r"^\d{4}-\d{2}-\d{2}/P(1Y|[1-9]\d*M)$")
 @pytest.fixture
 def app_config() -> dict:
     return {"SUPPRESSION_THRESHOLD": 1}
-
-
-@pytest.fixture
-def token(small_registry, actor, db_session):
-    """``token(username) -> Authorization header`` of a fresh API token."""
-
-    def make(username: str) -> dict[str, str]:
-        _token, secret = create_token(actor(username), "analytics test")
-        db_session.commit()
-        return {"Authorization": f"Bearer {secret}"}
-
-    return make
 
 
 def test_json_rows_headers_and_metadata(client, token):
