@@ -103,7 +103,7 @@ def rename_centre_command(code: str, name: str | None, name_ru: str | None) -> N
     """Change the name and/or the Russian name of the centre CODE."""
     from registry.services.centres import rename_centre
 
-    centre = centre_coded(code.strip().upper())
+    centre = centre_coded(code.strip().upper(), "CODE")
     try:
         rename_centre(centre, name=name, name_ru=name_ru)
     except ServiceError as error:

@@ -67,13 +67,13 @@ def create_user_command(name: str, role: str, centre_code: str | None, password:
     click.echo(f"Created user {user.username} ({user.role}).")
 
 
-def centre_coded(code: str | None) -> TreatmentCentre | None:
+def centre_coded(code: str | None, param_hint: str = "--centre") -> TreatmentCentre | None:
     """The centre with ``code`` (``None`` for no code) or a usage error naming --centre."""
     if not code:
         return None
     centre = db.session.scalar(select(TreatmentCentre).where(TreatmentCentre.code == code))
     if centre is None:
-        raise click.BadParameter(f"no centre with code {code!r}", param_hint="--centre")
+        raise click.BadParameter(f"no centre with code {code!r}", param_hint=param_hint)
     return centre
 
 

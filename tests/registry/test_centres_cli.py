@@ -91,6 +91,7 @@ def test_rename_without_a_name_or_of_an_unknown_centre_is_refused(app, runner, r
     result = runner.invoke(args=["centres", "rename", "NOPE", "--name", "X"])
     assert result.exit_code != 0
     assert "no centre with code 'NOPE'" in result.output
+    assert "--centre" not in result.output  # the argument is CODE
 
 
 def test_list_prints_every_centre(app, runner, registry_data):
