@@ -6,6 +6,7 @@ Examples::
     python -m estimation capture-recapture lists.csv --model "[12,3,4]" --ci profile
     python -m estimation capture-recapture lists.csv --search bic --json
     python -m estimation capture-recapture lists.csv --search aic --ci bootstrap --seed 1
+    python -m estimation capture-recapture lists.csv --bayes dga --json   # estimation.cli.bayes
     python -m estimation petersen 500 400 100 --json
 
 ``lists.csv`` has one 0/1 column per list plus ``freq`` (or one row per person, no ``freq``).
@@ -32,6 +33,7 @@ from estimation.capture_recapture import (
     stratified,
 )
 from estimation.capture_recapture.candidates import check_order, count_models
+from estimation.cli import bayes
 
 CI_CHOICES = ("wald", "lognormal", "profile", "bootstrap", "bca")
 
@@ -55,6 +57,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--search", choices=("aic", "bic"), help="fit all models, rank by criterion"
     )
     choice.add_argument("--stepwise", action="store_true", help="SparseMSE stepwise selection")
+    choice.add_argument(
+        "--bayes", choices=bayes.BAYES_CHOICES, help="Bayesian estimate: dga or lcmcr"
+    )
+    bayes.add_arguments(cr)
     cr.add_argument(
         "--heterogeneity", help="Chao, Poisson, Darroch or Gamma term (--model, --search)"
     )
@@ -113,6 +119,8 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
     if args.by:
         return _run_stratified(args, read_frame(args.file))
     histories = CaptureHistories.from_csv(args.file, lists=_list_columns(args, None), freq="freq")
+    if args.bayes:
+        return bayes.run(args, histories)
     method = args.ci
     resampling = method in ("bootstrap", "bca")
     if resampling and not (args.model or args.search or args.stepwise):
