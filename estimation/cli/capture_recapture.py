@@ -6,7 +6,7 @@ Examples::
     python -m estimation capture-recapture lists.csv --model "[12,3,4]" --ci profile
     python -m estimation capture-recapture lists.csv --search bic --json
     python -m estimation capture-recapture lists.csv --search aic --ci bootstrap --seed 1
-    python -m estimation capture-recapture lists.csv --bayes dga --json   # estimation.cli.bayes
+    python -m estimation capture-recapture lists.csv --bayes dga --json   # estimation.cli._bayes
     python -m estimation petersen 500 400 100 --json
 
 ``lists.csv`` has one 0/1 column per list plus ``freq`` (or one row per person, no ``freq``).
@@ -33,7 +33,7 @@ from estimation.capture_recapture import (
     stratified,
 )
 from estimation.capture_recapture.candidates import check_order, count_models
-from estimation.cli import bayes
+from estimation.cli import _bayes as bayes
 
 CI_CHOICES = ("wald", "lognormal", "profile", "bootstrap", "bca")
 
