@@ -8,6 +8,7 @@ Public interface::
     csv_text(header, rows, *, bom=False) -> str
     bom_requested(args) -> bool                # the opt-in ``bom=1`` of a CSV download
     text_cell(value) -> value                  # a nested value as JSON text
+    defuse_formula(value) -> value             # text a spreadsheet will not run as a formula
 
 A CSV has no types: under a Russian locale LibreOffice and Excel expect a decimal comma
 and read ``12.5`` as text. An XLSX cell carries its type, so a number stays a number
@@ -21,6 +22,12 @@ the CSV uses (an empty field); text is always a text cell, so a value that start
 as UTF-8 (Cyrillic names) rather than the Windows code page; it is opt-in because
 programs that read CSV (pandas, R, DHIS2's importers) take the mark for part of the first
 column name.
+
+A CSV cell has no type either, so its text goes through :func:`defuse_formula`: text
+that starts like a formula gets a leading apostrophe, which Excel and LibreOffice show as
+text instead of evaluating it. Numbers are written as numbers and never touched. (The
+DHIS2 grid CSV of :mod:`registry.analytics.dhis2_grid` is a machine format read by DHIS2
+clients and keeps its text as it is.)
 """
 
 from __future__ import annotations
@@ -46,6 +53,8 @@ DECIMAL_FORMAT = "0.0#####"
 BOM = "\ufeff"
 #: The values ``bom`` takes (``bom=1`` adds the mark, ``bom=0`` is the default).
 BOM_VALUES = {"1": True, "true": True, "0": False, "false": False}
+#: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Characters a worksheet title cannot hold.
 _TITLE_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 
@@ -63,6 +72,13 @@ def text_cell(value: Any) -> Any:
     """A nested value (dict or list) as JSON text, as the CSV writes it; others as they are."""
     if isinstance(value, dict | list | tuple):
         return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def defuse_formula(value: Any) -> Any:
+    """``value``, with a leading apostrophe if it is text that starts like a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return value
 
 
@@ -112,7 +128,9 @@ def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, bom: bool 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if value is None else text_cell(value) for value in row])
+        writer.writerow(
+            ["" if value is None else defuse_formula(text_cell(value)) for value in row]
+        )
     return out.getvalue()
 
 

@@ -25,14 +25,12 @@ from registry.models import Client, TreatmentEpisode, User
 from registry.services.access import ensure_centre_access
 from registry.services.audit import record_event
 from registry.services.episodes import EPISODE_FIELDS
+from registry.spreadsheets import defuse_formula
 
 EXPORT_COLUMNS = (
     "client_code", "sex", "birth_year", "episode_id", "age_at_admission", *EPISODE_FIELDS,
     "discharge_date", "discharge_reason",
 )  # fmt: skip
-
-#: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
@@ -48,9 +46,7 @@ def safe_cell(value: Any) -> Any:
         value = " ".join(str(v) for v in value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    return defuse_formula(value)
 
 
 def centre_episodes(actor: User, centre_id: int) -> Iterator[tuple[Any, ...]]:

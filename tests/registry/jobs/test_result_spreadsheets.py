@@ -23,7 +23,7 @@ from registry.auth.tokens import create_token
 from registry.extensions import db
 from registry.models import AuditEvent, EstimationJob, User
 from registry.services.methods import METHODS
-from registry.spreadsheets import DECIMAL_FORMAT, XLSX_MIMETYPE
+from registry.spreadsheets import DECIMAL_FORMAT, FORMULA_START, XLSX_MIMETYPE
 from registry.study_downloads import COLUMN_LABELS
 from tests.registry.web import study_fixtures
 from tests.registry.web.conftest import AuthActions
@@ -125,8 +125,28 @@ def test_the_csv_with_and_without_bom_holds_every_value(api, jobs, path, bom):
                     assert json.loads(field) == value
                 elif isinstance(value, int | float) and not isinstance(value, bool):
                     assert type(value)(field) == value
+                elif str(value).startswith(FORMULA_START):
+                    assert field == "'" + str(value)
                 else:
                     assert field == str(value)
+
+
+@pytest.mark.parametrize("path", ["/api/jobs/{}/result.csv", "/studies/jobs/{}/result.csv"])
+def test_csv_text_is_never_a_formula(api, jobs, path):
+    """A CSV cell has no type: text that starts like a formula gets a leading apostrophe."""
+    text = api.get(path.format(jobs["multiplier"])).get_data(as_text=True)
+    fields = [field for line in csv.reader(io.StringIO(text)) for field in line]
+    assert "'" + FORMULA in fields
+    assert not [field for field in fields if field.startswith(FORMULA_START) and not number(field)]
+
+
+def number(field: str) -> bool:
+    """Whether ``field`` is a number (a negative number starts like a formula, and is one)."""
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
 
 
 def test_a_bad_bom_is_refused(api, jobs):
