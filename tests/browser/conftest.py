@@ -115,6 +115,14 @@ def serving(app: Flask, database: Path) -> Iterator[LiveServer]:
             db.engine.dispose()
 
 
+#: The environment of a Russian desktop. Playwright's ``locale`` sets the language pages
+#: see, but Chromium draws its own widgets (the dd.mm.yyyy of a date box) in the language
+#: of its process, which Linux takes from ``LANGUAGE`` (Playwright issue 3934). ``LANG``
+#: stays as it is: a ``ru_RU`` the system has not generated would make Chromium read a
+#: Cyrillic file name as ASCII and lose the upload.
+RUSSIAN_DESKTOP = {**os.environ, "LANGUAGE": "ru"}
+
+
 @pytest.fixture
 def browser_page(tmp_path: Path):
     """A Playwright page in Debian's Chromium with a fresh profile, Russian locale."""
@@ -128,6 +136,7 @@ def browser_page(tmp_path: Path):
             args=CHROMIUM_ARGS,
             headless=True,
             locale="ru-RU",
+            env=RUSSIAN_DESKTOP,
             viewport={"width": 1280, "height": 720},
         )
         context.set_default_timeout(15_000)
