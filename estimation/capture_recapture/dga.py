@@ -272,9 +272,15 @@ def _marginals(
             histories, grid[start : start + chunk], delta=delta, log_prior=log_prior
         )
         if log_widths is not None:
-            joint = joint + log_widths[start : start + chunk]
-        by_value.append(logsumexp(joint, axis=0))
-        by_graph = np.logaddexp(by_graph, logsumexp(joint, axis=1))
+            joint += log_widths[start : start + chunk]
+        # one exponential per cell serves both sums (scipy's logsumexp takes several passes);
+        # cells below the chunk's peak by e^-745 underflow, negligible in either sum
+        peak = joint.max()
+        joint -= peak
+        np.exp(joint, out=joint)
+        with np.errstate(divide="ignore"):
+            by_value.append(np.log(joint.sum(axis=0)) + peak)
+            by_graph = np.logaddexp(by_graph, np.log(joint.sum(axis=1)) + peak)
     return np.concatenate(by_value), by_graph
 
 
