@@ -83,9 +83,7 @@ def test_strata_are_refused_with_a_message():
 
 
 def test_the_grid_edge_warning_reaches_the_result_warnings():
-    sparse = CaptureHistories.from_frequencies(
-        SOURCES, {"100": 30, "010": 25, "001": 40, "110": 1}
-    )
+    sparse = CaptureHistories.from_frequencies(SOURCES, {"100": 30, "010": 25, "001": 40, "110": 1})
     result = capture_recapture(sparse, method.METHOD.load({"analysis": "dga"}), registered=0)
     codes = [w["code"] for w in method.METHOD.warnings(result)]
     assert "grid_edge" in codes
