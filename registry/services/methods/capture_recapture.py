@@ -7,7 +7,9 @@ average, ranking of the search and bootstrap), ``max_order``, ``heterogeneity``,
 ``interval`` ("lognormal"/"profile"), ``replicates`` and ``seed`` (bootstrap: the same
 seed on the same table gives the same numbers), ``threshold`` (stepwise),
 ``key_population`` (which population the lists cover: ``"pwud"``, ``"pwid"`` or
-``"opioid_pwid"``; default ``"pwud"``).
+``"opioid_pwid"``; default ``"pwud"``), ``delta`` (analysis ``"dga"``: the hyper-Dirichlet
+prior, default ``2**-k``) and ``chains`` (analysis ``"lcmcr"``, with ``seed``). The Bayesian
+analyses' payload is described in :mod:`.capture_recapture_bayes`.
 
 Payload (:mod:`.capture_recapture_payload`)::
 
