@@ -276,6 +276,9 @@ def _marginals(
         # one exponential per cell serves both sums (scipy's logsumexp takes several passes);
         # cells below the chunk's peak by e^-745 underflow, negligible in either sum
         peak = joint.max()
+        if not np.isfinite(peak):  # a user's prior that rules out the whole chunk
+            by_value.append(np.full(joint.shape[1], -np.inf))
+            continue
         joint -= peak
         np.exp(joint, out=joint)
         with np.errstate(divide="ignore"):

@@ -164,3 +164,11 @@ def test_two_and_seven_lists_are_refused():
     seven = CaptureHistories.from_frequencies(list("abcdefg"), {"1100000": 3, "0111111": 4})
     with pytest.raises(ValueError, match="3 to 6"):
         dga(seven)
+
+
+def test_a_prior_that_rules_values_out_is_respected():
+    """A user's prior of zero below 30,000 (log prior -inf) leaves no mass there."""
+    post = dga(scotland_pwid(), log_prior=lambda total: np.where(total < 30_000, -np.inf, 0.0))
+    assert post.probabilities[post.values < 30_000].sum() == 0
+    assert post.conf_int()[0] >= 30_000 and post.mode >= 30_000
+    assert np.isfinite(post.mean)
