@@ -16,6 +16,8 @@ Modules, from data to inference:
 * :mod:`~.candidates`, :mod:`~.search` all-model search; :mod:`~.averaging`
 * :mod:`~.stepwise` SparseMSE's stepwise selection; :mod:`~.stratified`; :mod:`~.bootstrap`
 * :mod:`~.glm`, :mod:`~.linear_solve` batched Poisson fits
+* :mod:`~.dga` Bayesian model averaging over :mod:`~.decomposable` graphs, on a grid
+  (:mod:`~.dga_grid`); :mod:`~.posterior` the Bayesian methods' result
 """
 
 from estimation.capture_recapture.averaging import AveragedEstimate, model_average

@@ -72,6 +72,8 @@ PARAMETER_LABELS = {
     "horizon": _l("Years ahead"),
     "scenarios": _l("Scenarios (annual growth, %)"),
     "key_population": _l("Population estimated"),
+    "delta": _l("dga: hyper-Dirichlet prior per cell (empty: 2^-k)"),
+    "chains": _l("LCMCR: chains"),
 }
 #: Survey rows of the multiplier's form (the API takes up to five), and their labels.
 SURVEY_ROWS = range(3)

@@ -7,7 +7,9 @@ average, ranking of the search and bootstrap), ``max_order``, ``heterogeneity``,
 ``interval`` ("lognormal"/"profile"), ``replicates`` and ``seed`` (bootstrap: the same
 seed on the same table gives the same numbers), ``threshold`` (stepwise),
 ``key_population`` (which population the lists cover: ``"pwud"``, ``"pwid"`` or
-``"opioid_pwid"``; default ``"pwud"``).
+``"opioid_pwid"``; default ``"pwud"``), ``delta`` (analysis ``"dga"``: the hyper-Dirichlet
+prior, default ``2**-k``) and ``chains`` (analysis ``"lcmcr"``, with ``seed``). The Bayesian
+analyses' payload is described in :mod:`.capture_recapture_bayes`.
 
 Payload (:mod:`.capture_recapture_payload`)::
 
@@ -84,6 +86,8 @@ ANALYSES = {
     "model": _l("One chosen model"),
     "stepwise": _l("Stepwise selection (SparseMSE)"),
     "bootstrap": _l("Bootstrap interval (model selection repeated in each replicate)"),
+    "dga": _l("Bayesian model averaging over decomposable graphical models (dga, 3-6 lists)"),
+    "lcmcr": _l("Bayesian latent-class model (LCMCR)"),
 }
 CRITERIA = {"aic": _l("AIC"), "bic": _l("BIC")}
 INTERVALS = {"lognormal": _l("Log-normal"), "profile": _l("Profile likelihood")}
@@ -119,6 +123,8 @@ class Parameters(ParametersSchema):
     replicates = integer(10, MAX_REPLICATES, default=1000)
     seed = integer(0, 2**31 - 1, default=DEFAULT_SEED)
     key_population = key_population_field(default=DEFAULT_POPULATION)
+    delta = number(0.0001, 10.0)  # dga: hyper-Dirichlet prior count per cell (None: 2^-k)
+    chains = integer(1, 8)  # lcmcr: chains run (None: the method's default)
 
 
 def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date, date]) -> list:
@@ -135,6 +141,8 @@ def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date
             ) from None
     if model in ("Mh", "Mth") and len(refs) < 3:
         raise parameter_error("model", _l("This model needs at least three lists."))
+    if p.get("analysis") == "dga" and not 3 <= len(set(refs)) <= 6:
+        raise ServiceError(_l("The dga analysis needs three to six lists."), "lists")
     return refs
 
 
@@ -171,7 +179,17 @@ def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
     chosen = {"row": "estimate", **payload["estimate"], **population.estimate_row(payload)}
     others = [{"row": "model", **m} for m in payload.get("models", [])]
     strata = [{"row": f"stratum {k}", **v} for k, v in payload.get("strata", {}).items()]
-    return [chosen, *others, *strata]
+    graphs = [
+        {"row": "graph", "name": g["graph"], "weight": g["weight"]}
+        for g in (payload.get("posterior") or {}).get("graphs", [])
+    ]
+    return [chosen, *others, *strata, *graphs]
+
+
+def warnings(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plausibility warnings, then a Bayesian posterior's own (e.g. ``grid_edge``)."""
+    own = (payload.get("posterior") or {}).get("warnings", [])
+    return [*plausibility.estimate_warnings(payload), *own]
 
 
 def plots(payload: dict[str, Any]) -> list[str]:
@@ -214,7 +232,7 @@ METHOD = Method(
     draw=draw,
     estimates_population=True,
     takes_strata=True,
-    warnings=plausibility.estimate_warnings,
+    warnings=warnings,
     plot_titles={
         "models": _l("Model comparison: estimates with intervals, AIC and BIC"),
         "bootstrap": _l("Bootstrap distribution of the estimate"),

@@ -39,6 +39,7 @@ from estimation.capture_recapture.averaging import AveragedEstimate
 from estimation.capture_recapture.intervals import chao_log_interval
 from estimation.capture_recapture.results import LoglinearResult
 from registry.services.methods.base import num as _num
+from registry.services.methods.capture_recapture_bayes import POSTERIORS, bayesian_payload
 
 
 def _estimate(result: LoglinearResult, alpha: float, interval: str) -> dict[str, Any]:
@@ -135,6 +136,8 @@ def capture_recapture(
 ) -> dict[str, Any]:
     """Payload of a capture-recapture study (see the module docstring)."""
     p = parameters  # loaded by capture_recapture.Parameters: every key present
+    if p["analysis"] in POSTERIORS:  # dga, lcmcr: .capture_recapture_bayes
+        return bayesian_payload(histories, p, registered=registered)
     alpha, interval = float(p["alpha"]), p["interval"]
     if isinstance(histories, dict) and p["analysis"] == "average":
         return _stratified_average(histories, p, alpha, registered)
