@@ -103,11 +103,12 @@ class PosteriorSize:
         )
 
     def quantile(self, level: float) -> float:
-        """The smallest N whose posterior cumulative probability reaches ``level``."""
+        """The smallest N whose posterior cumulative probability reaches ``level`` (for
+        ``level`` 0: the smallest N of positive probability)."""
         if not 0 <= level <= 1:
             raise ValueError("level must be between 0 and 1")
         cumulative = np.cumsum(self.probabilities)
-        index = int(np.searchsorted(cumulative, level - 1e-12, side="left"))
+        index = int(np.searchsorted(cumulative, max(level - 1e-12, 1e-300), side="left"))
         return float(self.values[min(index, self.values.size - 1)])
 
     @property

@@ -36,6 +36,11 @@ def test_dictionary_speaks_the_capture_recapture_vocabulary():
     assert row["rhat"] == 1.01
 
 
+def test_the_lowest_quantile_is_the_lowest_value_of_positive_probability():
+    post = PosteriorSize.from_grid("dga", ["a", "b", "c"], 10, [0, 1, 2], [-np.inf, 0.0, 0.0])
+    assert post.quantile(0) == 11.0
+
+
 def test_bad_input_is_refused():
     with pytest.raises(ValueError):
         PosteriorSize.from_grid("dga", ["a"], 1, [0, 1], [0.0])
