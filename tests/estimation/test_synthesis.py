@@ -9,6 +9,7 @@ same posterior (scipy's ``quad``), which shares no code with it.
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -148,3 +149,24 @@ def test_an_input_needs_an_interval_around_its_estimate(values, message):
         SynthesisInput("x", *values)
     with pytest.raises(ValueError, match="weight"):
         SynthesisInput("x", 100, 80, 120, weight=0)
+
+
+def test_the_command_line_prints_the_consensus_and_the_inputs(tmp_path, capsys):
+    from estimation.cli import main
+
+    table = tmp_path / "estimates.csv"
+    table.write_text(
+        "label;estimate;ci_low;ci_high;weight\n"
+        "capture-recapture;10000;8000;12500;\n"
+        "multiplier OST;14000;10000;20000;0.5\n"
+    )
+    assert main(["synthesis", str(table), "--tau-scale", "0.3", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    doubted = SynthesisInput("multiplier OST", 14_000, 10_000, 20_000, weight=0.5)
+    expected = synthesise([CAPTURE, doubted], tau_scale=0.3)
+    assert printed["estimate"] == pytest.approx(expected.estimate, rel=1e-12)
+    assert [row["weight"] for row in printed["inputs"]] == [1.0, 0.5]
+    assert [row["label"] for row in printed["inputs"]] == ["capture-recapture", "multiplier OST"]
+    table.write_text("estimate,ci_low,ci_high\n100,120,150\n100,80,120\n")
+    assert main(["synthesis", str(table)]) == 2
+    assert "ci_low <= estimate" in capsys.readouterr().err
