@@ -25,6 +25,7 @@ from registry.services.methods import (
     multiplier,
     projection,
     retention,
+    synthesis,
 )
 from registry.services.methods.base import Computed, Estimate, Method
 
@@ -39,10 +40,11 @@ METHODS: dict[str, Method] = {
         retention,
         coverage,
         projection,
+        synthesis,
     )
 }
-#: The methods whose result is a population estimate (coverage and projection build on
-#: them; the ministry dashboard publishes them).
+#: The methods whose result is a population estimate (coverage, projection and synthesis
+#: build on them; the ministry dashboard publishes them).
 ESTIMATING = tuple(name for name, m in METHODS.items() if m.estimates_population)
 
 
