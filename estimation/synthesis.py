@@ -110,6 +110,10 @@ class Synthesis:
         ``"disjoint_intervals"``, ``"heterogeneity"`` (p below :data:`P_HETEROGENEITY`).
     inputs : tuple of SynthesisInput
         Everything combined, with its weight, for reproducibility.
+    common : tuple of float
+        ``(estimate, ci_low, ci_high)`` with :math:`\\tau = 0`, i.e. if every input
+        estimated the same quantity (inverse-variance pooling): how much of the
+        interval's width the heterogeneity accounts for.
     tau_scale, alpha : float
         The prior's scale and one minus the credible level.
     """
@@ -128,6 +132,7 @@ class Synthesis:
     disjoint: tuple[tuple[int, int], ...]
     warnings: tuple[str, ...]
     inputs: tuple[SynthesisInput, ...]
+    common: tuple[float, float, float]
     tau_scale: float
     alpha: float
 
@@ -303,6 +308,8 @@ def synthesise(
         keep = np.arange(len(inputs)) != k
         without = _posterior(y[keep], s2[keep], tau_scale, grid).quantile(0.5)
         influences.append(Influence(float(weights[k]), math.exp(without), median - without))
+    pooled = _posterior(y, s2, 0.0, grid)
+    common = tuple(math.exp(pooled.quantile(q)) for q in (0.5, alpha / 2, 1 - alpha / 2))
     q, df, p, i_squared = _heterogeneity(y, s2)
     disjoint = _disjoint(inputs)
     warnings = (("disjoint_intervals",) if disjoint else ()) + (
@@ -323,6 +330,7 @@ def synthesise(
         disjoint=disjoint,
         warnings=warnings,
         inputs=inputs,
+        common=common,  # type: ignore[arg-type]
         tau_scale=float(tau_scale),
         alpha=float(alpha),
     )

@@ -202,16 +202,20 @@ def synthesis_forest(
             ax.hlines(y, low, high, color=colour, linewidth=2)
         marker = "D" if colour == CHOSEN else "o"
         ax.plot(entry["abundance"], y, marker, color=colour, markersize=7)
+    from flask_babel import format_decimal
     from matplotlib.ticker import FuncFormatter, LogLocator
 
     ax.set_xscale("log")
-    # plain numbers (thin spaces between thousands), not powers of ten, on a log axis
-    plain = FuncFormatter(lambda value, _: f"{value:,.0f}".replace(",", "\u2009"))
+    # numbers as the page writes them (3 000 / 3,000), not powers of ten, on a log axis
+    plain = FuncFormatter(lambda value, _: format_decimal(round(value), format="#,##0"))
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.xaxis.set_major_formatter(plain)
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
     ax.set_yticks(positions, [name for name, _, _ in rows])
     ax.set_ylim(-0.7, len(rows) - 0.3)
+    ends = [v for _, e, _ in rows for v in (e.get("ci_low"), e.get("ci_high"), e["abundance"])
+            if _finite(v)]  # fmt: skip
+    ax.set_xlim(min(ends) / 1.15, max(ends) * 1.15)  # a margin: the band is not the frame
     ax.set_xlabel(wrapped(TEXT["estimate_log"], 60))
     ax.grid(axis="x", which="both", color="#dddddd")
     legend_below(figure, [ax])

@@ -57,6 +57,7 @@ def run(args) -> int:
         "method": "bayesian-hierarchical",
         "tau_scale": result.tau_scale,
         "tau": {"median": result.tau_median, "ci_low": result.tau_low, "ci_high": result.tau_high},
+        "tau_zero": dict(zip(("estimate", "ci_low", "ci_high"), result.common, strict=True)),
         "q": result.q,
         "df": result.df,
         "p_heterogeneity": result.p_heterogeneity,

@@ -54,6 +54,10 @@ def test_without_heterogeneity_it_is_inverse_variance_pooling_by_hand():
         (math.exp(mean - Z * sd), math.exp(mean + Z * sd)), rel=1e-9
     )
     assert [i.weight for i in result.influences] == pytest.approx(list(w / w.sum()))
+    # every synthesis also reports this pooling, to show what the heterogeneity adds
+    wider = synthesise([CAPTURE, MULTIPLIER_OST], tau_scale=0.5)
+    assert wider.common == pytest.approx((result.estimate, *result.conf_int()), rel=1e-12)
+    assert wider.ci_high / wider.ci_low > result.ci_high / result.ci_low
 
 
 def test_a_confidence_weight_divides_the_variance():

@@ -16,7 +16,8 @@ Payload::
     {"method": "synthesis",
      "estimate": {"abundance", "ci_low", "ci_high", "stderr": null, "interval": "credible"},
      "consensus": {"tau_scale", "tau_median", "tau_low", "tau_high", "q", "df",
-                   "p_heterogeneity", "i_squared"},
+                   "p_heterogeneity", "i_squared",
+                   "tau_zero": {"abundance", "ci_low", "ci_high"}},  # if tau were 0
      "inputs": [{"job", "study", "title", "method", "period", "area", "abundance",
                  "ci_low", "ci_high", "alpha", "weight", "approved", "input_hash",
                  "influence", "without", "shift"}, ...],
@@ -173,6 +174,8 @@ def synthesis(rows: list[dict[str, Any]], given: list[SynthesisInput], p: dict[s
             "tau_low": num(result.tau_low), "tau_high": num(result.tau_high),
             "q": num(result.q), "df": result.df, "p_heterogeneity": num(result.p_heterogeneity),
             "i_squared": num(result.i_squared),
+            "tau_zero": dict(zip(("abundance", "ci_low", "ci_high"),
+                                 map(num, result.common), strict=True)),
         },
         "inputs": rows,
         "disjoint": [[rows[a]["job"], rows[b]["job"]] for a, b in result.disjoint],
