@@ -7,6 +7,7 @@ translated in the request's language, legends under the plot.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -45,6 +46,13 @@ TEXT = {
     "consensus_interval": _l("Consensus interval"),
     "estimate_log": _l("Estimated number of people (with interval; logarithmic scale)"),
 }
+#: Ticks of a logarithmic axis by how many decades it spans: (fewer than, multiples).
+LOG_TICKS = (
+    (0.4, (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)),
+    (1.3, (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)),
+    (2.5, (1.0, 2.0, 5.0)),
+    (math.inf, (1.0,)),
+)
 #: Colours of the scenarios, in their order.
 COLOURS = (ACCENT, CHOSEN, "#2e7d32", "#6a1b9a", "#ef6c00", MUTED)
 #: WHO coverage bands (DOMAIN §4), as proportions, with their shading.
@@ -208,15 +216,17 @@ def synthesis_forest(
     ax.set_xscale("log")
     # numbers as the page writes them (3 000 / 3,000), not powers of ten, on a log axis
     plain = FuncFormatter(lambda value, _: format_decimal(round(value), format="#,##0"))
-    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ends = [v for _, e, _ in rows for v in (e.get("ci_low"), e.get("ci_high"), e["abundance"])
+            if _finite(v)]  # fmt: skip
+    decades = math.log10(max(ends) / min(ends))  # ticks that do not crowd each other
+    subs = next(s for limit, s in LOG_TICKS if decades < limit)
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
     ax.xaxis.set_major_formatter(plain)
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
     ax.set_yticks(positions, [name for name, _, _ in rows])
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    ends = [v for _, e, _ in rows for v in (e.get("ci_low"), e.get("ci_high"), e["abundance"])
-            if _finite(v)]  # fmt: skip
     ax.set_xlim(min(ends) / 1.15, max(ends) * 1.15)  # a margin: the band is not the frame
     ax.set_xlabel(wrapped(TEXT["estimate_log"], 60))
-    ax.grid(axis="x", which="both", color="#dddddd")
+    ax.grid(axis="x", which="major", color="#dddddd")
     legend_below(figure, [ax])
     return _png(figure)
