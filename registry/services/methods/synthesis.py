@@ -126,12 +126,12 @@ def check(
             raise _refuse(i, _l("This result is of %(period)s in %(area)s: choose results of "
                                 "the synthesis's period and area.", period=study.period,
                                 area=study.area.code))  # fmt: skip
-        if (
-            estimate.ci_low is None
-            or estimate.ci_high is None
-            or estimate.ci_low >= estimate.ci_high
-        ):
+        low, high = estimate.ci_low, estimate.ci_high
+        if low is None or high is None or not 0 < low < high:
             raise _refuse(i, _l("This result has no interval: it cannot be weighed."))
+        if not low <= estimate.abundance <= high:  # a percentile bootstrap interval can
+            raise _refuse(i, _l("This result's interval does not contain its estimate: it "
+                                "cannot be weighed."))  # fmt: skip
         if estimate.key_population is None:
             raise _refuse(i, _l("This result does not record which population it is of."))
         populations.setdefault(estimate.key_population, i)

@@ -132,6 +132,16 @@ def other_inputs(app, registry_data, inputs) -> dict[str, int]:
             "population": multiplier(registry_data, "high", population="pwid"),
             "same study": again.id,
         }
+        for why, change in (
+            ("no interval", {"ci_low": None, "ci_high": None}),
+            ("interval without its estimate", {"ci_low": 11000.0}),
+        ):
+            found[why] = multiplier(registry_data, "high")  # then its payload altered
+            result = db.session.get(EstimationJob, found[why]).result
+            payload = dict(result.payload)
+            payload["estimate"] = {**payload["estimate"], **change}
+            result.payload = payload  # as a percentile bootstrap interval can be
+            db.session.commit()
         inner = create_study(synthesis(inputs["low"], inputs["middle"]), actor=epi)
         db.session.commit()
         run_job(inner.id)
