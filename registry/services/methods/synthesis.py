@@ -221,8 +221,11 @@ def warnings(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """CSV rows: the consensus (with its heterogeneity), then one per input."""
-    consensus = {"row": "consensus", **payload["estimate"], **payload["consensus"],
+    """CSV rows: the consensus (with its heterogeneity and its tau = 0 value), then one per
+    input."""
+    heterogeneity = {k: v for k, v in payload["consensus"].items() if k != "tau_zero"}
+    tau_zero = {f"tau_zero_{k}": v for k, v in (payload["consensus"].get("tau_zero") or {}).items()}
+    consensus = {"row": "consensus", **payload["estimate"], **heterogeneity, **tau_zero,
                  **estimate_row(payload)}  # fmt: skip
     return [consensus, *({"row": "input", **row} for row in payload["inputs"])]
 

@@ -103,6 +103,7 @@ def test_a_synthesis_combines_the_results_and_reaches_the_ministry_once_approved
     rows = api.get(f"/api/jobs/{created.json['id']}/result.csv").get_data(as_text=True)
     assert rows.splitlines()[0].startswith("row,")
     assert rows.count("\ninput,") == 2
+    assert "tau_zero_abundance" in rows.splitlines()[0] and "{" not in rows  # flat cells
 
 
 def test_disagreeing_and_unapproved_inputs_are_warned(api, app, inputs):
