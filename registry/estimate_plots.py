@@ -48,7 +48,7 @@ TEXT = {
 }
 #: Ticks of a logarithmic axis by how many decades it spans: (fewer than, multiples).
 LOG_TICKS = (
-    (0.4, (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)),
+    (0.5, (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)),
     (1.3, (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)),
     (2.5, (1.0, 2.0, 5.0)),
     (math.inf, (1.0,)),
