@@ -88,6 +88,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "episodes_from_doses": ("episodes", "episodes_from_doses"),
     "kaplan_meier": ("retention", "kaplan_meier"),
     "logrank_test": ("retention", "logrank_test"),
+    # synthesis of several estimates of one population
+    "Synthesis": ("synthesis", "Synthesis"),
+    "SynthesisInput": ("synthesis", "SynthesisInput"),
+    "synthesise": ("synthesis", "synthesise"),
     # intervals
     "exact_poisson_interval": ("intervals", "exact_poisson_interval"),
     "normal_quantile": ("intervals", "normal_quantile"),

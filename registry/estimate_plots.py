@@ -7,6 +7,7 @@ translated in the request's language, legends under the plot.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ from registry.plots import (
     wrapped,
 )
 
-__all__ = ["coverage_bands", "multiplier_surveys", "projection_scenarios"]
+__all__ = ["coverage_bands", "multiplier_surveys", "projection_scenarios", "synthesis_forest"]
 
 TEXT = {
     "estimate": _l("Estimated number of people (with interval)"),
@@ -41,7 +42,17 @@ TEXT = {
     "year": _l("Year"),
     "projected": _l("Projected number of people"),
     "base": _l("base"),
+    "consensus": _l("Consensus"),
+    "consensus_interval": _l("Consensus interval"),
+    "estimate_log": _l("Estimated number of people (with interval; logarithmic scale)"),
 }
+#: Ticks of a logarithmic axis by how many decades it spans: (fewer than, multiples).
+LOG_TICKS = (
+    (0.5, (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)),
+    (1.3, (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)),
+    (2.5, (1.0, 2.0, 5.0)),
+    (math.inf, (1.0,)),
+)
 #: Colours of the scenarios, in their order.
 COLOURS = (ACCENT, CHOSEN, "#2e7d32", "#6a1b9a", "#ef6c00", MUTED)
 #: WHO coverage bands (DOMAIN §4), as proportions, with their shading.
@@ -164,5 +175,58 @@ def projection_scenarios(
     ax.set_xlabel(str(TEXT["year"]))
     ax.set_ylabel(wrapped(TEXT["projected"], 30))
     ax.grid(axis="y", color="#dddddd")
+    legend_below(figure, [ax])
+    return _png(figure)
+
+
+def synthesis_forest(
+    inputs: Sequence[Mapping[str, Any]], estimate: Mapping[str, Any] | None
+) -> bytes:
+    """Each input's estimate with its interval, and the consensus (a band over all rows).
+
+    ``inputs``: the synthesis payload's rows (``job``, ``title``, ``abundance``,
+    ``ci_low``, ``ci_high``, ``influence``); ``estimate``: the consensus. The axis is
+    logarithmic, the scale on which the inputs are combined.
+    """
+    rows = [
+        (f"#{row.get('job')} {wrapped(row.get('title') or '', 28)}", row, ACCENT)
+        for row in inputs
+        if _finite(row.get("abundance"))
+    ]
+    if estimate and _finite(estimate.get("abundance")):
+        rows.append((str(TEXT["consensus"]), estimate, CHOSEN))
+    figure, axes = _figure(1, 1, (SIZE[0], max(3.0, 1.8 + 0.55 * len(rows))))
+    ax = axes[0][0]
+    if not rows:
+        _empty(ax)
+        return _png(figure)
+    positions = list(range(len(rows)))[::-1]
+    if estimate and _finite(estimate.get("ci_low")) and _finite(estimate.get("ci_high")):
+        ax.axvspan(estimate["ci_low"], estimate["ci_high"], color=CHOSEN, alpha=0.12,
+                   linewidth=0, label=str(TEXT["consensus_interval"]))  # fmt: skip
+    for y, (_, entry, colour) in zip(positions, rows, strict=True):
+        low, high = entry.get("ci_low"), entry.get("ci_high")
+        if _finite(low) and _finite(high):
+            ax.hlines(y, low, high, color=colour, linewidth=2)
+        marker = "D" if colour == CHOSEN else "o"
+        ax.plot(entry["abundance"], y, marker, color=colour, markersize=7)
+    from flask_babel import format_decimal
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    ax.set_xscale("log")
+    # numbers as the page writes them (3 000 / 3,000), not powers of ten, on a log axis
+    plain = FuncFormatter(lambda value, _: format_decimal(round(value), format="#,##0"))
+    ends = [v for _, e, _ in rows for v in (e.get("ci_low"), e.get("ci_high"), e["abundance"])
+            if _finite(v)]  # fmt: skip
+    decades = math.log10(max(ends) / min(ends))  # ticks that do not crowd each other
+    subs = next(s for limit, s in LOG_TICKS if decades < limit)
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
+    ax.set_yticks(positions, [name for name, _, _ in rows])
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlim(min(ends) / 1.15, max(ends) * 1.15)  # a margin: the band is not the frame
+    ax.set_xlabel(wrapped(TEXT["estimate_log"], 60))
+    ax.grid(axis="x", which="major", color="#dddddd")
     legend_below(figure, [ax])
     return _png(figure)

@@ -62,6 +62,11 @@ COMMANDS: tuple[Command, ...] = (
         "Kaplan-Meier retention, log-rank test and Cox hazard ratios",
         "retention",
     ),
+    Command(
+        "synthesis",
+        "one consensus estimate from several estimates of the same population",
+        "synthesis",
+    ),
 )
 
 

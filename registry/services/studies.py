@@ -116,7 +116,8 @@ def create_study(data: dict[str, Any], *, actor: User) -> EstimationJob:
         raise ServiceError(_l("Unknown stratifying variable."), "strata")
     if strata is not None and not method.takes_strata:
         raise ServiceError(_l("Only capture-recapture studies take strata."), "strata")
-    refs = method.check(refs, parameters, actor=actor, period=(start, end))
+    context = {"area": area} if method.checks_area else {}
+    refs = method.check(refs, parameters, actor=actor, period=(start, end), **context)
     _check_refs(refs)
     _check_list_periods(refs, start, end)
     study = Study(

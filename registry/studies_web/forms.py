@@ -74,6 +74,8 @@ PARAMETER_LABELS = {
     "key_population": _l("Population estimated"),
     "delta": _l("dga: hyper-Dirichlet prior per cell (empty: 2^-k)"),
     "chains": _l("LCMCR: chains"),
+    "inputs": _l("Results to combine"),
+    "tau_scale": _l("Prior scale of the heterogeneity (log scale)"),
 }
 #: Survey rows of the multiplier's form (the API takes up to five), and their labels.
 SURVEY_ROWS = range(3)
@@ -85,6 +87,16 @@ SURVEY_LABELS = {
         ("in_benchmark", _l("Survey %(n)s: respondents in the benchmark", n=i + 1)),
         ("sample_size", _l("Survey %(n)s: sample size", n=i + 1)),
         ("design_effect", _l("Survey %(n)s: design effect", n=i + 1)),
+    )
+}
+#: Result rows of the synthesis's form (the API takes up to eight), and their labels.
+INPUT_ROWS = range(4)
+INPUT_LABELS = {
+    f"parameters/inputs/{i}/{key}": label
+    for i in INPUT_ROWS
+    for key, label in (
+        ("job", _l("Result %(n)s", n=i + 1)),
+        ("weight", _l("Result %(n)s: confidence weight", n=i + 1)),
     )
 }
 
@@ -102,6 +114,7 @@ LABELS = {
     "decision": _l("Decision"),
     **{f"parameters/{name}": label for name, label in PARAMETER_LABELS.items()},
     **SURVEY_LABELS,
+    **INPUT_LABELS,
 }
 
 
@@ -135,6 +148,10 @@ HINTS = {
         "Which population the estimate is of. Coverage and projection: only for a typed "
         "value (a job's estimate brings its own); OST coverage needs opioid-dependent "
         "people who inject drugs."
+    ),
+    "parameters/tau_scale": _l(
+        "Half-normal prior on how much the methods' targets differ: 0.5 (the default) "
+        "allows a factor of up to about 2.7; 0 assumes no difference."
     ),
     "parameters/scenarios": _l(
         "NAME=LOW:HIGH separated by semicolons, e.g. trend=5:7; best=-3:-2."

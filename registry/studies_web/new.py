@@ -31,13 +31,16 @@ from registry.web.forms import FormState, errors_state, form_values, load_form, 
 GENERAL_DEFAULTS = {"method": "capture_recapture", "area_code": "KG"}
 #: The inputs every method shares (kept when the method changes).
 GENERAL_FIELDS = ("title", "method", "lists", "period", "area_code", "strata")
+#: The methods whose form chooses among finished estimates.
+SOURCE_METHODS = ("coverage", "projection", "synthesis")
 
 
 def estimate_job_choices() -> dict[str, str]:
     """Succeeded jobs whose result is a population estimate (audited list read).
 
-    ``{job id: "#id · title · period · area · estimate"}``, newest first: what a
-    coverage or projection study may build on.
+    ``{job id: "#id · title · period · area · estimate"}`` (and "· approved" for an
+    approved result), newest first: what a coverage, projection or synthesis study may
+    build on.
     """
     choices = {}
     for job in studies.list_jobs(actor=g.user, limit=200):
@@ -48,7 +51,8 @@ def estimate_job_choices() -> dict[str, str]:
         if method.estimates_population and estimate is not None:
             study = job.study
             label = (study.title, study.period, study.area.code, format_number(estimate.abundance))
-            choices[str(job.id)] = " · ".join((f"#{job.id}", *label))
+            approved = (str(_("approved")),) if job.result.approved else ()
+            choices[str(job.id)] = " · ".join((f"#{job.id}", *label, *approved))
     return choices
 
 
@@ -100,7 +104,7 @@ def new_study() -> Any:
         form=form,
         method=method,
         methods=METHOD_LABELS,
-        estimate_jobs=estimate_job_choices() if method.name in ("coverage", "projection") else {},
+        estimate_jobs=estimate_job_choices() if method.name in SOURCE_METHODS else {},
         areas=area_choices(),
         lists=list_choices(),
         linkage=report,

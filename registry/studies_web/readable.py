@@ -40,8 +40,10 @@ SHORT_NAMES = {
     "retention": _l("Retention on OST"),
     "coverage": _l("OST coverage"),
     "projection": _l("Projection"),
+    "synthesis": _l("Synthesis"),
 }
 SURVEY_TEXT = _l("%(label)s: %(in_benchmark)s of %(sample_size)s (design effect %(deff)s)")
+INPUT_TEXT = _l("job #%(job)s, weight %(weight)s")
 DATE_PARAMETERS = ("census_date", "analysis_date")
 #: What a fitted model's ``status`` means (the estimation library's message is English).
 MODEL_NOTES = {
@@ -134,6 +136,11 @@ def parameter_value(method: str, name: str, value: Any, locale: str) -> str:
             }
             for i, s in enumerate(value)
         )  # fmt: skip
+    if name == "inputs" and isinstance(value, list):
+        return "; ".join(
+            str(INPUT_TEXT) % {"job": i["job"], "weight": _number(i.get("weight", 1), locale)}
+            for i in value
+        )
     if name == "source_job":
         return str(value)
     if isinstance(value, int | float):

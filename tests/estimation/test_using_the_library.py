@@ -17,5 +17,6 @@ def test_the_page_examples_run():
 def test_every_method_family_has_an_example():
     text = PAGE.read_text()
     for call in ("search_models(", "petersen(", "chao(", "multiplier_estimate(",
-                 "ost_coverage(", "logistic_trend(", "project(", "kaplan_meier("):  # fmt: skip
+                 "ost_coverage(", "logistic_trend(", "project(", "kaplan_meier(",
+                 "synthesise("):  # fmt: skip
         assert call in text, call

@@ -3,12 +3,14 @@
 Public interface::
 
     METHODS: dict[str, Method]      # "capture_recapture", "count_estimators", "hiv_trend",
-                                    # "multiplier", "retention", "coverage", "projection"
+                                    # "multiplier", "retention", "coverage", "projection",
+                                    # "synthesis"
     method(name) -> Method          # KeyError for an unknown name
     ESTIMATING = (names whose result is a population estimate)
 
 Each module (:mod:`.capture_recapture`, :mod:`.count_estimators`, :mod:`.hiv_trend`,
-:mod:`.multiplier`, :mod:`.retention`, :mod:`.coverage`, :mod:`.projection`) defines
+:mod:`.multiplier`, :mod:`.retention`, :mod:`.coverage`, :mod:`.projection`,
+:mod:`.synthesis`) defines
 ``Parameters`` (its marshmallow schema: the only source of its defaults), ``check``,
 ``run``, ``rows`` and ``METHOD`` (:class:`~.base.Method`, which also names its template
 partials, plots and flags). Adding a method is one module here, listed below, and its
@@ -25,6 +27,7 @@ from registry.services.methods import (
     multiplier,
     projection,
     retention,
+    synthesis,
 )
 from registry.services.methods.base import Computed, Estimate, Method
 
@@ -39,10 +42,11 @@ METHODS: dict[str, Method] = {
         retention,
         coverage,
         projection,
+        synthesis,
     )
 }
-#: The methods whose result is a population estimate (coverage and projection build on
-#: them; the ministry dashboard publishes them).
+#: The methods whose result is a population estimate (coverage, projection and synthesis
+#: build on them; the ministry dashboard publishes them).
 ESTIMATING = tuple(name for name, m in METHODS.items() if m.estimates_population)
 
 

@@ -144,7 +144,8 @@ class Method:
     computes on today's data. ``rows(payload)`` are the CSV rows, ``estimate(payload)``
     the population estimate (None unless ``estimates_population``), ``plots(payload)``
     the names of the plots it can draw and ``draw(name, payload)`` one as PNG,
-    ``warnings(payload)`` its coded plausibility warnings.
+    ``warnings(payload)`` its coded plausibility warnings. A method with ``checks_area``
+    gets the study's area too: ``check(..., period, area)`` (an :class:`OrgUnit`).
     """
 
     name: str
@@ -162,6 +163,8 @@ class Method:
     listless: bool = False
     #: It takes strata (capture-recapture only).
     takes_strata: bool = False
+    #: Its ``check`` takes the study's area as ``area`` (synthesis: inputs of that area).
+    checks_area: bool = False
     #: Its plots' captions, by plot name.
     plot_titles: Mapping[str, Any] = field(default_factory=dict)
     #: The labelled choices of its coded parameters (what the form's selects offer).

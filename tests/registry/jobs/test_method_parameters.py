@@ -32,6 +32,8 @@ STUDIES = {
     "retention": {"lists": []},
     "coverage": {"lists": [], "parameters": {"estimate": 40}},
     "projection": {"lists": [], "parameters": {"base": 5600}},
+    # jobs 1 and 2: two succeeded multiplier results (the synthesis_inputs fixture)
+    "synthesis": {"lists": [], "parameters": {"inputs": [{"job": 1}, {"job": 2}]}},
 }  # fmt: skip
 JUNK = {"junk": "x" * 1_000_000}  # a 1 MB object nobody asked for
 
@@ -60,7 +62,37 @@ BAD = [
     ("projection", {"scenarios": {"trend": [5, "NaN"]}}, "scenarios"),
     ("projection", {"horizon": 9}, "horizon"),
     ("projection", JUNK, "junk"),
+    ("synthesis", {"tau_scale": -1}, "tau_scale"),
+    ("synthesis", {"inputs": [{"job": 1, "weight": 0}, {"job": 2}]}, "inputs/0/weight"),
+    ("synthesis", {"inputs": [{"job": 1}, {"job": 999}]}, "inputs/1/job"),
 ]  # fmt: skip
+#: Title of the studies whose results a synthesis combines (not counted as stored).
+INPUT_TITLE = "synthesis input"
+
+
+@pytest.fixture(autouse=True)
+def synthesis_inputs(request) -> None:
+    """Jobs 1 and 2, succeeded multiplier results of 2003 in KG, for a synthesis's test."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is None or callspec.params.get("method") != "synthesis":
+        return
+    from tests.registry.web.study_fixtures import run_job
+
+    app, data = request.getfixturevalue("app"), request.getfixturevalue("registry_data")
+    with app.app_context():
+        from registry.models import User
+        from registry.services.studies import create_study
+
+        epi = db.session.get(User, data.users["epi"])
+        for in_benchmark in (100, 120):
+            job = create_study({"method": "multiplier", "title": INPUT_TITLE, "period": "2003",
+                                "area_code": "KG", "lists": [],
+                                "parameters": {"benchmark": 1000, "surveys": [
+                                    {"in_benchmark": in_benchmark, "sample_size": 400}]}},
+                               actor=epi)  # fmt: skip
+            db.session.commit()
+            run_job(job.id)
+        db.session.remove()
 
 
 def study(method: str, **parameters) -> dict:
@@ -71,7 +103,9 @@ def study(method: str, **parameters) -> dict:
 
 def stored(app) -> tuple[int, int]:
     with app.app_context():
-        counts = (db.session.query(Study).count(), db.session.query(EstimationJob).count())
+        studies = db.session.query(Study).where(Study.title != INPUT_TITLE)
+        jobs = db.session.query(EstimationJob).join(Study).where(Study.title != INPUT_TITLE)
+        counts = (studies.count(), jobs.count())
         db.session.remove()
     return counts
 
@@ -167,6 +201,7 @@ TYPED = {
     "retention": [],
     "coverage": [("parameters/estimate", "40")],
     "projection": [("parameters/base", "5600")],
+    "synthesis": [("parameters/inputs/0/job", "1"), ("parameters/inputs/1/job", "2")],
 }  # fmt: skip
 
 

@@ -66,6 +66,8 @@ def every_method(app, registry_data, study_records, ost_records):  # noqa: F811
         jobs["retention"] = run("retention", [], analysis_date="2004-12-31", cox=True)
         jobs["coverage"] = run("coverage", [], source_job=jobs["multiplier"])
         jobs["projection"] = run("projection", [], source_job=jobs["capture_recapture"])
+        jobs["synthesis"] = run("synthesis", [], inputs=[{"job": jobs["capture_recapture"]},
+                                                         {"job": jobs["multiplier"]}])  # fmt: skip
         db.session.remove()
     return jobs
 
