@@ -2,7 +2,9 @@
 
 ``/records/<entity>/<id>/correct`` and ``/records/<entity>/<id>/void``, where ``entity``
 is a kind of :data:`registry.codes.AMENDABLE_RECORDS`. Another centre's record, an
-unknown kind, or a discharge of an open episode is a 404, as every record page. The
+unknown kind, or a discharge of an open episode is a 404, as every record page. As on
+every clinic form, a refused submission shows all its errors at once: the schema's, and
+the record's rules checked on the fields the schema accepted. The
 client page shows each record's history with the template globals
 :func:`amendment_history`, :func:`voided_records` and :func:`amended_value`.
 """
@@ -25,7 +27,7 @@ from registry.schemas.amendments import CORRECTED_FIELDS, CORRECTION_SCHEMAS, Vo
 from registry.services import amendments, listings
 from registry.services.amendment_rules import KINDS, plain
 from registry.web import blueprint, code_label, day_filter, mg_filter
-from registry.web.forms import FormState, submit_form
+from registry.web.forms import FormState, form_input, submit_form
 
 #: How each corrected field is typed: (widget, code list or None).
 SELECTS = {
@@ -135,10 +137,14 @@ def correct_record(entity: str, record_id: int) -> Any:
     form = FormState(values=current_values(entity, record))
     if request.method == "POST":
         client_id = KINDS[entity].client_id(record)
+        schema = CORRECTION_SCHEMAS[entity]()
         saved, form = submit_form(
-            CORRECTION_SCHEMAS[entity](),
+            schema,
             lambda data: amendments.correct_record(entity, record, data, actor=g.user),
             saved=_("The correction was saved."),
+            rules=lambda valid: amendments.correction_problems(
+                entity, record, valid, refused=form_input(schema, request.form).keys() - valid
+            ),
         )
         if saved is not None:
             return redirect(url_for("web.client", client_id=client_id))
@@ -158,6 +164,7 @@ def void_record(entity: str, record_id: int) -> Any:
             VoidSchema(),
             lambda data: amendments.void_record(entity, record, data, actor=g.user),
             saved=_("The record was voided."),
+            rules=lambda _valid: amendments.void_problems(entity, record),
         )
         if saved is not None:
             if listings.has_records_at(client_id, g.user.centre_id):

@@ -5,6 +5,7 @@ each beside its field -- and a refused submission changes nothing."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -99,7 +100,7 @@ def admission_correction(**values: str) -> dict[str, object]:
 #  the fields that must each have a message)
 CORRECTIONS = [
     # a TDI item the schema refuses, and two rules the service checks against the record
-    ("episode", admission_correction(education="99", age_first_use="30", age_first_injection="",
+    ("episode", admission_correction(education="7", age_first_use="30", age_first_injection="",
                                      injecting="2.3", ost_history="2", ost_first_year="2010"),
      {"education", "age_first_use", "ost_first_year", "amendment_reason"}),
     ("discharge", {"discharge_date": "2003-05-01", "discharge_reason": ""},
@@ -178,9 +179,7 @@ def test_a_blocked_void_and_a_missing_reason_come_together(
     assert database_state() == before
 
 
-def test_nothing_changed_and_a_missing_reason_come_together(
-    rnc_staff, records, database_state
-):
+def test_nothing_changed_and_a_missing_reason_come_together(rnc_staff, records, database_state):
     before = database_state()
     unchanged = {"test": "HIV", "sample_date": "2003-05-08", "result": "negative"}
     response = rnc_staff.post(f"/records/lab_test/{records['lab_test']}/correct", unchanged)
@@ -217,3 +216,24 @@ def test_the_messages_beside_the_fields_are_in_the_users_language(
     html = html.get_data(as_text=True)
     for name, text in texts.items():
         assert re.search(rf'<p class="error" id="e-{name}">[^<]*{re.escape(text)}', html), name
+
+
+def test_a_dose_change_is_corrected_no_further_ahead_than_a_new_one_may_be(
+    app, rnc_staff, rnc_records, database_state
+):
+    path = f"/ost/{rnc_records.enrolment_id}/dose-changes/new"
+    form = {"effective_date": "2003-05-10", "dose_mg": "40", "phase": "maintenance",
+            "reason": "withdrawal"}  # fmt: skip
+    assert rnc_staff.post(path, form).status_code == 302
+    with app.app_context():
+        change = db.session.scalar(select(DoseChange.id).where(DoseChange.phase == "maintenance"))
+        ahead = app.config["DOSE_CHANGE_SCHEDULE_DAYS"]
+    before = database_state()
+    far = (date.today() + timedelta(days=ahead + 1)).isoformat()
+    response = rnc_staff.post(
+        f"/records/dose_change/{change}/correct",
+        {**form, "effective_date": far, "amendment_reason": "typing_error"},
+    )
+    assert response.status_code == 422
+    assert errors_beside(response.get_data(as_text=True)) == {"effective_date"}
+    assert database_state() == before
