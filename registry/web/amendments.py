@@ -112,16 +112,26 @@ def _record_or_404(entity: str, record_id: int) -> Any:
     return record
 
 
+def _position(order: tuple[str, ...]) -> Any:
+    """A sort key putting field names in form order (unknown names last)."""
+    return lambda name: order.index(name) if name in order else len(order)
+
+
 def _page(mode: str, entity: str, record: Any, form: FormState) -> Any:
     """The correction or void form of ``record`` with its history (after a failed post,
     the view finds the record again, so its audited read is in the new transaction).
+    Its messages are listed in the order of the fields, whichever check found them.
     """
     record_id = record.id
     client_id = KINDS[entity].client_id(record)
+    schema = CORRECTION_SCHEMAS[entity]()
+    order = ("_schema", *CORRECTED_FIELDS[entity], "amendment_reason", "amendment_note")
+    form.errors = {name: form.errors[name] for name in sorted(form.errors, key=_position(order))}
     page = render_template(
         "web/amend.html", mode=mode, entity=entity, record=record, form=form,
         client=record.client if hasattr(record, "client") else record.enrolment.client,
-        fields=[(name, *widget(name)) for name in CORRECTED_FIELDS[entity]],
+        fields=[(name, *widget(name), schema.fields[name].required)
+                for name in CORRECTED_FIELDS[entity]],
         current=current_values(entity, record),
         history=amendments.history(client_id, g.user.centre_id).get((entity, record_id), []),
     )  # fmt: skip
