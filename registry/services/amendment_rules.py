@@ -6,14 +6,15 @@ Public interface::
     Kind.model, Kind.audit_entity
     Kind.applies(record) -> bool          # e.g. a discharge needs a discharged episode
     Kind.centre_id(record) -> int; Kind.client_id(record) -> int
-    Kind.check(record, values) -> None    # ServiceError / DuplicateEntryError
+    Kind.problems(record, values) -> [ServiceError]   # every rule the values break
+    Kind.void_problems(record) -> [ServiceError]      # what stands in the way of a void
     Kind.void(record) -> dict             # removes (or reopens) it; returns what it was
-    same_day_lab_test(client_id, centre_id, test, day, *, besides=None) -> int | None
-    same_day_dose(enrolment_id, day, *, besides=None) -> int | None
-    same_day_dose_change(enrolment_id, day, *, besides=None) -> int | None
 
 A corrected value obeys the rules a new record obeys (the entry schema has already
-checked it alone; ``check`` checks it against the other records). Voiding an admission,
+checked it alone; ``problems`` checks it against the other records). Like the new-record
+rules (:mod:`registry.services.errors`), ``problems`` returns every error at once and
+judges only the values given: a form whose schema refused some fields asks about the
+others, so the schema's and the record's messages appear together. Voiding an admission,
 a dose, a dose change or a test deletes its row (its values go to the amendment);
 voiding an OST enrolment deletes its doses and dose changes with it; voiding a discharge
 or an OST exit reopens the episode or enrolment, where nothing later is in the way.
@@ -33,6 +34,14 @@ from registry.extensions import db
 from registry.models import DoseChange, DosingEvent, LabTest, OstEnrolment, TreatmentEpisode
 from registry.schemas.clients import MIN_AGE_AT_ADMISSION
 from registry.schemas.ost import MAX_DOSE_MG
+from registry.services.entry_rules import (
+    outside_enrolment,
+    over_dose_limit,
+    same_day_dose,
+    same_day_dose_change,
+    same_day_lab_test,
+    too_far_ahead,
+)
 from registry.services.errors import DuplicateEntryError, ServiceError
 
 
@@ -53,39 +62,6 @@ def snapshot(record: Any, names: tuple[str, ...] | None = None) -> dict[str, Any
     return {name: plain(getattr(record, name)) for name in columns}
 
 
-def same_day_lab_test(
-    client_id: int, centre_id: int, test: str, day: date, *, besides: int | None = None
-) -> int | None:
-    """The id of the client's result of ``test`` sampled on ``day`` at the centre."""
-    query = select(LabTest.id).where(
-        LabTest.client_id == client_id, LabTest.centre_id == centre_id,
-        LabTest.test == test, LabTest.sample_date == day,
-    )  # fmt: skip
-    if besides is not None:
-        query = query.where(LabTest.id != besides)
-    return db.session.scalar(query.limit(1))
-
-
-def same_day_dose(enrolment_id: int, day: date, *, besides: int | None = None) -> int | None:
-    """The id of the enrolment's dose record of ``day``."""
-    query = select(DosingEvent.id).where(
-        DosingEvent.enrolment_id == enrolment_id, DosingEvent.dose_date == day
-    )
-    if besides is not None:
-        query = query.where(DosingEvent.id != besides)
-    return db.session.scalar(query.limit(1))
-
-
-def same_day_dose_change(enrolment_id: int, day: date, *, besides: int | None = None) -> int | None:
-    """The id of the enrolment's dose change effective from ``day``."""
-    query = select(DoseChange.id).where(
-        DoseChange.enrolment_id == enrolment_id, DoseChange.effective_date == day
-    )
-    if besides is not None:
-        query = query.where(DoseChange.id != besides)
-    return db.session.scalar(query.limit(1))
-
-
 @dataclass(frozen=True)
 class Kind:
     """The rules of one kind of record (see the module docstring)."""
@@ -94,37 +70,41 @@ class Kind:
     audit_entity: str
     centre_id: Callable[[Any], int]
     client_id: Callable[[Any], int]
-    check: Callable[[Any, dict[str, Any]], None]
+    problems: Callable[[Any, dict[str, Any]], list[ServiceError]]
     void: Callable[[Any], dict[str, Any]]
     applies: Callable[[Any], bool] = lambda record: True
+    void_problems: Callable[[Any], list[ServiceError]] = lambda record: []
+
+
+def _error(message: Any, field: str | None = None) -> list[ServiceError]:
+    return [ServiceError(message, field)]
 
 
 # --- admissions and discharges ---------------------------------------------------
 
 
-def _check_admission(episode: TreatmentEpisode, values: dict[str, Any]) -> None:
+def _admission_problems(episode: TreatmentEpisode, values: dict[str, Any]) -> list[ServiceError]:
     """The TDI items against the admission's age and year (the form has no birth date)."""
-    age = episode.age_at_admission
+    errors, age = [], episode.age_at_admission
     if values.get("age_first_use") is not None and values["age_first_use"] > age:
-        raise ServiceError(
+        errors += _error(
             _l("Age at first use cannot be above the age at admission."), "age_first_use"
         )
     if values.get("age_first_injection") is not None and values["age_first_injection"] > age:
-        raise ServiceError(_l("Cannot be above the age at admission."), "age_first_injection")
+        errors += _error(_l("Cannot be above the age at admission."), "age_first_injection")
     year = values.get("ost_first_year")
     if year is not None and year > episode.admission_date.year:
-        raise ServiceError(_l("Cannot be after the admission year."), "ost_first_year")
-    if year is not None and year < episode.client.birth_year + MIN_AGE_AT_ADMISSION:
-        raise ServiceError(_l("Too early for this date of birth."), "ost_first_year")
+        errors += _error(_l("Cannot be after the admission year."), "ost_first_year")
+    elif year is not None and year < episode.client.birth_year + MIN_AGE_AT_ADMISSION:
+        errors += _error(_l("Too early for this date of birth."), "ost_first_year")
+    return errors
 
 
-def _void_admission(episode: TreatmentEpisode) -> dict[str, Any]:
+def _admission_void_problems(episode: TreatmentEpisode) -> list[ServiceError]:
     linked = select(OstEnrolment.id).where(OstEnrolment.episode_id == episode.id)
     if db.session.scalar(linked.limit(1)) is not None:
-        raise ServiceError(_l("An OST enrolment is linked to this admission: void it first."))
-    was = snapshot(episode)
-    db.session.delete(episode)
-    return was
+        return _error(_l("An OST enrolment is linked to this admission: void it first."))
+    return []
 
 
 def _same_programme(episode: TreatmentEpisode) -> Any:
@@ -136,22 +116,25 @@ def _same_programme(episode: TreatmentEpisode) -> Any:
     )
 
 
-def _check_discharge(episode: TreatmentEpisode, values: dict[str, Any]) -> None:
-    day = values["discharge_date"]
+def _discharge_problems(episode: TreatmentEpisode, values: dict[str, Any]) -> list[ServiceError]:
+    day = values.get("discharge_date")
+    if day is None:
+        return []
     if day < episode.admission_date:
-        raise ServiceError(_l("Cannot be before the admission date."), "discharge_date")
+        return _error(_l("Cannot be before the admission date."), "discharge_date")
     later = _same_programme(episode).where(
         TreatmentEpisode.admission_date >= episode.admission_date,
         TreatmentEpisode.admission_date < day,
     )
     if db.session.scalar(later.limit(1)) is not None:
-        raise ServiceError(
+        return _error(
             _l("A later episode of this programme here starts before this date."),
             "discharge_date",
         )
+    return []
 
 
-def _void_discharge(episode: TreatmentEpisode) -> dict[str, Any]:
+def _discharge_void_problems(episode: TreatmentEpisode) -> list[ServiceError]:
     in_the_way = _same_programme(episode).where(
         or_(
             TreatmentEpisode.discharge_date.is_(None),
@@ -159,10 +142,14 @@ def _void_discharge(episode: TreatmentEpisode) -> dict[str, Any]:
         )
     )
     if db.session.scalar(in_the_way.limit(1)) is not None:
-        raise ServiceError(
+        return _error(
             _l("The client has a later or open episode of this programme here: "
                "correct the discharge date instead.")
         )  # fmt: skip
+    return []
+
+
+def _void_discharge(episode: TreatmentEpisode) -> dict[str, Any]:
     was = snapshot(episode, ("discharge_date", "discharge_reason"))
     episode.discharge_date = None
     episode.discharge_reason = None
@@ -172,23 +159,8 @@ def _void_discharge(episode: TreatmentEpisode) -> dict[str, Any]:
 # --- OST ------------------------------------------------------------------------
 
 
-def _check_within(enrolment: OstEnrolment, day: date, field: str) -> None:
-    if day < enrolment.enrolment_date:
-        raise ServiceError(_l("Cannot be before the enrolment date."), field)
-    if enrolment.exit_date is not None and day > enrolment.exit_date:
-        raise ServiceError(_l("Cannot be after the exit from OST."), field)
-
-
-def _check_dose_limit(enrolment: OstEnrolment, dose: Any, medication: str | None = None) -> None:
-    limit = MAX_DOSE_MG[medication or enrolment.medication]
-    if dose is not None and dose > limit:
-        raise ServiceError(
-            _l("Above the limit of %(n)s mg for this medication.", n=limit), "dose_mg"
-        )
-
-
-def _check_enrolment(enrolment: OstEnrolment, values: dict[str, Any]) -> None:
-    start, limit = values["enrolment_date"], MAX_DOSE_MG[values["medication"]]
+def _enrolment_problems(enrolment: OstEnrolment, values: dict[str, Any]) -> list[ServiceError]:
+    start, medication = values.get("enrolment_date"), values.get("medication")
     first = db.session.execute(
         select(func.min(DosingEvent.dose_date), func.max(DosingEvent.dose_mg)).where(
             DosingEvent.enrolment_id == enrolment.id
@@ -199,19 +171,22 @@ def _check_enrolment(enrolment: OstEnrolment, values: dict[str, Any]) -> None:
             DoseChange.enrolment_id == enrolment.id
         )
     ).one()
+    errors = []
     earliest = [d for d in (first[0], first_change[0]) if d is not None]
-    if earliest and start > min(earliest):
-        raise ServiceError(
+    if start is not None and earliest and start > min(earliest):
+        errors += _error(
             _l("Cannot be after the first recorded dose or dose change."), "enrolment_date"
         )
-    if enrolment.exit_date is not None and start > enrolment.exit_date:
-        raise ServiceError(_l("Cannot be after the exit from OST."), "enrolment_date")
+    elif start is not None and enrolment.exit_date is not None and start > enrolment.exit_date:
+        errors += _error(_l("Cannot be after the exit from OST."), "enrolment_date")
     highest = [d for d in (first[1], first_change[1]) if d is not None]
-    if highest and max(highest) > limit:
-        raise ServiceError(
+    if medication in MAX_DOSE_MG and highest and max(highest) > MAX_DOSE_MG[medication]:
+        limit = MAX_DOSE_MG[medication]
+        errors += _error(
             _l("Recorded doses are above the limit of %(n)s mg for this medication.", n=limit),
             "medication",
         )
+    return errors
 
 
 def _void_enrolment(enrolment: OstEnrolment) -> dict[str, Any]:
@@ -225,18 +200,21 @@ def _void_enrolment(enrolment: OstEnrolment) -> dict[str, Any]:
     return was
 
 
-def _check_exit(enrolment: OstEnrolment, values: dict[str, Any]) -> None:
-    day = values["exit_date"]
+def _exit_problems(enrolment: OstEnrolment, values: dict[str, Any]) -> list[ServiceError]:
+    day = values.get("exit_date")
+    if day is None:
+        return []
     if day < enrolment.enrolment_date:
-        raise ServiceError(_l("Cannot be before the enrolment date."), "exit_date")
+        return _error(_l("Cannot be before the enrolment date."), "exit_date")
     last_dose = db.session.scalar(
         select(func.max(DosingEvent.dose_date)).where(DosingEvent.enrolment_id == enrolment.id)
     )
     if last_dose is not None and day < last_dose:
-        raise ServiceError(_l("Cannot be before the last recorded dose."), "exit_date")
+        return _error(_l("Cannot be before the last recorded dose."), "exit_date")
+    return []
 
 
-def _void_exit(enrolment: OstEnrolment) -> dict[str, Any]:
+def _exit_void_problems(enrolment: OstEnrolment) -> list[ServiceError]:
     other = select(OstEnrolment.id).where(
         OstEnrolment.client_id == enrolment.client_id,
         OstEnrolment.id != enrolment.id,
@@ -244,54 +222,64 @@ def _void_exit(enrolment: OstEnrolment) -> dict[str, Any]:
             OstEnrolment.enrolment_date >= enrolment.enrolment_date),
     )  # fmt: skip
     if db.session.scalar(other.limit(1)) is not None:
-        raise ServiceError(
+        return _error(
             _l("The client has a later or current OST enrolment: "
                "correct the exit date instead.")
         )  # fmt: skip
+    return []
+
+
+def _void_exit(enrolment: OstEnrolment) -> dict[str, Any]:
     was = snapshot(enrolment, ("exit_date", "exit_reason"))
     enrolment.exit_date = None
     enrolment.exit_reason = None
     return was
 
 
-def _check_dosing_event(dose: DosingEvent, values: dict[str, Any]) -> None:
-    enrolment = dose.enrolment
-    _check_within(enrolment, values["dose_date"], "dose_date")
-    _check_dose_limit(enrolment, values["dose_mg"])
-    other = same_day_dose(enrolment.id, values["dose_date"], besides=dose.id)
-    if other is not None:
-        raise DuplicateEntryError(
+def _dosing_event_problems(dose: DosingEvent, values: dict[str, Any]) -> list[ServiceError]:
+    enrolment, day = dose.enrolment, values.get("dose_date")
+    errors = outside_enrolment(enrolment, day, "dose_date")
+    errors += over_dose_limit(enrolment, values.get("dose_mg"))
+    other = day is not None and same_day_dose(enrolment.id, day, besides=dose.id)
+    if other:
+        errors.append(DuplicateEntryError(
             _l("A dose is already recorded for this day."), "dose_date",
             entity="dosing_event", record_id=other,
-        )  # fmt: skip
+        ))  # fmt: skip
+    return errors
 
 
-def _check_dose_change(change: DoseChange, values: dict[str, Any]) -> None:
-    enrolment = change.enrolment
-    _check_within(enrolment, values["effective_date"], "effective_date")
-    _check_dose_limit(enrolment, values["dose_mg"])
-    other = same_day_dose_change(enrolment.id, values["effective_date"], besides=change.id)
-    if other is not None:
-        raise DuplicateEntryError(
+def _dose_change_problems(change: DoseChange, values: dict[str, Any]) -> list[ServiceError]:
+    enrolment, day = change.enrolment, values.get("effective_date")
+    errors = outside_enrolment(enrolment, day, "effective_date") + too_far_ahead(day)
+    errors += over_dose_limit(enrolment, values.get("dose_mg"))
+    other = day is not None and same_day_dose_change(enrolment.id, day, besides=change.id)
+    if other:
+        errors.append(DuplicateEntryError(
             _l("A dose change from this date is already recorded."), "effective_date",
             entity="dose_change", record_id=other,
-        )  # fmt: skip
+        ))  # fmt: skip
+    return errors
 
 
 # --- laboratory -------------------------------------------------------------------
 
 
-def _check_lab_test(test: LabTest, values: dict[str, Any]) -> None:
-    if values["sample_date"].year < test.client.birth_year:
-        raise ServiceError(_l("Cannot be before the client's birth."), "sample_date")
-    other = same_day_lab_test(
-        test.client_id, test.centre_id, values["test"], values["sample_date"], besides=test.id
+def _lab_test_problems(test: LabTest, values: dict[str, Any]) -> list[ServiceError]:
+    day = values.get("sample_date")
+    if day is None:
+        return []
+    if day.year < test.client.birth_year:
+        return _error(_l("Cannot be before the client's birth."), "sample_date")
+    other = values.get("test") and same_day_lab_test(
+        test.client_id, test.centre_id, values["test"], day, besides=test.id
     )
-    if other is not None:
-        raise DuplicateEntryError(
+    if other:
+        return [DuplicateEntryError(
             _l("A result of this test on this day is already recorded."), "sample_date",
             entity="lab_test", record_id=other,
-        )  # fmt: skip
+        )]  # fmt: skip
+    return []
 
 
 def _delete(record: Any) -> dict[str, Any]:
@@ -309,17 +297,19 @@ def _own_client(record: Any) -> int:
 
 
 KINDS: dict[str, Kind] = {
-    "episode": Kind(TreatmentEpisode, "episode", _own, _own_client, _check_admission,
-                    _void_admission),
-    "discharge": Kind(TreatmentEpisode, "episode", _own, _own_client, _check_discharge,
-                      _void_discharge, applies=lambda e: e.discharge_date is not None),
-    "ost_enrolment": Kind(OstEnrolment, "ost_enrolment", _own, _own_client, _check_enrolment,
-                          _void_enrolment),
-    "ost_exit": Kind(OstEnrolment, "ost_enrolment", _own, _own_client, _check_exit, _void_exit,
-                     applies=lambda e: e.exit_date is not None),
+    "episode": Kind(TreatmentEpisode, "episode", _own, _own_client, _admission_problems,
+                    _delete, void_problems=_admission_void_problems),
+    "discharge": Kind(TreatmentEpisode, "episode", _own, _own_client, _discharge_problems,
+                      _void_discharge, applies=lambda e: e.discharge_date is not None,
+                      void_problems=_discharge_void_problems),
+    "ost_enrolment": Kind(OstEnrolment, "ost_enrolment", _own, _own_client,
+                          _enrolment_problems, _void_enrolment),
+    "ost_exit": Kind(OstEnrolment, "ost_enrolment", _own, _own_client, _exit_problems,
+                     _void_exit, applies=lambda e: e.exit_date is not None,
+                     void_problems=_exit_void_problems),
     "dosing_event": Kind(DosingEvent, "dosing_event", lambda d: d.enrolment.centre_id,
-                         lambda d: d.enrolment.client_id, _check_dosing_event, _delete),
+                         lambda d: d.enrolment.client_id, _dosing_event_problems, _delete),
     "dose_change": Kind(DoseChange, "dose_change", lambda c: c.enrolment.centre_id,
-                        lambda c: c.enrolment.client_id, _check_dose_change, _delete),
-    "lab_test": Kind(LabTest, "lab_test", _own, _own_client, _check_lab_test, _delete),
+                        lambda c: c.enrolment.client_id, _dose_change_problems, _delete),
+    "lab_test": Kind(LabTest, "lab_test", _own, _own_client, _lab_test_problems, _delete),
 }  # fmt: skip

@@ -5,26 +5,34 @@ Public interface::
     record_at_centre(actor: User, entity: str, record_id: int, centre_id: int) -> Any | None
         # the record if the centre made it (audited "read"), else None (the page: 404)
     correct_record(entity: str, record: Any, data: dict, *, actor: User) -> RecordAmendment
-        # data = CORRECTION_SCHEMAS[entity]().load(form); ServiceError on a field, or
-        # "Nothing was changed." when every value is the one recorded
+        # data = CORRECTION_SCHEMAS[entity]().load(form); raises correction_problems
     void_record(entity: str, record: Any, data: dict, *, actor: User) -> RecordAmendment
-        # data = VoidSchema().load(form); ServiceError when something depends on the record
+        # data = VoidSchema().load(form); raises void_problems
+    correction_problems(entity, record, data, *, refused=()) -> [ServiceError]
+        # every rule the correction breaks, or "Nothing was changed." when every value is
+        # the one recorded; data may be partial (the fields a failed schema accepted,
+        # ``refused`` naming the corrected fields it refused)
+    void_problems(entity, record) -> [ServiceError]    # what depends on the record
     history(client_id: int, centre_id: int) -> dict[tuple[str, int], list[RecordAmendment]]
         # every amendment of the client's records at the centre, oldest first, by record
     voided(client_id: int, centre_id: int) -> list[RecordAmendment]   # latest first
 
-``entity`` is a key of :data:`registry.codes.AMENDABLE_RECORDS`. Only the centre that
-made a record may amend it (:func:`registry.services.access.ensure_centre_access` on the
-record's centre). Each amendment keeps the values it replaced (a correction:
-``{field: [old, new]}``; a void: the record as it was) and writes an audit row
-("update", or "delete" for a removed row) and, like any change of a source table, an
-analytics change (:mod:`registry.analytics.changes`). The per-kind rules are in
+``entity`` is a key of :data:`registry.codes.AMENDABLE_RECORDS`. As every service, the
+two raise all their problems at once (:func:`registry.services.errors.raise_all`); a
+form whose schema failed shows the ``*_problems`` of the valid fields beside its own.
+Only the centre that made a record may amend it
+(:func:`registry.services.access.ensure_centre_access` on the record's centre). Each
+amendment keeps the values it replaced (a correction: ``{field: [old, new]}``; a void:
+the record as it was) and writes an audit row ("update", or "delete" for a removed
+row) and, like any change of a source table, an analytics change
+(:mod:`registry.analytics.changes`). The per-kind rules are in
 :mod:`registry.services.amendment_rules`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -37,7 +45,7 @@ from registry.schemas.amendments import CORRECTED_FIELDS
 from registry.services.access import ensure_centre_access
 from registry.services.amendment_rules import KINDS, plain
 from registry.services.audit import record_event
-from registry.services.errors import ServiceError
+from registry.services.errors import ServiceError, raise_all
 
 #: The entities whose void removes the row (a discharge or exit void reopens it).
 REMOVED_BY_VOID = frozenset({"episode", "ost_enrolment", "dosing_event", "dose_change",
@@ -57,26 +65,50 @@ def record_at_centre(actor: User, entity: str, record_id: int, centre_id: int) -
     return record
 
 
+def _changes(entity: str, record: Any, data: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [recorded, corrected]}`` for each corrected field ``data`` changes."""
+    changes = {}
+    for name in CORRECTED_FIELDS[entity]:
+        recorded, corrected = plain(getattr(record, name)), plain(data.get(name))
+        if recorded != corrected:
+            changes[name] = [recorded, corrected]
+    return changes
+
+
+def correction_problems(
+    entity: str, record: Any, data: dict[str, Any], *, refused: Collection[str] = ()
+) -> list[ServiceError]:
+    """Every rule the correction ``data`` of ``record`` breaks, all at once.
+
+    ``data`` is the loaded form, or the fields a failed schema accepted: a field absent
+    from it is not judged, and ``refused`` names corrected fields the schema refused
+    (each a change, typed but invalid), so "Nothing was changed." is not said of them.
+    """
+    kind = KINDS[entity]
+    if not kind.applies(record):
+        return [ServiceError(_l("There is nothing to correct here."))]
+    if not set(refused) & set(CORRECTED_FIELDS[entity]) and not _changes(entity, record, data):
+        return [ServiceError(_l("Nothing was changed."))]
+    return kind.problems(record, data)
+
+
+def void_problems(entity: str, record: Any) -> list[ServiceError]:
+    """What stands in the way of voiding ``record`` (a later record that depends on it)."""
+    kind = KINDS[entity]
+    if not kind.applies(record):
+        return [ServiceError(_l("There is nothing to void here."))]
+    return kind.void_problems(record)
+
+
 def correct_record(
     entity: str, record: Any, data: dict[str, Any], *, actor: User
 ) -> RecordAmendment:
     """Give ``record`` the corrected values of ``data``; keep the replaced ones."""
-    kind = KINDS[entity]
-    centre_id = kind.centre_id(record)
-    ensure_centre_access(actor, centre_id)
-    if not kind.applies(record):
-        raise ServiceError(_l("There is nothing to correct here."))
-    values = {name: data.get(name) for name in CORRECTED_FIELDS[entity]}
-    changes = {
-        name: [plain(getattr(record, name)), plain(value)]
-        for name, value in values.items()
-        if plain(getattr(record, name)) != plain(value)
-    }
-    if not changes:
-        raise ServiceError(_l("Nothing was changed."))
-    kind.check(record, values)
+    ensure_centre_access(actor, KINDS[entity].centre_id(record))
+    raise_all(correction_problems(entity, record, data))
+    changes = _changes(entity, record, data)
     for name in changes:
-        setattr(record, name, values[name])
+        setattr(record, name, data.get(name))
     return _amend(entity, record, CORRECT, changes, data, actor=actor)
 
 
@@ -84,8 +116,7 @@ def void_record(entity: str, record: Any, data: dict[str, Any], *, actor: User) 
     """Void ``record`` (entered in error): remove or reopen it; keep what it was."""
     kind = KINDS[entity]
     ensure_centre_access(actor, kind.centre_id(record))
-    if not kind.applies(record):
-        raise ServiceError(_l("There is nothing to void here."))
+    raise_all(void_problems(entity, record))
     client_id, centre_id, record_id = kind.client_id(record), kind.centre_id(record), record.id
     was = kind.void(record)
     return _amend(

@@ -20,8 +20,8 @@ from flask_babel import lazy_gettext as _l
 from registry.extensions import db
 from registry.models import Client, LabTest, TreatmentCentre, User
 from registry.services.access import ensure_centre_access
-from registry.services.amendment_rules import same_day_lab_test
 from registry.services.audit import record_event
+from registry.services.entry_rules import same_day_lab_test
 from registry.services.errors import DuplicateEntryError, ServiceError, raise_all
 
 

@@ -52,10 +52,16 @@ from registry.models import (
     TreatmentEpisode,
     User,
 )
-from registry.schemas.ost import MAX_DOSE_MG, MAX_INDUCTION_MG
+from registry.schemas.ost import MAX_INDUCTION_MG
 from registry.services.access import ensure_centre_access
-from registry.services.amendment_rules import same_day_dose, same_day_dose_change
 from registry.services.audit import record_event
+from registry.services.entry_rules import (
+    outside_enrolment,
+    over_dose_limit,
+    same_day_dose,
+    same_day_dose_change,
+    too_far_ahead,
+)
 from registry.services.errors import DuplicateEntryError, ServiceError, raise_all
 
 GIVEN_KINDS = ("observed", "take_home")
@@ -131,28 +137,11 @@ def enrol_client(
     return enrolment
 
 
-def _outside(enrolment: OstEnrolment, day: date | None, field: str) -> list[ServiceError]:
-    """``day`` must fall between enrolment and exit (or today, if still open)."""
-    if day is not None and day < enrolment.enrolment_date:
-        return [ServiceError(_l("Cannot be before the enrolment date."), field)]
-    if day is not None and enrolment.exit_date is not None and day > enrolment.exit_date:
-        return [ServiceError(_l("Cannot be after the exit from OST."), field)]
-    return []
-
-
-def _over_limit(enrolment: OstEnrolment, dose: Any) -> list[ServiceError]:
-    limit = MAX_DOSE_MG[enrolment.medication]
-    if dose is not None and dose > limit:
-        message = _l("Above the limit of %(n)s mg for this medication.", n=limit)
-        return [ServiceError(message, "dose_mg")]
-    return []
-
-
 def dose_problems(enrolment: OstEnrolment, data: dict[str, Any]) -> list[ServiceError]:
     """Every rule of a dose visit that ``data`` breaks (fields missing from it are not
     judged: a form whose schema failed asks about the valid fields)."""
-    errors = _outside(enrolment, data.get("dose_date"), "dose_date")
-    errors += _over_limit(enrolment, data.get("dose_mg"))
+    errors = outside_enrolment(enrolment, data.get("dose_date"), "dose_date")
+    errors += over_dose_limit(enrolment, data.get("dose_mg"))
     already = data.get("dose_date") and same_day_dose(enrolment.id, data["dose_date"])
     if already:
         errors.append(DuplicateEntryError(
@@ -250,12 +239,8 @@ def dose_change_problems(enrolment: OstEnrolment, data: dict[str, Any]) -> list[
     if not enrolment.is_open:
         return [ServiceError(_l("This client has left OST at this site."))]
     day = data.get("effective_date")
-    errors = _outside(enrolment, day, "effective_date")
-    ahead = current_app.config["DOSE_CHANGE_SCHEDULE_DAYS"]
-    if day is not None and day > date.today() + timedelta(days=ahead):
-        message = _l("A change can be scheduled at most %(n)s days ahead.", n=ahead)
-        errors.append(ServiceError(message, "effective_date"))
-    errors += _over_limit(enrolment, data.get("dose_mg"))
+    errors = outside_enrolment(enrolment, day, "effective_date") + too_far_ahead(day)
+    errors += over_dose_limit(enrolment, data.get("dose_mg"))
     existing = day is not None and same_day_dose_change(enrolment.id, day)
     if existing:
         errors.append(DuplicateEntryError(

@@ -2,7 +2,9 @@
 
 ``/records/<entity>/<id>/correct`` and ``/records/<entity>/<id>/void``, where ``entity``
 is a kind of :data:`registry.codes.AMENDABLE_RECORDS`. Another centre's record, an
-unknown kind, or a discharge of an open episode is a 404, as every record page. The
+unknown kind, or a discharge of an open episode is a 404, as every record page. As on
+every clinic form, a refused submission shows all its errors at once: the schema's, and
+the record's rules checked on the fields the schema accepted. The
 client page shows each record's history with the template globals
 :func:`amendment_history`, :func:`voided_records` and :func:`amended_value`.
 """
@@ -25,7 +27,7 @@ from registry.schemas.amendments import CORRECTED_FIELDS, CORRECTION_SCHEMAS, Vo
 from registry.services import amendments, listings
 from registry.services.amendment_rules import KINDS, plain
 from registry.web import blueprint, code_label, day_filter, mg_filter
-from registry.web.forms import FormState, submit_form
+from registry.web.forms import FormState, form_input, submit_form
 
 #: How each corrected field is typed: (widget, code list or None).
 SELECTS = {
@@ -110,16 +112,26 @@ def _record_or_404(entity: str, record_id: int) -> Any:
     return record
 
 
+def _position(order: tuple[str, ...]) -> Any:
+    """A sort key putting field names in form order (unknown names last)."""
+    return lambda name: order.index(name) if name in order else len(order)
+
+
 def _page(mode: str, entity: str, record: Any, form: FormState) -> Any:
     """The correction or void form of ``record`` with its history (after a failed post,
     the view finds the record again, so its audited read is in the new transaction).
+    Its messages are listed in the order of the fields, whichever check found them.
     """
     record_id = record.id
     client_id = KINDS[entity].client_id(record)
+    schema = CORRECTION_SCHEMAS[entity]()
+    order = ("_schema", *CORRECTED_FIELDS[entity], "amendment_reason", "amendment_note")
+    form.errors = {name: form.errors[name] for name in sorted(form.errors, key=_position(order))}
     page = render_template(
         "web/amend.html", mode=mode, entity=entity, record=record, form=form,
         client=record.client if hasattr(record, "client") else record.enrolment.client,
-        fields=[(name, *widget(name)) for name in CORRECTED_FIELDS[entity]],
+        fields=[(name, *widget(name), schema.fields[name].required)
+                for name in CORRECTED_FIELDS[entity]],
         current=current_values(entity, record),
         history=amendments.history(client_id, g.user.centre_id).get((entity, record_id), []),
     )  # fmt: skip
@@ -135,10 +147,14 @@ def correct_record(entity: str, record_id: int) -> Any:
     form = FormState(values=current_values(entity, record))
     if request.method == "POST":
         client_id = KINDS[entity].client_id(record)
+        schema = CORRECTION_SCHEMAS[entity]()
         saved, form = submit_form(
-            CORRECTION_SCHEMAS[entity](),
+            schema,
             lambda data: amendments.correct_record(entity, record, data, actor=g.user),
             saved=_("The correction was saved."),
+            rules=lambda valid: amendments.correction_problems(
+                entity, record, valid, refused=form_input(schema, request.form).keys() - valid
+            ),
         )
         if saved is not None:
             return redirect(url_for("web.client", client_id=client_id))
@@ -158,6 +174,7 @@ def void_record(entity: str, record_id: int) -> Any:
             VoidSchema(),
             lambda data: amendments.void_record(entity, record, data, actor=g.user),
             saved=_("The record was voided."),
+            rules=lambda _valid: amendments.void_problems(entity, record),
         )
         if saved is not None:
             if listings.has_records_at(client_id, g.user.centre_id):

@@ -132,3 +132,57 @@ def test_the_work_per_admission_is_bounded():
              for family in ("Ли", "Асанов", "Ассанов", "Джумабеков", "Щукин")
              for given in ("Ян", "Бакыт", "Алла")]  # fmt: skip
     assert 0 < max(sizes) <= MAX_NEAR_CODES
+
+
+@pytest.mark.parametrize(
+    ("registered", "typed", "two_slips"),
+    [
+        ("1980-03-14", "1980-03-15", "1980-05-17"),  # a digit of the day
+        ("1980-03-14", "1980-08-14", "1980-08-15"),  # of the month
+        ("1980-03-14", "1981-03-14", "1982-03-15"),  # of the year
+        ("1983-03-12", "1983-03-21", "1983-03-23"),  # two digits side by side swapped
+        ("1980-03-04", "1980-04-03", "1980-04-05"),  # day and month swapped
+    ],
+)
+def test_a_birth_date_one_slip_away_is_asked_about(
+    db_session, actor, centre, registered, typed, two_slips
+):
+    staff, rnc = actor("clinic-bishkek"), centre("RNC")
+    first = admit(db_session, staff, rnc, birth_date=registered)
+    with pytest.raises(NearClientsError) as warned:
+        admit(db_session, staff, rnc, programme="outpatient", birth_date=typed)
+    assert [client.id for client in warned.value.clients] == [first.client_id]
+    assert db_session.scalar(select(func.count()).select_from(Client)) == 1
+    admit(db_session, staff, rnc, birth_date=two_slips)  # a new person, no question
+    assert db_session.scalar(select(func.count()).select_from(Client)) == 2
+
+
+def as_version_one(app, episode, family: str, given: str, sex: str) -> None:
+    """Give the episode's client the version-1 code of the name (registered before
+    doubled letters were folded)."""
+    ids = ClientIdentifiers(family, given, BORN, sex)
+    legacy = slk581(ids, normalise=legacy_normalise_name)
+    episode.client.code = code_from_slk(legacy, app.config["LINKAGE_KEY"])
+
+
+def test_a_version_one_client_two_edits_away_is_not_asked_about(db_session, actor, centre, app):
+    # "Баанов" is two edits from "Ассанов" even with doubles folded (ASANOV, BANOV); its
+    # version-1 letters (A, A, O) are those of no one-edit spelling of ASSANOV
+    staff, rnc = actor("clinic-bishkek"), centre("RNC")
+    first = admit(db_session, staff, rnc, family_name="Баанов")
+    as_version_one(app, first, "Баанов", "Бакыт", "M")
+    db_session.flush()
+    admit(db_session, staff, rnc, family_name="Ассанов")  # no question
+    assert db_session.scalar(select(func.count()).select_from(Client)) == 2
+
+
+def test_a_version_one_client_with_a_doubled_given_name_is_found(db_session, actor, centre, app):
+    # registered as "Асонов Алла" under version 1 (L, L), typed "Асанов Алла": one edit
+    staff, rnc = actor("clinic-bishkek"), centre("RNC")
+    first = admit(db_session, staff, rnc, family_name="Асонов", given_name="Алла", sex="F")
+    as_version_one(app, first, "Асонов", "Алла", "F")
+    db_session.flush()
+    with pytest.raises(NearClientsError) as warned:
+        admit(db_session, staff, rnc, family_name="Асанов", given_name="Алла", sex="F",
+              programme="outpatient")  # fmt: skip
+    assert [client.id for client in warned.value.clients] == [first.client_id]

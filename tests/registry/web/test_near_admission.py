@@ -74,3 +74,15 @@ def test_the_region_change_is_shown_on_the_confirmation_and_the_client_page(
     assert notice, "no notice of the region change"
     assert "Ош" in notice.group(1) or "Osh" in notice.group(1)
     assert re.search(r'class="hint notice region-change">[^<]*(Ош|Osh)', page)
+
+
+def test_a_birth_date_one_digit_off_is_asked_about(staff, app, admission_form):
+    first = admitted(staff, admission_form())  # born 14.03.1980
+    slip = admission_form(birth_date="1980-03-15", programme="outpatient", near_match="")
+    asked = staff.post("/admissions/new", slip)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 422
+    assert f'name="near_match" value="{first}"' in html
+    assert_no_identifiers(html)
+    assert "1980-03-15" not in html and "15.03.1980" not in html
+    assert count_clients(app) == 1
