@@ -9,7 +9,8 @@ seed on the same table gives the same numbers), ``threshold`` (stepwise),
 ``key_population`` (which population the lists cover: ``"pwud"``, ``"pwid"`` or
 ``"opioid_pwid"``; default ``"pwud"``).
 
-Payload (:mod:`.capture_recapture_payload`)::
+Payload (:mod:`.capture_recapture_payload`; typed:
+:class:`.capture_recapture_result.CaptureRecaptureResult`)::
 
     {"method": "capture_recapture", "analysis": "search", "lists": ["ost", "police", ...],
      "observed": 480, "registered": 300,   # of them on the registry's own lists
@@ -44,7 +45,6 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from estimation.capture_recapture.design import parse_model
-from registry import plots as drawing
 from registry.models import Study, User
 from registry.schemas.base import (
     INVALID_TEXT,
@@ -58,7 +58,7 @@ from registry.schemas.base import (
 from registry.services import linkage
 from registry.services.errors import ServiceError
 from registry.services.linkage_disclosure import protect_report
-from registry.services.methods import plausibility, population, sources
+from registry.services.methods import plausibility, sources
 from registry.services.methods.base import (
     DEFAULT_SEED,
     Checkpoint,
@@ -70,6 +70,12 @@ from registry.services.methods.base import (
     parameter_error,
 )
 from registry.services.methods.capture_recapture_payload import capture_recapture
+from registry.services.methods.capture_recapture_result import (
+    CaptureRecaptureResult,
+    draw,
+    plots,
+    rows,
+)
 from registry.services.methods.population import (
     DEFAULT_POPULATION,
     KEY_POPULATIONS,
@@ -166,35 +172,6 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     return Computed(payload, history_counts, basis)
 
 
-def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """CSV rows: the chosen estimate, then each model, then each stratum."""
-    chosen = {"row": "estimate", **payload["estimate"], **population.estimate_row(payload)}
-    others = [{"row": "model", **m} for m in payload.get("models", [])]
-    strata = [{"row": f"stratum {k}", **v} for k, v in payload.get("strata", {}).items()]
-    return [chosen, *others, *strata]
-
-
-def plots(payload: dict[str, Any]) -> list[str]:
-    """The model comparison (with a model table) and the bootstrap distribution."""
-    names = ["models"] if payload.get("models") else []
-    if (payload.get("bootstrap") or {}).get("values"):
-        names.append("bootstrap")
-    return names
-
-
-def draw(name: str, payload: dict[str, Any]) -> bytes:
-    """One of :func:`plots` as PNG."""
-    estimate = payload["estimate"]
-    if name == "models":
-        if payload.get("analysis") == "average":
-            return drawing.model_comparison(payload["models"], average=estimate)
-        return drawing.model_comparison(payload["models"], chosen=estimate.get("name"))
-    boot = payload["bootstrap"]
-    return drawing.bootstrap_distribution(boot["values"], estimate=estimate.get("abundance"),
-                                          ci_low=boot.get("ci_low"),
-                                          ci_high=boot.get("ci_high"))  # fmt: skip
-
-
 METHOD = Method(
     name="capture_recapture",
     label=_l("Capture-recapture (two or more linked lists)"),
@@ -209,6 +186,7 @@ METHOD = Method(
     check=check,
     run=run,
     rows=rows,
+    payload=CaptureRecaptureResult,
     estimate=Estimate.of_payload,
     plots=plots,
     draw=draw,
