@@ -44,7 +44,7 @@ from registry.models import Study
 from registry.models.users import User
 from registry.schemas.base import day, integer, number
 from registry.services.errors import ServiceError
-from registry.services.methods import plausibility, sources
+from registry.services.methods import sources
 from registry.services.methods.base import (
     MAX_ID,
     Checkpoint,
@@ -202,6 +202,15 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     return Computed(payload, counts, {"lists": [{"ref": "registry:ost", "digest": digest}, entry]})
 
 
+def coverage_warnings(payload: CoverageResult) -> list[dict[str, Any]]:
+    """Coverage divided by an estimate of another population than the indicator's."""
+    population = payload.population
+    if population == COVERAGE_POPULATION:
+        return []
+    return [{"code": "coverage_population", "population": population,
+             "expected": COVERAGE_POPULATION}]  # fmt: skip
+
+
 def rows(payload: CoverageResult) -> list[dict[str, Any]]:
     """CSV rows: the coverage, then the population estimate it divides by."""
     estimate = payload.population_estimate or PopulationEstimate()
@@ -228,5 +237,5 @@ METHOD = Method(
     draw=lambda name, payload: coverage_bands(row(payload.coverage), target=payload.target),
     plot_titles={"coverage": _l("Coverage with its interval against the WHO bands and target")},
     listless=True,
-    warnings=plausibility.coverage_warnings,
+    warnings=coverage_warnings,
 )

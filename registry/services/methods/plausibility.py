@@ -4,8 +4,8 @@ Public interface::
 
     CODES                                   # every warning code, in docs/estimation-jobs.md
     estimate_warnings(payload) -> list[dict]    # a population estimate's
-    retention_warnings(payload) -> list[dict]   # a retention study's
-    coverage_warnings(payload) -> list[dict]    # an OST coverage study's
+    # a retention study's: retention_result.retention_warnings; coverage's:
+    # coverage.coverage_warnings (each beside its payload type)
     zero_width(low, high) -> bool
 
 A warning does not stop a result: it says what a reader must check before trusting or
@@ -25,14 +25,9 @@ result page words it, ``studies/results/_warnings.html``):
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from registry.services.methods.payload import EstimateEntry, EstimatingPayload
-from registry.services.methods.population import COVERAGE_POPULATION
-
-if TYPE_CHECKING:
-    from registry.services.methods.coverage import CoverageResult
-    from registry.services.methods.retention_result import RetentionResult
 
 CODES = ("estimate_below_registered", "zero_width_interval", "coverage_population")
 #: The retention times checked, in months, as the payload names them (``at_6_months``).
@@ -60,34 +55,9 @@ def estimate_warnings(payload: EstimatingPayload) -> list[dict[str, Any]]:
     return out
 
 
-def retention_warnings(payload: RetentionResult) -> list[dict[str, Any]]:
-    """A zero-width retention interval of any group (overall, by dose, by sex)."""
-    summaries = [("all", payload.overall)] if payload.overall else []
-    for column, group in payload.groups.items():
-        summaries += [(f"{column}:{level}", s) for level, s in group.levels.items()]
-    out = []
-    for name, summary in summaries:
-        for months in RETENTION_MONTHS:
-            at = summary.at(months)
-            if at is not None and zero_width(at.ci_low, at.ci_high):
-                out.append({"code": "zero_width_interval", "what": "retention", "group": name,
-                            "months": months, "n": summary.n})  # fmt: skip
-    return out
-
-
-def coverage_warnings(payload: CoverageResult) -> list[dict[str, Any]]:
-    """Coverage divided by an estimate of another population than the indicator's."""
-    population = payload.population
-    if population == COVERAGE_POPULATION:
-        return []
-    return [{"code": "coverage_population", "population": population,
-             "expected": COVERAGE_POPULATION}]  # fmt: skip
-
-
 __all__ = [
     "CODES",
-    "coverage_warnings",
+    "RETENTION_MONTHS",
     "estimate_warnings",
-    "retention_warnings",
     "zero_width",
 ]

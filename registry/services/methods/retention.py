@@ -52,7 +52,7 @@ from registry.models import Study
 from registry.models.users import User
 from registry.schemas.base import code, day, flag, integer
 from registry.services.errors import ServiceError
-from registry.services.methods import plausibility, sources
+from registry.services.methods import sources
 from registry.services.methods.base import (
     Checkpoint,
     Computed,
@@ -62,7 +62,13 @@ from registry.services.methods.base import (
     num,
     parameter_error,
 )
-from registry.services.methods.retention_result import RETENTION_DAYS, RetentionResult, curves, rows
+from registry.services.methods.retention_result import (
+    RETENTION_DAYS,
+    RetentionResult,
+    curves,
+    retention_warnings,
+    rows,
+)
 
 GROUPS = {"dose": _l("Dose (adequate vs low)"), "sex": _l("Sex")}
 #: Minimum adequate maintenance dose in mg, by medication (DOMAIN §4).
@@ -224,6 +230,6 @@ METHOD = Method(
     plots=lambda payload: ["retention"] if payload.curves else [],
     draw=lambda name, payload: drawing.kaplan_meier(curves(payload, CURVE_NAMES)),
     listless=True,
-    warnings=plausibility.retention_warnings,
+    warnings=retention_warnings,
     plot_titles={"retention": _l("Retention on treatment (Kaplan-Meier) with confidence bands")},
 )

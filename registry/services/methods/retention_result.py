@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.services.methods.payload import Payload, row
+from registry.services.methods.plausibility import RETENTION_MONTHS, zero_width
 
 #: Days at which retention is read off the curve, by months.
 RETENTION_DAYS = {6: 182, 12: 365}
@@ -118,9 +119,24 @@ def rows(payload: RetentionResult) -> list[dict[str, Any]]:
     return out
 
 
+def retention_warnings(payload: RetentionResult) -> list[dict[str, Any]]:
+    """A zero-width retention interval of any group (overall, by dose, by sex)."""
+    summaries = [("all", payload.overall)] if payload.overall else []
+    for column, group in payload.groups.items():
+        summaries += [(f"{column}:{level}", s) for level, s in group.levels.items()]
+    out = []
+    for name, summary in summaries:
+        for months in RETENTION_MONTHS:
+            at = summary.at(months)
+            if at is not None and zero_width(at.ci_low, at.ci_high):
+                out.append({"code": "zero_width_interval", "what": "retention", "group": name,
+                            "months": months, "n": summary.n})  # fmt: skip
+    return out
+
+
 def curves(payload: RetentionResult, names: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The curves as the plot takes them, each under its name on the legend (``names``)."""
     return {str(names.get(key, key)): row(curve) for key, curve in payload.curves.items()}
 
 
-__all__ = ["RetentionResult", "RetentionSummary", "curves", "rows"]
+__all__ = ["RetentionResult", "RetentionSummary", "curves", "retention_warnings", "rows"]

@@ -41,6 +41,7 @@ from registry.models.users import User
 from registry.services import audit, linkage
 from registry.services.access import ensure_epidemiology
 from registry.services.methods.base import Estimate, parameter_error
+from registry.services.methods.payload import EstimatingPayload
 
 #: The centres whose open episodes are registrations (analytics.sql.DISPENSARY).
 DISPENSARY = "narcological_dispensary"
@@ -203,14 +204,14 @@ def check_source_job(job_id: int, *, actor: User, field: str) -> None:
 
 
 def _job_estimate(job: EstimationJob) -> Estimate | None:
-    """The population estimate a succeeded job's result holds, read through its method's
-    typed payload (None: not an estimating method, or no estimate)."""
-    from registry.services.methods import METHODS  # the method modules import this one
+    """The population estimate a succeeded job's result holds (None: none).
 
-    method = METHODS.get(job.study.method) if job.study is not None else None
-    if method is None or job.result is None:
+    Every estimating method's payload is an :class:`.payload.EstimatingPayload`, so the
+    estimate is read through that common type (the method modules import this one: no
+    dispatch through ``METHODS`` here)."""
+    if job.result is None:
         return None
-    return method.estimate(method.read(job.result.payload))
+    return Estimate.of_payload(EstimatingPayload.load(job.result.payload))
 
 
 def check_estimate_input(p: dict[str, Any], *, actor: User, typed: str) -> None:
