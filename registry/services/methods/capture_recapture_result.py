@@ -20,6 +20,9 @@ from registry.services.methods.payload import EstimateEntry, EstimatingPayload, 
 class ModelRow(EstimateEntry):
     """A fitted log-linear model (``LoglinearResult.to_dict``), or the chosen estimate."""
 
+    #: A model average's criterion and how many models it averaged.
+    criterion: str | None = None
+    models: int | None = None
     deviance: float | None = None
     df: int | None = None
     aic: float | None = None

@@ -14,6 +14,13 @@ from registry.services.methods.payload import EstimateEntry, EstimatingPayload, 
 
 
 @dataclass(frozen=True)
+class MultiplierEstimate(EstimateEntry):
+    """The multiplier's estimate: one survey's, or pooled over several."""
+
+    pooled: bool | None = None
+
+
+@dataclass(frozen=True)
 class Benchmark:
     """The benchmark count B, and the list it was counted on (None: typed)."""
 
@@ -62,6 +69,7 @@ class Rate:
 class MultiplierResult(EstimatingPayload):
     """A multiplier study's result (see :mod:`.multiplier`)."""
 
+    estimate: MultiplierEstimate | None = None
     benchmark: Benchmark | None = None
     surveys: tuple[SurveyEstimate, ...] = ()
     pooling: Pooling | None = None
@@ -83,7 +91,7 @@ def rows(payload: MultiplierResult) -> list[dict[str, Any]]:
     """CSV rows: the estimate (with the rate and ratio), then one per survey."""
     benchmark = payload.benchmark or Benchmark()
     rate = payload.rate_per_100k or Rate()
-    estimate = {"row": "estimate", **row(payload.estimate or EstimateEntry()),
+    estimate = {"row": "estimate", **row(payload.estimate or MultiplierEstimate()),
                 "benchmark": benchmark.count, **population.estimate_row(payload),
                 "rate_per_100k": rate.rate}  # fmt: skip
     return [estimate, *({"row": "survey", **row(s)} for s in payload.surveys)]

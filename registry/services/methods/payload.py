@@ -144,11 +144,6 @@ class EstimateEntry:
     ci_low: float | None = None
     ci_high: float | None = None
     interval: str | None = None
-    #: A model average's criterion and how many models it averaged.
-    criterion: str | None = None
-    models: int | None = None
-    #: A multiplier: pooled over several surveys or not.
-    pooled: bool | None = None
     #: Why the estimate may be off: the fit's status (``"ok"`` ...) and message.
     status: str | None = None
     message: str | None = None
