@@ -12,8 +12,9 @@ Each module (:mod:`.capture_recapture`, :mod:`.count_estimators`, :mod:`.hiv_tre
 ``Parameters`` (its marshmallow schema: the only source of its defaults), ``check``,
 ``run``, its typed result payload (a :class:`~.payload.Payload` dataclass: readers get
 ``METHOD.read(stored JSON)``, never the JSON), ``rows`` and ``METHOD``
-(:class:`~.base.Method`, which also names its template partials, plots and flags). Adding a method is one module here, listed below, and its
-two template partials (docs/estimation-jobs.md, "Adding a method").
+(:class:`~.base.Method`, which also names its template partials, plots and flags).
+Adding a method is one module here, listed below, and its two template partials
+(docs/estimation-jobs.md, "Adding a method").
 """
 
 from __future__ import annotations
