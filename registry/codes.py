@@ -176,6 +176,11 @@ INJECTING = {
     NOT_KNOWN: _l("Not known"),
 }
 NEEDLE_SHARING = INJECTING
+#: Who counts as a person who injects drugs for the HIV-among-PWID indicator (docs/tdi.md):
+#: an admission with route :data:`INJECTING_ROUTE` (inject) or injecting in the last 12
+#: months (:data:`RECENT_INJECTING`). "2" (ever, last time not known) is not recent.
+INJECTING_ROUTE = "1"
+RECENT_INJECTING = ("2.2", "2.3")
 
 #: HIV and HCV testing: ``2`` is "ever tested", for when the time of the last test is not
 #: known.

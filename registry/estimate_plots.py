@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from registry.plots import (
+from registry.plot_style import (
     ACCENT,
     CHOSEN,
     MUTED,

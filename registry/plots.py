@@ -5,39 +5,33 @@ library's result objects turned into it) to PNG bytes: no database, no request. 
 result page shows them through ``<img>`` routes, so the browser needs no script and the
 Content-Security-Policy stays strict.
 
-matplotlib is imported lazily (only when a plot is drawn) with the non-interactive Agg
-canvas on a :class:`~matplotlib.figure.Figure` of its own, never ``pyplot``: no global
-state, safe in a threaded server. Axis texts are translatable (``lazy_gettext``) and render
-in the request's language, or in English outside a request.
-
-Drawing a plot takes 50-400 ms of CPU, more than any page, and a plot is asked for again
-and again with the same data (the ministry dashboard of a year, a study's result), so
-:func:`cached_png` keeps the last :data:`CACHE_SIZE` images of each server process, keyed
-by the plot, the language and the data drawn: different data is a different key, so a
-cached image is never stale. The images are also kept as files in ``PLOT_CACHE_FOLDER``
-(default ``instance/plots``; mode 0700, files 0600; the :data:`DISK_CACHE_SIZE` newest),
-so the server processes draw each image once between them, not once each, and a restart
-does not draw them all again.
+The figure, colours and legend helpers are in :mod:`registry.plot_style` (matplotlib
+imported lazily, a figure of its own, never ``pyplot``); the cache of drawn images,
+:func:`cached_png`, is in :mod:`registry.plot_cache` (re-exported here). Axis texts are
+translatable (``lazy_gettext``) and render in the request's language, or in English
+outside a request.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import hashlib
-import io
-import math
-import os
-import textwrap
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import current_app, has_app_context
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from registry.plot_cache import _cache, cached_png  # noqa: F401 (tests clear plots._cache)
+from registry.plot_style import (
+    ACCENT,
+    CHOSEN,
+    MUTED,
+    SIZE,
+    _empty,
+    _figure,
+    _finite,
+    _png,
+    legend_below,
+    wrapped,
+)
 
 __all__ = [
     "bootstrap_distribution",
@@ -50,13 +44,6 @@ __all__ = [
     "model_figure",
     "wrapped",
 ]
-
-#: Figure size in inches at :data:`DPI`: 720 x 400 pixels, readable on a laptop.
-SIZE = (7.2, 4.0)
-DPI = 100
-ACCENT = "#0b5cad"
-MUTED = "#8a96a3"
-CHOSEN = "#b3261e"
 
 TEXT = {
     "model": _l("Model"),
@@ -72,139 +59,12 @@ TEXT = {
     "prevalence": _l("HIV prevalence, %(unit)s (%(level)s Wilson interval)", unit="%", level="95%"),
     "months": _l("Months since start"),
     "retention": _l("Retained in treatment"),
-    "no_data": _l("No data to plot"),
 }
-
-
-#: Images kept by :func:`cached_png` in each server process (a plot is 20-60 kB).
-CACHE_SIZE = 128
-_cache: OrderedDict[str, bytes] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def cached_png(name: str, data: Any, draw: Callable[[], bytes]) -> bytes:
-    """``draw()``, or the image it gave before for the same ``name``, language and ``data``.
-
-    ``data`` is everything the plot shows (its ``repr`` is the key: plain values,
-    dataclasses and dicts of them); least recently used images are dropped first.
-    """
-    basis = (name, str(get_locale()), data, drawing_version())
-    key = hashlib.sha256(repr(basis).encode()).hexdigest()
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    folder = _disk_folder()
-    image = _read(folder / f"{key}.png") if folder else None
-    if image is None:
-        image = draw()
-        if folder:
-            _write(folder, key, image)
-    with _cache_lock:
-        _cache[key] = image
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return image
-
-
-#: The modules whose code draws the cached images (relative to the ``registry`` package).
-DRAWING_MODULES = ("plots.py", "estimate_plots.py", "ministry_web/charts.py")
-
-
-@functools.cache
-def drawing_version() -> str:
-    """A digest of the drawing code, part of every image's key: after an upgrade that
-    changes how a plot is drawn, the files drawn by the old code are never served."""
-    digest = hashlib.sha256()
-    for name in DRAWING_MODULES:
-        with contextlib.suppress(OSError):
-            digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()[:16]
-
-
-#: Image files kept in ``PLOT_CACHE_FOLDER``; the oldest are deleted beyond it.
-DISK_CACHE_SIZE = 2048
-
-
-def _disk_folder() -> Path | None:
-    folder = current_app.config.get("PLOT_CACHE_FOLDER") if has_app_context() else None
-    return Path(folder) if folder else None
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def _write(folder: Path, key: str, image: bytes) -> None:
-    """Store ``image`` as ``folder/key.png`` whole or not at all (another process may be
-    reading); keep the :data:`DISK_CACHE_SIZE` newest files."""
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial = folder / f".{key}.{os.getpid()}.{threading.get_ident()}"
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(image)
-        os.replace(partial, folder / f"{key}.png")
-        files = list(folder.glob("*.png"))
-        if len(files) > DISK_CACHE_SIZE:
-            files.sort(key=lambda path: path.stat().st_mtime)
-            for path in files[: len(files) - DISK_CACHE_SIZE]:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-    except OSError:  # a full or read-only disk: the image is still served
-        return
-
-
-def _figure(rows: int = 1, cols: int = 1, size: tuple[float, float] = SIZE) -> Any:
-    from matplotlib.figure import Figure  # lazy: only the plot routes need matplotlib
-
-    figure = Figure(figsize=size, dpi=DPI, layout="constrained")
-    axes = figure.subplots(rows, cols, squeeze=False)
-    return figure, axes
-
-
-def _png(figure: Any) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(figure)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value)
-
-
-def _empty(ax: Any) -> None:
-    ax.text(0.5, 0.5, str(TEXT["no_data"]), ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
 
 
 def _criteria(rows: Sequence[Mapping[str, Any]]) -> bool:
     """Whether any row has a finite AIC or BIC (count estimators have neither)."""
     return any(_finite(m.get(key)) for m in rows for key in ("aic", "bic"))
-
-
-def wrapped(text: Any, width: int = 38) -> str:
-    """An axis label broken into lines of at most ``width`` characters, so a long (Russian)
-    label is never cut off at the figure's edge."""
-    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
-
-
-def legend_below(figure: Any, axes: Any) -> None:
-    """The legend of ``axes`` under the plot, never over its data (top rows, first years)."""
-    handles, labels = [], []
-    for ax in axes:
-        more, texts = ax.get_legend_handles_labels()
-        handles.extend(more)
-        labels.extend(texts)
-    if handles:
-        figure.legend(handles, labels, loc="outside lower center", ncols=min(4, len(handles)),
-                      fontsize="small", frameon=False)  # fmt: skip
 
 
 def model_comparison(

@@ -59,7 +59,7 @@ def approved_estimates(periods: Iterable[str]) -> dict[tuple[str, str], Estimate
         if (code, period, method) in latest_of_method:
             continue  # an older result of a method: only its latest one counts
         latest_of_method.add((code, period, method))
-        payload = result.payload or {}
+        payload = METHODS[method].read(result.payload)
         estimate = METHODS[method].estimate(payload)
         if (code, period) not in estimates and estimate is not None:
             ratio = RegisteredRatio.of(payload)

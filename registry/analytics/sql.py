@@ -35,7 +35,7 @@ from registry.analytics.sql_blocks import (
     run,
     within,
 )
-from registry.codes import ADEQUATE_DOSE_MG, REGISTRATION_PROGRAMME
+from registry.codes import ADEQUATE_DOSE_MG, RECENT_INJECTING, REGISTRATION_PROGRAMME
 from registry.models import (
     Client,
     DoseChange,
@@ -48,9 +48,6 @@ from registry.models import (
 
 E, OST, L = TreatmentEpisode, OstEnrolment, LabTest
 DISPENSARY = "narcological_dispensary"
-#: TDI injecting answers that make a client a person who injects drugs (with route 1):
-#: injecting in the last 12 months. "2" (ever, last time not known) is not among them.
-RECENT_INJECTING = ("2.2", "2.3")
 
 
 def _entrants(periods):

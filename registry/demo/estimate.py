@@ -28,7 +28,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -41,6 +40,7 @@ from registry.models.studies import SUCCEEDED
 from registry.services import approvals, studies, uploads
 from registry.services.errors import ServiceError
 from registry.services.job_queue import ENQUEUE_KEY
+from registry.services.methods import METHODS, Estimate
 from registry.simulation.outputs import LIST_SOURCES
 from registry.simulation.profiles import PROFILES
 
@@ -63,7 +63,7 @@ class DemoEstimate:
     state: str | None = None
     error: str | None = None
     result_id: int | None = None
-    estimate: dict[str, Any] | None = None
+    estimate: Estimate | None = None
     seconds: float = 0.0
 
     @property
@@ -104,7 +104,8 @@ def estimate_demo(country: str, years: tuple[int, int], lists_dir: Path) -> Demo
         approvals.approve_result(job.result, actor=epi)
         db.session.commit()
         outcome.result_id = job.result.id
-        outcome.estimate = job.result.payload.get("estimate")
+        method = METHODS[job.study.method]
+        outcome.estimate = method.estimate(method.read(job.result.payload))
     outcome.seconds = time.perf_counter() - clock
     return outcome
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from registry.ministry_web.panels import Panel
-from registry.plots import ACCENT, CHOSEN, MUTED, _empty, _figure, _png, legend_below, wrapped
+from registry.plot_style import ACCENT, CHOSEN, MUTED, _empty, _figure, _png, legend_below, wrapped
 
 TEXT = {
     "registered": _l("Registered clients"),

@@ -19,7 +19,7 @@ from registry.ministry_web.panels import (
     one_panel,
     panel_queries,
 )
-from registry.plots import cached_png
+from registry.plot_cache import cached_png
 from registry.services.methods.population import KEY_POPULATIONS
 from registry.studies_web.common import format_number
 

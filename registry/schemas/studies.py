@@ -1,6 +1,6 @@
 """Schemas of estimation studies, jobs, results, uploads and duplicate reviews (JSON API).
 
-Input schemas validate what a client sends (``StudySchema``, ``UploadFormSchema``,
+Input schemas validate what a client sends (``StudySchema``, ``UploadSchema``,
 ``OverlapQuerySchema``, ``ReviewSchema``); output schemas describe what the API returns.
 Outputs hold codes' counts and ids only, never an identifier.
 """
@@ -23,9 +23,21 @@ from marshmallow import (
     validates_schema,
 )
 
-from registry.schemas.base import CHOOSE, REQUIRED, max_length, nul_errors
+from registry.schemas.base import (
+    CHOOSE,
+    REQUIRED,
+    FormSchema,
+    StringField,
+    _messages,
+    code,
+    max_length,
+    nul_errors,
+    text,
+)
 from registry.services import uploads
+from registry.services.errors import ServiceError
 from registry.services.methods import METHODS
+from registry.services.periods import parse_period
 
 
 class UtcDateTime(fields.DateTime):
@@ -163,21 +175,28 @@ class ResultSchema(Schema):
     approved_at = UtcDateTime(allow_none=True)
 
 
-class UploadFormSchema(Schema):
-    """The form fields of a multipart list upload (the file is ``file``)."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    kind = fields.String(
-        load_default="codes", validate=validate.OneOf(["codes", "identifiers"], error=CHOOSE)
-    )
-    source_name = fields.String(required=True, error_messages=_required)
-    period = fields.String(required=True, error_messages=_required)
-    area_code = fields.String(required=True, error_messages=_required)
+def valid_period(value: str) -> None:
+    """Validator: an ISO period as the services take it (a year, a half, a quarter or a
+    month of 1900..2100), checked by the services' own parser."""
+    try:
+        parse_period(value)
+    except ServiceError as error:
+        raise ValidationError([error.message]) from None
 
 
-class UploadSchema(UploadFormSchema):
+class UploadFieldsSchema(FormSchema):
+    """The fields of a list upload besides its file: the one set of rules of the upload
+    form (``/studies/uploads``, which checks the file beside them) and of
+    ``POST /api/uploads`` (:class:`UploadSchema`). Text is trimmed and a NUL refused
+    (:class:`~registry.schemas.base.FormSchema`); ``kind`` defaults to ``codes``."""
+
+    kind = code(uploads.KINDS, default="codes")
+    source_name = text(uploads.SOURCE_NAME_LENGTH, required=True)
+    period = StringField(required=True, validate=valid_period, error_messages=_messages())
+    area_code = text(32, required=True)
+
+
+class UploadSchema(UploadFieldsSchema):
     """A multipart list upload: the form fields and the CSV file, one request body."""
 
     file = Upload(required=True, error_messages=_required)

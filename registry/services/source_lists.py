@@ -5,7 +5,7 @@ Public interface (also importable from :mod:`registry.services.linkage`)::
     REGISTRY_LISTS      # {"registry:treatment_entrants": label, "registry:registrations",
                         #  "registry:ost", "registry:hiv_tested", "registry:prison"}
     list_codes(ref: str, *, start: date, end: date, area: OrgUnit) -> dict[str, int]
-    hiv_tests_by_year(first_year: int, end: date, area: OrgUnit) -> list[dict[str, int]]
+    hiv_tests_by_year(first_year: int, end: date, area: OrgUnit) -> list[dict[str, int]]  # PWID
     upload_exists(list_id: int) -> bool
     list_name(ref: str) -> str
     check_upload_size(ref: str, *, minimum: int) -> None   # ServiceError on "lists"
@@ -29,9 +29,9 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
-from registry.codes import REGISTRATION_PROGRAMME
+from registry.codes import INJECTING_ROUTE, RECENT_INJECTING, REGISTRATION_PROGRAMME
 from registry.extensions import db
 from registry.models import (
     Client,
@@ -144,7 +144,24 @@ def list_codes(ref: str, *, start: date, end: date, area: OrgUnit) -> dict[str, 
 
 
 def hiv_tests_by_year(first_year: int, end: date, area: OrgUnit) -> list[dict[str, int]]:
-    """Clients tested for HIV, and of them positive, per year at centres in ``area``."""
+    """People who inject drugs tested for HIV, and of them positive, per year at centres in
+    ``area``: the UNAIDS indicator "HIV prevalence among people who inject drugs".
+
+    A client tested in a year counts as a person who injects drugs when an admission up to
+    the end of that year records route 1 (inject) or injecting in the last 12 months (TDI
+    ``2.2``, ``2.3``): the rule of ``HIV_PWID_TESTED`` (docs/indicators.md, docs/tdi.md).
+    Clients never recorded as injecting are left out, whatever their test.
+    """
+    injecting = or_(
+        TreatmentEpisode.route == INJECTING_ROUTE,
+        TreatmentEpisode.injecting.in_(RECENT_INJECTING),
+    )
+    first_injecting = (
+        select(TreatmentEpisode.client_id, func.min(TreatmentEpisode.admission_date))
+        .where(injecting, TreatmentEpisode.admission_date <= end)
+        .group_by(TreatmentEpisode.client_id)
+    )  # the first admission that records the client as injecting
+    since = {row[0]: row[1] for row in db.session.connection().execute(first_injecting)}
     query = (
         select(LabTest.sample_date, LabTest.client_id, LabTest.result)
         .where(LabTest.test == "HIV", LabTest.sample_date.between(date(first_year, 1, 1), end))
@@ -153,6 +170,9 @@ def hiv_tests_by_year(first_year: int, end: date, area: OrgUnit) -> list[dict[st
     tested: dict[int, set[int]] = defaultdict(set)
     positive: dict[int, set[int]] = defaultdict(set)
     for day, client, result in db.session.connection().execute(query):
+        first = since.get(client)
+        if first is None or first > date(day.year, 12, 31):
+            continue
         tested[day.year].add(client)
         if result == "positive":
             positive[day.year].add(client)

@@ -4,7 +4,8 @@ Public interface::
 
     ensure_epidemiology(actor: User | None) -> None        # AccessDenied unless epi/admin
     create_study(data: dict, *, actor: User) -> EstimationJob
-    rerun_study(study: Study, *, actor: User) -> EstimationJob
+    rerun_study(study: Study, *, actor: User) -> EstimationJob   # parameters checked again
+    checked_parameters(study) -> dict   # ValidationError: its method now refuses them
     cancel_job(job: EstimationJob, *, actor: User) -> EstimationJob
     get_job(job_id: int, *, actor: User) -> EstimationJob   # NotFound if none
     list_jobs(*, actor: User, limit: int = 100) -> list[EstimationJob]
@@ -45,12 +46,14 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from registry.extensions import db
 from registry.models import EstimationJob, EstimationResult, SourceList, Study, User
 from registry.models.base import utcnow
 from registry.models.studies import JobState
+from registry.schemas.base import error_paths
 from registry.services import audit, linkage
 from registry.services.access import ensure_epidemiology
 from registry.services.errors import NotFound, ServiceError
@@ -138,9 +141,29 @@ def create_study(data: dict[str, Any], *, actor: User) -> EstimationJob:
     return rerun_study(study, actor=actor)
 
 
+class StoredParametersError(ValueError):
+    """A stored study whose parameters its method's schema now refuses (a bound added
+    after the study was stored): it cannot run until a new study is made."""
+
+
+def checked_parameters(study: Study) -> dict[str, Any]:
+    """The study's stored parameters, validated again by its method's schema.
+
+    A study stored before a rule of its method existed (a bound, a choice) may hold a
+    parameter the method now refuses: running it must not pass that value to the
+    computation. Raises ``ValidationError`` naming ``parameters/<field>``, as at creation.
+    """
+    return METHODS[study.method].load(study.parameters)
+
+
 def rerun_study(study: Study, *, actor: User) -> EstimationJob:
-    """Queue another job of ``study`` (same parameters; the data may have changed)."""
+    """Queue another job of ``study`` (same parameters; the data may have changed).
+
+    The stored parameters are checked again first (:func:`checked_parameters`): a study
+    its method now refuses gets no job (``ValidationError`` on ``parameters/<field>``).
+    """
     ensure_epidemiology(actor)
+    checked_parameters(study)
     job = EstimationJob(
         study=study, state=JobState.QUEUED, created_by_id=actor.id, queued_at=utcnow()
     )
@@ -210,7 +233,8 @@ def get_result(job_id: int, *, actor: User) -> EstimationResult:
 
 def result_rows(result: EstimationResult) -> list[dict[str, Any]]:
     """The CSV rows of the result, as its method lays them out (estimate first)."""
-    return METHODS[result.job.study.method].rows(result.payload)
+    method = METHODS[result.job.study.method]
+    return method.rows(method.read(result.payload))
 
 
 def input_hash(study: Study, basis: dict[str, Any]) -> str:
@@ -237,9 +261,20 @@ def compute_result(
     study = job.study
     started = utcnow()
     method = METHODS[study.method]
+    try:
+        checked_parameters(study)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{path}: {' '.join(str(text) for text in texts)}"
+            for path, texts in error_paths(error.messages).items()
+        )
+        raise StoredParametersError(
+            f"the study's stored parameters are refused by its method's checks, which are "
+            f"stricter than when it was stored ({problems}); make a new study"
+        ) from None
     computed = method.run(study, checkpoint)
     payload = {**computed.payload, "parameters": study.parameters}
-    payload["warnings"] = method.warnings(payload)
+    payload["warnings"] = method.warnings(method.read(payload))
     return EstimationResult(
         job=job,
         payload=payload,

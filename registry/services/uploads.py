@@ -9,7 +9,14 @@ Public interface::
     REJECTION_REASONS: dict[str, LazyString]     # reason code -> message (translated)
     reason_code(stored: str) -> str              # the code (also of older English reasons)
     reason_message(stored: str) -> str           # the English message (for the API)
-    CODE_COLUMNS = ("code",)
+    #: What an upload holds (its ``kind``), as the upload form offers it.
+KINDS = {
+    "codes": _l("Client codes (column: code)"),
+    "identifiers": _l("Identifiers (columns: family_name, given_name, birth_date, sex)"),
+}
+#: The longest source name (the column's width).
+SOURCE_NAME_LENGTH = 64
+CODE_COLUMNS = ("code",)
     ALIASES = {"client_code": "code", "date": "contact_date"}
     IDENTIFIER_COLUMNS = ("family_name", "given_name", "birth_date", "sex")
 
@@ -63,6 +70,13 @@ from registry.services.errors import ServiceError
 from registry.services.periods import find_area, parse_period
 from registry.services.upload_files import csv_rows
 
+#: What an upload holds (its ``kind``), as the upload form offers it.
+KINDS = {
+    "codes": _l("Client codes (column: code)"),
+    "identifiers": _l("Identifiers (columns: family_name, given_name, birth_date, sex)"),
+}
+#: The longest source name (the column's width).
+SOURCE_NAME_LENGTH = 64
 CODE_COLUMNS = ("code",)
 #: Other names accepted for a column (the simulator's lists use ``client_code``).
 ALIASES = {"client_code": "code", "date": "contact_date"}
@@ -130,7 +144,7 @@ def _parse_date(text: str) -> date | None:
 
 def _new_list(source_name: str, period: str, area_code: str, kind: str) -> SourceList:
     name = (source_name or "").strip()
-    if not name or len(name) > 64:
+    if not name or len(name) > SOURCE_NAME_LENGTH:
         raise ServiceError(_l("Give the source a name of at most 64 characters."), "source_name")
     start, end = parse_period(period)
     area = find_area(area_code)

@@ -118,10 +118,10 @@ def _estimate_line(outcome: DemoEstimate) -> str:
     if not outcome.approved or outcome.estimate is None:
         return f"No estimate for {where}: {outcome.error}"
     estimate = outcome.estimate
-    low, high = estimate.get("ci_low"), estimate.get("ci_high")
+    low, high = estimate.ci_low, estimate.ci_high
     interval = f" (95% interval {low:,.0f}-{high:,.0f})" if None not in (low, high) else ""
     return (
         f"Estimate for {where} approved by the demo epidemiologist (job {outcome.job_id}, "
-        f"{outcome.seconds:.1f} s): {estimate['abundance']:,.0f} people who use drugs"
+        f"{outcome.seconds:.1f} s): {estimate.abundance:,.0f} people who use drugs"
         f"{interval}; ministry dashboard: /ministry/?year={outcome.period}"
     )

@@ -1,6 +1,8 @@
-"""Labels and choices of the epidemiologist's HTML forms, and the upload and review schemas.
+"""Labels and choices of the epidemiologist's HTML forms, and the review schema.
 
-The new-study form has no schema of its own: it posts the API's names
+The new-study and upload forms have no schema of their own. The upload form is loaded by
+:class:`registry.schemas.studies.UploadFieldsSchema`, the rules of ``POST /api/uploads``;
+the new-study form posts the API's names
 (``method``, ``lists``, ``parameters/alpha``, ``parameters/surveys/0/in_benchmark`` ...)
 and is loaded by :class:`registry.schemas.studies.StudySchema`, whose errors come back
 under the same names. Business rules (known lists, known area, a valid ISO period, how
@@ -10,12 +12,11 @@ many lists a method needs) stay in the services and the method modules.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields
+from marshmallow import fields
 
-from registry.schemas.base import FormSchema, _messages, choice, max_length
-from registry.services.errors import ServiceError
+from registry.schemas.base import FormSchema, choice
+from registry.services import uploads
 from registry.services.methods import METHODS
-from registry.services.periods import parse_period
 
 #: The methods, in the order the form offers them.
 METHOD_LABELS = {name: method.label for name, method in METHODS.items()}
@@ -23,10 +24,7 @@ YES_NO = {"false": _l("No"), "true": _l("Yes")}
 #: The confidence levels the form offers, as the ``alpha`` they post.
 CONFIDENCE_LEVELS = {"0.1": "90%", "0.05": "95%", "0.01": "99%"}
 STRATA = {"sex": _l("Sex")}
-UPLOAD_KINDS = {
-    "codes": _l("Client codes (column: code)"),
-    "identifiers": _l("Identifiers (columns: family_name, given_name, birth_date, sex)"),
-}
+UPLOAD_KINDS = uploads.KINDS
 STATE_LABELS = {
     "queued": _l("Queued"),
     "running": _l("Running"),
@@ -157,29 +155,6 @@ HINTS = {
         "NAME=LOW:HIGH separated by semicolons, e.g. trend=5:7; best=-3:-2."
     ),
 }
-
-
-def iso_period(value: str) -> None:
-    """Validator: an ISO period as the services take it (a year, a quarter or a month of
-    1900..2100), checked by the services' own parser so the form cannot let through a
-    period the service would refuse."""
-    try:
-        parse_period(value)
-    except ServiceError as error:
-        raise ValidationError([error.message]) from None
-
-
-def _period() -> fields.String:
-    return fields.String(required=True, validate=iso_period, error_messages=_messages())
-
-
-class UploadFormSchema(FormSchema):
-    """The upload form's fields besides the file (checked by the upload service)."""
-
-    source_name = fields.String(required=True, validate=max_length(64))
-    kind = fields.String(required=True, validate=choice(UPLOAD_KINDS))
-    period = _period()
-    area_code = fields.String(required=True, validate=max_length(32))
 
 
 class DecisionSchema(FormSchema):

@@ -79,8 +79,8 @@ def job(job_id: int) -> Any:
         return redirect(url_for("studies.upload", list_id=found.source_list_id))
     succeeded = found.state == JobState.SUCCEEDED and found.result
     result = _result(job_id) if succeeded else None
-    payload = result.payload if result else {}
     method = METHODS[found.study.method]
+    payload = method.read(result.payload) if result else None
     approver = db.session.get(User, result.approved_by_id) if result and result.approved else None
     page = render_template(
         "studies/job.html",
@@ -93,7 +93,7 @@ def job(job_id: int) -> Any:
         methods=METHOD_LABELS,
         refresh=None if found.finished else REFRESH_SECONDS,
         list_names=list_choices(),
-        level=confidence_level(payload.get("parameters") or found.study.parameters),
+        level=confidence_level((payload.parameters if payload else None) or found.study.parameters),
         approver=approver.username if approver else None,
     )
     db.session.commit()
@@ -142,7 +142,8 @@ def cancel_job(job_id: int) -> Any:
 def plot(job_id: int, name: str) -> Any:
     """One plot of the result as a PNG image (404 if the result has no such plot)."""
     result = _result(job_id)
-    method, payload = METHODS[result.job.study.method], result.payload
+    method = METHODS[result.job.study.method]
+    payload = method.read(result.payload)
     if name not in method.plots(payload) or method.draw is None:
         db.session.rollback()
         abort(404)

@@ -47,7 +47,7 @@ def estimate_job_choices() -> dict[str, str]:
         method = METHODS.get(job.study.method)
         if job.state != JobState.SUCCEEDED or job.result is None or method is None:
             continue
-        estimate: Estimate | None = method.estimate(job.result.payload)
+        estimate: Estimate | None = method.estimate(method.read(job.result.payload))
         if method.estimates_population and estimate is not None:
             study = job.study
             label = (study.title, study.period, study.area.code, format_number(estimate.abundance))

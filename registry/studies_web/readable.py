@@ -25,6 +25,7 @@ from registry.services.methods.model_names import (
     list_name,
     result_list_names,
 )
+from registry.services.methods.payload import EstimateEntry
 from registry.services.methods.projection import SCENARIO_NAMES
 from registry.services.methods.retention import COX_TERMS
 from registry.studies_web import blueprint
@@ -65,12 +66,12 @@ def study_title(study: Study) -> str:
     return study.title
 
 
-def model_note(model: dict[str, Any]) -> str:
+def model_note(model: EstimateEntry) -> str:
     """The note of a fitted model in the page's language (its status, or a large bias)."""
-    note = MODEL_NOTES.get(str(model.get("status") or ""))
+    note = MODEL_NOTES.get(str(model.status or ""))
     if note is not None:
         return str(note)
-    message = str(model.get("message") or "")
+    message = str(model.message or "")
     if message.startswith("the asymptotic bias is large"):
         return str(BIAS_NOTE)
     return message

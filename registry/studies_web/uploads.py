@@ -12,12 +12,12 @@ from marshmallow import ValidationError
 from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models import SourceList
+from registry.schemas.studies import UploadFieldsSchema
 from registry.services import audit
 from registry.services import uploads as upload_service
 from registry.services.errors import ServiceError
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.common import area_choices, uploads
-from registry.studies_web.forms import UploadFormSchema
 from registry.studies_web.jobs import REFRESH_SECONDS
 from registry.web.forms import FormState, errors_state, load_form
 
@@ -36,7 +36,7 @@ def new_upload() -> Any:
     """
     form = FormState(values={"kind": "codes"})
     if request.method == "POST":
-        data, form = load_form(UploadFormSchema(), request.form)
+        data, form = load_form(UploadFieldsSchema(), request.form)
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             form.errors.setdefault("file", []).append(_("Choose a CSV file."))

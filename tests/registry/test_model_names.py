@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from registry.services.methods import METHODS
 from registry.services.methods.model_names import explain_model, result_list_names
 
 LISTS = ["police", "NGO", "hospital"]
@@ -18,8 +19,10 @@ def test_interactions_are_written_with_the_lists_names(app):
 
 
 def test_the_registrys_lists_by_their_names_in_the_page_language(app):
-    payload = {"linkage": {"lists": [{"ref": "registry:ost", "name": "ost"},
-                                     {"ref": "upload:3", "name": "police"}]}}  # fmt: skip
+    payload = METHODS["capture_recapture"].read(
+        {"linkage": {"lists": [{"ref": "registry:ost", "name": "ost"},
+                               {"ref": "upload:3", "name": "police"}]}}
+    )  # fmt: skip
     with app.test_request_context(headers={"Accept-Language": "ru"}):
         assert result_list_names(payload) == ["Клиенты ОЗТ", "police"]
     with app.test_request_context(headers={"Accept-Language": "en"}):

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from registry import plots
+from registry import plot_cache
 
 
 @pytest.fixture
@@ -21,15 +21,15 @@ def refuse() -> bytes:
 def test_another_process_reuses_the_drawn_image_and_new_data_is_drawn(app, tmp_path):
     panel = {"year": 2003, "rows": [["KG", 20]]}
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        plots._cache.clear()
-        first = plots.cached_png("ministry-regions", panel, lambda: b"png-2003")
-        plots._cache.clear()  # as another server process, or after a restart
-        assert plots.cached_png("ministry-regions", panel, refuse) == first
+        plot_cache._cache.clear()
+        first = plot_cache.cached_png("ministry-regions", panel, lambda: b"png-2003")
+        plot_cache._cache.clear()  # as another server process, or after a restart
+        assert plot_cache.cached_png("ministry-regions", panel, refuse) == first
         changed = {"year": 2003, "rows": [["KG", 21]]}  # one more client
-        assert plots.cached_png("ministry-regions", changed, lambda: b"png-new") == b"png-new"
+        assert plot_cache.cached_png("ministry-regions", changed, lambda: b"png-new") == b"png-new"
     with app.test_request_context("/", headers={"Accept-Language": "ru"}):
-        plots._cache.clear()
-        assert plots.cached_png("ministry-regions", panel, lambda: b"png-ru") == b"png-ru"
+        plot_cache._cache.clear()
+        assert plot_cache.cached_png("ministry-regions", panel, lambda: b"png-ru") == b"png-ru"
     folder = tmp_path / "plots"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     files = sorted(folder.iterdir())
@@ -41,18 +41,24 @@ def test_an_image_drawn_by_older_drawing_code_is_not_served(app, monkeypatch):
     # the old code had drawn, as the data, and so the key, had not changed
     panel = {"year": 2003, "rows": [["KG", 20]]}
     with app.test_request_context("/", headers={"Accept-Language": "ru"}):
-        plots._cache.clear()
-        assert plots.cached_png("ministry-regions", panel, lambda: b"old drawing") == b"old drawing"
-        plots._cache.clear()
-        monkeypatch.setattr(plots, "drawing_version", lambda: "changed code")
-        assert plots.cached_png("ministry-regions", panel, lambda: b"new drawing") == b"new drawing"
+        plot_cache._cache.clear()
+        assert (
+            plot_cache.cached_png("ministry-regions", panel, lambda: b"old drawing")
+            == b"old drawing"
+        )
+        plot_cache._cache.clear()
+        monkeypatch.setattr(plot_cache, "drawing_version", lambda: "changed code")
+        assert (
+            plot_cache.cached_png("ministry-regions", panel, lambda: b"new drawing")
+            == b"new drawing"
+        )
 
 
 def test_only_the_newest_images_are_kept(app, tmp_path, monkeypatch):
-    monkeypatch.setattr(plots, "DISK_CACHE_SIZE", 2)
+    monkeypatch.setattr(plot_cache, "DISK_CACHE_SIZE", 2)
     with app.test_request_context("/"):
         for year in range(4):
-            plots.cached_png("ministry-hiv", {"year": year}, lambda year=year: b"%d" % year)
+            plot_cache.cached_png("ministry-hiv", {"year": year}, lambda year=year: b"%d" % year)
     assert len(list((tmp_path / "plots").glob("*.png"))) == 2
 
 

@@ -12,9 +12,11 @@ Each module (:mod:`.capture_recapture`, :mod:`.count_estimators`, :mod:`.hiv_tre
 :mod:`.multiplier`, :mod:`.retention`, :mod:`.coverage`, :mod:`.projection`,
 :mod:`.synthesis`) defines
 ``Parameters`` (its marshmallow schema: the only source of its defaults), ``check``,
-``run``, ``rows`` and ``METHOD`` (:class:`~.base.Method`, which also names its template
-partials, plots and flags). Adding a method is one module here, listed below, and its
-two template partials (docs/estimation-jobs.md, "Adding a method").
+``run``, its typed result payload (a :class:`~.payload.Payload` dataclass: readers get
+``METHOD.read(stored JSON)``, never the JSON), ``rows`` and ``METHOD``
+(:class:`~.base.Method`, which also names its template partials, plots and flags).
+Adding a method is one module here, listed below, and its two template partials
+(docs/estimation-jobs.md, "Adding a method").
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, missing
 
 from registry.schemas.base import UNKNOWN_FIELD, number
+from registry.services.methods.payload import EstimateEntry, EstimatingPayload, Payload
 
 if TYPE_CHECKING:
     from registry.models import Study
@@ -104,19 +105,17 @@ class Estimate:
     key_population: str | None = None
 
     @classmethod
-    def of(
-        cls, entry: Mapping[str, Any] | None, key_population: str | None = None
-    ) -> Estimate | None:
+    def of(cls, entry: EstimateEntry | None, key_population: str | None = None) -> Estimate | None:
         """The estimate of a payload's ``estimate`` entry (None without an abundance)."""
-        if not entry or not entry.get("abundance"):
+        if entry is None or not entry.abundance:
             return None
-        return cls(entry["abundance"], entry.get("ci_low"), entry.get("ci_high"),
-                   str(entry.get("name") or ""), key_population)  # fmt: skip
+        return cls(entry.abundance, entry.ci_low, entry.ci_high, entry.name or "",
+                   key_population)  # fmt: skip
 
     @classmethod
-    def of_payload(cls, payload: Mapping[str, Any]) -> Estimate | None:
+    def of_payload(cls, payload: EstimatingPayload) -> Estimate | None:
         """The estimate of a population-estimating method's payload, with its population."""
-        return cls.of(payload.get("estimate"), payload.get("key_population"))
+        return cls.of(payload.estimate, payload.key_population)
 
 
 class Computed(NamedTuple):
@@ -144,8 +143,10 @@ class Method:
     computes on today's data. ``rows(payload)`` are the CSV rows, ``estimate(payload)``
     the population estimate (None unless ``estimates_population``), ``plots(payload)``
     the names of the plots it can draw and ``draw(name, payload)`` one as PNG,
-    ``warnings(payload)`` its coded plausibility warnings. A method with ``checks_area``
-    gets the study's area too: ``check(..., period, area)`` (an :class:`OrgUnit`).
+    ``warnings(payload)`` its coded plausibility warnings. Each of these takes the typed
+    payload, ``read(stored JSON)``: an instance of ``payload`` (:mod:`.payload`). A method
+    with ``checks_area`` gets the study's area too: ``check(..., period, area)`` (an
+    :class:`OrgUnit`).
     """
 
     name: str
@@ -153,10 +154,13 @@ class Method:
     parameters: type[ParametersSchema]
     check: Callable[..., list[str]]
     run: Callable[[Study, Checkpoint | None], Computed]
-    rows: Callable[[dict[str, Any]], list[dict[str, Any]]]
-    estimate: Callable[[dict[str, Any]], Estimate | None] = lambda payload: None
-    plots: Callable[[dict[str, Any]], list[str]] = lambda payload: []
-    draw: Callable[[str, dict[str, Any]], bytes] | None = None
+    rows: Callable[[Any], list[dict[str, Any]]]
+    #: Its typed result payload (a :class:`.payload.Payload` dataclass). None only for a
+    #: method not yet given one: its readers then get the stored JSON as a dict.
+    payload: type[Payload] | None = None
+    estimate: Callable[[Any], Estimate | None] = lambda payload: None
+    plots: Callable[[Any], list[str]] = lambda payload: []
+    draw: Callable[[str, Any], bytes] | None = None
     #: Its result is a population size that coverage and projection may build on.
     estimates_population: bool = False
     #: It may run without a chosen list (a typed benchmark, the OST records, none).
@@ -171,7 +175,7 @@ class Method:
     choices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: Its plausibility warnings on a payload (:mod:`.plausibility`), kept in the
     #: payload's ``warnings``.
-    warnings: Callable[[dict[str, Any]], list[dict[str, Any]]] = lambda payload: []
+    warnings: Callable[[Any], list[dict[str, Any]]] = lambda payload: []
 
     @property
     def result_template(self) -> str:
@@ -182,6 +186,12 @@ class Method:
     def form_template(self) -> str:
         """The new-study form's fieldset of this method's parameters."""
         return f"studies/parameters/_{self.name}.html"
+
+    def read(self, stored: Any) -> Any:
+        """A stored result payload (JSON) as this method's typed payload."""
+        if self.payload is None:
+            return dict(stored or {})
+        return self.payload.load(stored)
 
     def load(self, parameters: Any) -> dict[str, Any]:
         """``parameters`` validated by the method's schema (errors on ``parameters``)."""

@@ -11,7 +11,8 @@ seed on the same table gives the same numbers), ``threshold`` (stepwise),
 prior, default ``2**-k``) and ``chains`` (analysis ``"lcmcr"``, with ``seed``). The Bayesian
 analyses' payload is described in :mod:`.capture_recapture_bayes`.
 
-Payload (:mod:`.capture_recapture_payload`)::
+Payload (:mod:`.capture_recapture_payload`; typed:
+:class:`.capture_recapture_result.CaptureRecaptureResult`)::
 
     {"method": "capture_recapture", "analysis": "search", "lists": ["ost", "police", ...],
      "observed": 480, "registered": 300,   # of them on the registry's own lists
@@ -46,7 +47,6 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from estimation.capture_recapture.design import parse_model
-from registry import plots as drawing
 from registry.models import Study, User
 from registry.schemas.base import (
     INVALID_TEXT,
@@ -60,7 +60,7 @@ from registry.schemas.base import (
 from registry.services import linkage
 from registry.services.errors import ServiceError
 from registry.services.linkage_disclosure import protect_report
-from registry.services.methods import plausibility, population, sources
+from registry.services.methods import plausibility, sources
 from registry.services.methods.base import (
     DEFAULT_SEED,
     Checkpoint,
@@ -72,6 +72,12 @@ from registry.services.methods.base import (
     parameter_error,
 )
 from registry.services.methods.capture_recapture_payload import capture_recapture
+from registry.services.methods.capture_recapture_result import (
+    CaptureRecaptureResult,
+    draw,
+    plots,
+    rows,
+)
 from registry.services.methods.population import (
     DEFAULT_POPULATION,
     KEY_POPULATIONS,
@@ -174,43 +180,10 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     return Computed(payload, history_counts, basis)
 
 
-def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """CSV rows: the chosen estimate, then each model, then each stratum."""
-    chosen = {"row": "estimate", **payload["estimate"], **population.estimate_row(payload)}
-    others = [{"row": "model", **m} for m in payload.get("models", [])]
-    strata = [{"row": f"stratum {k}", **v} for k, v in payload.get("strata", {}).items()]
-    graphs = [
-        {"row": "graph", "name": g["graph"], "weight": g["weight"]}
-        for g in (payload.get("posterior") or {}).get("graphs", [])
-    ]
-    return [chosen, *others, *strata, *graphs]
-
-
-def warnings(payload: dict[str, Any]) -> list[dict[str, Any]]:
+def warnings(payload: CaptureRecaptureResult) -> list[dict[str, Any]]:
     """The plausibility warnings, then a Bayesian posterior's own (e.g. ``grid_edge``)."""
-    own = (payload.get("posterior") or {}).get("warnings", [])
+    own = (payload.posterior or {}).get("warnings", [])
     return [*plausibility.estimate_warnings(payload), *own]
-
-
-def plots(payload: dict[str, Any]) -> list[str]:
-    """The model comparison (with a model table) and the bootstrap distribution."""
-    names = ["models"] if payload.get("models") else []
-    if (payload.get("bootstrap") or {}).get("values"):
-        names.append("bootstrap")
-    return names
-
-
-def draw(name: str, payload: dict[str, Any]) -> bytes:
-    """One of :func:`plots` as PNG."""
-    estimate = payload["estimate"]
-    if name == "models":
-        if payload.get("analysis") == "average":
-            return drawing.model_comparison(payload["models"], average=estimate)
-        return drawing.model_comparison(payload["models"], chosen=estimate.get("name"))
-    boot = payload["bootstrap"]
-    return drawing.bootstrap_distribution(boot["values"], estimate=estimate.get("abundance"),
-                                          ci_low=boot.get("ci_low"),
-                                          ci_high=boot.get("ci_high"))  # fmt: skip
 
 
 METHOD = Method(
@@ -227,6 +200,7 @@ METHOD = Method(
     check=check,
     run=run,
     rows=rows,
+    payload=CaptureRecaptureResult,
     estimate=Estimate.of_payload,
     plots=plots,
     draw=draw,

@@ -1,6 +1,7 @@
 """Single-list count estimators (Chao, Zelterman ...) on how often each person was seen.
 
-Parameters: ``alpha``, ``key_population`` (default ``"pwud"``). Payload::
+Parameters: ``alpha``, ``key_population`` (default ``"pwud"``). Payload (typed:
+:class:`CountEstimatorsResult`)::
 
     {"method": "count_estimators", "observed": 480, "registered": 0,
      "frequencies": {"1": 300, "2": 120, ...},        # times seen -> people
@@ -13,6 +14,7 @@ Parameters: ``alpha``, ``key_population`` (default ``"pwud"``). Payload::
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -33,6 +35,7 @@ from registry.services.methods.base import (
     alpha_field,
     num,
 )
+from registry.services.methods.payload import EstimateEntry, EstimatingPayload, row
 from registry.services.methods.population import (
     DEFAULT_POPULATION,
     KEY_POPULATIONS,
@@ -46,6 +49,14 @@ class Parameters(ParametersSchema):
 
     alpha = alpha_field()
     key_population = key_population_field(default=DEFAULT_POPULATION)
+
+
+@dataclass(frozen=True)
+class CountEstimatorsResult(EstimatingPayload):
+    """A count-estimator study's result (see the module docstring)."""
+
+    frequencies: dict[str, int] = field(default_factory=dict)
+    models: tuple[EstimateEntry, ...] = ()
 
 
 def count_estimators(
@@ -95,10 +106,11 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
                     {"lists": [{"ref": ref, "digest": linkage.digest(set(counts))}]})  # fmt: skip
 
 
-def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+def rows(payload: CountEstimatorsResult) -> list[dict[str, Any]]:
     """CSV rows: the chosen estimate, then each estimator."""
-    return [{"row": "estimate", **payload["estimate"], **population.estimate_row(payload)},
-            *({"row": "model", **m} for m in payload["models"])]  # fmt: skip
+    chosen = payload.estimate or EstimateEntry()
+    return [{"row": "estimate", **row(chosen), **population.estimate_row(payload)},
+            *({"row": "model", **row(m)} for m in payload.models)]  # fmt: skip
 
 
 METHOD = Method(
@@ -108,12 +120,13 @@ METHOD = Method(
     check=check,
     run=run,
     rows=rows,
+    payload=CountEstimatorsResult,
     estimate=Estimate.of_payload,
     choices={"key_population": KEY_POPULATIONS},
     warnings=plausibility.estimate_warnings,
-    plots=lambda payload: ["models"] if payload.get("models") else [],
+    plots=lambda payload: ["models"] if payload.models else [],
     draw=lambda name, payload: drawing.model_comparison(
-        payload["models"], chosen=payload["estimate"].get("name")
+        [row(m) for m in payload.models], chosen=(payload.estimate or EstimateEntry()).name
     ),
     estimates_population=True,
     plot_titles={"models": _l("Model comparison: estimates with intervals, AIC and BIC")},

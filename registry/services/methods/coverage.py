@@ -14,7 +14,8 @@ WHO/UNODC/UNAIDS technical guide's (2012 revision; docs/methods/coverage.md). Co
 an estimate of another population (all people who use drugs, all PWID, or one that did
 not record its population) carries the warning ``coverage_population``.
 
-Payload (proportions, not percentages; :func:`estimation.coverage.ost_coverage`)::
+Payload (proportions, not percentages; :func:`estimation.coverage.ost_coverage`; typed:
+:class:`CoverageResult`)::
 
     {"method": "coverage", "census_date": "2003-12-31", "on_ost": 1505,
      "estimate": null,                     # not a population estimate itself
@@ -30,6 +31,7 @@ Payload (proportions, not percentages; :func:`estimation.coverage.ost_coverage`)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -42,7 +44,7 @@ from registry.models import Study
 from registry.models.users import User
 from registry.schemas.base import day, integer, number
 from registry.services.errors import ServiceError
-from registry.services.methods import plausibility, sources
+from registry.services.methods import sources
 from registry.services.methods.base import (
     MAX_ID,
     Checkpoint,
@@ -52,6 +54,7 @@ from registry.services.methods.base import (
     check_interval,
     num,
 )
+from registry.services.methods.payload import Payload, row
 from registry.services.methods.population import (
     COVERAGE_POPULATION,
     KEY_POPULATIONS,
@@ -61,6 +64,57 @@ from registry.services.methods.population import (
 #: Target coverage: 40% (UNAIDS indicator registry, "Coverage of opioid substitution
 #: therapy"; the WHO/UNODC/UNAIDS technical guide's "high" band starts there).
 TARGET = 0.40
+
+
+@dataclass(frozen=True)
+class EstimateSource:
+    """The job an estimate came from (None: typed)."""
+
+    job: int | None = None
+    method: str | None = None
+    period: str | None = None
+    area: str | None = None
+    key_population: str | None = None
+
+
+@dataclass(frozen=True)
+class PopulationEstimate:
+    """The estimate coverage divides by."""
+
+    abundance: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    key_population: str | None = None
+    source: EstimateSource | None = None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Coverage with its interval and WHO band (and the bands of its bounds)."""
+
+    coverage: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    band: str | None = None
+    band_low: str | None = None
+    band_high: str | None = None
+    capped: bool = False
+
+
+@dataclass(frozen=True)
+class CoverageResult(Payload):
+    """An OST coverage study's result (see the module docstring)."""
+
+    census_date: str | None = None
+    on_ost: int | None = None
+    population_estimate: PopulationEstimate | None = None
+    coverage: Coverage | None = None
+    target: float | None = None
+
+    @property
+    def population(self) -> str | None:
+        estimate = self.population_estimate
+        return estimate.key_population if estimate is not None else None
 
 
 def _count():
@@ -148,14 +202,25 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     return Computed(payload, counts, {"lists": [{"ref": "registry:ost", "digest": digest}, entry]})
 
 
-def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+def coverage_warnings(payload: CoverageResult) -> list[dict[str, Any]]:
+    """Coverage divided by an estimate of another population than the indicator's."""
+    population = payload.population
+    if population == COVERAGE_POPULATION:
+        return []
+    return [{"code": "coverage_population", "population": population,
+             "expected": COVERAGE_POPULATION}]  # fmt: skip
+
+
+def rows(payload: CoverageResult) -> list[dict[str, Any]]:
     """CSV rows: the coverage, then the population estimate it divides by."""
-    cover, estimate = payload["coverage"], payload["population_estimate"]
+    estimate = payload.population_estimate or PopulationEstimate()
+    source = estimate.source or EstimateSource()
     return [
-        {"row": "coverage", "on_ost": payload["on_ost"], "census_date": payload["census_date"],
-         **cover},
-        {"row": "population_estimate", **{k: v for k, v in estimate.items() if k != "source"},
-         "source_job": (estimate.get("source") or {}).get("job")},
+        {"row": "coverage", "on_ost": payload.on_ost, "census_date": payload.census_date,
+         **row(payload.coverage or Coverage())},
+        {"row": "population_estimate", "abundance": estimate.abundance,
+         "ci_low": estimate.ci_low, "ci_high": estimate.ci_high,
+         "key_population": estimate.key_population, "source_job": source.job},
     ]  # fmt: skip
 
 
@@ -167,9 +232,10 @@ METHOD = Method(
     check=check,
     run=run,
     rows=rows,
-    plots=lambda payload: ["coverage"] if payload.get("coverage") else [],
-    draw=lambda name, payload: coverage_bands(payload["coverage"], target=payload.get("target")),
+    payload=CoverageResult,
+    plots=lambda payload: ["coverage"] if payload.coverage else [],
+    draw=lambda name, payload: coverage_bands(row(payload.coverage), target=payload.target),
     plot_titles={"coverage": _l("Coverage with its interval against the WHO bands and target")},
     listless=True,
-    warnings=plausibility.coverage_warnings,
+    warnings=coverage_warnings,
 )

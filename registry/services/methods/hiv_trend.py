@@ -1,9 +1,16 @@
-"""HIV prevalence trend: yearly prevalence among clients tested, and its logistic trend.
+"""HIV prevalence trend among people who inject drugs: yearly prevalence, logistic trend.
+
+The indicator is UNAIDS's "HIV prevalence among people who inject drugs": of the people
+who inject drugs tested in a year, those positive. A client tested counts as a person who
+injects drugs when an admission up to the end of that year records route 1 (inject) or
+injecting in the last 12 months (TDI 2.2, 2.3), the rule of ``HIV_PWID_TESTED``
+(:func:`registry.services.source_lists.hiv_tests_by_year`; docs/tdi.md).
 
 Parameters: ``alpha``, ``years`` (how many years up to the study period, default 6).
-Payload::
+Payload (typed: :class:`HivTrendResult`)::
 
-    {"method": "hiv_trend", "observed": 1200,     # tests in the years
+    {"method": "hiv_trend", "observed": 1200,     # PWID tested in the years
+     "tested_population": "pwid",                 # absent: computed before (all tested)
      "years": [{"year", "tested", "positive", "prevalence", "ci_low", "ci_high"}, ...],
      "trend": {"odds_ratio_per_year", "ci_low", "ci_high", "p_value", "apc", "apc_low",
                "apc_high"} or null}              # fewer than 3 years: null
@@ -11,6 +18,7 @@ Payload::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -31,6 +39,7 @@ from registry.services.methods.base import (
     alpha_field,
     num,
 )
+from registry.services.methods.payload import Payload, row
 
 #: The one list this method reads.
 HIV_TESTED = "registry:hiv_tested"
@@ -41,6 +50,43 @@ class Parameters(ParametersSchema):
 
     alpha = alpha_field()
     years = integer(2, 30, default=6)
+
+
+@dataclass(frozen=True)
+class HivYear:
+    """One year: PWID tested, positive, prevalence with its Wilson interval."""
+
+    year: int | None = None
+    tested: int | None = None
+    positive: int | None = None
+    prevalence: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+@dataclass(frozen=True)
+class HivTrendLine:
+    """The logistic trend: odds ratio per year and the annual percent change (APC)."""
+
+    odds_ratio_per_year: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    apc: float | None = None
+    apc_low: float | None = None
+    apc_high: float | None = None
+
+
+@dataclass(frozen=True)
+class HivTrendResult(Payload):
+    """An HIV trend study's result (see the module docstring)."""
+
+    observed: int | None = None
+    years: tuple[HivYear, ...] = ()
+    trend: HivTrendLine | None = None
+    #: ``"pwid"``; None: computed before the trend read only people who inject drugs
+    #: (it then counted every client tested).
+    tested_population: str | None = None
 
 
 def hiv_trend(rows: list[dict[str, int]], parameters: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +105,7 @@ def hiv_trend(rows: list[dict[str, int]], parameters: dict[str, Any]) -> dict[st
                   ("odds_ratio_per_year", "ci_low", "ci_high", "p_value", "apc", "apc_low",
                    "apc_high")}  # fmt: skip
     return {"method": "hiv_trend", "years": years, "trend": fitted,
-            "observed": int(frame["tested"].sum())}  # fmt: skip
+            "observed": int(frame["tested"].sum()), "tested_population": "pwid"}  # fmt: skip
 
 
 def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date, date]) -> list:
@@ -73,15 +119,17 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     """Tests and positives per year, the last ``years`` years up to the period's end."""
     first = study.period_end.year - int(study.parameters["years"]) + 1
     rows = linkage.hiv_tests_by_year(first, study.period_end, study.area)
+    if not rows:
+        raise ValueError("no person who injects drugs was tested for HIV in these years and area")
     digest = linkage.digest({f"{r['year']}:{r['tested']}:{r['positive']}" for r in rows})
     payload = hiv_trend(rows, study.parameters)
     return Computed(payload, {"lists": study.lists, "years": rows},
                     {"lists": [{"ref": study.lists[0], "digest": digest}]})  # fmt: skip
 
 
-def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+def rows(payload: HivTrendResult) -> list[dict[str, Any]]:
     """CSV rows: one per year (an HIV trend has no single estimate)."""
-    return [{"row": "year", **year} for year in payload["years"]]
+    return [{"row": "year", **row(year)} for year in payload.years]
 
 
 METHOD = Method(
@@ -91,8 +139,9 @@ METHOD = Method(
     check=check,
     run=run,
     rows=rows,
-    plots=lambda payload: ["hiv"] if payload.get("years") else [],
-    draw=lambda name, payload: drawing.hiv_prevalence(payload["years"]),
+    payload=HivTrendResult,
+    plots=lambda payload: ["hiv"] if payload.years else [],
+    draw=lambda name, payload: drawing.hiv_prevalence([row(year) for year in payload.years]),
     listless=True,
     plot_titles={"hiv": _l("HIV prevalence by year with Wilson intervals")},
 )

@@ -10,12 +10,15 @@ registry's own lists translated, an upload by its source name).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 
 from estimation.capture_recapture.design import parse_model
 from registry.services.source_lists import REGISTRY_LISTS
+
+if TYPE_CHECKING:
+    from registry.services.methods.capture_recapture_result import CaptureRecaptureResult
 
 #: Rcapture's named closed-population models, in words.
 NAMED = {
@@ -40,12 +43,12 @@ def linkage_names(linkage: Mapping[str, Any]) -> dict[str, str]:
     return {str(e.get("name")): list_name(e) for e in linkage.get("lists") or []}
 
 
-def result_list_names(payload: Mapping[str, Any]) -> list[str]:
+def result_list_names(payload: CaptureRecaptureResult) -> list[str]:
     """The lists of a capture-recapture payload, in the models' numbering (1 is first)."""
-    entries = (payload.get("linkage") or {}).get("lists") or []
+    entries = (payload.linkage or {}).get("lists") or []
     if entries:
         return [list_name(entry) for entry in entries]
-    return [str(name) for name in payload.get("lists") or []]
+    return [str(name) for name in payload.lists]
 
 
 def explain_model(name: str, lists: Sequence[str]) -> str:

@@ -15,7 +15,8 @@ The benchmark is either one list of the study (``"registry:ost"``, an upload ...
 people in the period and area) or typed, never both. Each survey proportion gives one
 estimate; two or more are pooled on the log scale (:mod:`estimation.pooling`).
 
-Payload::
+Payload (typed: :class:`.multiplier_result.MultiplierResult`, where ``population`` is
+``population_count``)::
 
     {"method": "multiplier",
      "benchmark": {"ref": "registry:ost" or null, "count": 1505},
@@ -50,7 +51,7 @@ from registry.models import Study
 from registry.models.users import User
 from registry.schemas.base import REQUIRED, code, flag, integer, number, text
 from registry.services.errors import ServiceError
-from registry.services.methods import plausibility, population, sources
+from registry.services.methods import plausibility, sources
 from registry.services.methods.base import (
     DEFAULT_SEED,
     Checkpoint,
@@ -62,6 +63,7 @@ from registry.services.methods.base import (
     num,
     parameter_error,
 )
+from registry.services.methods.multiplier_result import MultiplierResult, plotted, rows
 from registry.services.methods.population import (
     DEFAULT_POPULATION,
     KEY_POPULATIONS,
@@ -219,15 +221,6 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     return Computed(payload, counts, basis)
 
 
-def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """CSV rows: the estimate (with the rate and ratio), then one per survey."""
-    estimate = {"row": "estimate", **payload["estimate"],
-                "benchmark": payload["benchmark"]["count"],
-                **population.estimate_row(payload),
-                "rate_per_100k": (payload.get("rate_per_100k") or {}).get("rate")}  # fmt: skip
-    return [estimate, *({"row": "survey", **s} for s in payload["surveys"])]
-
-
 METHOD = Method(
     name="multiplier",
     label=_l("Multiplier (benchmark / survey proportion)"),
@@ -235,14 +228,10 @@ METHOD = Method(
     check=check,
     run=run,
     rows=rows,
+    payload=MultiplierResult,
     estimate=Estimate.of_payload,
-    plots=lambda payload: ["surveys"] if payload.get("surveys") else [],
-    draw=lambda name, payload: multiplier_surveys(
-        payload["surveys"],
-        payload.get("estimate"),
-        pooled=bool(payload.get("pooling")),
-        registered=payload.get("registered_users"),
-    ),
+    plots=lambda payload: ["surveys"] if payload.surveys else [],
+    draw=lambda name, payload: multiplier_surveys(**plotted(payload)),
     plot_titles={"surveys": _l("Each survey's estimate and the pooled estimate, with intervals")},
     estimates_population=True,
     listless=True,

@@ -4,8 +4,8 @@ Public interface::
 
     CODES                                   # every warning code, in docs/estimation-jobs.md
     estimate_warnings(payload) -> list[dict]    # a population estimate's
-    retention_warnings(payload) -> list[dict]   # a retention study's
-    coverage_warnings(payload) -> list[dict]    # an OST coverage study's
+    # a retention study's: retention_result.retention_warnings; coverage's:
+    # coverage.coverage_warnings (each beside its payload type)
     zero_width(low, high) -> bool
 
 A warning does not stop a result: it says what a reader must check before trusting or
@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from registry.services.methods.population import COVERAGE_POPULATION
+from registry.services.methods.payload import EstimateEntry, EstimatingPayload
 
 CODES = ("estimate_below_registered", "zero_width_interval", "coverage_population")
 #: The retention times checked, in months, as the payload names them (``at_6_months``).
@@ -41,48 +41,23 @@ def zero_width(low: float | None, high: float | None) -> bool:
     return math.isclose(low, high, rel_tol=1e-9, abs_tol=1e-12)
 
 
-def estimate_warnings(payload: dict[str, Any]) -> list[dict[str, Any]]:
+def estimate_warnings(payload: EstimatingPayload) -> list[dict[str, Any]]:
     """Warnings of a population estimate: below the registered count, zero-width interval."""
-    estimate = payload.get("estimate") or {}
-    abundance, registered = estimate.get("abundance"), payload.get("registered_users")
+    estimate = payload.estimate or EstimateEntry()
+    abundance, registered = estimate.abundance, payload.registered_users
     out: list[dict[str, Any]] = []
     if abundance is not None and registered and abundance < registered:
         out.append(
             {"code": "estimate_below_registered", "estimate": abundance, "registered": registered}
         )
-    if zero_width(estimate.get("ci_low"), estimate.get("ci_high")):
+    if zero_width(estimate.ci_low, estimate.ci_high):
         out.append({"code": "zero_width_interval", "what": "estimate"})
     return out
 
 
-def retention_warnings(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """A zero-width retention interval of any group (overall, by dose, by sex)."""
-    summaries = [("all", payload.get("overall") or {})]
-    for column, group in (payload.get("groups") or {}).items():
-        summaries += [(f"{column}:{level}", s) for level, s in group["levels"].items()]
-    out = []
-    for name, summary in summaries:
-        for months in RETENTION_MONTHS:
-            at = summary.get(f"at_{months}_months") or {}
-            if zero_width(at.get("ci_low"), at.get("ci_high")):
-                out.append({"code": "zero_width_interval", "what": "retention", "group": name,
-                            "months": months, "n": summary.get("n")})  # fmt: skip
-    return out
-
-
-def coverage_warnings(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """Coverage divided by an estimate of another population than the indicator's."""
-    population = (payload.get("population_estimate") or {}).get("key_population")
-    if population == COVERAGE_POPULATION:
-        return []
-    return [{"code": "coverage_population", "population": population,
-             "expected": COVERAGE_POPULATION}]  # fmt: skip
-
-
 __all__ = [
     "CODES",
-    "coverage_warnings",
+    "RETENTION_MONTHS",
     "estimate_warnings",
-    "retention_warnings",
     "zero_width",
 ]

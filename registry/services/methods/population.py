@@ -29,7 +29,6 @@ the approved result).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -37,6 +36,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from registry.schemas.base import code
+from registry.services.methods.payload import EstimatingPayload
 
 KEY_POPULATIONS = {
     "pwud": _l("All people who use drugs"),
@@ -88,11 +88,11 @@ def per_registered(
     }
 
 
-def estimate_row(payload: Mapping[str, Any]) -> dict[str, Any]:
+def estimate_row(payload: EstimatingPayload) -> dict[str, Any]:
     """The CSV columns of the estimate's population and ratio (its denominator named)."""
     keys = ("key_population", "registered_users", "registered_on", "per_registered",
             "per_registered_denominator")  # fmt: skip
-    return {key: payload.get(key) for key in keys}
+    return {key: getattr(payload, key) for key in keys}
 
 
 @dataclass(frozen=True)
@@ -104,18 +104,14 @@ class RegisteredRatio:
     registered_on: str
 
     @classmethod
-    def of(cls, payload: Mapping[str, Any]) -> RegisteredRatio | None:
+    def of(cls, payload: EstimatingPayload) -> RegisteredRatio | None:
         """The ratio of a payload computed by :func:`per_registered` (None otherwise:
         results computed before it divided by other counts)."""
-        if payload.get("per_registered_denominator") != DENOMINATOR:
+        if payload.per_registered_denominator != DENOMINATOR:
             return None
-        if payload.get("per_registered") is None or not payload.get("registered_users"):
+        if payload.per_registered is None or not payload.registered_users:
             return None
-        return cls(
-            float(payload["per_registered"]),
-            int(payload["registered_users"]),
-            str(payload.get("registered_on") or ""),
-        )
+        return cls(payload.per_registered, payload.registered_users, payload.registered_on or "")
 
 
 __all__ = [

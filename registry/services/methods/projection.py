@@ -10,7 +10,8 @@ Parameters::
      "key_population": null,     # a typed base's population, if it is an estimate of one
      "scenarios": {"trend": [5, 7], "best": [-3, -2], "worst": [4, 5]}}   # % a year
 
-Payload (:func:`estimation.projection.project`; ranges carry no probability)::
+Payload (:func:`estimation.projection.project`; ranges carry no probability; typed:
+:class:`ProjectionResult`)::
 
     {"method": "projection", "base_year": 2003,
      "base": {"value", "low", "high", "key_population": "pwud" or null,  # a job's: its own
@@ -21,6 +22,7 @@ Payload (:func:`estimation.projection.project`; ranges carry no probability)::
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -43,6 +45,8 @@ from registry.services.methods.base import (
     check_interval,
     num,
 )
+from registry.services.methods.coverage import EstimateSource
+from registry.services.methods.payload import Payload, row
 from registry.services.methods.population import KEY_POPULATIONS, key_population_field
 
 #: The default scenarios' names as pages and plots show them (typed names stay as typed).
@@ -53,6 +57,42 @@ SCENARIO_NAMES = {
 }
 SCENARIO_MESSAGE = _l("Write each scenario as NAME=LOW:HIGH, separated by semicolons.")
 MAX_SCENARIOS = 6
+
+
+@dataclass(frozen=True)
+class ProjectionBase:
+    """The base value, its range, and where it came from."""
+
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    key_population: str | None = None
+    source: EstimateSource | None = None
+
+
+@dataclass(frozen=True)
+class ProjectedYear:
+    """One scenario's projected value in one year."""
+
+    scenario: str | None = None
+    year: int | None = None
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class ProjectionResult(Payload):
+    """A projection study's result (see the module docstring)."""
+
+    base_year: int | None = None
+    base: ProjectionBase | None = None
+    scenarios: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    projections: tuple[ProjectedYear, ...] = ()
+
+    @property
+    def population(self) -> str | None:
+        return self.base.key_population if self.base is not None else None
 
 
 class Scenarios(fields.Field):
@@ -186,12 +226,12 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     return Computed(payload, {"lists": [], "base": payload["base"]}, {"lists": [entry]})
 
 
-def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+def rows(payload: ProjectionResult) -> list[dict[str, Any]]:
     """CSV rows: the base, then each scenario and year."""
-    base = payload["base"]
-    first = {"row": "base", "scenario": "", "year": payload["base_year"], "value": base["value"],
-             "low": base["low"], "high": base["high"]}  # fmt: skip
-    return [first, *({"row": "projection", **y} for y in payload["projections"])]
+    base = payload.base or ProjectionBase()
+    first = {"row": "base", "scenario": "", "year": payload.base_year, "value": base.value,
+             "low": base.low, "high": base.high}  # fmt: skip
+    return [first, *({"row": "projection", **row(y)} for y in payload.projections)]
 
 
 METHOD = Method(
@@ -202,11 +242,12 @@ METHOD = Method(
     check=check,
     run=run,
     rows=rows,
-    plots=lambda payload: ["projection"] if payload.get("projections") else [],
+    payload=ProjectionResult,
+    plots=lambda payload: ["projection"] if payload.projections else [],
     draw=lambda name, payload: projection_scenarios(
-        payload["base_year"],
-        payload["base"],
-        payload["projections"],
+        payload.base_year,
+        row(payload.base or ProjectionBase()),
+        [row(y) for y in payload.projections],
         {name: str(label) for name, label in SCENARIO_NAMES.items()},
     ),
     plot_titles={"projection": _l("Projected numbers by scenario, with their ranges")},

@@ -16,7 +16,8 @@ Parameters::
      "cox": false,                   # also fit a Cox model (adequate dose, male)
      "alpha": 0.05}
 
-Payload (durations in days; the curves' times in months of 365.25/12 days, for the plot)::
+Payload (durations in days; the curves' times in months of 365.25/12 days, for the plot;
+typed: :class:`.retention_result.RetentionResult`)::
 
     {"method": "retention", "analysis_date": "2004-12-31", "max_gap_days": 2,
      "cohort": 120, "without_doses": 3,
@@ -51,7 +52,7 @@ from registry.models import Study
 from registry.models.users import User
 from registry.schemas.base import code, day, flag, integer
 from registry.services.errors import ServiceError
-from registry.services.methods import plausibility, sources
+from registry.services.methods import sources
 from registry.services.methods.base import (
     Checkpoint,
     Computed,
@@ -61,10 +62,15 @@ from registry.services.methods.base import (
     num,
     parameter_error,
 )
+from registry.services.methods.retention_result import (
+    RETENTION_DAYS,
+    RetentionResult,
+    curves,
+    retention_warnings,
+    rows,
+)
 
 GROUPS = {"dose": _l("Dose (adequate vs low)"), "sex": _l("Sex")}
-#: Days at which retention is read off the curve, by months.
-RETENTION_DAYS = {6: 182, 12: 365}
 #: Minimum adequate maintenance dose in mg, by medication (DOMAIN §4).
 MINIMUM_DOSE = {"methadone": 60.0, "buprenorphine": 8.0}
 DAYS_PER_MONTH = 365.25 / 12
@@ -212,23 +218,6 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     return Computed(payload, counts, basis)
 
 
-def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """CSV rows: overall, then each group level, with retention at 6 and 12 months."""
-
-    def row(name: str, summary: dict[str, Any]) -> dict[str, Any]:
-        flat = {"row": name, "n": summary["n"], "events": summary["events"],
-                "median_days": summary["median_days"]}  # fmt: skip
-        for months in RETENTION_DAYS:
-            for key, value in summary[f"at_{months}_months"].items():
-                flat[f"{key}_{months}m"] = value
-        return flat
-
-    out = [row("all", payload["overall"])]
-    for column, group in payload["groups"].items():
-        out.extend(row(f"{column} {level}", s) for level, s in group["levels"].items())
-    return out
-
-
 METHOD = Method(
     name="retention",
     label=_l("Retention (Kaplan-Meier)"),
@@ -237,11 +226,10 @@ METHOD = Method(
     check=check,
     run=run,
     rows=rows,
-    plots=lambda payload: ["retention"] if payload.get("curves") else [],
-    draw=lambda name, payload: drawing.kaplan_meier(
-        {str(CURVE_NAMES.get(key, key)): curve for key, curve in payload["curves"].items()}
-    ),
+    payload=RetentionResult,
+    plots=lambda payload: ["retention"] if payload.curves else [],
+    draw=lambda name, payload: drawing.kaplan_meier(curves(payload, CURVE_NAMES)),
     listless=True,
-    warnings=plausibility.retention_warnings,
+    warnings=retention_warnings,
     plot_titles={"retention": _l("Retention on treatment (Kaplan-Meier) with confidence bands")},
 )

@@ -41,6 +41,7 @@ from registry.models.users import User
 from registry.services import audit, linkage
 from registry.services.access import ensure_epidemiology
 from registry.services.methods.base import Estimate, parameter_error
+from registry.services.methods.payload import EstimatingPayload
 
 #: The centres whose open episodes are registrations (analytics.sql.DISPENSARY).
 DISPENSARY = "narcological_dispensary"
@@ -197,9 +198,20 @@ def check_source_job(job_id: int, *, actor: User, field: str) -> None:
         raise parameter_error(field, _l("There is no such job."))
     if job.state != JobState.SUCCEEDED or job.result is None:
         raise parameter_error(field, _l("This job has not succeeded: it has no result."))
-    if Estimate.of(job.result.payload.get("estimate")) is None:
+    if _job_estimate(job) is None:
         raise parameter_error(field, _l("This job's result is not a population estimate."))
     audit.record_event(actor, "read", "estimation_result", job.result.id)
+
+
+def _job_estimate(job: EstimationJob) -> Estimate | None:
+    """The population estimate a succeeded job's result holds (None: none).
+
+    Every estimating method's payload is an :class:`.payload.EstimatingPayload`, so the
+    estimate is read through that common type (the method modules import this one: no
+    dispatch through ``METHODS`` here)."""
+    if job.result is None:
+        return None
+    return Estimate.of_payload(EstimatingPayload.load(job.result.payload))
 
 
 def check_estimate_input(p: dict[str, Any], *, actor: User, typed: str) -> None:
@@ -225,7 +237,7 @@ def source_estimate(job_id: int) -> dict[str, Any]:
     job = db.session.get(EstimationJob, job_id)
     if job is None or job.state != JobState.SUCCEEDED or job.result is None:
         raise ValueError(f"job {job_id} has no result to build on")
-    estimate = Estimate.of_payload(job.result.payload)
+    estimate = _job_estimate(job)
     if estimate is None:
         raise ValueError(f"job {job_id} holds no population estimate")
     return {

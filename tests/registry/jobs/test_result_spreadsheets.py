@@ -58,7 +58,8 @@ def expected_rows(api, job_id: int) -> tuple[list[str], list[list]]:
     """The columns (in the CSV header's order) and the cells the method lays out from the
     JSON result (whose keys the JSON answer sorts)."""
     payload = api.get(f"/api/jobs/{job_id}/result").json["payload"]
-    rows = METHODS[payload["method"]].rows(payload)
+    method = METHODS[payload["method"]]
+    rows = method.rows(method.read(payload))
     header = api.get(f"/api/jobs/{job_id}/result.csv").get_data(as_text=True).split("\n")[0]
     columns = header.split(",")
     assert set(columns) == {key for row in rows for key in row}

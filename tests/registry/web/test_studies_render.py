@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import insert
 
 from registry.extensions import db
-from registry.models import LabTest, User
+from registry.models import LabTest, TreatmentEpisode, User
 from registry.services.methods import METHODS
 from registry.services.studies import create_study
+from tests.registry.jobs.conftest import EPISODE_CODES
 from tests.registry.jobs.test_methods_services import ost_records  # noqa: F401 - fixture
 from tests.registry.web import study_fixtures
 from tests.registry.web.study_fixtures import run_job
@@ -27,11 +28,24 @@ study_records = study_fixtures.study_records
 LANGUAGE_MARKS = {"ru": ("Выполнено", "Скачать CSV"), "en": ("Succeeded", "Download CSV")}
 
 
+def injecting_admissions(clients: list[int], registry_data, **codes: str) -> list[dict]:
+    """One admission in 2000 per client, recording injecting (route 1 unless ``codes``):
+    what makes a client tested for HIV count in the HIV trend among PWID."""
+    return [
+        {"client_id": c, "centre_id": registry_data.centres["RNC"], "programme": "detoxification",
+         "admission_date": date(2000, 2, 1), "age_at_admission": 20, "secondary_drugs": [],
+         "discharge_date": date(2000, 2, 20), "discharge_reason": "completed",
+         **EPISODE_CODES, "route": "1", **codes}
+        for c in clients
+    ]  # fmt: skip
+
+
 @pytest.fixture
 def every_method(app, registry_data, study_records, ost_records):  # noqa: F811
     """One succeeded job of each method: ``{method: job id}``."""
     with app.app_context():
         clients = list(range(1, 12))
+        db.session.execute(insert(TreatmentEpisode), injecting_admissions(clients, registry_data))
         db.session.execute(insert(LabTest), [
             {"client_id": c, "centre_id": registry_data.centres["OSH"], "test": "HIV",
              "sample_date": date(year, 6, 1), "result": "positive" if c % (year - 1998) == 0
@@ -88,7 +102,7 @@ def test_every_page_of_every_method_renders(auth, client, app, every_method, loc
 
             job = db.session.get(EstimationJob, job_id)
             method, payload = METHODS[job.study.method], job.result.payload
-            plots = method.plots(payload)
+            plots = method.plots(method.read(payload))
             db.session.remove()
         for plot in plots:
             assert f"/studies/jobs/{job_id}/plots/{plot}.png" in text

@@ -1,0 +1,106 @@
+"""The typed result of a capture-recapture study, its CSV rows and plots.
+
+The stored JSON is written by :mod:`.capture_recapture_payload` and documented in
+:mod:`.capture_recapture`; :class:`CaptureRecaptureResult` is how every reader reads it
+(:mod:`.payload`: tolerant of results stored by earlier versions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry import plots as drawing
+from registry.services.methods import population
+from registry.services.methods.payload import EstimateEntry, EstimatingPayload, row
+
+
+@dataclass(frozen=True)
+class ModelRow(EstimateEntry):
+    """A fitted log-linear model (``LoglinearResult.to_dict``), or the chosen estimate."""
+
+    #: A model average's criterion and how many models it averaged.
+    criterion: str | None = None
+    models: int | None = None
+    deviance: float | None = None
+    df: int | None = None
+    aic: float | None = None
+    bic: float | None = None
+    fit_ok: bool | None = None
+    info_fit: str | None = None
+    warnings: tuple[Any, ...] = ()
+    #: Its weight in a model average (0: left out).
+    weight: float | None = None
+    #: A Bayesian analysis's posterior median, mean and mode (:mod:`.capture_recapture_bayes`).
+    median: float | None = None
+    mean: float | None = None
+    mode: float | None = None
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """The bootstrap's replicates and percentile interval."""
+
+    seed: int | None = None
+    replicates: int | None = None
+    values: tuple[float | None, ...] = ()
+    selected: dict[str, int] = field(default_factory=dict)
+    ci_low: float | None = None
+    ci_high: float | None = None
+    method: str | None = None
+
+
+@dataclass(frozen=True)
+class CaptureRecaptureResult(EstimatingPayload):
+    """A capture-recapture study's result (see :mod:`.capture_recapture`)."""
+
+    analysis: str | None = None
+    lists: tuple[str, ...] = ()
+    estimate: ModelRow | None = None
+    models: tuple[ModelRow, ...] = ()
+    bootstrap: Bootstrap | None = None
+    #: Stepwise selection: ``(pair, p-value)`` per step.
+    steps: tuple[tuple[Any, ...], ...] = ()
+    strata: dict[str, ModelRow] = field(default_factory=dict)
+    #: The protected linkage report (counts only), as the linkage page shows it.
+    linkage: Mapping[str, Any] | None = None
+    #: A Bayesian analysis's posterior: graph weights, diagnostics, its own warnings.
+    posterior: Mapping[str, Any] | None = None
+
+
+def rows(payload: CaptureRecaptureResult) -> list[dict[str, Any]]:
+    """CSV rows: the chosen estimate, then each model, each stratum, each graph (dga)."""
+    chosen = {"row": "estimate", **row(payload.estimate or ModelRow()),
+              **population.estimate_row(payload)}  # fmt: skip
+    others = [{"row": "model", **row(m)} for m in payload.models]
+    strata = [{"row": f"stratum {k}", **row(v)} for k, v in payload.strata.items()]
+    graphs = [
+        {"row": "graph", "name": g["graph"], "weight": g["weight"]}
+        for g in (payload.posterior or {}).get("graphs", [])
+    ]
+    return [chosen, *others, *strata, *graphs]
+
+
+def plots(payload: CaptureRecaptureResult) -> list[str]:
+    """The model comparison (with a model table) and the bootstrap distribution."""
+    names = ["models"] if payload.models else []
+    if payload.bootstrap is not None and payload.bootstrap.values:
+        names.append("bootstrap")
+    return names
+
+
+def draw(name: str, payload: CaptureRecaptureResult) -> bytes:
+    """One of :func:`plots` as PNG."""
+    estimate = payload.estimate or ModelRow()
+    if name == "models":
+        models = [row(m) for m in payload.models]
+        if payload.analysis == "average":
+            return drawing.model_comparison(models, average=row(estimate))
+        return drawing.model_comparison(models, chosen=estimate.name)
+    boot = payload.bootstrap or Bootstrap()
+    return drawing.bootstrap_distribution(list(boot.values), estimate=estimate.abundance,
+                                          ci_low=boot.ci_low, ci_high=boot.ci_high)  # fmt: skip
+
+
+__all__ = ["CaptureRecaptureResult", "ModelRow", "draw", "plots", "rows"]
