@@ -108,6 +108,11 @@ class ResultWarning:
     expected: str | None = None
     #: A sentence of its own (a Bayesian posterior's warnings: ``grid_edge``, R-hat ...).
     message: str | None = None
+    #: A synthesis's inputs: pairs that do not overlap, unapproved jobs, Cochran's Q.
+    pairs: tuple[tuple[int, ...], ...] = ()
+    jobs: tuple[int, ...] = ()
+    p: float | None = None
+    i_squared: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)

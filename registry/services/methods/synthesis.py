@@ -39,13 +39,12 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from estimation.synthesis import DEFAULT_TAU_SCALE, SynthesisInput, synthesise
-from registry.estimate_plots import synthesis_forest
 from registry.extensions import db
 from registry.models import EstimationJob, OrgUnit, Study
 from registry.models.users import User
 from registry.schemas.base import REQUIRED, integer, number
 from registry.services.errors import ServiceError
-from registry.services.methods import plausibility, sources
+from registry.services.methods import sources
 from registry.services.methods.base import (
     MAX_ID,
     Checkpoint,
@@ -57,7 +56,9 @@ from registry.services.methods.base import (
     num,
     parameter_error,
 )
-from registry.services.methods.population import KEY_POPULATIONS, estimate_row, per_registered
+from registry.services.methods.payload import EstimatingPayload
+from registry.services.methods.population import KEY_POPULATIONS, per_registered
+from registry.services.methods.synthesis_result import SynthesisResult, draw, plots, rows, warnings
 
 MAX_INPUTS = 8
 #: Input rows the new-study form offers.
@@ -114,7 +115,7 @@ def check(
         field = f"inputs/{i}/job"
         sources.check_source_job(entry["job"], actor=actor, field=field)  # audited read
         job = db.session.get(EstimationJob, entry["job"])
-        study, estimate = job.study, Estimate.of_payload(job.result.payload)
+        study, estimate = job.study, Estimate.of_payload(EstimatingPayload.load(job.result.payload))
         if study.method == "synthesis":
             raise _refuse(i, _l("A synthesis cannot combine another synthesis: its inputs "
                                 "would count twice."))  # fmt: skip
@@ -205,31 +206,6 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     return Computed(payload, counts, basis)
 
 
-def warnings(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """The estimate's plausibility warnings, then the inputs' disagreement and approval."""
-    out = plausibility.estimate_warnings(payload)
-    if payload.get("disjoint"):
-        out.append({"code": "synthesis_disjoint", "pairs": payload["disjoint"]})
-    if payload.get("heterogeneous"):
-        consensus = payload.get("consensus") or {}
-        out.append({"code": "synthesis_heterogeneity", "p": consensus.get("p_heterogeneity"),
-                    "i_squared": consensus.get("i_squared")})  # fmt: skip
-    unapproved = [row["job"] for row in payload.get("inputs", ()) if not row.get("approved")]
-    if unapproved:
-        out.append({"code": "synthesis_unapproved", "jobs": unapproved})
-    return out
-
-
-def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """CSV rows: the consensus (with its heterogeneity and its tau = 0 value), then one per
-    input."""
-    heterogeneity = {k: v for k, v in payload["consensus"].items() if k != "tau_zero"}
-    tau_zero = {f"tau_zero_{k}": v for k, v in (payload["consensus"].get("tau_zero") or {}).items()}
-    consensus = {"row": "consensus", **payload["estimate"], **heterogeneity, **tau_zero,
-                 **estimate_row(payload)}  # fmt: skip
-    return [consensus, *({"row": "input", **row} for row in payload["inputs"])]
-
-
 METHOD = Method(
     name="synthesis",
     label=_l("Synthesis of several estimates"),
@@ -238,9 +214,10 @@ METHOD = Method(
     checks_area=True,
     run=run,
     rows=rows,
+    payload=SynthesisResult,
     estimate=Estimate.of_payload,
-    plots=lambda payload: ["inputs"] if payload.get("inputs") else [],
-    draw=lambda name, payload: synthesis_forest(payload["inputs"], payload["estimate"]),
+    plots=plots,
+    draw=draw,
     plot_titles={"inputs": _l("Each input's estimate and the consensus, with intervals")},
     estimates_population=True,
     listless=True,

@@ -85,12 +85,14 @@ def test_strata_are_refused_with_a_message():
 def test_the_grid_edge_warning_reaches_the_result_warnings():
     sparse = CaptureHistories.from_frequencies(SOURCES, {"100": 30, "010": 25, "001": 40, "110": 1})
     result = capture_recapture(sparse, method.METHOD.load({"analysis": "dga"}), registered=0)
-    codes = [w["code"] for w in method.METHOD.warnings(result)]
+    codes = [w["code"] for w in method.METHOD.warnings(method.METHOD.read(result))]
     assert "grid_edge" in codes
 
 
 def test_rows_list_each_graph(payload):
-    graphs = [row for row in method.rows(payload) if row["row"] == "graph"]
+    graphs = [
+        row for row in method.METHOD.rows(method.METHOD.read(payload)) if row["row"] == "graph"
+    ]
     assert [(g["name"], g["weight"]) for g in graphs] == [
         (g["graph"], g["weight"]) for g in payload["posterior"]["graphs"]
     ]
