@@ -55,10 +55,15 @@ def main() -> None:
     print(f"{histories.n_lists} lists, {histories.observed} people observed")
     patterns = history_patterns(histories.n_lists)
     counts = histories.counts.astype(np.int64)
-    timed("compile (or load the cache)", lambda: run_chain(
-        np.random.default_rng(0), patterns, counts, 10, 0.25, 0.25, 1, 1, 1))  # fmt: skip
-    timed("one chain, 110,000 iterations", lambda: run_chain(
-        np.random.default_rng(1), patterns, counts, 10, 0.25, 0.25, 10_000, 1_000, 100))  # fmt: skip
+    prior = (10, 0.25, 0.25)  # K, a_alpha, b_alpha
+    timed(
+        "compile (or load the cache)",
+        lambda: run_chain(np.random.default_rng(0), patterns, counts, *prior, 1, 1, 1),
+    )
+    timed(
+        "one chain, 110,000 iterations",
+        lambda: run_chain(np.random.default_rng(1), patterns, counts, *prior, 10_000, 1_000, 100),
+    )
     post = timed(
         f"lcmcr(histories, seed=1): {DEFAULT_CHAINS} chains",
         lambda: lcmcr(histories, seed=1),

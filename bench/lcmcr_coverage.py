@@ -85,9 +85,7 @@ def main() -> None:
             if seed in done:
                 continue
             rng = np.random.default_rng([2026, seed])
-            histories = simulate(
-                rng, truth, scenario["class_shares"], scenario["probabilities"]
-            )
+            histories = simulate(rng, truth, scenario["class_shares"], scenario["probabilities"])
             post = lcmcr(
                 histories,
                 seed=seed,
@@ -100,10 +98,18 @@ def main() -> None:
             average = model_average(search_models(histories, criterion="aic"), criterion="aic")
             avg_low, avg_high = average.conf_int(0.05)
             writer.writerow(
-                {"seed": seed, "observed": histories.observed, "lcmcr_median": post.median,
-                 "lcmcr_low": low, "lcmcr_high": high, "rhat": post.details["rhat"],
-                 "ess": post.details["ess"], "avg_estimate": average.abundance,
-                 "avg_low": avg_low, "avg_high": avg_high}  # fmt: skip
+                {
+                    "seed": seed,
+                    "observed": histories.observed,
+                    "lcmcr_median": post.median,
+                    "lcmcr_low": low,
+                    "lcmcr_high": high,
+                    "rhat": post.details["rhat"],
+                    "ess": post.details["ess"],
+                    "avg_estimate": average.abundance,
+                    "avg_low": avg_low,
+                    "avg_high": avg_high,
+                }
             )
             handle.flush()
             print(f"seed {seed}: {time.perf_counter() - start:.0f} s", flush=True)

@@ -125,9 +125,10 @@ def lcmcr(
         raise ValueError("a_alpha and b_alpha (the gamma prior on alpha) must be positive")
     if not 0 < alpha < 1:
         raise ValueError("alpha must be between 0 and 1")
-    if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            raise ValueError(f"seed must be a whole number of at least 0, got {seed!r}")
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
+    ):
+        raise ValueError(f"seed must be a whole number of at least 0, got {seed!r}")
 
     from estimation.capture_recapture.lcmcr_sampler import run_chain  # compiles on first use
 
