@@ -16,6 +16,9 @@ THREE_LISTS = CaptureHistories.from_frequencies(
     ["A", "B", "C"],
     {"111": 20, "110": 30, "101": 25, "011": 28, "100": 160, "010": 150, "001": 155},
 )
+SMALL = CaptureHistories.from_frequencies(
+    ["A", "B", "C"], {"111": 2, "110": 4, "101": 3, "011": 4, "100": 12, "010": 10, "001": 11}
+)
 SHORT = {"burn_in": 500, "samples": 2000, "thinning": 5}
 
 
@@ -25,7 +28,7 @@ def exact_one_class_posterior(histories: CaptureHistories) -> tuple[np.ndarray, 
     p(N | x) ~ (1/N) N! / (N - n)! prod_j B(n_j + 1, N - n_j + 1),   N >= n.
     """
     n = histories.observed
-    values = np.arange(n, 20 * n)
+    values = np.arange(n, 200 * n)
     log_post = -np.log(values) + gammaln(values + 1) - gammaln(values - n + 1)
     for total in histories.list_totals:
         log_post += betaln(total + 1, values - total + 1)
@@ -42,6 +45,16 @@ def test_one_class_matches_the_exact_posterior():
         # 4,000 draws (ESS ~ 4,000): the 2.5% and 97.5% quantiles are known to about 1%
         assert result.quantile(level) == pytest.approx(exact, rel=0.012), level
     assert result.mean == pytest.approx(np.dot(values, post), rel=0.005)
+
+
+def test_one_class_small_sample_shows_the_prior_on_n():
+    # 46 people: the prior p(N) ~ 1/N moves the posterior by a few people (a flat prior
+    # gives median 73 and mean 2.5 higher), so the sampler must match these to about one
+    values, post = exact_one_class_posterior(SMALL)
+    result = lcmcr(SMALL, seed=4, classes=1, burn_in=500, samples=10_000, thinning=2)
+    exact_median = values[np.searchsorted(np.cumsum(post), 0.5)]
+    assert abs(result.median - exact_median) <= 1
+    assert result.mean == pytest.approx(np.dot(values, post), abs=0.8)
 
 
 def test_one_class_is_model_mt():
