@@ -167,8 +167,22 @@ def lcmcr(
         histories.observed,
         population,
         alpha=alpha,
-        warnings=_convergence_warnings(rhat, ess, chains),
+        warnings=_convergence_warnings(rhat, ess, chains)
+        + _identification_warnings(histories.n_lists, classes),
         details=details,
+    )
+
+
+def _identification_warnings(lists: int, classes: int) -> tuple[BayesWarning, ...]:
+    """A warning when the lists are too few for latent classes to be told apart."""
+    if classes == 1 or lists >= 4:
+        return ()
+    return (
+        BayesWarning(
+            "few_lists",
+            f"with {lists} lists the latent classes are weakly identified: the priors, not "
+            "the data, shape much of the estimate; compare it with the log-linear models",
+        ),
     )
 
 
