@@ -30,15 +30,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from estimation.capture_recapture import CaptureHistories, model_average, search_models  # noqa: E402
 from estimation.capture_recapture.lcmcr import lcmcr  # noqa: E402
 
-# Two latent classes on four lists; within a class the lists are independent (the model
-# LCMCR assumes, with K unknown). "moderate": 40% easy to catch, 60% half as catchable
-# (41% of them on no list). "hard": 30% easy, 70% rarely caught (69% of them on no list,
-# most of the rest on one list only): the hidden class is barely seen in the data.
+# Two latent classes; within a class the lists are independent (the model LCMCR assumes,
+# with K unknown). "moderate": four lists, 40% easy to catch, 60% half as catchable (41% of
+# them on no list); "moderate-5": the same with a fifth list (33% of them on no list);
+# "hard": four lists, 30% easy, 70% rarely caught (69% of them on no list, most of the
+# rest on one list only): the hidden class is barely seen in the data.
 SCENARIOS = {
     "moderate": {
         "population": 2000,
         "class_shares": (0.4, 0.6),
         "probabilities": ((0.50, 0.40, 0.45, 0.40), (0.20, 0.15, 0.25, 0.20)),
+    },
+    "moderate-5": {  # the same two classes seen by a fifth list
+        "population": 2000,
+        "class_shares": (0.4, 0.6),
+        "probabilities": ((0.50, 0.40, 0.45, 0.40, 0.50), (0.20, 0.15, 0.25, 0.20, 0.20)),
     },
     "hard": {
         "population": 2000,
