@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--delta", type=float, default=None, help="dga: hyper-Dirichlet prior (2^-k)"
     )
-    parser.add_argument("--chains", type=int, default=None, help="lcmcr: chains run")
+    parser.add_argument("--chains", type=int, default=None, help="lcmcr: independent chains (2)")
 
 
 def fit(args: argparse.Namespace, histories: CaptureHistories) -> PosteriorSize:

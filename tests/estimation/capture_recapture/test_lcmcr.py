@@ -100,9 +100,12 @@ def test_latent_classes_recover_n_where_model_mt_cannot():
         covered += low <= truth <= high
         lcmcr_errors.append(result.median / truth - 1)
         mt_errors.append(fit_loglinear(histories, "Mt").abundance / truth - 1)
-    assert covered >= 6  # (Mt's log-normal interval covers none of these 8)
+    # LCMCR's intervals cover 6 of these 8 (Mt's log-normal intervals none); over 100 data
+    # sets of this kind the bench finds less than 95% (docs/validation.md, "LCMCR"), so
+    # the bar here is half of them
+    assert covered >= 4
     # heterogeneity: independence (Mt) underestimates by about 10%; the latent classes
-    # recover at least half of that (their median bias here is about -4%, see the docs)
+    # recover at least half of that (their median bias here is about -4%)
     assert np.median(mt_errors) < -0.07
     assert np.median(lcmcr_errors) > np.median(mt_errors) / 2
 
