@@ -66,6 +66,7 @@ def simulate(rng: np.random.Generator, population: int, shares, probabilities):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="moderate")
+    parser.add_argument("--population", type=int, help="true N (default: the scenario's)")
     parser.add_argument("--datasets", type=int, default=100)
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--burn-in", type=int, default=10_000)
@@ -75,7 +76,7 @@ def main() -> None:
     parser.add_argument("--out", default="lcmcr_coverage.csv")
     args = parser.parse_args()
     scenario = SCENARIOS[args.scenario]
-    truth = scenario["population"]
+    truth = args.population or scenario["population"]
     fields = ["seed", "observed", "lcmcr_median", "lcmcr_low", "lcmcr_high", "rhat", "ess",
               "avg_estimate", "avg_low", "avg_high"]  # fmt: skip
     done = set()
