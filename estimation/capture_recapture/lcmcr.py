@@ -147,9 +147,9 @@ def lcmcr(
     population = np.stack([missing for missing, _, _ in runs]) + histories.observed
     rhat = split_rhat(population) if samples >= 4 else float("nan")
     ess = effective_sample_size(population) if samples >= 4 else float("nan")
-    details = {
-        "rhat": rhat,
-        "ess": ess,
+    details = {  # None, not NaN, where a diagnostic cannot be computed (valid JSON)
+        "rhat": rhat if np.isfinite(rhat) else None,
+        "ess": ess if np.isfinite(ess) else None,
         "chains": chains,
         "classes": classes,
         "a_alpha": float(a_alpha),

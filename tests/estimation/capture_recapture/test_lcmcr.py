@@ -116,6 +116,9 @@ def test_short_runs_are_flagged():
     assert {"ess", "one_chain", "few_lists"} <= codes <= {"rhat", "ess", "one_chain", "few_lists"}
     assert result.fit_ok is False
     assert "400" in result.to_dict()["message"]
+    too_few = lcmcr(THREE_LISTS, seed=1, burn_in=0, samples=3, thinning=1)
+    assert too_few.details["rhat"] is None and too_few.details["ess"] is None
+    assert {"rhat", "ess"} <= {w.code for w in too_few.warnings}
     assert not lcmcr(THREE_LISTS, seed=2, classes=1, **SHORT).warnings
 
 
