@@ -39,6 +39,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "dga": ("capture_recapture.dga", "dga"),
     "enumerate_models": ("capture_recapture.candidates", "enumerate_models"),
     "fit_loglinear": ("capture_recapture.models", "fit_loglinear"),
+    "lcmcr": ("capture_recapture.lcmcr", "lcmcr"),
     "model_average": ("capture_recapture.averaging", "model_average"),
     "petersen": ("capture_recapture.two_lists", "petersen"),
     "rome_hiv": ("capture_recapture.datasets", "rome_hiv"),

@@ -17,7 +17,8 @@ Modules, from data to inference:
 * :mod:`~.stepwise` SparseMSE's stepwise selection; :mod:`~.stratified`; :mod:`~.bootstrap`
 * :mod:`~.glm`, :mod:`~.linear_solve` batched Poisson fits
 * :mod:`~.dga` Bayesian model averaging over :mod:`~.decomposable` graphs, on a grid
-  (:mod:`~.dga_grid`); :mod:`~.posterior` the Bayesian methods' result
+  (:mod:`~.dga_grid`); :mod:`~.lcmcr` latent classes (:mod:`~.lcmcr_sampler`,
+  :mod:`~.mcmc_diagnostics`); :mod:`~.posterior` the Bayesian methods' result
 """
 
 from estimation.capture_recapture.averaging import AveragedEstimate, model_average
@@ -27,6 +28,7 @@ from estimation.capture_recapture.datasets import rome_hiv
 from estimation.capture_recapture.fit_warnings import FitWarning
 from estimation.capture_recapture.histories import CaptureHistories, history_patterns
 from estimation.capture_recapture.identifiability import Identifiability, check_identifiability
+from estimation.capture_recapture.lcmcr import lcmcr
 from estimation.capture_recapture.models import closed_population_models, fit_loglinear
 from estimation.capture_recapture.results import LoglinearResult, ModelTable
 from estimation.capture_recapture.search import search_models
@@ -54,6 +56,7 @@ __all__ = [
     "fit_loglinear",
     "fit_pairwise",
     "history_patterns",
+    "lcmcr",
     "model_average",
     "petersen",
     "rome_hiv",

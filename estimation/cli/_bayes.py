@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--delta", type=float, default=None, help="dga: hyper-Dirichlet prior (2^-k)"
     )
-    parser.add_argument("--chains", type=int, default=None, help="lcmcr: chains run")
+    parser.add_argument("--chains", type=int, default=None, help="lcmcr: independent chains (2)")
 
 
 def fit(args: argparse.Namespace, histories: CaptureHistories) -> PosteriorSize:
@@ -40,6 +40,8 @@ def fit(args: argparse.Namespace, histories: CaptureHistories) -> PosteriorSize:
     if args.bayes == "lcmcr":
         from estimation.capture_recapture.lcmcr import lcmcr
 
+        if args.delta is not None:
+            raise ValueError("--delta is dga's prior; --bayes lcmcr does not take it")
         return lcmcr(histories, seed=args.seed, chains=args.chains, alpha=args.alpha)
     raise ValueError(f"--bayes must be one of {', '.join(BAYES_CHOICES)}")
 

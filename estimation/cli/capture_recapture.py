@@ -70,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cr.add_argument("--ci", choices=CI_CHOICES, default="lognormal", help="interval method")
     cr.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
     cr.add_argument("--replicates", type=int, default=1000, help="bootstrap replicates (1000)")
-    cr.add_argument("--seed", type=int, default=None, help="bootstrap random seed")
+    cr.add_argument("--seed", type=int, default=None, help="random seed (bootstrap, lcmcr)")
     cr.add_argument(
         "--top", type=int, default=None, help="models shown (default: all; 10 for a text search)"
     )
@@ -116,6 +116,8 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
         raise ValueError("--alpha must be between 0 and 1")
     if args.replicates < 2:
         raise ValueError("--replicates must be at least 2")
+    if args.chains is not None and args.bayes != "lcmcr":
+        raise ValueError("--chains works only with --bayes lcmcr")
     if args.by:
         return _run_stratified(args, read_frame(args.file))
     histories = CaptureHistories.from_csv(args.file, lists=_list_columns(args, None), freq="freq")
