@@ -1,4 +1,4 @@
-"""The Bayesian analyses of a capture-recapture study: dga (the lcmcr branch is wired alike).
+"""The Bayesian analyses of a capture-recapture study: dga and lcmcr.
 
 The payload keeps the estimate keys of the other analyses, with the library's posterior
 figures; the result page shows the posterior and each graph's weight, in English and
@@ -134,3 +134,38 @@ def test_the_result_page_shows_the_posterior_and_graph_weights(
     decimal = "," if locale == "ru" else "."
     assert f"{top['weight']:.3f}".replace(".", decimal) in page
     assert "Chosen model" not in page and "Выбранная модель" not in page
+
+
+def test_the_lcmcr_analysis_runs_as_a_study_and_reports_its_diagnostics(
+    app, client, study_records, registry_data
+):
+    """The latent-class analysis through a real study: the same seed gives the library's
+    posterior, the diagnostics reach the payload, and the page shows the posterior."""
+    from estimation.capture_recapture.lcmcr import lcmcr
+    from registry.models import User
+
+    with app.app_context():
+        epi = db.session.get(User, registry_data.users["epi"])
+        job = create_study({"method": "capture_recapture", "period": "2003", "area_code": "KG",
+                            "lists": [f"upload:{i}" for i in study_records.list_ids],
+                            "parameters": {"analysis": "lcmcr", "seed": 7, "chains": 2}},
+                           actor=epi)  # fmt: skip
+        db.session.commit()
+        job_id = job.id
+        run_job(job_id)
+        stored = db.session.get(type(job), job_id)
+        assert stored.state == "succeeded", stored.error
+        result = stored.result.payload
+    post = lcmcr(histories(), seed=7, chains=2)
+    estimate = result["estimate"]
+    assert result["analysis"] == "lcmcr" and estimate["name"] == "lcmcr"
+    assert estimate["abundance"] == post.median
+    assert (estimate["ci_low"], estimate["ci_high"]) == post.conf_int()
+    assert result["posterior"]["chains"] == 2
+    assert result["posterior"]["rhat"] == pytest.approx(post.details["rhat"])
+    codes = {w["code"] for w in result["warnings"]}
+    assert {w.code for w in post.warnings} <= codes  # poor mixing is shown, not hidden
+    auth = AuthActions(client, registry_data.password)
+    auth.login("epi")
+    page = client.get(f"/studies/jobs/{job_id}").get_data(as_text=True)
+    assert "Апостериорная медиана" in page
