@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -145,8 +146,10 @@ def summary(runs: list[dict], anchors: tuple[str, ...]) -> str:
             covered_all.extend(covered)
         bias = est[:, 0] / truth - 1
         width = (est[:, 2] - est[:, 1]) / truth
-        lines.append(f"| {region} | {role} | {truth.mean():,.0f} | {covered.mean():.0%} | "
-                     f"{np.median(bias):+.1%} | {bias.mean():+.1%} | {np.median(width):.2f} |")
+        lines.append(
+            f"| {region} | {role} | {truth.mean():,.0f} | {covered.mean():.0%} | "
+            f"{np.median(bias):+.1%} | {bias.mean():+.1%} | {np.median(width):.2f} |"
+        )
     for region in anchors:
         truth = np.array([r["truth"][region] for r in runs], float)
         est = np.array([r["anchors"][region] for r in runs])
@@ -168,7 +171,7 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--anchors", default=",".join(ANCHORS))
-    parser.add_argument("--out", default="/tmp/mim-validation.json")
+    parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "mim-validation.json"))
     args = parser.parse_args()
     anchors = tuple(args.anchors.split(","))
     runs, started = [], time.perf_counter()
