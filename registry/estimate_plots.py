@@ -25,7 +25,7 @@ from registry.plots import (
     wrapped,
 )
 
-__all__ = ["coverage_bands", "multiplier_surveys", "projection_scenarios"]
+__all__ = ["coverage_bands", "mim_regions", "multiplier_surveys", "projection_scenarios"]
 
 TEXT = {
     "estimate": _l("Estimated number of people (with interval)"),
@@ -41,6 +41,8 @@ TEXT = {
     "year": _l("Year"),
     "projected": _l("Projected number of people"),
     "base": _l("base"),
+    "mim": _l("MIM estimate (prediction interval)"),
+    "anchor": _l("Anchor's own estimate (interval)"),
 }
 #: Colours of the scenarios, in their order.
 COLOURS = (ACCENT, CHOSEN, "#2e7d32", "#6a1b9a", "#ef6c00", MUTED)
@@ -164,5 +166,42 @@ def projection_scenarios(
     ax.set_xlabel(str(TEXT["year"]))
     ax.set_ylabel(wrapped(TEXT["projected"], 30))
     ax.grid(axis="y", color="#dddddd")
+    legend_below(figure, [ax])
+    return _png(figure)
+
+
+def mim_regions(regions: Sequence[Mapping[str, Any]]) -> bytes:
+    """Each region's MIM estimate with its prediction interval; an anchor's own estimate
+    (capture-recapture ...) beside it, so the regression's fit can be seen."""
+    rows = [r for r in regions if _finite(r.get("estimate"))]
+    figure, axes = _figure(1, 1, (SIZE[0], max(3.0, 1.8 + 0.45 * len(rows))))
+    ax = axes[0][0]
+    if not rows:
+        _empty(ax)
+        return _png(figure)
+    positions = list(range(len(rows)))[::-1]
+    labelled: set[str] = set()
+
+    def label(series: str) -> str | None:
+        if series in labelled:
+            return None
+        labelled.add(series)
+        return str(TEXT[series])
+
+    for y, entry in zip(positions, rows, strict=True):
+        if _finite(entry.get("ci_low")) and _finite(entry.get("ci_high")):
+            ax.hlines(y, entry["ci_low"], entry["ci_high"], color=ACCENT, linewidth=2)
+        ax.plot(entry["estimate"], y, "o", color=ACCENT, markersize=7, label=label("mim"))
+        if entry.get("anchor") and _finite(entry.get("anchor_estimate")):
+            low, high = entry.get("anchor_ci") or (None, None)
+            if _finite(low) and _finite(high):
+                ax.hlines(y - 0.25, low, high, color=CHOSEN, linewidth=2)
+            ax.plot(entry["anchor_estimate"], y - 0.25, "D", color=CHOSEN, markersize=6,
+                    label=label("anchor"))  # fmt: skip
+    ax.set_yticks(positions, [str(r.get("name") or r.get("code")) for r in rows])
+    ax.set_ylim(-0.8, len(rows) - 0.3)
+    ax.set_xscale("log")
+    ax.set_xlabel(wrapped(TEXT["estimate"], 60))
+    ax.grid(axis="x", color="#dddddd")
     legend_below(figure, [ax])
     return _png(figure)

@@ -9,8 +9,11 @@ Only results an epidemiologist approved reach ministry outputs. When several met
 an approved result for the same area and ISO period, the most recently approved wins
 (the latest approved result of each method, as
 :func:`registry.services.approvals.latest_approved_result` finds it, then the latest of
-those that has an estimate). An analytics request reads every area's estimates of its
-periods at once (a region-level table would otherwise cost one query per region).
+those that has an estimate). A result that estimates other areas as well (a MIM study:
+the regions under its area, ``Method.regional_estimates``) counts as an approved
+estimate of each of them, approved when it was. An analytics request reads every area's
+estimates of its periods at once (a region-level table would otherwise cost one query per
+region).
 """
 
 from __future__ import annotations
@@ -61,7 +64,9 @@ def approved_estimates(periods: Iterable[str]) -> dict[tuple[str, str], Estimate
         latest_of_method.add((code, period, method))
         payload = result.payload or {}
         estimate = METHODS[method].estimate(payload)
-        if (code, period) not in estimates and estimate is not None:
+        # a MIM total is withheld when a region's count is (docs/methods/mim.md)
+        withheld = (payload.get("estimate") or {}).get("published") is False
+        if (code, period) not in estimates and estimate is not None and not withheld:
             ratio = RegisteredRatio.of(payload)
             estimates[(code, period)] = Estimate(
                 float(estimate.abundance),
@@ -72,6 +77,15 @@ def approved_estimates(periods: Iterable[str]) -> dict[tuple[str, str], Estimate
                 ratio.registered if ratio is not None else None,
                 estimate.key_population,
             )
+        # A result may estimate other areas too (MIM: the regions under its area); each is
+        # published like an estimate of that area approved at the same moment.
+        for region, regional in METHODS[method].regional_estimates(payload).items():
+            if (region, period) not in estimates:
+                estimates[(region, period)] = Estimate(
+                    float(regional.abundance), _number(regional.ci_low),
+                    _number(regional.ci_high), result.id, method, None,
+                    regional.key_population,
+                )  # fmt: skip
     return estimates
 
 

@@ -117,6 +117,8 @@ def create_study(data: dict[str, Any], *, actor: User) -> EstimationJob:
     if strata is not None and not method.takes_strata:
         raise ServiceError(_l("Only capture-recapture studies take strata."), "strata")
     refs = method.check(refs, parameters, actor=actor, period=(start, end))
+    if method.check_area is not None:
+        method.check_area(refs, parameters, area=area)
     _check_refs(refs)
     _check_list_periods(refs, start, end)
     study = Study(

@@ -22,6 +22,7 @@ from registry.services.methods import (
     count_estimators,
     coverage,
     hiv_trend,
+    mim,
     multiplier,
     projection,
     retention,
@@ -39,6 +40,7 @@ METHODS: dict[str, Method] = {
         retention,
         coverage,
         projection,
+        mim,
     )
 }
 #: The methods whose result is a population estimate (coverage and projection build on

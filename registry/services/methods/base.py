@@ -169,6 +169,13 @@ class Method:
     #: Its plausibility warnings on a payload (:mod:`.plausibility`), kept in the
     #: payload's ``warnings``.
     warnings: Callable[[dict[str, Any]], list[dict[str, Any]]] = lambda payload: []
+    #: A further check of a new study against its area (``refs, parameters, *, area``),
+    #: after ``check``: ServiceError / ValidationError as ``check`` raises them.
+    check_area: Callable[..., None] | None = None
+    #: Estimates of areas other than the study's own that a payload holds, by org unit
+    #: code (MIM: the regions under the study's area); the ministry outputs publish them
+    #: once the result is approved.
+    regional_estimates: Callable[[dict[str, Any]], dict[str, Estimate]] = lambda payload: {}
 
     @property
     def result_template(self) -> str:

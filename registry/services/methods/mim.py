@@ -1,0 +1,399 @@
+"""Regional estimates by the multivariate indicator method (MIM, EMCDDA).
+
+The study's area is a country (or any area with regions under it); its *regions* are the
+org units directly under it. Every region needs every indicator; some regions are
+*anchors*, with an approved population estimate of their own (capture-recapture, most
+often). :func:`estimation.mim.mim_estimate` regresses the anchors' log estimates on the
+principal components of the log indicators and estimates every region, with bootstrap
+prediction intervals and a national total (docs/methods/mim.md).
+
+Parameters::
+
+    {"anchor_studies": [12, 15, 18],   # studies with an approved result: one per region,
+                                       # of the study's period and population, >= components + 2
+     "indicators": ["TDI_ENTRANTS", "REG_CLIENTS", "REG_NEW", "HIV_PWID_TESTED"],
+     "components": 1, "replicates": 2000, "seed": DEFAULT_SEED, "alpha": 0.05,
+     "key_population": "pwud"}
+
+The indicators are the analytics' counts (``registry.analytics``: people counted once per
+period, at the org unit of their centre), summed over each region. The study's lists, if
+any, are uploads, one per region and source (police, prison ...): each source becomes an
+indicator, its count the upload's distinct codes. An anchor is a study's latest approved
+result (the approval gate): it must be of a region under the study's area, of the same
+period and the same population, one per region.
+
+Payload::
+
+    {"method": "mim", "area": "KG", "indicators": ["TDI_ENTRANTS", ..., "upload:police"],
+     "regions": [{"code", "name", "estimate", "ci_low", "ci_high", "anchor": bool,
+                  "anchor_estimate", "anchor_ci", "anchor_study", "scores": [...],
+                  "values": {indicator: count}}, ...],
+     "anchors": [{"study", "job", "method", "region", "abundance", "ci_low", "ci_high"}],
+     "estimate": {"name": "MIM national total", "abundance", "ci_low", "ci_high",
+                  "interval": "bootstrap"},       # the national total (the sum of regions)
+     "pca": {"indicators", "loadings", "variance_explained", "means", "sds"},
+     "fit": {"intercept", "slopes", "r_squared", "residual_sd", "df", "tau2",
+             "anchor_se", "residuals"},
+     "components", "replicates", "seed", "alpha",
+     "key_population": "pwud", ...per_registered entries (the national total)...,
+     "warnings": [...]}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, validate, validates_schema
+from sqlalchemy import select
+
+from estimation.mim import mim_estimate
+from registry.estimate_plots import mim_regions
+from registry.extensions import db
+from registry.models import EstimationResult, OrgUnit, SourceList, Study, TreatmentCentre
+from registry.models.users import User
+from registry.schemas.base import REQUIRED, integer
+from registry.services import audit
+from registry.services.access import ensure_epidemiology
+from registry.services.errors import ServiceError
+from registry.services.methods import plausibility, population, sources
+from registry.services.methods.base import (
+    DEFAULT_SEED,
+    MAX_ID,
+    Checkpoint,
+    Computed,
+    Estimate,
+    Method,
+    ParametersSchema,
+    alpha_field,
+    parameter_error,
+)
+from registry.services.methods.population import (
+    DEFAULT_POPULATION,
+    KEY_POPULATIONS,
+    key_population_field,
+    per_registered,
+)
+
+#: The registry indicators a study may use: analytics count codes (the names of
+#: ``registry.analytics.indicators``, which imports this package), in the form's order.
+INDICATOR_CHOICES = {
+    "TDI_ENTRANTS": _l("Treatment entrants, all"),
+    "REG_CLIENTS": _l("Registered clients at the end of the period"),
+    "REG_NEW": _l("New registrations (first time in life)"),
+    "HIV_PWID_TESTED": _l("People who inject drugs tested for HIV"),
+    "HIV_PWID_POSITIVE": _l("People who inject drugs testing HIV positive"),
+    "TDI_FIRST": _l("Treatment entrants, first treatment"),
+    "OST_CLIENTS": _l("Clients on OST at the end of the period"),
+}
+DEFAULT_INDICATORS = ["TDI_ENTRANTS", "REG_CLIENTS", "REG_NEW", "HIV_PWID_TESTED"]
+MAX_ANCHORS = 30
+#: Anchor rows the new-study form offers (the API takes up to MAX_ANCHORS).
+FORM_ANCHORS = 6
+
+
+class Parameters(ParametersSchema):
+    """A MIM study's parameters (see the module docstring)."""
+
+    anchor_studies = fields.List(
+        integer(1, MAX_ID, required=True),
+        required=True,
+        validate=validate.Length(min=3, max=MAX_ANCHORS,
+                                 error=_l("Give three to thirty anchor studies.")),
+        error_messages={"required": REQUIRED, "null": REQUIRED, "invalid": REQUIRED},
+    )  # fmt: skip
+    indicators = fields.List(
+        fields.String(validate=validate.OneOf(list(INDICATOR_CHOICES),
+                                              error=_l("Unknown indicator."))),
+        load_default=lambda: list(DEFAULT_INDICATORS),
+        validate=validate.Length(min=1, error=_l("Choose at least one indicator.")),
+    )  # fmt: skip
+    components = integer(1, 3, default=1)
+    replicates = integer(200, 10_000, default=2000)
+    seed = integer(0, 2**31 - 1, default=DEFAULT_SEED)
+    alpha = alpha_field()
+    key_population = key_population_field(default=DEFAULT_POPULATION)
+
+    @validates_schema
+    def _enough(self, data: dict[str, Any], **_: Any) -> None:
+        studies = data.get("anchor_studies") or []
+        if len(set(studies)) != len(studies):
+            raise ValidationError(_l("A study is named twice."), field_name="anchor_studies")
+        if studies and len(studies) < data.get("components", 1) + 2:
+            raise ValidationError(
+                _l("Give at least two anchors more than the number of components."),
+                field_name="anchor_studies",
+            )
+        if len(set(data.get("indicators") or [])) != len(data.get("indicators") or []):
+            raise ValidationError(_l("An indicator is named twice."), field_name="indicators")
+
+
+def _anchor_result(study_id: int) -> tuple[Study, EstimationResult] | None:
+    """A study and its latest approved result (None: no such study or no approval)."""
+    from registry.services.approvals import approved_results  # it imports the methods
+
+    row = db.session.execute(
+        approved_results(Study, EstimationResult).where(Study.id == study_id).limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date, date]) -> list:
+    """Uploads only; each anchor study approved, of the period and population."""
+    if any(not ref.startswith("upload:") for ref in refs):
+        raise ServiceError(_l("Choose uploaded lists only: the registry's own counts are "
+                              "the indicators."), "lists")  # fmt: skip
+    ensure_epidemiology(actor)
+    for study_id in p["anchor_studies"]:
+        found = _anchor_result(study_id)
+        if found is None:
+            raise parameter_error(
+                "anchor_studies", _l("Study %(id)s has no approved result.", id=study_id)
+            )
+        study, result = found
+        estimate = Estimate.of_payload(result.payload or {})
+        if study.method == "mim" or estimate is None:
+            raise parameter_error(
+                "anchor_studies",
+                _l("Study %(id)s is not a population estimate of one area.", id=study_id),
+            )
+        if (study.period_start, study.period_end) != period:
+            raise parameter_error(
+                "anchor_studies", _l("Study %(id)s is of another period.", id=study_id)
+            )
+        if estimate.key_population != p["key_population"]:
+            raise parameter_error(
+                "anchor_studies", _l("Study %(id)s estimates another population.", id=study_id)
+            )
+        audit.record_event(actor, "read", "estimation_result", result.id)
+    return refs  # fmt: skip
+
+
+def _region_of(unit: OrgUnit, regions: list[OrgUnit]) -> OrgUnit | None:
+    return next((r for r in regions if unit.path.startswith(r.path)), None)
+
+
+def regions_of(area: OrgUnit) -> list[OrgUnit]:
+    """The org units directly under ``area`` with a treatment centre in them, by code.
+
+    The registry counts people where they are treated (the centre's org unit), as every
+    study and indicator does: a region without a centre of its own has no counts, its
+    people are counted where they are treated (Chui's at the Bishkek RNC), so it is not a
+    region of the method.
+    """
+    centre_units = select(OrgUnit.path).join(
+        TreatmentCentre, TreatmentCentre.org_unit_id == OrgUnit.id
+    )
+    paths = set(db.session.scalars(centre_units))
+    children = db.session.scalars(
+        select(OrgUnit).where(OrgUnit.parent_id == area.id).order_by(OrgUnit.code)
+    )
+    return [unit for unit in children if any(p.startswith(unit.path) for p in paths)]
+
+
+def check_area(refs: list[str], p: dict[str, Any], *, area: OrgUnit) -> None:
+    """Anchors and uploads lie in distinct regions under ``area``; enough regions."""
+    regions = regions_of(area)
+    if len(regions) < len(p["anchor_studies"]) + 1:
+        raise ServiceError(_l("MIM estimates the regions under the study's area: choose an "
+                              "area with more regions than anchors."), "area_code")  # fmt: skip
+    seen: set[int] = set()
+    for study_id in p["anchor_studies"]:
+        study, _result = _anchor_result(study_id)  # checked by ``check``
+        if study.area_id not in {region.id for region in regions}:
+            raise parameter_error(
+                "anchor_studies",
+                _l(
+                    "Study %(id)s is not of a region of the study's area (with a treatment "
+                    "centre).",
+                    id=study_id,
+                ),
+            )
+        if study.area_id in seen:
+            raise parameter_error(
+                "anchor_studies", _l("Two anchor studies are of the same region.", id=study_id)
+            )
+        seen.add(study.area_id)  # fmt: skip
+    uploads: dict[str, set[int]] = {}
+    for ref in refs:
+        source = db.session.get(SourceList, int(ref.partition(":")[2]))
+        region = _region_of(source.area, regions) if source is not None else None
+        if region is None:
+            raise ServiceError(_l("Each uploaded list must be of one region of the area."),
+                               "lists")  # fmt: skip
+        if region.id in uploads.setdefault(source.source_name, set()):
+            raise ServiceError(_l("Two uploads of the same source are of one region."), "lists")
+        uploads[source.source_name].add(region.id)
+    for name, covered in uploads.items():
+        if len(covered) != len(regions):
+            raise ServiceError(_l("The uploads of %(source)s do not cover every region: "
+                                  "choose one per region.", source=name), "lists")  # fmt: skip
+
+
+def _indicator_table(
+    study: Study, regions: list[OrgUnit], threshold: int
+) -> tuple[dict, list[str], list, set[str]]:
+    """``{region code: {indicator: count}}``, the indicator names, the upload digests, and
+    the regions whose estimate must not be published (a count of theirs is withheld).
+
+    The counts are the analytics' canonical tables of the period (the region's total
+    cell), so a region's count is withheld exactly when the dashboard withholds it; an
+    upload's count below the threshold is treated as withheld too.
+    """
+    # the analytics layer imports the methods (published estimates): import it here
+    from registry.analytics import cache
+    from registry.analytics.indicators import TOTAL, family_of
+    from registry.analytics.periods import parse_period
+    from registry.analytics.tables import Geography, canonical_table
+
+    geography = Geography.load()
+    period = parse_period(study.period, today=study.period_end)[0]
+    table: dict[str, dict[str, int]] = {r.code: {} for r in regions}
+    withheld: set[str] = set()
+    names = list(study.parameters["indicators"])
+    for code in names:
+        family = family_of(code)
+        leaf = cache.family_counts(family, [period])[period.iso]
+        canonical = canonical_table(family, geography, leaf, threshold=threshold)
+        for region in regions:
+            key = (code, region.id, TOTAL, TOTAL)
+            table[region.code][code] = int(canonical.values.get(key, 0))
+            if key in canonical.suppressed:
+                withheld.add(region.code)
+    digests = []
+    for ref in study.lists:
+        source = db.session.get(SourceList, int(ref.partition(":")[2]))
+        region = _region_of(source.area, regions)
+        count, digest = sources.list_count(ref, start=study.period_start,
+                                           end=study.period_end, area=source.area)  # fmt: skip
+        name = f"upload:{source.source_name}"
+        if name not in names:
+            names.append(name)
+        table[region.code][name] = count
+        if count < threshold:
+            withheld.add(region.code)
+        digests.append({"ref": ref, "digest": digest})
+    return table, names, digests, withheld
+
+
+def _anchors(study: Study) -> list[dict[str, Any]]:
+    out = []
+    for study_id in study.parameters["anchor_studies"]:
+        found = _anchor_result(study_id)
+        if found is None:
+            raise ValueError(f"anchor study {study_id} no longer has an approved result")
+        anchor, result = found
+        estimate = Estimate.of_payload(result.payload or {})
+        out.append({"study": anchor.id, "job": result.job_id, "method": anchor.method,
+                    "region": anchor.area.code, "abundance": estimate.abundance,
+                    "ci_low": estimate.ci_low, "ci_high": estimate.ci_high,
+                    "input_hash": result.input_hash})  # fmt: skip
+    return out
+
+
+def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
+    """``(payload, history_counts, hash basis)`` of a MIM study on today's data."""
+    p = study.parameters
+    regions = regions_of(study.area)
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    table, names, digests, withheld = _indicator_table(study, regions, threshold)
+    anchors = _anchors(study)
+    given = {}
+    for a in anchors:
+        if a["ci_low"] is None or a["ci_high"] is None:
+            raise ValueError(f"anchor study {a['study']} has no interval")
+        given[a["region"]] = (a["abundance"], (a["ci_low"], a["ci_high"]))
+    matrix = {region: [values[name] for name in names] for region, values in table.items()}
+    frame = pd.DataFrame.from_dict(matrix, orient="index", columns=names)
+    result = mim_estimate(frame, given, components=int(p["components"]), alpha=float(p["alpha"]),
+                          replicates=int(p["replicates"]), seed=int(p["seed"]))  # fmt: skip
+    by_region = {a["region"]: a["study"] for a in anchors}
+    labels = {r.code: r.name for r in regions}
+    regional = [
+        {"code": e.region, "name": labels[e.region], "estimate": e.estimate,
+         "ci_low": e.ci_low, "ci_high": e.ci_high, "anchor": e.anchor,
+         "anchor_estimate": e.anchor_estimate,
+         "anchor_ci": list(e.anchor_ci) if e.anchor_ci else None,
+         "anchor_study": by_region.get(e.region), "scores": list(e.scores),
+         "values": table[e.region], "published": e.region not in withheld}
+        for e in result.regions
+    ]  # fmt: skip
+    national = result.national
+    users = sources.registered(study.area, study.period_end)
+    as_dict = result.as_dict()
+    payload = {
+        "method": "mim",
+        "area": study.area.code,
+        "indicators": names,
+        "regions": regional,
+        "anchors": [{k: v for k, v in a.items() if k != "input_hash"} for a in anchors],
+        "estimate": {"name": "MIM national total", "abundance": national.estimate,
+                     "ci_low": national.ci_low, "ci_high": national.ci_high,
+                     "interval": "bootstrap", "published": not withheld},
+        "pca": as_dict["pca"],
+        "fit": as_dict["fit"],
+        "components": result.components,
+        "replicates": result.replicates,
+        "seed": result.seed,
+        "alpha": result.alpha,
+        "key_population": p.get("key_population") or DEFAULT_POPULATION,
+        **per_registered(national.estimate, national.ci_low, national.ci_high,
+                         registered=users, on=study.period_end),
+    }  # fmt: skip
+    digest = hashlib.sha256(json.dumps(table, sort_keys=True).encode()).hexdigest()
+    basis = {"lists": [{"ref": "indicators", "digest": digest}, *digests,
+                       *({"ref": f"study:{a['study']}", "digest": a["input_hash"]}
+                         for a in anchors)]}  # fmt: skip
+    return Computed(payload, {"lists": study.lists, "indicators": table}, basis)
+
+
+def regional_estimates(payload: dict[str, Any]) -> dict[str, Estimate]:
+    """The estimates of the regions that were not anchors (they keep their own) and
+    whose counts are all published (docs/methods/mim.md, "Disclosure")."""
+    population_code = payload.get("key_population")
+    return {
+        r["code"]: Estimate(r["estimate"], r["ci_low"], r["ci_high"], "mim", population_code)
+        for r in payload.get("regions", ())
+        if not r.get("anchor") and r.get("published", True)
+    }
+
+
+def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """CSV rows: the national total, then one per region with its indicators."""
+    total = {"row": "national", "code": payload["area"], **payload["estimate"],
+             **population.estimate_row(payload)}  # fmt: skip
+    regional = [
+        {"row": "region", **{k: v for k, v in r.items() if k not in ("values", "scores")},
+         **{f"indicator:{k}": v for k, v in r["values"].items()}}
+        for r in payload["regions"]
+    ]  # fmt: skip
+    return [total, *regional]
+
+
+METHOD = Method(
+    name="mim",
+    label=_l("Multivariate indicator method (regional estimates)"),
+    parameters=Parameters,
+    check=check,
+    run=run,
+    rows=rows,
+    estimate=Estimate.of_payload,
+    plots=lambda payload: ["regions"] if payload.get("regions") else [],
+    draw=lambda name, payload: mim_regions(payload["regions"]),
+    plot_titles={
+        "regions": _l(
+            "Each region's estimate with its prediction interval; anchors with their own estimate"
+        )
+    },
+    estimates_population=True,
+    listless=True,
+    warnings=plausibility.estimate_warnings,
+    choices={"key_population": KEY_POPULATIONS, "indicators": INDICATOR_CHOICES},
+    check_area=check_area,
+    regional_estimates=regional_estimates,
+)
