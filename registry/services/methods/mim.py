@@ -50,17 +50,17 @@ import pandas as pd
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
-from sqlalchemy import select
 
 from estimation.mim import mim_estimate
 from registry.estimate_plots import mim_regions
 from registry.extensions import db
-from registry.models import EstimationResult, OrgUnit, SourceList, Study, TreatmentCentre
+from registry.models import OrgUnit, SourceList, Study
 from registry.models.users import User
 from registry.schemas.base import REQUIRED, integer
 from registry.services import audit
 from registry.services.access import ensure_epidemiology
 from registry.services.errors import ServiceError
+from registry.services.methods import mim_inputs as inputs
 from registry.services.methods import plausibility, population, sources
 from registry.services.methods.base import (
     DEFAULT_SEED,
@@ -133,16 +133,6 @@ class Parameters(ParametersSchema):
             raise ValidationError(_l("An indicator is named twice."), field_name="indicators")
 
 
-def _anchor_result(study_id: int) -> tuple[Study, EstimationResult] | None:
-    """A study and its latest approved result (None: no such study or no approval)."""
-    from registry.services.approvals import approved_results  # it imports the methods
-
-    row = db.session.execute(
-        approved_results(Study, EstimationResult).where(Study.id == study_id).limit(1)
-    ).first()
-    return (row[0], row[1]) if row is not None else None
-
-
 def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date, date]) -> list:
     """Uploads only; each anchor study approved, of the period and population."""
     if any(not ref.startswith("upload:") for ref in refs):
@@ -150,7 +140,7 @@ def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date
                               "the indicators."), "lists")  # fmt: skip
     ensure_epidemiology(actor)
     for study_id in p["anchor_studies"]:
-        found = _anchor_result(study_id)
+        found = inputs.anchor_result(study_id)
         if found is None:
             raise parameter_error(
                 "anchor_studies", _l("Study %(id)s has no approved result.", id=study_id)
@@ -174,37 +164,15 @@ def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date
     return refs  # fmt: skip
 
 
-def _region_of(unit: OrgUnit, regions: list[OrgUnit]) -> OrgUnit | None:
-    return next((r for r in regions if unit.path.startswith(r.path)), None)
-
-
-def regions_of(area: OrgUnit) -> list[OrgUnit]:
-    """The org units directly under ``area`` with a treatment centre in them, by code.
-
-    The registry counts people where they are treated (the centre's org unit), as every
-    study and indicator does: a region without a centre of its own has no counts, its
-    people are counted where they are treated (Chui's at the Bishkek RNC), so it is not a
-    region of the method.
-    """
-    centre_units = select(OrgUnit.path).join(
-        TreatmentCentre, TreatmentCentre.org_unit_id == OrgUnit.id
-    )
-    paths = set(db.session.scalars(centre_units))
-    children = db.session.scalars(
-        select(OrgUnit).where(OrgUnit.parent_id == area.id).order_by(OrgUnit.code)
-    )
-    return [unit for unit in children if any(p.startswith(unit.path) for p in paths)]
-
-
 def check_area(refs: list[str], p: dict[str, Any], *, area: OrgUnit) -> None:
     """Anchors and uploads lie in distinct regions under ``area``; enough regions."""
-    regions = regions_of(area)
+    regions = inputs.regions_of(area)
     if len(regions) < len(p["anchor_studies"]) + 1:
         raise ServiceError(_l("MIM estimates the regions under the study's area: choose an "
                               "area with more regions than anchors."), "area_code")  # fmt: skip
     seen: set[int] = set()
     for study_id in p["anchor_studies"]:
-        study, _result = _anchor_result(study_id)  # checked by ``check``
+        study, _result = inputs.anchor_result(study_id)  # checked by ``check``
         if study.area_id not in {region.id for region in regions}:
             raise parameter_error(
                 "anchor_studies",
@@ -222,7 +190,7 @@ def check_area(refs: list[str], p: dict[str, Any], *, area: OrgUnit) -> None:
     uploads: dict[str, set[int]] = {}
     for ref in refs:
         source = db.session.get(SourceList, int(ref.partition(":")[2]))
-        region = _region_of(source.area, regions) if source is not None else None
+        region = inputs.region_of(source.area, regions) if source is not None else None
         if region is None:
             raise ServiceError(_l("Each uploaded list must be of one region of the area."),
                                "lists")  # fmt: skip
@@ -235,74 +203,22 @@ def check_area(refs: list[str], p: dict[str, Any], *, area: OrgUnit) -> None:
                                   "choose one per region.", source=name), "lists")  # fmt: skip
 
 
-def _indicator_table(
-    study: Study, regions: list[OrgUnit], threshold: int
-) -> tuple[dict, list[str], list, set[str]]:
-    """``{region code: {indicator: count}}``, the indicator names, the upload digests, and
-    the regions whose estimate must not be published (a count of theirs is withheld).
-
-    The counts are the analytics' canonical tables of the period (the region's total
-    cell), so a region's count is withheld exactly when the dashboard withholds it; an
-    upload's count below the threshold is treated as withheld too.
-    """
-    # the analytics layer imports the methods (published estimates): import it here
-    from registry.analytics import cache
-    from registry.analytics.indicators import TOTAL, family_of
-    from registry.analytics.periods import parse_period
-    from registry.analytics.tables import Geography, canonical_table
-
-    geography = Geography.load()
-    period = parse_period(study.period, today=study.period_end)[0]
-    table: dict[str, dict[str, int]] = {r.code: {} for r in regions}
-    withheld: set[str] = set()
-    names = list(study.parameters["indicators"])
-    for code in names:
-        family = family_of(code)
-        leaf = cache.family_counts(family, [period])[period.iso]
-        canonical = canonical_table(family, geography, leaf, threshold=threshold)
-        for region in regions:
-            key = (code, region.id, TOTAL, TOTAL)
-            table[region.code][code] = int(canonical.values.get(key, 0))
-            if key in canonical.suppressed:
-                withheld.add(region.code)
-    digests = []
-    for ref in study.lists:
-        source = db.session.get(SourceList, int(ref.partition(":")[2]))
-        region = _region_of(source.area, regions)
-        count, digest = sources.list_count(ref, start=study.period_start,
-                                           end=study.period_end, area=source.area)  # fmt: skip
-        name = f"upload:{source.source_name}"
-        if name not in names:
-            names.append(name)
-        table[region.code][name] = count
-        if count < threshold:
-            withheld.add(region.code)
-        digests.append({"ref": ref, "digest": digest})
-    return table, names, digests, withheld
-
-
-def _anchors(study: Study) -> list[dict[str, Any]]:
-    out = []
-    for study_id in study.parameters["anchor_studies"]:
-        found = _anchor_result(study_id)
-        if found is None:
-            raise ValueError(f"anchor study {study_id} no longer has an approved result")
-        anchor, result = found
-        estimate = Estimate.of_payload(result.payload or {})
-        out.append({"study": anchor.id, "job": result.job_id, "method": anchor.method,
-                    "region": anchor.area.code, "abundance": estimate.abundance,
-                    "ci_low": estimate.ci_low, "ci_high": estimate.ci_high,
-                    "input_hash": result.input_hash})  # fmt: skip
-    return out
-
-
-def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
-    """``(payload, history_counts, hash basis)`` of a MIM study on today's data."""
-    p = study.parameters
-    regions = regions_of(study.area)
-    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
-    table, names, digests, withheld = _indicator_table(study, regions, threshold)
-    anchors = _anchors(study)
+def mim(
+    table: dict[str, dict[str, int]],
+    names: list[str],
+    anchors: list[dict[str, Any]],
+    parameters: dict[str, Any],
+    *,
+    area: str,
+    labels: dict[str, str],
+    registered: int,
+    on: date,
+    withheld: set[str] = frozenset(),
+) -> dict[str, Any]:
+    """Payload of a MIM study (see the module docstring) from the regions' counts
+    ``{region: {indicator: n}}`` and the anchors (``region``, ``abundance``, ``ci_low``,
+    ``ci_high``, ``study`` ...); ``withheld``: regions not to publish."""
+    p = parameters
     given = {}
     for a in anchors:
         if a["ci_low"] is None or a["ci_high"] is None:
@@ -313,9 +229,8 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     result = mim_estimate(frame, given, components=int(p["components"]), alpha=float(p["alpha"]),
                           replicates=int(p["replicates"]), seed=int(p["seed"]))  # fmt: skip
     by_region = {a["region"]: a["study"] for a in anchors}
-    labels = {r.code: r.name for r in regions}
     regional = [
-        {"code": e.region, "name": labels[e.region], "estimate": e.estimate,
+        {"code": e.region, "name": labels.get(e.region, e.region), "estimate": e.estimate,
          "ci_low": e.ci_low, "ci_high": e.ci_high, "anchor": e.anchor,
          "anchor_estimate": e.anchor_estimate,
          "anchor_ci": list(e.anchor_ci) if e.anchor_ci else None,
@@ -324,11 +239,10 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
         for e in result.regions
     ]  # fmt: skip
     national = result.national
-    users = sources.registered(study.area, study.period_end)
     as_dict = result.as_dict()
-    payload = {
+    return {
         "method": "mim",
-        "area": study.area.code,
+        "area": area,
         "indicators": names,
         "regions": regional,
         "anchors": [{k: v for k, v in a.items() if k != "input_hash"} for a in anchors],
@@ -343,8 +257,20 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
         "alpha": result.alpha,
         "key_population": p.get("key_population") or DEFAULT_POPULATION,
         **per_registered(national.estimate, national.ci_low, national.ci_high,
-                         registered=users, on=study.period_end),
+                         registered=registered, on=on),
     }  # fmt: skip
+
+
+def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
+    """``(payload, history_counts, hash basis)`` of a MIM study on today's data."""
+    regions = inputs.regions_of(study.area)
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    table, names, digests, withheld = inputs.indicator_table(study, regions, threshold)
+    anchors = inputs.anchors(study)
+    payload = mim(table, names, anchors, study.parameters, area=study.area.code,
+                  labels={r.code: r.name for r in regions},
+                  registered=sources.registered(study.area, study.period_end),
+                  on=study.period_end, withheld=withheld)  # fmt: skip
     digest = hashlib.sha256(json.dumps(table, sort_keys=True).encode()).hexdigest()
     basis = {"lists": [{"ref": "indicators", "digest": digest}, *digests,
                        *({"ref": f"study:{a['study']}", "digest": a["input_hash"]}
