@@ -72,6 +72,9 @@ PARAMETER_LABELS = {
     "horizon": _l("Years ahead"),
     "scenarios": _l("Scenarios (annual growth, %)"),
     "key_population": _l("Population estimated"),
+    "anchor_studies": _l("Anchor studies"),
+    "indicators": _l("Indicators"),
+    "components": _l("Principal components used"),
 }
 #: Survey rows of the multiplier's form (the API takes up to five), and their labels.
 SURVEY_ROWS = range(3)
@@ -84,6 +87,11 @@ SURVEY_LABELS = {
         ("sample_size", _l("Survey %(n)s: sample size", n=i + 1)),
         ("design_effect", _l("Survey %(n)s: design effect", n=i + 1)),
     )
+}
+#: Anchor rows of the MIM form (the API takes up to thirty), and their labels.
+ANCHOR_ROWS = range(6)
+ANCHOR_LABELS = {
+    f"parameters/anchor_studies/{i}": _l("Anchor %(n)s", n=i + 1) for i in ANCHOR_ROWS
 }
 
 LABELS = {
@@ -100,6 +108,7 @@ LABELS = {
     "decision": _l("Decision"),
     **{f"parameters/{name}": label for name, label in PARAMETER_LABELS.items()},
     **SURVEY_LABELS,
+    **ANCHOR_LABELS,
 }
 
 

@@ -26,7 +26,8 @@ Payload::
 
     {"method": "mim", "area": "KG", "indicators": ["TDI_ENTRANTS", ..., "upload:police"],
      "regions": [{"code", "name", "estimate", "ci_low", "ci_high", "anchor": bool,
-                  "anchor_estimate", "anchor_ci", "anchor_study", "scores": [...],
+                  "anchor_estimate", "anchor_ci", "anchor_study", "anchor_job",
+                  "published": bool, "scores": [...],
                   "values": {indicator: count}}, ...],
      "anchors": [{"study", "job", "method", "region", "abundance", "ci_low", "ci_high"}],
      "estimate": {"name": "MIM national total", "abundance", "ci_low", "ci_high",
@@ -228,13 +229,14 @@ def mim(
     frame = pd.DataFrame.from_dict(matrix, orient="index", columns=names)
     result = mim_estimate(frame, given, components=int(p["components"]), alpha=float(p["alpha"]),
                           replicates=int(p["replicates"]), seed=int(p["seed"]))  # fmt: skip
-    by_region = {a["region"]: a["study"] for a in anchors}
+    by_region = {a["region"]: a for a in anchors}
     regional = [
         {"code": e.region, "name": labels.get(e.region, e.region), "estimate": e.estimate,
          "ci_low": e.ci_low, "ci_high": e.ci_high, "anchor": e.anchor,
          "anchor_estimate": e.anchor_estimate,
          "anchor_ci": list(e.anchor_ci) if e.anchor_ci else None,
-         "anchor_study": by_region.get(e.region), "scores": list(e.scores),
+         "anchor_study": by_region.get(e.region, {}).get("study"),
+         "anchor_job": by_region.get(e.region, {}).get("job"), "scores": list(e.scores),
          "values": table[e.region], "published": e.region not in withheld}
         for e in result.regions
     ]  # fmt: skip
