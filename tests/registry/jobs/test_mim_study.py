@@ -203,3 +203,29 @@ def test_anchors_of_another_period_or_area_are_refused(app, demo):
                 actor=epi,
             )
         db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("locale", "marks"),
+    [("ru", ("Многомерный индикаторный метод", "Метод оценки")),
+     ("en", ("Multivariate indicator method", "Estimated by"))],
+)  # fmt: skip
+def test_the_dashboard_shows_estimated_users_by_region(app, client, demo, locale, marks):
+    from tests.registry.web.conftest import AuthActions
+
+    with app.app_context():
+        _job, result = compute({"anchor_studies": demo, "indicators": INDICATORS,
+                                "replicates": 300})  # fmt: skip
+        approvals.approve_result(result, actor=user(EPIDEMIOLOGIST))
+        db.session.commit()
+        talas = next(r for r in result.payload["regions"] if r["code"] == "KG-T")
+    auth = AuthActions(client, "demo")
+    auth.login("ministry")
+    auth.post("/language", {"locale": locale, "next": "/"}, form_path="/login")
+    page = client.get("/ministry/?year=2003").get_data(as_text=True)
+    assert all(mark in page for mark in marks)
+    assert 'data-method="mim"' in page and 'id="mim-note"' in page
+    digits = f"{round(talas['estimate']):,}".replace(",", "\u00a0" if locale == "ru" else ",")
+    assert digits in page
+    plot = client.get("/ministry/plot.png?chart=regions&year=2003")
+    assert plot.status_code == 200 and plot.data.startswith(b"\x89PNG")
