@@ -227,6 +227,8 @@ def _value(cells: _Cells, indicator: Indicator, period: Period, unit: Unit, sex:
     estimate = cells.estimate(unit, period)
     if estimate is None:
         return None, "no_estimate", None
+    if estimate.withheld:  # it would give a withheld count away (docs/methods/mim.md)
+        return None, "suppressed", None
     if indicator.kind == ESTIMATE:
         value = {"EST_USERS": estimate.value, "EST_USERS_LOW": estimate.low,
                  "EST_USERS_HIGH": estimate.high}[indicator.code]  # fmt: skip

@@ -90,9 +90,7 @@ SURVEY_LABELS = {
 }
 #: Anchor rows of the MIM form (the API takes up to thirty), and their labels.
 ANCHOR_ROWS = range(6)
-ANCHOR_LABELS = {
-    f"parameters/anchor_studies/{i}": _l("Anchor %(n)s", n=i + 1) for i in ANCHOR_ROWS
-}
+ANCHOR_LABELS = {f"parameters/anchor_studies/{i}": _l("Anchor %(n)s", n=i + 1) for i in ANCHOR_ROWS}
 
 LABELS = {
     "title": _l("Title"),

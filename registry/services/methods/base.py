@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 #: Largest id of an integer primary key (PostgreSQL ``integer``).
 MAX_ID = 2**31 - 1
+#: The ``name`` of an estimate a payload holds but which must not be published
+#: (:attr:`Method.regional_estimates`; the analytics answer shows it as suppressed).
+WITHHELD = "withheld"
 #: The seed of every random draw unless a study names another (the same seed on
 #: unchanged data gives the same numbers).
 DEFAULT_SEED = 20030101
@@ -174,7 +177,7 @@ class Method:
     check_area: Callable[..., None] | None = None
     #: Estimates of areas other than the study's own that a payload holds, by org unit
     #: code (MIM: the regions under the study's area); the ministry outputs publish them
-    #: once the result is approved.
+    #: once the result is approved, except an estimate named :data:`WITHHELD`.
     regional_estimates: Callable[[dict[str, Any]], dict[str, Estimate]] = lambda payload: {}
 
     @property
@@ -199,6 +202,7 @@ class Method:
 __all__ = [
     "DEFAULT_SEED",
     "MAX_ID",
+    "WITHHELD",
     "Computed",
     "Estimate",
     "Method",

@@ -11,7 +11,7 @@ Parameters::
 
     {"anchor_studies": [12, 15, 18],   # studies with an approved result: one per region,
                                        # of the study's period and population, >= components + 2
-     "indicators": ["TDI_ENTRANTS", "REG_CLIENTS", "REG_NEW", "HIV_PWID_TESTED"],
+     "indicators": ["TDI_ENTRANTS", "REG_CLIENTS", "REG_NEW"],
      "components": 1, "replicates": 2000, "seed": DEFAULT_SEED, "alpha": 0.05,
      "key_population": "pwud"}
 
@@ -66,6 +66,7 @@ from registry.services.methods import plausibility, population, sources
 from registry.services.methods.base import (
     DEFAULT_SEED,
     MAX_ID,
+    WITHHELD,
     Checkpoint,
     Computed,
     Estimate,
@@ -92,7 +93,7 @@ INDICATOR_CHOICES = {
     "TDI_FIRST": _l("Treatment entrants, first treatment"),
     "OST_CLIENTS": _l("Clients on OST at the end of the period"),
 }
-DEFAULT_INDICATORS = ["TDI_ENTRANTS", "REG_CLIENTS", "REG_NEW", "HIV_PWID_TESTED"]
+DEFAULT_INDICATORS = ["TDI_ENTRANTS", "REG_CLIENTS", "REG_NEW"]
 MAX_ANCHORS = 30
 #: Anchor rows the new-study form offers (the API takes up to MAX_ANCHORS).
 FORM_ANCHORS = 6
@@ -281,14 +282,16 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
 
 
 def regional_estimates(payload: dict[str, Any]) -> dict[str, Estimate]:
-    """The estimates of the regions that were not anchors (they keep their own) and
-    whose counts are all published (docs/methods/mim.md, "Disclosure")."""
+    """The estimates of the regions that were not anchors (they keep their own); one
+    resting on a withheld count is named :data:`WITHHELD` (docs/methods/mim.md,
+    "Disclosure")."""
     population_code = payload.get("key_population")
     return {
-        r["code"]: Estimate(r["estimate"], r["ci_low"], r["ci_high"], "mim", population_code)
+        r["code"]: Estimate(r["estimate"], r["ci_low"], r["ci_high"],
+                            "mim" if r.get("published", True) else WITHHELD, population_code)
         for r in payload.get("regions", ())
-        if not r.get("anchor") and r.get("published", True)
-    }
+        if not r.get("anchor")
+    }  # fmt: skip
 
 
 def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -19,14 +19,13 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.models import EstimationResult, OrgUnit, SourceList, Study, TreatmentCentre
+from registry.services.approvals import approved_results
 from registry.services.methods import sources
 from registry.services.methods.base import Estimate
 
 
 def anchor_result(study_id: int) -> tuple[Study, EstimationResult] | None:
     """A study and its latest approved result (None: no such study or no approval)."""
-    from registry.services.approvals import approved_results  # it imports the methods
-
     row = db.session.execute(
         approved_results(Study, EstimationResult).where(Study.id == study_id).limit(1)
     ).first()
