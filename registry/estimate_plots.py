@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from registry.plots import (
@@ -198,7 +199,9 @@ def mim_regions(regions: Sequence[Mapping[str, Any]]) -> bytes:
                 ax.hlines(y - 0.25, low, high, color=CHOSEN, linewidth=2)
             ax.plot(entry["anchor_estimate"], y - 0.25, "D", color=CHOSEN, markersize=6,
                     label=label("anchor"))  # fmt: skip
-    ax.set_yticks(positions, [str(r.get("name") or r.get("code")) for r in rows])
+    russian = str(get_locale() or "") == "ru"
+    names = [(russian and r.get("name_ru")) or r.get("name") or r.get("code") for r in rows]
+    ax.set_yticks(positions, [str(name) for name in names])
     ax.set_ylim(-0.8, len(rows) - 0.3)
     ax.set_xscale("log")
     ax.set_xlabel(wrapped(TEXT["estimate"], 60))

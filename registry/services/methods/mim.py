@@ -25,7 +25,7 @@ period and the same population, one per region.
 Payload::
 
     {"method": "mim", "area": "KG", "indicators": ["TDI_ENTRANTS", ..., "upload:police"],
-     "regions": [{"code", "name", "estimate", "ci_low", "ci_high", "anchor": bool,
+     "regions": [{"code", "name", "name_ru", "estimate", "ci_low", "ci_high", "anchor": bool,
                   "anchor_estimate", "anchor_ci", "anchor_study", "anchor_job",
                   "published": bool, "scores": [...],
                   "values": {indicator: count}}, ...],
@@ -212,14 +212,15 @@ def mim(
     parameters: dict[str, Any],
     *,
     area: str,
-    labels: dict[str, str],
+    labels: dict[str, tuple[str, str | None]],
     registered: int,
     on: date,
     withheld: set[str] = frozenset(),
 ) -> dict[str, Any]:
     """Payload of a MIM study (see the module docstring) from the regions' counts
     ``{region: {indicator: n}}`` and the anchors (``region``, ``abundance``, ``ci_low``,
-    ``ci_high``, ``study`` ...); ``withheld``: regions not to publish."""
+    ``ci_high``, ``study`` ...); ``labels``: each region's name and Russian name;
+    ``withheld``: regions not to publish."""
     p = parameters
     given = {}
     for a in anchors:
@@ -232,7 +233,8 @@ def mim(
                           replicates=int(p["replicates"]), seed=int(p["seed"]))  # fmt: skip
     by_region = {a["region"]: a for a in anchors}
     regional = [
-        {"code": e.region, "name": labels.get(e.region, e.region), "estimate": e.estimate,
+        {"code": e.region, "name": labels.get(e.region, (e.region, None))[0],
+         "name_ru": labels.get(e.region, (e.region, None))[1], "estimate": e.estimate,
          "ci_low": e.ci_low, "ci_high": e.ci_high, "anchor": e.anchor,
          "anchor_estimate": e.anchor_estimate,
          "anchor_ci": list(e.anchor_ci) if e.anchor_ci else None,
@@ -271,7 +273,7 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     table, names, digests, withheld = inputs.indicator_table(study, regions, threshold)
     anchors = inputs.anchors(study)
     payload = mim(table, names, anchors, study.parameters, area=study.area.code,
-                  labels={r.code: r.name for r in regions},
+                  labels={r.code: (r.name, r.name_ru) for r in regions},
                   registered=sources.registered(study.area, study.period_end),
                   on=study.period_end, withheld=withheld)  # fmt: skip
     digest = hashlib.sha256(json.dumps(table, sort_keys=True).encode()).hexdigest()
