@@ -33,7 +33,8 @@ INDICATORS = ["TDI_ENTRANTS", "REG_CLIENTS"]
 
 @pytest.fixture
 def app_config() -> dict:
-    return {"SUPPRESSION_THRESHOLD": 1}  # nothing withheld, unless a test raises it
+    # nothing withheld unless a test raises it; a small region's police upload is small
+    return {"SUPPRESSION_THRESHOLD": 1, "LINKAGE_MIN_LIST_CODES": 5}
 
 
 def approved_estimate(area: str, period: str, value, low, high, population="pwud") -> int:
@@ -230,3 +231,45 @@ def test_the_dashboard_shows_estimated_users_by_region(app, client, demo, locale
     assert digits in page
     plot = client.get("/ministry/plot.png?chart=regions&year=2003")
     assert plot.status_code == 200 and plot.data.startswith(b"\x89PNG")
+
+
+def test_uploaded_police_lists_one_per_region_become_an_indicator(app, tmp_path):
+    from registry.services.uploads import upload_code_list
+
+    with app.app_context():
+        load_demo("KG", (2003, 2003), scale=0.3, seed=5, lists_out=tmp_path)
+        ids = [approved_estimate(area, "2003", *values) for area, values in ANCHORS.items()]
+        regions = ["KG-B", "KG-GB", "KG-GO", "KG-J", "KG-N", "KG-T", "KG-Y"]
+        refs = []
+        for region in regions:  # the simulator's police file, as an agency sends it
+            with (tmp_path / "police.csv").open("rb") as handle:
+                source = upload_code_list(
+                    handle,
+                    source_name="police",
+                    period="2003",
+                    area_code=region,
+                    actor=user(EPIDEMIOLOGIST),
+                )
+            refs.append((region, f"upload:{source.id}", source.code_count))
+        db.session.commit()
+        parameters = {"anchor_studies": ids, "indicators": INDICATORS, "replicates": 300}
+        with pytest.raises(ServiceError) as refused:  # one region without its upload
+            studies.create_study(
+                {
+                    "method": "mim",
+                    "period": "2003",
+                    "area_code": "KG",
+                    "lists": [ref for _, ref, _ in refs[1:]],
+                    "parameters": parameters,
+                },
+                actor=user(EPIDEMIOLOGIST),
+            )
+        db.session.rollback()
+        assert refused.value.field == "lists"
+        _job, result = compute(parameters, lists=[ref for _, ref, _ in refs])
+        payload = result.payload
+        assert payload["indicators"] == [*INDICATORS, "upload:police"]
+        police = {r["code"]: r["values"]["upload:police"] for r in payload["regions"]}
+        assert police == {region: count for region, _, count in refs}
+        assert all(count > 0 for count in police.values())
+        assert len(payload["pca"]["loadings"][0]) == 3
