@@ -15,7 +15,7 @@ are what the registry's analytics and uploads give; HIV positives among PWID are
 out because small regions have none in some runs (the method takes logarithms).
 
     nice -n 19 .venv/bin/python bench/mim_validation.py [--runs 50] [--scale 1.0]
-        [--anchors KG-GB,KG-O,KG-N] [--out /tmp/mim-validation.json]
+        [--country KG] [--anchors KG-GB,KG-O,KG-N] [--out /tmp/mim-validation.json]
 
 Prints the coverage of the 95% intervals and the bias by region, and writes every run
 to ``--out`` (JSON) so the figures can be re-tabulated.
@@ -105,9 +105,9 @@ def anchor_estimate(sim, region: int, coder: Coder) -> tuple[float, tuple[float,
     return estimate["abundance"], (estimate["ci_low"], estimate["ci_high"])
 
 
-def one_run(seed: int, scale: float, anchors: tuple[str, ...]) -> dict:
+def one_run(seed: int, scale: float, anchors: tuple[str, ...], country: str = "KG") -> dict:
     """One seeded simulation: truth, anchors, MIM, per region."""
-    sim = simulate("KG", YEAR, YEAR, scale=scale, seed=seed)
+    sim = simulate(country, YEAR, YEAR, scale=scale, seed=seed)
     users = np.bincount(sim.population.region[sim.population.active(YEAR)],
                         minlength=len(sim.region_codes))  # fmt: skip
     table = indicators(sim)
@@ -170,17 +170,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--anchors", default=",".join(ANCHORS))
+    parser.add_argument("--country", default="KG", help="KG, KZ, TJ or UZ")
+    parser.add_argument("--anchors", default=",".join(ANCHORS), help="region codes")
     parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "mim-validation.json"))
     args = parser.parse_args()
     anchors = tuple(args.anchors.split(","))
     runs, started = [], time.perf_counter()
     for seed in range(args.first_seed, args.first_seed + args.runs):
-        runs.append(one_run(seed, args.scale, anchors))
+        runs.append(one_run(seed, args.scale, anchors, args.country))
         Path(args.out).write_text(json.dumps(runs))
         print(f"seed {seed}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-    print(f"{len(runs)} runs, Kyrgyzstan {YEAR}, scale {args.scale}, anchors {', '.join(anchors)}, "
-          f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+    print(f"{len(runs)} runs, {args.country} {YEAR}, scale {args.scale}, "
+          f"anchors {', '.join(anchors)}, {time.perf_counter() - started:.0f} s")  # fmt: skip
     print(summary(runs, anchors))
 
 
