@@ -44,7 +44,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import date
+from statistics import NormalDist
 from typing import Any
 
 import pandas as pd
@@ -205,6 +207,18 @@ def check_area(refs: list[str], p: dict[str, Any], *, area: OrgUnit) -> None:
                                   "choose one per region.", source=name), "lists")  # fmt: skip
 
 
+def _at_95(anchor: dict[str, Any]) -> tuple[float, float]:
+    """The anchor's interval widened or narrowed, on the log scale, to a 95% one (an
+    anchor study run at 90% or 99% keeps its own ``alpha``)."""
+    level = float(anchor.get("level") or 0.95)
+    if abs(level - 0.95) < 1e-9:
+        return anchor["ci_low"], anchor["ci_high"]
+    ratio = NormalDist().inv_cdf(0.975) / NormalDist().inv_cdf(0.5 + level / 2)
+    centre = math.log(anchor["abundance"])
+    return tuple(math.exp(centre + ratio * (math.log(anchor[bound]) - centre))
+                 for bound in ("ci_low", "ci_high"))  # fmt: skip
+
+
 def mim(
     table: dict[str, dict[str, int]],
     names: list[str],
@@ -226,7 +240,7 @@ def mim(
     for a in anchors:
         if a["ci_low"] is None or a["ci_high"] is None:
             raise ValueError(f"anchor study {a['study']} has no interval")
-        given[a["region"]] = (a["abundance"], (a["ci_low"], a["ci_high"]))
+        given[a["region"]] = (a["abundance"], _at_95(a))
     matrix = {region: [values[name] for name in names] for region, values in table.items()}
     frame = pd.DataFrame.from_dict(matrix, orient="index", columns=names)
     result = mim_estimate(frame, given, components=int(p["components"]), alpha=float(p["alpha"]),

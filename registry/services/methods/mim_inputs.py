@@ -111,5 +111,6 @@ def anchors(study: Study) -> list[dict[str, Any]]:
         out.append({"study": anchor.id, "job": result.job_id, "method": anchor.method,
                     "region": anchor.area.code, "abundance": estimate.abundance,
                     "ci_low": estimate.ci_low, "ci_high": estimate.ci_high,
+                    "level": 1 - float((anchor.parameters or {}).get("alpha") or 0.05),
                     "input_hash": result.input_hash})  # fmt: skip
     return out

@@ -9,6 +9,7 @@ ministry's analytics as estimated users of every non-anchor region.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -37,11 +38,13 @@ def app_config() -> dict:
     return {"SUPPRESSION_THRESHOLD": 1, "LINKAGE_MIN_LIST_CODES": 5}
 
 
-def approved_estimate(area: str, period: str, value, low, high, population="pwud") -> int:
+def approved_estimate(area: str, period: str, value, low, high, population="pwud",
+                      parameters=None) -> int:  # fmt: skip
     """A succeeded, approved capture-recapture study of ``area``; its id."""
     unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == area))
     year = int(period[:4])
-    study = Study(title=f"CR {area}", method="capture_recapture", parameters={}, lists=[],
+    study = Study(title=f"CR {area}", method="capture_recapture", parameters=parameters or {},
+                  lists=[],
                   period=period, period_start=date(year, 1, 1), period_end=date(year, 12, 31),
                   area_id=unit.id)  # fmt: skip
     now = datetime.now(UTC)
@@ -273,3 +276,17 @@ def test_uploaded_police_lists_one_per_region_become_an_indicator(app, tmp_path)
         assert police == {region: count for region, _, count in refs}
         assert all(count > 0 for count in police.values())
         assert len(payload["pca"]["loadings"][0]) == 3
+
+
+def test_an_anchor_run_at_90_percent_enters_with_its_own_level(app, demo):
+    with app.app_context():
+        value, low, high = 3_000, 2_400, 3_750
+        ninety = approved_estimate("KG-N", "2003", value, low, high,
+                                   parameters={"alpha": 0.1})  # fmt: skip
+        db.session.commit()
+        _job, result = compute({"anchor_studies": [*demo, ninety], "indicators": INDICATORS,
+                                "replicates": 300})  # fmt: skip
+        se = result.payload["fit"]["anchor_se"]
+        assert se["KG-N"] == pytest.approx(math.log(high / low) / (2 * 1.6448536), rel=1e-6)
+        gb = ANCHORS["KG-GB"]
+        assert se["KG-GB"] == pytest.approx(math.log(gb[2] / gb[1]) / (2 * 1.959964), rel=1e-6)
