@@ -29,9 +29,10 @@ Payload::
                   "anchor_estimate", "anchor_ci", "anchor_study", "anchor_job",
                   "published": bool, "scores": [...],
                   "values": {indicator: count}}, ...],
-     "anchors": [{"study", "job", "method", "region", "abundance", "ci_low", "ci_high"}],
+     "anchors": [{"study", "job", "method", "region", "abundance", "ci_low", "ci_high",
+                  "level"}],                    # level: of the anchor's own interval
      "estimate": {"name": "MIM national total", "abundance", "ci_low", "ci_high",
-                  "interval": "bootstrap"},       # the national total (the sum of regions)
+                  "interval": "bootstrap", "published": bool},  # the total (sum of regions)
      "pca": {"indicators", "loadings", "variance_explained", "means", "sds"},
      "fit": {"intercept", "slopes", "r_squared", "residual_sd", "df", "tau2",
              "anchor_se", "residuals"},
