@@ -38,7 +38,8 @@ Payload::
              "anchor_se", "residuals"},
      "components", "replicates", "seed", "alpha",
      "key_population": "pwud", ...per_registered entries (the national total)...,
-     "warnings": [...]}
+     "warnings": [...]}          # plausibility.estimate_warnings, and
+                                 # {"code": "few_anchors", "anchors", "df"} (df <= 2)
 """
 
 from __future__ import annotations
@@ -298,6 +299,22 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     return Computed(payload, {"lists": study.lists, "indicators": table}, basis)
 
 
+#: Residual degrees of freedom at or below which a MIM result warns ``few_anchors``.
+FEW_ANCHORS_DF = 2
+
+
+def warnings(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The estimate's warnings, and ``few_anchors`` when the regression rests on so few
+    anchors that a bias they share cannot be seen (docs/validation.md: in Kazakhstan the
+    misses came in runs whose three anchors were low together)."""
+    out = plausibility.estimate_warnings(payload)
+    fit = payload.get("fit") or {}
+    if fit.get("df") is not None and fit["df"] <= FEW_ANCHORS_DF:
+        out.append({"code": "few_anchors", "anchors": len(payload.get("anchors") or ()),
+                    "df": fit["df"]})  # fmt: skip
+    return out
+
+
 def regional_estimates(payload: dict[str, Any]) -> dict[str, Estimate]:
     """The estimates of the regions that were not anchors (they keep their own); one
     resting on a withheld count is named :data:`WITHHELD` (docs/methods/mim.md,
@@ -340,7 +357,7 @@ METHOD = Method(
     },
     estimates_population=True,
     listless=True,
-    warnings=plausibility.estimate_warnings,
+    warnings=warnings,
     choices={"key_population": KEY_POPULATIONS, "indicators": INDICATOR_CHOICES},
     check_area=check_area,
     regional_estimates=regional_estimates,

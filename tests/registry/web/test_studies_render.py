@@ -91,6 +91,7 @@ def mim_job(epi: User) -> int:
         on=date(2003, 12, 31),
         withheld={"R1"},
     )
+    payload["warnings"] = METHODS["mim"].warnings(payload)  # as the worker adds them
     kg = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "KG"))
     study = Study(
         title="MIM",
