@@ -72,6 +72,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "regional_table": ("consistency", "regional_table"),
     "share_table": ("shares", "share_table"),
     "who_band": ("coverage", "who_band"),
+    # regional estimates: the multivariate indicator method
+    "MimResult": ("mim", "MimResult"),
+    "mim_estimate": ("mim", "mim_estimate"),
     # HIV prevalence, trends and incidence
     "IncidenceRate": ("incidence", "IncidenceRate"),
     "LogisticTrend": ("hiv_trend", "LogisticTrend"),

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from registry.plot_style import (
@@ -26,7 +27,13 @@ from registry.plot_style import (
     wrapped,
 )
 
-__all__ = ["coverage_bands", "multiplier_surveys", "projection_scenarios", "synthesis_forest"]
+__all__ = [
+    "coverage_bands",
+    "mim_regions",
+    "multiplier_surveys",
+    "projection_scenarios",
+    "synthesis_forest",
+]
 
 TEXT = {
     "estimate": _l("Estimated number of people (with interval)"),
@@ -45,6 +52,8 @@ TEXT = {
     "consensus": _l("Consensus"),
     "consensus_interval": _l("Consensus interval"),
     "estimate_log": _l("Estimated number of people (with interval; logarithmic scale)"),
+    "mim": _l("MIM estimate (prediction interval)"),
+    "anchor": _l("Anchor's own estimate (interval)"),
 }
 #: Ticks of a logarithmic axis by how many decades it spans: (fewer than, multiples).
 LOG_TICKS = (
@@ -228,5 +237,44 @@ def synthesis_forest(
     ax.set_xlim(min(ends) / 1.15, max(ends) * 1.15)  # a margin: the band is not the frame
     ax.set_xlabel(wrapped(TEXT["estimate_log"], 60))
     ax.grid(axis="x", which="major", color="#dddddd")
+    legend_below(figure, [ax])
+    return _png(figure)
+
+
+def mim_regions(regions: Sequence[Mapping[str, Any]]) -> bytes:
+    """Each region's MIM estimate with its prediction interval; an anchor's own estimate
+    (capture-recapture ...) beside it, so the regression's fit can be seen."""
+    rows = [r for r in regions if _finite(r.get("estimate"))]
+    figure, axes = _figure(1, 1, (SIZE[0], max(3.0, 1.8 + 0.45 * len(rows))))
+    ax = axes[0][0]
+    if not rows:
+        _empty(ax)
+        return _png(figure)
+    positions = list(range(len(rows)))[::-1]
+    labelled: set[str] = set()
+
+    def label(series: str) -> str | None:
+        if series in labelled:
+            return None
+        labelled.add(series)
+        return str(TEXT[series])
+
+    for y, entry in zip(positions, rows, strict=True):
+        if _finite(entry.get("ci_low")) and _finite(entry.get("ci_high")):
+            ax.hlines(y, entry["ci_low"], entry["ci_high"], color=ACCENT, linewidth=2)
+        ax.plot(entry["estimate"], y, "o", color=ACCENT, markersize=7, label=label("mim"))
+        if entry.get("anchor") and _finite(entry.get("anchor_estimate")):
+            low, high = entry.get("anchor_ci") or (None, None)
+            if _finite(low) and _finite(high):
+                ax.hlines(y - 0.25, low, high, color=CHOSEN, linewidth=2)
+            ax.plot(entry["anchor_estimate"], y - 0.25, "D", color=CHOSEN, markersize=6,
+                    label=label("anchor"))  # fmt: skip
+    russian = str(get_locale() or "") == "ru"
+    names = [(russian and r.get("name_ru")) or r.get("name") or r.get("code") for r in rows]
+    ax.set_yticks(positions, [str(name) for name in names])
+    ax.set_ylim(-0.8, len(rows) - 0.3)
+    ax.set_xscale("log")
+    ax.set_xlabel(wrapped(TEXT["estimate"], 60))
+    ax.grid(axis="x", color="#dddddd")
     legend_below(figure, [ax])
     return _png(figure)

@@ -47,6 +47,11 @@ COMMANDS: tuple[Command, ...] = (
         "hiv_trend",
     ),
     Command(
+        "mim",
+        "regional estimates from indicators and anchor regions (multivariate indicator)",
+        "mim",
+    ),
+    Command(
         "multiplier",
         "population size N = B / p from a benchmark count and a survey",
         "multiplier",

@@ -9,8 +9,12 @@ Only results an epidemiologist approved reach ministry outputs. When several met
 an approved result for the same area and ISO period, the most recently approved wins
 (the latest approved result of each method, as
 :func:`registry.services.approvals.latest_approved_result` finds it, then the latest of
-those that has an estimate). An analytics request reads every area's estimates of its
-periods at once (a region-level table would otherwise cost one query per region).
+those that has an estimate). A result that estimates other areas as well (a MIM study:
+the regions under its area, ``Method.regional_estimates``) counts as an approved
+estimate of each of them, approved when it was. An estimate that would give a withheld
+count away is kept as ``withheld`` (the answer shows it as suppressed). An analytics
+request reads every area's estimates of its periods at once (a region-level table would
+otherwise cost one query per region).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from registry.extensions import db
 from registry.models import EstimationResult, OrgUnit, Study
 from registry.services.approvals import approved_results
 from registry.services.methods import ESTIMATING, METHODS
+from registry.services.methods.base import WITHHELD
 from registry.services.methods.population import RegisteredRatio
 
 #: The methods whose approved results are published as estimates: one flag per method
@@ -44,6 +49,9 @@ class Estimate:
     registered: int | None = None
     #: Which population the estimate is of (None: not recorded).
     key_population: str | None = None
+    #: Approved but not to be published: it would give a withheld count away (a MIM
+    #: estimate resting on a suppressed count, docs/methods/mim.md); shown as suppressed.
+    withheld: bool = False
 
 
 def approved_estimates(periods: Iterable[str]) -> dict[tuple[str, str], Estimate]:
@@ -71,7 +79,18 @@ def approved_estimates(periods: Iterable[str]) -> dict[tuple[str, str], Estimate
                 method,
                 ratio.registered if ratio is not None else None,
                 estimate.key_population,
+                # a MIM total is withheld when a region's count is (docs/methods/mim.md)
+                getattr(payload.estimate, "published", None) is False,
             )
+        # A result may estimate other areas too (MIM: the regions under its area); each is
+        # published like an estimate of that area approved at the same moment.
+        for region, regional in METHODS[method].regional_estimates(payload).items():
+            if (region, period) not in estimates:
+                estimates[(region, period)] = Estimate(
+                    float(regional.abundance), _number(regional.ci_low),
+                    _number(regional.ci_high), result.id, method, None,
+                    regional.key_population, regional.name == WITHHELD,
+                )  # fmt: skip
     return estimates
 
 

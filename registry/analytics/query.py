@@ -14,7 +14,8 @@ period), ``no_denominator`` (zero denominator) or ``whole_years_only`` (a flow i
 asked for a part of a year). OST coverage rows get their WHO band (low under 20%,
 medium 20-40%, high over 40%) in ``metaData.whoBands``. Rows worked out from an approved
 estimate name its population in ``metaData.estimatePopulations`` (``{"pe", "ou",
-"population"}``, ``population`` None when the result did not record it); an OST coverage
+"population", "method"}``, ``population`` None when the result did not record it,
+``method`` the study method that made the estimate); an OST coverage
 row whose estimate is not of opioid-dependent PWID adds ``"warning":
 "coverage_population"`` there. ``EST_PER_REG`` divides by the register count the
 approved result divided by (:mod:`registry.services.methods.population`).
@@ -226,6 +227,8 @@ def _value(cells: _Cells, indicator: Indicator, period: Period, unit: Unit, sex:
     estimate = cells.estimate(unit, period)
     if estimate is None:
         return None, "no_estimate", None
+    if estimate.withheld:  # it would give a withheld count away (docs/methods/mim.md)
+        return None, "suppressed", None
     if indicator.kind == ESTIMATE:
         value = {"EST_USERS": estimate.value, "EST_USERS_LOW": estimate.low,
                  "EST_USERS_HIGH": estimate.high}[indicator.code]  # fmt: skip
@@ -254,7 +257,8 @@ def _note_population(
     """Which population the estimate behind a row is of; coverage of another population
     than opioid-dependent PWID (the indicator's denominator) is flagged ``warning``."""
     entry = populations.setdefault(
-        (pe, ou), {"pe": pe, "ou": ou, "population": estimate.key_population}
+        (pe, ou),
+        {"pe": pe, "ou": ou, "population": estimate.key_population, "method": estimate.method},
     )
     if code == "OST_COVERAGE" and estimate.key_population != COVERAGE_POPULATION:
         entry["warning"] = "coverage_population"

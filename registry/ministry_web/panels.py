@@ -72,6 +72,8 @@ class Panel:
     bands: dict[str, str] = field(default_factory=dict)  # row key -> WHO band
     #: row key -> which population its approved estimate is of (None: not recorded)
     populations: dict[str, str | None] = field(default_factory=dict)
+    #: row key -> the study method of its approved estimate (``mim``: a regional estimate)
+    methods: dict[str, str] = field(default_factory=dict)
     #: row key -> warning code (``coverage_population``: not of opioid-dependent PWID)
     warnings: dict[str, str] = field(default_factory=dict)
     levels: dict[str, int] = field(default_factory=dict)  # org unit code -> level
@@ -130,6 +132,8 @@ def _panel(params: dict[str, str], actor: User, by: str) -> Panel:
         panel.bands[band[by]] = band["band"]
     for entry in response.meta_data.get("estimatePopulations", []):
         panel.populations[entry[by]] = entry["population"]
+        if entry.get("method"):
+            panel.methods[entry[by]] = entry["method"]
         if entry.get("warning"):
             panel.warnings[entry[by]] = entry["warning"]
     return panel

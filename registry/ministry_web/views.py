@@ -22,6 +22,7 @@ from registry.ministry_web.panels import (
 from registry.plot_cache import cached_png
 from registry.services.methods.population import KEY_POPULATIONS
 from registry.studies_web.common import format_number
+from registry.studies_web.readable import SHORT_NAMES
 
 #: The plots, by the ``chart`` query parameter (the panel of the same name).
 CHARTS = {
@@ -56,7 +57,8 @@ def dashboard_helpers() -> dict[str, Any]:
             return format_number(cell.value, digits)
         return str(STATUS_LABELS.get(cell.status, cell.status))
 
-    return {"shown": shown, "band_labels": BAND_LABELS, "key_populations": KEY_POPULATIONS}
+    return {"shown": shown, "band_labels": BAND_LABELS, "key_populations": KEY_POPULATIONS,
+            "estimate_methods": SHORT_NAMES}  # fmt: skip
 
 
 def chosen_year(years: list[int]) -> int | None:

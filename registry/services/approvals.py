@@ -33,8 +33,8 @@ from registry.models import EstimationJob, EstimationResult, OrgUnit, Study, Use
 from registry.models.base import utcnow
 from registry.models.studies import SUCCEEDED
 from registry.services import audit
+from registry.services.access import ensure_epidemiology
 from registry.services.errors import ServiceError
-from registry.services.studies import ensure_epidemiology
 
 
 def _check(result: EstimationResult, actor: User) -> None:

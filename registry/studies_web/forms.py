@@ -74,6 +74,9 @@ PARAMETER_LABELS = {
     "chains": _l("LCMCR: chains"),
     "inputs": _l("Results to combine"),
     "tau_scale": _l("Prior scale of the heterogeneity (log scale)"),
+    "anchor_studies": _l("Anchor studies"),
+    "indicators": _l("Indicators"),
+    "components": _l("Principal components used"),
 }
 #: Survey rows of the multiplier's form (the API takes up to five), and their labels.
 SURVEY_ROWS = range(3)
@@ -98,6 +101,10 @@ INPUT_LABELS = {
     )
 }
 
+#: Anchor rows of the MIM form (the API takes up to thirty), and their labels.
+ANCHOR_ROWS = range(6)
+ANCHOR_LABELS = {f"parameters/anchor_studies/{i}": _l("Anchor %(n)s", n=i + 1) for i in ANCHOR_ROWS}
+
 LABELS = {
     "title": _l("Title"),
     "method": _l("Method"),
@@ -113,6 +120,7 @@ LABELS = {
     **{f"parameters/{name}": label for name, label in PARAMETER_LABELS.items()},
     **SURVEY_LABELS,
     **INPUT_LABELS,
+    **ANCHOR_LABELS,
 }
 
 

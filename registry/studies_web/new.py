@@ -56,6 +56,26 @@ def estimate_job_choices() -> dict[str, str]:
     return choices
 
 
+def anchor_study_choices() -> dict[str, str]:
+    """Studies whose latest job has an approved single-area population estimate: what a
+    MIM study may take as anchors (``{study id: "#id · title · period · area · estimate"}``).
+    """
+    choices = {}
+    for job in studies.list_jobs(actor=g.user, limit=200):
+        method = METHODS.get(job.study.method)
+        if job.result is None or not job.result.approved or method is None:
+            continue
+        payload = method.read(job.result.payload)
+        if method.regional_estimates(payload) or not method.estimates_population:
+            continue  # a MIM result is no anchor
+        estimate = method.estimate(payload)
+        study = job.study
+        if estimate is not None and str(study.id) not in choices:
+            label = (study.title, study.period, study.area.code, format_number(estimate.abundance))
+            choices[str(study.id)] = " · ".join((f"#{study.id}", *label))
+    return choices
+
+
 def parameter_defaults(method: Method) -> dict[str, str]:
     """The method's defaults as the form's inputs (``parameters/<name>``)."""
     schema = method.parameters()
@@ -105,6 +125,7 @@ def new_study() -> Any:
         method=method,
         methods=METHOD_LABELS,
         estimate_jobs=estimate_job_choices() if method.name in SOURCE_METHODS else {},
+        anchor_studies=anchor_study_choices() if method.name == "mim" else {},
         areas=area_choices(),
         lists=list_choices(),
         linkage=report,

@@ -42,6 +42,7 @@ SHORT_NAMES = {
     "coverage": _l("OST coverage"),
     "projection": _l("Projection"),
     "synthesis": _l("Synthesis"),
+    "mim": _l("Multivariate indicator method"),
 }
 SURVEY_TEXT = _l("%(label)s: %(in_benchmark)s of %(sample_size)s (design effect %(deff)s)")
 INPUT_TEXT = _l("job #%(job)s, weight %(weight)s")
@@ -116,8 +117,12 @@ def parameter_value(method: str, name: str, value: Any, locale: str) -> str:
     choices = METHODS[method].choices.get(name) if method in METHODS else None
     if isinstance(value, bool):
         return str(YES_NO["true" if value else "false"])
+    if choices and isinstance(value, list):  # several codes (MIM's indicators)
+        return "; ".join(str(choices.get(item, item)) for item in value)
     if choices and value in choices:
         return str(choices[value])
+    if name == "anchor_studies" and isinstance(value, list):
+        return ", ".join(f"#{item}" for item in value)
     if name == "alpha":
         return CONFIDENCE_LEVELS.get(f"{value:g}", f"{100 * (1 - float(value)):g}%")
     if name in DATE_PARAMETERS and isinstance(value, str):

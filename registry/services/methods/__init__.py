@@ -26,6 +26,7 @@ from registry.services.methods import (
     count_estimators,
     coverage,
     hiv_trend,
+    mim,
     multiplier,
     projection,
     retention,
@@ -45,6 +46,7 @@ METHODS: dict[str, Method] = {
         coverage,
         projection,
         synthesis,
+        mim,
     )
 }
 #: The methods whose result is a population estimate (coverage, projection and synthesis

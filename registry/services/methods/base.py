@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 #: Largest id of an integer primary key (PostgreSQL ``integer``).
 MAX_ID = 2**31 - 1
+#: The ``name`` of an estimate a payload holds but which must not be published
+#: (:attr:`Method.regional_estimates`; the analytics answer shows it as suppressed).
+WITHHELD = "withheld"
 #: The seed of every random draw unless a study names another (the same seed on
 #: unchanged data gives the same numbers).
 DEFAULT_SEED = 20030101
@@ -176,6 +179,10 @@ class Method:
     #: Its plausibility warnings on a payload (:mod:`.plausibility`), kept in the
     #: payload's ``warnings``.
     warnings: Callable[[Any], list[dict[str, Any]]] = lambda payload: []
+    #: Estimates of areas other than the study's own that a payload holds, by org unit
+    #: code (MIM: the regions under the study's area); the ministry outputs publish them
+    #: once the result is approved, except an estimate named :data:`WITHHELD`.
+    regional_estimates: Callable[[Any], dict[str, Estimate]] = lambda payload: {}
 
     @property
     def result_template(self) -> str:
@@ -205,6 +212,7 @@ class Method:
 __all__ = [
     "DEFAULT_SEED",
     "MAX_ID",
+    "WITHHELD",
     "Computed",
     "Estimate",
     "Method",

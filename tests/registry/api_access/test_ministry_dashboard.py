@@ -52,6 +52,8 @@ def signed_in(app, small_registry, db_session):
 #: What the Russian page shows for an estimate that did not record its population, and
 #: beside coverage divided by it.
 NOT_RECORDED = "не указана"
+#: The method of the approved estimate, named beside it in the regions table.
+CAPTURE_RECAPTURE = "Захват–повторный захват"
 NOT_PWID = "⚠ не опиоидозависимые ЛУИН: это не индикатор охвата UNAIDS/WHO"
 
 
@@ -75,7 +77,15 @@ def test_ministry_users_start_on_the_dashboard_with_hand_computed_figures(signed
     assert page.status_code == 200
     rows = cells(page.get_data(as_text=True))
     # the estimate's population: the fixture's result did not record one
-    assert ["Кыргызская Республика", "2", "20", "15 – 30", "10,00", NOT_RECORDED] in rows
+    assert [
+        "Кыргызская Республика",
+        "2",
+        "20",
+        "15 – 30",
+        "10,00",
+        NOT_RECORDED,
+        CAPTURE_RECAPTURE,
+    ] in rows
     assert ["2003", "2", "1", "50,0"] in rows
     assert ["2002", "0", "0", label("no_denominator")] in rows  # five years up to 2003
     assert ["1999", "0", "0", label("no_denominator")] in rows
@@ -86,7 +96,7 @@ def test_ministry_users_start_on_the_dashboard_with_hand_computed_figures(signed
     assert ["Кыргызская Республика", "1", "20", "5,0", low, flagged] in rows
     # regions have no approved estimate of their own
     none = label("no_estimate")
-    assert ["г. Бишкек", "1", none, "", none, ""] in rows
+    assert ["г. Бишкек", "1", none, "", none, "", ""] in rows
     html = page.get_data(as_text=True)
     assert ">999<" not in html and "900" not in html and "1100" not in html  # not approved
 
@@ -112,7 +122,15 @@ def test_the_page_says_how_current_its_figures_are_and_where_estimates_are(signe
     assert f"Данные на {moment} UTC" in html
     assert "ещё не утверждена" not in html
     rows = cells(html)
-    assert ["Кыргызская Республика", "2", "20", "15 – 30", "10,00", NOT_RECORDED] in rows
+    assert [
+        "Кыргызская Республика",
+        "2",
+        "20",
+        "15 – 30",
+        "10,00",
+        NOT_RECORDED,
+        CAPTURE_RECAPTURE,
+    ] in rows
 
 
 def test_with_the_default_threshold_small_counts_are_suppressed(app, signed_in):
@@ -121,7 +139,15 @@ def test_with_the_default_threshold_small_counts_are_suppressed(app, signed_in):
     rows = cells(client.get("/ministry/?year=2003").get_data(as_text=True))
     hidden = label("suppressed")
     assert ["2003", hidden, hidden, hidden] in rows
-    assert ["Кыргызская Республика", hidden, "20", "15 – 30", hidden, NOT_RECORDED] in rows
+    assert [
+        "Кыргызская Республика",
+        hidden,
+        "20",
+        "15 – 30",
+        hidden,
+        NOT_RECORDED,
+        CAPTURE_RECAPTURE,
+    ] in rows
     assert ["Кыргызская Республика", hidden, "20", hidden, "", NOT_RECORDED] in rows
 
 

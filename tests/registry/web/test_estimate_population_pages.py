@@ -142,7 +142,13 @@ def test_the_population_is_on_the_result_the_approval_and_the_dashboard(app, cli
     meta = client.get("/api/v1/analytics", query_string={
         "dx": "OST_COVERAGE", "pe": "2003", "ou": "KG"}).json["metaData"]  # fmt: skip
     assert meta["estimatePopulations"] == [
-        {"pe": "2003", "ou": "KG", "population": "pwud", "warning": "coverage_population"}
+        {
+            "pe": "2003",
+            "ou": "KG",
+            "population": "pwud",
+            "method": "multiplier",
+            "warning": "coverage_population",
+        }
     ]
 
 

@@ -8,14 +8,22 @@ languages, with each of its plots.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from registry.extensions import db
-from registry.models import LabTest, TreatmentEpisode, User
-from registry.services.methods import METHODS
+from registry.models import (
+    EstimationJob,
+    EstimationResult,
+    LabTest,
+    OrgUnit,
+    Study,
+    TreatmentEpisode,
+    User,
+)
+from registry.services.methods import METHODS, mim
 from registry.services.studies import create_study
 from tests.registry.jobs.conftest import EPISODE_CODES
 from tests.registry.jobs.test_methods_services import ost_records  # noqa: F401 - fixture
@@ -82,8 +90,51 @@ def every_method(app, registry_data, study_records, ost_records):  # noqa: F811
         jobs["projection"] = run("projection", [], source_job=jobs["capture_recapture"])
         jobs["synthesis"] = run("synthesis", [], inputs=[{"job": jobs["capture_recapture"]},
                                                          {"job": jobs["multiplier"]}])  # fmt: skip
+        jobs["mim"] = mim_job(epi)
         db.session.remove()
     return jobs
+
+
+def mim_job(epi: User) -> int:
+    """A succeeded MIM job: this registry has too few regions with a centre to run one,
+    so its payload is computed by the method's own payload function on a small table."""
+    table = {f"R{i}": {"TDI_ENTRANTS": 10 * (i + 1) ** 2, "REG_CLIENTS": 40 * (i + 1) ** 2 + i}
+             for i in range(5)}  # fmt: skip
+    anchors = [{"region": f"R{i}", "study": 1, "job": 1, "method": "capture_recapture",
+                "abundance": 200.0 * (i + 1) ** 2, "ci_low": 150.0 * (i + 1) ** 2,
+                "ci_high": 260.0 * (i + 1) ** 2} for i in (0, 2, 4)]  # fmt: skip
+    parameters = METHODS["mim"].load({"anchor_studies": [1, 2, 3], "replicates": 200})
+    payload = mim.mim(
+        table,
+        ["TDI_ENTRANTS", "REG_CLIENTS"],
+        anchors,
+        parameters,
+        area="KG",
+        labels={},
+        registered=50,
+        on=date(2003, 12, 31),
+        withheld={"R1"},
+    )
+    payload["warnings"] = METHODS["mim"].warnings(METHODS["mim"].read(payload))  # as the worker
+    kg = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "KG"))
+    study = Study(
+        title="MIM",
+        method="mim",
+        parameters=parameters,
+        lists=[],
+        period="2003",
+        period_start=date(2003, 1, 1),
+        period_end=date(2003, 12, 31),
+        area=kg,
+        created_by_id=epi.id,
+    )
+    now = datetime.now(UTC)
+    job = EstimationJob(study=study, state="succeeded", created_by_id=epi.id)
+    db.session.add_all([study, job, EstimationResult(
+        job=job, payload=payload, input_hash="2" * 64, software_version="test",
+        started_at=now, finished_at=now)])  # fmt: skip
+    db.session.commit()
+    return job.id
 
 
 @pytest.mark.parametrize("locale", ["ru", "en"])
