@@ -8,7 +8,9 @@ Loads the app of this checkout on a copy of the cached demo database of ``bench/
 epidemiologist and one ministry token, and sends the requests of the load mix through
 Flask's test client, ``--rounds`` times each after one warm-up round. Prints the median
 and the 90th percentile of the thread's CPU time per request kind, the SQL statements per
-request (``--sql``), and the mix-weighted mean CPU per request (the load bench's shares),
+request, how long the request held SQLite's write lock (from its first write to its
+commit: every save of every server process waits that long behind it) and its wall time,
+and the mix-weighted mean CPU per request (the load bench's shares),
 which sets the throughput the server can reach: 2 cores / mean CPU. ``--profile KIND``
 prints the cProfile of that kind (cumulative, top 40). Thread CPU time is not disturbed
 much by other work on a shared machine, unlike wall-clock latency.
@@ -57,11 +59,28 @@ WEIGHTS = {
 
 
 class Counter:
-    def __init__(self) -> None:
-        self.statements = 0
+    """SQL statements of a request, and how long it held SQLite's write lock: wall time
+    from its first INSERT/UPDATE/DELETE to the end of that transaction (every other save
+    of every process waits meanwhile)."""
 
-    def __call__(self, *args: object) -> None:
+    def __init__(self) -> None:
+        self.statements, self.locked, self.first_write = 0, 0.0, None
+
+    def reset(self) -> None:
+        self.statements, self.locked, self.first_write = 0, 0.0, None
+
+    def __call__(self, _conn, _cursor, statement: str, *args: object) -> None:  # noqa: ANN001
         self.statements += 1
+        if self.first_write is None and statement.lstrip()[:6].upper() in WRITES:
+            self.first_write = time.perf_counter()
+
+    def end(self, *_args: object) -> None:
+        if self.first_write is not None:
+            self.locked += time.perf_counter() - self.first_write
+            self.first_write = None
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 def main() -> None:
@@ -111,6 +130,8 @@ def run(app, db, accounts: dict, targets: dict, args: argparse.Namespace) -> Non
     counter = Counter()
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", counter)
+        event.listen(db.engine, "commit", counter.end)
+        event.listen(db.engine, "rollback", counter.end)
     used: set[date] = set()
 
     def csrf(client, path: str) -> str:  # noqa: ANN001
@@ -153,31 +174,35 @@ def run(app, db, accounts: dict, targets: dict, args: argparse.Namespace) -> Non
         return ministry, "GET", f"{path}?{query}", None, bearer
 
     profiler = cProfile.Profile()
-    print(f"{'kind':<15}{'CPU p50 ms':>11}{'CPU p90 ms':>11}{'SQL':>6}  status")
+    print(f"{'kind':<15}{'CPU p50 ms':>11}{'CPU p90 ms':>11}{'SQL':>6}{'lock p50 ms':>12}"
+          f"{'wall p50 ms':>12}  status")  # fmt: skip
     mean = 0.0
     for kind, weight in WEIGHTS.items():
-        times, statements, statuses = [], [], set()
+        times, statements, statuses, locked, walls = [], [], set(), [], []
         for round_ in range(args.rounds + 1):
             client, method, path, data, headers = requests(kind)
-            counter.statements = 0
+            counter.reset()
             profiling = kind == args.profile and round_ > 0
             if profiling:
                 profiler.enable()
-            start = time.thread_time()
+            start, wall = time.thread_time(), time.perf_counter()
             response = client.open(path, method=method, data=data, headers=headers)
             response.get_data()
-            elapsed = time.thread_time() - start
+            elapsed, wall = time.thread_time() - start, time.perf_counter() - wall
             if profiling:
                 profiler.disable()
             statuses.add(response.status_code)
             if round_:
                 times.append(elapsed * 1000)
                 statements.append(counter.statements)
+                locked.append(counter.locked * 1000)
+                walls.append(wall * 1000)
         times.sort()
         p50 = statistics.median(times)
         mean += weight * statistics.mean(times)
         print(f"{kind:<15}{p50:>11.1f}{times[int(0.9 * len(times))]:>11.1f}"
-              f"{statistics.median(statements):>6.0f}  {sorted(statuses)}")  # fmt: skip
+              f"{statistics.median(statements):>6.0f}{statistics.median(locked):>12.1f}"
+              f"{statistics.median(walls):>12.1f}  {sorted(statuses)}")  # fmt: skip
     total = sum(WEIGHTS.values())
     print(f"\nmix-weighted mean CPU per request: {mean / total:.1f} ms "
           f"(2 cores: at most {2000 / (mean / total):.0f} requests/s)")  # fmt: skip

@@ -12,13 +12,29 @@ Public interface::
 made only of codes and ids (e.g. ``"programme=detoxification"``): never a name, a full
 date of birth or free text typed by staff. Services call :func:`record_event`; web views
 call it for the reads they perform (listings), inside their own transaction.
+
+An event waits outside the session until the transaction writes something else or
+commits, so that a page which only reads writes its audit rows at its commit. On SQLite
+the first write of a transaction takes the database's one write lock until the commit:
+an audit row flushed by the next query of a page held that lock through the page's
+remaining queries and its rendering, and every save and every other audited page of every
+server process waited behind it (bench/request_cpu.py's "lock" column). A rollback
+drops the waiting rows. Until then a query of ``AuditEvent`` does not see them (the one
+that reads the trail, a client's region changes, reads "update" rows, which are written
+with the update itself).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event as sqla_event
+from sqlalchemy.orm import Session, SessionTransaction
+
 from registry.extensions import db
 from registry.models import AuditEvent, User
 from registry.models.audit import AuditLogError
+from registry.models.base import utcnow
 
 ACTIONS = ("create", "update", "read", "delete", "login", "logout", "login_failed")
 
@@ -34,7 +50,7 @@ def record_event(
     centre_id: int | None = None,
     detail: str | None = None,
 ) -> AuditEvent:
-    """Add an audit row to the session (the caller's commit writes it) and return it.
+    """Add an audit row to the transaction (the caller's commit writes it) and return it.
 
     ``actor`` is the signed-in user (``None`` for an anonymous failed login).
     ``centre_id`` defaults to the actor's centre.
@@ -42,6 +58,7 @@ def record_event(
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     event = AuditEvent(
+        at=utcnow(),
         user_id=actor.id if actor is not None else None,
         username=actor.username if actor is not None else None,
         action=action,
@@ -50,5 +67,37 @@ def record_event(
         centre_id=centre_id if centre_id is not None else getattr(actor, "centre_id", None),
         detail=detail[:255] if detail else None,
     )
-    db.session.add(event)
+    session = db.session()
+    if session.in_transaction():
+        session.info.setdefault(_WAITING, []).append(event)
+    else:  # nothing read yet, so no transaction whose end would drop it
+        session.add(event)
     return event
+
+
+#: ``Session.info`` key of the events recorded in the transaction and not yet added.
+_WAITING = "audit_events_waiting"
+
+
+def _add_waiting(session: Session) -> None:
+    waiting = session.info.pop(_WAITING, None)
+    if waiting:
+        session.add_all(waiting)
+
+
+@sqla_event.listens_for(Session, "before_flush")
+def _with_other_writes(session: Session, _context: Any, _instances: Any) -> None:
+    """The transaction writes anyway (and holds the lock): its events go with it."""
+    _add_waiting(session)
+
+
+@sqla_event.listens_for(Session, "before_commit")
+def _at_commit(session: Session) -> None:
+    _add_waiting(session)
+
+
+@sqla_event.listens_for(Session, "after_transaction_end")
+def _drop_at_rollback(session: Session, transaction: SessionTransaction) -> None:
+    """A rolled-back transaction writes none of its events (a commit has added them)."""
+    if transaction.parent is None:
+        session.info.pop(_WAITING, None)
