@@ -6,6 +6,7 @@ Public interface::
     record_event(actor: User | None, action: str, entity: str, entity_id: int | None, *,
                  centre_id: int | None = None, detail: str | None = None) -> AuditEvent
     AuditLogError           # raised on any attempt to update/delete an AuditEvent
+    WITHOUT_WAITING_EVENTS  # execution option: an AuditEvent query need not flush waiting rows
 
 ``entity`` is the table-like name of the record ("client", "episode", "ost_enrolment",
 "dosing_event", "dose_change", "lab_test", "user"). ``detail`` is a short machine note
@@ -19,9 +20,9 @@ the first write of a transaction takes the database's one write lock until the c
 an audit row flushed by the next query of a page held that lock through the page's
 remaining queries and its rendering, and every save and every other audited page of every
 server process waited behind it (bench/request_cpu.py's "lock" column). A rollback
-drops the waiting rows. Until then a query of ``AuditEvent`` does not see them (the one
-that reads the trail, a client's region changes, reads "update" rows, which are written
-with the update itself).
+drops the waiting rows. A query of ``AuditEvent`` in the transaction still sees them
+(they are flushed first), unless it is run with the execution option
+``{WITHOUT_WAITING_EVENTS: True}`` because the rows it looks for are never among them.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event as sqla_event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from registry.extensions import db
 from registry.models import AuditEvent, User
@@ -38,7 +39,7 @@ from registry.models.base import utcnow
 
 ACTIONS = ("create", "update", "read", "delete", "login", "logout", "login_failed")
 
-__all__ = ["ACTIONS", "AuditLogError", "record_event"]
+__all__ = ["ACTIONS", "WITHOUT_WAITING_EVENTS", "AuditLogError", "record_event"]
 
 
 def record_event(
@@ -94,6 +95,23 @@ def _with_other_writes(session: Session, _context: Any, _instances: Any) -> None
 @sqla_event.listens_for(Session, "before_commit")
 def _at_commit(session: Session) -> None:
     _add_waiting(session)
+
+
+#: Execution option of an ``AuditEvent`` query that need not see the waiting events.
+WITHOUT_WAITING_EVENTS = "audit_without_waiting_events"
+
+
+@sqla_event.listens_for(Session, "do_orm_execute")
+def _before_audit_query(state: ORMExecuteState) -> None:
+    """A query of the audit rows sees those of its own transaction."""
+    session = state.session
+    if (
+        session.info.get(_WAITING)
+        and not state.execution_options.get(WITHOUT_WAITING_EVENTS)
+        and any(mapper.class_ is AuditEvent for mapper in state.all_mappers)
+    ):
+        _add_waiting(session)
+        session.flush()
 
 
 @sqla_event.listens_for(Session, "after_transaction_end")
