@@ -76,8 +76,9 @@ def record_event(
     return event
 
 
-#: ``Session.info`` key of the events recorded in the transaction and not yet added.
-_WAITING = "audit_events_waiting"
+#: ``Session.info`` keys of the events recorded in the transaction (or savepoint) and not
+#: yet added, and of those recorded outside the savepoints open now, innermost last.
+_WAITING, _OUTSIDE = "audit_events_waiting", "audit_events_waiting_outside"
 
 
 def _add_waiting(session: Session) -> None:
@@ -114,8 +115,20 @@ def _before_audit_query(state: ORMExecuteState) -> None:
         session.flush()
 
 
+@sqla_event.listens_for(Session, "after_transaction_create")
+def _savepoint_begins(session: Session, transaction: SessionTransaction) -> None:
+    """Events recorded before a savepoint wait outside it: its rollback keeps them."""
+    if transaction.nested:
+        session.info.setdefault(_OUTSIDE, []).append(session.info.pop(_WAITING, []))
+
+
 @sqla_event.listens_for(Session, "after_transaction_end")
 def _drop_at_rollback(session: Session, transaction: SessionTransaction) -> None:
-    """A rolled-back transaction writes none of its events (a commit has added them)."""
-    if transaction.parent is None:
+    """A rolled-back transaction or savepoint writes none of its own events (a commit or
+    a released savepoint has added them)."""
+    if transaction.nested:
+        outside = session.info.get(_OUTSIDE)
+        session.info[_WAITING] = outside.pop() if outside else []
+    elif transaction.parent is None:
         session.info.pop(_WAITING, None)
+        session.info.pop(_OUTSIDE, None)

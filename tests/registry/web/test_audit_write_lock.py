@@ -13,9 +13,10 @@ import sqlite3
 import pytest
 from flask import before_render_template
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
 
 from registry.extensions import db
-from registry.models import AuditEvent
+from registry.models import AuditEvent, User
 from registry.services.audit import record_event
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -89,3 +90,17 @@ def test_events_go_with_the_other_writes_of_their_transaction(db_session, actor)
     assert written.id is not None  # written with that flush, before the commit
     db_session.commit()
     assert db_session.get(AuditEvent, written.id).entity == "user"
+
+
+def test_a_rolled_back_savepoint_keeps_the_events_recorded_before_it(db_session, actor):
+    """As when the events were flushed before the savepoint began (admissions at two
+    desks use one: its failure must not lose the reads audited before it)."""
+    staff = actor("clinic-osh")
+    record_event(staff, "read", "client", 7)
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        record_event(staff, "read", "client", 8)  # the savepoint's own: rolled back
+        db_session.add(User(username=staff.username, password_hash="x", role="admin"))
+        db_session.flush()  # a second user of the same name: refused
+    db_session.commit()
+    ids = db_session.scalars(select(AuditEvent.entity_id).where(AuditEvent.entity == "client"))
+    assert list(ids) == [7]
