@@ -20,9 +20,10 @@ the first write of a transaction takes the database's one write lock until the c
 an audit row flushed by the next query of a page held that lock through the page's
 remaining queries and its rendering, and every save and every other audited page of every
 server process waited behind it (bench/request_cpu.py's "lock" column). A rollback
-drops the waiting rows (a savepoint's rollback, only those recorded inside it). A query of ``AuditEvent`` in the transaction still sees them
-(they are flushed first), unless it is run with the execution option
-``{WITHOUT_WAITING_EVENTS: True}`` because the rows it looks for are never among them.
+drops the waiting rows (a savepoint's rollback, only those recorded inside it). A query
+of ``AuditEvent`` in the transaction still sees them (they are flushed first), unless it
+is run with the execution option ``{WITHOUT_WAITING_EVENTS: True}`` because the rows it
+looks for are never among them.
 """
 
 from __future__ import annotations
