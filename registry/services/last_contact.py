@@ -32,7 +32,7 @@ from sqlalchemy.sql import ColumnElement
 from registry.models import DosingEvent, LabTest, OstEnrolment, TreatmentEpisode
 from registry.services.ost import GIVEN_KINDS
 
-#: The attributes of each model that move a last contact, and where its pair comes from.
+#: The attributes of each model whose change moves a last contact.
 WATCHED: dict[type, tuple[str, ...]] = {
     TreatmentEpisode: ("client_id", "centre_id", "admission_date"),
     LabTest: ("client_id", "centre_id", "sample_date"),
@@ -40,6 +40,8 @@ WATCHED: dict[type, tuple[str, ...]] = {
     DosingEvent: ("enrolment_id", "dose_date", "kind"),
 }
 _TOUCHED, _BEFORE = "last_contact_touched", "last_contact_before_flush"
+#: (client, centre) pairs per UPDATE: an ``OR`` of many nests deeper than SQLite allows.
+PAIRS_PER_STATEMENT = 200
 
 
 def last_contact(episodes: Table) -> ColumnElement[Any]:
@@ -72,24 +74,27 @@ def recompute(connection: Connection, pairs: set[tuple[int, int]] | None = None)
     """Store the last contact of the episodes of each (client id, centre id), or of all."""
     table = TreatmentEpisode.__table__
     statement = update(table).values(last_contact_date=last_contact(table))
-    if pairs is not None:
-        if not pairs:
-            return
-        statement = statement.where(
-            or_(*(and_(table.c.client_id == c, table.c.centre_id == k) for c, k in sorted(pairs)))
-        )
-    connection.execute(statement)
+    if pairs is None:
+        connection.execute(statement)
+        return
+    ordered = sorted(pairs)
+    for start in range(0, len(ordered), PAIRS_PER_STATEMENT):  # SQLite's expression depth
+        chunk = ordered[start : start + PAIRS_PER_STATEMENT]
+        connection.execute(statement.where(
+            or_(*(and_(table.c.client_id == c, table.c.centre_id == k) for c, k in chunk))
+        ))  # fmt: skip
 
 
-def _pairs(session: Session, instance: Any, watched: tuple[str, ...]) -> set[tuple[int, int]]:
+def _pairs(session: Session, instance: Any) -> set[tuple[int, int]]:
     """The (client, centre) pairs ``instance`` counts for now and counted for before."""
+    dose = isinstance(instance, DosingEvent)
     values = {}
-    for name in watched[:2]:
+    for name in ("enrolment_id",) if dose else ("client_id", "centre_id"):
         history = _history(instance, name)
-        values[name] = {v for v in (*history.added, *history.unchanged, *history.deleted)}
-        if not values[name]:
+        values[name] = {*history.added, *history.unchanged, *history.deleted}
+        if not values[name]:  # not loaded
             values[name] = {getattr(instance, name)}
-    if isinstance(instance, DosingEvent):
+    if dose:
         return {pair for eid in values["enrolment_id"] if eid for pair in _enrolment(session, eid)}
     return {(c, k) for c in values["client_id"] for k in values["centre_id"] if c and k}
 
@@ -101,7 +106,7 @@ def _history(instance: Any, name: str) -> Any:
 def _enrolment(session: Session, enrolment_id: int) -> set[tuple[int, int]]:
     known = session.identity_map.get(identity_key(OstEnrolment, enrolment_id))
     if known is not None:
-        return _pairs(session, known, WATCHED[OstEnrolment])
+        return _pairs(session, known)
     row = (
         session.connection()
         .execute(
@@ -126,7 +131,7 @@ def _touched(session: Session, groups: tuple[Any, ...]) -> set[tuple[int, int]]:
         for instance in group:
             watched = WATCHED.get(type(instance))
             if watched and (group is not session.dirty or _changed(instance, watched)):
-                touched |= _pairs(session, instance, watched)
+                touched |= _pairs(session, instance)
     return touched
 
 

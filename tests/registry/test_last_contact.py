@@ -18,7 +18,7 @@ from registry.schemas.amendments import CORRECTION_SCHEMAS, VoidSchema
 from registry.services.amendments import correct_record, void_record
 from registry.services.episodes import admit_client
 from registry.services.lab import record_test
-from registry.services.last_contact import last_contact
+from registry.services.last_contact import last_contact, recompute
 from registry.services.ost import enrol_client, record_dose
 from registry.services.reminders import centre_reminders
 from tests.registry.test_migrations import TDI3, _before_tdi3, empty_database_url  # noqa: F401, F811
@@ -243,3 +243,22 @@ def test_the_migration_fills_the_last_contact_of_existing_episodes(empty_databas
             ).all()
         db.engine.dispose()
     assert [tuple(row) for row in stored] == [(date(2003, 7, 1), date(2003, 7, 1))]
+
+
+def test_a_flush_touching_many_clients_recomputes_them_all(db_session, world):
+    """More (client, centre) pairs than one SQLite expression can test (its depth limit
+    is 1,000): the recomputation goes in several statements."""
+    (rnc, _osh), _staff, enrolments = world
+    db_session.execute(EPISODE.update().values(last_contact_date=None))
+    db_session.commit()
+    pairs = {(client, centre) for client in range(10_000, 11_500) for centre in (rnc.id,)}
+    pairs |= {(e.client_id, e.centre_id) for e in enrolments}
+    recompute(db_session.connection(), pairs)
+    db_session.commit()
+    query = select(EPISODE.c.client_id, EPISODE.c.centre_id, EPISODE.c.last_contact_date,
+                   last_contact(EPISODE))  # fmt: skip
+    rows = db_session.execute(query).all()
+    assert [r for r in rows if (r[0], r[1]) in pairs] == [
+        (c, k, again, again) for c, k, _, again in rows if (c, k) in pairs
+    ]
+    assert {r[2] for r in rows if (r[0], r[1]) not in pairs} == {None}  # the others: untouched
