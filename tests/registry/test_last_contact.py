@@ -262,3 +262,14 @@ def test_a_flush_touching_many_clients_recomputes_them_all(db_session, world):
         (c, k, again, again) for c, k, _, again in rows if (c, k) in pairs
     ]
     assert {r[2] for r in rows if (r[0], r[1]) not in pairs} == {None}  # the others: untouched
+
+
+def test_the_bulk_demo_load_stores_every_last_contact(app, runner, tmp_path):
+    """The simulator inserts episodes, doses and tests behind the session's back."""
+    args = ["demo", "load", "--scale", "0.05", "--workers", "1", "--lists-out", str(tmp_path)]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = stored_and_recomputed(db.session)
+        assert len(rows) > 100
+        assert [(i, stored) for i, stored, _ in rows] == [(i, again) for i, _, again in rows]
