@@ -198,21 +198,30 @@ def stop_server(server: subprocess.Popen) -> None:
 
 def tree_cpu_seconds(root: int) -> float:
     """User + system CPU seconds of ``root`` and its descendants (Linux ``/proc``)."""
-    parents, times = {}, {}
+    return sum(process_cpu_seconds(root).values())
+
+
+def process_cpu_seconds(root: int) -> dict[str, float]:
+    """CPU seconds of ``root`` and of each descendant, by ``pid command``: whether the
+    gunicorn workers share the work (a keep-alive connection stays with one worker)."""
+    parents, times, names = {}, {}, {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                head, fields = (entry / "stat").read_text().rsplit(")", 1)
             except OSError:
                 continue
-            parents[int(entry.name)] = int(fields[1])
-            times[int(entry.name)] = int(fields[11]) + int(fields[12])
-    total, pending = 0, [root]
+            fields = fields.split()
+            pid = int(entry.name)
+            parents[pid], names[pid] = int(fields[1]), head.split("(", 1)[1]
+            times[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    found, pending = {}, [root]
     while pending:
         pid = pending.pop()
-        total += times.get(pid, 0)
+        if pid in times:
+            found[f"{pid} {names[pid]}"] = times[pid]
         pending += [child for child, parent in parents.items() if parent == pid]
-    return total / os.sysconf("SC_CLK_TCK")
+    return found
 
 
 def machine_cpu() -> tuple[float, float]:
@@ -259,19 +268,23 @@ async def drive(args: argparse.Namespace, shared: Shared, accounts: dict, server
     recorder = Recorder(deadline=time.monotonic() + args.seconds)
     for user in users:
         user.recorder = recorder
-    before = (time.monotonic(), own_cpu_seconds(), tree_cpu_seconds(server_pid), machine_cpu())
+    processes = process_cpu_seconds(server_pid)
+    before = (time.monotonic(), own_cpu_seconds(), sum(processes.values()), machine_cpu())
     loads = [Path("/proc/loadavg").read_text().split()[:3]]
     await asyncio.gather(*(user.run() for user in users))
-    after = (time.monotonic(), own_cpu_seconds(), tree_cpu_seconds(server_pid), machine_cpu())
+    per_process = process_cpu_seconds(server_pid)
+    after = (time.monotonic(), own_cpu_seconds(), sum(per_process.values()), machine_cpu())
     loads.append(Path("/proc/loadavg").read_text().split()[:3])
-    return recorder, before, after, loads
+    for name, seconds in per_process.items():
+        per_process[name] = seconds - processes.get(name, 0.0)
+    return recorder, before, after, loads, per_process
 
 
 def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
 
 
-def report(recorder: Recorder, before: tuple, after: tuple, loads: list) -> None:
+def report(recorder: Recorder, before: tuple, after: tuple, loads: list, per_process: dict) -> None:
     elapsed = after[0] - before[0]
     every = sorted(x for values in recorder.latencies.values() for x in values)
     rows = sorted(recorder.latencies.items(), key=lambda item: -len(item[1]))
@@ -300,6 +313,12 @@ def report(recorder: Recorder, before: tuple, after: tuple, loads: list) -> None
         f"({server / max(1, len(every)) * 1000:.1f} ms per request), load generator "
         f"{own:.1f} s ({own / elapsed:.0%} of one core), whole machine busy "
         f"{busy / total:.0%} (others: {max(0.0, busy - server - own) / elapsed:.2f} cores)"
+    )
+    print(
+        "server processes, CPU seconds over the run: "
+        + ", ".join(
+            f"{name} {seconds:.1f}" for name, seconds in per_process.items() if seconds >= 0.05
+        )
     )
     print(f"load averages (1, 5, 15 min): start {' '.join(loads[0])}, end {' '.join(loads[1])}")
 

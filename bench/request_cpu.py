@@ -8,7 +8,9 @@ Loads the app of this checkout on a copy of the cached demo database of ``bench/
 epidemiologist and one ministry token, and sends the requests of the load mix through
 Flask's test client, ``--rounds`` times each after one warm-up round. Prints the median
 and the 90th percentile of the thread's CPU time per request kind, the SQL statements per
-request (``--sql``), and the mix-weighted mean CPU per request (the load bench's shares),
+request, how long the request held SQLite's write lock (from its first write to its
+commit: every save of every server process waits that long behind it), its wall time and
+the size of the answer, and the mix-weighted mean CPU per request (the load bench's shares),
 which sets the throughput the server can reach: 2 cores / mean CPU. ``--profile KIND``
 prints the cProfile of that kind (cumulative, top 40). Thread CPU time is not disturbed
 much by other work on a shared machine, unlike wall-clock latency.
@@ -23,6 +25,7 @@ import pstats
 import random
 import re
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -53,15 +56,41 @@ WEIGHTS = {
     "ministry page": 0.2 * 25 / 195,
     "plot": 0.2 * 95 / 195,
     "api": 0.2,
+    # measured apart, not in the mix: the client page of the centre's OST client with the
+    # most doses (a long dose history), and that enrolment's dose history page
+    "OST client page": 0.0,
+    "dose history": 0.0,
 }
+#: The centre's OST enrolment with the most doses, and its client.
+LONGEST_ENROLMENT = """SELECT e.id, e.client_id FROM ost_enrolments e
+    JOIN ost_dosing_events d ON d.enrolment_id = e.id
+    WHERE e.centre_id = (SELECT id FROM treatment_centres WHERE code = ?)
+    GROUP BY e.id ORDER BY count(*) DESC LIMIT 1"""
 
 
 class Counter:
-    def __init__(self) -> None:
-        self.statements = 0
+    """SQL statements of a request, and how long it held SQLite's write lock: wall time
+    from its first INSERT/UPDATE/DELETE to the end of that transaction (every other save
+    of every process waits meanwhile)."""
 
-    def __call__(self, *args: object) -> None:
+    def __init__(self) -> None:
+        self.statements, self.locked, self.first_write = 0, 0.0, None
+
+    def reset(self) -> None:
+        self.statements, self.locked, self.first_write = 0, 0.0, None
+
+    def __call__(self, _conn, _cursor, statement: str, *args: object) -> None:  # noqa: ANN001
         self.statements += 1
+        if self.first_write is None and statement.lstrip()[:6].upper() in WRITES:
+            self.first_write = time.perf_counter()
+
+    def end(self, *_args: object) -> None:
+        if self.first_write is not None:
+            self.locked += time.perf_counter() - self.first_write
+            self.first_write = None
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 def main() -> None:
@@ -82,6 +111,10 @@ def main() -> None:
         database = Path(folder) / "registry.sqlite3"
         shutil.copy(source, database)
         targets = visit_targets(database, 2003)
+        with sqlite3.connect(database) as connection:
+            targets["longest"] = connection.execute(
+                LONGEST_ENROLMENT, (accounts["clinic"][0][1],)
+            ).fetchone()
 
         os.environ.update(ENV, DATABASE_URL=f"sqlite:///{database}")
         os.environ["JOBS_SQLITE_PATH"] = str(Path(folder) / "jobs")
@@ -111,6 +144,8 @@ def run(app, db, accounts: dict, targets: dict, args: argparse.Namespace) -> Non
     counter = Counter()
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", counter)
+        event.listen(db.engine, "commit", counter.end)
+        event.listen(db.engine, "rollback", counter.end)
     used: set[date] = set()
 
     def csrf(client, path: str) -> str:  # noqa: ANN001
@@ -121,6 +156,10 @@ def run(app, db, accounts: dict, targets: dict, args: argparse.Namespace) -> Non
         client_id = rng.choice(targets["clients"][centre])
         if kind == "dashboard":
             return clinic, "GET", "/dashboard", None, None
+        if kind == "OST client page":
+            return clinic, "GET", f"/clients/{targets['longest'][1]}", None, None
+        if kind == "dose history":  # absent before the change: 404
+            return clinic, "GET", f"/ost/{targets['longest'][0]}/doses", None, None
         if kind == "dosing list":
             return clinic, "GET", "/ost/today", None, None
         if kind == "client page":
@@ -153,31 +192,37 @@ def run(app, db, accounts: dict, targets: dict, args: argparse.Namespace) -> Non
         return ministry, "GET", f"{path}?{query}", None, bearer
 
     profiler = cProfile.Profile()
-    print(f"{'kind':<15}{'CPU p50 ms':>11}{'CPU p90 ms':>11}{'SQL':>6}  status")
+    print(f"{'kind':<15}{'CPU p50 ms':>11}{'CPU p90 ms':>11}{'SQL':>6}{'lock p50 ms':>12}"
+          f"{'wall p50 ms':>12}{'KB':>6}  status")  # fmt: skip
     mean = 0.0
     for kind, weight in WEIGHTS.items():
-        times, statements, statuses = [], [], set()
+        times, statements, statuses, locked, walls, sizes = [], [], set(), [], [], []
         for round_ in range(args.rounds + 1):
             client, method, path, data, headers = requests(kind)
-            counter.statements = 0
+            counter.reset()
             profiling = kind == args.profile and round_ > 0
             if profiling:
                 profiler.enable()
-            start = time.thread_time()
+            start, wall = time.thread_time(), time.perf_counter()
             response = client.open(path, method=method, data=data, headers=headers)
-            response.get_data()
-            elapsed = time.thread_time() - start
+            size = len(response.get_data())
+            elapsed, wall = time.thread_time() - start, time.perf_counter() - wall
             if profiling:
                 profiler.disable()
             statuses.add(response.status_code)
             if round_:
                 times.append(elapsed * 1000)
                 statements.append(counter.statements)
+                locked.append(counter.locked * 1000)
+                walls.append(wall * 1000)
+                sizes.append(size / 1024)
         times.sort()
         p50 = statistics.median(times)
-        mean += weight * statistics.mean(times)
+        mean += weight * statistics.mean(times)  # the kinds measured apart weigh 0
         print(f"{kind:<15}{p50:>11.1f}{times[int(0.9 * len(times))]:>11.1f}"
-              f"{statistics.median(statements):>6.0f}  {sorted(statuses)}")  # fmt: skip
+              f"{statistics.median(statements):>6.0f}{statistics.median(locked):>12.1f}"
+              f"{statistics.median(walls):>12.1f}{statistics.median(sizes):>6.0f}  "
+              f"{sorted(statuses)}")  # fmt: skip
     total = sum(WEIGHTS.values())
     print(f"\nmix-weighted mean CPU per request: {mean / total:.1f} ms "
           f"(2 cores: at most {2000 / (mean / total):.0f} requests/s)")  # fmt: skip

@@ -35,6 +35,7 @@ def register_extensions(app: Flask) -> None:
     from registry.i18n import install_template_gettext, select_locale
     from registry.jobs import init_jobs
     from registry.json_body import StrictJSONProvider
+    from registry.services.last_contact import track_last_contact
     from registry.sqlite_pragmas import configure_sqlite
 
     app.json = StrictJSONProvider(app)  # JSON bodies no database can store are a 400
@@ -47,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     install_template_gettext(app)  # templates' _(): looked up once per language
     init_jobs(app)
     track_changes()
+    track_last_contact()
 
 
 def register_blueprints(app: Flask) -> None:

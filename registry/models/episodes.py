@@ -73,6 +73,14 @@ class TreatmentEpisode(TimestampMixin, Base):
             sqlite_where=text("discharge_date IS NULL"),
             postgresql_where=text("discharge_date IS NULL"),
         ),
+        # the centre's open episodes by last contact (the dashboard's no-contact reminders)
+        Index(
+            "ix_treatment_episodes_open_centre_contact",
+            "centre_id",
+            "last_contact_date",
+            sqlite_where=text("discharge_date IS NULL"),
+            postgresql_where=text("discharge_date IS NULL"),
+        ),
         # at most one open episode of a programme per client and centre (partial index)
         Index(
             "uq_treatment_episodes_open_programme",
@@ -120,6 +128,9 @@ class TreatmentEpisode(TimestampMixin, Base):
     discharge_reason: Mapped[str | None] = mapped_column(String(32))
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The latest of the admission, the last dose given and the last test of the client at
+    #: this centre; stored and kept current by :mod:`registry.services.last_contact`.
+    last_contact_date: Mapped[date | None] = mapped_column(Date)
 
     client: Mapped[Client] = relationship()
     centre: Mapped[TreatmentCentre] = relationship()

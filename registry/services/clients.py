@@ -32,7 +32,7 @@ from registry.extensions import db
 from registry.models import AuditEvent, Client, OrgUnit, User
 from registry.models.geography import DISTRICT, REGION
 from registry.services.access import ensure_clinic_forms
-from registry.services.audit import record_event
+from registry.services.audit import WITHOUT_WAITING_EVENTS, record_event
 from registry.services.client_codes import ClientIdentifiers, client_code, client_codes
 from registry.services.errors import ServiceError
 
@@ -69,9 +69,12 @@ def latest_region_change(client_id: int) -> RegionChange | None:
     """The latest change of the client's region by an admission (audited ``region=...``).
 
     Read from the audit trail, which records each move with the codes of both regions.
+    Such "update" rows are written with the move, so the page's waiting "read" rows need
+    not be written first (that would hold SQLite's write lock through the page).
     """
     event = db.session.scalar(
         select(AuditEvent)
+        .execution_options(**{WITHOUT_WAITING_EVENTS: True})
         .where(
             AuditEvent.entity == "client",
             AuditEvent.entity_id == client_id,

@@ -10,7 +10,8 @@ Public interface::
   here is not positive and older than ``REMINDER_HIV_RETEST_DAYS`` / ``..._HCV_...``
   (WHO: retest people who inject drugs at least once a year);
 * ``no_contact``: open episodes with no admission, dose given or test for
-  ``REMINDER_NO_CONTACT_DAYS`` days.
+  ``REMINDER_NO_CONTACT_DAYS`` days (the episode's stored last contact,
+  :mod:`registry.services.last_contact`).
 
 Each list is a :class:`ReminderList`: its first :data:`SHOWN` reminders and how many there
 are. A centre that does not record discharges keeps thousands of open episodes, so the
@@ -27,15 +28,14 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Date, Integer, Select, bindparam, case, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Select, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from registry.extensions import db
-from registry.models import Client, DosingEvent, LabTest, OstEnrolment, TreatmentEpisode, User
+from registry.models import Client, LabTest, OstEnrolment, TreatmentEpisode, User
 from registry.services.access import ensure_centre_access
 from registry.services.audit import record_event
 from registry.services.dosing_day import dosing_list
-from registry.services.ost import GIVEN_KINDS
 
 INJECTING_CODES = ("2", "2.1", "2.2", "2.3")
 RETESTED = ("HIV", "HCV")
@@ -182,55 +182,25 @@ def _no_contact(centre_id: int, on: date, days: int) -> ReminderList:
 
 @cache
 def _no_contact_statement() -> Select:
-    """Built once, like :func:`_retests_statement`."""
+    """Built once, like :func:`_retests_statement`: the first rows and the count, each a
+    range of the index of the centre's open episodes by their stored last contact
+    (:mod:`registry.services.last_contact`). A window count would read every row of the
+    range before the limit: most of a centre's open episodes when it records no
+    discharges."""
     centre_id, cutoff = bindparam("centre_id", type_=Integer), bindparam("cutoff", type_=Date)
     episode = TreatmentEpisode
-    last_given = (
-        select(func.max(DosingEvent.dose_date))
-        .where(DosingEvent.enrolment_id == OstEnrolment.id, DosingEvent.kind.in_(GIVEN_KINDS))
-        .scalar_subquery()
-    )
-    # each open episode admitted before the cutoff with its client's last dose and test here
-    contacts = (
-        select(
-            episode.id,
-            episode.client_id,
-            episode.admission_date,
-            select(func.max(last_given))
-            .where(OstEnrolment.client_id == episode.client_id, OstEnrolment.centre_id == centre_id)
-            .scalar_subquery()
-            .label("dose_date"),
-            select(func.max(LabTest.sample_date))
-            .where(LabTest.client_id == episode.client_id, LabTest.centre_id == centre_id)
-            .scalar_subquery()
-            .label("test_date"),
-        )
-        .where(
-            episode.centre_id == centre_id,
-            episode.discharge_date.is_(None),
-            episode.admission_date < cutoff,
-        )
-        .cte("contacts")
-        .prefix_with("MATERIALIZED")  # the subqueries once per episode, not once per use
-    )
-    c = contacts.c
-    seen = _later(_later(c.admission_date, func.coalesce(c.dose_date, c.admission_date)),
-                  func.coalesce(c.test_date, c.admission_date))  # fmt: skip
+    quiet = (episode.centre_id == centre_id, episode.discharge_date.is_(None),
+             episode.last_contact_date < cutoff)  # fmt: skip
+    total = select(func.count()).select_from(episode).where(*quiet).scalar_subquery()
     first = (
-        select(c.id, c.client_id, seen.label("seen"), func.count().over().label("total"))
-        .where(or_(c.dose_date.is_(None), c.dose_date < cutoff),
-               or_(c.test_date.is_(None), c.test_date < cutoff))
-        .order_by(seen, c.id)
+        select(episode.id, episode.client_id, episode.last_contact_date.label("seen"))
+        .where(*quiet)
+        .order_by(episode.last_contact_date, episode.id)
         .limit(SHOWN)
         .subquery()
-    )  # fmt: skip
+    )
     return (  # the client codes of the rows shown only
-        select(first.c.client_id, Client.code, first.c.seen, first.c.total)
+        select(first.c.client_id, Client.code, first.c.seen, total.label("total"))
         .join(Client, Client.id == first.c.client_id)
         .order_by(first.c.seen, first.c.id)
     )
-
-
-def _later(first: Any, second: Any) -> Any:
-    """The later of two dates in SQL (``greatest`` is not in SQLite)."""
-    return case((first >= second, first), else_=second)

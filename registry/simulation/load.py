@@ -29,6 +29,7 @@ from registry.models import (
     TreatmentEpisode,
 )
 from registry.services.audit import record_event
+from registry.services.last_contact import recompute as recompute_last_contacts
 from registry.simulation import reference
 from registry.simulation.ost_writer import write_ost
 from registry.simulation.outputs import BackgroundLists, write_lists, write_truth
@@ -119,6 +120,7 @@ def load_demo(
         result.counts.update(clients=summary.clients, episodes=summary.episodes,
                              lab_tests=summary.lab_tests)  # fmt: skip
         result.counts.update(write_ost(connection, sim, episode_ids, summary))
+        recompute_last_contacts(connection)  # the bulk insert bypassed the session
         result.rejected = summary.rejected
         _audit(result.counts)
         if connection.dialect.name == "postgresql":

@@ -158,6 +158,7 @@ from registry.web import (  # noqa: E402, F401
     client_list,
     clients,
     dashboard,
+    dose_history,
     dosing,
     episodes,
     lab,

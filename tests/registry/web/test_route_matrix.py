@@ -60,6 +60,7 @@ EXPECTED: dict[str, Access] = {
     "web.discharge": CLINIC,
     "web.enrol_ost": CLINIC,
     "web.record_dose": CLINIC,
+    "web.dose_history": CLINIC,
     "web.change_dose": CLINIC,
     "web.exit_ost": CLINIC,
     "web.dosing_today": CLINIC,
