@@ -30,7 +30,12 @@ import numpy as np
 
 from estimation.capture_recapture.averaging import model_average
 from estimation.capture_recapture.bootstrap import bootstrap
-from estimation.capture_recapture.diagnostics import heavy_saturated_weight, without_saturated
+from estimation.capture_recapture.diagnostics import (
+    default_average,
+    heavy_saturated_weight,
+    heterogeneity_check,
+    without_saturated,
+)
 from estimation.capture_recapture.histories import CaptureHistories
 from estimation.capture_recapture.models import fit_loglinear
 from estimation.capture_recapture.results import LoglinearResult, ModelTable
@@ -121,6 +126,12 @@ def _average(criterion: str, drop_saturated: bool = False) -> Callable[[DataSet]
     return run
 
 
+def _default(data: DataSet) -> Outcome:
+    chosen, reason, _, _ = default_average(data.histories, data.search(), ALPHA)
+    low, high = chosen.conf_int(ALPHA)
+    return Outcome(chosen.abundance, low, high, True, {"reason": reason})
+
+
 def _model(name: str, heterogeneity: str | None = None) -> Callable[[DataSet], Outcome]:
     def run(data: DataSet) -> Outcome:
         result = fit_loglinear(data.histories, name, heterogeneity=heterogeneity)
@@ -140,10 +151,23 @@ def _bootstrap(data: DataSet) -> Outcome:
     return Outcome(boot.abundance, low, high, boot.failures == 0)
 
 
+def _heterogeneity(data: DataSet) -> Outcome:
+    """Not an estimate: the heterogeneity check, whose ``detected`` the report counts."""
+    check = heterogeneity_check(data.histories, data.search().results)
+    if check is None:
+        return Outcome(math.nan, math.nan, math.nan, False)
+    low, high = check.model.conf_int(ALPHA)
+    extra = {"detected": check.detected, "aic_gain": check.aic_gain, "model": check.model.name}
+    return Outcome(check.model.abundance, low, high, check.model.usable, extra)
+
+
 #: The analyses a capture-recapture study offers (registry/services/methods/
-#: capture_recapture.py), as the study computes them, plus ``average_aic_df2``: the
-#: AIC average without models of one residual degree of freedom or none.
+#: capture_recapture.py), as the study computes them: ``average_auto`` is the default
+#: (:func:`~.diagnostics.default_average`); plus ``average_aic_df2``, the AIC average
+#: without models of one residual degree of freedom or none, and the heterogeneity
+#: check (not an estimate: the report counts how often it fires).
 ANALYSES: dict[str, Callable[[DataSet], Outcome]] = {
+    "average_auto": _default,
     "average_aic": _average("aic"),
     "average_bic": _average("bic"),
     "average_aic_df2": _average("aic", drop_saturated=True),
@@ -154,6 +178,7 @@ ANALYSES: dict[str, Callable[[DataSet], Outcome]] = {
     "Mth_chao": _model("Mth"),
     "Mth_darroch": _model("Mth", "Darroch"),
     "bootstrap_aic": _bootstrap,
+    "heterogeneity_check": _heterogeneity,
 }
 
 #: Bayesian analyses, added when their module imports: (module, function, keywords).

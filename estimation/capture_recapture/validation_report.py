@@ -16,6 +16,7 @@ from estimation.capture_recapture.validation import summarise
 __all__ = ["LABELS", "report_section"]
 
 LABELS = {
+    "average_auto": "**default: BIC average, AIC average on a warning** (Chao interval)",
     "average_aic": "AIC average, Chao interval (the old default)",
     "average_bic": "BIC average, Chao interval",
     "average_aic_df2": "AIC average without models of df <= 1",
@@ -40,9 +41,35 @@ def _entry(cell: dict | None) -> str:
     return f"{100 * cell['coverage']:.0f}% ({bias}, {width}{failed})"
 
 
+def derive_default(records: list[dict]) -> list[dict]:
+    """Records of ``average_auto`` computed from the records of the BIC and AIC averages
+    and the heterogeneity check of the same data set, where the run has none (it is the
+    same computation: :func:`~.diagnostics.default_average`)."""
+    by_set: dict[tuple, dict[str, dict]] = {}
+    for r in records:
+        key = (r["scenario"], r["population"], r["lists"], r["replicate"])
+        by_set.setdefault(key, {})[r["analysis"]] = r
+    derived = []
+    for group in by_set.values():
+        needed = ("average_bic", "average_aic", "heterogeneity_check")
+        if "average_auto" in group or not all(n in group for n in needed):
+            continue
+        bic, aic, check = (group[n] for n in needed)
+        reason = None
+        if check.get("detected"):
+            reason = "heterogeneity"
+        elif not bic["low"] <= aic["estimate"] <= bic["high"]:
+            reason = "criteria_disagree"
+        chosen = bic if reason is None else aic
+        derived.append({**chosen, "analysis": "average_auto", "reason": reason})
+    return derived
+
+
 def report_section(records: Iterable[dict]) -> str:
     """The tables of every scenario in the records, with the replicates of each cell."""
-    summary = summarise(records)
+    records = list(records)
+    records += derive_default(records)
+    summary = summarise(r for r in records if r["analysis"] != "heterogeneity_check")
     cells = sorted({(k[2], k[1]) for k in summary})
     analyses = [a for a in LABELS if any(k[3] == a for k in summary)]
     analyses += sorted({k[3] for k in summary} - set(analyses))
@@ -65,4 +92,39 @@ def report_section(records: Iterable[dict]) -> str:
         ]
         lines.append("| *replicates* | " + " | ".join(str(c) for c in counts) + " |")
         lines.append("")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + warning_rates(records)) + "\n"
+
+
+def warning_rates(records: list[dict]) -> list[str]:
+    """How often each warning fires, per scenario and cell: the heterogeneity check, the
+    default's switch to the AIC average, and (3 lists) a heavy weight on df <= 1 models."""
+    counts: dict[tuple, list[int]] = {}
+    for r in records:
+        cell = (r["scenario"], r["lists"], r["population"])
+        if r["analysis"] == "heterogeneity_check":
+            flag = ("heterogeneity detected", bool(r.get("detected")))
+        elif r["analysis"] == "average_auto":
+            flag = ("default switched to AIC", r.get("reason") is not None)
+        elif r["analysis"] == "average_bic" and r["lists"] == 3:
+            flag = ("BIC average: df <= 1 weight > 0.5", (r.get("saturated_weight") or 0) > 0.5)
+        elif r["analysis"] == "average_aic" and r["lists"] == 3:
+            flag = ("AIC average: df <= 1 weight > 0.5", (r.get("saturated_weight") or 0) > 0.5)
+        else:
+            continue
+        tally = counts.setdefault((flag[0], *cell), [0, 0])
+        tally[0] += flag[1]
+        tally[1] += 1
+    if not counts:
+        return []
+    cells = sorted({key[2:] for key in counts})
+    header = " | ".join(f"{k} lists, N {n:,}" for k, n in cells)
+    lines = ["#### How often the warnings fire", "",
+             f"| warning | scenario | {header} |", "|---|---|" + "---:|" * len(cells)]  # fmt: skip
+    for flag in sorted({key[0] for key in counts}):
+        for scenario in SCENARIOS:
+            row = [counts.get((flag, scenario, *cell)) for cell in cells]
+            if not any(row):
+                continue
+            text = ["-" if t is None else f"{100 * t[0] / t[1]:.0f}%" for t in row]
+            lines.append(f"| {flag} | `{scenario}` | " + " | ".join(text) + " |")
+    return lines + [""]
