@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from estimation.capture_recapture.diagnostics import DEPENDENT_PAIRS, dependent_pairs
+from estimation.capture_recapture.results import LoglinearResult
 from estimation.capture_recapture.scenarios import SCENARIOS
 from estimation.capture_recapture.validation import summarise
 
@@ -51,7 +53,7 @@ def derive_default(records: list[dict]) -> list[dict]:
         by_set.setdefault(key, {})[r["analysis"]] = r
     derived = []
     for group in by_set.values():
-        needed = ("average_bic", "average_aic", "heterogeneity_check")
+        needed = ("average_bic", "average_aic", "heterogeneity_check", "best_bic")
         if "average_auto" in group or not all(n in group for n in needed):
             continue
         bic, aic, check = (group[n] for n in needed)
@@ -60,9 +62,15 @@ def derive_default(records: list[dict]) -> list[dict]:
             reason = "heterogeneity"
         elif not bic["low"] <= aic["estimate"] <= bic["high"]:
             reason = "criteria_disagree"
+        elif _pairs(group["best_bic"]["model"], group["best_bic"]["lists"]) >= DEPENDENT_PAIRS:
+            reason = "dependence"
         chosen = bic if reason is None else aic
         derived.append({**chosen, "analysis": "average_auto", "reason": reason})
     return derived
+
+
+def _pairs(name: str, lists: int) -> int:
+    return dependent_pairs(LoglinearResult(name, ("",) * lists, 0, 0.0, 0.0, 0.0, 0, 0.0, 0.0))
 
 
 def report_section(records: Iterable[dict]) -> str:
