@@ -277,7 +277,10 @@ def run_records(
     done = {(r["scenario"], r["population"], r["lists"], r["replicate"], r["analysis"])
             for r in read_records(path)}  # fmt: skip
     count = 0
+    torn = path.exists() and path.stat().st_size and not path.read_bytes().endswith(b"\n")
     with path.open("a") as out:
+        if torn:  # a run stopped mid-line: start on a line of its own
+            out.write("\n")
         for replicate in replicates:
             for cell in cells:
                 key = (cell.scenario, cell.population, cell.lists, replicate)

@@ -56,7 +56,7 @@ def derive_default(records: list[dict]) -> list[dict]:
         needed = ("average_bic", "average_aic", "heterogeneity_check", "best_bic")
         if "average_auto" in group or not all(n in group for n in needed):
             continue
-        bic, aic, check = (group[n] for n in needed)
+        bic, aic, check = (group[n] for n in needed[:3])
         reason = None
         if check.get("detected"):
             reason = "heterogeneity"
