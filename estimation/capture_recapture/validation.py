@@ -37,7 +37,7 @@ from estimation.capture_recapture.diagnostics import (
     without_saturated,
 )
 from estimation.capture_recapture.histories import CaptureHistories
-from estimation.capture_recapture.models import fit_loglinear
+from estimation.capture_recapture.models import closed_population_models, fit_loglinear
 from estimation.capture_recapture.results import LoglinearResult, ModelTable
 from estimation.capture_recapture.scenarios import SCENARIOS, simulate_scenario
 from estimation.capture_recapture.search import search_models
@@ -140,6 +140,11 @@ def _model(name: str, heterogeneity: str | None = None) -> Callable[[DataSet], O
     return run
 
 
+def _family(data: DataSet) -> Outcome:
+    """What a ``"family"`` study shows as its estimate: the table's first usable model."""
+    return _single(closed_population_models(data.histories).best())
+
+
 def _stepwise(data: DataSet) -> Outcome:
     return _single(stepwise(data.histories).model)
 
@@ -174,6 +179,7 @@ ANALYSES: dict[str, Callable[[DataSet], Outcome]] = {
     "best_bic": _best("bic"),
     "best_aic": _best("aic"),
     "stepwise": _stepwise,
+    "family": _family,
     "Mt": _model("Mt"),
     "Mth_chao": _model("Mth"),
     "Mth_darroch": _model("Mth", "Darroch"),
