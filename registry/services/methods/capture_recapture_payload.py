@@ -152,8 +152,9 @@ def _stratified_average(
     histories: dict[str, CaptureHistories], p: dict[str, Any], alpha: float, registered: int
 ) -> dict[str, Any]:
     """The model average in each stratum, summed (variances add: strata are disjoint)."""
+    tables = {name: _search(h, p) for name, h in histories.items()}
     averages = {
-        name: average(h, _search(h, p), p["criterion"], alpha)[0] for name, h in histories.items()
+        name: average(h, tables[name], p["criterion"], alpha)[0] for name, h in histories.items()
     }
     total = sum(a.abundance for a in averages.values())
     stderr = math.sqrt(sum(a.stderr**2 for a in averages.values()))
@@ -177,6 +178,23 @@ def _stratified_average(
             "interval": "chao_log",
         },  # fmt: skip
         "strata": {name: _averaged(a, alpha) for name, a in averages.items()},
+        **_strata_checks(histories, {name: t.results for name, t in tables.items()}, alpha),
+    }
+
+
+def _strata_checks(
+    histories: dict[str, CaptureHistories], against: dict[str, Any], alpha: float
+) -> dict[str, Any]:
+    """The heterogeneity check of each stratum (``strata_heterogeneity``) and, as the
+    study's ``heterogeneity``, the one that fits best against its stratum's models."""
+    checks = {name: heterogeneity_check(h, against[name]) for name, h in histories.items()}
+    checks = {name: c for name, c in checks.items() if c is not None}
+    if not checks:
+        return {}
+    worst = max(checks, key=lambda name: checks[name].aic_gain)
+    return {
+        "heterogeneity": {**checks[worst].to_dict(alpha), "stratum": worst},
+        "strata_heterogeneity": {name: c.to_dict(alpha) for name, c in checks.items()},
     }
 
 
@@ -212,6 +230,7 @@ def capture_recapture(
                 "interval": "lognormal",
             },  # fmt: skip
             "strata": {name: _estimate(r, alpha, "lognormal") for name, r in fitted.strata.items()},
+            **_strata_checks(histories, {k: (r,) for k, r in fitted.strata.items()}, alpha),
         }
     chosen, extra, against = _select(histories, p)
     check = heterogeneity_check(histories, against)

@@ -16,7 +16,8 @@ import pytest
 from PIL import Image
 from scipy.stats import norm
 
-from estimation.capture_recapture import CaptureHistories
+from estimation.capture_recapture import CaptureHistories, search_models
+from estimation.capture_recapture.diagnostics import heterogeneity_check
 from registry import plots
 from registry.extensions import db
 from registry.services.methods import capture_recapture as method
@@ -140,6 +141,12 @@ def test_with_strata_each_stratum_is_averaged_and_the_averages_summed():
     factor = math.exp(norm.ppf(0.975) * math.sqrt(math.log(1 + stderr**2 / unseen**2)))
     assert estimate["ci_low"] == pytest.approx(payload["observed"] + unseen / factor, rel=1e-9)
     assert payload["observed"] == sum(h.observed for h in strata.values())
+    # each stratum's heterogeneity check, and the study's: the best-fitting one
+    for name, h in strata.items():
+        check = heterogeneity_check(h, search_models(h, criterion="bic").results)
+        assert payload["strata_heterogeneity"][name] == check.to_dict(0.05)
+    gains = {name: c["aic_gain"] for name, c in payload["strata_heterogeneity"].items()}
+    assert payload["heterogeneity"]["stratum"] == max(gains, key=gains.get)
 
 
 def red_pixels(png: bytes) -> int:
