@@ -86,8 +86,8 @@ def average(
 ) -> tuple[AveragedEstimate, dict[str, Any]]:
     """The model average of ``table`` by ``criterion``, with its ``selection``.
 
-    ``"auto"``: the BIC average, or the AIC average when heterogeneity is detected or the
-    AIC average lies outside the BIC average's interval (see the module docstring).
+    ``"auto"``: the BIC average, or the AIC average when the models show strain
+    (:func:`estimation.capture_recapture.diagnostics.default_average`).
     """
     if criterion != "auto":
         return model_average(table, criterion=criterion), {"criterion": criterion}
@@ -126,7 +126,10 @@ def _select(
         if histories.n_lists == 3:
             extra["saturated_weight"] = heavy_saturated_weight(table, averaged)
         return averaged, extra, table.results
-    if analysis in ("family", "bootstrap"):
+    if analysis == "family":  # checked against the models without a heterogeneity term
+        plain = tuple(r for r in table.results if not r.name.startswith(("Mh", "Mth")))
+        return table.best(), {"models": models}, plain
+    if analysis == "bootstrap":
         return table.best(), {"models": models}, table.results
     usable = [r for r in table.results if r.usable]
     if not usable:

@@ -138,3 +138,18 @@ def test_three_lists_with_most_weight_on_near_saturated_models_warn(api, start_w
     share = f"{100 * heavy(histories):.0f}%"
     assert f"With three lists, {share} of the average" in page(api, job_id, "en")
     assert f"При трёх списках {share} веса" in page(api, job_id, "ru")
+
+
+@pytest.mark.parametrize("analysis", ["family", "model", "stepwise", "bootstrap"])
+def test_every_analysis_checks_heterogeneity_against_its_own_models(analysis):
+    from registry.services.methods import capture_recapture as method
+    from registry.services.methods.capture_recapture_payload import capture_recapture
+
+    histories = first_seed("heterogeneity", 4, detected)
+    parameters = method.METHOD.load({"analysis": analysis, "replicates": 20})
+    payload = capture_recapture(histories, parameters, registered=0)
+    check = payload["heterogeneity"]
+    assert check["detected"] is True and check["name"].startswith(("Mth", "["))
+    # against the models without a heterogeneity term (the family table has Mh and Mth)
+    assert check["aic_gain"] > 2
+    assert {w["code"] for w in method.warnings(payload)} >= {"heterogeneity"}
