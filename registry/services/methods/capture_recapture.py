@@ -44,9 +44,9 @@ capture-recapture analyses" (the 94-100% coverage once quoted here came from thi
 project's own simulator and does not carry over). On simulated lists where the
 hierarchical models hold (independent lists, one list raising or lowering another's
 capture chance) the default's 95% interval covered the truth in 94-98% of data sets;
-the former default, the AIC average, in 96-100% with intervals about 1.5 times wider.
+the former default, the AIC average, in 98-100% with intervals 1.4-1.9 times wider.
 When people differ in catchability no log-linear analysis covers reliably (the default:
-about 35-90%, as the AIC average): every study shows the heterogeneity check, and its
+0-90%, about as the AIC average): every study shows the heterogeneity check, and its
 warning when it fires (:func:`warnings`).
 """
 

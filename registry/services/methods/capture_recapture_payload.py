@@ -9,7 +9,7 @@ check fires, the AIC average falls outside the BIC average's interval, or the BI
 model lets two or more pairs of lists depend on each other); ``payload["selection"]``
 says which and why. The choice comes from the coverage study of docs/validation.md:
 where the hierarchical models hold, the BIC average's 95% interval covered the truth in
-93-98% of simulated data sets and the AIC average's in 96-100%, with intervals about 1.5
+94-98% of simulated data sets and the AIC average's in 98-100%, with intervals 1.4-1.9
 times wider; under heterogeneity no log-linear analysis reliably reached 90%, and the
 AIC average came closest. The estimate has the unconditional standard error and Chao's
 log-transformed interval; each model row carries its ``weight`` (0 for models left out:
