@@ -35,13 +35,16 @@ LABELS = {
 }
 
 
-def _entry(cell: dict | None) -> str:
+def _entry(cell: dict | None, replicates: int) -> str:
+    """``coverage (bias, width)``, with the failures and, when fewer than the cell's
+    ``replicates``, the data sets this analysis ran on."""
     if cell is None:
         return "-"
     bias = "-" if math.isnan(cell["bias"]) else f"{100 * cell['bias']:+.0f}%"
     width = "-" if math.isnan(cell["width"]) else f"{cell['width']:.2f}"
     failed = f", {cell['failures']} failed" if cell["failures"] else ""
-    return f"{100 * cell['coverage']:.0f}% ({bias}, {width}{failed})"
+    fewer = f", n = {cell['replicates']}" if cell["replicates"] < replicates else ""
+    return f"{100 * cell['coverage']:.0f}% ({bias}, {width}{failed}{fewer})"
 
 
 def derive_default(records: list[dict]) -> list[dict]:
@@ -87,11 +90,6 @@ def report_section(records: Iterable[dict]) -> str:
         lines += [f"#### Scenario `{scenario}`: {SCENARIOS[scenario].description}", ""]
         header = " | ".join(f"{k} lists, N {n:,}" for k, n in cells)
         lines += [f"| analysis | {header} |", "|---|" + "---:|" * len(cells)]
-        for analysis in analyses:
-            row = [_entry(summary.get((scenario, n, k, analysis))) for k, n in cells]
-            if all(entry == "-" for entry in row):
-                continue
-            lines.append(f"| {LABELS.get(analysis, analysis)} | " + " | ".join(row) + " |")
         counts = [
             max(
                 (v["replicates"] for key, v in summary.items() if key[:3] == (scenario, n, k)),
@@ -99,6 +97,12 @@ def report_section(records: Iterable[dict]) -> str:
             )  # fmt: skip
             for k, n in cells
         ]
+        for analysis in analyses:
+            row = [_entry(summary.get((scenario, n, k, analysis)), count)
+                   for (k, n), count in zip(cells, counts, strict=True)]  # fmt: skip
+            if all(entry == "-" for entry in row):
+                continue
+            lines.append(f"| {LABELS.get(analysis, analysis)} | " + " | ".join(row) + " |")
         lines.append("| *replicates* | " + " | ".join(str(c) for c in counts) + " |")
         lines.append("")
     return "\n".join(lines + warning_rates(records)) + "\n"
