@@ -46,7 +46,7 @@ hierarchical models hold (independent lists, one list raising or lowering anothe
 capture chance) the default's 95% interval covered the truth in 94-98% of data sets;
 the former default, the AIC average, in 98-100% with intervals 1.4-1.9 times wider.
 When people differ in catchability no log-linear analysis covers reliably (the default:
-0-90%, about as the AIC average): every study shows the heterogeneity check, and its
+0-97%, about as the AIC average): every study shows the heterogeneity check, and its
 warning when it fires (:func:`warnings`).
 """
 
