@@ -15,6 +15,9 @@ Modules, from data to inference:
 * :mod:`~.intervals` Wald, log-normal, Chao and profile-likelihood intervals
 * :mod:`~.candidates`, :mod:`~.search` all-model search; :mod:`~.averaging`
 * :mod:`~.stepwise` SparseMSE's stepwise selection; :mod:`~.stratified`; :mod:`~.bootstrap`
+* :mod:`~.diagnostics` the heterogeneity check and the registry's default average
+* :mod:`~.scenarios`, :mod:`~.validation`, :mod:`~.validation_report` the coverage study
+  of docs/validation.md (simulated lists with known N)
 * :mod:`~.glm`, :mod:`~.linear_solve` batched Poisson fits
 * :mod:`~.dga` Bayesian model averaging over :mod:`~.decomposable` graphs, on a grid
   (:mod:`~.dga_grid`); :mod:`~.lcmcr` latent classes (:mod:`~.lcmcr_sampler`,

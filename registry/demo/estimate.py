@@ -10,7 +10,7 @@ are::
 1. upload the simulator's police, prison and AIDS-centre lists (``lists_dir``) for the
    country and the study year (:func:`registry.services.uploads.upload_code_list`);
 2. create the default study of the new-study form: capture-recapture on treatment
-   entrants + those three lists, AIC model average
+   entrants + those three lists, the default model average (AIC weights on these lists)
    (:func:`registry.services.studies.create_study`);
 3. run its job here, with the worker's own code (:func:`registry.jobs.runner.run_job`:
    claim, compute, store), instead of leaving it to the worker;

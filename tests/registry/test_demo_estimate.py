@@ -14,7 +14,9 @@ import csv
 import pytest
 from sqlalchemy import func, select
 
-from estimation.capture_recapture import CaptureHistories, model_average, search_models
+from estimation.capture_recapture import CaptureHistories, search_models
+from estimation.capture_recapture.averaging import AveragedEstimate
+from estimation.capture_recapture.diagnostics import default_average
 from registry.analytics import parse_request, run_query
 from registry.demo import DemoRefusedError
 from registry.demo.estimate import estimate_demo, study_year
@@ -33,15 +35,15 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def library_average(lists_dir) -> float:
-    """The AIC model average of the 2003 lists, straight from the estimation library."""
+def library_average(lists_dir) -> AveragedEstimate:
+    """The default model average of the 2003 lists, straight from the estimation library."""
     sources = {"registry": registered_in(2003)}
     for name in LISTS:
         with (lists_dir / f"{name}.csv").open(encoding="utf-8") as handle:
             rows = csv.DictReader(handle)
             sources[name] = {r["client_code"] for r in rows if r["contact_date"][:4] == "2003"}
     histories = CaptureHistories.from_sets(sources)
-    return model_average(search_models(histories, criterion="aic"), criterion="aic").abundance
+    return default_average(histories, search_models(histories, criterion="bic"))[0]
 
 
 def audited(user: User, action: str, entity: str, detail: str | None = None) -> list[AuditEvent]:
@@ -68,10 +70,10 @@ def test_demo_load_ends_with_an_approved_estimate_of_2003(app, runner, tmp_path)
         assert study.created_by_id == epi.id and study.area.code == "KG"
         assert study.lists[0] == "registry:treatment_entrants" and len(study.lists) == 4
         assert study.parameters["analysis"] == "average"
-        assert study.parameters["criterion"] == "aic"
-        estimate = result.payload["estimate"]
-        assert estimate["name"] == "average (AIC)"
-        assert estimate["abundance"] == pytest.approx(library_average(tmp_path), rel=1e-6)
+        assert study.parameters["criterion"] == "auto"
+        estimate, direct = result.payload["estimate"], library_average(tmp_path)
+        assert estimate["name"] == f"average ({direct.criterion.upper()})"
+        assert estimate["abundance"] == pytest.approx(direct.abundance, rel=1e-6)
         # each step is audited as the epidemiologist's, the approval included
         assert len(audited(epi, "create", "source_list")) == 3
         assert len(audited(epi, "create", "study")) == 1

@@ -67,6 +67,12 @@ class CaptureRecaptureResult(EstimatingPayload):
     linkage: Mapping[str, Any] | None = None
     #: A Bayesian analysis's posterior: graph weights, diagnostics, its own warnings.
     posterior: Mapping[str, Any] | None = None
+    #: The heterogeneity check against the analysis's models (``diagnostics``).
+    heterogeneity: Mapping[str, Any] | None = None
+    #: The default average's choice of criterion and why (``reason``, both averages).
+    selection: Mapping[str, Any] | None = None
+    #: With three lists, the average's weight on models of at most one residual df.
+    saturated_weight: float | None = None
 
 
 def rows(payload: CaptureRecaptureResult) -> list[dict[str, Any]]:

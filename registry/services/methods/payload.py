@@ -113,6 +113,18 @@ class ResultWarning:
     jobs: tuple[int, ...] = ()
     p: float | None = None
     i_squared: float | None = None
+    #: A MIM regression on few anchors: how many, and its residual degrees of freedom.
+    anchors: int | None = None
+    df: int | None = None
+    #: Capture-recapture: the heterogeneity model that fits better (its name, estimate and
+    #: AIC gain), the two averages that disagree, the weight on near-saturated models.
+    model: str | None = None
+    abundance: float | None = None
+    aic_gain: float | None = None
+    aic_average: float | None = None
+    bic_low: float | None = None
+    bic_high: float | None = None
+    weight: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The default capture-recapture analysis: the AIC model average over the model search.
+"""The default capture-recapture analysis: the model average over the model search, by
+BIC (AIC when a warning says the models disagree; docs/validation.md).
 
 The payload is checked against formulas computed here by hand from the model rows it
 reports (Buckland, Burnham & Augustin 1997: weights exp(-Δ/2) normalised, unconditional
@@ -15,7 +16,8 @@ import pytest
 from PIL import Image
 from scipy.stats import norm
 
-from estimation.capture_recapture import CaptureHistories
+from estimation.capture_recapture import CaptureHistories, search_models
+from estimation.capture_recapture.diagnostics import heterogeneity_check
 from registry import plots
 from registry.extensions import db
 from registry.services.methods import capture_recapture as method
@@ -34,19 +36,28 @@ def payload() -> dict:
     return capture_recapture(histories, method.METHOD.load({}), registered=100)
 
 
-def test_the_default_analysis_is_the_aic_average(payload):
+def test_the_default_analysis_is_the_bic_average(payload):
     assert method.METHOD.defaults()["analysis"] == "average"
+    assert method.METHOD.defaults()["criterion"] == "auto"
     assert next(iter(method.ANALYSES)) == "average"
     assert payload["analysis"] == "average"
+    assert payload["selection"]["criterion"] == "auto" and payload["selection"]["reason"] is None
     estimate = payload["estimate"]
-    assert estimate["name"] == "average (AIC)" and estimate["criterion"] == "aic"
+    assert estimate["name"] == "average (BIC)" and estimate["criterion"] == "bic"
     assert estimate["interval"] == "chao_log"
+    aic_only = capture_recapture(
+        CaptureHistories.from_sets(dict(zip(SOURCES, map(set, code_lists()), strict=True))),
+        method.METHOD.load({"criterion": "aic"}),
+        registered=0,
+    )
+    assert aic_only["estimate"]["name"] == "average (AIC)"
+    assert payload["selection"]["aic_average"] == aic_only["estimate"]["abundance"]
 
 
 def test_weights_estimate_and_interval_follow_the_formulas(payload):
     rows = [m for m in payload["models"] if m["weight"] > 0]
     assert len(rows) == payload["estimate"]["models"] >= 8  # 3 lists: 8 hierarchical models
-    aic = np.array([m["aic"] for m in rows])
+    aic = np.array([m[payload["estimate"]["criterion"]] for m in rows])
     weights = np.exp(-(aic - aic.min()) / 2)
     weights /= weights.sum()
     assert [m["weight"] for m in rows] == pytest.approx(weights.tolist(), rel=1e-12)
@@ -94,7 +105,7 @@ def test_the_result_page_shows_the_weights_and_the_plot_marks_the_average(
     auth.post("/language", {"locale": "en", "next": "/"}, form_path="/login")
     page = client.get(f"/studies/jobs/{job_id}").get_data(as_text=True)
     assert "Model average" in page and "Chosen model" not in page
-    assert f"{result['estimate']['models']} models weighted by AIC" in page
+    assert f"{result['estimate']['models']} models weighted by BIC" in page
     assert '<th class="num">Weight</th>' in page
     top = result["models"][0]
     assert f"{top['weight']:.3f}" in page  # the best model's weight, 3 decimals
@@ -123,13 +134,19 @@ def test_with_strata_each_stratum_is_averaged_and_the_averages_summed():
     total = each["F"]["abundance"] + each["M"]["abundance"]
     stderr = math.hypot(each["F"]["stderr"], each["M"]["stderr"])
     estimate = payload["estimate"]
-    assert estimate["name"] == "stratified average (AIC)"
+    assert estimate["name"] == "stratified average (BIC)"
     assert estimate["abundance"] == pytest.approx(total, rel=1e-12)
     assert estimate["stderr"] == pytest.approx(stderr, rel=1e-12)
     unseen = total - payload["observed"]
     factor = math.exp(norm.ppf(0.975) * math.sqrt(math.log(1 + stderr**2 / unseen**2)))
     assert estimate["ci_low"] == pytest.approx(payload["observed"] + unseen / factor, rel=1e-9)
     assert payload["observed"] == sum(h.observed for h in strata.values())
+    # each stratum's heterogeneity check, and the study's: the best-fitting one
+    for name, h in strata.items():
+        check = heterogeneity_check(h, search_models(h, criterion="bic").results)
+        assert payload["strata_heterogeneity"][name] == check.to_dict(0.05)
+    gains = {name: c["aic_gain"] for name, c in payload["strata_heterogeneity"].items()}
+    assert payload["heterogeneity"]["stratum"] == max(gains, key=gains.get)
 
 
 def red_pixels(png: bytes) -> int:
