@@ -152,4 +152,4 @@ def test_every_analysis_checks_heterogeneity_against_its_own_models(analysis):
     assert check["detected"] is True and check["name"].startswith(("Mth", "["))
     # against the models without a heterogeneity term (the family table has Mh and Mth)
     assert check["aic_gain"] > 2
-    assert {w["code"] for w in method.warnings(payload)} >= {"heterogeneity"}
+    assert {w["code"] for w in method.warnings(method.METHOD.read(payload))} >= {"heterogeneity"}
