@@ -71,9 +71,15 @@ def _later(first: Any, second: Any) -> Any:
 
 
 def recompute(connection: Connection, pairs: set[tuple[int, int]] | None = None) -> None:
-    """Store the last contact of the episodes of each (client id, centre id), or of all."""
+    """Store the last contact of the episodes of each (client id, centre id), or of all.
+
+    A derived value, not an edit of the episode: ``updated_at`` keeps its value (its
+    ``onupdate`` would otherwise stamp every episode touched with the time of the write).
+    """
     table = TreatmentEpisode.__table__
-    statement = update(table).values(last_contact_date=last_contact(table))
+    statement = update(table).values(
+        last_contact_date=last_contact(table), updated_at=table.c.updated_at
+    )
     if pairs is None:
         connection.execute(statement)
         return
