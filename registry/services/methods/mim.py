@@ -85,7 +85,6 @@ from registry.services.methods.mim_result import (
     rows,
     warnings,
 )
-from registry.services.methods.payload import EstimatingPayload
 from registry.services.methods.population import (
     DEFAULT_POPULATION,
     KEY_POPULATIONS,
@@ -162,7 +161,7 @@ def check(
                 "anchor_studies", _l("Study %(id)s has no approved result.", id=study_id)
             )
         study, result = found
-        estimate = Estimate.of_payload(EstimatingPayload.load(result.payload or {}))
+        estimate = sources.result_estimate(result)
         if study.method == "mim" or estimate is None:
             raise parameter_error(
                 "anchor_studies",

@@ -21,8 +21,6 @@ from registry.extensions import db
 from registry.models import EstimationResult, OrgUnit, SourceList, Study, TreatmentCentre
 from registry.services.approvals import approved_results
 from registry.services.methods import sources
-from registry.services.methods.base import Estimate
-from registry.services.methods.payload import EstimatingPayload
 
 
 def anchor_result(study_id: int) -> tuple[Study, EstimationResult] | None:
@@ -108,7 +106,7 @@ def anchors(study: Study) -> list[dict[str, Any]]:
         if found is None:
             raise ValueError(f"anchor study {study_id} no longer has an approved result")
         anchor, result = found
-        estimate = Estimate.of_payload(EstimatingPayload.load(result.payload or {}))
+        estimate = sources.result_estimate(result)
         out.append({"study": anchor.id, "job": result.job_id, "method": anchor.method,
                     "region": anchor.area.code, "abundance": estimate.abundance,
                     "ci_low": estimate.ci_low, "ci_high": estimate.ci_high,

@@ -30,6 +30,7 @@ from registry.models import (
     Client,
     DosingEvent,
     EstimationJob,
+    EstimationResult,
     OrgUnit,
     OstEnrolment,
     Population,
@@ -204,14 +205,19 @@ def check_source_job(job_id: int, *, actor: User, field: str) -> None:
 
 
 def _job_estimate(job: EstimationJob) -> Estimate | None:
-    """The population estimate a succeeded job's result holds (None: none).
+    """The population estimate a succeeded job's result holds (None: none)."""
+    return result_estimate(job.result)
+
+
+def result_estimate(result: EstimationResult | None) -> Estimate | None:
+    """The population estimate a stored result holds (None: none, or no result).
 
     Every estimating method's payload is an :class:`.payload.EstimatingPayload`, so the
     estimate is read through that common type (the method modules import this one: no
     dispatch through ``METHODS`` here)."""
-    if job.result is None:
+    if result is None:
         return None
-    return Estimate.of_payload(EstimatingPayload.load(job.result.payload))
+    return Estimate.of_payload(EstimatingPayload.load(result.payload or {}))
 
 
 def check_estimate_input(p: dict[str, Any], *, actor: User, typed: str) -> None:

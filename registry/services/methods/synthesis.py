@@ -56,7 +56,6 @@ from registry.services.methods.base import (
     num,
     parameter_error,
 )
-from registry.services.methods.payload import EstimatingPayload
 from registry.services.methods.population import KEY_POPULATIONS, per_registered
 from registry.services.methods.synthesis_result import SynthesisResult, draw, plots, rows, warnings
 
@@ -115,7 +114,7 @@ def check(
         field = f"inputs/{i}/job"
         sources.check_source_job(entry["job"], actor=actor, field=field)  # audited read
         job = db.session.get(EstimationJob, entry["job"])
-        study, estimate = job.study, Estimate.of_payload(EstimatingPayload.load(job.result.payload))
+        study, estimate = job.study, sources.result_estimate(job.result)
         if study.method == "synthesis":
             raise _refuse(i, _l("A synthesis cannot combine another synthesis: its inputs "
                                 "would count twice."))  # fmt: skip
