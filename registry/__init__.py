@@ -23,7 +23,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client's address from ``X-Forwarded-For`` behind ``TRUSTED_PROXIES`` proxies.
+
+    Each proxy appends the address it received from, so the n-th value from the right
+    is the one the first trusted proxy saw; values further left are the client's own
+    words and are never believed. Without a proxy the header is ignored: the per-address
+    counts of refused tokens and anonymous API requests (:mod:`registry.auth.rate_limits`)
+    cannot be escaped by sending it.
+    """
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0, x_host=0)
 
 
 def register_extensions(app: Flask) -> None:

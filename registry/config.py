@@ -39,6 +39,7 @@ ENV_SETTINGS = (
     "JOB_HOLD_FILE",
     "API_RATE_LIMIT",
     "API_BAD_TOKEN_LIMIT",
+    "TRUSTED_PROXIES",
     "ANALYTICS_REFRESH_MINUTES",
     "ANALYTICS_REFRESH_MAX_AGE_HOURS",
     "SQLITE_BUSY_TIMEOUT_SECONDS",
@@ -72,6 +73,7 @@ INTEGER_SETTINGS = (
     "REMINDER_HIV_RETEST_DAYS",
     "REMINDER_HCV_RETEST_DAYS",
     "REMINDER_NO_CONTACT_DAYS",
+    "TRUSTED_PROXIES",
 )
 
 DEFAULTS: dict[str, Any] = {
@@ -117,6 +119,9 @@ DEFAULTS: dict[str, Any] = {
     # refused API tokens (unknown, revoked, expired: 401) per token and per address; over
     # it they get 429 (valid tokens never do; password sign-in is never affected)
     "API_BAD_TOKEN_LIMIT": "10 per minute",
+    # reverse proxies in front of the server that append the client's address to
+    # X-Forwarded-For (0: the header is ignored, so no client can choose its address)
+    "TRUSTED_PROXIES": 0,
     # analytics tables (docs/indicators.md#analytics-tables): the worker refreshes them when
     # the data changed and the last refresh is ANALYTICS_REFRESH_MINUTES old (0 = never by
     # itself), and in any case once ANALYTICS_REFRESH_MAX_AGE_HOURS old
@@ -194,6 +199,8 @@ def load_settings(instance_path: str, override: Mapping[str, Any] | None = None)
         except (TypeError, ValueError):
             raise ConfigError(f"{name} must be a whole number, not {settings[name]!r}.") from None
     check_password_hash_profile(settings)
+    if not 0 <= settings["TRUSTED_PROXIES"] <= 5:
+        raise ConfigError("TRUSTED_PROXIES must be 0 (no reverse proxy) to 5.")
     settings["SESSION_COOKIE_SECURE"] = settings.get("SESSION_COOKIE_SECURE", production)
     # drawn plots shared by the server processes (registry.plots); tests draw afresh
     if "PLOT_CACHE_FOLDER" not in settings and not settings.get("TESTING"):

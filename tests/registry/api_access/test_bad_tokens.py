@@ -128,3 +128,14 @@ def test_an_invalid_bad_token_limit_stops_start_up():
     with pytest.raises(ConfigError, match="API_BAD_TOKEN_LIMIT"):
         create_app({"TESTING": True, "DATABASE_URL": "sqlite://", **TEST_SECRETS,
                     "API_BAD_TOKEN_LIMIT": "lots"})  # fmt: skip
+
+
+def test_a_forged_forwarded_address_does_not_escape_the_count(app):
+    """Without TRUSTED_PROXIES, X-Forwarded-For is the client's word and is ignored."""
+    client = app.test_client()
+    here = from_address("192.0.2.1")
+    for n in range(3):
+        forged = {**unknown(n), "X-Forwarded-For": f"198.51.100.{n}"}
+        assert client.get("/api/jobs", headers=forged, **here).status_code == 401
+    forged = {**unknown(3), "X-Forwarded-For": "198.51.100.99"}
+    assert_throttled(client.get("/api/jobs", headers=forged, **here))
