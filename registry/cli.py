@@ -3,7 +3,7 @@
 ::
 
     flask users create NAME --role ROLE [--centre CODE]   # asks for the password twice
-    flask users set-password NAME                         # asks for the new one twice
+    flask users set-password NAME [--revoke-tokens]       # asks for the new one twice
     flask users set-role NAME --role ROLE [--centre CODE]
     flask users deactivate NAME                           # can no longer log in
     flask users unlock NAME                               # lift a sign-in lockout
@@ -96,8 +96,10 @@ def user_named(name: str, param_hint: str = "NAME") -> User:
 @users_cli.command("set-password")
 @click.argument("name")
 @click.password_option(help="Prompted for (twice) when not given.")
-def set_password_command(name: str, password: str) -> None:
-    """Give the user NAME a new password."""
+@click.option("--revoke-tokens", is_flag=True, help="Also revoke every API token of the user.")
+def set_password_command(name: str, password: str, revoke_tokens: bool) -> None:
+    """Give the user NAME a new password (their sessions end; --revoke-tokens: tokens too)."""
+    from registry.auth.tokens import list_tokens, revoke_token, token_state
     from registry.services.users import set_password
 
     user = user_named(name)
@@ -105,8 +107,21 @@ def set_password_command(name: str, password: str) -> None:
         set_password(user, password)
     except ServiceError as error:
         raise service_failure(error, "password") from error
+    working = [t for t in list_tokens(user) if token_state(t) == "active"]
+    if revoke_tokens:
+        for token in working:
+            revoke_token(token)
     db.session.commit()
     click.echo(f"Password of {user.username} changed; their sessions have ended.")
+    if revoke_tokens:
+        click.echo(f"{len(working)} API token(s) revoked.")
+    elif working:
+        ids = ", ".join(str(t.id) for t in working)
+        click.echo(
+            f"{len(working)} API token(s) of {user.username} still work (ids {ids}): if the "
+            "password was exposed, revoke them with `flask tokens revoke ID` or run this "
+            "again with --revoke-tokens."
+        )
 
 
 @users_cli.command("set-role")

@@ -139,3 +139,19 @@ def test_a_token_refused_by_role_is_audited(app, make_token, registry_data):
     denied = [row for row in audit_rows(app) if row[0] == "login_failed"]
     assert denied == [("login_failed", "api_token", registry_data.users["ministry"],
                        "forbidden estimation_api.Jobs")]  # fmt: skip
+
+
+def test_a_new_password_names_or_revokes_the_users_tokens(app, make_token, runner):
+    """Tokens are credentials of their own: a new password says which still work, and
+    --revoke-tokens stops them (an exposed password may have been used to read them)."""
+    first, second = bearer(make_token("epi", "laptop")), bearer(make_token("epi", "script"))
+    client = app.test_client()
+    kept = runner.invoke(args=["users", "set-password", "epi", "--password", "other-pass-123"])
+    assert kept.exit_code == 0, kept.output
+    assert "2 API token(s) of epi still work (ids 1, 2)" in kept.output
+    assert client.get("/api/jobs", headers=first).status_code == 200
+    revoked = runner.invoke(
+        args=["users", "set-password", "epi", "--password", "third-pass-123", "--revoke-tokens"]
+    )
+    assert revoked.exit_code == 0 and "2 API token(s) revoked" in revoked.output
+    assert {client.get("/api/jobs", headers=h).status_code for h in (first, second)} == {401}
