@@ -168,22 +168,7 @@ def retention(durations: pd.DataFrame, parameters: dict[str, Any]) -> dict[str, 
         groups[column], by_level = _grouped(durations, column, alpha)
         if column == p["group"]:
             curves.update(by_level)
-    cox = None
-    if p["cox"]:
-        frame = pd.DataFrame({"duration": durations["duration"], "event": durations["event"],
-                              "adequate_dose": (durations["dose"] == "adequate").astype(int),
-                              "male": (durations["sex"] == "M").astype(int)})  # fmt: skip
-        frame = frame.loc[:, frame.nunique() > 1].assign(duration=frame["duration"],
-                                                         event=frame["event"])  # fmt: skip
-        try:
-            terms = cox_hazard_ratios(frame, duration_col="duration", event_col="event",
-                                      alpha=alpha)  # fmt: skip
-        except ValueError as error:
-            cox = {"error": str(error)}
-        else:
-            cox = {"terms": [{"term": t.term, "hazard_ratio": num(t.hazard_ratio),
-                              "ci_low": num(t.ci_low), "ci_high": num(t.ci_high),
-                              "p_value": num(t.p_value)} for t in terms]}  # fmt: skip
+    cox = _cox_model(durations, alpha) if p["cox"] else None
     return {
         "method": "retention",
         "analysis_date": p["analysis_date"],
@@ -195,6 +180,30 @@ def retention(durations: pd.DataFrame, parameters: dict[str, Any]) -> dict[str, 
         "cox": cox,
         "curves": curves,
     }
+
+
+def _cox_model(durations: pd.DataFrame, alpha: float) -> dict[str, Any]:
+    """Hazard ratios of an adequate dose and of men against women.
+
+    Clients whose sex is not recorded are left out (and counted): coding them as "not a
+    man" would compare men with women and unknowns together, and say nothing plain.
+    """
+    known = durations[durations["sex"].isin(["M", "F"])]
+    frame = pd.DataFrame({"duration": known["duration"], "event": known["event"],
+                          "adequate_dose": (known["dose"] == "adequate").astype(int),
+                          "male": (known["sex"] == "M").astype(int)})  # fmt: skip
+    frame = frame.loc[:, frame.nunique() > 1].assign(duration=frame["duration"],
+                                                     event=frame["event"])  # fmt: skip
+    left_out = int(len(durations) - len(known))
+    try:
+        terms = cox_hazard_ratios(frame, duration_col="duration", event_col="event",
+                                  alpha=alpha)  # fmt: skip
+    except ValueError as error:
+        return {"error": str(error), "clients": int(len(known)), "sex_unknown": left_out}
+    return {"terms": [{"term": t.term, "hazard_ratio": num(t.hazard_ratio),
+                       "ci_low": num(t.ci_low), "ci_high": num(t.ci_high),
+                       "p_value": num(t.p_value)} for t in terms],
+            "clients": int(len(known)), "sex_unknown": left_out}  # fmt: skip
 
 
 def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:

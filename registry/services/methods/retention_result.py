@@ -75,6 +75,8 @@ class CoxModel:
 
     terms: tuple[CoxTerm, ...] = ()
     error: str | None = None
+    clients: int | None = None  # fitted on (None: a result from before it was counted)
+    sex_unknown: int | None = None  # clients left out: sex not recorded
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 from marshmallow import ValidationError
 from sqlalchemy import insert
@@ -298,3 +299,26 @@ def test_a_source_job_must_exist_and_have_succeeded(app, ost_records):
         clinic = db.session.get(User, ost_records.clinic)
         with pytest.raises(Exception, match="epidemiologists"):
             studies.create_study({**base, "parameters": {"base": 10}}, actor=clinic)
+
+
+def test_the_cox_model_leaves_out_clients_whose_sex_is_unknown():
+    """Unknown sex is not "not a man": those clients are left out and counted."""
+    from registry.services.methods.retention import retention
+
+    known = pd.DataFrame({
+        "enrolment": range(12),
+        "duration": [30, 60, 90, 120, 200, 250, 300, 365, 400, 45, 500, 80],
+        "event": [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1],
+        "dose": ["low", "adequate"] * 6,
+        "sex": ["M", "F", "M", "M", "F", "F", "M", "F", "M", "F", "F", "M"],
+    })  # fmt: skip
+    unknown = pd.DataFrame({"enrolment": [12, 13, 14], "duration": [10, 20, 700],
+                            "event": [1, 1, 0], "dose": ["adequate"] * 3,
+                            "sex": ["U"] * 3})  # fmt: skip
+    parameters = {"alpha": 0.05, "group": "dose", "cox": True, "analysis_date": ANALYSIS_DATE,
+                  "max_gap_days": 30}  # fmt: skip
+    alone = retention(known, parameters)["cox"]
+    mixed = retention(pd.concat([known, unknown], ignore_index=True), parameters)["cox"]
+    assert (mixed["clients"], mixed["sex_unknown"]) == (12, 3)
+    assert mixed["terms"] == alone["terms"] and len(alone["terms"]) == 2
+    assert retention(pd.concat([known, unknown]), parameters)["cohort"] == 15
