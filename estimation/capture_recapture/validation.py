@@ -141,8 +141,11 @@ def _model(name: str, heterogeneity: str | None = None) -> Callable[[DataSet], O
 
 
 def _family(data: DataSet) -> Outcome:
-    """What a ``"family"`` study shows as its estimate: the table's first usable model."""
-    return _single(closed_population_models(data.histories).best())
+    """What a ``"family"`` study shows as its estimate: the family's lowest-BIC model."""
+    usable = [r for r in closed_population_models(data.histories).results if r.usable]
+    if not usable:
+        return Outcome(math.nan, math.nan, math.nan, False)
+    return _single(min(usable, key=lambda r: r.bic))
 
 
 def _stepwise(data: DataSet) -> Outcome:

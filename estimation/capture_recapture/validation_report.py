@@ -25,7 +25,7 @@ LABELS = {
     "best_bic": "BIC-best model, log-normal interval",
     "best_aic": "AIC-best model, conditional interval",
     "stepwise": "stepwise (SparseMSE)",
-    "family": "family table's estimate (its first usable model: M0)",
+    "family": "family table's estimate (its lowest-BIC model)",
     "Mt": "Mt",
     "Mth_chao": "Mth Chao (LB)",
     "Mth_darroch": "Mth Darroch",

@@ -129,13 +129,19 @@ def _select(
         return averaged, extra, table.results
     if analysis == "family":  # checked against the models without a heterogeneity term
         plain = tuple(r for r in table.results if not r.name.startswith(("Mh", "Mth")))
-        return table.best(), {"models": models}, plain
+        return _lowest_bic(table), {"models": models}, plain
     if analysis == "bootstrap":
         return table.best(), {"models": models}, table.results
+    return _lowest_bic(table), {"models": models}, table.results
+
+
+def _lowest_bic(table: ModelTable) -> LoglinearResult:
+    """The usable model of ``table`` with the lowest BIC: a search's result, and the
+    family table's (whose rows are in Rcapture's order, M0 first, not ranked)."""
     usable = [r for r in table.results if r.usable]
     if not usable:
         raise ValueError("no model could be fitted properly")
-    return min(usable, key=lambda r: r.bic), {"models": models}, table.results
+    return min(usable, key=lambda r: r.bic)
 
 
 def _averaged(averaged: AveragedEstimate, alpha: float) -> dict[str, Any]:

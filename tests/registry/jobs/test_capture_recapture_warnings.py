@@ -153,3 +153,19 @@ def test_every_analysis_checks_heterogeneity_against_its_own_models(analysis):
     # against the models without a heterogeneity term (the family table has Mh and Mth)
     assert check["aic_gain"] > 2
     assert {w["code"] for w in method.warnings(method.METHOD.read(payload))} >= {"heterogeneity"}
+
+
+def test_the_family_tables_result_is_its_lowest_bic_model_not_its_first_row():
+    """The family table lists M0 first; its result was M0 whatever the data said."""
+    from estimation.capture_recapture import closed_population_models
+    from registry.services.methods import capture_recapture as method
+    from registry.services.methods.capture_recapture_payload import capture_recapture
+
+    histories = first_seed("heterogeneity", 4, detected)
+    table = closed_population_models(histories)
+    lowest = min((r for r in table.results if r.usable), key=lambda r: r.bic)
+    assert lowest.name != "M0"
+    parameters = method.METHOD.load({"analysis": "family"})
+    payload = capture_recapture(histories, parameters, registered=0)
+    assert payload["estimate"]["name"] == lowest.name
+    assert payload["estimate"]["abundance"] == pytest.approx(lowest.abundance)
