@@ -160,15 +160,21 @@ def _void_discharge(episode: TreatmentEpisode) -> dict[str, Any]:
 
 
 def _enrolment_problems(enrolment: OstEnrolment, values: dict[str, Any]) -> list[ServiceError]:
+    """The dates and doses recorded since must still fit; the induction dose change moves
+    with a corrected enrolment (:mod:`registry.services.ost_induction`), so it is left out."""
+    from registry.services.ost_induction import induction_change, induction_problems
+
     start, medication = values.get("enrolment_date"), values.get("medication")
     first = db.session.execute(
         select(func.min(DosingEvent.dose_date), func.max(DosingEvent.dose_mg)).where(
             DosingEvent.enrolment_id == enrolment.id
         )
     ).one()
+    induction = induction_change(enrolment)
     first_change = db.session.execute(
         select(func.min(DoseChange.effective_date), func.max(DoseChange.dose_mg)).where(
-            DoseChange.enrolment_id == enrolment.id
+            DoseChange.enrolment_id == enrolment.id,
+            DoseChange.id != (induction.id if induction is not None else -1),
         )
     ).one()
     errors = []
@@ -186,7 +192,7 @@ def _enrolment_problems(enrolment: OstEnrolment, values: dict[str, Any]) -> list
             _l("Recorded doses are above the limit of %(n)s mg for this medication.", n=limit),
             "medication",
         )
-    return errors
+    return errors + induction_problems(enrolment, values)
 
 
 def _void_enrolment(enrolment: OstEnrolment) -> dict[str, Any]:

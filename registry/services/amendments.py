@@ -46,6 +46,7 @@ from registry.services.access import ensure_centre_access
 from registry.services.amendment_rules import KINDS, plain
 from registry.services.audit import record_event
 from registry.services.errors import ServiceError, raise_all
+from registry.services.ost_induction import follow_induction, induction_change
 
 #: The entities whose void removes the row (a discharge or exit void reopens it).
 REMOVED_BY_VOID = frozenset({"episode", "ost_enrolment", "dosing_event", "dose_change",
@@ -107,9 +108,13 @@ def correct_record(
     ensure_centre_access(actor, KINDS[entity].centre_id(record))
     raise_all(correction_problems(entity, record, data))
     changes = _changes(entity, record, data)
+    induction = induction_change(record) if entity == "ost_enrolment" else None
     for name in changes:
         setattr(record, name, data.get(name))
-    return _amend(entity, record, CORRECT, changes, data, actor=actor)
+    amendment = _amend(entity, record, CORRECT, changes, data, actor=actor)
+    if entity == "ost_enrolment":  # the dosing list dispenses by the induction dose change
+        follow_induction(record, induction, amendment, actor=actor)
+    return amendment
 
 
 def void_record(entity: str, record: Any, data: dict[str, Any], *, actor: User) -> RecordAmendment:
