@@ -3,9 +3,11 @@
 For each seed: simulate Kyrgyzstan's population and its contacts (the simulator's
 population and list layer, no database), count each region's indicators of 2003 as the
 registry would (people, by their region), estimate three *anchor* regions by
-capture-recapture on four lists linked by client code exactly as a job links them (the
-registry's default analysis: the AIC model average with its interval), run MIM for
-every region, and compare with the true number of active users.
+capture-recapture on four lists linked by client code exactly as a job links them, run
+MIM for every region, and compare with the true number of active users. The anchors are
+what a MIM study reads from an approved capture-recapture study: the payload of the
+study's default parameters (``--analysis`` another analysis), its ``estimate`` read by
+:meth:`Estimate.of_payload` and taken to a 95% interval by the MIM study's ``_at_95``.
 
 Indicators per region (people counted once): treatment entrants (a treatment episode
 admitted in the year), people on the dispensary register at the year's end, new
@@ -15,7 +17,8 @@ are what the registry's analytics and uploads give; HIV positives among PWID are
 out because small regions have none in some runs (the method takes logarithms).
 
     nice -n 19 .venv/bin/python bench/mim_validation.py [--runs 50] [--scale 1.0]
-        [--country KG] [--anchors KG-GB,KG-O,KG-N] [--out /tmp/mim-validation.json]
+        [--country KG] [--anchors KG-GB,KG-O,KG-N] [--analysis dga]
+        [--out /tmp/mim-validation.json]
 
 Prints the coverage of the 95% intervals and the bias by region, and writes every run
 to ``--out`` (JSON) so the figures can be re-tabulated.
@@ -94,30 +97,63 @@ def regional_lists(sim, region: int, coder: Coder, year: int = YEAR) -> dict[str
     return lists
 
 
-def anchor_estimate(sim, region: int, coder: Coder) -> tuple[float, tuple[float, float]]:
-    """The registry's default capture-recapture analysis of one region."""
+def anchor_estimate(
+    sim, region: int, coder: Coder, analysis: str | None = None
+) -> tuple[float, tuple[float, float], str | None]:
+    """One region's capture-recapture study (the default parameters, or ``analysis``) as a
+    MIM study reads it: ``(estimate, 95% interval, what the default chose)``."""
     from registry.services.methods import capture_recapture as method
+    from registry.services.methods.base import Estimate
     from registry.services.methods.capture_recapture_payload import capture_recapture
+    from registry.services.methods.mim import _at_95
+    from registry.services.methods.payload import EstimatingPayload
 
     histories = CaptureHistories.from_sets(regional_lists(sim, region, coder))
-    payload = capture_recapture(histories, method.METHOD.defaults(), registered=0)
-    estimate = payload["estimate"]
-    return estimate["abundance"], (estimate["ci_low"], estimate["ci_high"])
+    parameters = method.METHOD.parameters().load({"analysis": analysis} if analysis else {})
+    payload = capture_recapture(histories, parameters, registered=0)
+    estimate = Estimate.of_payload(EstimatingPayload.load(payload))
+    level = 1 - float(parameters["alpha"])
+    anchor = {"abundance": estimate.abundance, "ci_low": estimate.ci_low,
+              "ci_high": estimate.ci_high, "level": level}  # fmt: skip
+    selection = payload.get("selection") or {}
+    chosen = selection.get("used") or payload.get("analysis")
+    if selection.get("reason"):
+        chosen = f"{chosen}: {selection['reason']}"
+    return estimate.abundance, _at_95(anchor), chosen
 
 
-def one_run(seed: int, scale: float, anchors: tuple[str, ...], country: str = "KG") -> dict:
+def true_tau2(truth: dict[str, int], scores: dict[str, float]) -> float | None:
+    """The regions' residual variance of log truth around its regression on the first
+    component (all regions): what MIM's ``tau2`` estimates from the anchors."""
+    y = np.log([max(truth[r], 1) for r in scores])
+    x = np.column_stack([np.ones(len(scores)), list(scores.values())])
+    residuals = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
+    return float(residuals @ residuals / (len(y) - 2)) if len(y) > 2 else None
+
+
+def one_run(
+    seed: int, scale: float, anchors: tuple[str, ...], country: str = "KG",
+    analysis: str | None = None,
+) -> dict:
     """One seeded simulation: truth, anchors, MIM, per region."""
     sim = simulate(country, YEAR, YEAR, scale=scale, seed=seed)
     users = np.bincount(sim.population.region[sim.population.active(YEAR)],
                         minlength=len(sim.region_codes))  # fmt: skip
     table = indicators(sim)
     coder = Coder(KEY)
-    given = {code: anchor_estimate(sim, sim.region_codes.index(code), coder) for code in anchors}
+    found = {code: anchor_estimate(sim, sim.region_codes.index(code), coder, analysis)
+             for code in anchors}  # fmt: skip
+    given = {code: (estimate, interval) for code, (estimate, interval, _) in found.items()}
     result = mim_estimate(table, given, seed=seed)
+    truth = dict(zip(sim.region_codes, map(int, users), strict=True))
+    scores = {r.region: r.scores[0] for r in result.regions}
     return {
         "seed": seed,
-        "truth": dict(zip(sim.region_codes, map(int, users), strict=True)),
+        "truth": truth,
         "anchors": {k: [v[0], *v[1]] for k, v in given.items()},
+        "anchor_analysis": {k: v[2] for k, v in found.items()},
+        "scores": scores,
+        "true_tau2": true_tau2(truth, scores),
         "mim": {r.region: [r.estimate, r.ci_low, r.ci_high] for r in result.regions},
         "national": [result.national.estimate, result.national.ci_low, result.national.ci_high],
         "tau2": result.fit.tau2,
@@ -172,16 +208,19 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--country", default="KG", help="KG, KZ, TJ or UZ")
     parser.add_argument("--anchors", default=",".join(ANCHORS), help="region codes")
+    parser.add_argument("--analysis", default=None,
+                        help="the anchors' capture-recapture analysis (default: the study's)")
     parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "mim-validation.json"))
     args = parser.parse_args()
     anchors = tuple(args.anchors.split(","))
     runs, started = [], time.perf_counter()
     for seed in range(args.first_seed, args.first_seed + args.runs):
-        runs.append(one_run(seed, args.scale, anchors, args.country))
+        runs.append(one_run(seed, args.scale, anchors, args.country, args.analysis))
         Path(args.out).write_text(json.dumps(runs))
         print(f"seed {seed}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     print(f"{len(runs)} runs, {args.country} {YEAR}, scale {args.scale}, "
-          f"anchors {', '.join(anchors)}, {time.perf_counter() - started:.0f} s")  # fmt: skip
+          f"anchors {', '.join(anchors)} ({args.analysis or 'default analysis'}), "
+          f"{time.perf_counter() - started:.0f} s")  # fmt: skip
     print(summary(runs, anchors))
 
 
