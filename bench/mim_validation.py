@@ -163,24 +163,44 @@ def one_run(
     found = {code: anchor_estimate(sim, sim.region_codes.index(code), coder, analysis)
              for code in anchors}  # fmt: skip
     given = {code: (estimate, interval) for code, (estimate, interval, _) in found.items()}
-    result = mim_estimate(table, given, seed=seed)
     truth = dict(zip(sim.region_codes, map(int, users), strict=True))
-    ideal = mim_estimate(table, ideal_anchors(given, truth, seed), seed=seed)
-    scores = {r.region: r.scores[0] for r in result.regions}
     return {
         "seed": seed,
         "truth": truth,
         "anchors": {k: [v[0], *v[1]] for k, v in given.items()},
         "anchor_analysis": {k: v[2] for k, v in found.items()},
+        "indicators": table.to_dict(orient="index"),
+        **fit(table, given, truth, seed),
+    }
+
+
+def fit(table: pd.DataFrame, given: dict, truth: dict[str, int], seed: int, **options) -> dict:
+    """MIM on the run's anchors, and on ideal anchors (``options``: ``mim_estimate``'s)."""
+    result = mim_estimate(table, given, seed=seed, **options)
+    ideal = mim_estimate(table, ideal_anchors(given, truth, seed), seed=seed, **options)
+    scores = {r.region: r.scores[0] for r in result.regions}
+    return {
         "scores": scores,
         "true_tau2": true_tau2(truth, scores),
         "mim": {r.region: [r.estimate, r.ci_low, r.ci_high] for r in result.regions},
         "national": [result.national.estimate, result.national.ci_low, result.national.ci_high],
         "ideal": {r.region: [r.estimate, r.ci_low, r.ci_high] for r in ideal.regions},
-        "indicators": table.to_dict(orient="index"),
         "tau2": result.fit.tau2,
         "variance_explained": result.pca.variance_explained[0],
     }
+
+
+def refit(runs: list[dict], anchors: tuple[str, ...], **options) -> list[dict]:
+    """The stored runs' MIM again, on a subset of their anchors or with other options."""
+    out = []
+    for run in runs:
+        table = pd.DataFrame.from_dict(run["indicators"], orient="index")
+        given = {k: (run["anchors"][k][0], tuple(run["anchors"][k][1:])) for k in anchors}
+        kept = {k: run[k] for k in ("seed", "truth", "indicators")}
+        kept["anchors"] = {k: run["anchors"][k] for k in anchors}
+        kept["anchor_analysis"] = {k: run["anchor_analysis"][k] for k in anchors}
+        out.append({**kept, **fit(table, given, run["truth"], run["seed"], **options)})
+    return out
 
 
 def summary(runs: list[dict], anchors: tuple[str, ...]) -> str:
@@ -251,8 +271,26 @@ def main() -> None:
         help="the anchors' capture-recapture analysis (default: the study's)",
     )
     parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "mim-validation.json"))
+    parser.add_argument(
+        "--tau2-uncertainty",
+        action="store_true",
+        help="draw tau2 from its Q-profile distribution in the bootstrap",
+    )
+    parser.add_argument(
+        "--refit",
+        metavar="RUNS.json",
+        help="no simulation: MIM again on the stored runs (--anchors a subset)",
+    )
     args = parser.parse_args()
     anchors = tuple(args.anchors.split(","))
+    options = {"tau2_uncertainty": True} if args.tau2_uncertainty else {}
+    if args.refit:
+        runs = refit(json.loads(Path(args.refit).read_text()), anchors, **options)
+        Path(args.out).write_text(json.dumps(runs))
+        print(f"{len(runs)} runs refitted from {args.refit}, anchors {', '.join(anchors)}, "
+              f"{'tau2 drawn' if options else 'tau2 plug-in'}")  # fmt: skip
+        print(summary(runs, anchors))
+        return
     runs, started = [], time.perf_counter()
     for seed in range(args.first_seed, args.first_seed + args.runs):
         runs.append(one_run(seed, args.scale, anchors, args.country, args.analysis))

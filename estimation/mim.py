@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import linalg, stats
 
 __all__ = ["Fit", "MimResult", "National", "Pca", "RegionEstimate", "mim_estimate"]
 
@@ -206,6 +206,32 @@ def _pca(table: pd.DataFrame) -> tuple[np.ndarray, Pca]:
     return standard @ vt.T, pca
 
 
+def _q_profile(design: np.ndarray, y: np.ndarray, se: np.ndarray, tau2: np.ndarray) -> np.ndarray:
+    """The generalised Q statistic of the anchors at each ``tau2`` (Viechtbauer 2007): the
+    weighted residual sum of squares ``y' M (M' V M)^-1 M' y``, ``M`` spanning the residual
+    space and ``V = diag(se**2 + tau2)``; chi-squared on ``df`` at the true ``tau2``."""
+    null = linalg.null_space(design.T)
+    r = null.T @ y
+    out = np.empty(len(tau2))
+    for k, t in enumerate(tau2):
+        out[k] = r @ np.linalg.solve(null.T @ (null * (se**2 + t)[:, None]), r)
+    return out
+
+
+def tau2_draws(
+    design: np.ndarray, y: np.ndarray, se: np.ndarray, rng: np.random.Generator, b: int
+) -> np.ndarray:
+    """``b`` draws of tau^2 from its Q-profile (generalised pivotal) distribution: the
+    ``tau2`` at which ``Q(tau2)`` equals a fresh chi-squared draw on ``df`` (0 where
+    ``Q(0)`` is already below it). With one residual degree of freedom this is exactly
+    ``max(0, RSS / chi2_1 - sum_a (1 - h_aa) se_a^2)``."""
+    df = design.shape[0] - design.shape[1]
+    grid = np.concatenate([[0.0], np.logspace(-8, 4, 1200)])
+    q = _q_profile(design, y, se, grid)  # decreasing in tau2
+    chi = rng.chisquare(df, b)
+    return np.interp(-chi, -q, grid)
+
+
 def _ols(design: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients and residuals of ``y`` on ``design`` (batched over y's last axis)."""
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
@@ -221,6 +247,7 @@ def mim_estimate(
     anchor_level: float = 0.95,
     replicates: int = 2000,
     seed: int = DEFAULT_SEED,
+    tau2_uncertainty: bool = False,
 ) -> MimResult:
     """Estimate every region from its indicators and the anchor regions' estimates.
 
@@ -283,12 +310,15 @@ def mim_estimate(
 
     rng = np.random.default_rng(seed)
     b = int(replicates)
+    # tau: the plug-in estimate, or one draw of its pivotal distribution per replicate.
+    tau = np.sqrt(tau2_draws(design, y, se, rng, b))[:, None] if tau2_uncertainty \
+        else np.sqrt(tau2)  # fmt: skip
     # New anchors from the fitted model: region deviation u plus the anchor's own error e.
-    fresh_anchor = design @ coef + rng.normal(0, np.sqrt(tau2), (b, len(names))) \
+    fresh_anchor = design @ coef + rng.normal(0, 1, (b, len(names))) * tau \
         + rng.normal(0, 1, (b, len(names))) * se  # fmt: skip
     coef_star, _ = _ols(design, fresh_anchor.T)
     refitted = (design_all @ coef_star).T  # (b, regions)
-    truth_star = predicted + rng.normal(0, np.sqrt(tau2), (b, n_regions))
+    truth_star = predicted + rng.normal(0, 1, (b, n_regions)) * tau
     error = refitted - truth_star  # prediction minus truth, log scale
     low_q, high_q = np.quantile(error, [1 - alpha / 2, alpha / 2], axis=0)
     lows, highs = np.exp(predicted - low_q), np.exp(predicted - high_q)
