@@ -19,15 +19,18 @@ and the anchor's log estimate is :math:`\\log \\hat N_a = \\log N_a + e_a`,
 coefficients are fitted by ordinary least squares on the anchors; :math:`\\tau^2` (the
 regions' spread around the regression beyond the anchors' own error) by the method of
 moments. Prediction intervals come from a seeded parametric bootstrap of the prediction
-error (Davison & Hinkley 1997, §6.3.3): new anchors are drawn from the fitted model with
-both errors, the regression is refitted, and the spread of "refitted prediction minus a
+error (Davison & Hinkley 1997, §6.3.3): each replicate draws :math:`\\tau^2` from its
+Q-profile confidence distribution (:mod:`estimation.mim_heterogeneity`; with one residual
+degree of freedom the point estimate is 0 in most data sets, and a plug-in would ignore
+the regions' spread the anchors cannot rule out), draws new anchors from the fitted model
+with both errors, refits the regression, and the spread of "refitted prediction minus a
 fresh draw of the region's true value" gives each interval; the national total (the sum
 of every region's prediction) gets its interval the same way.
 
 Public interface::
 
     mim_estimate(indicators, anchors, *, components=1, alpha=0.05, anchor_level=0.95,
-                 replicates=2000, seed=20030101) -> MimResult
+                 replicates=2000, seed=20030101, tau2_uncertainty=True) -> MimResult
     MimResult(regions, national, pca, fit, ...)    # .as_dict()
     RegionEstimate, Pca, Fit, National
 
@@ -48,7 +51,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import stats
+
+from estimation.mim_heterogeneity import tau2_draws
 
 __all__ = ["Fit", "MimResult", "National", "Pca", "RegionEstimate", "mim_estimate"]
 
@@ -206,32 +211,6 @@ def _pca(table: pd.DataFrame) -> tuple[np.ndarray, Pca]:
     return standard @ vt.T, pca
 
 
-def _q_profile(design: np.ndarray, y: np.ndarray, se: np.ndarray, tau2: np.ndarray) -> np.ndarray:
-    """The generalised Q statistic of the anchors at each ``tau2`` (Viechtbauer 2007): the
-    weighted residual sum of squares ``y' M (M' V M)^-1 M' y``, ``M`` spanning the residual
-    space and ``V = diag(se**2 + tau2)``; chi-squared on ``df`` at the true ``tau2``."""
-    null = linalg.null_space(design.T)
-    r = null.T @ y
-    out = np.empty(len(tau2))
-    for k, t in enumerate(tau2):
-        out[k] = r @ np.linalg.solve(null.T @ (null * (se**2 + t)[:, None]), r)
-    return out
-
-
-def tau2_draws(
-    design: np.ndarray, y: np.ndarray, se: np.ndarray, rng: np.random.Generator, b: int
-) -> np.ndarray:
-    """``b`` draws of tau^2 from its Q-profile (generalised pivotal) distribution: the
-    ``tau2`` at which ``Q(tau2)`` equals a fresh chi-squared draw on ``df`` (0 where
-    ``Q(0)`` is already below it). With one residual degree of freedom this is exactly
-    ``max(0, RSS / chi2_1 - sum_a (1 - h_aa) se_a^2)``."""
-    df = design.shape[0] - design.shape[1]
-    grid = np.concatenate([[0.0], np.logspace(-8, 4, 1200)])
-    q = _q_profile(design, y, se, grid)  # decreasing in tau2
-    chi = rng.chisquare(df, b)
-    return np.interp(-chi, -q, grid)
-
-
 def _ols(design: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients and residuals of ``y`` on ``design`` (batched over y's last axis)."""
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
@@ -247,7 +226,7 @@ def mim_estimate(
     anchor_level: float = 0.95,
     replicates: int = 2000,
     seed: int = DEFAULT_SEED,
-    tau2_uncertainty: bool = False,
+    tau2_uncertainty: bool = True,
 ) -> MimResult:
     """Estimate every region from its indicators and the anchor regions' estimates.
 
@@ -268,6 +247,10 @@ def mim_estimate(
     replicates, seed
         Bootstrap replicates and the seed of ``numpy.random.default_rng`` (same seed,
         same intervals).
+    tau2_uncertainty
+        Draw ``tau2`` from its confidence distribution in each replicate (the default);
+        ``False``: plug in its point estimate, as releases before this one did (narrower,
+        and too narrow when the regions differ and the anchors are few).
 
     Raises
     ------
