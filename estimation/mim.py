@@ -19,18 +19,19 @@ and the anchor's log estimate is :math:`\\log \\hat N_a = \\log N_a + e_a`,
 coefficients are fitted by ordinary least squares on the anchors; :math:`\\tau^2` (the
 regions' spread around the regression beyond the anchors' own error) by the method of
 moments. Prediction intervals come from a seeded parametric bootstrap of the prediction
-error (Davison & Hinkley 1997, §6.3.3): each replicate draws :math:`\\tau^2` from its
-Q-profile confidence distribution (:mod:`estimation.mim_heterogeneity`; with one residual
-degree of freedom the point estimate is 0 in most data sets, and a plug-in would ignore
-the regions' spread the anchors cannot rule out), draws new anchors from the fitted model
-with both errors, refits the regression, and the spread of "refitted prediction minus a
+error (Davison & Hinkley 1997, §6.3.3): new anchors are drawn from the fitted model with
+both errors, the regression is refitted, and the spread of "refitted prediction minus a
 fresh draw of the region's true value" gives each interval; the national total (the sum
-of every region's prediction) gets its interval the same way.
+of every region's prediction) gets its interval the same way. The bootstrap plugs in
+:math:`\\hat\\tau^2`; with ``tau2_uncertainty`` each replicate draws :math:`\\tau^2` from
+its Q-profile confidence distribution instead (:mod:`estimation.mim_heterogeneity`),
+which with one residual degree of freedom makes the intervals uninformative
+(docs/methods/mim.md, "The interval and tau2").
 
 Public interface::
 
     mim_estimate(indicators, anchors, *, components=1, alpha=0.05, anchor_level=0.95,
-                 replicates=2000, seed=20030101, tau2_uncertainty=True) -> MimResult
+                 replicates=2000, seed=20030101, tau2_uncertainty=False) -> MimResult
     MimResult(regions, national, pca, fit, ...)    # .as_dict()
     RegionEstimate, Pca, Fit, National
 
@@ -226,7 +227,7 @@ def mim_estimate(
     anchor_level: float = 0.95,
     replicates: int = 2000,
     seed: int = DEFAULT_SEED,
-    tau2_uncertainty: bool = True,
+    tau2_uncertainty: bool = False,
 ) -> MimResult:
     """Estimate every region from its indicators and the anchor regions' estimates.
 
@@ -248,9 +249,10 @@ def mim_estimate(
         Bootstrap replicates and the seed of ``numpy.random.default_rng`` (same seed,
         same intervals).
     tau2_uncertainty
-        Draw ``tau2`` from its confidence distribution in each replicate (the default);
-        ``False``: plug in its point estimate, as releases before this one did (narrower,
-        and too narrow when the regions differ and the anchors are few).
+        Draw ``tau2`` in each replicate from its confidence distribution, so the interval
+        carries its uncertainty; ``False`` (the default): plug in the estimate, so the
+        interval assumes the regions follow the regression as closely as the anchors
+        suggest (with three anchors the drawn interval is many times the estimate wide).
 
     Raises
     ------
