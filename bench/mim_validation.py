@@ -18,7 +18,8 @@ out because small regions have none in some runs (the method takes logarithms).
 
     nice -n 19 .venv/bin/python bench/mim_validation.py [--runs 50] [--scale 1.0]
         [--country KG] [--anchors KG-GB,KG-O,KG-N] [--analysis dga | average:aic]
-        [--out /tmp/mim-validation.json]
+        [--tau2-plug-in] [--out /tmp/mim-validation.json]
+    .venv/bin/python bench/mim_validation.py --refit RUNS.json --anchors A,B,C [--tau2-plug-in]
 
 Prints the coverage of the 95% intervals and the bias by region, and writes every run
 to ``--out`` (JSON) so the figures can be re-tabulated.
@@ -157,8 +158,9 @@ def one_run(
     anchors: tuple[str, ...],
     country: str = "KG",
     analysis: str | None = None,
+    **options,
 ) -> dict:
-    """One seeded simulation: truth, anchors, MIM, per region."""
+    """One seeded simulation: truth, anchors, MIM, per region (``options``: MIM's)."""
     sim = simulate(country, YEAR, YEAR, scale=scale, seed=seed)
     users = np.bincount(sim.population.region[sim.population.active(YEAR)],
                         minlength=len(sim.region_codes))  # fmt: skip
@@ -174,7 +176,7 @@ def one_run(
         "anchors": {k: [v[0], *v[1]] for k, v in given.items()},
         "anchor_analysis": {k: v[2] for k, v in found.items()},
         "indicators": table.to_dict(orient="index"),
-        **fit(table, given, truth, seed),
+        **fit(table, given, truth, seed, **options),
     }
 
 
@@ -277,9 +279,9 @@ def main() -> None:
     )
     parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "mim-validation.json"))
     parser.add_argument(
-        "--tau2-uncertainty",
+        "--tau2-plug-in",
         action="store_true",
-        help="draw tau2 from its Q-profile distribution in the bootstrap",
+        help="plug in tau2's estimate instead of drawing it in the bootstrap",
     )
     parser.add_argument(
         "--refit",
@@ -288,17 +290,17 @@ def main() -> None:
     )
     args = parser.parse_args()
     anchors = tuple(args.anchors.split(","))
-    options = {"tau2_uncertainty": True} if args.tau2_uncertainty else {}
+    options = {"tau2_uncertainty": False} if args.tau2_plug_in else {}
     if args.refit:
         runs = refit(json.loads(Path(args.refit).read_text()), anchors, **options)
         Path(args.out).write_text(json.dumps(runs))
         print(f"{len(runs)} runs refitted from {args.refit}, anchors {', '.join(anchors)}, "
-              f"{'tau2 drawn' if options else 'tau2 plug-in'}")  # fmt: skip
+              f"{'tau2 plug-in' if options else 'tau2 drawn'}")  # fmt: skip
         print(summary(runs, anchors))
         return
     runs, started = [], time.perf_counter()
     for seed in range(args.first_seed, args.first_seed + args.runs):
-        runs.append(one_run(seed, args.scale, anchors, args.country, args.analysis))
+        runs.append(one_run(seed, args.scale, anchors, args.country, args.analysis, **options))
         Path(args.out).write_text(json.dumps(runs))
         print(f"seed {seed}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     print(f"{len(runs)} runs, {args.country} {YEAR}, scale {args.scale}, "

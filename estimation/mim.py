@@ -22,16 +22,17 @@ moments. Prediction intervals come from a seeded parametric bootstrap of the pre
 error (Davison & Hinkley 1997, §6.3.3): new anchors are drawn from the fitted model with
 both errors, the regression is refitted, and the spread of "refitted prediction minus a
 fresh draw of the region's true value" gives each interval; the national total (the sum
-of every region's prediction) gets its interval the same way. The bootstrap plugs in
-:math:`\\hat\\tau^2`; with ``tau2_uncertainty`` each replicate draws :math:`\\tau^2` from
-its Q-profile confidence distribution instead (:mod:`estimation.mim_heterogeneity`),
-which with one residual degree of freedom makes the intervals uninformative
-(docs/methods/mim.md, "The interval and tau2").
+of every region's prediction) gets its interval the same way. Each replicate first draws
+:math:`\\tau^2` from its Q-profile confidence distribution
+(:mod:`estimation.mim_heterogeneity`), so the interval carries the uncertainty of the
+regions' spread too: with three anchors (one residual degree of freedom) that makes it
+wide, which is what three anchors can say; ``tau2_uncertainty=False`` plugs in
+:math:`\\hat\\tau^2` instead (docs/methods/mim.md, "The interval and tau2").
 
 Public interface::
 
     mim_estimate(indicators, anchors, *, components=1, alpha=0.05, anchor_level=0.95,
-                 replicates=2000, seed=20030101, tau2_uncertainty=False) -> MimResult
+                 replicates=2000, seed=20030101, tau2_uncertainty=True) -> MimResult
     MimResult(regions, national, pca, fit, ...)    # .as_dict()
     RegionEstimate, Pca, Fit, National
 
@@ -114,6 +115,8 @@ class Fit:
     anchor_se: dict[str, float]
     #: Anchor residuals on the log scale (log estimate minus fitted).
     residuals: dict[str, float]
+    #: Whether the intervals carry tau2's uncertainty (False: tau2 plugged in).
+    tau2_uncertainty: bool = False
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,7 @@ def mim_estimate(
     anchor_level: float = 0.95,
     replicates: int = 2000,
     seed: int = DEFAULT_SEED,
-    tau2_uncertainty: bool = False,
+    tau2_uncertainty: bool = True,
 ) -> MimResult:
     """Estimate every region from its indicators and the anchor regions' estimates.
 
@@ -250,9 +253,9 @@ def mim_estimate(
         same intervals).
     tau2_uncertainty
         Draw ``tau2`` in each replicate from its confidence distribution, so the interval
-        carries its uncertainty; ``False`` (the default): plug in the estimate, so the
-        interval assumes the regions follow the regression as closely as the anchors
-        suggest (with three anchors the drawn interval is many times the estimate wide).
+        carries its uncertainty (the default). ``False``: plug in the estimate, as earlier
+        releases did; the interval then assumes the regions lie as close to the
+        regression as the anchors suggest, and was too narrow in the validation.
 
     Raises
     ------
@@ -325,6 +328,7 @@ def mim_estimate(
     fit = Fit(float(coef[0]), tuple(map(float, coef[1:])), r_squared,
               float(np.sqrt(rss / df)), df, float(tau2),
               {n: float(s) for n, s in zip(names, se, strict=True)},
-              {n: float(r) for n, r in zip(names, residuals, strict=True)})  # fmt: skip
+              {n: float(r) for n, r in zip(names, residuals, strict=True)},
+              bool(tau2_uncertainty))  # fmt: skip
     national = National(total, total * float(np.exp(-t_low)), total * float(np.exp(-t_high)))
     return MimResult(estimates, national, pca, fit, components, alpha, b, int(seed))

@@ -142,7 +142,7 @@ def test_command_line_reads_both_tables_and_refuses_a_zero(tmp_path, capsys):
         tmp_path / "anchors.csv", index=False
     )
     argv = ["mim", str(tmp_path / "indicators.csv"), "--anchors", str(tmp_path / "anchors.csv")]
-    assert main([*argv, "--json", "--replicates", "200", "--tau2-uncertainty"]) == 0
+    assert main([*argv, "--json", "--replicates", "200", "--tau2-plug-in"]) == 0
     capsys.readouterr()
     assert main([*argv, "--json", "--replicates", "200"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -188,7 +188,7 @@ def test_plug_in_interval_is_the_normal_prediction_interval():
     c, sigma = 0.2, 0.1
     table, anchors, design, t = hand_made(c, sigma)
     tau2 = c**2 - sigma**2  # MoM with one df: RSS - sum (1 - h) sigma^2, sum (1 - h) = 1
-    result = mim_estimate(table, anchors, replicates=40_000, seed=3)
+    result = mim_estimate(table, anchors, replicates=40_000, seed=3, tau2_uncertainty=False)
     assert result.fit.tau2 == pytest.approx(tau2)
     entry = result.region("R1")
     half = stats.norm.ppf(0.975) * math.sqrt(prediction_variance(design, t[1], tau2, sigma))
@@ -198,12 +198,13 @@ def test_plug_in_interval_is_the_normal_prediction_interval():
 
 def test_interval_carries_the_uncertainty_of_tau2():
     """RSS = sigma**2: tau2's estimate is 0, but with one residual df its pivotal
-    distribution is max(0, RSS / chi2_1 - sigma**2). With ``tau2_uncertainty`` the interval
-    is the quantile of the normal mixture over that distribution, integrated here."""
+    distribution is max(0, RSS / chi2_1 - sigma**2). The default interval is the quantile
+    of the normal mixture over that distribution, integrated here."""
     c, sigma = 0.1, 0.1
     table, anchors, design, t = hand_made(c, sigma)
-    result = mim_estimate(table, anchors, replicates=40_000, seed=3, tau2_uncertainty=True)
+    result = mim_estimate(table, anchors, replicates=40_000, seed=3)
     assert result.fit.tau2 == 0.0
+    assert result.fit.tau2_uncertainty
 
     def below(q):  # P(prediction error <= q), over tau2 = max(0, c^2 / x - sigma^2)
         def integrand(x):
