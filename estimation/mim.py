@@ -22,12 +22,17 @@ moments. Prediction intervals come from a seeded parametric bootstrap of the pre
 error (Davison & Hinkley 1997, §6.3.3): new anchors are drawn from the fitted model with
 both errors, the regression is refitted, and the spread of "refitted prediction minus a
 fresh draw of the region's true value" gives each interval; the national total (the sum
-of every region's prediction) gets its interval the same way.
+of every region's prediction) gets its interval the same way. Each replicate first draws
+:math:`\\tau^2` from its Q-profile confidence distribution
+(:mod:`estimation.mim_heterogeneity`), so the interval carries the uncertainty of the
+regions' spread too: with three anchors (one residual degree of freedom) that makes it
+wide, which is what three anchors can say; ``tau2_uncertainty=False`` plugs in
+:math:`\\hat\\tau^2` instead (docs/methods/mim.md, "The interval and tau2").
 
 Public interface::
 
     mim_estimate(indicators, anchors, *, components=1, alpha=0.05, anchor_level=0.95,
-                 replicates=2000, seed=20030101) -> MimResult
+                 replicates=2000, seed=20030101, tau2_uncertainty=True) -> MimResult
     MimResult(regions, national, pca, fit, ...)    # .as_dict()
     RegionEstimate, Pca, Fit, National
 
@@ -49,6 +54,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from estimation.mim_heterogeneity import tau2_draws
 
 __all__ = ["Fit", "MimResult", "National", "Pca", "RegionEstimate", "mim_estimate"]
 
@@ -108,6 +115,8 @@ class Fit:
     anchor_se: dict[str, float]
     #: Anchor residuals on the log scale (log estimate minus fitted).
     residuals: dict[str, float]
+    #: Whether the intervals carry tau2's uncertainty (False: tau2 plugged in).
+    tau2_uncertainty: bool = False
 
 
 @dataclass(frozen=True)
@@ -221,6 +230,7 @@ def mim_estimate(
     anchor_level: float = 0.95,
     replicates: int = 2000,
     seed: int = DEFAULT_SEED,
+    tau2_uncertainty: bool = True,
 ) -> MimResult:
     """Estimate every region from its indicators and the anchor regions' estimates.
 
@@ -241,6 +251,11 @@ def mim_estimate(
     replicates, seed
         Bootstrap replicates and the seed of ``numpy.random.default_rng`` (same seed,
         same intervals).
+    tau2_uncertainty
+        Draw ``tau2`` in each replicate from its confidence distribution, so the interval
+        carries its uncertainty (the default). ``False``: plug in the estimate, as earlier
+        releases did; the interval then assumes the regions lie as close to the
+        regression as the anchors suggest, and was too narrow in the validation.
 
     Raises
     ------
@@ -283,12 +298,15 @@ def mim_estimate(
 
     rng = np.random.default_rng(seed)
     b = int(replicates)
+    # tau: the plug-in estimate, or one draw of its pivotal distribution per replicate.
+    tau = np.sqrt(tau2_draws(design, y, se, rng, b))[:, None] if tau2_uncertainty \
+        else np.sqrt(tau2)  # fmt: skip
     # New anchors from the fitted model: region deviation u plus the anchor's own error e.
-    fresh_anchor = design @ coef + rng.normal(0, np.sqrt(tau2), (b, len(names))) \
+    fresh_anchor = design @ coef + rng.normal(0, 1, (b, len(names))) * tau \
         + rng.normal(0, 1, (b, len(names))) * se  # fmt: skip
     coef_star, _ = _ols(design, fresh_anchor.T)
     refitted = (design_all @ coef_star).T  # (b, regions)
-    truth_star = predicted + rng.normal(0, np.sqrt(tau2), (b, n_regions))
+    truth_star = predicted + rng.normal(0, 1, (b, n_regions)) * tau
     error = refitted - truth_star  # prediction minus truth, log scale
     low_q, high_q = np.quantile(error, [1 - alpha / 2, alpha / 2], axis=0)
     lows, highs = np.exp(predicted - low_q), np.exp(predicted - high_q)
@@ -310,6 +328,7 @@ def mim_estimate(
     fit = Fit(float(coef[0]), tuple(map(float, coef[1:])), r_squared,
               float(np.sqrt(rss / df)), df, float(tau2),
               {n: float(s) for n, s in zip(names, se, strict=True)},
-              {n: float(r) for n, r in zip(names, residuals, strict=True)})  # fmt: skip
+              {n: float(r) for n, r in zip(names, residuals, strict=True)},
+              bool(tau2_uncertainty))  # fmt: skip
     national = National(total, total * float(np.exp(-t_low)), total * float(np.exp(-t_high)))
     return MimResult(estimates, national, pca, fit, components, alpha, b, int(seed))

@@ -26,6 +26,10 @@ def register(subparsers) -> None:
     parser.add_argument("--components", type=int, default=1, help="components used (default 1)")
     parser.add_argument("--replicates", type=int, default=2000, help="bootstrap replicates")
     parser.add_argument("--seed", type=int, default=20030101, help="bootstrap seed")
+    parser.add_argument(
+        "--tau2-plug-in", action="store_true",
+        help="plug in tau2's estimate instead of drawing it (narrower; too narrow, few anchors)",
+    )  # fmt: skip
     add_common_options(parser)
     parser.set_defaults(func=run)
 
@@ -41,7 +45,8 @@ def run(args) -> int:
         for row in anchors_table.itertuples()
     }
     result = mim_estimate(table, anchors, components=args.components, alpha=args.alpha,
-                          replicates=args.replicates, seed=args.seed)  # fmt: skip
+                          replicates=args.replicates, seed=args.seed,
+                          tau2_uncertainty=not args.tau2_plug_in)  # fmt: skip
     level = round(100 * (1 - args.alpha))
     lines = [f"region  estimate  ({level}% prediction interval)"]
     for entry in result.regions:

@@ -1,6 +1,7 @@
 """The multivariate indicator method: exact recovery, intervals, and clear refusals."""
 
 import importlib.util
+import itertools
 import json
 import math
 from pathlib import Path
@@ -8,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import integrate, optimize, stats
 
 from estimation.mim import mim_estimate
+from estimation.mim_heterogeneity import GRID, tau2_draws
 
 ROOT = Path(__file__).resolve().parents[2]
 REGIONS = [f"R{i}" for i in range(8)]
@@ -139,6 +142,8 @@ def test_command_line_reads_both_tables_and_refuses_a_zero(tmp_path, capsys):
         tmp_path / "anchors.csv", index=False
     )
     argv = ["mim", str(tmp_path / "indicators.csv"), "--anchors", str(tmp_path / "anchors.csv")]
+    assert main([*argv, "--json", "--replicates", "200", "--tau2-plug-in"]) == 0
+    capsys.readouterr()
     assert main([*argv, "--json", "--replicates", "200"]) == 0
     out = json.loads(capsys.readouterr().out)
     estimates = {r["region"]: r["estimate"] for r in out["regions"]}
@@ -147,3 +152,92 @@ def test_command_line_reads_both_tables_and_refuses_a_zero(tmp_path, capsys):
     table.rename_axis("region").to_csv(tmp_path / "indicators.csv")
     assert main(argv) == 2
     assert "indicator 'entrants' is 0 in region 'R1'" in capsys.readouterr().err
+
+
+def hand_made(c: float, sigma: float = 0.1):
+    """Three anchors (R0, R3, R7) of log-scale error ``sigma`` each, off the exact line by
+    ``c`` times the unit vector of the residual space, so that RSS = c**2 exactly; and the
+    quantities the prediction variance of a region needs, computed by hand: the residual
+    vector ``m`` and the anchors' design (intercept, score)."""
+    table, truth, _ = exact_data()
+    scores = mim_estimate(table, exact_data()[2], replicates=100).regions
+    t = np.array([s.scores[0] for s in scores])
+    rows = [0, 3, 7]
+    design = np.column_stack([np.ones(3), t[rows]])
+    m = np.linalg.svd(design.T)[2][-1]  # unit vector orthogonal to both columns
+    z = stats.norm.ppf(0.975)
+    anchors = {}
+    for k, i in enumerate(rows):
+        estimate = truth[i] * math.exp(c * m[k])
+        anchors[REGIONS[i]] = (
+            estimate,
+            (estimate * math.exp(-z * sigma), estimate * math.exp(z * sigma)),
+        )
+    return table, anchors, design, t
+
+
+def prediction_variance(design, t0, tau2, sigma):
+    """Var(x0'(b - beta) - u0) for OLS on anchors of variance tau2 + sigma**2, by hand."""
+    x0 = np.array([1.0, t0])
+    return (tau2 + sigma**2) * x0 @ np.linalg.inv(design.T @ design) @ x0 + tau2
+
+
+def test_plug_in_interval_is_the_normal_prediction_interval():
+    """tau2 known (plug-in): the bootstrap gives the textbook normal prediction interval,
+    so the anchors' errors and the coefficients' uncertainty are both carried."""
+    c, sigma = 0.2, 0.1
+    table, anchors, design, t = hand_made(c, sigma)
+    tau2 = c**2 - sigma**2  # MoM with one df: RSS - sum (1 - h) sigma^2, sum (1 - h) = 1
+    result = mim_estimate(table, anchors, replicates=40_000, seed=3, tau2_uncertainty=False)
+    assert result.fit.tau2 == pytest.approx(tau2)
+    entry = result.region("R1")
+    half = stats.norm.ppf(0.975) * math.sqrt(prediction_variance(design, t[1], tau2, sigma))
+    assert math.log(entry.ci_high / entry.estimate) == pytest.approx(half, rel=0.03)
+    assert math.log(entry.estimate / entry.ci_low) == pytest.approx(half, rel=0.03)
+
+
+def test_interval_carries_the_uncertainty_of_tau2():
+    """RSS = sigma**2: tau2's estimate is 0, but with one residual df its pivotal
+    distribution is max(0, RSS / chi2_1 - sigma**2). The default interval is the quantile
+    of the normal mixture over that distribution, integrated here."""
+    c, sigma = 0.1, 0.1
+    table, anchors, design, t = hand_made(c, sigma)
+    result = mim_estimate(table, anchors, replicates=40_000, seed=3)
+    assert result.fit.tau2 == 0.0
+    assert result.fit.tau2_uncertainty
+
+    def below(q):  # P(prediction error <= q), over tau2 = max(0, c^2 / x - sigma^2)
+        def integrand(x):
+            tau2 = max(0.0, c**2 / x - sigma**2)
+            sd = math.sqrt(prediction_variance(design, t[1], tau2, sigma))
+            return stats.norm.cdf(q / sd) * stats.chi2.pdf(x, 1)
+
+        cuts = (0, 1e-6, c**2 / sigma**2, np.inf)
+        return sum(
+            integrate.quad(integrand, a, b, limit=200)[0] for a, b in itertools.pairwise(cuts)
+        )
+
+    half = optimize.brentq(lambda q: below(q) - 0.975, 0.01, 50)
+    entry = result.region("R1")
+    assert math.log(entry.ci_high / entry.estimate) == pytest.approx(half, rel=0.1)
+    assert math.log(entry.estimate / entry.ci_low) == pytest.approx(half, rel=0.1)
+    plug_in = stats.norm.ppf(0.975) * math.sqrt(prediction_variance(design, t[1], 0, sigma))
+    assert half > 2 * plug_in  # what the plug-in interval left out
+
+
+def test_tau2_draws_with_one_degree_of_freedom_are_the_pivot_by_hand():
+    """df = 1: Q(tau2) = RSS / (tau2 + sum (1 - h) se^2), so the draw solving Q = chi2 is
+    max(0, RSS / chi2 - sum (1 - h) se^2) (Viechtbauer 2007's Q-profile)."""
+    design = np.column_stack([np.ones(3), [-1.0, 0.0, 1.0]])
+    se = np.array([0.1, 0.2, 0.3])
+    y = np.array([1.0, 1.5, 1.3])
+    m = np.array([1.0, -2.0, 1.0]) / math.sqrt(6)  # the residual direction; 1 - h = m^2
+    rss = float(m @ y) ** 2
+    draws = tau2_draws(design, y, se, np.random.default_rng(5), 2000)
+    chi = np.random.default_rng(5).chisquare(1, 2000)
+    expected = np.clip(rss / chi - float(m**2 @ se**2), 0, GRID[-1])  # the grid's end caps
+    assert np.allclose(draws, expected, rtol=2e-3, atol=1e-9)
+    # tau2 is 0 when chi2 > RSS / sum (1 - h) se^2
+    assert np.mean(draws == 0) == pytest.approx(
+        stats.chi2.sf(rss / float(m**2 @ se**2), 1), abs=0.03
+    )

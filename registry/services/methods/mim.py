@@ -35,7 +35,8 @@ Payload::
                   "interval": "bootstrap", "published": bool},  # the total (sum of regions)
      "pca": {"indicators", "loadings", "variance_explained", "means", "sds"},
      "fit": {"intercept", "slopes", "r_squared", "residual_sd", "df", "tau2",
-             "anchor_se", "residuals"},
+             "anchor_se", "residuals", "tau2_uncertainty"},  # True: tau2 drawn in the
+                                                             # bootstrap (mim_estimate's default)
      "components", "replicates", "seed", "alpha",
      "key_population": "pwud", ...per_registered entries (the national total)...,
      "warnings": [...]}          # plausibility.estimate_warnings, and

@@ -105,6 +105,7 @@ def test_mim_study_estimates_every_region_as_the_library_does(app, demo):
             assert got["anchor"] == (entry.region in ANCHORS)
         assert payload["estimate"]["abundance"] == pytest.approx(expected.national.estimate)
         assert payload["estimate"]["published"] is True
+        assert payload["fit"]["tau2_uncertainty"] is True  # the interval carries tau2's
         # three anchors, one component: one residual degree of freedom, a warning
         assert {"code": "few_anchors", "anchors": 3, "df": 1} in payload["warnings"]
         assert {a["region"] for a in payload["anchors"]} == set(ANCHORS)

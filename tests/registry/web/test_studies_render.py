@@ -162,6 +162,9 @@ def test_every_page_of_every_method_renders(auth, client, app, every_method, loc
     hiv = client.get(f"/studies/jobs/{every_method['hiv_trend']}").get_data(as_text=True)
     change = {"ru": "Среднегодовое изменение (APC), %", "en": "Annual percent change (APC), %"}
     assert change[locale] in hiv  # the trend is shown (three years), with its label
+    mim_page = client.get(f"/studies/jobs/{every_method['mim']}").get_data(as_text=True)
+    wide = {"ru": "поэтому они широки", "en": "so few anchors tell about the regions"}
+    assert wide[locale] in mim_page  # three anchors: the warning says why the intervals are wide
     jobs = client.get("/studies/jobs")
     assert jobs.status_code == 200
     for name in METHODS:
