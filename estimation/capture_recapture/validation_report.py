@@ -18,8 +18,8 @@ from estimation.capture_recapture.validation import summarise
 __all__ = ["LABELS", "report_section"]
 
 LABELS = {
-    "average_auto": "**default: BIC average, AIC average on a warning** (Chao interval)",
-    "average_aic": "AIC average, Chao interval (the old default)",
+    "average_aic": "**default: AIC average** (Chao interval)",
+    "average_auto": "`auto`: BIC average, AIC average on a warning (Chao interval)",
     "average_bic": "BIC average, Chao interval",
     "average_aic_df2": "AIC average without models of df <= 1",
     "best_bic": "BIC-best model, log-normal interval",

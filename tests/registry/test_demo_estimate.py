@@ -70,7 +70,7 @@ def test_demo_load_ends_with_an_approved_estimate_of_2003(app, runner, tmp_path)
         assert study.created_by_id == epi.id and study.area.code == "KG"
         assert study.lists[0] == "registry:treatment_entrants" and len(study.lists) == 4
         assert study.parameters["analysis"] == "average"
-        assert study.parameters["criterion"] == "auto"
+        assert study.parameters["criterion"] == "aic"
         estimate, direct = result.payload["estimate"], library_average(tmp_path)
         assert estimate["name"] == f"average ({direct.criterion.upper()})"
         assert estimate["abundance"] == pytest.approx(direct.abundance, rel=1e-6)

@@ -62,10 +62,10 @@ def detected(histories: CaptureHistories) -> bool:
     return check is not None and check.detected
 
 
-def test_heterogeneous_lists_get_the_warning_and_the_aic_average(api, start_worker):
+def test_heterogeneous_lists_get_the_warning_and_auto_the_aic_average(api, start_worker):
     histories = first_seed("heterogeneity", 4, detected)
     start_worker()
-    job_id, payload = run_study(api, histories)
+    job_id, payload = run_study(api, histories, {"criterion": "auto"})
     table = search_models(histories)
     check = heterogeneity_check(histories, table.results)
     assert payload["heterogeneity"]["name"] == check.model.name
@@ -73,7 +73,7 @@ def test_heterogeneous_lists_get_the_warning_and_the_aic_average(api, start_work
     assert payload["heterogeneity"]["detected"] is True
     warning = next(w for w in payload["warnings"] if w["code"] == "heterogeneity")
     assert warning["model"] == check.model.name
-    # the default switches to the AIC average, whose interval is wider
+    # "auto" switches to the AIC average, whose interval is wider
     assert payload["selection"] == {
         **payload["selection"],
         "used": "aic",
@@ -88,10 +88,10 @@ def test_heterogeneous_lists_get_the_warning_and_the_aic_average(api, start_work
     assert "Проверка неоднородности" in russian and "Считайте оценку нижней границей" in russian
 
 
-def test_independent_lists_get_the_bic_average_and_no_warning(api, start_worker):
+def test_independent_lists_get_auto_the_bic_average_and_no_warning(api, start_worker):
     histories = first_seed("independent", 4, lambda h: not detected(h))
     start_worker()
-    job_id, payload = run_study(api, histories)
+    job_id, payload = run_study(api, histories, {"criterion": "auto"})
     assert payload["heterogeneity"]["detected"] is False
     assert not [w for w in payload["warnings"] if w["code"] == "heterogeneity"]
     table = search_models(histories)

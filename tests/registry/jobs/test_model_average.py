@@ -36,22 +36,23 @@ def payload() -> dict:
     return capture_recapture(histories, method.METHOD.load({}), registered=100)
 
 
-def test_the_default_analysis_is_the_bic_average(payload):
+def test_the_default_analysis_is_the_aic_average(payload):
     assert method.METHOD.defaults()["analysis"] == "average"
-    assert method.METHOD.defaults()["criterion"] == "auto"
+    assert method.METHOD.defaults()["criterion"] == "aic"
     assert next(iter(method.ANALYSES)) == "average"
     assert payload["analysis"] == "average"
-    assert payload["selection"]["criterion"] == "auto" and payload["selection"]["reason"] is None
+    assert payload["selection"] == {"criterion": "aic"}
     estimate = payload["estimate"]
-    assert estimate["name"] == "average (BIC)" and estimate["criterion"] == "bic"
+    assert estimate["name"] == "average (AIC)" and estimate["criterion"] == "aic"
     assert estimate["interval"] == "chao_log"
-    aic_only = capture_recapture(
-        CaptureHistories.from_sets(dict(zip(SOURCES, map(set, code_lists()), strict=True))),
-        method.METHOD.load({"criterion": "aic"}),
-        registered=0,
-    )
-    assert aic_only["estimate"]["name"] == "average (AIC)"
-    assert payload["selection"]["aic_average"] == aic_only["estimate"]["abundance"]
+
+
+def test_auto_is_the_bic_average_unless_the_models_show_strain(payload):
+    histories = CaptureHistories.from_sets(dict(zip(SOURCES, map(set, code_lists()), strict=True)))
+    auto = capture_recapture(histories, method.METHOD.load({"criterion": "auto"}), registered=0)
+    assert auto["selection"]["criterion"] == "auto" and auto["selection"]["reason"] is None
+    assert auto["estimate"]["name"] == "average (BIC)" and auto["estimate"]["criterion"] == "bic"
+    assert auto["selection"]["aic_average"] == payload["estimate"]["abundance"]
 
 
 def test_weights_estimate_and_interval_follow_the_formulas(payload):
@@ -105,7 +106,7 @@ def test_the_result_page_shows_the_weights_and_the_plot_marks_the_average(
     auth.post("/language", {"locale": "en", "next": "/"}, form_path="/login")
     page = client.get(f"/studies/jobs/{job_id}").get_data(as_text=True)
     assert "Model average" in page and "Chosen model" not in page
-    assert f"{result['estimate']['models']} models weighted by BIC" in page
+    assert f"{result['estimate']['models']} models weighted by AIC" in page
     assert '<th class="num">Weight</th>' in page
     top = result["models"][0]
     assert f"{top['weight']:.3f}" in page  # the best model's weight, 3 decimals
@@ -134,7 +135,7 @@ def test_with_strata_each_stratum_is_averaged_and_the_averages_summed():
     total = each["F"]["abundance"] + each["M"]["abundance"]
     stderr = math.hypot(each["F"]["stderr"], each["M"]["stderr"])
     estimate = payload["estimate"]
-    assert estimate["name"] == "stratified average (BIC)"
+    assert estimate["name"] == "stratified average (AIC)"
     assert estimate["abundance"] == pytest.approx(total, rel=1e-12)
     assert estimate["stderr"] == pytest.approx(stderr, rel=1e-12)
     unseen = total - payload["observed"]

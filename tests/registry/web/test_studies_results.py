@@ -137,8 +137,8 @@ def test_result_page_shows_the_estimate_models_linkage_and_plots(epi, client, st
     assert 'class="chosen"' in page and "Models" in page
     assert "Capture histories" in page and "police × ngo" in page
     # the parameters as a table, each choice by its label
-    assert payload["parameters"]["criterion"] == "auto"
-    label = "BIC, or AIC when heterogeneity is suspected (recommended)"
+    assert payload["parameters"]["criterion"] == "aic"
+    label = "AIC (recommended)"
     assert "Input hash" in page and f"Selection criterion</th><td>{label}<" in page
     assert f'src="/studies/jobs/{study_records.job_id}/plots/models.png"' in page
     assert_no_identifiers(page)
