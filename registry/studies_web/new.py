@@ -22,6 +22,7 @@ from registry.schemas.studies import StudySchema
 from registry.services import audit, linkage, studies
 from registry.services.errors import ServiceError
 from registry.services.methods import METHODS, Estimate, Method
+from registry.services.methods.capture_recapture_checks import nested_entries
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.common import area_choices, format_number, list_choices
 from registry.studies_web.forms import METHOD_LABELS
@@ -134,6 +135,21 @@ def new_study() -> Any:
     return page, 422 if form.errors else 200
 
 
+def _nested(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The lists (nearly) inside another, for the overlap report of a capture-recapture
+    study (none when a list is empty: the report says so)."""
+    if data["method"] != "capture_recapture":
+        return []
+    try:
+        histories, _report = linkage.build_histories(
+            data["lists"], period=data["period"], area_code=data["area_code"],
+            strata=data["strata"],
+        )  # fmt: skip
+    except ServiceError:
+        return []
+    return nested_entries(histories)
+
+
 def _overlap() -> tuple[dict[str, Any] | None, FormState]:
     """The linkage report of the chosen lists, before running anything (audited read)."""
     data, form = load_form(StudySchema(), request.form, nested=True)
@@ -150,6 +166,7 @@ def _overlap() -> tuple[dict[str, Any] | None, FormState]:
         except ServiceError as error:
             form = errors_state(error, form.values)
         else:
+            report["nested_lists"] = _nested(data)
             detail = ",".join(data["lists"])
             audit.record_event(g.user, "read", "linkage", None, detail=detail)
     if report is None:
