@@ -22,7 +22,9 @@ every person on it is on the other, so the people "on A, not on B" that capture-
 learns from cannot exist, in any analysis; leaving A out loses nothing about the people
 the lists miss. A nearly nested pair (a share of at least 0.95) is not refused -- a few
 people outside can be real -- but is shown on the form's overlap report and warned about
-on the result (:func:`nested_entries`, the ``nested_lists`` warning).
+on the result (:func:`nested_entries`, the ``nested_lists`` warning). A list with nobody
+in the period and area is left to the job (the registry's own lists may fill before it
+runs), and the check is then skipped.
 """
 
 from __future__ import annotations
@@ -126,9 +128,12 @@ def check_lists(
     refs: list[str], p: dict[str, Any], *, period: str, area: OrgUnit, strata: str | None
 ) -> None:
     """Refuse a list wholly inside another (``lists``), once the lists are known to exist."""
-    histories, report = linkage.build_histories(
-        refs, period=period, area_code=area.code, strata=strata
-    )
+    try:
+        histories, report = linkage.build_histories(
+            refs, period=period, area_code=area.code, strata=strata
+        )
+    except ServiceError:  # a list empty today: its job says so (the registry's may fill)
+        return
     names = {str(e["name"]): list_name(e) for e in report["lists"]}
     for pair in nested_lists(pooled(histories)):
         if pair.exact:
