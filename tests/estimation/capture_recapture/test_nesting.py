@@ -39,8 +39,8 @@ def test_the_same_source_twice_is_one_mutual_pair():
 
 
 def test_independent_lists_are_not_nested():
-    h = CaptureHistories.from_frequencies(["a", "b", "c"], {"100": 60, "010": 49, "110": 4,
-                                          "001": 247, "101": 112, "011": 142, "111": 12})  # fmt: skip
+    madigan_york = {"100": 60, "010": 49, "110": 4, "001": 247, "101": 112, "011": 142, "111": 12}
+    h = CaptureHistories.from_frequencies(["a", "b", "c"], madigan_york)
     assert nested_lists(h) == ()
 
 
