@@ -76,11 +76,14 @@ def new_study(page, server: LiveServer, title: str, lists: tuple[str, ...]) -> N
         page.get_by_label(f"{name} · 2003 · KG", exact=True).check()
 
 
-def run(page, server: LiveServer) -> int:
-    """Submit the form, run the job as the worker does, and show its result."""
+def run(page, server: LiveServer, *, on_creation=None) -> int:
+    """Submit the form, run the job as the worker does, and show its result
+    (``on_creation(page)`` first looks at the job page as the creation left it)."""
     page.locator('button[name="action"][value="run"]').click()
     page.wait_for_url(re.compile(r".*/studies/jobs/\d+$"))
     job_id = int(page.url.rsplit("/", 1)[1])
+    if on_creation is not None:
+        on_creation(page)
     with server.app.app_context():
         run_job(job_id)
         db.session.remove()
@@ -126,7 +129,13 @@ def test_nested_lists_are_refused_or_warned_and_dga_shows_its_parameters(
 
     # 3. a nearly nested list runs; its result warns, naming both lists, in Russian ...
     new_study(page, server, "ОЗТ почти внутри лечения", ("ost-clients", "treatment", "police"))
-    job_id = run(page, server)
+
+    def told_at_creation(page) -> None:
+        flashed = page.locator(".flash.warning").inner_text()
+        assert "96,6% людей из списка «ost-clients» есть и в списке «treatment»" in flashed
+        screenshot(page, "cr-3a-ru-created-nested-warning")
+
+    job_id = run(page, server, on_creation=told_at_creation)
     warning = page.locator('#result-warnings [data-code="nested_lists"]')
     assert "96,6% людей из списка «ost-clients» есть и в списке «treatment»" in (
         warning.inner_text()

@@ -125,6 +125,21 @@ def test_the_overlap_report_on_the_form_shows_a_nested_pair(client, registry_dat
     assert "96.6% of the people on the list “ost” are also on “treatment”" in notice
 
 
+def test_a_nearly_nested_list_is_told_when_the_form_creates_the_study(
+    client, app, registry_data, lists
+):
+    auth = signed_in(client, registry_data, "en")
+    form = {"method": "capture_recapture", "period": "2003", "area_code": "KG",
+            "lists": [lists["ost-near"], lists["treatment"], lists["police"]],
+            "parameters/analysis": "average"}  # fmt: skip
+    created = auth.post("/studies/new", form, form_path="/studies/new")
+    assert created.status_code == 302
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    flashed = re.search(r'<p class="flash warning" role="status">([^<]*)</p>', page)
+    assert flashed is not None
+    assert "96.6% of the people on the list “ost” are also on “treatment”" in flashed.group(1)
+
+
 @pytest.mark.parametrize(
     ("locale", "text"),
     [
