@@ -263,3 +263,23 @@ def test_the_form_refuses_strata_with_dga_next_to_the_field(client, app, registr
     assert message is not None and "dga" in message.group(1)
     assert "страт" in message.group(1)
     assert stored(app) == before
+
+
+@pytest.mark.parametrize(
+    ("k", "parameters"),
+    [(7, {"analysis": "average"}), (6, {"analysis": "search", "max_order": 3}),
+     (2, {"analysis": "bootstrap", "max_order": 2})],
+)  # fmt: skip
+def test_a_search_the_lists_cannot_have_is_refused_on_max_order(app, k, parameters):
+    from datetime import date
+
+    from marshmallow import ValidationError
+
+    from registry.services.methods.capture_recapture_checks import check
+
+    refs = [f"upload:{i}" for i in range(k)]
+    with app.test_request_context(), pytest.raises(ValidationError) as error:
+        check(refs, CR.load(parameters), actor=None, period=(date(2003, 1, 1), date(2003, 12, 31)))
+    assert list(error.value.messages["parameters"]) == ["max_order"]
+    stepwise = CR.load({**parameters, "analysis": "stepwise"})
+    assert check(refs, stepwise, actor=None, period=(date(2003, 1, 1), date(2003, 12, 31)))
