@@ -16,6 +16,7 @@ import json
 import re
 
 import pytest
+from openpyxl import load_workbook
 
 from registry.extensions import db
 from registry.models import EstimationJob, Study, User
@@ -166,6 +167,9 @@ def test_a_nearly_nested_list_is_warned_about_on_the_result(
     csv = client.get(f"/studies/jobs/{job_id}/result.csv").get_data(as_text=True)
     (line,) = [row for row in csv.splitlines() if row.startswith("nested_list,")]
     assert "ost ⊂ treatment" in line and text in line
+    workbook = load_workbook(io.BytesIO(client.get(f"/studies/jobs/{job_id}/result.xlsx").data))
+    header = [cell.value for cell in next(workbook.active.iter_rows())]
+    assert not {"share", "exact", "mutual"} & set(header)  # every column has a label
 
 
 def _parameter_labels(page: str) -> list[str]:
