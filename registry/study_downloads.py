@@ -90,6 +90,9 @@ COLUMN_LABELS: dict[str, Any] = {
     "tested": _l("Tested"),
     "positive": _l("Positive"),
     "prevalence": _l("Prevalence"),
+    "share": _l("Share also on the other list"),
+    "exact": _l("Wholly inside the other list"),
+    "mutual": _l("The same people as the other list"),
 }
 _MONTHS = re.compile(r"^(?P<code>.+)_(?P<months>\d+)m$")
 

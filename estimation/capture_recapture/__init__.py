@@ -15,7 +15,8 @@ Modules, from data to inference:
 * :mod:`~.intervals` Wald, log-normal, Chao and profile-likelihood intervals
 * :mod:`~.candidates`, :mod:`~.search` all-model search; :mod:`~.averaging`
 * :mod:`~.stepwise` SparseMSE's stepwise selection; :mod:`~.stratified`; :mod:`~.bootstrap`
-* :mod:`~.diagnostics` the heterogeneity check and the registry's default average
+* :mod:`~.diagnostics` the heterogeneity check and the registry's default average;
+  :mod:`~.nesting` lists (nearly) contained in another
 * :mod:`~.scenarios`, :mod:`~.validation`, :mod:`~.validation_report` the coverage study
   of docs/validation.md (simulated lists with known N)
 * :mod:`~.glm`, :mod:`~.linear_solve` batched Poisson fits

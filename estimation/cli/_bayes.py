@@ -19,6 +19,7 @@ import json
 
 from estimation.capture_recapture import CaptureHistories
 from estimation.capture_recapture.posterior import PosteriorSize
+from estimation.cli._nesting import nesting_json, nesting_text
 
 BAYES_CHOICES = ("dga", "lcmcr")
 
@@ -55,8 +56,9 @@ def run(args: argparse.Namespace, histories: CaptureHistories) -> int:
             "lists": list(histories.lists),
             "method": args.bayes,
             "models": [result.to_dict()],
+            "nested_lists": nesting_json(histories),
         }
         print(json.dumps(payload, indent=2))
     else:
-        print(result.summary())
+        print(result.summary() + nesting_text(histories))
     return 0

@@ -34,6 +34,7 @@ from estimation.capture_recapture import (
 )
 from estimation.capture_recapture.candidates import check_order, count_models
 from estimation.cli import _bayes as bayes
+from estimation.cli._nesting import nesting_json, nesting_text
 
 CI_CHOICES = ("wald", "lognormal", "profile", "bootstrap", "bca")
 
@@ -199,10 +200,11 @@ def run_capture_recapture(args: argparse.Namespace) -> int:
             "lists": list(histories.lists),
             "models": rows,
             **extra,
+            "nested_lists": nesting_json(histories),
         }
         print(json.dumps(payload, indent=2))
     else:
-        print(_text(histories, rows, method, args.alpha, extra))
+        print(_text(histories, rows, method, args.alpha, extra) + nesting_text(histories))
     return 0
 
 
@@ -334,8 +336,12 @@ def _run_stratified(args: argparse.Namespace, frame) -> int:
              "message": "sum over strata; Chao's log-transformed interval"}  # fmt: skip
     rows.append(total)
     lists = list(next(iter(result.strata.values())).lists)
+    pooled = CaptureHistories.from_frame(
+        frame, lists=lists, freq="freq" if "freq" in frame else None
+    )
     if args.json:
-        payload = {"observed": result.observed, "lists": lists, "models": rows, "by": args.by}
+        payload = {"observed": result.observed, "lists": lists, "models": rows, "by": args.by,
+                   "nested_lists": nesting_json(pooled)}  # fmt: skip
         print(json.dumps(payload, indent=2))
     else:
         lines = [f"Number of captured units: {result.observed}", f"Lists: {', '.join(lists)}",
@@ -346,7 +352,7 @@ def _run_stratified(args: argparse.Namespace, frame) -> int:
                 f"{_fmt(row['ci_low'], 1):>11}{_fmt(row['ci_high'], 1):>11}  "
                 f"{'ok' if row['fit_ok'] else 'WARNING'}"
             )
-        print("\n".join(lines))
+        print("\n".join(lines) + nesting_text(pooled))
     return 0
 
 

@@ -119,10 +119,14 @@ def create_study(data: dict[str, Any], *, actor: User) -> EstimationJob:
         raise ServiceError(_l("Unknown stratifying variable."), "strata")
     if strata is not None and not method.takes_strata:
         raise ServiceError(_l("Only capture-recapture studies take strata."), "strata")
-    context = {"area": area} if method.checks_area else {}
+    context: dict[str, Any] = {"area": area} if method.checks_area else {}
+    if method.takes_strata:
+        context["strata"] = strata
     refs = method.check(refs, parameters, actor=actor, period=(start, end), **context)
     _check_refs(refs)
     _check_list_periods(refs, start, end)
+    if method.check_lists is not None:
+        method.check_lists(refs, parameters, period=data["period"], area=area, strata=strata)
     study = Study(
         title=(data.get("title") or "").strip() or f"{method.name} {data['period']}",
         method=method.name,

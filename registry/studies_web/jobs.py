@@ -189,8 +189,12 @@ def result_xlsx(job_id: int) -> Any:
 
 
 def export_document(result: EstimationResult) -> dict[str, Any]:
-    """What the JSON download holds: the study, the payload and the provenance."""
+    """What the JSON download holds: the study, the payload, the parameters its analysis
+    used (with the values it used, where the method says: ``parameters_used``) and the
+    provenance."""
     study = result.job.study
+    method = METHODS[study.method]
+    used = method.parameters_used(method.read(result.payload)) if method.parameters_used else None
     return {
         "study": {
             "id": study.id,
@@ -204,6 +208,7 @@ def export_document(result: EstimationResult) -> dict[str, Any]:
         },
         "job": result.job_id,
         "result": result.payload,
+        "parameters_used": used,
         "provenance": {
             "history_counts": result.history_counts,
             "input_hash": result.input_hash,

@@ -12,19 +12,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from registry.auth.roles import roles
 from registry.extensions import db
+from registry.models import Study
 from registry.models.studies import JobState
 from registry.schemas.studies import StudySchema
 from registry.services import audit, linkage, studies
 from registry.services.errors import ServiceError
 from registry.services.methods import METHODS, Estimate, Method
+from registry.services.methods.capture_recapture_checks import nested_entries
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.common import area_choices, format_number, list_choices
 from registry.studies_web.forms import METHOD_LABELS
+from registry.studies_web.readable import nested_list_message
 from registry.web.forms import FormState, errors_state, form_values, load_form, submit_form
 
 #: What a fresh form proposes besides the method's own defaults: the whole country.
@@ -117,6 +120,7 @@ def new_study() -> Any:
             nested=True,
         )
         if job is not None:
+            _warn_nested(job.study)
             return redirect(url_for("studies.job", job_id=job.id))
     method = _chosen(form.values)
     page = render_template(
@@ -132,6 +136,36 @@ def new_study() -> Any:
     )
     db.session.commit()  # the audited read of the jobs offered as sources
     return page, 422 if form.errors else 200
+
+
+def _nested(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The lists (nearly) inside another, for the overlap report of a capture-recapture
+    study (none when a list is empty: the report says so)."""
+    if data["method"] != "capture_recapture":
+        return []
+    try:
+        histories, _report = linkage.build_histories(
+            data["lists"], period=data["period"], area_code=data["area_code"],
+            strata=data["strata"],
+        )  # fmt: skip
+    except ServiceError:
+        return []
+    return nested_entries(histories)
+
+
+def _warn_nested(study: Study) -> None:
+    """A nearly nested pair of a new capture-recapture study, told at once (a flashed
+    warning on its job page; its result carries the same warning)."""
+    if study.method != "capture_recapture":
+        return
+    try:
+        histories, report = linkage.build_histories(
+            study.lists, period=study.period, area_code=study.area.code, strata=study.strata
+        )
+    except ServiceError:
+        return
+    for entry in nested_entries(histories):
+        flash(nested_list_message(entry, report), "warning")
 
 
 def _overlap() -> tuple[dict[str, Any] | None, FormState]:
@@ -150,6 +184,7 @@ def _overlap() -> tuple[dict[str, Any] | None, FormState]:
         except ServiceError as error:
             form = errors_state(error, form.values)
         else:
+            report["nested_lists"] = _nested(data)
             detail = ",".join(data["lists"])
             audit.record_event(g.user, "read", "linkage", None, detail=detail)
     if report is None:

@@ -19,6 +19,7 @@ from jinja2.runtime import Context
 
 from registry.models import Study
 from registry.services.methods import METHODS
+from registry.services.methods.capture_recapture_result import NestedList, nested_message
 from registry.services.methods.model_names import (
     explain_model,
     linkage_names,
@@ -56,6 +57,17 @@ MODEL_NOTES = {
     "not_converged": _l("The fit did not converge."),
     "not_identifiable": _l("Not identifiable: the design is not of full rank."),
     "boundary": _l("A heterogeneity parameter is at its boundary (set to 0)."),
+}
+#: Labels of the parameters as a result used them (the form's labels say how to fill them).
+USED_LABELS = {
+    "criterion_used": _l("Criterion used"),
+    "delta": _l("Hyper-Dirichlet prior per cell (delta)"),
+    "chains": _l("Chains"),
+    "classes": _l("Latent classes (K)"),
+    "concentration_prior": _l("Prior of the concentration (a_α; b_α)"),
+    "burn_in": _l("Burn-in iterations per chain"),
+    "samples": _l("Draws kept per chain"),
+    "thinning": _l("Thinning (one draw kept every)"),
 }
 BIAS_NOTE = _l("The asymptotic bias is large: over a tenth of the estimate.")
 
@@ -149,6 +161,10 @@ def parameter_value(method: str, name: str, value: Any, locale: str) -> str:
         )
     if name == "source_job":
         return str(value)
+    if name == "delta" and isinstance(value, int | float):  # 2^-5 = 0.03125, unrounded
+        return numbers.format_decimal(value, "0.##########", locale=locale)
+    if name == "concentration_prior" and isinstance(value, list | tuple) and len(value) == 2:
+        return f"Gamma({_number(value[0], locale)}; {_number(value[1], locale)})"
     if isinstance(value, int | float):
         return str(value) if name == "seed" else _number(value, locale)
     return str(value)
@@ -164,6 +180,31 @@ def parameter_rows(method: str, parameters: dict[str, Any], locale: str) -> list
         for name in names
         if (value := parameters[name]) is not None and value != ""
     ]
+
+
+def result_parameter_rows(
+    method: str, payload: Any, stored: dict[str, Any] | None, locale: str
+) -> list[tuple[str, str]]:
+    """The result page's parameters: those its analysis used, with the values it used
+    (:attr:`Method.parameters_used`), else the stored ones (:func:`parameter_rows`)."""
+    spec = METHODS.get(method)
+    used = spec.parameters_used(payload) if spec and spec.parameters_used else None
+    if used is None:
+        return parameter_rows(method, stored or {}, locale)
+    return [
+        (str(USED_LABELS.get(name) or PARAMETER_LABELS.get(name, name)),
+         parameter_value(method, name, value, locale))
+        for name, value in used.items()
+    ]  # fmt: skip
+
+
+def nested_list_message(entry: Any, linkage: Any) -> str:
+    """The nested-lists warning of a result's warning (``list_a``, ``list_b`` ...) or of
+    an overlap report's ``nested_lists`` entry, its lists by their page names."""
+    get = entry.get if isinstance(entry, dict) else lambda key: getattr(entry, key, None)
+    pair = NestedList(list=get("list") or get("list_a"), within=get("within") or get("list_b"),
+                      share=get("share"), exact=get("exact"), mutual=get("mutual"))  # fmt: skip
+    return nested_message(pair, linkage_names(linkage or {}))
 
 
 @blueprint.app_template_filter("when")
@@ -210,6 +251,8 @@ def readable_results() -> dict[str, Any]:
         "cox_error": cox_error,
         "short_methods": SHORT_NAMES,
         "parameter_rows": parameter_rows,
+        "nested_list_message": nested_list_message,
+        "result_parameter_rows": result_parameter_rows,
         "explain_model": explain_model,
         "result_list_names": result_list_names,
         "list_entry_name": list_name,

@@ -149,7 +149,8 @@ class Method:
     ``warnings(payload)`` its coded plausibility warnings. Each of these takes the typed
     payload, ``read(stored JSON)``: an instance of ``payload`` (:mod:`.payload`). A method
     with ``checks_area`` gets the study's area too: ``check(..., period, area)`` (an
-    :class:`OrgUnit`).
+    :class:`OrgUnit`); one that ``takes_strata`` its strata: ``check(..., strata=)``. A
+    combination the computation cannot run is refused there, never when the job runs.
     """
 
     name: str
@@ -179,6 +180,13 @@ class Method:
     #: Its plausibility warnings on a payload (:mod:`.plausibility`), kept in the
     #: payload's ``warnings``.
     warnings: Callable[[Any], list[dict[str, Any]]] = lambda payload: []
+    #: Checks the study's data once its lists are known to exist, before it is stored
+    #: (capture-recapture: a list wholly inside another); raises like ``check``.
+    #: Called as ``check_lists(lists, parameters, period=<ISO>, area=<OrgUnit>, strata=)``.
+    check_lists: Callable[..., None] | None = None
+    #: The parameters that apply to a result's analysis, with the values it used
+    #: (defaults resolved), ``{name: value}`` in display order; None: the stored ones.
+    parameters_used: Callable[[Any], Mapping[str, Any] | None] | None = None
     #: Estimates of areas other than the study's own that a payload holds, by org unit
     #: code (MIM: the regions under the study's area); the ministry outputs publish them
     #: once the result is approved, except an estimate named :data:`WITHHELD`.

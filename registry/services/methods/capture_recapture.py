@@ -58,7 +58,6 @@ when it fires (:func:`warnings`).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -66,7 +65,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from estimation.capture_recapture.design import parse_model
-from registry.models import Study, User
+from registry.models import Study
 from registry.schemas.base import (
     INVALID_TEXT,
     StringField,
@@ -77,7 +76,6 @@ from registry.schemas.base import (
     number,
 )
 from registry.services import linkage
-from registry.services.errors import ServiceError
 from registry.services.linkage_disclosure import protect_report
 from registry.services.methods import plausibility, sources
 from registry.services.methods.base import (
@@ -88,8 +86,14 @@ from registry.services.methods.base import (
     Method,
     ParametersSchema,
     alpha_field,
-    parameter_error,
 )
+from registry.services.methods.capture_recapture_checks import (
+    NAMED_MODELS,
+    check,
+    check_lists,
+    nested_entries,
+)
+from registry.services.methods.capture_recapture_parameters import parameters_used
 from registry.services.methods.capture_recapture_payload import capture_recapture
 from registry.services.methods.capture_recapture_result import (
     CaptureRecaptureResult,
@@ -123,8 +127,6 @@ CRITERIA = {
 SATURATED_SHARE = 0.5
 INTERVALS = {"lognormal": _l("Log-normal"), "profile": _l("Profile likelihood")}
 HETEROGENEITY = {"Chao": "Chao", "Poisson": "Poisson", "Darroch": "Darroch", "Gamma": "Gamma"}
-#: Rcapture's named closed-population models (besides the [12,3] notation).
-NAMED_MODELS = ("M0", "Mt", "Mh", "Mth", "Mb", "Mbh")
 #: The most bootstrap replicates a study may ask for (the form offers the same bound).
 MAX_REPLICATES = 10_000
 MODEL_MESSAGE = _l("Write a model as Mt, Mth, Mh or in the [12,3] notation.")
@@ -158,25 +160,6 @@ class Parameters(ParametersSchema):
     chains = integer(1, 8)  # lcmcr: chains run (None: the method's default)
 
 
-def check(refs: list[str], p: dict[str, Any], *, actor: User, period: tuple[date, date]) -> list:
-    """Two or more lists; a chosen model must name only lists the study has."""
-    if len(set(refs)) < 2:
-        raise ServiceError(_l("Choose at least two lists."), "lists")
-    model = p.get("model")
-    if model and model not in NAMED_MODELS:
-        try:
-            parse_model(model, len(refs))
-        except ValueError:
-            raise parameter_error(
-                "model", _l("The model names more lists than the study has.")
-            ) from None
-    if model in ("Mh", "Mth") and len(refs) < 3:
-        raise parameter_error("model", _l("This model needs at least three lists."))
-    if p.get("analysis") == "dga" and not 3 <= len(set(refs)) <= 6:
-        raise ServiceError(_l("The dga analysis needs three to six lists."), "lists")
-    return refs
-
-
 def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     """Link the lists and fit; only the protected linkage counts are kept."""
     histories, report = linkage.build_histories(
@@ -187,6 +170,7 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
     )
     estimate = payload["estimate"]
     payload["key_population"] = study.parameters.get("key_population") or DEFAULT_POPULATION
+    payload["nested_lists"] = nested_entries(histories)
     payload.update(per_registered(
         estimate["abundance"], estimate.get("ci_low"), estimate.get("ci_high"),
         registered=sources.registered(study.area, study.period_end), on=study.period_end,
@@ -206,8 +190,12 @@ def run(study: Study, checkpoint: Checkpoint | None = None) -> Computed:
 
 
 def warnings(payload: CaptureRecaptureResult) -> list[dict[str, Any]]:
-    """The estimate's plausibility warnings, then the capture-recapture ones:
+    """The nested lists first, the estimate's plausibility warnings, then the
+    capture-recapture ones:
 
+    - ``nested_lists`` ``{"list_a", "list_b", "share", "exact", "mutual"}``: list A is
+      (nearly) contained in list B (:mod:`.capture_recapture_checks`): the estimate
+      extrapolates from a structural zero;
     - ``heterogeneity`` ``{"model", "abundance", "aic_gain", "estimate"}``: a model in
       which people differ in catchability fits better than the analysis's models
       (:func:`estimation.capture_recapture.diagnostics.heterogeneity_check`);
@@ -218,7 +206,12 @@ def warnings(payload: CaptureRecaptureResult) -> list[dict[str, Any]]:
 
     then a Bayesian posterior's own (``grid_edge``, poor mixing).
     """
-    out = plausibility.estimate_warnings(payload)
+    out: list[dict[str, Any]] = [
+        {"code": "nested_lists", "list_a": pair.list, "list_b": pair.within,
+         "share": pair.share, "exact": pair.exact, "mutual": pair.mutual}
+        for pair in payload.nested_lists
+    ]  # fmt: skip
+    out += plausibility.estimate_warnings(payload)
     check = payload.heterogeneity or {}
     if check.get("detected") and check.get("abundance") is not None:
         estimate = payload.estimate.abundance if payload.estimate is not None else None
@@ -247,6 +240,7 @@ METHOD = Method(
         "key_population": KEY_POPULATIONS,
     },
     check=check,
+    check_lists=check_lists,
     run=run,
     rows=rows,
     payload=CaptureRecaptureResult,
@@ -256,6 +250,7 @@ METHOD = Method(
     estimates_population=True,
     takes_strata=True,
     warnings=warnings,
+    parameters_used=parameters_used,
     plot_titles={
         "models": _l("Model comparison: estimates with intervals, AIC and BIC"),
         "bootstrap": _l("Bootstrap distribution of the estimate"),

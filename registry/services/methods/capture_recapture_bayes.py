@@ -14,7 +14,8 @@ posterior.PosteriorSize`); the payload keeps the keys of the other analyses::
                    for lcmcr its sampler's figures}}
 
 ``dga`` takes the parameter ``delta`` (default ``2**-k``); ``lcmcr`` takes ``seed`` and
-``chains``. Neither takes strata yet: a stratified study is refused with a message.
+``chains``. Neither takes strata: a stratified study is refused when it is created
+(:mod:`.capture_recapture_checks`); the refusal here guards a study stored before that.
 """
 
 from __future__ import annotations

@@ -224,7 +224,9 @@ def capture_recapture(
         return _stratified_average(histories, p, alpha, registered)
     if isinstance(histories, dict):
         criterion = "bic" if p["analysis"] == "search" else None
-        fitted = stratified(histories, model=p.get("model") or "Mt", criterion=criterion)
+        heterogeneity = None if criterion else p.get("heterogeneity")
+        fitted = stratified(histories, model=p.get("model") or "Mt", criterion=criterion,
+                            heterogeneity=heterogeneity)  # fmt: skip
         low, high = fitted.conf_int(alpha)
         lists = next(iter(histories.values())).lists if histories else ()
         return {

@@ -10,15 +10,12 @@ registry's own lists translated, an upload by its source name).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from estimation.capture_recapture.design import parse_model
 from registry.services.source_lists import REGISTRY_LISTS
-
-if TYPE_CHECKING:
-    from registry.services.methods.capture_recapture_result import CaptureRecaptureResult
 
 #: Rcapture's named closed-population models, in words.
 NAMED = {
@@ -43,8 +40,9 @@ def linkage_names(linkage: Mapping[str, Any]) -> dict[str, str]:
     return {str(e.get("name")): list_name(e) for e in linkage.get("lists") or []}
 
 
-def result_list_names(payload: CaptureRecaptureResult) -> list[str]:
-    """The lists of a capture-recapture payload, in the models' numbering (1 is first)."""
+def result_list_names(payload: Any) -> list[str]:
+    """The lists of a capture-recapture payload (a ``CaptureRecaptureResult``: not
+    imported, which imports this module), in the models' numbering (1 is first)."""
     entries = (payload.linkage or {}).get("lists") or []
     if entries:
         return [list_name(entry) for entry in entries]

@@ -125,6 +125,13 @@ class ResultWarning:
     bic_low: float | None = None
     bic_high: float | None = None
     weight: float | None = None
+    #: Capture-recapture: list A (nearly) contained in list B (the histories' names), the
+    #: share of A's people on B (None: withheld), all of them, or the same people both.
+    list_a: str | None = None
+    list_b: str | None = None
+    share: float | None = None
+    exact: bool | None = None
+    mutual: bool | None = None
 
 
 @dataclasses.dataclass(frozen=True)
