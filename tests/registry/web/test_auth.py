@@ -103,9 +103,7 @@ def test_the_session_is_sent_again_only_when_its_time_is_a_minute_old(auth, clie
         assert session["seen"] >= written + 60
 
 
-def test_a_session_idle_for_the_limit_ends_though_its_time_is_kept_to_the_minute(
-    auth, client, app
-):
+def test_a_session_idle_for_the_limit_ends_though_its_time_is_kept_to_the_minute(auth, client, app):
     auth.login()
     app.config["SESSION_IDLE_MINUTES"] = 1
     with client.session_transaction() as session:
