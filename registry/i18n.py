@@ -60,8 +60,10 @@ def template_gettext(context: Context, message: str, **variables: Any) -> str:
     """``_(message, **variables)`` in a template, in the page's language."""
     autoescape = context.eval_ctx.autoescape
     locale = context.get("current_locale")
-    if variables or locale is None:  # values differ per call; or not a page's context
+    if locale is None:  # not a page's context
         return _finish(get_translations().ugettext(message), autoescape, variables)
+    if variables:  # the translation is the same each time, the values differ per call
+        return _translation(locale, message, autoescape) % variables
     key = (locale, message, autoescape)
     text = _texts.get(key)
     if text is None:
@@ -71,6 +73,22 @@ def template_gettext(context: Context, message: str, **variables: Any) -> str:
         if len(_texts) < MAX_TEXTS:
             _texts[(str(get_locale()), message, autoescape)] = text
     return text
+
+
+#: Translations of the texts with ``% variables`` (a reminder's "%(days)s days"), before
+#: the variables: by (language, message, autoescaped), like :data:`_texts`.
+_translations: dict[tuple[str, str, bool], str] = {}
+
+
+def _translation(locale: str, message: str, autoescape: bool) -> str:
+    """The page language's translation of ``message``, as markup when autoescaping."""
+    translated = _translations.get((locale, message, autoescape))
+    if translated is None:
+        translated = get_translations().ugettext(message)
+        translated = Markup(translated) if autoescape else translated  # noqa: S704  (as Jinja)
+        if len(_translations) < MAX_TEXTS:
+            _translations[(str(get_locale()), message, autoescape)] = translated
+    return translated
 
 
 def _finish(translated: str, autoescape: bool, variables: dict[str, Any]) -> str:

@@ -2,11 +2,12 @@
 
 The session cookie holds only the user id, the user's session epoch at sign-in, the time
 of the last request and the CSRF token. Sessions end when the browser closes and after
-``SESSION_IDLE_MINUTES`` (default 30) without a request, because clinic computers are
-often shared. They also end on the server, for every browser at once, when the user's
-``session_epoch`` moves on (:func:`registry.services.users.end_sessions`: logout,
-password change, role change, deactivation): every request compares the cookie's epoch
-with the database's, so a copied cookie stops working in every server process.
+``SESSION_IDLE_MINUTES`` (default 30) without a request (the time of the last request is
+kept to the minute), because clinic computers are often shared. They also end on the
+server, for every browser at once, when the user's ``session_epoch`` moves on
+(:func:`registry.services.users.end_sessions`: logout, password change, role change,
+deactivation): every request compares the cookie's epoch with the database's, so a
+copied cookie stops working in every server process.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ from flask import current_app, g, session
 
 from registry.extensions import db
 from registry.models.users import User
+
+#: The time of the last request is written to the cookie at most this often: a changed
+#: session is signed and sent again (a ``Set-Cookie`` on every answer), an unchanged one
+#: is not. The idle limit counts from the time written, so a session may end up to this
+#: much before ``SESSION_IDLE_MINUTES`` of idleness, never after.
+SEEN_PRECISION_SECONDS = 60
 
 
 def load_user() -> None:
@@ -34,7 +41,8 @@ def load_user() -> None:
     if user is None or not user.active or session.get("epoch") != user.session_epoch:
         session.clear()
         return
-    session["seen"] = now
+    if now - int(session.get("seen", 0)) >= SEEN_PRECISION_SECONDS:
+        session["seen"] = now
     g.user = user
 
 

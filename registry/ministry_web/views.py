@@ -21,7 +21,7 @@ from registry.ministry_web.panels import (
 )
 from registry.plot_cache import cached_png
 from registry.services.methods.population import KEY_POPULATIONS
-from registry.studies_web.common import format_number
+from registry.studies_web.common import page_number_format
 from registry.studies_web.readable import SHORT_NAMES
 
 #: The plots, by the ``chart`` query parameter (the panel of the same name).
@@ -52,9 +52,11 @@ ANALYTICS_XLSX = "/api/v1/analytics.xlsx"
 def dashboard_helpers() -> dict[str, Any]:
     """``shown(cell, digits)``: a value in the locale's notation, or why it is missing."""
 
+    number = page_number_format()
+
     def shown(cell: Cell, digits: int = 0) -> str:
         if cell.shown:
-            return format_number(cell.value, digits)
+            return number(cell.value, digits)
         return str(STATUS_LABELS.get(cell.status, cell.status))
 
     return {"shown": shown, "band_labels": BAND_LABELS, "key_populations": KEY_POPULATIONS,

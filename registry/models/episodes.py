@@ -81,6 +81,18 @@ class TreatmentEpisode(TimestampMixin, Base):
             sqlite_where=text("discharge_date IS NULL"),
             postgresql_where=text("discharge_date IS NULL"),
         ),
+        # the first and last admission of the registry (the ministry dashboard's years)
+        Index("ix_treatment_episodes_admission_date", "admission_date"),
+        # the centre's open episodes recording injecting, with their clients, read from the
+        # index alone (the dashboard's re-test reminders)
+        Index(
+            "ix_treatment_episodes_open_centre_injecting",
+            "centre_id",
+            "injecting",
+            "client_id",
+            sqlite_where=text("discharge_date IS NULL"),
+            postgresql_where=text("discharge_date IS NULL"),
+        ),
         # at most one open episode of a programme per client and centre (partial index)
         Index(
             "uq_treatment_episodes_open_programme",

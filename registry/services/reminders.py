@@ -162,10 +162,10 @@ def _retests_statement() -> Select:
             .where(LabTest.id.is_(None)
                    | ((LabTest.result != "positive") & (LabTest.sample_date < cutoff)))
         )  # fmt: skip
-    due = union_all(*branches).subquery()
-    return (
-        select(due, func.count().over().label("total")).order_by(due.c.code, due.c.ord).limit(SHOWN)
-    )
+    # counted apart: a window count over the rows costs a third more than counting them
+    due = union_all(*branches).cte("due").prefix_with("MATERIALIZED")
+    total = select(func.count()).select_from(due).scalar_subquery()
+    return select(due, total.label("total")).order_by(due.c.code, due.c.ord).limit(SHOWN)
 
 
 def _no_contact(centre_id: int, on: date, days: int) -> ReminderList:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -28,7 +29,7 @@ def study_labels() -> dict[str, Any]:
         "status_labels": {state: str(label) for state, label in forms.STATE_LABELS.items()},
         "plot_titles": forms.PLOT_TITLES,
         "rejection_reasons": REJECTION_REASONS,
-        "format_number": format_number,
+        "format_number": page_number_format(),
     }
 
 
@@ -39,6 +40,21 @@ def format_number(value: float | int, digits: int = 0) -> str:
     if locale is None:  # outside a request: Babel's default locale
         return format_decimal(rounded, _pattern(digits))
     return _formatted(rounded, digits, str(locale))
+
+
+def page_number_format() -> Callable[..., str]:
+    """:func:`format_number` in the request's language, asked once for the page: a result
+    page formats about a thousand numbers, and asking Flask-Babel for the language each
+    time cost about as much as the formatting (``_formatted`` is cached)."""
+    locale = get_locale()
+    if locale is None:
+        return format_number
+    language = str(locale)
+
+    def format_page_number(value: float | int, digits: int = 0) -> str:
+        return _formatted(round(float(value), digits) or 0.0, digits, language)
+
+    return format_page_number
 
 
 def _pattern(digits: int) -> str:

@@ -19,7 +19,12 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, missing
 
 from registry.schemas.base import UNKNOWN_FIELD, number
-from registry.services.methods.payload import EstimateEntry, EstimatingPayload, Payload
+from registry.services.methods.payload import (
+    EstimateEntry,
+    EstimatingPayload,
+    Payload,
+    load_stored,
+)
 
 if TYPE_CHECKING:
     from registry.models import Study
@@ -206,7 +211,7 @@ class Method:
         """A stored result payload (JSON) as this method's typed payload."""
         if self.payload is None:
             return dict(stored or {})
-        return self.payload.load(stored)
+        return load_stored(self.payload, stored)
 
     def load(self, parameters: Any) -> dict[str, Any]:
         """``parameters`` validated by the method's schema (errors on ``parameters``)."""

@@ -20,6 +20,7 @@ Public interface::
     EstimatingPayload(Payload)    # + estimate, key_population, per-registered ratio
     EstimateEntry, ResultWarning  # shared parts
     load(cls, data) -> cls        # tolerant loader (the classmethod ``cls.load``)
+    load_stored(cls, data) -> cls # the same, kept for the same JSON (``Method.read``)
     row(obj) -> dict              # a dataclass as a CSV row (its fields in order)
 """
 
@@ -27,8 +28,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import json
+import threading
 import types
 import typing
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, TypeVar, Union
 
@@ -51,6 +56,41 @@ def load(cls: type[T], data: Any) -> T:
         if f.init and f.name in data
     }
     return cls(**values)
+
+
+#: Typed payloads kept by :func:`load_stored` in each process (a result's is 10-100 kB).
+STORED_CACHE_SIZE = 64
+_stored: OrderedDict[tuple[type, bytes], Any] = OrderedDict()
+_stored_lock = threading.Lock()
+
+
+def load_stored(cls: type[T], data: Any) -> T:
+    """``cls.load(data)``, or the instance it gave before for the same JSON.
+
+    Building a result's typed payload costs 5-10 ms of Python, and the ministry
+    dashboard, each of its plots and the analytics API read every approved estimate's on
+    every request. The key is the type and a digest of the JSON itself (as
+    :mod:`registry.plot_cache` keys images by their data), so a changed result is a new
+    key and a kept instance is never stale; least recently used ones are dropped first.
+    The instances are frozen dataclasses shared by the requests that read them: readers
+    never change them (their dictionaries neither). Data that is not plain JSON (a result
+    being built) is loaded each time.
+    """
+    try:
+        text = json.dumps(data, separators=(",", ":"))  # key order too: it is shown
+    except (TypeError, ValueError):
+        return cls.load(data)  # type: ignore[attr-defined]
+    key = (cls, hashlib.blake2b(text.encode(), digest_size=20).digest())
+    with _stored_lock:
+        if key in _stored:
+            _stored.move_to_end(key)
+            return _stored[key]
+    loaded = cls.load(data)  # type: ignore[attr-defined]  (a payload type's own, if any)
+    with _stored_lock:
+        _stored[key] = loaded
+        while len(_stored) > STORED_CACHE_SIZE:
+            _stored.popitem(last=False)
+    return loaded
 
 
 def _convert(kind: Any, value: Any) -> Any:

@@ -5,6 +5,7 @@ The small registry (conftest) has an approved capture-recapture estimate of KG 2
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -82,3 +83,32 @@ def test_the_latest_approved_method_wins_and_a_method_counts_by_its_latest_resul
     assert got[("EST_USERS", "2004", "KG-GB")] == 300
     assert got[("EST_USERS", "2003", "KG")] == 20
     assert got[("EST_USERS", "2004", "KG")] is None
+
+
+def test_a_stored_result_is_read_once_for_the_same_json(small_registry, db_session):
+    # typed payloads are kept by their JSON (registry.services.methods.payload.load_stored)
+    from registry.services.methods import METHODS
+
+    result = add_estimate(small_registry, "KG-GB", "2003", 100, 99, 101, approved=True)
+    db_session.commit()
+    method = METHODS["capture_recapture"]
+    first = method.read(result.payload)
+    again = method.read(json.loads(json.dumps(result.payload)))  # an equal copy
+    assert again is first and first.estimate.abundance == 100
+    changed = {**result.payload, "estimate": {**result.payload["estimate"], "abundance": 150}}
+    assert method.read(changed).estimate.abundance == 150
+    assert method.read(result.payload) is first
+    being_built = {**result.payload, "parameters": {"when": datetime(2020, 1, 1)}}  # not JSON
+    assert method.read(being_built) is not method.read(being_built)
+
+
+def test_a_changed_result_shows_its_new_estimate(small_registry, actor, db_session):
+    result = add_estimate(small_registry, "KG-GB", "2003", 100, 99, 101, approved=True)
+    db_session.commit()
+    assert estimates(actor, dx="EST_USERS", pe="2003", ou="KG-GB")[
+        ("EST_USERS", "2003", "KG-GB")] == 100  # fmt: skip
+    result.payload = {**result.payload, "estimate": {**result.payload["estimate"],
+                                                     "abundance": 150}}  # fmt: skip
+    db_session.commit()
+    assert estimates(actor, dx="EST_USERS", pe="2003", ou="KG-GB")[
+        ("EST_USERS", "2003", "KG-GB")] == 150  # fmt: skip

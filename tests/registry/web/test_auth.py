@@ -87,6 +87,33 @@ def test_idle_session_ends(auth, client, app):
     assert client.get("/dashboard").status_code == 302
 
 
+def test_the_session_is_sent_again_only_when_its_time_is_a_minute_old(auth, client):
+    # an unchanged session is not signed and sent on every answer (issue 12 §5)
+    auth.login()
+    client.get("/dashboard")
+    assert "Set-Cookie" not in client.get("/dashboard").headers
+    with client.session_transaction() as session:
+        session["seen"] -= 59
+    assert "Set-Cookie" not in client.get("/dashboard").headers
+    with client.session_transaction() as session:
+        session["seen"] -= 1
+        written = session["seen"]
+    assert "Set-Cookie" in client.get("/dashboard").headers
+    with client.session_transaction() as session:
+        assert session["seen"] >= written + 60
+
+
+def test_a_session_idle_for_the_limit_ends_though_its_time_is_kept_to_the_minute(auth, client, app):
+    auth.login()
+    app.config["SESSION_IDLE_MINUTES"] = 1
+    with client.session_transaction() as session:
+        session["seen"] -= 59  # within the minute: not written again
+    assert client.get("/dashboard").status_code == 200
+    with client.session_transaction() as session:
+        session["seen"] -= 2  # 61 s since it was last written
+    assert client.get("/dashboard").status_code == 302
+
+
 def test_deactivated_user_is_signed_out(auth, client, app, registry_data):
     from registry.models import User
 

@@ -60,3 +60,29 @@ def test_a_page_without_its_language_in_the_context_asks_the_request(app):
         assert template.render() == "Recent admissions"
     with app.test_request_context("/", headers={"Accept-Language": "ru"}):
         assert template.render() == "Последние поступления"
+
+
+def test_texts_with_variables_keep_their_language_and_values(app):
+    # the translation is kept per language; the values are put in on every call
+    template = '{{ _("%(level)s%% interval", level=level) }}'
+    rendered = []
+    for language, level in (("ru", "90"), ("en", "<i>95</i>"), ("ru", "99"), ("en", "80")):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            rendered.append(render_template_string(template, level=level))
+    assert rendered == ["90% интервал", "&lt;i&gt;95&lt;/i&gt;% interval", "99% интервал",
+                        "80% interval"]  # fmt: skip
+    plain = app.jinja_env.overlay(autoescape=False).from_string(template)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert plain.render(level="<i>95</i>", current_locale="en") == "<i>95</i>% interval"
+
+
+def test_numbers_follow_the_page_language_both_ways(app):
+    from registry.studies_web.common import page_number_format
+
+    shown = []
+    for language in ("ru", "en", "ru"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            number = page_number_format()
+            shown.append((number(12345.678, 2), number(-0.001), number(7)))
+    assert shown[0] == ("12\xa0345,68", "0", "7") == shown[2]
+    assert shown[1] == ("12,345.68", "0", "7")
