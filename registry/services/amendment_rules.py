@@ -24,11 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, inspect, or_, select
+from sqlalchemy import func, or_, select
 
 from registry.extensions import db
 from registry.models import DoseChange, DosingEvent, LabTest, OstEnrolment, TreatmentEpisode
@@ -43,23 +42,8 @@ from registry.services.entry_rules import (
     too_far_ahead,
 )
 from registry.services.errors import DuplicateEntryError, ServiceError
-
-
-def plain(value: Any) -> Any:
-    """``value`` as JSON keeps it: dates in ISO form, doses as exact decimal text."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "as_tuple"):  # Decimal
-        return format(value.normalize(), "f")
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
-
-
-def snapshot(record: Any, names: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """The record's column values (or just ``names``), as JSON keeps them."""
-    columns = names or tuple(c.key for c in inspect(record).mapper.column_attrs)
-    return {name: plain(getattr(record, name)) for name in columns}
+from registry.services.ost_induction import induction_change, induction_problems
+from registry.services.record_snapshot import snapshot
 
 
 @dataclass(frozen=True)
@@ -162,8 +146,6 @@ def _void_discharge(episode: TreatmentEpisode) -> dict[str, Any]:
 def _enrolment_problems(enrolment: OstEnrolment, values: dict[str, Any]) -> list[ServiceError]:
     """The dates and doses recorded since must still fit; the induction dose change moves
     with a corrected enrolment (:mod:`registry.services.ost_induction`), so it is left out."""
-    from registry.services.ost_induction import induction_change, induction_problems
-
     start, medication = values.get("enrolment_date"), values.get("medication")
     first = db.session.execute(
         select(func.min(DosingEvent.dose_date), func.max(DosingEvent.dose_mg)).where(

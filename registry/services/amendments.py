@@ -43,10 +43,11 @@ from registry.models import RecordAmendment, User
 from registry.models.amendments import CORRECT, VOID
 from registry.schemas.amendments import CORRECTED_FIELDS
 from registry.services.access import ensure_centre_access
-from registry.services.amendment_rules import KINDS, plain
+from registry.services.amendment_rules import KINDS
 from registry.services.audit import record_event
 from registry.services.errors import ServiceError, raise_all
 from registry.services.ost_induction import follow_induction, induction_change
+from registry.services.record_snapshot import plain
 
 #: The entities whose void removes the row (a discharge or exit void reopens it).
 REMOVED_BY_VOID = frozenset({"episode", "ost_enrolment", "dosing_event", "dose_change",

@@ -26,10 +26,10 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.models import DoseChange, OstEnrolment, RecordAmendment, User
-from registry.services.amendment_rules import plain, snapshot
 from registry.services.audit import record_event
 from registry.services.entry_rules import same_day_dose_change
 from registry.services.errors import DuplicateEntryError, ServiceError
+from registry.services.record_snapshot import plain, snapshot
 
 INDUCTION = "induction"
 

@@ -25,7 +25,8 @@ from registry.models import RecordAmendment
 from registry.models.users import CLINIC_STAFF
 from registry.schemas.amendments import CORRECTED_FIELDS, CORRECTION_SCHEMAS, VoidSchema
 from registry.services import amendments, listings
-from registry.services.amendment_rules import KINDS, plain
+from registry.services.amendment_rules import KINDS
+from registry.services.record_snapshot import plain
 from registry.web import blueprint, code_label, day_filter, mg_filter
 from registry.web.forms import FormState, form_input, submit_form
 

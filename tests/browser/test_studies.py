@@ -148,8 +148,8 @@ def test_epidemiologist_uploads_a_list_runs_a_study_and_sees_its_plot(
         " : new Promise(done => { img.onload = () => done(img.naturalWidth); })"
     )
     assert width >= 700  # the PNG drawn by the server loaded
-    content = page.content()  # the default analysis: the BIC model average with weights
-    assert "Усреднение моделей" in content and "Моделей: 8, веса по BIC" in content
+    content = page.content()  # the default analysis: the AIC model average with weights
+    assert "Усреднение моделей" in content and "Моделей: 8, веса по AIC" in content
     assert "Проверка неоднородности" in content  # independent lists: no warning
     assert "Похоже, люди различаются" not in content
     assert '<th class="num">Вес</th>' in content

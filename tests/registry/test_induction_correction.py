@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from registry.models import DoseChange, RecordAmendment
@@ -66,7 +67,8 @@ def test_the_induction_cannot_move_onto_another_prescriptions_day(db_session, bi
         correct_record("ost_enrolment", enrolment,
                        correction("ost_enrolment", enrolment, enrolment_date="2003-05-10"),
                        actor=staff)  # fmt: skip
-    assert error.value.field == "enrolment_date" and "prescribed twice" in str(error.value)
+    with force_locale("en"):  # the application's default language is Russian
+        assert error.value.field == "enrolment_date" and "prescribed twice" in str(error.value)
     db_session.rollback()
     assert enrolment.enrolment_date == DAY
     assert prescribed_dose(enrolment, DAY).dose_mg == Decimal("20")

@@ -37,7 +37,9 @@ def test_russian_result_pages_are_readable(auth, client, every_method):  # noqa:
         assert '<table class="compact parameters">' in page, name
         provenance = page[page.index("Происхождение результата") :]
         assert not ISO_DATE.search(provenance) and RUSSIAN_DATE.search(provenance), name
-    assert re.search(r"Бутстреп-повторы</th><td>1\s000<", search)  # 1 000 (no-break space)
+    # only the parameters an analysis used: replicates on the bootstrap's page alone
+    assert "Бутстреп-повторы</th><td>50<" in pages["bootstrap"] and "Бутстреп" not in search
+    assert re.search(r"Численность эталона[^<]*</th><td>1\s505<", pages["multiplier"])  # 1 505
     assert "Удержание на ОЗТ 2003" in pages["retention"]  # the default title, translated
     assert "Дата анализа</dt><dd>31.12.2004" in pages["retention"]
     assert ">Мужчины (по сравнению с женщинами)<" in pages["retention"]  # Cox terms
