@@ -42,17 +42,34 @@ def _multinomial(rng, total, weights, out):
 
 
 @numba.njit(cache=True)
+def _log_gamma_draw(rng, shape):
+    """``log G`` for ``G ~ Gamma(shape, 1)``, finite however small ``shape`` is: below 1,
+    ``G = G' U^(1/shape)`` with ``G' ~ Gamma(shape + 1)`` (Marsaglia and Tsang's boost)."""
+    if shape >= 1.0:
+        return np.log(rng.gamma(shape, 1.0))
+    return np.log(rng.gamma(shape + 1.0, 1.0)) + np.log(1.0 - rng.random()) / shape
+
+
+@numba.njit(cache=True)
 def _stick_breaking(rng, class_sizes, alpha, pi):
-    """Draw ``pi`` from its full conditional; return ``sum(log(1 - V_k))`` over ``k < K``."""
+    """Draw ``pi`` from its full conditional; return ``sum(log(1 - V_k))`` over ``k < K``.
+
+    ``V_k ~ Beta(1 + n_k, alpha + n_{>k})`` is drawn on the log scale, as two gamma
+    draws, so that ``log(1 - V_k)`` stays exact when ``V_k`` is within 1e-16 of 1 (an
+    empty tail and a small ``alpha``: ``1 - V_k`` is then often below 1e-30). Rounding
+    ``V_k`` to 1, or capping ``log(1 - V_k)``, would bias the draw of ``alpha`` upwards.
+    """
     classes = class_sizes.shape[0]
     tail = class_sizes.sum()
     log_rest = 0.0
     for k in range(classes - 1):
         tail -= class_sizes[k]
-        v = rng.beta(1.0 + class_sizes[k], alpha + tail)
-        v = min(v, 1.0 - 1e-15)  # keeps log(1 - V) finite
-        pi[k] = v * np.exp(log_rest)
-        log_rest += np.log1p(-v)
+        log_kept = _log_gamma_draw(rng, 1.0 + class_sizes[k])
+        log_left = _log_gamma_draw(rng, alpha + tail)
+        top = max(log_kept, log_left)
+        log_total = top + np.log(np.exp(log_kept - top) + np.exp(log_left - top))
+        pi[k] = np.exp(log_rest + log_kept - log_total)
+        log_rest += log_left - log_total
     pi[classes - 1] = np.exp(log_rest)
     return log_rest
 

@@ -155,3 +155,22 @@ def test_split_rhat_and_ess_against_known_chains():
     assert split_rhat(shifted) > 1.1
     drifting = rng.normal(size=(2, 1000)) + np.linspace(0, 3, 1000)  # each chain drifts
     assert split_rhat(drifting) > 1.1
+
+
+def test_the_stick_breaking_keeps_log_one_minus_v_exact():
+    """One class holds everybody and alpha is small: each ``1 - V_k`` is drawn from
+    ``Beta(alpha + n_{>k}, 1 + n_k)``, so ``E sum log(1 - V_k)`` is the sum of
+    ``digamma(alpha + n_{>k}) - digamma(alpha + n_{>k} + 1 + n_k)``. Its draws are often
+    below 1e-16, where rounding V to 1 (or capping ``log(1 - V)``, as the sampler once
+    did at -34.5) raised the mean by about 30 and biased the draw of alpha upwards."""
+    from scipy.special import digamma
+
+    from estimation.capture_recapture.lcmcr_sampler import _stick_breaking
+
+    sizes, alpha = np.array([1000] + [0] * 9, dtype=np.int64), 0.05
+    rng, pi = np.random.default_rng(5), np.zeros(10)
+    draws = np.array([_stick_breaking(rng, sizes, alpha, pi) for _ in range(4000)])
+    tails = np.cumsum(sizes[::-1])[::-1][1:]  # people in the classes after k, k < K - 1
+    expected = np.sum(digamma(alpha + tails) - digamma(alpha + tails + 1 + sizes[:-1]))
+    assert np.isfinite(draws).all() and abs(pi.sum() - 1) < 1e-9
+    assert abs(draws.mean() - expected) < 4 * draws.std() / np.sqrt(len(draws))
