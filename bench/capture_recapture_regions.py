@@ -3,7 +3,7 @@
 For each seed, simulate Kyrgyzstan (or ``--country``) in 2003 at scale 1.0 and link the
 four lists of each region in ``--regions`` as a regional study would (identifiers typed at
 each contact, as in ``bench/mim_validation.py``); record the truth, the AIC average, the
-BIC average and what the criterion ``auto`` chose (``default_average``), one JSON line per
+BIC average and what the criterion ``auto`` chose (``auto_average``), one JSON line per
 region and seed in ``--out``; then print the coverage table of docs/validation.md, "The
 default: AIC or auto".
 
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import mim_validation as mv  # noqa: E402
 
 from estimation.capture_recapture import CaptureHistories, search_models  # noqa: E402
-from estimation.capture_recapture.diagnostics import default_average  # noqa: E402
+from estimation.capture_recapture.diagnostics import auto_average  # noqa: E402
 
 
 def one_seed(country: str, seed: int, regions: list[str]) -> list[dict]:
@@ -40,7 +40,7 @@ def one_seed(country: str, seed: int, regions: list[str]) -> list[dict]:
     for code in regions:
         region = sim.region_codes.index(code)
         histories = CaptureHistories.from_sets(mv.regional_lists(sim, region, coder))
-        _, reason, by_aic, by_bic = default_average(histories, search_models(histories))
+        _, reason, by_aic, by_bic = auto_average(histories, search_models(histories))
         records.append({
             "seed": seed, "region": code, "truth": int(users[region]),
             "observed": int(histories.observed), "reason": reason,

@@ -31,7 +31,7 @@ import numpy as np
 from estimation.capture_recapture.averaging import model_average
 from estimation.capture_recapture.bootstrap import bootstrap
 from estimation.capture_recapture.diagnostics import (
-    default_average,
+    auto_average,
     heavy_saturated_weight,
     heterogeneity_check,
     without_saturated,
@@ -127,7 +127,7 @@ def _average(criterion: str, drop_saturated: bool = False) -> Callable[[DataSet]
 
 
 def _default(data: DataSet) -> Outcome:
-    chosen, reason, _, _ = default_average(data.histories, data.search(), ALPHA)
+    chosen, reason, _, _ = auto_average(data.histories, data.search(), ALPHA)
     low, high = chosen.conf_int(ALPHA)
     return Outcome(chosen.abundance, low, high, True, {"reason": reason})
 
@@ -170,8 +170,10 @@ def _heterogeneity(data: DataSet) -> Outcome:
 
 
 #: The analyses a capture-recapture study offers (registry/services/methods/
-#: capture_recapture.py), as the study computes them: ``average_auto`` is the default
-#: (:func:`~.diagnostics.default_average`); plus ``average_aic_df2``, the AIC average
+#: capture_recapture.py), as the study computes them: ``average_aic`` is the default,
+#: ``average_auto`` the criterion ``"auto"`` (:func:`~.diagnostics.auto_average`; the
+#: report derives it from the other records when it is skipped); plus
+#: ``average_aic_df2``, the AIC average
 #: without models of one residual degree of freedom or none, and the heterogeneity
 #: check (not an estimate: the report counts how often it fires).
 ANALYSES: dict[str, Callable[[DataSet], Outcome]] = {

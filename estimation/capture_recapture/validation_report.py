@@ -47,10 +47,10 @@ def _entry(cell: dict | None, replicates: int) -> str:
     return f"{100 * cell['coverage']:.0f}% ({bias}, {width}{failed}{fewer})"
 
 
-def derive_default(records: list[dict]) -> list[dict]:
+def derive_auto(records: list[dict]) -> list[dict]:
     """Records of ``average_auto`` computed from the records of the BIC and AIC averages
     and the heterogeneity check of the same data set, where the run has none (it is the
-    same computation: :func:`~.diagnostics.default_average`)."""
+    same computation: :func:`~.diagnostics.auto_average`)."""
     by_set: dict[tuple, dict[str, dict]] = {}
     for r in records:
         key = (r["scenario"], r["population"], r["lists"], r["replicate"])
@@ -80,7 +80,7 @@ def _pairs(name: str, lists: int) -> int:
 def report_section(records: Iterable[dict]) -> str:
     """The tables of every scenario in the records, with the replicates of each cell."""
     records = list(records)
-    records += derive_default(records)
+    records += derive_auto(records)
     summary = summarise(r for r in records if r["analysis"] != "heterogeneity_check")
     cells = sorted({(k[2], k[1]) for k in summary})
     analyses = [a for a in LABELS if any(k[3] == a for k in summary)]
@@ -110,14 +110,15 @@ def report_section(records: Iterable[dict]) -> str:
 
 def warning_rates(records: list[dict]) -> list[str]:
     """How often each warning fires, per scenario and cell: the heterogeneity check, the
-    default's switch to the AIC average, and (3 lists) a heavy weight on df <= 1 models."""
+    criterion ``auto``'s switch to the AIC average, and (3 lists) a heavy weight on
+    df <= 1 models."""
     counts: dict[tuple, list[int]] = {}
     for r in records:
         cell = (r["scenario"], r["lists"], r["population"])
         if r["analysis"] == "heterogeneity_check":
             flag = ("heterogeneity detected", bool(r.get("detected")))
         elif r["analysis"] == "average_auto":
-            flag = ("default switched to AIC", r.get("reason") is not None)
+            flag = ("`auto` switched to AIC", r.get("reason") is not None)
         elif r["analysis"] == "average_bic" and r["lists"] == 3:
             flag = ("BIC average: df <= 1 weight > 0.5", (r.get("saturated_weight") or 0) > 0.5)
         elif r["analysis"] == "average_aic" and r["lists"] == 3:

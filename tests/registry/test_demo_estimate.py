@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from estimation.capture_recapture import CaptureHistories, search_models
 from estimation.capture_recapture.averaging import AveragedEstimate
-from estimation.capture_recapture.diagnostics import default_average
+from estimation.capture_recapture.diagnostics import auto_average
 from registry.analytics import parse_request, run_query
 from registry.demo import DemoRefusedError
 from registry.demo.estimate import estimate_demo, study_year
@@ -43,7 +43,7 @@ def library_average(lists_dir) -> AveragedEstimate:
             rows = csv.DictReader(handle)
             sources[name] = {r["client_code"] for r in rows if r["contact_date"][:4] == "2003"}
     histories = CaptureHistories.from_sets(sources)
-    return default_average(histories, search_models(histories, criterion="bic"))[0]
+    return auto_average(histories, search_models(histories, criterion="bic"))[0]
 
 
 def audited(user: User, action: str, entity: str, detail: str | None = None) -> list[AuditEvent]:

@@ -5,7 +5,7 @@ hierarchical model and averages their estimates with AIC weights (Buckland, Burn
 Augustin 1997; :func:`estimation.capture_recapture.model_average`). The criterion
 ``"auto"`` uses BIC weights and switches to AIC weights, whose interval is wider, when
 the log-linear models show strain
-(:func:`estimation.capture_recapture.diagnostics.default_average`: the heterogeneity
+(:func:`estimation.capture_recapture.diagnostics.auto_average`: the heterogeneity
 check fires, the AIC average falls outside the BIC average's interval, or the BIC-best
 model lets two or more pairs of lists depend on each other); ``payload["selection"]``
 says which and why. Why AIC is the default (docs/validation.md): ``"auto"``'s interval is
@@ -53,7 +53,7 @@ from estimation.capture_recapture import (
 )
 from estimation.capture_recapture.averaging import AveragedEstimate
 from estimation.capture_recapture.diagnostics import (
-    default_average,
+    auto_average,
     heavy_saturated_weight,
     heterogeneity_check,
 )
@@ -88,11 +88,11 @@ def average(
     """The model average of ``table`` by ``criterion``, with its ``selection``.
 
     ``"auto"``: the BIC average, or the AIC average when the models show strain
-    (:func:`estimation.capture_recapture.diagnostics.default_average`).
+    (:func:`estimation.capture_recapture.diagnostics.auto_average`).
     """
     if criterion != "auto":
         return model_average(table, criterion=criterion), {"criterion": criterion}
-    chosen, reason, by_aic, by_bic = default_average(histories, table, alpha)
+    chosen, reason, by_aic, by_bic = auto_average(histories, table, alpha)
     low, high = by_bic.conf_int(alpha)
     return chosen, {"criterion": "auto", "used": chosen.criterion, "reason": reason,
                     "aic_average": _num(by_aic.abundance),

@@ -10,7 +10,7 @@ import pytest
 
 from estimation.capture_recapture import model_average, search_models
 from estimation.capture_recapture.diagnostics import (
-    default_average,
+    auto_average,
     dependent_pairs,
     heavy_saturated_weight,
     heterogeneity_check,
@@ -25,7 +25,7 @@ from estimation.capture_recapture.validation import (
     run_records,
     summarise,
 )
-from estimation.capture_recapture.validation_report import derive_default, report_section
+from estimation.capture_recapture.validation_report import derive_auto, report_section
 
 CELLS = [Cell("independent", 2000, 3), Cell("heterogeneity", 2000, 4)]
 CHEAP = ("average_auto", "average_aic", "average_bic", "best_bic", "Mt", "heterogeneity_check")
@@ -86,7 +86,7 @@ def test_the_summary_counts_coverage_bias_width_and_failures():
 def test_the_default_derived_from_its_parts_equals_the_default_run(records):
     run = {(r["scenario"], r["replicate"]): r for r in records if r["analysis"] == "average_auto"}
     parts = [r for r in records if r["analysis"] != "average_auto"]
-    derived = derive_default(parts)
+    derived = derive_auto(parts)
     assert len(derived) == len(run) == 8
     for r in derived:
         assert r["estimate"] == run[(r["scenario"], r["replicate"])]["estimate"]
@@ -149,7 +149,7 @@ def test_the_default_takes_the_bic_average_unless_the_models_show_strain():
         for seed in range(4):
             h = simulate_scenario(scenario, population=2000, lists=4, seed=[seed, 7])
             table = search_models(h)
-            chosen, reason, by_aic, by_bic = default_average(h, table)
+            chosen, reason, by_aic, by_bic = auto_average(h, table)
             assert chosen is (by_bic if reason is None else by_aic)
             assert by_bic.abundance == model_average(table, criterion="bic").abundance
             reasons.add((scenario, reason))
