@@ -66,6 +66,9 @@ __all__ = ["dga", "log_posterior_table", "negative_binomial_log_prior"]
 LogPrior = Callable[[np.ndarray], np.ndarray]
 
 SHOWN_WEIGHT = 1e-4  # graphs below this posterior weight are left out of the details
+#: Posterior weight on the complete graph (every list linked to every other) above which
+#: dga warns ``saturated_graph``: that graph leaves the number missing unidentified.
+SATURATED_WEIGHT = 0.5
 _CHUNK_CELLS = 2_000_000  # graph x grid values evaluated at once
 
 
@@ -188,7 +191,9 @@ def dga(
         those of weight >= 1e-4), ``relative_loss_estimate`` (the Bayes estimate under
         relative squared error, ``E[1/N] / E[1/N^2]``; dga's and Madigan & York's "Bayes
         estimate"), ``delta`` and the ``grid``. A ``grid_edge`` warning says that more than
-        0.1% of the posterior lies in the top 5% of the grid.
+        0.1% of the posterior lies in the top 5% of the grid; a ``saturated_graph`` warning
+        that more than half the posterior weight is on the complete graph, which leaves
+        the number missing to the prior (docs/validation.md: latent-class heterogeneity).
 
     Examples
     --------
@@ -230,6 +235,18 @@ def dga(
                 f"(number missing up to {grid[-1]:.0f}): "
                 "the data say little about the number missing (too little list overlap?); "
                 "widen the grid and read the upper figures as bounded by it",
+            ),
+        )
+    complete = next(i for i, g in enumerate(graphs) if len(g.cliques) == 1)
+    if weights[complete] > SATURATED_WEIGHT:
+        warnings += (
+            BayesWarning(
+                "saturated_graph",
+                f"{weights[complete]:.0%} of the posterior weight is on the graph linking "
+                f"every list ({graphs[complete].name}), which leaves the number missing "
+                "unidentified: the posterior of N follows the prior, not the data (its "
+                "median near the people observed, its upper figures the prior's tail); "
+                "this happens when people differ in how catchable they are",
             ),
         )
     details = {

@@ -172,3 +172,18 @@ def test_a_prior_that_rules_values_out_is_respected():
     assert post.probabilities[post.values < 30_000].sum() == 0
     assert post.conf_int()[0] >= 30_000 and post.mode >= 30_000
     assert np.isfinite(post.mean)
+
+
+def test_weight_on_the_complete_graph_warns_that_the_prior_decides():
+    """Latent-class heterogeneity with 20,000 people (the coverage study's cell): every
+    posterior weight lands on [123], whose number missing the data cannot identify, so
+    the median sits at the people observed and the 97.5% quantile near 5 times them."""
+    from estimation.capture_recapture.scenarios import simulate_scenario
+
+    histories = simulate_scenario(
+        "heterogeneity", population=20_000, lists=3, seed=[0, 1, 20_000, 3]
+    )
+    post = dga(histories)
+    assert post.details["graphs"][0] == {"graph": "[123]", "weight": pytest.approx(1.0)}
+    assert [w.code for w in post.warnings] == ["saturated_graph"]
+    assert post.median < 1.01 * histories.observed and not post.fit_ok

@@ -169,3 +169,13 @@ def test_the_lcmcr_analysis_runs_as_a_study_and_reports_its_diagnostics(
     auth.login("epi")
     page = client.get(f"/studies/jobs/{job_id}").get_data(as_text=True)
     assert "Апостериорная медиана" in page
+
+
+def test_the_saturated_graph_warning_reaches_the_result_warnings():
+    from estimation.capture_recapture.scenarios import simulate_scenario
+
+    heterogeneous = simulate_scenario("heterogeneity", population=20_000, lists=3,
+                                      seed=[0, 1, 20_000, 3])  # fmt: skip
+    result = capture_recapture(heterogeneous, method.METHOD.load({"analysis": "dga"}), registered=0)
+    codes = [w["code"] for w in method.METHOD.warnings(method.METHOD.read(result))]
+    assert "saturated_graph" in codes
