@@ -66,8 +66,7 @@ def _stick_breaking(rng, class_sizes, alpha, pi):
         tail -= class_sizes[k]
         log_kept = _log_gamma_draw(rng, 1.0 + class_sizes[k])
         log_left = _log_gamma_draw(rng, alpha + tail)
-        top = max(log_kept, log_left)
-        log_total = top + np.log(np.exp(log_kept - top) + np.exp(log_left - top))
+        log_total = np.logaddexp(log_kept, log_left)
         pi[k] = np.exp(log_rest + log_kept - log_total)
         log_rest += log_left - log_total
     pi[classes - 1] = np.exp(log_rest)

@@ -173,9 +173,9 @@ def _heterogeneity(data: DataSet) -> Outcome:
 #: capture_recapture.py), as the study computes them: ``average_aic`` is the default,
 #: ``average_auto`` the criterion ``"auto"`` (:func:`~.diagnostics.auto_average`; the
 #: report derives it from the other records when it is skipped); plus
-#: ``average_aic_df2``, the AIC average
-#: without models of one residual degree of freedom or none, and the heterogeneity
-#: check (not an estimate: the report counts how often it fires).
+#: ``average_aic_df2``, the AIC average without models of one residual degree of freedom
+#: or none, and the heterogeneity check (not an estimate: the report counts how often it
+#: fires).
 ANALYSES: dict[str, Callable[[DataSet], Outcome]] = {
     "average_auto": _default,
     "average_aic": _average("aic"),

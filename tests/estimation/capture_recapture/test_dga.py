@@ -179,10 +179,10 @@ def test_weight_on_the_complete_graph_warns_that_the_prior_decides():
     posterior weight lands on [123], whose number missing the data cannot identify, so
     the median sits at the people observed and the 97.5% quantile near 5 times them."""
     from estimation.capture_recapture.scenarios import simulate_scenario
+    from estimation.capture_recapture.validation import Cell
 
-    histories = simulate_scenario(
-        "heterogeneity", population=20_000, lists=3, seed=[0, 1, 20_000, 3]
-    )
+    cell = Cell("heterogeneity", population=20_000, lists=3)  # replicate 0 of the table
+    histories = simulate_scenario(cell.scenario, population=20_000, lists=3, seed=cell.seed(0))
     post = dga(histories)
     assert post.details["graphs"][0] == {"graph": "[123]", "weight": pytest.approx(1.0)}
     assert [w.code for w in post.warnings] == ["saturated_graph"]

@@ -173,9 +173,11 @@ def test_the_lcmcr_analysis_runs_as_a_study_and_reports_its_diagnostics(
 
 def test_the_saturated_graph_warning_reaches_the_result_warnings():
     from estimation.capture_recapture.scenarios import simulate_scenario
+    from estimation.capture_recapture.validation import Cell
 
-    heterogeneous = simulate_scenario("heterogeneity", population=20_000, lists=3,
-                                      seed=[0, 1, 20_000, 3])  # fmt: skip
+    cell = Cell("heterogeneity", population=20_000, lists=3)  # replicate 0 of the table
+    heterogeneous = simulate_scenario(cell.scenario, population=20_000, lists=3,
+                                      seed=cell.seed(0))  # fmt: skip
     result = capture_recapture(heterogeneous, method.METHOD.load({"analysis": "dga"}), registered=0)
     codes = [w["code"] for w in method.METHOD.warnings(method.METHOD.read(result))]
     assert "saturated_graph" in codes
