@@ -34,8 +34,18 @@ from estimation.capture_recapture.lcmcr import lcmcr  # noqa: E402
 # with K unknown). "moderate": four lists, 40% easy to catch, 60% half as catchable (41% of
 # them on no list); "moderate-5": the same with a fifth list (33% of them on no list);
 # "hard": four lists, 30% easy, 70% rarely caught (69% of them on no list, most of the
-# rest on one list only): the hidden class is barely seen in the data.
+# rest on one list only): the hidden class is barely seen in the data. "manrique-vallier":
+# the simulation of Manrique-Vallier (2016), five lists, 90% rarely caught and 10% almost
+# always (parameters as in public re-runs of that study); 64% of people on no list.
 SCENARIOS = {
+    "manrique-vallier": {
+        "population": 2000,
+        "class_shares": (0.9, 0.1),
+        "probabilities": (
+            (0.033, 0.033, 0.099, 0.132, 0.033),
+            (0.660, 0.825, 0.759, 0.990, 0.693),
+        ),
+    },
     "moderate": {
         "population": 2000,
         "class_shares": (0.4, 0.6),
