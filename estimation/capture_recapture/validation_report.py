@@ -109,25 +109,19 @@ def report_section(records: Iterable[dict]) -> str:
 
 
 def warning_rates(records: list[dict]) -> list[str]:
-    """How often each warning fires, per scenario and cell: the heterogeneity check, the
-    criterion ``auto``'s switch to the AIC average, and (3 lists) a heavy weight on
-    df <= 1 models."""
+    """How often each warning fires, per scenario and cell: the heterogeneity check (its
+    model fits better; its estimate lies outside the default AIC average's interval; a
+    study warns on either), the criterion ``auto``'s switch to the AIC average, and (3
+    lists) a heavy weight on df <= 1 models."""
+    averages = {_data_set(r): (r["low"], r["high"]) for r in records
+                if r["analysis"] == "average_aic" and r.get("ok")}  # fmt: skip
     counts: dict[tuple, list[int]] = {}
     for r in records:
         cell = (r["scenario"], r["lists"], r["population"])
-        if r["analysis"] == "heterogeneity_check":
-            flag = ("heterogeneity detected", bool(r.get("detected")))
-        elif r["analysis"] == "average_auto":
-            flag = ("`auto` switched to AIC", r.get("reason") is not None)
-        elif r["analysis"] == "average_bic" and r["lists"] == 3:
-            flag = ("BIC average: df <= 1 weight > 0.5", (r.get("saturated_weight") or 0) > 0.5)
-        elif r["analysis"] == "average_aic" and r["lists"] == 3:
-            flag = ("AIC average: df <= 1 weight > 0.5", (r.get("saturated_weight") or 0) > 0.5)
-        else:
-            continue
-        tally = counts.setdefault((flag[0], *cell), [0, 0])
-        tally[0] += flag[1]
-        tally[1] += 1
+        for name, fired in _flags(r, averages.get(_data_set(r))):
+            tally = counts.setdefault((name, *cell), [0, 0])
+            tally[0] += fired
+            tally[1] += 1
     if not counts:
         return []
     cells = sorted({key[2:] for key in counts})
@@ -142,3 +136,26 @@ def warning_rates(records: list[dict]) -> list[str]:
             text = ["-" if t is None else f"{100 * t[0] / t[1]:.0f}%" for t in row]
             lines.append(f"| {flag} | `{scenario}` | " + " | ".join(text) + " |")
     return lines + [""]
+
+
+def _data_set(record: dict) -> tuple:
+    return record["scenario"], record["population"], record["lists"], record["replicate"]
+
+
+def _flags(r: dict, average: tuple[float, float] | None) -> list[tuple[str, bool]]:
+    """The warnings ``r`` tells about, each with whether it fired (``average``: the AIC
+    average's interval on the same data set)."""
+    if r["analysis"] == "heterogeneity_check":
+        flags = [("heterogeneity detected", bool(r.get("detected")))]
+        if average is not None and r.get("estimate") is not None:
+            outside = not average[0] <= r["estimate"] <= average[1]
+            flags += [("heterogeneity model outside the AIC average's interval", outside),
+                      ("heterogeneity warning of a study (either)",
+                       outside or bool(r.get("detected")))]  # fmt: skip
+        return flags
+    if r["analysis"] == "average_auto":
+        return [("`auto` switched to AIC", r.get("reason") is not None)]
+    if r["analysis"] in ("average_bic", "average_aic") and r["lists"] == 3:
+        label = "BIC" if r["analysis"] == "average_bic" else "AIC"
+        return [(f"{label} average: df <= 1 weight > 0.5", (r.get("saturated_weight") or 0) > 0.5)]
+    return []

@@ -165,6 +165,10 @@ class ResultWarning:
     bic_low: float | None = None
     bic_high: float | None = None
     weight: float | None = None
+    #: Capture-recapture: the result's interval, which the heterogeneity model's estimate
+    #: lies outside (``heterogeneity_disagrees``).
+    low: float | None = None
+    high: float | None = None
     #: Capture-recapture: list A (nearly) contained in list B (the histories' names), the
     #: share of A's people on B (None: withheld), all of them, or the same people both.
     list_a: str | None = None

@@ -100,6 +100,30 @@ def test_the_report_has_a_table_per_scenario_and_the_warning_rates(records):
     assert "| heterogeneity detected | `heterogeneity` |" in text
 
 
+def test_the_report_counts_a_heterogeneity_model_outside_the_default_interval():
+    def record(replicate, analysis, estimate, low, high, detected=None):
+        return {"scenario": "heterogeneity", "population": 2000, "lists": 4, "ok": True,
+                "replicate": replicate, "analysis": analysis, "estimate": estimate,
+                "low": low, "high": high, "detected": detected}  # fmt: skip
+
+    records = [  # data set 0: inside, not detected; 1: outside; 2: inside but detected
+        record(0, "average_aic", 1900, 1700, 2100),
+        record(0, "heterogeneity_check", 2000, 1800, 2300, False),
+        record(1, "average_aic", 9000, 4000, 30000),
+        record(1, "heterogeneity_check", 1800, 1600, 2000, False),
+        record(2, "average_aic", 1500, 1400, 1700),
+        record(2, "heterogeneity_check", 1650, 1500, 2000, True),
+    ]
+    lines = report_section(records).splitlines()
+    rate = {line.split(" | ")[0][2:]: line.split(" | ")[2].strip(" |") for line in lines
+            if line.startswith("| heter") and "`heterogeneity`" in line}  # fmt: skip
+    assert rate == {
+        "heterogeneity detected": "33%",
+        "heterogeneity model outside the AIC average's interval": "33%",
+        "heterogeneity warning of a study (either)": "67%",
+    }
+
+
 def test_the_bayesian_analyses_are_offered_exactly_when_their_modules_import():
     offered = available_analyses()
     for name in ("dga", "lcmcr"):

@@ -93,7 +93,8 @@ def test_independent_lists_get_auto_the_bic_average_and_no_warning(api, start_wo
     start_worker()
     job_id, payload = run_study(api, histories, {"criterion": "auto"})
     assert payload["heterogeneity"]["detected"] is False
-    assert not [w for w in payload["warnings"] if w["code"] == "heterogeneity"]
+    codes = {w["code"] for w in payload["warnings"]}
+    assert not codes & {"heterogeneity", "heterogeneity_disagrees"}
     table = search_models(histories)
     averaged = model_average(table, criterion="bic")
     if payload["selection"]["reason"] is None:
@@ -102,6 +103,49 @@ def test_independent_lists_get_auto_the_bic_average_and_no_warning(api, start_wo
     english = page(api, job_id, "en")
     assert "Heterogeneity check" in english and "It does not fit better" in english
     assert "People seem to differ" not in english
+
+
+def manrique_vallier(seed: int) -> CaptureHistories:
+    """Five lists of the simulation of Manrique-Vallier (2016), N = 2,000: 90% of people
+    rarely caught, 10% almost always (docs/validation.md, "LCMCR")."""
+    chances = np.array([[0.033, 0.033, 0.099, 0.132, 0.033], [0.66, 0.825, 0.759, 0.99, 0.693]])
+    rng = np.random.default_rng([2016, seed])
+    hidden = (rng.random(2000) < 0.1).astype(int)
+    caught = rng.random((2000, 5)) < chances[hidden]
+    return CaptureHistories.from_individuals(list("ABCDE"), caught.astype(np.int64))
+
+
+def test_a_heterogeneity_model_outside_the_interval_warns_though_it_fits_worse(api, start_worker):
+    # the log-linear average puts N at several times 2,000; model Mth with Chao's term
+    # is near the truth but fits worse by AIC, so only the disagreement can warn
+    histories = manrique_vallier(0)
+    start_worker()
+    job_id, payload = run_study(api, histories)
+    table = search_models(histories, criterion="aic")
+    check = heterogeneity_check(histories, table.results)
+    averaged = model_average(table, criterion="aic")
+    low, high = averaged.conf_int(0.05)
+    assert not check.detected and not low <= check.model.abundance <= high
+    assert averaged.abundance > 4 * 2000 > check.model.abundance
+    warning = next(w for w in payload["warnings"] if w["code"] == "heterogeneity_disagrees")
+    assert warning["model"] == check.model.name
+    assert warning["abundance"] == pytest.approx(check.model.abundance)
+    assert (warning["low"], warning["high"]) == pytest.approx((low, high), rel=1e-9)
+    assert "heterogeneity" not in {w["code"] for w in payload["warnings"]}
+    english = page(api, job_id, "en")
+    assert f"estimates {check.model.abundance:,.0f}, outside this result's interval" in english
+    assert "but its estimate lies outside this result's interval" in english
+    # thousands of 5-list models: the page shows the 25 best, the downloads every one
+    models = english.split('<table class="models">')[1].split("</table>")[0]
+    assert models.count("<tr") == 1 + 25 and len(payload["models"]) == len(table.results)
+    assert f"The 25 best of {len(table.results):,} models are shown" in english
+    rows = api.get(f"/studies/jobs/{job_id}/result.csv").get_data(as_text=True).splitlines()
+    assert sum(line.startswith("model,") for line in rows) == len(table.results)
+    russian = page(api, job_id, "ru")
+    assert "Показаны 25 лучших из" in russian
+    shown = f"{check.model.abundance:,.0f}".replace(",", "\u00a0")
+    assert f"даёт оценку {shown} — вне интервала" in russian
+    assert "запустите LCMCR на тех же списках" in russian
 
 
 def bic_and_aic_best_differ(histories: CaptureHistories) -> bool:
