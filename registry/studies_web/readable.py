@@ -61,6 +61,7 @@ MODEL_NOTES = {
 #: Labels of the parameters as a result used them (the form's labels say how to fill them).
 USED_LABELS = {
     "criterion_used": _l("Criterion used"),
+    "ranking": _l("Models ranked by"),
     "delta": _l("Hyper-Dirichlet prior per cell (delta)"),
     "chains": _l("Chains"),
     "classes": _l("Latent classes (K)"),

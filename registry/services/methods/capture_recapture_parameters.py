@@ -9,7 +9,9 @@ run read, with the values the computation took, defaults resolved from the resul
 - ``average``: ``criterion`` and ``criterion_used`` (the average's), ``max_order`` (the
   search's default: ``k - 1`` up to five lists, 2 for six, 1 beyond), ``heterogeneity``
   when set, ``interval`` (the model table's intervals; the average's is Chao's);
-- ``search``: ``criterion_used``, ``max_order``, ``heterogeneity``, ``interval``;
+- ``search``: ``criterion_used`` (always BIC: the estimate is the BIC-best model),
+  ``ranking`` (the criterion that orders the table), ``max_order``, ``heterogeneity``,
+  ``interval``;
 - ``family``: ``interval``; ``stepwise``: ``threshold``, ``interval``;
 - ``model``: ``model`` (Mt unless chosen), ``heterogeneity`` (Chao for Mh and Mth
   unless chosen), ``interval``;
@@ -70,8 +72,11 @@ def parameters_used(payload: CaptureRecaptureResult) -> dict[str, Any] | None:
         used["max_order"] = _max_order(p, k)
         used["heterogeneity"] = p.get("heterogeneity")
         used["interval"] = p.get("interval")
-    elif analysis == "search":
-        used["criterion_used"] = _criterion_used(payload, p)
+    elif analysis == "search":  # the estimate is the BIC-best model however it is ranked
+        used["criterion_used"] = "BIC"
+        used["ranking"] = (
+            "BIC" if (p.get("criterion") or "auto") == "auto" else p["criterion"].upper()
+        )
         used["max_order"] = _max_order(p, k)
         used["heterogeneity"] = p.get("heterogeneity")
         used["interval"] = p.get("interval")

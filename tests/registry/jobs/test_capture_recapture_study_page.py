@@ -224,6 +224,10 @@ def test_the_parameters_used_by_each_analysis():
     assert average["criterion_used"] == "AIC" and average["max_order"] == 2
     assert "delta" not in average and "replicates" not in average and "chains" not in average
     assert used({"analysis": "model", "model": "Mh"})["heterogeneity"] == "Chao"
+    # a search's estimate is the BIC-best model whatever ranks its table
+    search = used({"analysis": "search", "criterion": "aic"}, estimate={"criterion": "aic"})
+    assert search["criterion_used"] == "BIC" and search["ranking"] == "AIC"
+    assert used({"analysis": "search", "criterion": "auto"})["ranking"] == "BIC"
     stepwise = used({"analysis": "stepwise"})
     assert set(stepwise) == {"analysis", "threshold", "interval", "alpha", "key_population"}
 

@@ -136,9 +136,11 @@ def test_result_page_shows_the_estimate_models_linkage_and_plots(epi, client, st
     assert "per person on the narcological register on 31.12.2003: 0" in page
     assert 'class="chosen"' in page and "Models" in page
     assert "Capture histories" in page and "police × ngo" in page
-    # the parameters the search used as a table: the default criterion, AIC, ranks it
+    # the parameters the search used as a table: the default criterion, AIC, ranks it;
+    # its estimate is the BIC-best model, and the page says so
     assert payload["parameters"]["criterion"] == "aic"
-    assert "Input hash" in page and "Criterion used</th><td>AIC<" in page
+    assert "Input hash" in page and "Models ranked by</th><td>AIC<" in page
+    assert "Criterion used</th><td>BIC<" in page
     assert f'src="/studies/jobs/{study_records.job_id}/plots/models.png"' in page
     assert_no_identifiers(page)
 
