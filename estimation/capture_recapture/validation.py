@@ -211,7 +211,8 @@ def _posterior(module: str, function: str, keywords: dict) -> Callable[[DataSet]
             kwargs["seed"] = int(np.random.SeedSequence(data.seed).generate_state(1)[0])
         posterior = estimator(data.histories, **kwargs)
         low, high = posterior.conf_int()
-        return Outcome(float(posterior.median), float(low), float(high))
+        codes = [w.code for w in posterior.warnings]
+        return Outcome(float(posterior.median), float(low), float(high), extra={"warnings": codes})
 
     return run
 
@@ -307,9 +308,15 @@ def run_records(
     return count
 
 
+#: Warnings after which a result page says to read the result as no estimate: the
+#: report counts the data sets that carried one (their intervals still count).
+NO_ESTIMATE_WARNINGS = frozenset({"saturated_graph"})
+
+
 def summarise(records: Iterable[dict]) -> dict[tuple, dict[str, float]]:
     """Per ``(scenario, population, lists, analysis)``: replicates, coverage, median
-    relative bias, median width / N and failures (failures count as not covering)."""
+    relative bias, median width / N, failures (counted as not covering) and the data sets
+    warned to be no estimate (:data:`NO_ESTIMATE_WARNINGS`)."""
     groups: dict[tuple, list[dict]] = {}
     for r in records:
         groups.setdefault((r["scenario"], r["population"], r["lists"], r["analysis"]), []).append(r)
@@ -324,6 +331,9 @@ def summarise(records: Iterable[dict]) -> dict[tuple, dict[str, float]]:
             "bias": _median([(r["estimate"] - truth) / truth for r in good]),
             "width": _median([(r["high"] - r["low"]) / truth for r in good]),
             "failures": len(group) - len(good),
+            "no_estimate": sum(
+                bool(NO_ESTIMATE_WARNINGS & set(r.get("warnings", ()))) for r in good
+            ),  # fmt: skip
         }
     return summary
 

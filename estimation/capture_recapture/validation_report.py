@@ -43,6 +43,8 @@ def _entry(cell: dict | None, replicates: int) -> str:
     bias = "-" if math.isnan(cell["bias"]) else f"{100 * cell['bias']:+.0f}%"
     width = "-" if math.isnan(cell["width"]) else f"{cell['width']:.2f}"
     failed = f", {cell['failures']} failed" if cell["failures"] else ""
+    if cell.get("no_estimate"):
+        failed += f", {cell['no_estimate']} warned no estimate"
     fewer = f", n = {cell['replicates']}" if cell["replicates"] < replicates else ""
     return f"{100 * cell['coverage']:.0f}% ({bias}, {width}{failed}{fewer})"
 

@@ -124,6 +124,19 @@ def test_the_report_counts_a_heterogeneity_model_outside_the_default_interval():
     }
 
 
+def test_a_posterior_warned_to_be_no_estimate_is_counted_in_the_report(tmp_path):
+    # replicate 0 of this cell puts all of dga's weight on the complete graph (see
+    # test_bayesian_analyses); its interval still counts, and the entry says so
+    path = tmp_path / "records.jsonl"
+    cell = Cell("heterogeneity", population=20_000, lists=3)
+    run_records(path, [cell], range(1), {"dga": available_analyses()["dga"]})
+    (record,) = read_records(path)
+    assert "saturated_graph" in record["warnings"]
+    summary = summarise([record])[("heterogeneity", 20_000, 3, "dga")]
+    assert summary["no_estimate"] == 1 and summary["failures"] == 0
+    assert "1 warned no estimate" in report_section([record])
+
+
 def test_the_bayesian_analyses_are_offered_exactly_when_their_modules_import():
     offered = available_analyses()
     for name in ("dga", "lcmcr"):
