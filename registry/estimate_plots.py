@@ -7,7 +7,6 @@ translated in the request's language, legends under the plot.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,7 +22,9 @@ from registry.plot_style import (
     _figure,
     _finite,
     _png,
+    count_ticks,
     legend_below,
+    log_count_ticks,
     wrapped,
 )
 
@@ -55,13 +56,6 @@ TEXT = {
     "mim": _l("MIM estimate (prediction interval)"),
     "anchor": _l("Anchor's own estimate (interval)"),
 }
-#: Ticks of a logarithmic axis by how many decades it spans: (fewer than, multiples).
-LOG_TICKS = (
-    (0.5, (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)),
-    (1.3, (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)),
-    (2.5, (1.0, 2.0, 5.0)),
-    (math.inf, (1.0,)),
-)
 #: Colours of the scenarios, in their order.
 COLOURS = (ACCENT, CHOSEN, "#2e7d32", "#6a1b9a", "#ef6c00", MUTED)
 #: WHO coverage bands (DOMAIN §4), as proportions, with their shading.
@@ -109,6 +103,7 @@ def multiplier_surveys(
     ax.set_yticks(positions, [name for name, _, _ in rows])
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlim(left=0)
+    count_ticks(ax.xaxis)
     ax.set_xlabel(wrapped(TEXT["estimate"], 60))
     ax.grid(axis="x", color="#dddddd")
     legend_below(figure, [ax])
@@ -219,19 +214,11 @@ def synthesis_forest(
             ax.hlines(y, low, high, color=colour, linewidth=2)
         marker = "D" if colour == CHOSEN else "o"
         ax.plot(entry["abundance"], y, marker, color=colour, markersize=7)
-    from flask_babel import format_decimal
-    from matplotlib.ticker import FuncFormatter, LogLocator
-
     ax.set_xscale("log")
     # numbers as the page writes them (3 000 / 3,000), not powers of ten, on a log axis
-    plain = FuncFormatter(lambda value, _: format_decimal(round(value), format="#,##0"))
     ends = [v for _, e, _ in rows for v in (e.get("ci_low"), e.get("ci_high"), e["abundance"])
             if _finite(v)]  # fmt: skip
-    decades = math.log10(max(ends) / min(ends))  # ticks that do not crowd each other
-    subs = next(s for limit, s in LOG_TICKS if decades < limit)
-    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
-    ax.xaxis.set_major_formatter(plain)
-    ax.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
+    log_count_ticks(ax.xaxis, min(ends), max(ends))
     ax.set_yticks(positions, [name for name, _, _ in rows])
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlim(min(ends) / 1.15, max(ends) * 1.15)  # a margin: the band is not the frame
@@ -274,6 +261,10 @@ def mim_regions(regions: Sequence[Mapping[str, Any]]) -> bytes:
     ax.set_yticks(positions, [str(name) for name in names])
     ax.set_ylim(-0.8, len(rows) - 0.3)
     ax.set_xscale("log")
+    drawn = [(r.get("ci_low"), r.get("ci_high"), r["estimate"], *(r.get("anchor_ci") or ()))
+             for r in rows]  # fmt: skip
+    ends = [v for values in drawn for v in values if _finite(v) and v > 0]
+    log_count_ticks(ax.xaxis, min(ends), max(ends))
     ax.set_xlabel(wrapped(TEXT["estimate"], 60))
     ax.grid(axis="x", color="#dddddd")
     legend_below(figure, [ax])

@@ -15,7 +15,18 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-__all__ = ["ACCENT", "CHOSEN", "DPI", "MUTED", "SIZE", "legend_below", "wrapped"]
+__all__ = [
+    "ACCENT",
+    "CHOSEN",
+    "DPI",
+    "LOG_TICKS",
+    "MUTED",
+    "SIZE",
+    "count_ticks",
+    "legend_below",
+    "log_count_ticks",
+    "wrapped",
+]
 
 #: Figure size in inches at :data:`DPI`: 720 x 400 pixels, readable on a laptop.
 SIZE = (7.2, 4.0)
@@ -68,3 +79,40 @@ def legend_below(figure: Any, axes: Any) -> None:
     if handles:
         figure.legend(handles, labels, loc="outside lower center", ncols=min(4, len(handles)),
                       fontsize="small", frameon=False)  # fmt: skip
+
+
+def count_ticks(axis: Any, most: int | None = None) -> None:
+    """Label ``axis`` (``ax.xaxis``) with counts as the page writes them: 12 345 in
+    Russian, 12,345 in English, never 12345 or 1e4; at most ``most`` ticks (a narrow
+    panel: the separated labels are wider)."""
+    from flask_babel import format_decimal
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    if most is not None:
+        axis.set_major_locator(MaxNLocator(nbins=most, steps=[1, 2, 2.5, 5, 10]))
+
+    axis.set_major_formatter(
+        FuncFormatter(lambda value, _: format_decimal(round(value), format="#,##0"))
+    )
+
+
+#: Ticks of a log axis by the decades it spans: (fewer than this many decades, the
+#: multiples of each power of ten that get a tick), so that labels never crowd.
+LOG_TICKS = (
+    (0.5, (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)),
+    (1.3, (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)),
+    (2.5, (1.0, 2.0, 5.0)),
+    (math.inf, (1.0,)),
+)
+
+
+def log_count_ticks(axis: Any, low: float, high: float) -> None:
+    """Counts on a log ``axis`` from ``low`` to ``high``: ticks that do not crowd each
+    other (:data:`LOG_TICKS`), labelled as the page writes numbers, no minor labels."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    decades = math.log10(high / low)
+    subs = next(s for limit, s in LOG_TICKS if decades < limit)
+    axis.set_major_locator(LogLocator(base=10, subs=subs))
+    count_ticks(axis)
+    axis.set_minor_formatter(FuncFormatter(lambda value, _: ""))

@@ -29,6 +29,7 @@ from registry.plot_style import (
     _figure,
     _finite,
     _png,
+    count_ticks,
     legend_below,
     wrapped,
 )
@@ -130,6 +131,7 @@ def model_figure(
         left.axvline(average["abundance"], color=CHOSEN, linewidth=2, label=str(TEXT["average"]))
     left.set_yticks(positions, names)
     left.set_ylim(-0.7, len(rows) - 0.3)
+    count_ticks(left.xaxis, most=4 if right is not None else None)
     left.set_xlabel(wrapped(TEXT["estimate"], 60))
     left.grid(axis="x", color="#dddddd")
     if right is not None:
@@ -168,6 +170,7 @@ def bootstrap_distribution(
         label = str(TEXT["bootstrap_interval"]) if index == 0 else None
         ax.axvline(bound, color="#333333", linestyle="--", linewidth=1, label=label)
     legend_below(figure, [ax])
+    count_ticks(ax.xaxis)
     ax.set_xlabel(str(TEXT["replicates"]))
     ax.set_ylabel(str(TEXT["count"]))
     return _png(figure)

@@ -10,7 +10,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from registry.ministry_web.panels import Panel
-from registry.plot_style import ACCENT, CHOSEN, MUTED, _empty, _figure, _png, legend_below, wrapped
+from registry.plot_style import (
+    ACCENT,
+    CHOSEN,
+    MUTED,
+    _empty,
+    _figure,
+    _png,
+    count_ticks,
+    legend_below,
+    wrapped,
+)
 
 TEXT = {
     "registered": _l("Registered clients"),
@@ -55,6 +65,7 @@ def registered_vs_estimated(panel: Panel) -> bytes:
         return _png(figure)
     ax.set_yticks(range(len(regions)), [label for _key, label in regions])
     ax.invert_yaxis()
+    count_ticks(ax.xaxis)
     ax.set_xlabel(str(TEXT["people"]))
     legend_below(figure, [ax])  # never over the bottom region's bar
     return _png(figure)

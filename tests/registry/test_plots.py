@@ -165,3 +165,15 @@ def test_multiplier_coverage_and_projection_plots(app):
     image(estimate_plots.multiplier_surveys([], None))
     image(estimate_plots.coverage_bands({"coverage": None}))
     image(estimate_plots.projection_scenarios(2003, {"value": None}, []))
+
+
+@pytest.mark.parametrize(("locale", "separator"), [("ru", "\u00a0"), ("en", ",")])
+def test_counts_on_an_axis_are_written_as_the_page_writes_them(app, locale, separator):
+    # the model comparison printed 10000 15000 (no separator), unlike every page
+    rows = [{"name": "[12,3]", "abundance": 12_000, "ci_low": 9_000, "ci_high": 16_000,
+             "aic": 40.0, "bic": 45.0}]  # fmt: skip
+    with app.test_request_context(headers={"Accept-Language": locale}):
+        figure = _drawn(plots.model_figure(rows))
+        labels = [t.get_text() for t in figure.axes[0].get_xticklabels() if t.get_text()]
+    thousands = [label for label in labels if len(label.replace(separator, "")) >= 5]
+    assert thousands and all(separator in label for label in thousands), labels
