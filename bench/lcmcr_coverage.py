@@ -27,8 +27,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from estimation.capture_recapture import CaptureHistories, model_average, search_models  # noqa: E402
+from estimation.capture_recapture import model_average, search_models  # noqa: E402
 from estimation.capture_recapture.lcmcr import lcmcr  # noqa: E402
+from estimation.capture_recapture.scenarios import (  # noqa: E402
+    MANRIQUE_VALLIER_2016,
+    simulate_latent_classes,
+)
 
 # Two latent classes; within a class the lists are independent (the model LCMCR assumes,
 # with K unknown). "moderate": four lists, 40% easy to catch, 60% half as catchable (41% of
@@ -40,11 +44,8 @@ from estimation.capture_recapture.lcmcr import lcmcr  # noqa: E402
 SCENARIOS = {
     "manrique-vallier": {
         "population": 2000,
-        "class_shares": (0.9, 0.1),
-        "probabilities": (
-            (0.033, 0.033, 0.099, 0.132, 0.033),
-            (0.660, 0.825, 0.759, 0.990, 0.693),
-        ),
+        "class_shares": MANRIQUE_VALLIER_2016[0],
+        "probabilities": MANRIQUE_VALLIER_2016[1],
     },
     "moderate": {
         "population": 2000,
@@ -62,15 +63,6 @@ SCENARIOS = {
         "probabilities": ((0.45, 0.35, 0.40, 0.30), (0.08, 0.12, 0.10, 0.06)),
     },
 }
-
-
-def simulate(rng: np.random.Generator, population: int, shares, probabilities):
-    """Capture histories of ``population`` people drawn from latent classes."""
-    probabilities = np.asarray(probabilities)
-    cls = rng.choice(len(shares), size=population, p=shares)
-    caught = rng.random((population, probabilities.shape[1])) < probabilities[cls]
-    names = [f"L{j + 1}" for j in range(probabilities.shape[1])]
-    return CaptureHistories.from_individuals(names, caught.astype(np.int64))
 
 
 def main() -> None:
@@ -102,7 +94,9 @@ def main() -> None:
             if seed in done:
                 continue
             rng = np.random.default_rng([2026, seed])
-            histories = simulate(rng, truth, scenario["class_shares"], scenario["probabilities"])
+            histories = simulate_latent_classes(
+                truth, scenario["class_shares"], scenario["probabilities"], rng
+            )
             post = lcmcr(
                 histories,
                 seed=seed,

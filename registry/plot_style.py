@@ -90,7 +90,6 @@ def count_ticks(axis: Any, most: int | None = None) -> None:
 
     if most is not None:
         axis.set_major_locator(MaxNLocator(nbins=most, steps=[1, 2, 2.5, 5, 10]))
-
     axis.set_major_formatter(
         FuncFormatter(lambda value, _: format_decimal(round(value), format="#,##0"))
     )

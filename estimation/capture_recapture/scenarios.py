@@ -31,7 +31,14 @@ import numpy as np
 from estimation.capture_recapture.histories import CaptureHistories
 from estimation.capture_recapture.simulate import simulate_histories
 
-__all__ = ["PROBABILITIES", "SCENARIOS", "Scenario", "simulate_scenario"]
+__all__ = [
+    "MANRIQUE_VALLIER_2016",
+    "PROBABILITIES",
+    "SCENARIOS",
+    "Scenario",
+    "simulate_latent_classes",
+    "simulate_scenario",
+]
 
 #: Capture probability of each list for a person of no class shift and no dependence.
 PROBABILITIES = (0.15, 0.20, 0.12, 0.18, 0.10)
@@ -98,3 +105,28 @@ def simulate_scenario(
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}: use one of {', '.join(SCENARIOS)}")
     return SCENARIOS[scenario].simulate(population, lists, np.random.default_rng(seed))
+
+
+#: The simulation of Manrique-Vallier (2016), the paper that defines LCMCR (parameters
+#: as in public re-runs of it): class shares, then each class's chance on each of five
+#: lists. 90% of people are rarely caught, 10% almost always; 64% are on no list.
+MANRIQUE_VALLIER_2016 = (
+    (0.9, 0.1),
+    ((0.033, 0.033, 0.099, 0.132, 0.033), (0.660, 0.825, 0.759, 0.990, 0.693)),
+)
+
+
+def simulate_latent_classes(
+    population: int,
+    shares: Sequence[float],
+    chances: Sequence[Sequence[float]],
+    rng: np.random.Generator,
+) -> CaptureHistories:
+    """Histories of ``population`` people drawn into latent classes with ``shares``;
+    class ``k``'s lists catch independently, list ``j`` with ``chances[k][j]`` (the
+    model LCMCR assumes)."""
+    chances = np.asarray(chances)
+    classes = rng.choice(len(shares), size=population, p=shares)
+    caught = rng.random((population, chances.shape[1])) < chances[classes]
+    names = [f"L{j + 1}" for j in range(chances.shape[1])]
+    return CaptureHistories.from_individuals(names, caught.astype(np.int64))

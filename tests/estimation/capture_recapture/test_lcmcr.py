@@ -13,6 +13,7 @@ from estimation.capture_recapture import (
     search_models,
 )
 from estimation.capture_recapture.mcmc_diagnostics import effective_sample_size, split_rhat
+from estimation.capture_recapture.scenarios import MANRIQUE_VALLIER_2016, simulate_latent_classes
 
 THREE_LISTS = CaptureHistories.from_frequencies(
     ["A", "B", "C"],
@@ -112,21 +113,13 @@ def test_latent_classes_recover_n_where_model_mt_cannot():
     assert np.median(lcmcr_errors) > np.median(mt_errors) / 2
 
 
-# The simulation of Manrique-Vallier (2016): five lists; 90% of people rarely caught, 10%
-# almost always (class shares, then each class's chance on each list)
-MANRIQUE_VALLIER = ((0.9, 0.1), ((0.033, 0.033, 0.099, 0.132, 0.033),
-                                 (0.660, 0.825, 0.759, 0.990, 0.693)))  # fmt: skip
-
-
 def test_the_published_simulation_is_covered_where_log_linear_models_fail():
     # a small, seeded version of bench/lcmcr_coverage.py --scenario manrique-vallier
     # (100 data sets, LCMCR's default sampler: 94% coverage; docs/validation.md)
-    (shares, chances), truth, covered, errors = MANRIQUE_VALLIER, 2000, 0, []
+    truth, covered, errors = 2000, 0, []
     for seed in range(8):
         rng = np.random.default_rng([2016, seed])
-        hidden = (rng.random(truth) < shares[1]).astype(int)
-        caught = rng.random((truth, 5)) < np.array(chances)[hidden]
-        histories = CaptureHistories.from_individuals(list("ABCDE"), caught.astype(np.int64))
+        histories = simulate_latent_classes(truth, *MANRIQUE_VALLIER_2016, rng)
         result = lcmcr(histories, seed=seed, burn_in=2000, samples=500, thinning=20)
         low, high = result.conf_int()
         covered += low <= truth <= high

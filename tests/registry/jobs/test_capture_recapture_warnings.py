@@ -16,7 +16,11 @@ import pytest
 
 from estimation.capture_recapture import CaptureHistories, model_average, search_models
 from estimation.capture_recapture.diagnostics import heavy_saturated_weight, heterogeneity_check
-from estimation.capture_recapture.scenarios import simulate_scenario
+from estimation.capture_recapture.scenarios import (
+    MANRIQUE_VALLIER_2016,
+    simulate_latent_classes,
+    simulate_scenario,
+)
 from tests.registry.web.study_fixtures import code_of, codes_csv
 
 
@@ -106,13 +110,11 @@ def test_independent_lists_get_auto_the_bic_average_and_no_warning(api, start_wo
 
 
 def manrique_vallier(seed: int) -> CaptureHistories:
-    """Five lists of the simulation of Manrique-Vallier (2016), N = 2,000: 90% of people
-    rarely caught, 10% almost always (docs/validation.md, "LCMCR")."""
-    chances = np.array([[0.033, 0.033, 0.099, 0.132, 0.033], [0.66, 0.825, 0.759, 0.99, 0.693]])
-    rng = np.random.default_rng([2016, seed])
-    hidden = (rng.random(2000) < 0.1).astype(int)
-    caught = rng.random((2000, 5)) < chances[hidden]
-    return CaptureHistories.from_individuals(list("ABCDE"), caught.astype(np.int64))
+    """Five lists of the simulation of Manrique-Vallier (2016), N = 2,000 (docs/validation.md,
+    "LCMCR")."""
+    return simulate_latent_classes(
+        2000, *MANRIQUE_VALLIER_2016, np.random.default_rng([2016, seed])
+    )
 
 
 def test_a_heterogeneity_model_outside_the_interval_warns_though_it_fits_worse(api, start_worker):
