@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from estimation.capture_recapture.candidates import check_order
+from registry.services.methods.capture_recapture_payload import criterion_of
 from registry.services.methods.capture_recapture_result import CaptureRecaptureResult
 from registry.services.methods.population import DEFAULT_POPULATION
 
@@ -74,9 +75,7 @@ def parameters_used(payload: CaptureRecaptureResult) -> dict[str, Any] | None:
         used["interval"] = p.get("interval")
     elif analysis == "search":  # the estimate is the BIC-best model however it is ranked
         used["criterion_used"] = "BIC"
-        used["ranking"] = (
-            "BIC" if (p.get("criterion") or "auto") == "auto" else p["criterion"].upper()
-        )
+        used["ranking"] = criterion_of({**p, "criterion": p.get("criterion") or "auto"}).upper()
         used["max_order"] = _max_order(p, k)
         used["heterogeneity"] = p.get("heterogeneity")
         used["interval"] = p.get("interval")
