@@ -13,7 +13,8 @@ Run: ``.venv/bin/python bench/load.py [--clients 50] [--seconds 60] [--project D
    ``ANALYTICS_REFRESH_MINUTES`` while data change).
 3. Every virtual user signs in (not timed in the figures), then ``--clients`` of them
    (60 % clinic staff, 20 % epidemiologists, 20 % ministry API clients; see
-   ``bench/load_users.py``) loop without think time for ``--seconds``.
+   ``bench/load_users.py``) loop without think time for ``--seconds``, once the worker
+   has drawn the plots ahead (``registry.plots_ahead``; printed, not in the figures).
 4. Printed: requests/s; p50/p95/p99 by kind and overall; errors (5xx, connection
    failures, timeouts) and unexpected statuses; CPU seconds of the server, of this load
    generator and of the whole machine over the run, and the load averages, so that a run
@@ -28,6 +29,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -185,6 +187,23 @@ def start_server(project: Path, env: dict, port: int, log: Path, workers: int | 
             continue
     stop_server(server)
     raise SystemExit(f"The server did not answer within 60 s:\n{log.read_text()[-3000:]}")
+
+
+def wait_for_plots_drawn_ahead(project: Path, log: Path, timeout: float = 600) -> None:
+    """Wait until the worker has drawn the plots ahead (registry.plots_ahead), so that its
+    drawing, once per server and after each refresh, is not in the measured run; print
+    how long it took. A checkout without that module draws on the first requests."""
+    if not (project / "registry/plots_ahead.py").exists():
+        print("this checkout draws each plot on its first request (in the figures)")
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(r"plots drawn ahead: .*", log.read_text())
+        if found:
+            print(f"the worker's {found.group(0)} (before the measured run)")
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"The worker did not draw the plots within {timeout:.0f} s (see {log})")
 
 
 def stop_server(server: subprocess.Popen) -> None:
@@ -374,6 +393,7 @@ def main() -> None:
         )
         server = start_server(project, env, port, Path(folder) / "server.log", args.workers)
         try:
+            wait_for_plots_drawn_ahead(project, Path(folder) / "server.log")
             figures = asyncio.run(drive(args, shared, accounts, server.pid))
         finally:
             stop_server(server)

@@ -44,6 +44,7 @@ ENV_SETTINGS = (
     "ANALYTICS_REFRESH_MAX_AGE_HOURS",
     "SQLITE_BUSY_TIMEOUT_SECONDS",
     "PLOT_CACHE_FOLDER",
+    "DRAW_PLOTS_AHEAD",
     "OST_REINDUCTION_GAP_DAYS",
     "DOSE_CHANGE_SCHEDULE_DAYS",
     "REMINDER_MISSED_DOSE_DAYS",
@@ -55,6 +56,7 @@ ENV_SETTINGS = (
 #: Settings that must be whole numbers (the environment gives strings).
 INTEGER_SETTINGS = (
     "SUPPRESSION_THRESHOLD",
+    "DRAW_PLOTS_AHEAD",
     "LINKAGE_MIN_LIST_CODES",
     "UPLOAD_BACKGROUND_ROWS",
     "SESSION_IDLE_MINUTES",
@@ -127,6 +129,10 @@ DEFAULTS: dict[str, Any] = {
     # itself), and in any case once ANALYTICS_REFRESH_MAX_AGE_HOURS old
     "ANALYTICS_REFRESH_MINUTES": 10,
     "ANALYTICS_REFRESH_MAX_AGE_HOURS": 24,
+    # 1: the worker draws the plots into PLOT_CACHE_FOLDER before anyone asks (at its
+    # start, after each analytics refresh and each stored result: registry.plots_ahead);
+    # 0: each plot is drawn by the first request for it
+    "DRAW_PLOTS_AHEAD": 1,
     # on a SQLite file (registry/sqlite_pragmas.py) a writer waits this long for another
     # writer before "database is locked"; readers never block it (WAL)
     "SQLITE_BUSY_TIMEOUT_SECONDS": 30,

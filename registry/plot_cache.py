@@ -26,7 +26,14 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import get_locale
 
-__all__ = ["CACHE_SIZE", "DISK_CACHE_SIZE", "DRAWING_MODULES", "cached_png", "drawing_version"]
+__all__ = [
+    "CACHE_SIZE",
+    "DISK_CACHE_SIZE",
+    "DRAWING_MODULES",
+    "cached_png",
+    "drawing_version",
+    "folder_configured",
+]
 
 
 #: Images kept by :func:`cached_png` in each server process (a plot is 20-60 kB).
@@ -82,6 +89,11 @@ def drawing_version() -> str:
 
 #: Image files kept in ``PLOT_CACHE_FOLDER``; the oldest are deleted beyond it.
 DISK_CACHE_SIZE = 2048
+
+
+def folder_configured() -> bool:
+    """Whether images are kept as files that every server process finds."""
+    return _disk_folder() is not None
 
 
 def _disk_folder() -> Path | None:

@@ -4,6 +4,9 @@ Public interface::
 
     ANALYTICS_ROLES = (ADMIN, EPIDEMIOLOGIST, MINISTRY)
     run_query(request: AnalyticsRequest, *, actor: User) -> AnalyticsResponse
+    answer_unaudited(request: AnalyticsRequest) -> AnalyticsResponse
+        # the same answer with no caller: only for the server's own use (the worker
+        # drawing the ministry plots ahead); never give it to anyone
     AnalyticsResponse(headers, rows, meta_data)  # .as_json() .as_csv() .as_adx() .as_xlsx()
 
 Clinic staff get no analytics at all (AccessDenied): their centre's own small counts are
@@ -278,6 +281,20 @@ def _splits(indicator: Indicator, request: AnalyticsRequest) -> list[tuple[str, 
 def run_query(request: AnalyticsRequest, *, actor: User) -> AnalyticsResponse:
     """Answer ``request`` for ``actor`` (audited; the caller commits)."""
     ensure_analytics(actor)
+    response, units = _answer(request)
+    record_event(actor, "read", "analytics", None, detail=formats.audit_detail(request, units))
+    return response
+
+
+def answer_unaudited(request: AnalyticsRequest) -> AnalyticsResponse:
+    """The answer to ``request`` with no caller, access check or audit row: for the
+    server's own use only (:mod:`registry.plots_ahead` draws the ministry plots with it
+    into the plot cache, which only an audited request of an analytics user reads)."""
+    return _answer(request)[0]
+
+
+def _answer(request: AnalyticsRequest) -> tuple[AnalyticsResponse, list]:
+    """The answer and the org units it covers (named in the audit row)."""
     geography = Geography.load()
     units = resolve_units(request, geography)
     cells = _Cells(request, geography)
@@ -312,5 +329,4 @@ def run_query(request: AnalyticsRequest, *, actor: User) -> AnalyticsResponse:
         meta["whoBands"] = bands
     if populations:
         meta["estimatePopulations"] = list(populations.values())
-    record_event(actor, "read", "analytics", None, detail=formats.audit_detail(request, units))
-    return AnalyticsResponse(headers, rows, meta, num_den)
+    return AnalyticsResponse(headers, rows, meta, num_den), units

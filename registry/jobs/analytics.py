@@ -6,7 +6,8 @@ Public interface::
 
 Each tick asks :func:`registry.analytics.refresh.refresh_due` and, if a refresh is due,
 runs :func:`registry.analytics.refresh.refresh_tables` under a Huey lock, so one refresh
-runs at a time however many worker threads or machines share the queue. The check is a
+runs at a time however many worker threads or machines share the queue, then draws the
+ministry dashboard's plots of the new tables (:mod:`registry.plots_ahead`). The check is a
 few indexed reads. ``ANALYTICS_REFRESH_MINUTES=0`` turns the refresher off (then only
 ``flask analytics refresh`` generates the tables).
 """
@@ -28,6 +29,7 @@ def refresh_analytics_task(queue: Huey) -> None:
     """Refresh the analytics tables if they are due (in the worker's application)."""
     from registry.analytics.refresh import refresh_due, refresh_tables
     from registry.jobs.runner import worker_app
+    from registry.plots_ahead import draw_ministry_plots, drawn_safely
 
     app = worker_app()
     with app.app_context():
@@ -41,6 +43,7 @@ def refresh_analytics_task(queue: Huey) -> None:
                     return
                 log.info("refreshing the analytics tables: %s", reason)
                 refresh_tables()
+                drawn_safely(draw_ministry_plots)  # new tables: the dashboard's new plots
         except TaskLockedException:
             log.info("an analytics refresh is already running")
         finally:

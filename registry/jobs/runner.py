@@ -176,6 +176,7 @@ def job_checkpoint(job_id: int, worker: str) -> Callable[..., None]:
 
 def run_job(job_id: int) -> str | None:
     """Run one job if it is still queued; return its final state (``None`` if not run)."""
+    from registry.plots_ahead import draw_result_plots, drawn_safely
     from registry.services.studies import compute_result
     from registry.services.upload_jobs import run_upload_job
 
@@ -199,6 +200,8 @@ def run_job(job_id: int) -> str | None:
         checkpoint()  # cancelled or reaped while the last step ran: nothing stored
         job.state, job.finished_at = SUCCEEDED, utcnow()
         db.session.commit()
+        if upload is None:  # its plots, before anyone asks (registry.plots_ahead)
+            drawn_safely(draw_result_plots, job_id)
         return SUCCEEDED
     except JobStopped as stopped:
         db.session.rollback()

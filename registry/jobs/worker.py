@@ -4,7 +4,9 @@ Started by ``make run`` beside gunicorn (:data:`registry.serve.COMPANIONS`). It 
 application from the same settings as the web processes (``DATABASE_URL``, secrets,
 ``REDIS_URL`` or ``JOBS_SQLITE_PATH``), reaps jobs whose worker died
 (:func:`registry.jobs.runner.reap_stale_jobs`) at start and every
-``JOB_HEARTBEAT_SECONDS``, then consumes the queue with ``JOB_WORKERS`` threads.
+``JOB_HEARTBEAT_SECONDS``, draws the plots that are not drawn yet on a thread of its own
+(:func:`registry.plots_ahead.draw_at_start`), then consumes the queue with
+``JOB_WORKERS`` threads.
 Run it on as many machines as you like with Redis (docs/estimation-jobs.md).
 """
 
@@ -31,6 +33,17 @@ def _reap_periodically(app, stop: threading.Event) -> None:
             log.exception("reaper failed")
 
 
+def _draw_ahead(app) -> None:
+    from registry.extensions import db
+    from registry.plots_ahead import draw_at_start
+
+    with app.app_context():
+        try:
+            draw_at_start()
+        finally:
+            db.session.remove()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Reap, then run the consumer until SIGINT/SIGTERM."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -42,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     reap_stale_jobs(app)
     stop = threading.Event()
     threading.Thread(target=_reap_periodically, args=(app, stop), daemon=True).start()
+    threading.Thread(target=_draw_ahead, args=(app,), daemon=True).start()
     workers = args.workers or app.config["JOB_WORKERS"]
     consumer = queue_for(app).create_consumer(
         workers=workers, worker_type="thread", flush_locks=True, extra_locks=LOCK_NAME

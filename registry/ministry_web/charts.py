@@ -108,3 +108,11 @@ def ost_coverage(panel: Panel) -> bytes:
     ax.set_xlabel(str(TEXT["coverage"]))
     legend_below(figure, [ax])  # never over the bottom region's bar
     return _png(figure)
+
+
+#: The plots by name (the ``chart`` of ``/ministry/plot.png``; the panel of the same name).
+CHARTS = {
+    "regions": registered_vs_estimated,
+    "hiv": hiv_trend,
+    "coverage": ost_coverage,
+}

@@ -4,6 +4,7 @@ Public interface::
 
     dashboard_panels(year, *, actor) -> Panels    # three audited analytics queries
     one_panel(year, name, *, actor) -> Panel      # one of them ("regions", "hiv", "coverage")
+    unaudited_panel(year, name) -> Panel          # the same with no caller (plots drawn ahead)
     available_years() -> list[int]                # years with treatment admissions
     estimate_years() -> list[int]                 # years with an approved estimate
     PANEL_QUERIES                                 # the DHIS2 parameters of each panel
@@ -23,6 +24,7 @@ from sqlalchemy import Select, func, select
 
 from registry.analytics import parse_request, run_query
 from registry.analytics.estimates import ESTIMATE_METHODS
+from registry.analytics.query import AnalyticsResponse, answer_unaudited
 from registry.extensions import db
 from registry.models import (
     EstimationJob,
@@ -112,9 +114,8 @@ def unit_names() -> dict[str, str]:
     return {code: (name_ru if russian and name_ru else name) for code, name, name_ru in rows}
 
 
-def _panel(params: dict[str, str], actor: User, by: str) -> Panel:
-    """Run one query and index its rows by org unit (``by="ou"``) or period (``"pe"``)."""
-    response = run_query(parse_request(params), actor=actor)
+def _panel(params: dict[str, str], response: AnalyticsResponse, by: str) -> Panel:
+    """Index the rows of one query's answer by org unit (``by="ou"``) or period (``"pe"``)."""
     names = [header["name"] for header in response.headers]
     items = response.meta_data.get("items", {})
     labels = unit_names() if by == "ou" else {}
@@ -145,7 +146,15 @@ ROWS_BY = {"regions": "ou", "hiv": "pe", "coverage": "ou"}
 
 def one_panel(year: int, name: str, *, actor: User) -> Panel:
     """The panel ``name`` of ``year`` for ``actor`` (an audited read; the caller commits)."""
-    return _panel(panel_queries(year)[name], actor, ROWS_BY[name])
+    params = panel_queries(year)[name]
+    return _panel(params, run_query(parse_request(params), actor=actor), ROWS_BY[name])
+
+
+def unaudited_panel(year: int, name: str) -> Panel:
+    """The same panel read with no caller, for the server's own use only: the worker
+    draws the plots ahead with it (:mod:`registry.plots_ahead`); never show it."""
+    params = panel_queries(year)[name]
+    return _panel(params, answer_unaudited(parse_request(params)), ROWS_BY[name])
 
 
 def dashboard_panels(year: int, *, actor: User) -> Panels:

@@ -25,11 +25,7 @@ from registry.studies_web.common import page_number_format
 from registry.studies_web.readable import SHORT_NAMES
 
 #: The plots, by the ``chart`` query parameter (the panel of the same name).
-CHARTS = {
-    "regions": charts.registered_vs_estimated,
-    "hiv": charts.hiv_trend,
-    "coverage": charts.ost_coverage,
-}
+CHARTS = charts.CHARTS
 
 #: What a table shows instead of a value, by the row's status.
 STATUS_LABELS = {

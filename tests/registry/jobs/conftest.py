@@ -45,6 +45,7 @@ WORKER_SETTINGS = (
     "JOB_HEARTBEAT_SECONDS",
     "JOB_HOLD_FILE",
     "ANALYTICS_REFRESH_MINUTES",
+    "DRAW_PLOTS_AHEAD",
 )
 LETTERS = "ABDEFGIKLMNOPRSTUVZ"
 
@@ -57,12 +58,15 @@ def app_config(tmp_path) -> dict:
     job look abandoned; the fault tests age a heartbeat with ``make_heartbeat_stale``.
     The worker's analytics refresher is off: whether a minute's tick fell within a test
     would otherwise decide whether the worker's one thread also refreshed the tables.
+    Nor does it draw plots ahead (``test_plots_ahead.py`` turns that on): its start would
+    otherwise draw every plot of the test's registry beside the jobs under test.
     """
     return {
         "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
         "JOB_HEARTBEAT_SECONDS": 1,
         "JOB_HOLD_FILE": str(tmp_path / "hold-jobs"),
         "ANALYTICS_REFRESH_MINUTES": 0,
+        "DRAW_PLOTS_AHEAD": 0,
     }
 
 
