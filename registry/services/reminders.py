@@ -32,10 +32,10 @@ from sqlalchemy import Date, Integer, Select, bindparam, func, literal, select, 
 from sqlalchemy.orm import aliased
 
 from registry.extensions import db
-from registry.models import Client, LabTest, OstEnrolment, TreatmentEpisode, User
+from registry.models import Client, DosingEvent, LabTest, OstEnrolment, TreatmentEpisode, User
 from registry.services.access import ensure_centre_access
 from registry.services.audit import record_event
-from registry.services.dosing_day import dosing_list
+from registry.services.ost import GIVEN_KINDS
 
 INJECTING_CODES = ("2", "2.1", "2.2", "2.3")
 RETESTED = ("HIV", "HCV")
@@ -79,17 +79,8 @@ def centre_reminders(actor: User, centre_id: int, on: date) -> Reminders:
     """The centre's reminders on ``on`` (audited ``read`` of the clients listed)."""
     ensure_centre_access(actor, centre_id)
     config = current_app.config
-    missed_days = config["REMINDER_MISSED_DOSE_DAYS"]
-    missed = []
-    for row in dosing_list(actor, centre_id, on):
-        days = (on - row.covered_until).days - 1
-        if row.status != "dosed" and days >= missed_days:
-            since = row.last_given.dose_date if row.last_given else None
-            missed.append(Reminder(row.enrolment.client_id, row.enrolment.client.code,
-                                   "missed", since, days))  # fmt: skip
-    missed.sort(key=lambda r: -(r.days or 0))
     reminders = Reminders(
-        ReminderList(tuple(missed[:SHOWN]), len(missed)),
+        _missed(centre_id, on, config["REMINDER_MISSED_DOSE_DAYS"]),
         _retests(centre_id, on, config),
         _no_contact(centre_id, on, config["REMINDER_NO_CONTACT_DAYS"]),
     )
@@ -98,6 +89,53 @@ def centre_reminders(actor: User, centre_id: int, on: date) -> Reminders:
     record_event(actor, "read", "client", None, centre_id=centre_id,
                  detail=f"list=reminders n={shown}")  # fmt: skip
     return reminders
+
+
+def _missed(centre_id: int, on: date, least: int) -> ReminderList:
+    """Open enrolments not dosed on ``on`` whose last dose given (and its take-home days)
+    covered no day of the last ``least`` days, most days first, then by client code: the
+    rows of today's dosing list (:mod:`registry.services.dosing_day`) that are neither
+    ``dosed`` nor covered, counted the same way, from one statement of plain rows."""
+    missed = []
+    for row in db.session.execute(_missed_statement(), {"centre_id": centre_id, "on": on}):
+        if row.dose_date is None:  # never dosed: counted from the enrolment
+            covered = row.enrolment_date - timedelta(days=1)
+        else:
+            covered = row.dose_date + timedelta(days=row.take_home_days - 1)
+        days = (on - covered).days - 1
+        if days >= least:
+            missed.append(Reminder(row.client_id, row.code, "missed", row.dose_date, days))
+    missed.sort(key=lambda r: (-(r.days or 0), r.code))
+    return ReminderList(tuple(missed[:SHOWN]), len(missed))
+
+
+@cache
+def _missed_statement() -> Select:
+    """Built once: per open enrolment here, its client and the last dose given before the
+    day (one backward index seek), unless a dose was given on the day."""
+    centre_id, on = bindparam("centre_id", type_=Integer), bindparam("on", type_=Date)
+    given = DosingEvent.kind.in_(GIVEN_KINDS)
+    last_id = (
+        select(DosingEvent.id)
+        .where(DosingEvent.enrolment_id == OstEnrolment.id, given, DosingEvent.dose_date < on)
+        .order_by(DosingEvent.dose_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    dosed = (
+        select(DosingEvent.id)
+        .where(DosingEvent.enrolment_id == OstEnrolment.id, given, DosingEvent.dose_date == on)
+        .exists()
+    )
+    last = aliased(DosingEvent)
+    return (
+        select(OstEnrolment.client_id, Client.code, OstEnrolment.enrolment_date,
+               last.dose_date, last.take_home_days)
+        .join(Client, Client.id == OstEnrolment.client_id)
+        .outerjoin(last, last.id == last_id)
+        .where(OstEnrolment.centre_id == centre_id, OstEnrolment.exit_date.is_(None),
+               OstEnrolment.enrolment_date <= on, ~dosed)
+    )  # fmt: skip
 
 
 def _retests(centre_id: int, on: date, config: dict) -> ReminderList:

@@ -191,6 +191,44 @@ def test_dashboard_reminders(db_session, rnc, actor, centre, admission_form):
     assert centre_reminders(actor("clinic-osh"), centre("OSH").id, TODAY) == type(reminders)()
 
 
+def test_missed_dose_reminders_are_the_rows_of_todays_list_neither_dosed_nor_covered(
+    db_session, rnc, actor, centre, app
+):
+    # the dashboard read the whole dosing list, as ORM rows, to find these (a third of its
+    # CPU, issue 12 §5); its own statement must give exactly what that list gives
+    staff, enrolled = rnc
+    dosed, due = enrolled("Асанов"), enrolled("Бекова")
+    missed_today, withheld = enrolled("Осмонов", last=3), enrolled("Садыков", last=6)
+    gap, never = enrolled("Султанов", last=4), enrolled("Исаев", last=11)
+    covered, lapsed = enrolled("Токтогулов", last=2), enrolled("Жумабаев", last=6)
+    back = enrolled("Абдыкадыров", last=5)  # back today after a gap: dosed, not missed
+    dose(back, staff, TODAY.isoformat(), "30", reinduction_reason="missed_doses")
+    dose(covered, staff, ago(1), kind="take_home", take_home_days="3")
+    dose(lapsed, staff, ago(5), kind="take_home", take_home_days="2")
+    dose_from_list(staff, dosed, "observed", None, TODAY)
+    dose_from_list(staff, missed_today, "missed", None, TODAY)
+    dose(withheld, staff, TODAY.isoformat(), kind="withheld", mg="0", reason="intoxicated")
+    db_session.commit()
+    least = app.config["REMINDER_MISSED_DOSE_DAYS"]
+    expected = []  # the dashboard's rule before, on today's list
+    for row in dosing_list(staff, centre("RNC").id, TODAY):
+        days = (TODAY - row.covered_until).days - 1
+        if row.status != "dosed" and days >= least:
+            since = row.last_given.dose_date if row.last_given else None
+            expected.append((row.enrolment.client_id, since, days))
+    expected.sort(key=lambda r: -r[2])
+    missed = centre_reminders(staff, centre("RNC").id, TODAY).missed
+    assert [(r.client_id, r.since, r.days) for r in missed] == expected
+    assert {r.client_id for r in missed} >= {never.client_id, gap.client_id, lapsed.client_id}
+    assert not {r.client_id for r in missed} & {
+        dosed.client_id,
+        due.client_id,
+        covered.client_id,
+        back.client_id,
+    }
+    assert missed.total == len(expected) >= 4
+
+
 def test_long_reminder_lists_give_the_first_rows_in_order_and_count_all(
     db_session, actor, centre, admission_form
 ):
