@@ -47,6 +47,21 @@ def _code_label(code_list: dict[str, Any], code: str | None, locale: str) -> str
     return _labels[key]
 
 
+#: LABELS and HINTS translated, by (table, language): a client page shows ~45 of them, and
+#: each lazy text asked Flask-Babel for its translation again when rendered.
+_tables: dict[tuple[int, str], dict[str, str]] = {}
+
+
+def _translated(table: dict[str, Any], locale: str) -> dict[str, str]:
+    """``table``'s texts in ``locale`` (the request's) as plain strings, which the
+    templates escape (none has markup)."""
+    key = (id(table), locale)
+    texts = _tables.get(key)
+    if texts is None:
+        texts = _tables[key] = {name: str(text) for name, text in table.items()}
+    return texts
+
+
 def current_locale_name() -> str:
     """The code of the request's interface language (``en`` or ``ru``)."""
     return str(get_locale() or "ru")
@@ -140,15 +155,16 @@ def region_name(unit: Any) -> str:
 @blueprint.app_context_processor
 def template_helpers() -> dict[str, Any]:
     """Names every template may use: the code lists, their labels, the locale."""
+    locale = current_locale_name()
     return {
         "codes": codes,
-        "labels": LABELS,
-        "hints": HINTS,
+        "labels": _translated(LABELS, locale),
+        "hints": _translated(HINTS, locale),
         "code_label": _template_code_label,
         "admission_items_table": ADMISSION_ITEMS,
         "centre_name": centre_name,
         "region_name": region_name,
-        "current_locale": current_locale_name(),
+        "current_locale": locale,
         "current_path": request.full_path.rstrip("?"),
     }
 
