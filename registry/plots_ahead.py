@@ -16,7 +16,9 @@ and drawing code, so an image drawn here from the same data a request reads is t
 that request finds in ``PLOT_CACHE_FOLDER``. The worker draws:
 
 - at its start (:func:`draw_at_start`, on a thread of its own): an upgrade that changed the
-  drawing code, or a new server, has no image yet;
+  drawing code, or a new server, has no image yet (the dashboard's plots only once the
+  analytics tables exist: before the first refresh they would be counted at length, then
+  changed by that refresh);
 - after each analytics refresh (:mod:`registry.jobs.analytics`): a new generation of the
   tables is new data for the dashboard's plots;
 - after each job stores a result (:mod:`registry.jobs.runner`).
@@ -39,6 +41,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from registry.analytics import store
 from registry.extensions import db
 from registry.ministry_web import charts
 from registry.ministry_web.panels import available_years, unaudited_panel
@@ -60,8 +63,10 @@ def drawing_ahead() -> bool:
 
 def draw_ministry_plots() -> int:
     """Draw the dashboard's plots of every year in every language; the number of images
-    looked at (already drawn ones cost a file check)."""
-    if not drawing_ahead():
+    looked at (already drawn ones cost a file check). Nothing before the first analytics
+    refresh: the panels would be counted now, at length, and the refresh that follows
+    changes them (it draws them then)."""
+    if not drawing_ahead() or store.current_generation() is None:
         return 0
     count = 0
     years = available_years()

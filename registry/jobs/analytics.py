@@ -43,7 +43,8 @@ def refresh_analytics_task(queue: Huey) -> None:
                     return
                 log.info("refreshing the analytics tables: %s", reason)
                 refresh_tables()
-                drawn_safely(draw_ministry_plots)  # new tables: the dashboard's new plots
+                drawn = drawn_safely(draw_ministry_plots)  # new tables: new plots
+                log.info("dashboard plots drawn ahead after the refresh: %d images", drawn)
         except TaskLockedException:
             log.info("an analytics refresh is already running")
         finally:

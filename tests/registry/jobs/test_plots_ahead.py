@@ -13,10 +13,13 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from huey import MemoryHuey
 from sqlalchemy import func, select
 
 from registry import plot_cache, plots_ahead
 from registry.extensions import db
+from registry.jobs.analytics import refresh_analytics_task
+from registry.jobs.runner import set_app
 from registry.ministry_web import charts
 from registry.ministry_web.panels import available_years
 from registry.models import AuditEvent, EstimationJob, User
@@ -57,17 +60,26 @@ def refuse(*_args) -> bytes:
     raise AssertionError("drawn by the request, not ahead")
 
 
-def test_the_dashboards_plots_drawn_ahead_are_what_requests_get(
+def test_the_dashboards_plots_drawn_after_a_refresh_are_what_requests_get(
     app, client, small_registry, tmp_path, monkeypatch
 ):
+    app.config["ANALYTICS_REFRESH_MINUTES"] = 1
     with app.app_context():
         years = available_years()
+        # before the first refresh the panels would be counted now, then change: not drawn
+        assert plots_ahead.draw_ministry_plots() == 0
         before = audit_rows()
-        drawn = plots_ahead.draw_ministry_plots()
-        assert audit_rows() == before  # the server's own read: no one was shown anything
-    assert years and drawn == len(years) * len(charts.CHARTS) * len(LANGUAGES)
+    set_app(app)
+    try:
+        refresh_analytics_task(MemoryHuey("test-plots"))  # the worker's refresh, then drawing
+    finally:
+        set_app(None)
     files = images(tmp_path)
-    assert len(files) == drawn
+    assert years and len(files) == len(years) * len(charts.CHARTS) * len(LANGUAGES)
+    with app.app_context():
+        assert audit_rows() == before  # the server's own read: no one was shown anything
+        assert plots_ahead.draw_ministry_plots() == len(files)  # all there: none drawn again
+    assert images(tmp_path) == files
     for name in charts.CHARTS:  # a request that had to draw would fail
         monkeypatch.setitem(charts.CHARTS, name, refuse)
     for locale in LANGUAGES:
