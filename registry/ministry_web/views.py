@@ -24,9 +24,6 @@ from registry.services.methods.population import KEY_POPULATIONS
 from registry.studies_web.common import page_number_format
 from registry.studies_web.readable import SHORT_NAMES
 
-#: The plots, by the ``chart`` query parameter (the panel of the same name).
-CHARTS = charts.CHARTS
-
 #: What a table shows instead of a value, by the row's status.
 STATUS_LABELS = {
     "suppressed": _l("suppressed"),
@@ -104,9 +101,9 @@ def plot() -> Any:
     """One plot of the dashboard (``chart`` = regions, hiv or coverage; ``year``)."""
     name = request.args.get("chart", "regions")
     year = chosen_year(available_years())
-    if name not in CHARTS or year is None:
+    if name not in charts.CHARTS or year is None:
         abort(404)
     panel = one_panel(year, name, actor=g.user)
     db.session.commit()
-    image = cached_png(f"ministry-{name}", panel, lambda: CHARTS[name](panel))
+    image = cached_png(f"ministry-{name}", panel, lambda: charts.CHARTS[name](panel))
     return Response(image, mimetype="image/png")

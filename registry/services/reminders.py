@@ -105,7 +105,7 @@ def _missed(centre_id: int, on: date, least: int) -> ReminderList:
         days = (on - covered).days - 1
         if days >= least:
             missed.append(Reminder(row.client_id, row.code, "missed", row.dose_date, days))
-    missed.sort(key=lambda r: (-(r.days or 0), r.code))
+    missed.sort(key=lambda r: (-r.days, r.code))
     return ReminderList(tuple(missed[:SHOWN]), len(missed))
 
 

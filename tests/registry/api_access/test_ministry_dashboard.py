@@ -23,7 +23,7 @@ from sqlalchemy import select
 from registry import plots
 from registry.analytics import store
 from registry.analytics.refresh import refresh_tables
-from registry.ministry_web import views
+from registry.ministry_web import charts
 from registry.ministry_web.views import BAND_LABELS, STATUS_LABELS
 from registry.models import AuditEvent
 from tests.registry.analytics.conftest import add_estimate
@@ -164,8 +164,8 @@ def test_a_plot_is_drawn_once_for_the_same_figures_and_again_when_they_change(
     signed_in, small_registry, db_session, monkeypatch
 ):
     drawn = []
-    draw = views.CHARTS["regions"]
-    monkeypatch.setitem(views.CHARTS, "regions", lambda panel: drawn.append(1) or draw(panel))
+    draw = charts.CHARTS["regions"]
+    monkeypatch.setitem(charts.CHARTS, "regions", lambda panel: drawn.append(1) or draw(panel))
     plots._cache.clear()
     client = signed_in("ministry")
     first = client.get("/ministry/plot.png?chart=regions&year=2003").data
