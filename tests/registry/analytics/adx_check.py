@@ -35,8 +35,15 @@ def adx_schema() -> xmlschema.XMLSchema:
 
 
 def schema_errors(body: bytes) -> list[str]:
-    """The schema's reasons for refusing ``body`` (empty if valid)."""
-    return [str(error.reason) for error in adx_schema().iter_errors(io.BytesIO(body))]
+    """The schema's reasons for refusing ``body`` (empty if valid). A body already
+    checked is not validated again (the same answer on the other database backend: the
+    schema sees only the bytes; the largest answers take seconds)."""
+    return list(_schema_errors(body))
+
+
+@functools.lru_cache(maxsize=64)
+def _schema_errors(body: bytes) -> tuple[str, ...]:
+    return tuple(str(error.reason) for error in adx_schema().iter_errors(io.BytesIO(body)))
 
 
 def import_errors(body: bytes, package: dict[str, Any], *, org_units: bool = True) -> list[str]:
