@@ -6,8 +6,9 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export FLASK_APP := wsgi
 # the suite runs in parallel processes (pytest-xdist), one per core up to four, each test
-# file in one process (its module fixtures are built once); PYTEST_ARGS= runs it serially
-PYTEST_ARGS ?= -n auto --maxprocesses=4 --dist loadfile
+# file in one process (its module fixtures are built once), handed out in the collection's
+# order: the files marked slow first (tests/conftest.py); PYTEST_ARGS= runs it serially
+PYTEST_ARGS ?= -n auto --maxprocesses=4 --dist loadfile --no-loadscope-reorder
 
 .PHONY: run test install install-dev lint format bench translations clean
 

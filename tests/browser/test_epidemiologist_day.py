@@ -28,7 +28,7 @@ from tests.browser.test_studies import running_worker, sign_in
 from tests.conftest import TEST_SECRETS
 from tests.registry.jobs.test_upload_encodings import ENCODED
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: Seconds a study may take on the shared test machine (the real worker runs it).
 RUN_TIMEOUT_MS = 120_000

@@ -29,7 +29,7 @@ from tests.conftest import TEST_SECRETS
 from tests.registry.conftest import PASSWORD
 from tests.registry.web.study_fixtures import SOURCES, code_lists, codes_csv
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -26,7 +26,7 @@ from tests.registry.conftest import PASSWORD
 from tests.registry.jobs.conftest import EPISODE_CODES
 from tests.registry.web.study_fixtures import run_job
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 RUN_TIMEOUT_MS = 120_000
 #: What the pages say in each language.

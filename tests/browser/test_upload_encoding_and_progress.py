@@ -11,7 +11,7 @@ from registry.extensions import db
 from tests.browser.test_studies import queue_study, sign_in, studies_server  # noqa: F401
 from tests.registry.jobs.test_upload_encodings import ENCODED
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_a_cp1251_list_of_three_people_gives_three_codes(

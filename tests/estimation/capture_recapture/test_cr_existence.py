@@ -6,6 +6,7 @@ its decision for every model equals :func:`mle_exists` run model by model.
 """
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,8 @@ from estimation.capture_recapture.identifiability import (
     no_mle_direction,
 )
 from estimation.capture_recapture.search import fit_masks
+
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(max_examples=25, deadline=None)
 

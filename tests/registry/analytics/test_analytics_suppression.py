@@ -25,6 +25,8 @@ from registry.analytics.indicators import CATEGORY_OPTIONS, Family
 from registry.analytics.suppression import suppress
 from registry.analytics.tables import Geography, Unit, table_cells
 
+pytestmark = pytest.mark.slow
+
 THRESHOLD = 10
 FAMILY = Family("test", True, ("X", "Y"), nested=(("X", "Y"),), categories={"Z": "route"})
 AGES = ("15-19", "20-24", "25-29")

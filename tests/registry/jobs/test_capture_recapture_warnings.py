@@ -23,6 +23,8 @@ from estimation.capture_recapture.scenarios import (
 )
 from tests.registry.web.study_fixtures import code_of, codes_csv
 
+pytestmark = pytest.mark.slow
+
 
 def code_lists(histories: CaptureHistories) -> list[list[str]]:
     """Each list's client codes: person ``i`` of the expanded histories is ``code_of(i)``."""

@@ -7,6 +7,8 @@ import pytest
 
 from estimation.capture_recapture import CaptureHistories, bootstrap, search_models
 
+pytestmark = pytest.mark.slow
+
 LISTS = ["registry:treatment_entrants", "registry:ost"]
 
 

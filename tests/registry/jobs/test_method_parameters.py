@@ -19,6 +19,8 @@ from registry.services.methods import METHODS
 from registry.services.methods.base import DEFAULT_SEED
 from tests.registry.web.conftest import AuthActions
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[3]
 TWO_LISTS = ["registry:ost", "registry:hiv_tested"]
 #: A study of each method that is valid but for its parameters.

@@ -27,6 +27,8 @@ from registry.services import approvals, studies
 from registry.services.errors import ServiceError
 from registry.simulation.load import load_demo
 
+pytestmark = pytest.mark.slow
+
 ANCHORS = {"KG-GB": (20_000, 16_000, 26_000), "KG-J": (6_000, 4_500, 8_000),
            "KG-Y": (3_000, 2_200, 4_000)}  # fmt: skip
 INDICATORS = ["TDI_ENTRANTS", "REG_CLIENTS"]

@@ -25,6 +25,8 @@ from tests.conftest import TEST_SECRETS
 from tests.registry.jobs.conftest import ROOT
 from tests.registry.jobs.test_worker_faults import study
 
+pytestmark = pytest.mark.slow
+
 
 def free_port() -> int:
     with socket.socket() as probe:

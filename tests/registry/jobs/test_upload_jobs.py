@@ -18,6 +18,8 @@ from registry.models import DuplicateCandidate, SourceListCode, UploadStaging
 from tests.registry.jobs.conftest import make_heartbeat_stale
 from tests.registry.jobs.test_worker_faults import study
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def app_config(app_config) -> dict:

@@ -21,6 +21,8 @@ from registry.services.methods import METHODS
 from registry.services.methods.capture_recapture import MAX_REPLICATES
 from tests.registry.jobs.conftest import heartbeat, make_heartbeat_stale
 
+pytestmark = pytest.mark.slow
+
 REGISTRY_LISTS = ["registry:treatment_entrants", "registry:ost"]
 
 
