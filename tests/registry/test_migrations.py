@@ -14,7 +14,9 @@ from registry.config import normalise_database_url
 from registry.extensions import db
 
 SECRETS = {"SECRET_KEY": "k" * 40, "LINKAGE_KEY": "l" * 40}
-SCHEMA = "migration_check"
+#: The PostgreSQL schema of this process's migration tests: the test database is shared by
+#: the parallel workers, and two of them once dropped each other's schema mid-test.
+SCHEMA = f"migration_check_{os.getpid()}"
 
 
 @pytest.fixture
