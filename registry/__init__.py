@@ -73,11 +73,12 @@ def register_blueprints(app: Flask) -> None:
     from registry.api import init_api
     from registry.auth import blueprint as auth
     from registry.ministry_web import blueprint as ministry
-    from registry.routing import DatabaseIdConverter
+    from registry.routing import DatabaseIdConverter, LazyBuilderRule
     from registry.studies_web import blueprint as studies
     from registry.web import blueprint as web
 
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
+    app.url_rule_class = LazyBuilderRule
     app.register_blueprint(auth)
     app.register_blueprint(web)
     init_api(app)
