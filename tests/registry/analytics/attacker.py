@@ -183,7 +183,7 @@ class Findings:
         return self.narrow(1e-3)
 
 
-class _Model:
+class Model:
     """The attacker's constraints of one or more tables: variables, rows, bounds."""
 
     def __init__(self) -> None:
@@ -231,7 +231,7 @@ class _Model:
         return h, column
 
 
-def _table_model(model: _Model, published: Published, family: str, year: str, tag) -> list:
+def _table_model(model: Model, published: Published, family: str, year: str, tag) -> list:
     """Add one family's table of one year to ``model``; its withheld cells' keys."""
     tables, nested, categories = FAMILIES[family]
     units = sorted({k[2] for k in published.cells if k[1] == year})
@@ -315,7 +315,7 @@ def _attack(generations: list[Published], added: int | None, only) -> Findings:
         for year in years:
             if only is not None and not {(dx, year) for dx in (*tables, *categories)} & only:
                 continue
-            model = _Model()
+            model = Model()
             withheld = []
             for tag, published in enumerate(generations):
                 withheld += _table_model(model, published, family, year, tag)
@@ -323,11 +323,11 @@ def _attack(generations: list[Published], added: int | None, only) -> Findings:
                 _link(model, added)
             hidden = [k for k in model.index if k[1] in ("own", "difference")]
             findings.withheld.update(withheld)
-            _bound(model, withheld + hidden, findings)
+            bound(model, withheld + hidden, findings, hidden_zero_ok=True)
     return findings
 
 
-def _link(model: _Model, added: int) -> None:
+def _link(model: Model, added: int) -> None:
     """Generation 1 = generation 0 + the added people: no cell falls, and none rises by
     more than ``added`` (each person is in one cell of each breakdown)."""
     for key in list(model.index):
@@ -356,9 +356,13 @@ def _spread(h: highspy.Highs, n: int, seen_low, seen_high, tries: int = 6) -> No
     h.changeColsBounds(n, everything, np.array(lp.col_lower_), upper)
 
 
-def _bound(model: _Model, keys: list, findings: Findings, width: float = 3) -> None:
+def bound(
+    model: Model, keys: list, findings: Findings, width: float = 3, *, hidden_zero_ok=False
+) -> None:
     """Minimise and maximise every key, skipping those that two feasible points already
-    seen (solutions of earlier LPs) show to be at least ``width`` apart."""
+    seen (solutions of earlier LPs) show to be at least ``width`` apart, and with
+    ``hidden_zero_ok`` the hidden (not withheld) keys seen at 0: :meth:`Findings.narrow`
+    reports a hidden cell only when the attacker knows it to be at least 1."""
     h, column = model.highs()
     n = len(column)
     if not n:
@@ -371,6 +375,9 @@ def _bound(model: _Model, keys: list, findings: Findings, width: float = 3) -> N
         j = column[model.index[key]]
         if seen_high[j] - seen_low[j] >= width:
             findings.intervals[key] = (seen_low[j], seen_high[j])  # at least this wide
+            continue
+        if hidden_zero_ok and key not in findings.withheld and seen_low[j] < 1e-6:
+            findings.intervals[key] = (0.0, seen_high[j])  # may be 0: never narrow
             continue
         ends = []
         for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
