@@ -22,6 +22,8 @@ from registry.services.methods import METHODS
 from registry.spreadsheets import XLSX_MIMETYPE
 from tests.registry.api_access.conftest import bearer
 
+pytestmark = pytest.mark.backend_neutral("the OpenAPI document is built from the schemas")
+
 
 @pytest.fixture
 def document(client) -> dict:

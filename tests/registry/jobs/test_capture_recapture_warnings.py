@@ -23,7 +23,13 @@ from estimation.capture_recapture.scenarios import (
 )
 from tests.registry.web.study_fixtures import code_of, codes_csv
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.backend_neutral(
+        "the warnings are the library's on the uploaded histories; uploads, the worker and "
+        "the study's data path run on both backends in test_upload_jobs and test_end_to_end"
+    ),
+]
 
 
 def code_lists(histories: CaptureHistories) -> list[list[str]]:

@@ -22,7 +22,13 @@ from registry.services import uploads
 from registry.simulation.cli import DEFAULT_SCALE
 from tests.registry.jobs.conftest import ApiClient
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.backend_neutral(
+        "the demo loads and runs its study on PostgreSQL in test_demo and "
+        "test_demo_estimate; what is checked here is the interval against the truth"
+    ),
+]
 
 #: The demo users' password (registry.simulation.reference.load_users).
 DEMO_PASSWORD = "demo"

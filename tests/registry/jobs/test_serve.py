@@ -25,7 +25,10 @@ from tests.conftest import TEST_SECRETS
 from tests.registry.jobs.conftest import ROOT
 from tests.registry.jobs.test_worker_faults import study
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.backend_neutral("processes, signals and a socket file: no query decides"),
+]
 
 
 def free_port() -> int:
