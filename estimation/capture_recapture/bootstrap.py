@@ -36,18 +36,16 @@ from estimation.capture_recapture.candidates import (
 )
 from estimation.capture_recapture.design import parse_model
 from estimation.capture_recapture.histories import CaptureHistories
-from estimation.capture_recapture.search import (
-    CHUNK_ELEMENTS,
-    ZERO_CELL_SUSPECT,
-    fit_masks,
-    results_from_batch,
-)
+from estimation.capture_recapture.search import CHUNK_ELEMENTS, fit_masks, results_from_batch
+from estimation.capture_recapture.selection import select_best
 
 __all__ = ["BATCH_REPLICATES", "BootstrapResult", "Progress", "bootstrap"]
 
 #: Most replicates fitted between two calls of ``progress`` (fewer when each replicate
 #: fits many models: a batch is at most one chunk of :func:`fit_masks`).
 BATCH_REPLICATES = 10_000
+#: Models fitted first in every replicate: the best ones on the data, in that order.
+LEADERS = 16
 #: Replicates between two calls of ``progress`` in the stepwise bootstrap (about 1 s).
 STEPWISE_BATCH = 50
 
@@ -207,10 +205,12 @@ def bootstrap(
         probabilities = np.append(mu, dark) / (mu.sum() + dark)
         size = int(round(results[chosen].abundance))
         draws = rng.multinomial(size, probabilities, size=replicates)[:, :-1]
-    estimates, best = _select_in_batches(design, draws, criterion, progress)
+    # the best models on the data are fitted first in every replicate (selection.py)
+    leaders = np.argsort(values)[: min(LEADERS, int(np.isfinite(values).sum()))]
+    estimates, best = _select_in_batches(design, draws, criterion, leaders, progress)
     found = np.isfinite(estimates)
     names, counts = np.unique(np.array(design.names)[best[found]], return_counts=True)
-    acceleration = _jackknife_acceleration(design, histories.counts, criterion)
+    acceleration = _jackknife_acceleration(design, histories.counts, criterion, leaders)
     return BootstrapResult(
         abundance=results[chosen].abundance if math.isfinite(values[chosen]) else float("nan"),
         model=design.names[chosen],
@@ -274,61 +274,39 @@ def _acceleration(estimates: np.ndarray, weights: np.ndarray) -> float:
 
 
 def _select_in_batches(
-    design: SearchDesign, draws: np.ndarray, criterion: str, progress: Progress | None
+    design: SearchDesign,
+    draws: np.ndarray,
+    criterion: str,
+    leaders: np.ndarray,
+    progress: Progress | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_select` over ``draws`` in batches, calling ``progress`` between them.
+    """:func:`~.selection.select_best` over ``draws`` in batches, calling ``progress``
+    between them.
 
     Each table is fitted on its own (the fits of one table do not depend on the others in
     its batch), so the batch size does not change the figures.
     """
     total = len(draws)
-    fits_per_table = len(design.masks) * design.X.shape[1] ** 2
-    size = max(1, min(BATCH_REPLICATES, CHUNK_ELEMENTS // fits_per_table))
+    per_table = len(design.masks) * design.X.shape[1]
+    size = max(1, min(BATCH_REPLICATES, CHUNK_ELEMENTS // per_table))
     estimates, best = np.empty(total), np.empty(total, dtype=np.intp)
     for first in range(0, total, size):
         if progress is not None:
             progress(first, total)
         part = slice(first, first + size)
-        estimates[part], best[part] = _select(design, draws[part], criterion)
+        estimates[part], best[part] = select_best(design, draws[part], criterion, leaders)
     if progress is not None:
         progress(total, total)
     return estimates, best
 
 
-def _select(design: SearchDesign, draws: np.ndarray, criterion: str):
-    """Fit every candidate to every table of ``draws``; return each table's selected
-    abundance (``nan`` if no sound fit) and the index of the selected model."""
-    n_tables, n_models = len(draws), len(design.masks)
-    Y = np.repeat(draws.astype(float), n_models, axis=0)
-    masks = np.tile(design.masks, (n_tables, 1))
-    # fits with a zero cell going to 0 are excluded from the selection anyway: stop them
-    # early (25 iterations at most, as R's glm)
-    batch = fit_masks(design.X, Y, masks, maxit=25, abandon_below=ZERO_CELL_SUSPECT / 10)
-    rank = masks.sum(axis=1)
-    observed = Y.sum(axis=1)
-    penalty = 2.0 if criterion == "aic" else np.log(np.maximum(observed, 1.0))
-    score = -2 * batch.loglik + penalty * rank
-    with np.errstate(over="ignore", invalid="ignore"):
-        abundance = observed + np.exp(batch.coef[:, 0])
-    bad = (
-        ~batch.converged
-        | batch.singular
-        | (batch.min_fitted_zero < ZERO_CELL_SUSPECT)
-        | ~np.isfinite(abundance)
-    )
-    score = np.where(bad, np.inf, score).reshape(n_tables, n_models)
-    best = np.argmin(score, axis=1)
-    rows = np.arange(n_tables)
-    found = np.isfinite(score[rows, best])
-    estimates = abundance.reshape(n_tables, n_models)[rows, best]
-    return np.where(found, estimates, np.nan), best
-
-
-def _jackknife_acceleration(design: SearchDesign, counts: np.ndarray, criterion: str) -> float:
+def _jackknife_acceleration(
+    design: SearchDesign, counts: np.ndarray, criterion: str, leaders: np.ndarray
+) -> float:
     """BCa acceleration from the grouped jackknife (one person fewer in each observed cell),
     as SparseMSE's ``estimatepopulation``."""
     cells = np.flatnonzero(counts > 0)
     tables = np.repeat(counts[None, :], len(cells), axis=0)
     tables[np.arange(len(cells)), cells] -= 1
-    estimates, _ = _select(design, tables, criterion)
+    estimates, _ = select_best(design, tables, criterion, leaders)
     return _acceleration(estimates, counts[cells])
