@@ -6,7 +6,8 @@ Public interface::
     refresh_tables(*, today=None) -> AnalyticsGeneration
         # count and suppress every family for every year of data_years, then store them as
         # one new generation (commits; the previous generation stays readable until then);
-        # a cell the previous generation withheld stays withheld (unless zero)
+        # a cell the previous generation withheld stays withheld (unless zero); a table
+        # whose counts did not change is published as before
     refresh_due(*, now=None) -> str | None # why a refresh is due (None: the tables are current)
 
 Counting people over a national registry takes seconds per family and suppressing a
@@ -101,17 +102,18 @@ def refresh_tables(*, today: date | None = None) -> AnalyticsGeneration:
     periods = [parse_period(str(year), today=today)[0] for year in years]
     geography = Geography.load()
     latest = store.latest_generation()
-    previous = (store.withheld_cells(latest.id)
-                if latest is not None and latest.threshold == threshold else {})  # fmt: skip
+    same_rules = latest is not None and latest.threshold == threshold
+    previous = store.withheld_cells(latest.id) if same_rules else {}
+    digests = store.table_digests(latest.id) if same_rules else {}
     db.session.rollback()  # end the read transaction: each family reads in its own
     tables = {}
     for name, counts in _family_counts(periods):
         for period in periods:
             leaf = counts[period.iso]
-            kept = previous.get((name, period.end), ())
+            key = (name, period.end)
             table = (build_table(FAMILIES[name], geography, leaf, threshold=threshold,
-                                 previous=kept) if leaf
-                     else CanonicalTable({}, frozenset()))  # fmt: skip
+                                 previous=previous.get(key, ()), previous_digest=digests.get(key))
+                     if leaf else CanonicalTable({}, frozenset()))  # fmt: skip
             tables[(name, period.end)] = table
     generation = AnalyticsGeneration(
         started_at=started, finished_at=utcnow(), covers_change_id=covers,

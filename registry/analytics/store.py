@@ -10,6 +10,7 @@ Public interface::
     stored_tables(generation, family, ends) -> dict[date, CanonicalTable]
         # the family's stored tables ending on those days (missing days are left out)
     withheld_cells(generation_id) -> dict[(family, period_end), frozenset]
+    table_digests(generation_id) -> dict[(family, period_end), str]   # tables.table_digest
         # the cells a generation withheld (the next refresh keeps them withheld)
     write_generation(generation: AnalyticsGeneration, tables) -> None
         # tables: {(family, period_end): CanonicalTable}; drops all but the previous one
@@ -89,6 +90,17 @@ def withheld_cells(generation_id: int) -> dict[tuple[str, date], frozenset]:
     return {key: frozenset(found) for key, found in cells.items()}
 
 
+def table_digests(generation_id: int) -> dict[tuple[str, date], str]:
+    """``{(family, period_end): digest}`` of ``generation_id``'s tables that have one."""
+    t = AnalyticsTable
+    rows = db.session.execute(
+        select(t.family, t.period_end, t.counts_digest).where(
+            t.generation_id == generation_id, t.counts_digest.is_not(None)
+        )
+    )
+    return {(family, end): digest for family, end, digest in rows}
+
+
 def _load(key: tuple, table_ids: list[int]) -> None:
     values: dict[int, dict] = {table_id: {} for table_id in table_ids}
     withheld: dict[int, set] = {table_id: set() for table_id in table_ids}
@@ -132,7 +144,12 @@ def write_generation(
     for family, end in sorted(tables):
         ids[(family, end)] = session.execute(
             insert(AnalyticsTable)
-            .values(generation_id=generation.id, family=family, period_end=end)
+            .values(
+                generation_id=generation.id,
+                family=family,
+                period_end=end,
+                counts_digest=tables[(family, end)].digest,
+            )
             .returning(AnalyticsTable.id)
         ).scalar_one()
     batch: list[dict] = []

@@ -4,8 +4,11 @@ Public interface::
 
     Geography.load() -> Geography             # the org-unit tree (a small table)
     CanonicalTable                            # .cell(table, unit_id, sex, x) -> int | None
-    build_table(family, geography, leaf, *, threshold, previous=()) -> CanonicalTable
-        # previous: the cells the last generation withheld (they stay withheld unless zero)
+    build_table(family, geography, leaf, *, threshold, previous=(), previous_digest=None)
+        # previous: the cells the last generation withheld (they stay withheld unless zero);
+        # previous_digest equal to this table's digest: the same table, published as before
+    table_digest(family, geography, leaf, *, threshold) -> str
+        # what the suppressed table is a function of: counts, tree, threshold and the code
     canonical_table(family, period, geography, leaf, *, threshold) -> CanonicalTable
         # build_table, memoised on the aggregated counts (same counts -> same table)
     population_cube(geography, rows) -> dict[(unit_id, sex, age), int]
@@ -21,10 +24,13 @@ not first-time entrants, say), which would otherwise be one subtraction away.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask_babel import get_locale
@@ -106,6 +112,7 @@ class CanonicalTable:
 
     values: dict[Any, int]
     suppressed: frozenset
+    digest: str | None = None
 
     def cell(self, table: str, unit_id: int, sex: str, x: str) -> int | None:
         """The published value, ``None`` if suppressed (0 for a cell with no one)."""
@@ -188,15 +195,45 @@ def build_table(
     *,
     threshold: int,
     previous: Iterable = (),
+    previous_digest: str | None = None,
 ) -> CanonicalTable:
     """Build and suppress ``family``'s canonical table from the leaf counts; ``previous``
     are the cells the last generation of the same table withheld: they stay withheld
     (unless now zero), since publishing one would give its earlier value to within the
     change of the table (a 9 that became 10, a complementary 27 that is still 27; see
-    docs/disclosure.md, "Differencing")."""
+    docs/disclosure.md, "Differencing").
+
+    When ``previous_digest`` is this table's :func:`table_digest` (same counts, tree,
+    threshold and code), the last generation's withheld cells are kept as they are: the
+    publication is then the one already protected. Suppressing again, with those cells
+    forced, may withhold more (the greedy search proves each cell's range along another
+    path), and a table that did not change would lose figures at every refresh.
+    """
+    digest = table_digest(family, geography, leaf, threshold=threshold)
     values, constraints, published = table_cells(family, geography, leaf)
+    if previous_digest == digest:
+        return CanonicalTable(values, frozenset(previous), digest)
     suppressed = suppress(values, constraints, published, threshold=threshold, forced=previous)
-    return CanonicalTable(values, suppressed)
+    return CanonicalTable(values, suppressed, digest)
+
+
+def table_digest(family: Family, geography: Geography, leaf: Counter, *, threshold: int) -> str:
+    """SHA-256 of everything a suppressed table is a function of."""
+    content = (_code_fingerprint(), family.name, threshold, geography.signature(),
+               sorted(leaf.items(), key=repr))  # fmt: skip
+    return hashlib.sha256(repr(content).encode()).hexdigest()
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """The source of the counting rules and the suppression: after a change of either,
+    tables are suppressed again rather than published as before."""
+    from registry.analytics import indicators, suppression
+
+    source = hashlib.sha256()
+    for module in (indicators, suppression, sys.modules[__name__]):
+        source.update(Path(module.__file__).read_bytes())
+    return source.hexdigest()
 
 
 _MEMO: dict[tuple, CanonicalTable] = {}

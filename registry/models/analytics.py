@@ -49,6 +49,9 @@ class AnalyticsTable(Base):
     generation_id: Mapped[int] = mapped_column(ForeignKey("analytics_generations.id"))
     family: Mapped[str] = mapped_column(String(32))
     period_end: Mapped[date] = mapped_column(Date)
+    #: :func:`registry.analytics.tables.table_digest`: a refresh with the same digest
+    #: publishes the table as this generation did
+    counts_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class AnalyticsCell(Base):
