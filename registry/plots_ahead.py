@@ -20,7 +20,9 @@ that request finds in ``PLOT_CACHE_FOLDER``. The worker draws:
   analytics tables exist: before the first refresh they would be counted at length, then
   changed by that refresh);
 - after each analytics refresh (:mod:`registry.jobs.analytics`): a new generation of the
-  tables is new data for the dashboard's plots;
+  tables is new data for the dashboard's plots (drawn once the refresh lock is released);
+- after an approval or a withdrawal of a result (a task queued after its commit,
+  :mod:`registry.services.job_queue`): the dashboard shows the approved estimates;
 - after each job stores a result (:mod:`registry.jobs.runner`).
 
 Nothing is shown to anyone here, so nothing is audited: the request that later asks for

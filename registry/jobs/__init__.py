@@ -5,6 +5,7 @@ Public interface::
     init_jobs(app) -> None            # called by create_app (register_extensions)
     queue_for(app) -> huey.Huey       # the app's queue, with the registry's tasks
     enqueue(job_id: int) -> None      # put one job on the current app's queue
+    enqueue_dashboard_drawing() -> None   # the worker draws the dashboard's plots ahead
 
 Storage: ``REDIS_URL`` set -> ``RedisHuey`` (several workers on several machines);
 otherwise ``SqliteHuey`` in ``JOBS_SQLITE_PATH`` (default ``instance/jobs.sqlite3``). A
@@ -30,10 +31,10 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from registry.services.job_queue import ENQUEUE_KEY
+from registry.services.job_queue import DRAW_DASHBOARD_KEY, ENQUEUE_KEY
 
 QUEUE_NAME = "narcoregistry"
-_QUEUES: dict[tuple[str, str], tuple[Huey, Any]] = {}
+_QUEUES: dict[tuple[str, str], tuple[Huey, Any, Any]] = {}
 
 
 def _storage(app: Flask) -> tuple[str, str]:
@@ -52,7 +53,7 @@ def queue_for(app: Flask) -> Huey:
     return _queue_and_task(app)[0]
 
 
-def _queue_and_task(app: Flask) -> tuple[Huey, Any]:
+def _queue_and_task(app: Flask) -> tuple[Huey, Any, Any]:
     kind, where = _storage(app)
     entry = _QUEUES.get((kind, where))
     if entry is None:
@@ -64,10 +65,11 @@ def _queue_and_task(app: Flask) -> tuple[Huey, Any]:
             queue = SqliteHuey(QUEUE_NAME, filename=where)
         else:
             queue = MemoryHuey(QUEUE_NAME)
-        from registry.jobs.analytics import refresh_analytics_task
+        from registry.jobs.analytics import draw_dashboard_task, refresh_analytics_task
         from registry.jobs.runner import run_job_task
 
-        entry = (queue, queue.task(name="run_estimation_job")(run_job_task))
+        entry = (queue, queue.task(name="run_estimation_job")(run_job_task),
+                 queue.task(name="draw_dashboard_plots")(draw_dashboard_task))  # fmt: skip
         queue.periodic_task(crontab(), name="refresh_analytics")(
             lambda: refresh_analytics_task(queue)
         )
@@ -77,18 +79,27 @@ def _queue_and_task(app: Flask) -> tuple[Huey, Any]:
 
 def enqueue(job_id: int) -> None:
     """Put job ``job_id`` on the current app's queue."""
-    _queue, task = _queue_and_task(current_app._get_current_object())  # type: ignore[attr-defined]
+    _queue, task, _draw = _queue_and_task(current_app._get_current_object())  # type: ignore[attr-defined]
     task(job_id)
+
+
+def enqueue_dashboard_drawing() -> None:
+    """Have the worker draw the ministry dashboard's plots (it skips those already drawn)."""
+    _queue, _task, draw = _queue_and_task(current_app._get_current_object())  # type: ignore[attr-defined]
+    draw()
 
 
 def _after_commit(session: Session) -> None:
     job_ids: list[int] = session.info.pop(ENQUEUE_KEY, [])
     for job_id in job_ids:
         enqueue(job_id)
+    if session.info.pop(DRAW_DASHBOARD_KEY, False):
+        enqueue_dashboard_drawing()
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(ENQUEUE_KEY, None)
+    session.info.pop(DRAW_DASHBOARD_KEY, None)
 
 
 def init_jobs(app: Flask) -> None:

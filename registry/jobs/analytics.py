@@ -43,9 +43,26 @@ def refresh_analytics_task(queue: Huey) -> None:
                     return
                 log.info("refreshing the analytics tables: %s", reason)
                 refresh_tables()
-                drawn = drawn_safely(draw_ministry_plots)  # new tables: new plots
-                log.info("dashboard plots drawn ahead after the refresh: %d images", drawn)
+            # new tables, new plots: drawn after the lock is released, so a refresh due
+            # meanwhile (another worker's, the next minute's) need not wait for them
+            drawn = drawn_safely(draw_ministry_plots)
+            log.info("dashboard plots drawn ahead after the refresh: %d images", drawn)
         except TaskLockedException:
             log.info("an analytics refresh is already running")
+        finally:
+            db.session.remove()
+
+
+def draw_dashboard_task() -> None:
+    """Draw the dashboard's plots ahead (in the worker's application): queued after the
+    commit of an approval or a withdrawal, which changes the estimates they show."""
+    from registry.jobs.runner import worker_app
+    from registry.plots_ahead import draw_ministry_plots, drawn_safely
+
+    app = worker_app()
+    with app.app_context():
+        try:
+            drawn = drawn_safely(draw_ministry_plots)
+            log.info("dashboard plots drawn ahead after an approval: %d images", drawn)
         finally:
             db.session.remove()

@@ -35,6 +35,7 @@ from registry.models.studies import SUCCEEDED
 from registry.services import audit
 from registry.services.access import ensure_epidemiology
 from registry.services.errors import ServiceError
+from registry.services.job_queue import draw_dashboard_after_commit
 
 
 def _check(result: EstimationResult, actor: User) -> None:
@@ -52,6 +53,7 @@ def approve_result(result: EstimationResult, *, actor: User) -> EstimationResult
     result.approved_by_id = actor.id
     result.approved_at = utcnow()
     audit.record_event(actor, "update", "estimation_result", result.id, detail="approve")
+    draw_dashboard_after_commit()  # its estimates are on the ministry dashboard's plots
     return result
 
 
@@ -64,6 +66,7 @@ def withdraw_approval(result: EstimationResult, *, actor: User) -> EstimationRes
     result.approved_by_id = None
     result.approved_at = None
     audit.record_event(actor, "update", "estimation_result", result.id, detail="withdraw")
+    draw_dashboard_after_commit()
     return result
 
 

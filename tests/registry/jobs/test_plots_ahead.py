@@ -17,12 +17,15 @@ from huey import MemoryHuey
 from sqlalchemy import func, select
 
 from registry import plot_cache, plots_ahead
+from registry.analytics.refresh import refresh_tables
 from registry.extensions import db
-from registry.jobs.analytics import refresh_analytics_task
+from registry.jobs import queue_for
+from registry.jobs.analytics import LOCK_NAME, refresh_analytics_task
 from registry.jobs.runner import set_app
 from registry.ministry_web import charts
 from registry.ministry_web.panels import available_years
 from registry.models import AuditEvent, EstimationJob, User
+from registry.services.approvals import approve_result, withdraw_approval
 from registry.services.methods import METHODS
 from registry.services.studies import create_study
 from tests.registry.analytics.conftest import small_registry as small_registry  # fixture
@@ -163,3 +166,57 @@ def test_the_real_worker_draws_at_its_start_and_after_each_result(
     assert wait_for(finished, 90), log.read_text()
     assert wait_for(lambda: len(images(tmp_path)) > len(at_start), 30)
     assert worker.poll() is None
+
+
+def drawing_tasks(queue) -> list:
+    return [task for task in queue.pending() if task.name == "draw_dashboard_plots"]
+
+
+def test_an_approval_or_a_withdrawal_has_the_worker_draw_the_dashboard(
+    app, registry_data, study_records, tmp_path
+):
+    queue = queue_for(app)
+    with app.app_context():
+        refresh_tables()
+        db.session.commit()
+        epi = db.session.get(User, registry_data.users["epi"])
+        result = db.session.get(EstimationJob, study_records.job_id).result
+        approve_result(result, actor=epi)
+        db.session.rollback()  # a failed request: nothing to draw
+        assert drawing_tasks(queue) == []
+        approve_result(db.session.get(EstimationJob, study_records.job_id).result, actor=epi)
+        db.session.commit()
+        assert len(drawing_tasks(queue)) == 1
+        years = available_years()
+    assert images(tmp_path) == {}
+    set_app(app)
+    try:
+        queue.execute(drawing_tasks(queue)[0])  # what the worker does with it
+    finally:
+        set_app(None)
+    approved = images(tmp_path)
+    assert len(approved) == len(years) * len(charts.CHARTS) * len(LANGUAGES)
+    with app.app_context():
+        epi = db.session.get(User, registry_data.users["epi"])
+        withdraw_approval(db.session.get(EstimationJob, study_records.job_id).result, actor=epi)
+        db.session.commit()
+    assert len(drawing_tasks(queue)) == 2  # one more, for this commit
+
+
+def test_the_refresh_lock_is_released_before_the_plots_are_drawn(app, small_registry, monkeypatch):
+    app.config["ANALYTICS_REFRESH_MINUTES"] = 1
+    queue = MemoryHuey("test-lock")
+    locked_while_drawing = []
+
+    def drawing() -> int:
+        locked_while_drawing.append(queue.is_locked(LOCK_NAME))
+        return 0
+
+    monkeypatch.setattr(plots_ahead, "draw_ministry_plots", drawing)
+    set_app(app)
+    try:
+        refresh_analytics_task(queue)
+    finally:
+        set_app(None)
+    # another worker's refresh due meanwhile does not wait for matplotlib
+    assert locked_while_drawing == [False]
