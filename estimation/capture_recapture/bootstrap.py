@@ -42,8 +42,10 @@ from estimation.capture_recapture.selection import select_best
 __all__ = ["BATCH_REPLICATES", "BootstrapResult", "Progress", "bootstrap"]
 
 #: Most replicates fitted between two calls of ``progress`` (fewer when each replicate
-#: fits many models: a batch is at most one chunk of :func:`fit_masks`).
+#: fits many models: see :func:`_select_in_batches`).
 BATCH_REPLICATES = 10_000
+#: Fewest replicates in a batch (5 lists: about 0.5-1 s of fits).
+MIN_BATCH = 8
 #: Models fitted first in every replicate: the best ones on the data, in that order.
 LEADERS = 16
 #: Replicates between two calls of ``progress`` in the stepwise bootstrap (about 1 s).
@@ -287,8 +289,12 @@ def _select_in_batches(
     its batch), so the batch size does not change the figures.
     """
     total = len(draws)
-    per_table = len(design.masks) * design.X.shape[1]
-    size = max(1, min(BATCH_REPLICATES, CHUNK_ELEMENTS // per_table))
+    # a batch is one chunk of fits if every candidate were fitted (4 lists: 157
+    # replicates, well under a second), so progress and a job's cancellation come soon;
+    # at least MIN_BATCH (5 lists: a chunk is not one replicate, and the pruning of
+    # selection.py fits a tenth of the candidates)
+    per_table = len(design.masks) * design.X.shape[1] ** 2
+    size = min(BATCH_REPLICATES, max(MIN_BATCH, CHUNK_ELEMENTS // per_table))
     estimates, best = np.empty(total), np.empty(total, dtype=np.intp)
     for first in range(0, total, size):
         if progress is not None:
