@@ -31,7 +31,7 @@ from itertools import combinations
 import numpy as np
 
 from estimation.capture_recapture.candidates import SearchDesign
-from estimation.capture_recapture.glm import log_factorial, xlogy
+from estimation.capture_recapture.glm import BatchFit, log_factorial, xlogy
 from estimation.capture_recapture.identifiability import ZERO_CELL_SUSPECT
 from estimation.capture_recapture.search import fit_masks
 
@@ -86,8 +86,8 @@ def select_best(
     first[bounds] = True
     if leaders is not None:
         first[np.asarray(leaders, dtype=np.intp)] = True
-    state.fit(np.broadcast_to(first, (n_tables, n_models)))
-    lower = state.lower_bounds(bounds) + penalty[:, None] * rank
+    fitted = state.fit(np.broadcast_to(first, (n_tables, n_models)))
+    lower = state.lower_bounds(bounds, *fitted) + penalty[:, None] * rank
     while True:
         open_ = (lower < state.best[:, None]) & ~state.fitted
         if not open_.any():
@@ -108,15 +108,13 @@ class _Tables:
         self.fitted = np.zeros(shape, dtype=bool)
         self.score = np.full(shape, np.inf)
         self.abundance = np.full(shape, np.nan)
-        self.coef = np.zeros((*shape, design.X.shape[1]))
-        self.bound_fits = np.zeros(shape, dtype=bool)
-        self.bound_value = np.full(shape, -np.inf)
         self.best = np.full(len(draws), np.inf)
 
-    def fit(self, which: np.ndarray) -> None:
+    def fit(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, BatchFit | None]:
+        """Fit the pairs of ``which`` not fitted yet; the pairs (tables, models) and fits."""
         tables, models = np.nonzero(which & ~self.fitted)
         if tables.size == 0:
-            return
+            return tables, models, None
         masks = self.design.masks[models]
         # fits with a zero cell going to 0 are excluded from the selection anyway: stop
         # them early (25 iterations at most, as R's glm)
@@ -136,13 +134,14 @@ class _Tables:
         self.fitted[tables, models] = True
         self.score[tables, models] = score
         self.abundance[tables, models] = abundance
-        self.coef[tables, models] = batch.coef
-        self.bound_fits[tables, models] = batch.converged & ~batch.singular
-        self.bound_value[tables, models] = _bound(batch)
         np.minimum.at(self.best, tables, score)
+        return tables, models, batch
 
-    def lower_bounds(self, bounds: np.ndarray) -> np.ndarray:
-        """Lower bound of ``-2 L`` of every (table, candidate) from the bounding models.
+    def lower_bounds(
+        self, bounds: np.ndarray, tables: np.ndarray, models: np.ndarray, batch: BatchFit
+    ) -> np.ndarray:
+        """Lower bound of ``-2 L`` of every (table, candidate) from the bounding models,
+        whose fits are among the pairs ``tables``, ``models`` of ``batch``.
 
         A bounding model is refitted to its maximum (no early stop on the boundary, 100
         iterations at most, from where its first fit stopped); it bounds only if that
@@ -150,19 +149,23 @@ class _Tables:
         supremum geometrically, so the margin covers what is left, as for interior fits.
         """
         y = self.draws
+        column = np.full(len(self.design.masks), -1)
+        column[bounds] = np.arange(len(bounds))
+        rows = np.flatnonzero(column[models] >= 0)  # the bounding pairs of the first fits
+        at, which = tables[rows], column[models[rows]]
         value = np.full((len(y), len(bounds)), -np.inf)
-        first = self.bound_fits[:, bounds]
-        value[first] = self.bound_value[:, bounds][first]
-        tables, which = np.nonzero(~first)
-        if tables.size:
+        done = batch.converged[rows] & ~batch.singular[rows]
+        value[at[done], which[done]] = _bound(batch)[rows[done]]
+        again = rows[~done]
+        if again.size:
             refit = fit_masks(
                 self.design.X,
-                y[tables],
-                self.design.masks[bounds[which]],
-                start=self.coef[tables, bounds[which]],
+                y[tables[again]],
+                self.design.masks[models[again]],
+                start=batch.coef[again],
                 maxit=100,
             )
-            value[tables, which] = np.where(
+            value[tables[again], column[models[again]]] = np.where(
                 refit.converged & ~refit.singular, _bound(refit), -np.inf
             )
         perfect = -2 * np.sum(xlogy(y, y) - y - log_factorial(y), axis=1)
