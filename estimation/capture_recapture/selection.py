@@ -138,36 +138,19 @@ class _Tables:
         return tables, models, batch
 
     def lower_bounds(
-        self, bounds: np.ndarray, tables: np.ndarray, models: np.ndarray, batch: BatchFit
+        self,
+        bounds: np.ndarray,
+        tables: np.ndarray,
+        models: np.ndarray,
+        batch: BatchFit | None,
     ) -> np.ndarray:
         """Lower bound of ``-2 L`` of every (table, candidate) from the bounding models,
-        whose fits are among the pairs ``tables``, ``models`` of ``batch``.
-
-        A bounding model is refitted to its maximum (no early stop on the boundary, 100
-        iterations at most, from where its first fit stopped); it bounds only if that
-        converged with full rank: on the boundary, the log-likelihood then approaches its
-        supremum geometrically, so the margin covers what is left, as for interior fits.
-        """
+        whose fits are among the pairs ``tables``, ``models`` of ``batch`` (``None``: no
+        pair was fitted, so only the perfect fit bounds)."""
         y = self.draws
-        column = np.full(len(self.design.masks), -1)
-        column[bounds] = np.arange(len(bounds))
-        rows = np.flatnonzero(column[models] >= 0)  # the bounding pairs of the first fits
-        at, which = tables[rows], column[models[rows]]
         value = np.full((len(y), len(bounds)), -np.inf)
-        done = batch.converged[rows] & ~batch.singular[rows]
-        value[at[done], which[done]] = _bound(batch)[rows[done]]
-        again = rows[~done]
-        if again.size:
-            refit = fit_masks(
-                self.design.X,
-                y[tables[again]],
-                self.design.masks[models[again]],
-                start=batch.coef[again],
-                maxit=100,
-            )
-            value[tables[again], column[models[again]]] = np.where(
-                refit.converged & ~refit.singular, _bound(refit), -np.inf
-            )
+        if batch is not None:
+            self._bound_values(value, bounds, tables, models, batch)
         perfect = -2 * np.sum(xlogy(y, y) - y - log_factorial(y), axis=1)
         lower = np.repeat(perfect[:, None], len(self.design.masks), axis=1)
         masks = self.design.masks.astype(np.int32)
@@ -175,6 +158,34 @@ class _Tables:
         for j in range(len(bounds)):
             lower = np.where(inside[None, :, j], np.maximum(lower, value[:, j, None]), lower)
         return lower
+
+    def _bound_values(self, value, bounds, tables, models, batch: BatchFit) -> None:
+        """Fill ``value`` (table x bounding model) with the bounds of the converged,
+        full-rank fits among the first fits.
+
+        A bounding model is refitted to its maximum (no early stop on the boundary, 100
+        iterations at most, from where its first fit stopped); it bounds only if that
+        converged with full rank: on the boundary, the log-likelihood then approaches its
+        supremum geometrically, so the margin covers what is left, as for interior fits.
+        """
+        column = np.full(len(self.design.masks), -1)
+        column[bounds] = np.arange(len(bounds))
+        rows = np.flatnonzero(column[models] >= 0)  # the bounding pairs of the first fits
+        at, which = tables[rows], column[models[rows]]
+        done = batch.converged[rows] & ~batch.singular[rows]
+        value[at[done], which[done]] = _bound(batch)[rows[done]]
+        again = rows[~done]
+        if again.size:
+            refit = fit_masks(
+                self.design.X,
+                self.draws[tables[again]],
+                self.design.masks[models[again]],
+                start=batch.coef[again],
+                maxit=100,
+            )
+            value[tables[again], column[models[again]]] = np.where(
+                refit.converged & ~refit.singular, _bound(refit), -np.inf
+            )
 
     def outcome(self) -> tuple[np.ndarray, np.ndarray]:
         best = np.argmin(self.score, axis=1)

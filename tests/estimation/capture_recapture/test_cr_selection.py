@@ -94,3 +94,19 @@ def test_a_five_list_bootstrap_fits_a_small_share_of_the_candidates(monkeypatch)
     select_best(design, draws, "aic", leaders)
     share = sum(fitted) / (len(draws) * len(design.masks))
     assert share < 0.25  # about 7% on such data; every candidate without the bounds
+
+
+def test_two_lists_without_leaders_and_no_tables():
+    """No bounding model (two lists have no interaction) and no leaders: nothing is fitted
+    before the rounds, and the perfect fit alone bounds; no table gives an empty answer."""
+    histories = SCENARIOS["independent"].simulate(2000, 2, np.random.default_rng(1))
+    design = search_design(histories, enumerate_models(2, 1), 1)
+    assert bounding_models(design.masks).size == 0
+    n = histories.observed
+    draws = np.random.default_rng(2).multinomial(n, histories.counts / n, size=5)
+    every, _ = select_best(design, draws, "aic", prune=False)
+    pruned, best = select_best(design, draws, "aic")
+    np.testing.assert_allclose(pruned, every, rtol=1e-12)
+    assert (best == 0).all()
+    estimates, best = select_best(design, draws[:0], "bic")
+    assert estimates.shape == best.shape == (0,)
