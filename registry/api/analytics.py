@@ -37,7 +37,7 @@ from registry.api import ApiBlueprint, service_error
 from registry.api.documentation import BINARY_FILE, TEXT_FILE
 from registry.auth.roles import roles
 from registry.errors import problem
-from registry.extensions import db
+from registry.services.audit import commit_read
 from registry.services.errors import ServiceError
 from registry.spreadsheets import BOM, XLSX_MIMETYPE, bom_requested
 
@@ -94,7 +94,7 @@ def _answer(*, download_options: tuple[str, ...] = ()):
     for name in download_options:
         args.poplist(name)
     response = run_query(parse_request(args), actor=g.user)
-    db.session.commit()  # the audit row
+    commit_read()  # the audit row
     return response
 
 

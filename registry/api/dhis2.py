@@ -37,7 +37,7 @@ from registry.analytics.workbook import grid_workbook
 from registry.api import ApiBlueprint, service_error
 from registry.api.documentation import BINARY_FILE, TEXT_FILE
 from registry.auth.roles import roles
-from registry.extensions import db
+from registry.services.audit import commit_read
 from registry.services.errors import ServiceError
 from registry.spreadsheets import BOM, XLSX_MIMETYPE, bom_requested
 
@@ -143,7 +143,7 @@ def _grid(*, download_options: tuple[str, ...] = ()) -> dict[str, Any]:
         args.poplist(name)
     query = parse_dhis2(args, geography=geography)
     response = run_query(query.native, actor=g.user)
-    db.session.commit()  # the audit row
+    commit_read()  # the audit row
     return dhis2_grid(query, response, geography)
 
 

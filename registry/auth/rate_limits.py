@@ -108,6 +108,9 @@ def init_rate_limits(app: Flask) -> Limiter:
         on_breach=too_many_requests,
         key_prefix="narcoregistry",
     )
+    # Pages are skipped before the limiter resolves any limit (0.5 ms a request); the
+    # exemption above alone is asked only after that.
+    limiter.request_filter(not_api_request)
     limiter.init_app(app)
     app.extensions["registry_rate_limits"] = limiter
     app.extensions["registry_bad_tokens"] = FixedWindowRateLimiter(MemoryStorage())

@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from flask import abort, current_app, g, request, session
 from flask.wrappers import Response
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from registry.auth.basic import basic_credentials, sign_in_with_password
 from registry.auth.rate_limits import bad_token_wait, count_bad_token, too_many_bad_tokens
@@ -114,7 +115,11 @@ def token_state(token: ApiToken) -> str:
 def token_for(secret: str) -> ApiToken | None:
     """The usable token whose secret is ``secret``, or ``None`` (failures audited)."""
     wanted = digest(secret)
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_digest == wanted))
+    token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_digest == wanted)
+        .options(joinedload(ApiToken.user))  # its user is read next, for every request
+    )
     if token is None or not hmac.compare_digest(token.token_digest, wanted):
         record_event(None, "login_failed", "api_token", None, detail="unknown token")
         return None

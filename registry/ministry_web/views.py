@@ -9,7 +9,6 @@ from flask import Response, abort, g, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from registry.auth.roles import roles
-from registry.extensions import db
 from registry.ministry_web import MINISTRY_ROLES, blueprint, charts
 from registry.ministry_web.panels import (
     Cell,
@@ -20,6 +19,7 @@ from registry.ministry_web.panels import (
     panel_queries,
 )
 from registry.plot_cache import cached_png
+from registry.services.audit import commit_read
 from registry.services.methods.population import KEY_POPULATIONS
 from registry.studies_web.common import page_number_format
 from registry.studies_web.readable import SHORT_NAMES
@@ -83,7 +83,7 @@ def dashboard() -> Any:
     years = available_years()
     year = chosen_year(years)
     panels = dashboard_panels(year, actor=g.user) if year is not None else None
-    db.session.commit()  # the audit rows of the queries
+    commit_read()  # the audit rows of the queries
     return render_template(
         "ministry/dashboard.html",
         years=years,
@@ -104,6 +104,6 @@ def plot() -> Any:
     if name not in charts.CHARTS or year is None:
         abort(404)
     panel = one_panel(year, name, actor=g.user)
-    db.session.commit()
+    commit_read()
     image = cached_png(f"ministry-{name}", panel, lambda: charts.CHARTS[name](panel))
     return Response(image, mimetype="image/png")

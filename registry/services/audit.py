@@ -133,3 +133,22 @@ def _drop_at_rollback(session: Session, transaction: SessionTransaction) -> None
     elif transaction.parent is None:
         session.info.pop(_WAITING, None)
         session.info.pop(_OUTSIDE, None)
+
+
+def commit_read() -> None:
+    """Commit a request that only read, writing its audit rows, without expiring what it
+    loaded.
+
+    A plain commit expires every object in the session so that the next access reads it
+    again: a page already rendered never reads them again, and expiring the few hundred
+    rows of a dashboard cost about 0.5 ms a request (a page rendered after the commit,
+    such as the ministry dashboard, read its user again too). Call it only where the
+    transaction changed nothing but audit rows.
+    """
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire

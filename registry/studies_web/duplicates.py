@@ -11,6 +11,7 @@ from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models import DuplicateCandidate, SourceList
 from registry.services import audit, linkage
+from registry.services.audit import commit_read
 from registry.services.errors import ServiceError
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.forms import DecisionSchema
@@ -25,7 +26,7 @@ def duplicates() -> Any:
     names = {s.id: s.source_name for s in db.session.scalars(db.select(SourceList))}
     audit.record_event(g.user, "read", "duplicate_candidate", None, detail="list")
     page = render_template("studies/duplicates.html", pending=pending, names=names)
-    db.session.commit()
+    commit_read()
     return page
 
 

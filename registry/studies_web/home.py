@@ -8,8 +8,8 @@ from typing import Any
 from flask import g, render_template
 
 from registry.auth.roles import roles
-from registry.extensions import db
 from registry.services import linkage
+from registry.services.audit import commit_read
 from registry.services.source_lists import LIST_STATE_LABELS
 from registry.services.study_overview import study_overview
 from registry.studies_web import EPI_ROLES, blueprint
@@ -31,5 +31,5 @@ def home() -> Any:
         list_states=LIST_STATE_LABELS,
         refresh=REFRESH_SECONDS if waiting else None,
     )
-    db.session.commit()  # the audited read of the overview
+    commit_read()  # the audited read of the overview
     return page

@@ -20,6 +20,7 @@ from registry.extensions import db
 from registry.models import EstimationJob, EstimationResult, User
 from registry.models.studies import JobState
 from registry.services import approvals, studies
+from registry.services.audit import commit_read
 from registry.services.errors import ServiceError
 from registry.services.methods import METHODS
 from registry.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, bom_requested
@@ -65,7 +66,7 @@ def jobs() -> Any:
         methods=METHOD_LABELS,
         refresh=REFRESH_SECONDS if waiting else None,
     )
-    db.session.commit()  # the audited read
+    commit_read()  # the audited read
     return page
 
 
@@ -96,7 +97,7 @@ def job(job_id: int) -> Any:
         level=confidence_level((payload.parameters if payload else None) or found.study.parameters),
         approver=approver.username if approver else None,
     )
-    db.session.commit()
+    commit_read()
     return page
 
 
@@ -149,7 +150,7 @@ def plot(job_id: int, name: str) -> Any:
         abort(404)
     draw = method.draw
     image = plots.cached_png(f"study-{name}", payload, lambda: draw(name, payload))
-    db.session.commit()
+    commit_read()
     return Response(image, mimetype="image/png")
 
 
@@ -159,7 +160,7 @@ def result_json(job_id: int) -> Any:
     """The result with its study and provenance, as a JSON file."""
     result = _result(job_id)
     document = export_document(result)
-    db.session.commit()
+    commit_read()
     body = json.dumps(document, ensure_ascii=False, indent=2, default=str)
     return _attachment(body, "application/json", f"study-{job_id}.json")
 
@@ -174,7 +175,7 @@ def result_csv(job_id: int) -> Any:
         abort(422)
     result = _result(job_id)
     body = study_downloads.result_csv(result, bom=bom)
-    db.session.commit()
+    commit_read()
     return _attachment(body, CSV_MIMETYPE, f"study-{job_id}.csv")
 
 
@@ -184,7 +185,7 @@ def result_xlsx(job_id: int) -> Any:
     """The CSV's rows as an Excel workbook: number cells, headers in the page language."""
     result = _result(job_id)
     body = study_downloads.result_xlsx(result)
-    db.session.commit()
+    commit_read()
     return _attachment(body, XLSX_MIMETYPE, f"study-{job_id}.xlsx")
 
 

@@ -21,6 +21,7 @@ from registry.models import Study
 from registry.models.studies import JobState
 from registry.schemas.studies import StudySchema
 from registry.services import audit, linkage, studies
+from registry.services.audit import commit_read
 from registry.services.errors import ServiceError
 from registry.services.methods import METHODS, Estimate, Method
 from registry.services.methods.capture_recapture_checks import nested_entries
@@ -134,7 +135,7 @@ def new_study() -> Any:
         lists=list_choices(),
         linkage=report,
     )
-    db.session.commit()  # the audited read of the jobs offered as sources
+    commit_read()  # the audited read of the jobs offered as sources
     return page, 422 if form.errors else 200
 
 

@@ -15,6 +15,7 @@ from registry.models import SourceList
 from registry.schemas.studies import UploadFieldsSchema
 from registry.services import audit
 from registry.services import uploads as upload_service
+from registry.services.audit import commit_read
 from registry.services.errors import ServiceError
 from registry.studies_web import EPI_ROLES, blueprint
 from registry.studies_web.common import area_choices, uploads
@@ -99,5 +100,5 @@ def upload(list_id: int) -> Any:
         reasons=reasons.most_common(),
         listed=rows[:LISTED_ROWS],
     )
-    db.session.commit()
+    commit_read()
     return page

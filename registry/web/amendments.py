@@ -26,6 +26,7 @@ from registry.models.users import CLINIC_STAFF
 from registry.schemas.amendments import CORRECTED_FIELDS, CORRECTION_SCHEMAS, VoidSchema
 from registry.services import amendments, listings
 from registry.services.amendment_rules import KINDS
+from registry.services.audit import commit_read
 from registry.services.record_snapshot import plain
 from registry.web import blueprint, code_label, day_filter, mg_filter
 from registry.web.forms import FormState, form_input, submit_form
@@ -136,7 +137,7 @@ def _page(mode: str, entity: str, record: Any, form: FormState) -> Any:
         current=current_values(entity, record),
         history=amendments.history(client_id, g.user.centre_id).get((entity, record_id), []),
     )  # fmt: skip
-    db.session.commit()  # the audit "read" of the record
+    commit_read()  # the audit "read" of the record
     return page, 422 if form.errors else 200
 
 

@@ -20,6 +20,7 @@ from registry.extensions import db
 from registry.models.users import CLINIC_STAFF
 from registry.schemas.client_list import HIV_STATUS, ClientListSchema
 from registry.services import listings
+from registry.services.audit import commit_read
 from registry.services.centre_export import EXPORT_COLUMNS, centre_episodes
 from registry.services.client_list import ClientFilters, list_clients
 from registry.spreadsheets import XLSX_MIMETYPE, Sheet, xlsx_bytes
@@ -46,7 +47,7 @@ def clients() -> Any:
         admitted_to=data.get("admitted_to"),
     )  # fmt: skip
     result = list_clients(g.user, g.user.centre_id, filters, page=data["page"])
-    db.session.commit()  # the audit "read"
+    commit_read()  # the audit "read"
     if filters.code_prefix and len(result.rows) == 1 and result.page == 1:
         return redirect(url_for("web.client", client_id=result.rows[0].client.id))
     args = {k: v for k, v in raw.items() if k != "page"}
@@ -63,7 +64,7 @@ def print_card(client_id: int) -> Any:
         abort(404)
     doses = listings.current_doses(records.enrolments)
     page = render_template("web/print_card.html", records=records, doses=doses, today=date.today())
-    db.session.commit()
+    commit_read()
     return page
 
 
@@ -76,7 +77,7 @@ def export_csv() -> Any:
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     writer.writerows(centre_episodes(g.user, g.user.centre_id))
-    db.session.commit()  # the audit "read"
+    commit_read()  # the audit "read"
     return _download(buffer.getvalue().encode("utf-8"), "text/csv; charset=utf-8", "csv")
 
 
@@ -86,7 +87,7 @@ def export_xlsx() -> Any:
     """The centre's episodes as an Excel workbook (one sheet)."""
     rows = centre_episodes(g.user, g.user.centre_id)
     body = xlsx_bytes([Sheet("episodes", EXPORT_COLUMNS, rows)])
-    db.session.commit()
+    commit_read()
     return _download(body, XLSX_MIMETYPE, "xlsx")
 
 

@@ -29,6 +29,7 @@ from registry.models import Client
 from registry.models.users import CLINIC_STAFF
 from registry.schemas import AdmissionSchema, ClientLookupSchema
 from registry.services import listings
+from registry.services.audit import commit_read
 from registry.services.clients import find_client as lookup_client
 from registry.services.clients import get_client, latest_region_change
 from registry.services.episodes import admission_problems, admit_client
@@ -56,7 +57,7 @@ def find_client() -> Any:
             if found is not None and listings.has_records_at(found.id, g.user.centre_id):
                 db.session.commit()
                 return redirect(url_for("web.client", client_id=found.id))
-            db.session.commit()  # the lookup's audit event
+            commit_read()  # the lookup's audit event
             not_found = True
     page = render_template("web/find_client.html", form=form, not_found=not_found)
     return page, 422 if form.errors else 200
@@ -92,7 +93,7 @@ def new_admission() -> Any:
                 if moved_from is not None:
                     flash(region_moved_message(moved_from, data["region_code"]), "warning")
                 return redirect(url_for("web.client", client_id=client_id))
-        db.session.commit()  # only the audited "read" of a client named in a message
+        commit_read()  # only the audited "read" of a client named in a message
     status = 422 if form.errors else 200
     page = render_template("web/admission.html", form=form, regions=regions, near=near)
     return page, status

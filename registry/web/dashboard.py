@@ -11,6 +11,7 @@ from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models.users import CLINIC_STAFF
 from registry.services import listings
+from registry.services.audit import commit_read
 from registry.services.reminders import centre_reminders
 from registry.web import blueprint
 
@@ -25,7 +26,7 @@ def dashboard() -> Any:
     page = render_template(
         "web/dashboard.html", admissions=admissions, ost_rows=ost_rows, reminders=reminders
     )
-    db.session.commit()  # the audit "read" events
+    commit_read()  # the audit "read" events
     return page
 
 
@@ -38,5 +39,5 @@ def client(client_id: int) -> Any:
         db.session.rollback()
         abort(404)
     page = render_template("web/client.html", records=records)
-    db.session.commit()
+    commit_read()
     return page

@@ -11,6 +11,7 @@ from registry.extensions import db
 from registry.models.users import CLINIC_STAFF
 from registry.services import listings
 from registry.services.amendments import history
+from registry.services.audit import commit_read
 from registry.web import blueprint
 
 
@@ -28,5 +29,5 @@ def dose_history(enrolment_id: int) -> Any:
     amended = history(enrolment.client_id, enrolment.centre_id)
     html = render_template("web/dose_history.html", enrolment=enrolment, doses=doses,
                            amended=amended)  # fmt: skip
-    db.session.commit()  # the audit "read" of the enrolment
+    commit_read()  # the audit "read" of the enrolment
     return html

@@ -13,6 +13,7 @@ from registry.auth.roles import roles
 from registry.extensions import db
 from registry.models.users import CLINIC_STAFF
 from registry.services import listings
+from registry.services.audit import commit_read
 from registry.services.dosing_day import dose_from_list, dosing_list
 from registry.services.errors import ServiceError
 from registry.web import blueprint
@@ -26,7 +27,7 @@ def render_list(errors: dict[int, list[str]] | None = None) -> Any:
     """The list page, with ``errors`` beside the rows they belong to (422 if any)."""
     rows = dosing_list(g.user, g.user.centre_id, date.today())
     page = render_template("web/dosing_today.html", rows=rows, row_errors=errors or {})
-    db.session.commit()  # the audit "read"
+    commit_read()  # the audit "read"
     return page, 422 if errors else 200
 
 

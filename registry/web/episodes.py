@@ -12,6 +12,7 @@ from registry.extensions import db
 from registry.models.users import CLINIC_STAFF
 from registry.schemas import DischargeSchema
 from registry.services import listings
+from registry.services.audit import commit_read
 from registry.services.episodes import discharge_episode, discharge_problems
 from registry.web import blueprint
 from registry.web.forms import FormState, submit_form
@@ -38,5 +39,5 @@ def discharge(episode_id: int) -> Any:
             return redirect(url_for("web.client", client_id=client_id))
         episode = listings.episode_at_centre(g.user, episode_id, g.user.centre_id)
     page = render_template("web/discharge.html", form=form, episode=episode)
-    db.session.commit()  # the audit "read" of the episode
+    commit_read()  # the audit "read" of the episode
     return page, 422 if form.errors else 200

@@ -8,9 +8,9 @@ from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from registry.auth.roles import roles
-from registry.extensions import db
 from registry.models.users import CLINIC_STAFF
 from registry.schemas import LabTestSchema
+from registry.services.audit import commit_read
 from registry.services.lab import record_test, test_problems
 from registry.web import blueprint, client_here_or_404
 from registry.web.forms import FormState, submit_form
@@ -33,5 +33,5 @@ def record_lab_test(client_id: int) -> Any:
             return redirect(url_for("web.client", client_id=client_id))
         client = client_here_or_404(client_id)
     page = render_template("web/lab_test.html", form=form, client=client)
-    db.session.commit()
+    commit_read()
     return page, 422 if form.errors else 200

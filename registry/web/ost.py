@@ -19,6 +19,7 @@ from registry.models import DosingEvent, OstEnrolment
 from registry.models.users import CLINIC_STAFF
 from registry.schemas import DoseChangeSchema, DoseSchema, OstEnrolmentSchema, OstExitSchema
 from registry.services import listings
+from registry.services.audit import commit_read
 from registry.services.ost import (
     GIVEN_KINDS,
     dose_change_problems,
@@ -96,7 +97,7 @@ def enrol_ost(client_id: int) -> Any:
         },
         centres=listings.other_centre_choices(g.user.centre_id),
     )
-    db.session.commit()  # the audit "read" of the client
+    commit_read()  # the audit "read" of the client
     return page, 422 if form.errors else 200
 
 
@@ -139,7 +140,7 @@ def enrolment_form(
         context["decided"] = gap and reinduction_decision(enrolment, today) is not None
         context["gap_days"] = reinduction_gap_days()
     page = render_template(template, **context)
-    db.session.commit()  # the audit "read" of the enrolment
+    commit_read()  # the audit "read" of the enrolment
     return page, 422 if form.errors else 200
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from registry.extensions import db
 from registry.models import AuditEvent, User
-from registry.services.audit import record_event
+from registry.services.audit import commit_read, record_event
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 PAGES = ("/dashboard", "/clients/{client_id}", "/ost/today", "/ost/{enrolment_id}/doses/new")
@@ -104,3 +104,32 @@ def test_a_rolled_back_savepoint_keeps_the_events_recorded_before_it(db_session,
     db_session.commit()
     ids = db_session.scalars(select(AuditEvent.entity_id).where(AuditEvent.entity == "client"))
     assert list(ids) == [7]
+
+
+def test_a_read_commit_writes_its_events_and_keeps_what_was_loaded(db_session, actor):
+    """``commit_read``: the page is built, so nothing it loaded is expired (and read
+    again if touched); a later commit expires as before."""
+    staff = actor("clinic-osh")
+    record_event(staff, "read", "client", 9)
+    statements: list[str] = []
+    engine = db_session.get_bind()
+
+    def statement(_connection, _cursor, sql: str, *_args) -> None:  # noqa: ANN001
+        statements.append(sql)
+
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        commit_read()
+        written = list(statements)
+        statements.clear()
+        assert staff.username  # still loaded: no SELECT
+        assert statements == []
+        assert db_session().expire_on_commit is True
+        db_session.commit()
+        assert staff.username  # a plain commit expired it: read again
+        assert any(sql.lstrip().upper().startswith("SELECT") for sql in statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+    assert any("audit_events" in sql for sql in written)
+    ids = db_session.scalars(select(AuditEvent.entity_id).where(AuditEvent.entity == "client"))
+    assert list(ids) == [9]
