@@ -13,12 +13,14 @@ Run: ``.venv/bin/python bench/load.py [--clients 50] [--seconds 60] [--project D
    ``ANALYTICS_REFRESH_MINUTES`` while data change).
 3. Every virtual user signs in (not timed in the figures), then ``--clients`` of them
    (60 % clinic staff, 20 % epidemiologists, 20 % ministry API clients; see
-   ``bench/load_users.py``) loop without think time for ``--seconds``, once the worker
+   ``bench/load_users.py``) loop for ``--seconds`` without think time, or pausing
+   ``--think`` seconds on average between actions, once the worker
    has drawn the plots ahead (``registry.plots_ahead``; printed, not in the figures).
 4. Printed: requests/s; p50/p95/p99 by kind and overall; errors (5xx, connection
    failures, timeouts) and unexpected statuses; CPU seconds of the server, of this load
    generator and of the whole machine over the run, and the load averages, so that a run
-   on a machine shared with other work can be told apart.
+   on a machine shared with other work can be told apart. With ``--profile``, where the
+   workers' CPU went, from py-spy samples (``bench/server_profile.py``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import server_profile
 from load_users import (
     ClinicStaff,
     Epidemiologist,
@@ -276,8 +279,11 @@ def make_users(args: argparse.Namespace, shared: Shared, accounts: dict, warm: R
     return users
 
 
-async def drive(args: argparse.Namespace, shared: Shared, accounts: dict, server_pid: int):
-    """Sign everybody in, then run the measured window; returns the figures."""
+async def drive(
+    args: argparse.Namespace, shared: Shared, accounts: dict, server_pid: int, folder: Path
+):
+    """Sign everybody in, then run the measured window; returns the figures and the
+    profilers (``--profile``) started with it."""
     warm = Recorder(deadline=time.monotonic() + 300)
     users = make_users(args, shared, accounts, warm)
     started = time.monotonic()
@@ -290,13 +296,14 @@ async def drive(args: argparse.Namespace, shared: Shared, accounts: dict, server
     processes = process_cpu_seconds(server_pid)
     before = (time.monotonic(), own_cpu_seconds(), sum(processes.values()), machine_cpu())
     loads = [Path("/proc/loadavg").read_text().split()[:3]]
+    spies = server_profile.start(server_pid, args.seconds, folder) if args.profile else []
     await asyncio.gather(*(user.run() for user in users))
     per_process = process_cpu_seconds(server_pid)
     after = (time.monotonic(), own_cpu_seconds(), sum(per_process.values()), machine_cpu())
     loads.append(Path("/proc/loadavg").read_text().split()[:3])
     for name, seconds in per_process.items():
         per_process[name] = seconds - processes.get(name, 0.0)
-    return recorder, before, after, loads, per_process
+    return (recorder, before, after, loads, per_process), spies
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -347,6 +354,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50, help="concurrent virtual users")
     parser.add_argument("--seconds", type=float, default=60, help="length of the measured run")
     parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a user pauses between actions (exponential; default 0: none)",
+    )
+    parser.add_argument(
         "--shares",
         default="60,20,20",
         help="clinic staff, epidemiologists, ministry API clients (ratios)",
@@ -375,6 +388,12 @@ def main() -> None:
         "--cache-dir", type=Path, default=Path.home() / ".cache" / "narcoregistry-bench"
     )
     parser.add_argument("--seed", type=int, default=2003)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the gunicorn workers with py-spy during the run and print where the "
+        "CPU went (bench/server_profile.py)",
+    )
     args = parser.parse_args()  # fmt: skip
     project = args.project.resolve()
     source, accounts = cached_database(project, args.cache_dir)
@@ -386,18 +405,21 @@ def main() -> None:
         port = free_port()
         targets = visit_targets(database, args.seed)
         shared = Shared(base=f"http://127.0.0.1:{port}", password=PASSWORD,
-                        actions_per_session=args.actions_per_session, **targets)  # fmt: skip
+                        actions_per_session=args.actions_per_session, think=args.think,
+                        **targets)  # fmt: skip
         print(
             f"Serving {project} on 127.0.0.1:{port} (log {folder}/server.log); "
-            f"{args.clients} users for {args.seconds:.0f} s; {extra or ''}"
+            f"{args.clients} users for {args.seconds:.0f} s, "
+            f"{f'{args.think:g} s' if args.think else 'no'} think time; {extra or ''}"
         )
         server = start_server(project, env, port, Path(folder) / "server.log", args.workers)
         try:
             wait_for_plots_drawn_ahead(project, Path(folder) / "server.log")
-            figures = asyncio.run(drive(args, shared, accounts, server.pid))
+            figures, spies = asyncio.run(drive(args, shared, accounts, server.pid, Path(folder)))
+            report(*figures)
+            server_profile.report(spies)
         finally:
             stop_server(server)
-        report(*figures)
 
 
 if __name__ == "__main__":

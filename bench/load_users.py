@@ -1,8 +1,11 @@
 """The virtual users of ``bench/load.py``: clinic staff, epidemiologists, ministry machines.
 
 Each virtual user is one browser (its own cookie jar and keep-alive connection) or one API
-client (its own token), and loops without think time until the deadline, as the attack run
-of issue 12 did. One action can be several requests, timed one by one under a *kind*:
+client (its own token), and loops until the deadline: without think time, as the attack run
+of issue 12 did, or pausing between actions for ``think`` seconds on average (drawn from an
+exponential distribution, as people's pauses are usually modelled). One action can be
+several requests, sent one after the other as a browser sends them (the form page, its
+POST, the page the redirect leads to), timed one by one under a *kind*:
 
 - clinic staff (signed in): the centre dashboard; a client page; a test result, a dose
   visit or a new admission (the form page, the POST with its CSRF token, then the page the
@@ -19,6 +22,7 @@ checked in :func:`run_users`.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import string
@@ -86,6 +90,7 @@ class Shared:
     uploads: list[int]
     years: list[int]
     actions_per_session: int
+    think: float = 0.0  # mean seconds between a user's actions (0: none)
     dosed_today: set[int] = field(default_factory=set)  # enrolment ids
 
 
@@ -137,6 +142,13 @@ class Browser:
         )
         return location
 
+    async def think(self) -> None:
+        """Pause between two actions (``Shared.think`` seconds on average), never past
+        the deadline."""
+        if self.shared.think > 0:
+            pause = self.rng.expovariate(1 / self.shared.think)
+            await asyncio.sleep(max(0.0, min(pause, self.recorder.deadline - time.monotonic())))
+
     def day(self) -> date:
         return FIRST_DAY + timedelta(days=self.rng.randrange((LAST_DAY - FIRST_DAY).days))
 
@@ -167,6 +179,8 @@ class SignedInUser(Browser):
                 await self.act()
             except ActionEndedError:
                 continue
+            finally:
+                await self.think()
         await self.session.close()
 
     async def act(self) -> None:
@@ -283,4 +297,6 @@ class MinistryMachine(Browser):
                 await self.call("api", "GET", f"{path}?{query}")
             except ActionEndedError:
                 continue
+            finally:
+                await self.think()
         await self.session.close()
