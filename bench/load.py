@@ -19,8 +19,8 @@ Run: ``.venv/bin/python bench/load.py [--clients 50] [--seconds 60] [--project D
 4. Printed: requests/s; p50/p95/p99 by kind and overall; errors (5xx, connection
    failures, timeouts) and unexpected statuses; CPU seconds of the server, of this load
    generator and of the whole machine over the run, and the load averages, so that a run
-   on a machine shared with other work can be told apart. With ``--profile``, where the
-   workers' CPU went, from py-spy samples (``bench/server_profile.py``).
+   on a machine shared with other work can be told apart. With ``--profile DIR``, where the
+   workers' CPU went, from py-spy samples kept in DIR (``bench/server_profile.py``).
 """
 
 from __future__ import annotations
@@ -279,9 +279,7 @@ def make_users(args: argparse.Namespace, shared: Shared, accounts: dict, warm: R
     return users
 
 
-async def drive(
-    args: argparse.Namespace, shared: Shared, accounts: dict, server_pid: int, folder: Path
-):
+async def drive(args: argparse.Namespace, shared: Shared, accounts: dict, server_pid: int):
     """Sign everybody in, then run the measured window; returns the figures and the
     profilers (``--profile``) started with it."""
     warm = Recorder(deadline=time.monotonic() + 300)
@@ -296,7 +294,7 @@ async def drive(
     processes = process_cpu_seconds(server_pid)
     before = (time.monotonic(), own_cpu_seconds(), sum(processes.values()), machine_cpu())
     loads = [Path("/proc/loadavg").read_text().split()[:3]]
-    spies = server_profile.start(server_pid, args.seconds, folder) if args.profile else []
+    spies = server_profile.start(server_pid, args.seconds, args.profile) if args.profile else []
     await asyncio.gather(*(user.run() for user in users))
     per_process = process_cpu_seconds(server_pid)
     after = (time.monotonic(), own_cpu_seconds(), sum(per_process.values()), machine_cpu())
@@ -390,9 +388,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2003)
     parser.add_argument(
         "--profile",
-        action="store_true",
-        help="sample the gunicorn workers with py-spy during the run and print where the "
-        "CPU went (bench/server_profile.py)",
+        type=Path,
+        metavar="DIR",
+        help="sample the gunicorn workers with py-spy during the run, print where the CPU "
+        "went and keep the raw stacks in DIR (bench/server_profile.py)",
     )
     args = parser.parse_args()  # fmt: skip
     project = args.project.resolve()
@@ -415,7 +414,7 @@ def main() -> None:
         server = start_server(project, env, port, Path(folder) / "server.log", args.workers)
         try:
             wait_for_plots_drawn_ahead(project, Path(folder) / "server.log")
-            figures, spies = asyncio.run(drive(args, shared, accounts, server.pid, Path(folder)))
+            figures, spies = asyncio.run(drive(args, shared, accounts, server.pid))
             report(*figures)
             server_profile.report(spies)
         finally:

@@ -3,7 +3,10 @@
 Each virtual user is one browser (its own cookie jar and keep-alive connection) or one API
 client (its own token), and loops until the deadline: without think time, as the attack run
 of issue 12 did, or pausing between actions for ``think`` seconds on average (drawn from an
-exponential distribution, as people's pauses are usually modelled). One action can be
+exponential distribution, as people's pauses are usually modelled; each user also waits
+one such pause before its first action: when all 50 started in the same second, that
+first burst was 5 % of a 60 s run at 5 s of think time and made its p95 854 ms, against
+69 ms with the starts spread). One action can be
 several requests, sent one after the other as a browser sends them (the form page, its
 POST, the page the redirect leads to), timed one by one under a *kind*:
 
@@ -167,6 +170,7 @@ class SignedInUser(Browser):
 
     async def run(self) -> None:
         actions = 0
+        await self.think()  # users arrive at random times, not all in the first second
         while self.recorder.open():
             try:
                 if self.signed_out:
@@ -289,6 +293,7 @@ class MinistryMachine(Browser):
     """A ministry's reporting script: analytics API reads with its own token."""
 
     async def run(self) -> None:
+        await self.think()
         while self.recorder.open():
             year = self.rng.choice(self.shared.years)
             query = f"{self.rng.choice(PANELS)}&pe={year}"

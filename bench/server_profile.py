@@ -1,6 +1,6 @@
 """Where the server's CPU goes under load: py-spy samples of the gunicorn workers.
 
-``bench/load.py --profile`` calls :func:`start` when the measured run begins and
+``bench/load.py --profile DIR`` calls :func:`start` when the measured run begins and
 :func:`report` after it. py-spy (a dev dependency) reads the workers' Python stacks from
 outside, 100 times a second, without pausing them (``--nonblocking``), and only the thread
 holding the GIL (``--gil``): the samples are where the CPU went, not threads waiting for a
@@ -45,10 +45,12 @@ def worker_pids(server_pid: int) -> list[int]:
 
 
 def start(server_pid: int, seconds: float, folder: Path) -> list[tuple[subprocess.Popen, Path]]:
-    """One py-spy per worker for ``seconds``; its raw stacks go to ``folder``."""
+    """One py-spy per worker for ``seconds``; its raw stacks go to ``folder`` (one
+    ``function (file:line);...  count`` line per stack, as flamegraph.pl reads them)."""
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if spy is None:
         raise SystemExit("--profile needs py-spy: make install-dev (or pip install py-spy)")
+    folder.mkdir(parents=True, exist_ok=True)
     runs = []
     for pid in worker_pids(server_pid):
         out = folder / f"py-spy-{pid}.txt"
