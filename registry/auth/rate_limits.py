@@ -108,8 +108,8 @@ def init_rate_limits(app: Flask) -> Limiter:
         on_breach=too_many_requests,
         key_prefix="narcoregistry",
     )
-    # Pages are skipped before the limiter resolves any limit (0.5 ms a request); the
-    # exemption above alone is asked only after that.
+    # Pages are skipped before the limiter resolves any limit (2 % of the server's CPU
+    # under load, issue 12 §5); the exemption above alone is asked only after that.
     limiter.request_filter(not_api_request)
     limiter.init_app(app)
     app.extensions["registry_rate_limits"] = limiter
