@@ -52,6 +52,7 @@ from load_users import (
     Shared,
     SignedInUser,
 )
+from processes import processes, tree
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password-2026"  # noqa: S105  (bench users of a throw-away database)
@@ -226,24 +227,7 @@ def tree_cpu_seconds(root: int) -> float:
 def process_cpu_seconds(root: int) -> dict[str, float]:
     """CPU seconds of ``root`` and of each descendant, by ``pid command``: whether the
     gunicorn workers share the work (a keep-alive connection stays with one worker)."""
-    parents, times, names = {}, {}, {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                head, fields = (entry / "stat").read_text().rsplit(")", 1)
-            except OSError:
-                continue
-            fields = fields.split()
-            pid = int(entry.name)
-            parents[pid], names[pid] = int(fields[1]), head.split("(", 1)[1]
-            times[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    found, pending = {}, [root]
-    while pending:
-        pid = pending.pop()
-        if pid in times:
-            found[f"{pid} {names[pid]}"] = times[pid]
-        pending += [child for child, parent in parents.items() if parent == pid]
-    return found
+    return {f"{p.pid} {p.name}": p.cpu_seconds for p in tree(root, processes())}
 
 
 def machine_cpu() -> tuple[float, float]:

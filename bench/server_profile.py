@@ -17,31 +17,19 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from processes import processes
+
 #: A frame of py-spy's raw output: ``function (path:line)``.
 FRAME = re.compile(r"^(?P<function>.*) \((?P<path>[^()]*?)(?::\d+)?\)$")
 
 
 def worker_pids(server_pid: int) -> list[int]:
     """The gunicorn workers under ``python -m registry.serve`` (the master's children)."""
-
-    def cmdline(pid: int) -> str:
-        try:
-            return (Path("/proc") / str(pid) / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            return ""
-
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(fields[1])
+    table = processes()
     masters = [
-        p for p, parent in parents.items() if parent == server_pid and "gunicorn" in cmdline(p)
+        p.pid for p in table.values() if p.parent == server_pid and "gunicorn" in p.command_line()
     ]
-    return sorted(p for p, parent in parents.items() if parent in masters)
+    return sorted(p.pid for p in table.values() if p.parent in masters)
 
 
 def start(server_pid: int, seconds: float, folder: Path) -> list[tuple[subprocess.Popen, Path]]:
